@@ -1,0 +1,103 @@
+"""The purchase rule: who buys today, and which exposure gets the credit.
+
+An aware non-customer with today's exposures ``E`` buys with probability
+``1 - prod_e (1 - min(1, c[source_e] * susceptibility * (1 + price_sensitivity * discount_e)))``,
+once its distinct exposure sources within ``memory_days`` reach its threshold (complex
+contagion, facts F7 and F8). The credited exposure is drawn in proportion to each one's
+probability (an exponential race), and sets the acquisition channel and the referrer.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.exposures import Exposures
+from sim.state import Channel, State
+
+if TYPE_CHECKING:
+    from sim.model import ReferralModel
+
+
+@dataclass
+class Purchases:
+    """First orders of the day, with the credited exposure of each."""
+
+    buyers: np.ndarray
+    channel: np.ndarray
+    source: np.ndarray
+    discount: np.ndarray
+
+    @classmethod
+    def none(cls) -> Purchases:
+        """No purchases."""
+        empty = Exposures.empty()
+        return cls(empty.target, empty.channel, empty.source, empty.discount)
+
+
+class ExposureMemory:
+    """Distinct exposure sources per consumer over the last ``days`` days."""
+
+    def __init__(self, days: int, source_ids: int) -> None:
+        self.window: deque[np.ndarray] = deque(maxlen=days)
+        self.base = np.int64(source_ids)
+
+    def remember(self, exposures: Exposures) -> None:
+        """Add today's exposures (call once a day, even with none)."""
+        self.window.append(exposures.target * self.base + exposures.source)
+
+    def distinct_sources(self, targets: np.ndarray) -> np.ndarray:
+        """Distinct sources each of the sorted ``targets`` saw within the window."""
+        keys = np.unique(np.concatenate(self.window))
+        owners = keys // self.base
+        owners = owners[np.isin(owners, targets)]
+        counted, counts = np.unique(owners, return_counts=True)
+        result = np.zeros(len(targets), dtype=np.int64)
+        result[np.searchsorted(targets, counted)] = counts
+        return result
+
+
+def conversion_probability(model: ReferralModel, exposures: Exposures) -> np.ndarray:
+    """Per-exposure purchase probability."""
+    traits = model.traits
+    target = exposures.target
+    base = model.conversion_by_channel[exposures.channel]
+    offer = 1.0 + traits.price_sensitivity[target] * exposures.discount
+    return np.minimum(base * traits.susceptibility[target] * offer, 1.0)
+
+
+def decide_purchases(model: ReferralModel, exposures: Exposures) -> Purchases:
+    """Mark the exposed aware and decide today's first orders."""
+    state = model.consumers.state
+    exposures = exposures.select(state[exposures.target] <= State.AWARE)
+    if model.memory is not None:
+        model.memory.remember(exposures)
+    if not len(exposures):
+        return Purchases.none()
+    targets, inverse = np.unique(exposures.target, return_inverse=True)
+    newly_aware = targets[state[targets] == State.UNAWARE]
+    state[newly_aware] = State.AWARE
+    model.aware_count += len(newly_aware)
+    probability = conversion_probability(model, exposures)
+    with np.errstate(divide="ignore"):
+        log_none = np.bincount(inverse, weights=np.log1p(-probability), minlength=len(targets))
+        race = model.rng.exponential(size=len(exposures)) / probability
+    buys = model.rng.random(len(targets)) < -np.expm1(log_none)
+    if model.memory is not None:
+        buys &= model.memory.distinct_sources(targets) >= model.traits.threshold[targets]
+    order = np.lexsort((race, inverse))
+    credited = order[np.searchsorted(inverse[order], np.arange(len(targets)))][buys]
+    return Purchases(
+        targets[buys],
+        exposures.channel[credited],
+        exposures.source[credited],
+        exposures.discount[credited],
+    )
+
+
+def referrer_of(purchases: Purchases) -> np.ndarray:
+    """Referrer of each buyer: the credited source unless it was an ad (-1)."""
+    return np.where(purchases.channel == Channel.AD, -1, purchases.source)

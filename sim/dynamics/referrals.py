@@ -1,0 +1,137 @@
+"""Referral accounting: referee discounts, referrer rewards, verification and fake referees.
+
+A referral whose discount and reward do not fit in the budget earns nothing (no new reward is
+promised once the budget is gone). Rewards awaiting verification are held in reserve, so that
+the total spend never exceeds the budget. Fakes (fact R1) redeem the offer and trigger the
+reward like real referees, but never re-buy, so ``second_order`` verification never pays them
+and ``holdback`` pays them only if they were still customers, which they never are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.state import Channel, State
+
+if TYPE_CHECKING:
+    from sim.model import ReferralModel
+
+FAKE = -1  # referee id of a fake account
+
+
+@dataclass
+class FraudTally:
+    """Fake referees and what they were paid."""
+
+    fakes: int = 0
+    spend: float = 0.0
+
+
+@dataclass
+class PendingRewards:
+    """Referrer rewards promised and awaiting verification."""
+
+    referrer: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    referee: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    cost: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    due_day: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+
+    def __len__(self) -> int:
+        return len(self.referrer)
+
+    def add(self, referrer: np.ndarray, referee: np.ndarray, cost: np.ndarray, due: int) -> None:
+        """Append promises."""
+        self.referrer = np.concatenate([self.referrer, referrer])
+        self.referee = np.concatenate([self.referee, referee])
+        self.cost = np.concatenate([self.cost, cost])
+        self.due_day = np.concatenate([self.due_day, np.full(len(referrer), due)])
+
+    def keep(self, mask: np.ndarray) -> None:
+        """Drop the promises where ``mask`` is False."""
+        self.referrer, self.referee = self.referrer[mask], self.referee[mask]
+        self.cost, self.due_day = self.cost[mask], self.due_day[mask]
+
+
+def book_referrals(
+    model: ReferralModel, referrers: np.ndarray, referees: np.ndarray, discount: np.ndarray
+) -> None:
+    """Book the discounts and promise the rewards of today's referred first orders.
+
+    Args:
+        model: the model.
+        referrers: consumer id of each referrer.
+        referees: consumer id of each referee, :data:`FAKE` for a fake account.
+        discount: discount each referee redeemed (yuan).
+
+    """
+    if not len(referrers):
+        return
+    ledger, scheme = model.ledger, model.referral
+    face, kind = scheme.referrer_reward(referrers)
+    reward = face * model.reward_table.cost[kind]
+    funded = ledger.affordable(discount + reward)
+    referrers, referees = referrers[:funded], referees[:funded]
+    discount, reward = discount[:funded], reward[:funded]
+    fake = referees == FAKE
+    np.add.at(model.consumers.referrals, referrers, 1)
+    ledger.spend("referral_discount", discount.sum())
+    model.fraud.fakes += int(fake.sum())
+    model.fraud.spend += float(discount[fake].sum())
+    if scheme.verify == "none":
+        ledger.spend("referral_reward", reward.sum())
+        model.fraud.spend += float(reward[fake].sum())
+        return
+    if scheme.verify == "second_order":
+        referrers, referees, reward = referrers[~fake], referees[~fake], reward[~fake]
+    ledger.reserve(reward.sum())
+    model.pending.add(referrers, referees, reward, model.day + scheme.holdback_days)
+
+
+def settle_rewards(model: ReferralModel) -> None:
+    """Pay verified rewards, cancel those that failed verification."""
+    pending = model.pending
+    if not len(pending):
+        return
+    consumers = model.consumers
+    real = pending.referee != FAKE
+    referee = np.where(real, pending.referee, 0)
+    active = real & (consumers.state[referee] == State.CUSTOMER)
+    if model.referral.verify == "second_order":
+        pay = real & (consumers.orders[referee] >= 2)
+        cancel = real & ~active & ~pay
+    else:
+        due = pending.due_day <= model.day
+        pay = due & active
+        cancel = due & ~active
+    model.ledger.pay_reserved("referral_reward", pending.cost[pay].sum())
+    model.ledger.release(pending.cost[cancel].sum())
+    pending.keep(~(pay | cancel))
+
+
+def fake_referrers(model: ReferralModel, sharers: np.ndarray) -> np.ndarray:
+    """Sharers who create fake referees today, one entry per fake.
+
+    The chance a share comes with fakes rises with the offer's extractable value above the
+    cost of making a fake account: ``max_rate * (1 - exp(-max(0, value - fake_cost) / scale))``
+    (fact R1: rewards that were too high drew fake invites); each such event creates
+    ``1 + Poisson(fakes_per_event - 1)`` fakes.
+    """
+    fraud = model.config.fraud
+    if not (fraud.enabled and model.offers_open and len(sharers)):
+        return np.zeros(0, dtype=np.int64)
+    face, kind = model.referral.referrer_reward(sharers)
+    value = face * model.reward_table.extractable[kind]
+    value += fraud.discount_extractable * model.referral.referee_discount()
+    surplus = np.maximum(value - fraud.fake_cost, 0.0)
+    probability = fraud.max_rate * -np.expm1(-surplus / fraud.scale)
+    rng = model.rng
+    cheats = sharers[rng.random(len(sharers)) < probability]
+    return np.repeat(cheats, 1 + rng.poisson(fraud.fakes_per_event - 1, size=len(cheats)))
+
+
+def is_referral(channel: np.ndarray) -> np.ndarray:
+    """Whether each acquisition came through a consumer's referral link."""
+    return (channel == Channel.PEER) | (channel == Channel.KOC)

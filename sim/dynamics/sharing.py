@@ -1,0 +1,69 @@
+"""Word of mouth: group shares after a purchase and ongoing talk to one friend a day.
+
+A share is a *peer* exposure carrying the sharer's referral link and the scheme's offer.
+Incentives raise the probability of sharing with diminishing returns in the reward's perceived
+value: ``p * (1 + lift * (1 - exp(-perceived / scale)))``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.exposures import Exposures
+from sim.state import Channel
+
+if TYPE_CHECKING:
+    from sim.model import ReferralModel
+
+
+def incentive_lift(model: ReferralModel, sharers: np.ndarray) -> np.ndarray:
+    """Multiplier on each sharer's sharing probability from today's offer."""
+    if not model.offers_open:
+        return np.ones(len(sharers))
+    share = model.config.share
+    face, kind = model.referral.referrer_reward(sharers)
+    perceived = face * model.reward_table.perceived[kind]
+    perceived += share.referee_weight * model.referral.referee_discount()
+    return 1.0 + share.incentive_lift * -np.expm1(-perceived / share.incentive_scale)
+
+
+def _who_shares(model: ReferralModel, candidates: np.ndarray, base: float) -> np.ndarray:
+    probability = np.minimum(base * incentive_lift(model, candidates), 1.0)
+    return candidates[model.rng.random(len(candidates)) < probability]
+
+
+def group_shares(model: ReferralModel, buyers: np.ndarray) -> tuple[Exposures, np.ndarray]:
+    """Yesterday's buyers share with a fraction ``fanout`` of their friends.
+
+    Returns:
+        The exposures and the consumers who shared.
+
+    """
+    share = model.config.share
+    sharers = _who_shares(model, buyers, share.after_purchase)
+    graph, rng = model.network, model.rng
+    if graph.is_mixing:
+        reached = rng.binomial(graph.mixing_contacts, share.fanout, size=len(sharers))
+        owner = np.repeat(sharers, reached)
+        friend = graph.random_friend(owner, rng)
+    else:
+        owner, friend = graph.friends_of(sharers)
+        if share.fanout < 1:
+            chosen = rng.random(len(friend)) < share.fanout
+            owner, friend = owner[chosen], friend[chosen]
+    return Exposures.of(friend, owner, Channel.PEER, model.offer_share), sharers
+
+
+def word_of_mouth(model: ReferralModel) -> tuple[Exposures, np.ndarray]:
+    """Each active customer tells one random friend with daily probability ``share.daily``.
+
+    Returns:
+        The exposures and the consumers who talked.
+
+    """
+    talkers = _who_shares(model, model.active, model.config.share.daily)
+    friend = model.network.random_friend(talkers, model.rng)
+    has = friend >= 0
+    return Exposures.of(friend[has], talkers[has], Channel.PEER, model.offer_share), talkers

@@ -1,0 +1,67 @@
+"""A day's exposures: who saw what, from whom, through which channel, with which offer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.state import Channel
+
+
+@dataclass
+class Exposures:
+    """One row per exposure.
+
+    Attributes:
+        target: consumer exposed.
+        source: who exposed them: a consumer id, ``n + j`` for KOL ``j``, ``n + kols`` for ads.
+        channel: :class:`~sim.state.Channel` code.
+        discount: the offer carried, as a share of the list price (0 = none).
+
+    """
+
+    target: np.ndarray
+    source: np.ndarray
+    channel: np.ndarray
+    discount: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.target)
+
+    @classmethod
+    def empty(cls) -> Exposures:
+        """No exposures."""
+        return cls.of(np.zeros(0, np.int64), np.zeros(0, np.int64), Channel.PEER)
+
+    @classmethod
+    def of(
+        cls, target: np.ndarray, source: np.ndarray, channel: Channel, discount: float = 0.0
+    ) -> Exposures:
+        """Exposures of one channel with one offer."""
+        size = len(target)
+        return cls(
+            np.asarray(target, dtype=np.int64),
+            np.broadcast_to(np.asarray(source, dtype=np.int64), (size,)).copy(),
+            np.full(size, channel, dtype=np.int8),
+            np.full(size, discount, dtype=np.float64),
+        )
+
+    @classmethod
+    def concat(cls, parts: list[Exposures]) -> Exposures:
+        """Join several batches."""
+        parts = [p for p in parts if p is not None and len(p)]
+        if not parts:
+            return cls.empty()
+        return cls(
+            *(
+                np.concatenate([getattr(p, f) for p in parts])
+                for f in ("target", "source", "channel", "discount")
+            )
+        )
+
+    def select(self, mask: np.ndarray) -> Exposures:
+        """The exposures where ``mask`` holds."""
+        return Exposures(
+            self.target[mask], self.source[mask], self.channel[mask], self.discount[mask]
+        )

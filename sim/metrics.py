@@ -1,0 +1,167 @@
+"""Scalar outcomes of a run (DESIGN.md §1.5); their names are the public contract.
+
+Definitions (``customers`` always excludes fakes and the day-0 seeds):
+
+- ``adoption_rate`` = customers / n; ``aware_rate`` = consumers ever aware / n (seeds included).
+- ``referred_customers``: acquired through a consumer's link (channels ``peer`` and ``koc``).
+- Cascades are the trees of referral links among consumers (seeds and customers acquired by
+  ads or KOLs are roots). ``structural_virality`` is the mean pairwise distance in the largest
+  tree (Goel et al. 2016; 0 for a single node); ``reproduction_number`` the mean successful
+  referrals per customer (seeds included in both counts); ``single_adopter_share`` the share of
+  trees of size 1.
+- ``cac`` = spend_acquisition / customers; ``roi`` = revenue / spend_total (GMV per yuan spent,
+  the convention of the source documents' ROI figures); ``gross_profit`` = revenue x margin -
+  spend_total. ``revenue`` counts the real orders of days 1.. at list price (discounts are spend).
+- ``repurchase_rate``: customers with 2+ orders; ``repurchase_30d``: of customers acquired at
+  least 30 days before the end, the share who re-bought within 30 days.
+- ``fraud_share`` = fake_referrals / (fake + real referrals).
+
+Undefined ratios are NaN: ``cac``, ``repurchase_rate`` and ``orders_per_customer`` with no
+customers, ``repurchase_30d`` with no customer acquired 30+ days before the end, ``roi`` with no
+spend, ``fraud_share`` with no referral at all.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.dynamics.referrals import is_referral
+from sim.ledger import ACQUISITION, COMPONENTS, RETENTION
+from sim.state import ConsumerState
+
+if TYPE_CHECKING:
+    from sim.model import ReferralModel
+
+REPURCHASE_WINDOW = 30
+
+
+def ratio(numerator: float, denominator: float) -> float:
+    """``numerator / denominator``, NaN when the denominator is 0."""
+    return float(numerator) / denominator if denominator else float("nan")
+
+
+def run_metrics(model: ReferralModel) -> dict[str, float]:
+    """Compute every scalar metric of ``model`` as it stands."""
+    consumers, n = model.consumers, model.n
+    acquired = consumers.acquired()
+    customers = int(acquired.sum())
+    referred = int((acquired & is_referral(consumers.channel)).sum())
+    metrics: dict[str, float] = {
+        "customers": customers,
+        "adoption_rate": customers / n,
+        "aware_rate": model.aware_count / n,
+        "referred_customers": referred,
+    }
+    metrics.update(cascade_metrics(consumers, n))
+    metrics.update(money_metrics(model, customers))
+    metrics.update(repurchase_metrics(consumers, acquired, model.day))
+    fakes = model.fraud.fakes
+    metrics["fake_referrals"] = fakes
+    metrics["fraud_spend"] = model.fraud.spend
+    metrics["fraud_share"] = ratio(fakes, fakes + referred)
+    return {key: float(value) for key, value in metrics.items()}
+
+
+def money_metrics(model: ReferralModel, customers: int) -> dict[str, float]:
+    """Spend by component, CAC, revenue, profit and ROI."""
+    spent = model.ledger.spent
+    result = {f"spend_{name}": spent[name] for name in COMPONENTS}
+    acquisition = sum(spent[name] for name in ACQUISITION)
+    total = acquisition + sum(spent[name] for name in RETENTION)
+    revenue = model.orders_total * model.config.product.price
+    result.update(
+        spend_total=total,
+        spend_acquisition=acquisition,
+        spend_retention=total - acquisition,
+        cac=ratio(acquisition, customers),
+        revenue=revenue,
+        gross_profit=revenue * model.config.product.margin - total,
+        roi=ratio(revenue, total),
+    )
+    return result
+
+
+def repurchase_metrics(consumers: ConsumerState, acquired: np.ndarray, day: int) -> dict:
+    """Repeat-purchase rates of the customers acquired during the run."""
+    orders = consumers.orders[acquired]
+    first = consumers.first_order_day[acquired]
+    second = consumers.second_order_day[acquired]
+    eligible = first <= day - REPURCHASE_WINDOW
+    within = (second >= 0) & (second - first <= REPURCHASE_WINDOW)
+    return {
+        "repurchase_rate": ratio((orders >= 2).sum(), len(orders)),
+        "repurchase_30d": ratio((within & eligible).sum(), eligible.sum()),
+        "orders_per_customer": ratio(orders.sum(), len(orders)),
+    }
+
+
+def cascade_metrics(consumers: ConsumerState, n: int) -> dict[str, float]:
+    """Size, depth and shape of the referral trees among consumers."""
+    parent = np.where((consumers.referrer >= 0) & (consumers.referrer < n), consumers.referrer, -1)
+    member = consumers.is_customer()
+    member[parent[parent >= 0]] = True
+    nodes = np.flatnonzero(member)
+    if not len(nodes):
+        return dict.fromkeys(
+            (
+                "cascade_max_size",
+                "cascade_max_depth",
+                "structural_virality",
+                "reproduction_number",
+                "single_adopter_share",
+            ),
+            0.0,
+        )
+    root, depth = roots_and_depths(parent)
+    sizes = np.bincount(root[nodes], minlength=n)
+    tree_sizes = sizes[sizes > 0]
+    largest = int(np.argmax(sizes))
+    in_largest = nodes[root[nodes] == largest]
+    links = int((parent[nodes] >= 0).sum())
+    return {
+        "cascade_max_size": int(tree_sizes.max()),
+        "cascade_max_depth": int(depth[nodes].max()),
+        "structural_virality": structural_virality(in_largest, parent, depth),
+        "reproduction_number": links / int(member.sum()),
+        "single_adopter_share": float((tree_sizes == 1).mean()),
+    }
+
+
+def roots_and_depths(parent: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Root and depth of every node of a forest given by parent pointers (-1 at roots).
+
+    Pointer doubling: ``log2(depth)`` vectorised passes.
+    """
+    index = np.arange(len(parent))
+    jump = np.where(parent >= 0, parent, index)
+    depth = (parent >= 0).astype(np.int64)
+    while True:
+        ahead = jump[jump]
+        if np.array_equal(ahead, jump):
+            return jump, depth
+        depth = depth + depth[jump]
+        jump = ahead
+
+
+def structural_virality(tree: np.ndarray, parent: np.ndarray, depth: np.ndarray) -> float:
+    """Mean shortest-path distance over pairs of nodes of one tree (Goel et al. 2016).
+
+    Uses the Wiener index of a tree: the sum over edges of ``s * (N - s)``, ``s`` the size of
+    the subtree below the edge.
+    """
+    size = len(tree)
+    if size < 2:
+        return 0.0
+    subtree = np.zeros(len(parent), dtype=np.int64)
+    subtree[tree] = 1
+    order = tree[np.argsort(-depth[tree], kind="stable")]
+    levels = depth[order]
+    bounds = np.flatnonzero(np.diff(levels)) + 1
+    for level in np.split(order, bounds):
+        children = level[parent[level] >= 0]
+        np.add.at(subtree, parent[children], subtree[children])
+    below = subtree[tree[parent[tree] >= 0]]
+    wiener = float((below * (size - below)).sum())
+    return wiener / (size * (size - 1) / 2)

@@ -1,0 +1,260 @@
+"""The referral model: a ``mesa.Model`` whose state lives in numpy arrays.
+
+One step is one day (DESIGN.md §1.3): broadcast, sharing, purchase, rewards and accounting,
+repurchase and churn, fraud. Every phase is vectorised over what is active that day; Mesa
+agents (``sim.agents``) are views on the arrays, created on first access.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import mesa
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from sim.agents import KOC, KOL, Consumer
+from sim.config import Config, RewardKindsConfig
+from sim.dynamics.purchase import ExposureMemory, Purchases, decide_purchases, referrer_of
+from sim.dynamics.referrals import (
+    FAKE,
+    FraudTally,
+    PendingRewards,
+    book_referrals,
+    fake_referrers,
+    is_referral,
+    settle_rewards,
+)
+from sim.dynamics.repurchase import repurchase_and_churn
+from sim.dynamics.sharing import group_shares, word_of_mouth
+from sim.exposures import Exposures
+from sim.follow import FollowLayer
+from sim.history import History
+from sim.ledger import Ledger
+from sim.metrics import run_metrics
+from sim.network import SocialGraph, from_networkx
+from sim.params import check
+from sim.population import draw_traits
+from sim.rng import Streams
+from sim.schemes import REFERRAL, RETENTION, REWARD_KINDS, SEEDING
+from sim.state import Channel, ConsumerState, State, channel_name
+
+REFERRAL_COLUMNS = ("referrer", "referee", "day", "channel")
+
+
+@dataclass(frozen=True)
+class RewardTable:
+    """Cost, perceived and extractable value per yuan, indexed by reward-kind code."""
+
+    cost: np.ndarray
+    perceived: np.ndarray
+    extractable: np.ndarray
+
+    @classmethod
+    def from_config(cls, rewards: RewardKindsConfig) -> RewardTable:
+        """Tabulate the configured reward kinds in ``REWARD_KINDS`` order."""
+        kinds = [getattr(rewards, name) for name in REWARD_KINDS]
+        return cls(
+            *(
+                np.array([getattr(k, f) for k in kinds])
+                for f in ("cost", "perceived", "extractable")
+            )
+        )
+
+
+class ReferralModel(mesa.Model):
+    """An agent-based referral campaign on a social network.
+
+    Args:
+        config: a checked configuration (see :func:`sim.compose`).
+        replicate: replicate index; with ``config.seed`` it fixes the network, the population
+            and the dynamics. Two schemes with the same seed and replicate share the network
+            and traits.
+        graph: optional friendship network (``networkx.Graph`` or ``SocialGraph``) used instead
+            of ``config.network``.
+
+    Attributes:
+        day: days simulated so far (0 before the first step).
+        network: the friendship graph (CSR arrays); ``graph`` gives a networkx view.
+        traits: consumer traits.
+        follow: KOL and KOC audiences.
+        consumers: per-consumer records.
+        ledger: spend by component.
+        active: ids of active (not lapsed) customers.
+
+    """
+
+    def __init__(
+        self, config: Config, replicate: int = 0, graph: nx.Graph | SocialGraph | None = None
+    ) -> None:
+        check(config)
+        streams = Streams.for_replicate(config.seed, replicate)
+        super().__init__(rng=streams.dynamics)
+        self.config, self.replicate, self.day = config, replicate, 0
+        self.network = _network(config, graph, streams.network)
+        self.n = self.network.n
+        self.traits = draw_traits(config.population, self.n, streams.traits)
+        self.follow = FollowLayer.draw(config.influencers, self.network, streams.follow)
+        self.ad_source = self.n + self.follow.kols
+        self.consumers = ConsumerState(self.n)
+        self.ledger = Ledger(config.budget.total)
+        self.reward_table = RewardTable.from_config(config.rewards)
+        self.conversion_by_channel = _conversion_table(config)
+        self.seeding = SEEDING[config.seeding.name](config.seeding, self)
+        self.referral = REFERRAL[config.referral.name](config.referral, self)
+        self.retention = RETENTION[config.retention.name](config.retention, self)
+        complex_ = self.traits.complex_contagion
+        sources = self.ad_source + 1
+        self.memory = ExposureMemory(config.population.memory_days, sources) if complex_ else None
+        self.pending, self.fraud = PendingRewards(), FraudTally()
+        self.offers_open, self.offer_share = False, 0.0
+        self.aware_count, self.orders_total = 0, 0
+        self.active = np.zeros(0, dtype=np.int64)
+        self.history = History(config.days)
+        self._referral_parts: list[tuple[np.ndarray, ...]] = []
+        self._agents_made = False
+        self._buyers_yesterday = self._place_initial_orders(self.seeding.initial_customers())
+        self.history.record(self, np.zeros(0, np.int8), 0, 0)
+        self.running = True
+
+    # ----- the day -------------------------------------------------------------------------
+    def step(self) -> None:
+        """Simulate one day."""
+        self.day += 1
+        self._open_offers()
+        broadcast = self.seeding.broadcast(self.day)
+        shares, sharers = group_shares(self, self._buyers_yesterday)
+        talk, talkers = word_of_mouth(self)
+        fakes = fake_referrers(self, sharers)
+        purchases = decide_purchases(self, Exposures.concat([broadcast, shares, talk]))
+        repeat = repurchase_and_churn(self)
+        self._record_first_orders(purchases)
+        discount = np.full(len(fakes), self.offer_share * self.config.product.price)
+        book_referrals(self, fakes, np.full(len(fakes), FAKE), discount)
+        settle_rewards(self)
+        self.orders_total += len(purchases.buyers) + len(repeat)
+        self._buyers_yesterday = np.concatenate([purchases.buyers, repeat])
+        self.history.record(self, purchases.channel, len(repeat), len(sharers) + len(talkers))
+        self.running = self.day < self.config.days
+
+    def run(self) -> ReferralModel:
+        """Step until ``config.days`` days have been simulated; returns the model."""
+        while self.day < self.config.days:
+            self.step()
+        return self
+
+    def _open_offers(self) -> None:
+        """Offers stand only while the budget can pay for one more referral."""
+        scheme = self.referral
+        discount = scheme.referee_discount()
+        face, kind = scheme.referrer_reward(np.zeros(1, dtype=np.int64))
+        one_referral = discount + float(face[0] * self.reward_table.cost[kind[0]])
+        self.offers_open = scheme.offers_anything() and self.ledger.available() >= one_referral
+        self.offer_share = discount / self.config.product.price if self.offers_open else 0.0
+
+    def _place_initial_orders(self, seeds: np.ndarray) -> np.ndarray:
+        consumers = self.consumers
+        consumers.state[seeds] = State.CUSTOMER
+        consumers.orders[seeds] = 1
+        consumers.first_order_day[seeds] = consumers.last_order_day[seeds] = 0
+        consumers.channel[seeds] = Channel.SEED
+        self.active = np.asarray(seeds, dtype=np.int64)
+        self.aware_count = len(seeds)
+        return self.active
+
+    def _record_first_orders(self, purchases: Purchases) -> None:
+        buyers, consumers = purchases.buyers, self.consumers
+        consumers.state[buyers] = State.CUSTOMER
+        consumers.orders[buyers] += 1
+        consumers.first_order_day[buyers] = consumers.last_order_day[buyers] = self.day
+        consumers.channel[buyers] = purchases.channel
+        referrer = referrer_of(purchases)
+        consumers.referrer[buyers] = referrer
+        self.active = np.concatenate([self.active, buyers])
+        referred = is_referral(purchases.channel)
+        discount = purchases.discount[referred] * self.config.product.price
+        book_referrals(self, purchases.source[referred], buyers[referred], discount)
+        linked = referrer >= 0
+        self._referral_parts.append(
+            (
+                referrer[linked],
+                buyers[linked],
+                np.full(linked.sum(), self.day),
+                purchases.channel[linked],
+            )
+        )
+
+    # ----- results ---------------------------------------------------------------------------
+    def metrics(self) -> dict[str, float]:
+        """Scalar outcomes of the run so far (names in DESIGN.md §1.5)."""
+        return run_metrics(self)
+
+    def timeseries(self) -> pd.DataFrame:
+        """One row a day from day 0: cumulative customers, new customers by channel, spend."""
+        return self.history.frame()
+
+    def referrals(self) -> pd.DataFrame:
+        """Referral edges, one per customer acquired through a link.
+
+        Columns: ``referrer`` (consumer id, or ``n + j`` for KOL ``j``), ``referee``, ``day``,
+        ``channel`` (``peer``, ``koc`` or ``kol``).
+        """
+        if not self._referral_parts:
+            return pd.DataFrame({c: pd.Series(dtype="int64") for c in REFERRAL_COLUMNS})
+        columns = [np.concatenate(part) for part in zip(*self._referral_parts, strict=True)]
+        frame = pd.DataFrame(dict(zip(REFERRAL_COLUMNS, columns, strict=True)))
+        names = {int(c): channel_name(c) for c in Channel}
+        frame["channel"] = frame["channel"].map(names)
+        return frame
+
+    @property
+    def graph(self) -> nx.Graph:
+        """The friendship network as a ``networkx.Graph`` (built on each access)."""
+        return self.network.to_networkx()
+
+    # ----- Mesa agents, created on first access ------------------------------------------------
+    @property
+    def agents(self) -> mesa.agent.AgentSet:
+        """All agents (consumers, KOCs, KOLs); created on first access."""
+        self._make_agents()
+        return super().agents
+
+    @property
+    def agents_by_type(self) -> dict[type, mesa.agent.AgentSet]:
+        """Agents by class (``Consumer``, ``KOC``, ``KOL``); created on first access."""
+        self._make_agents()
+        return super().agents_by_type
+
+    def _make_agents(self) -> None:
+        if self._agents_made:
+            return
+        self._agents_made = True
+        is_koc = np.zeros(self.n, dtype=bool)
+        is_koc[self.follow.koc_ids] = True
+        koc_index = np.full(self.n, -1)
+        koc_index[self.follow.koc_ids] = np.arange(len(self.follow.koc_ids))
+        for index in range(self.n):
+            if is_koc[index]:
+                KOC(self, index, int(koc_index[index]))
+            else:
+                Consumer(self, index)
+        for index in range(self.follow.kols):
+            KOL(self, index)
+
+
+def _network(config: Config, graph: nx.Graph | SocialGraph | None, rng) -> SocialGraph:
+    if graph is None:
+        return config.network.build(rng)
+    if isinstance(graph, SocialGraph):
+        return graph
+    return from_networkx(graph)
+
+
+def _conversion_table(config: Config) -> np.ndarray:
+    """Per-exposure conversion probability indexed by channel code."""
+    table = np.zeros(max(Channel) + 1)
+    conversion = config.conversion
+    table[Channel.AD], table[Channel.KOL] = conversion.ad, conversion.kol
+    table[Channel.KOC], table[Channel.PEER] = conversion.koc, conversion.peer
+    return table

@@ -1,0 +1,160 @@
+"""The ``network`` config group: one dataclass per option, each able to build its graph.
+
+Options: ``small_world`` (default), ``lattice``, ``random``, ``scale_free``, ``circles``,
+``complete`` (random mixing, no edges) and ``edgelist`` (a user file). DESIGN.md §1.1.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from sim.network import generators
+from sim.network.graph import SocialGraph
+from sim.network.io import load_edgelist
+from sim.params import COUNT, NON_NEGATIVE, POSITIVE_COUNT, PROBABILITY, Range, fail, param
+
+N_RANGE = Range(2, integer=True)
+RING_DEGREE = Range(2, integer=True)
+
+
+@dataclass
+class NetworkConfig:
+    """Base of every network option."""
+
+    name: str = param("small_world", "which network")
+
+    def build(self, rng: np.random.Generator) -> SocialGraph:
+        """Generate the friendship graph."""
+        raise NotImplementedError
+
+
+def _check_ring_degree(prefix: str, n: int, k: int) -> None:
+    if k % 2 or not 2 <= k <= n - 1:
+        fail(prefix + "k", k, f"an even integer in [2, {n - 1}] (k/2 neighbours on each side)")
+
+
+@dataclass
+class SmallWorldConfig(NetworkConfig):
+    """Watts–Strogatz small world (connected)."""
+
+    name: str = "small_world"
+    n: int = param(10_000, "consumers", range=N_RANGE)
+    k: int = param(10, "degree of the ring lattice before rewiring (even)", range=RING_DEGREE)
+    rewire: float = param(0.1, "probability each edge is rewired", range=PROBABILITY)
+
+    def validate(self, prefix: str) -> None:
+        """Check the degree fits the ring."""
+        _check_ring_degree(prefix, self.n, self.k)
+
+    def build(self, rng: np.random.Generator) -> SocialGraph:
+        """Generate the graph."""
+        return generators.small_world(self.n, self.k, self.rewire, rng)
+
+
+@dataclass
+class LatticeConfig(SmallWorldConfig):
+    """Ring lattice: a small world with no rewiring (set ``rewire`` to rewire anyway)."""
+
+    name: str = "lattice"
+    rewire: float = param(0.0, "probability each edge is rewired", range=PROBABILITY)
+
+
+@dataclass
+class RandomConfig(NetworkConfig):
+    """Erdős–Rényi random graph with mean degree ``k``."""
+
+    name: str = "random"
+    n: int = param(10_000, "consumers", range=N_RANGE)
+    k: float = param(10.0, "mean degree", range=NON_NEGATIVE)
+
+    def validate(self, prefix: str) -> None:
+        """Check the degree is achievable."""
+        if self.k > self.n - 1:
+            fail(prefix + "k", self.k, f"a mean degree in [0, {self.n - 1}]")
+
+    def build(self, rng: np.random.Generator) -> SocialGraph:
+        """Generate the graph."""
+        return generators.erdos_renyi(self.n, self.k, rng)
+
+
+@dataclass
+class ScaleFreeConfig(NetworkConfig):
+    """Barabási–Albert preferential attachment, ``k/2`` links per new node."""
+
+    name: str = "scale_free"
+    n: int = param(10_000, "consumers", range=N_RANGE)
+    k: int = param(10, "mean degree (even; each new node brings k/2 links)", range=RING_DEGREE)
+
+    def validate(self, prefix: str) -> None:
+        """Check the degree."""
+        _check_ring_degree(prefix, self.n, self.k)
+
+    def build(self, rng: np.random.Generator) -> SocialGraph:
+        """Generate the graph."""
+        return generators.barabasi_albert(self.n, self.k // 2, rng)
+
+
+@dataclass
+class CirclesConfig(NetworkConfig):
+    """Planted communities ("circles"): dense inside, sparse across."""
+
+    name: str = "circles"
+    n: int = param(10_000, "consumers", range=N_RANGE)
+    communities: int = param(20, "number of circles", range=POSITIVE_COUNT)
+    k_in: float = param(8.0, "mean friends inside one's circle", range=NON_NEGATIVE)
+    k_out: float = param(2.0, "mean friends in other circles", range=NON_NEGATIVE)
+
+    def validate(self, prefix: str) -> None:
+        """Check circles are not larger than the population."""
+        if self.communities > self.n:
+            fail(prefix + "communities", self.communities, f"at most n={self.n}")
+
+    def build(self, rng: np.random.Generator) -> SocialGraph:
+        """Generate the graph."""
+        return generators.planted_communities(self.n, self.communities, self.k_in, self.k_out, rng)
+
+
+@dataclass
+class CompleteConfig(NetworkConfig):
+    """Random mixing: each contact is a uniformly random consumer; no edges are stored."""
+
+    name: str = "complete"
+    n: int = param(10_000, "consumers", range=N_RANGE)
+    k: int = param(10, "contacts a group share can reach (fanout * k reached)", range=COUNT)
+
+    def build(self, rng: np.random.Generator) -> SocialGraph:
+        """Generate the (edgeless) graph."""
+        return generators.random_mixing(self.n, self.k)
+
+
+@dataclass
+class EdgelistConfig(NetworkConfig):
+    """A user's network file: edge list, CSV or GraphML (ids relabelled)."""
+
+    name: str = "edgelist"
+    path: str = param("", "edge list ('u v' lines), CSV or GraphML file")
+
+    def validate(self, prefix: str) -> None:
+        """Check the file is there before anything runs."""
+        if not self.path:
+            fail(prefix + "path", self.path, "the path of an edge-list, CSV or GraphML file")
+        if not Path(self.path).expanduser().is_file():
+            fail(prefix + "path", self.path, "an existing file (edge list, CSV or GraphML)")
+
+    def build(self, rng: np.random.Generator) -> SocialGraph:
+        """Load the graph."""
+        return load_edgelist(self.path)
+
+
+NETWORK_OPTIONS: dict[str, type[NetworkConfig]] = {
+    "small_world": SmallWorldConfig,
+    "lattice": LatticeConfig,
+    "random": RandomConfig,
+    "scale_free": ScaleFreeConfig,
+    "circles": CirclesConfig,
+    "complete": CompleteConfig,
+    "edgelist": EdgelistConfig,
+}

@@ -1,0 +1,158 @@
+"""Declared parameters: a default, a meaning, an allowed range and a source, checked early.
+
+Every field of a configuration dataclass is made with :func:`param`, which stores its help
+text, allowed range and source (a seed-fact id such as ``F5`` or a paper) as field metadata,
+in the manner of NDlib's parameter schemas. :func:`check` walks a whole configuration tree and
+raises :class:`ConfigError` naming the first bad key, its value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class ConfigError(ValueError):
+    """A configuration value is invalid; the message names key, value and allowed range."""
+
+
+@dataclass(frozen=True)
+class Range:
+    """An allowed interval for a numeric parameter.
+
+    Attributes:
+        low: smallest allowed value (None: unbounded).
+        high: largest allowed value (None: unbounded).
+        low_open: whether ``low`` itself is excluded.
+        integer: whether only integers are allowed.
+
+    """
+
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    integer: bool = False
+
+    def allows(self, value: float) -> bool:
+        """Return whether ``value`` lies in the range."""
+        if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+            return False
+        if self.integer and not float(value).is_integer():
+            return False
+        if self.low is not None and (value < self.low or (self.low_open and value == self.low)):
+            return False
+        return self.high is None or value <= self.high
+
+    def describe(self) -> str:
+        """Say the range in words, e.g. ``a number in [0, 1]``."""
+        kind = "an integer" if self.integer else "a number"
+        low_bracket = "(" if self.low_open else "["
+        if self.low is not None and self.high is not None:
+            return f"{kind} in {low_bracket}{_fmt(self.low)}, {_fmt(self.high)}]"
+        if self.low is not None:
+            return f"{kind} {'>' if self.low_open else '>='} {_fmt(self.low)}"
+        if self.high is not None:
+            return f"{kind} <= {_fmt(self.high)}"
+        return kind
+
+
+def _fmt(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else str(x)
+
+
+PROBABILITY = Range(0.0, 1.0)
+SHARE = Range(0.0, 1.0)
+NON_NEGATIVE = Range(0.0)
+POSITIVE = Range(0.0, low_open=True)
+COUNT = Range(0, integer=True)
+POSITIVE_COUNT = Range(1, integer=True)
+
+
+def param(
+    default: Any = dataclasses.MISSING,
+    help: str = "",
+    *,
+    range: Range | None = None,
+    choices: tuple[str, ...] | None = None,
+    source: str = "",
+    default_factory: Callable[[], Any] | None = None,
+) -> Any:
+    """Declare a configuration field with its documentation and allowed values.
+
+    Args:
+        default: the default value.
+        help: what the parameter means, with its unit.
+        range: allowed numeric range, checked by :func:`check`.
+        choices: allowed string values, checked by :func:`check`.
+        source: where the default comes from (seed-fact id or paper).
+        default_factory: for mutable defaults (mappings).
+
+    Returns:
+        A ``dataclasses.field`` carrying the metadata.
+
+    """
+    metadata = {"help": help, "range": range, "choices": choices, "source": source}
+    if default_factory is not None:
+        return field(default_factory=default_factory, metadata=metadata)
+    return field(default=default, metadata=metadata)
+
+
+def check(node: Any, prefix: str = "") -> None:
+    """Check every declared range and choice in a configuration tree.
+
+    Args:
+        node: a configuration dataclass instance (nested dataclasses are walked).
+        prefix: the dotted key of ``node`` (empty at the root).
+
+    Raises:
+        ConfigError: naming the first key whose value is not allowed.
+
+    """
+    for f in dataclasses.fields(node):
+        key = f"{prefix}{f.name}"
+        value = getattr(node, f.name)
+        if dataclasses.is_dataclass(value):
+            check(value, key + ".")
+            continue
+        allowed: Range | None = f.metadata.get("range")
+        choices = f.metadata.get("choices")
+        if value is None:
+            continue
+        if allowed is not None and not allowed.allows(value):
+            fail(key, value, allowed.describe())
+        if choices is not None and value not in choices:
+            fail(key, value, "one of " + ", ".join(choices))
+    validate = getattr(node, "validate", None)
+    if callable(validate):
+        validate(prefix)
+
+
+def fail(key: str, value: Any, allowed: str) -> None:
+    """Raise the standard error for a bad value.
+
+    Raises:
+        ConfigError: always.
+
+    """
+    raise ConfigError(f"{key}={value!r} is not allowed: expected {allowed}.")
+
+
+def check_shares(key: str, shares: Mapping[int, float]) -> None:
+    """Check a mapping of positive integer levels to population shares summing to 1.
+
+    Raises:
+        ConfigError: when a level or share is invalid or the shares do not sum to 1.
+
+    """
+    if not shares:
+        fail(key, dict(shares), "a non-empty mapping {level: share}")
+    for level, share in shares.items():
+        if isinstance(level, bool) or not isinstance(level, int) or level < 1:
+            fail(key, dict(shares), "integer levels >= 1")
+        if not SHARE.allows(share):
+            fail(key, dict(shares), "shares in [0, 1]")
+    if not math.isclose(sum(shares.values()), 1.0, abs_tol=1e-9):
+        fail(key, dict(shares), "shares that sum to 1")

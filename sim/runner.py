@@ -1,0 +1,63 @@
+"""Running replicates: ``run(config) -> RunResult``."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+
+import pandas as pd
+from tqdm import tqdm
+
+from sim.config import Config
+from sim.model import ReferralModel
+
+
+@dataclass
+class RunResult:
+    """Outcomes of the replicates of one configuration.
+
+    Attributes:
+        config: the configuration run.
+        metrics: one row per replicate (column ``replicate`` then the scalar metrics).
+        timeseries: one row per replicate and day (columns ``replicate``, ``day``, ...).
+        referrals: referral edges with a ``replicate`` column.
+
+    """
+
+    config: Config
+    metrics: pd.DataFrame
+    timeseries: pd.DataFrame
+    referrals: pd.DataFrame
+
+
+def run(config: Config, *, progress: bool | None = None) -> RunResult:
+    """Run ``config.run.replicates`` replicates of ``config``.
+
+    Args:
+        config: a checked configuration (see :func:`sim.compose`).
+        progress: show a progress bar (default: when there are several replicates and
+            standard error is a terminal).
+
+    Returns:
+        The metrics, time series and referral edges of every replicate.
+
+    """
+    replicates = range(config.run.replicates)
+    if progress is None:
+        progress = len(replicates) > 1 and sys.stderr.isatty()
+    metrics, series, edges = [], [], []
+    for replicate in tqdm(replicates, desc="replicates", disable=not progress, unit="rep"):
+        model = ReferralModel(config, replicate).run()
+        metrics.append({"replicate": replicate, **model.metrics()})
+        series.append(model.timeseries().assign(replicate=replicate))
+        edges.append(model.referrals().assign(replicate=replicate))
+    return RunResult(
+        config,
+        pd.DataFrame(metrics),
+        _replicate_first(pd.concat(series, ignore_index=True)),
+        _replicate_first(pd.concat(edges, ignore_index=True)),
+    )
+
+
+def _replicate_first(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame[["replicate", *[c for c in frame.columns if c != "replicate"]]]

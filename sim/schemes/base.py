@@ -1,0 +1,98 @@
+"""The scheme interface: how a campaign seeds, what a referral earns, what keeps customers.
+
+Each scheme is one small class with a config dataclass (its YAML option extends the
+dataclass's ``base_<name>`` schema). A scheme is built with its config and the model, and is
+asked for decisions by the daily step; it never loops over agents.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+import numpy as np
+
+from sim.exposures import Exposures
+
+if TYPE_CHECKING:
+    from sim.model import ReferralModel
+
+EMPTY = np.zeros(0, dtype=np.int64)
+
+
+class Scheme:
+    """Common base: holds the config and the model.
+
+    Attributes:
+        name: the option name in its config group.
+        config_class: the option's config dataclass.
+
+    """
+
+    name: ClassVar[str]
+    config_class: ClassVar[type]
+
+    def __init__(self, config: object, model: ReferralModel) -> None:
+        self.config = config
+        self.model = model
+
+
+class SeedingScheme(Scheme):
+    """How the campaign starts and which paid or owned channels broadcast each day."""
+
+    def initial_customers(self) -> np.ndarray:
+        """Consumers who are customers before day 1 (they buy on day 0 and share on day 1)."""
+        return EMPTY
+
+    def broadcast(self, day: int) -> Exposures:
+        """Today's exposures from ads, KOL and KOC posts (spend booked in the ledger)."""
+        return Exposures.empty()
+
+
+class ReferralScheme(Scheme):
+    """What a successful referral earns the referrer and offers the referee."""
+
+    def referee_discount(self) -> float:
+        """Discount in yuan offered to a friend who buys through a referral link."""
+        return 0.0
+
+    def referrer_reward(self, referrers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Face value (yuan) and reward-kind code of the reward for each referrer's next referral.
+
+        Args:
+            referrers: consumer ids (may repeat).
+
+        Returns:
+            ``(face_value, kind)`` arrays; kinds are indices into ``REWARD_KINDS``.
+
+        """
+        return np.zeros(len(referrers)), np.zeros(len(referrers), dtype=np.int8)
+
+    def offers_anything(self) -> bool:
+        """Whether the scheme pays or discounts at all."""
+        return False
+
+    @property
+    def verify(self) -> str:
+        """When a referrer reward is paid: ``none``, ``second_order`` or ``holdback``."""
+        return getattr(self.config, "verify", "none")
+
+    @property
+    def holdback_days(self) -> int:
+        """Days a reward waits under ``holdback`` verification."""
+        return getattr(self.config, "holdback_days", 0)
+
+
+class RetentionScheme(Scheme):
+    """What keeps customers buying: hazard and churn multipliers and their cost."""
+
+    def hazard_multiplier(self, customers: np.ndarray) -> np.ndarray | float:
+        """Multiplier on the daily repurchase hazard of each active customer."""
+        return 1.0
+
+    def churn_multiplier(self, customers: np.ndarray) -> np.ndarray | float:
+        """Multiplier on the daily churn probability of each active customer."""
+        return 1.0
+
+    def daily_cost(self, customers: np.ndarray) -> float:
+        """Cost of running the programme today for the active customers (yuan)."""
+        return 0.0
