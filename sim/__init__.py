@@ -11,8 +11,8 @@ Python API::
 """
 
 from sim.agents import KOC, KOL, Consumer
-from sim.compose import compose
 from sim.config import Config
+from sim.configure import compose
 from sim.model import ReferralModel
 from sim.params import ConfigError
 from sim.runner import RunResult, run

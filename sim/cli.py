@@ -20,7 +20,7 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
-from sim.compose import compose, conf_dir, register_configs, to_config
+from sim.configure import compose, conf_dir, register_configs, to_config
 from sim.params import ConfigError
 from sim.runner import run
 from sim.storage import write_parquet_atomic

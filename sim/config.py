@@ -109,11 +109,12 @@ class PopulationConfig:
         range=POSITIVE_COUNT,
         source="F8",
     )
-    threshold: dict[int, float] = param(
-        help="share of consumers needing each number of distinct exposures; {1: 1.0} = simple "
-        "contagion, a share at 3 models F7",
+    threshold: dict[str, float] = param(
+        help="share of consumers needing each number of distinct exposures (keys are levels); "
+        "{'1': 1.0} = simple contagion, a share at 3 models F7. Override entries, e.g. "
+        "population.threshold.1=0.4 +population.threshold.3=0.6",
         source="F7",
-        default_factory=lambda: {1: 1.0},
+        default_factory=lambda: {"1": 1.0},
     )
 
     def validate(self, prefix: str) -> None:

@@ -226,6 +226,12 @@ class ReferralModel(mesa.Model):
         self._make_agents()
         return super().agents_by_type
 
+    @property
+    def agent_types(self) -> list[type]:
+        """Agent classes present; creates the agents on first access."""
+        self._make_agents()
+        return super().agent_types
+
     def _make_agents(self) -> None:
         if self._agents_made:
             return

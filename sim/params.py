@@ -140,19 +140,33 @@ def fail(key: str, value: Any, allowed: str) -> None:
     raise ConfigError(f"{key}={value!r} is not allowed: expected {allowed}.")
 
 
-def check_shares(key: str, shares: Mapping[int, float]) -> None:
-    """Check a mapping of positive integer levels to population shares summing to 1.
+def threshold_levels(shares: Mapping[Any, float]) -> dict[int, float]:
+    """Integer levels of a ``{level: share}`` mapping whose keys may be digit strings.
+
+    Raises:
+        ValueError: when a key is not a whole number.
+
+    """
+    return {int(str(level)): float(share) for level, share in shares.items()}
+
+
+def check_shares(key: str, shares: Mapping[Any, float]) -> None:
+    """Check a mapping of integer levels >= 1 to population shares summing to 1.
 
     Raises:
         ConfigError: when a level or share is invalid or the shares do not sum to 1.
 
     """
+    shown = dict(shares)
     if not shares:
-        fail(key, dict(shares), "a non-empty mapping {level: share}")
-    for level, share in shares.items():
-        if isinstance(level, bool) or not isinstance(level, int) or level < 1:
-            fail(key, dict(shares), "integer levels >= 1")
-        if not SHARE.allows(share):
-            fail(key, dict(shares), "shares in [0, 1]")
-    if not math.isclose(sum(shares.values()), 1.0, abs_tol=1e-9):
-        fail(key, dict(shares), "shares that sum to 1")
+        fail(key, shown, "a non-empty mapping {level: share}")
+    try:
+        levels = threshold_levels(shares)
+    except ValueError:
+        fail(key, shown, "whole-number levels >= 1 as keys")
+    if min(levels) < 1:
+        fail(key, shown, "whole-number levels >= 1 as keys")
+    if not all(SHARE.allows(share) for share in levels.values()):
+        fail(key, shown, "shares in [0, 1]")
+    if not math.isclose(sum(levels.values()), 1.0, abs_tol=1e-9):
+        fail(key, shown, "shares that sum to 1 (add levels with +population.threshold.N=share)")

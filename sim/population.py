@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.config import PopulationConfig
+from sim.params import threshold_levels
 
 
 @dataclass
@@ -48,8 +49,9 @@ def draw_traits(config: PopulationConfig, n: int, rng: np.random.Generator) -> T
     sensitivity = lognormal_with_mean(
         config.price_sensitivity, config.price_sensitivity_sd, rng.standard_normal(n)
     )
-    levels = np.array(sorted(config.threshold), dtype=np.int16)
-    shares = np.array([config.threshold[level] for level in levels], dtype=float)
+    mix = threshold_levels(config.threshold)
+    levels = np.array(sorted(mix), dtype=np.int16)
+    shares = np.array([mix[level] for level in levels], dtype=float)
     cumulative = np.cumsum(shares / shares.sum())
     picks = np.searchsorted(cumulative, rng.random(n), side="right")
     threshold = levels[np.minimum(picks, len(levels) - 1)]

@@ -1,0 +1,66 @@
+"""Shared helpers: small configurations and the invariants every run must satisfy."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import sim
+from sim.ledger import ACQUISITION, COMPONENTS
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+EGO_FACEBOOK = SHARED_DATA / "ego_facebook.txt"
+
+# The independent-cascade limit of DESIGN.md §1.6.
+INDEPENDENT_CASCADE = [
+    "seeding=organic",
+    "referral=none",
+    "share.after_purchase=1",
+    "share.fanout=1",
+    "share.daily=0",
+    "repurchase.enabled=false",
+    "population.susceptibility_sd=0",
+]
+
+
+def small(*overrides: str, n: int = 2000) -> sim.Config:
+    """A small configuration with the given overrides."""
+    return sim.compose([f"network.n={n}", *overrides])
+
+
+def run_model(config: sim.Config, replicate: int = 0) -> sim.ReferralModel:
+    """Run one replicate and check the invariants on the way out."""
+    model = sim.ReferralModel(config, replicate).run()
+    assert_invariants(model)
+    return model
+
+
+def assert_invariants(model: sim.ReferralModel) -> None:
+    """Accounting identities, the budget cap and monotone series hold exactly."""
+    metrics = model.metrics()
+    components = [metrics[f"spend_{c}"] for c in COMPONENTS]
+    assert all(value >= 0 for value in components)
+    assert metrics["spend_total"] == pytest.approx(math.fsum(components), rel=1e-12, abs=1e-9)
+    acquisition = math.fsum(metrics[f"spend_{c}"] for c in ACQUISITION)
+    assert metrics["spend_acquisition"] == pytest.approx(acquisition, rel=1e-12, abs=1e-9)
+    if metrics["customers"] > 0:
+        assert metrics["cac"] * metrics["customers"] == pytest.approx(
+            metrics["spend_acquisition"], rel=1e-12, abs=1e-9
+        )
+    else:
+        assert math.isnan(metrics["cac"])
+    budget = model.config.budget.total
+    if budget is not None:
+        assert metrics["spend_total"] <= budget + 1e-6
+    assert 0 <= metrics["customers"] <= model.n
+    series = model.timeseries()
+    for column in ("customers", "aware", "spend_total", "fake_referrals"):
+        assert (np.diff(series[column].to_numpy()) >= -1e-9).all(), column
+    assert series["customers"].iloc[-1] == metrics["customers"]
+    assert series["spend_total"].iloc[-1] == pytest.approx(metrics["spend_total"])
+    by_channel = series.filter(like="new_customers_").sum(axis=1)
+    assert (by_channel == series["new_customers"]).all()

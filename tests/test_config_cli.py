@@ -1,0 +1,137 @@
+"""Configuration: typed composition, early and clear errors, the CLI, the packaged conf/."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zipfile
+
+import pytest
+
+import sim
+from sim.config import Config
+from sim.schemes.referral import TwoSidedConfig
+from tests.conftest import EGO_FACEBOOK, REPO
+
+
+def test_compose_returns_typed_defaults_with_overrides():
+    config = sim.compose(["referral=two_sided", "referral.referrer_reward=5", "network.n=123"])
+    assert isinstance(config, Config)
+    assert isinstance(config.referral, TwoSidedConfig)
+    assert (config.referral.referrer_reward, config.network.n) == (5.0, 123)
+    assert config.conversion.peer == 0.02  # F5
+    assert config.population.memory_days == 3  # F8
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("conversion.peer=1.5", r"conversion.peer=1.5 .*\[0, 1\]"),
+        ("network.k=-2", r"network.k=-2 .*>= 2"),
+        ("network.k=7", r"network.k=7 .*even"),
+        ("days=0", r"days=0 .*>= 1"),
+        ("referral=bogus", r"Could not find 'referral/bogus'.*one_sided"),
+        ("network.k=abc", r"network.k=abc.*could not be converted"),
+        ("seeding.initial_customers=99999", r"seeding.initial_customers=99999 .*at most"),
+        ("population.threshold.1=0.5", r"population.threshold.*sum to 1"),
+    ],
+)
+def test_bad_values_name_the_key_the_value_and_the_range(override, message):
+    with pytest.raises(sim.ConfigError, match=f"(?s){message}"):
+        sim.compose([override])
+
+
+def test_missing_edge_list_is_caught_before_the_run(tmp_path):
+    with pytest.raises(sim.ConfigError, match=r"network.path=.*existing file"):
+        sim.compose(["network=edgelist", f"network.path={tmp_path / 'missing.txt'}"])
+
+
+def cli(*arguments: str, cwd) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "sim.cli", *arguments],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize(
+    ("arguments", "key"),
+    [
+        (["conversion.peer=1.5"], "conversion.peer"),
+        (["network.k=-2"], "network.k"),
+        (["days=0"], "days"),
+        (["referral=bogus"], "referral/bogus"),
+        (["network=edgelist", "network.path=/no/such/file.txt"], "network.path"),
+    ],
+)
+def test_cli_exits_2_with_a_short_message_and_no_traceback(tmp_path, arguments, key):
+    result = cli(*arguments, cwd=tmp_path)
+    assert result.returncode == 2
+    assert key in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert len(result.stderr.splitlines()) < 15
+    assert not (tmp_path / "outputs").exists() or not list(
+        (tmp_path / "outputs").rglob("*.parquet")
+    )
+
+
+def test_cli_runs_and_prints_a_summary(tmp_path):
+    result = cli("network.n=2000", "run.replicates=2", "referral=two_sided", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "customers" in result.stdout and "95% CI" in result.stdout
+    assert len(list((tmp_path / "outputs").rglob("metrics.parquet"))) == 1
+
+
+def test_cli_runs_the_real_network(tmp_path):
+    if not EGO_FACEBOOK.exists():
+        pytest.skip("shared/data not beside the checkout")
+    result = cli("network=edgelist", f"network.path={EGO_FACEBOOK}", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "network=edgelist (" in result.stdout and "ego_facebook.txt" in result.stdout
+    assert "customers" in result.stdout
+
+
+def test_compose_works_from_a_built_wheel(tmp_path):
+    build = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(REPO),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert build.returncode == 0, build.stderr
+    wheel = next(tmp_path.glob("referral_sim-*.whl"))
+    unpacked = tmp_path / "site"
+    with zipfile.ZipFile(wheel) as archive:
+        assert "sim/conf/config.yaml" in archive.namelist()
+        assert "sim/conf/referral/two_sided.yaml" in archive.namelist()
+        archive.extractall(unpacked)
+    probe = (
+        "import sim, sim.configure as c; cfg = sim.compose(['referral=two_sided']); "
+        "print(c.conf_dir()); print(cfg.referral.name)"
+    )
+    env = {**os.environ, "PYTHONPATH": str(unpacked)}
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    conf, name = result.stdout.split()
+    assert conf == str(unpacked / "sim" / "conf") and name == "two_sided"

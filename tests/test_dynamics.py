@@ -1,0 +1,165 @@
+"""Phases of the day against exact expectations and simple theory."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+import sim
+from sim.state import Channel
+from tests.conftest import INDEPENDENT_CASCADE, run_model, small
+
+DETERMINISTIC_SHARING = [
+    *INDEPENDENT_CASCADE,
+    "network=lattice",
+    "network.n=200",
+    "network.k=2",
+    "conversion.peer=1",
+    "seeding.initial_customers=100",
+]
+
+
+def ring_neighbours(n: int) -> tuple[np.ndarray, np.ndarray]:
+    nodes = np.arange(n)
+    return (nodes - 1) % n, (nodes + 1) % n
+
+
+def test_threshold_two_needs_two_distinct_sharers():
+    config = sim.compose(
+        [*DETERMINISTIC_SHARING, "days=1", "population.threshold.1=0", "+population.threshold.2=1"]
+    )
+    model = run_model(config)
+    consumers = model.consumers
+    seed = consumers.channel == Channel.SEED
+    left, right = ring_neighbours(model.n)
+    both_seeds = ~seed & seed[left] & seed[right]
+    bought = consumers.first_order_day == 1
+    assert both_seeds.sum() > 0
+    assert np.array_equal(bought, both_seeds)
+
+
+def test_threshold_one_buys_on_any_single_share():
+    model = run_model(sim.compose([*DETERMINISTIC_SHARING, "days=1"]))
+    consumers = model.consumers
+    seed = consumers.channel == Channel.SEED
+    left, right = ring_neighbours(model.n)
+    assert np.array_equal(consumers.first_order_day == 1, ~seed & (seed[left] | seed[right]))
+
+
+@pytest.mark.parametrize("memory", [1, 3])
+def test_exposures_count_only_within_the_memory_window(memory):
+    # Seeds share on day 1, day-1 buyers on day 2 (conversion 1, threshold 2, ring k=4).
+    config = sim.compose(
+        [
+            *DETERMINISTIC_SHARING,
+            "days=2",
+            "population.threshold.1=0",
+            "+population.threshold.2=1",
+            f"population.memory_days={memory}",
+            "network.k=4",
+        ]
+    )
+    consumers = run_model(config).consumers
+    n = consumers.n
+    neighbours = [(np.arange(n) + step) % n for step in (-2, -1, 1, 2)]
+    seed = consumers.channel == Channel.SEED
+    day_one = consumers.first_order_day == 1
+    open_on_day_two = ~seed & ~day_one
+    sharers_today = sum(day_one[nb].astype(int) for nb in neighbours)
+    if memory == 1:  # only today's shares count
+        expected = open_on_day_two & (sharers_today >= 2)
+    else:  # a seed's day-1 share is still remembered on day 2
+        remembered = sum((seed | day_one)[nb].astype(int) for nb in neighbours)
+        expected = open_on_day_two & (remembered >= 2) & (sharers_today >= 1)
+    assert np.array_equal(consumers.first_order_day == 2, expected)
+    assert expected.sum() > 0
+
+
+def test_ads_cost_per_customer_is_cpm_over_conversion():
+    # Early in the campaign nobody is a customer yet: each impression converts with
+    # conversion.ad * susceptibility (mean 1), so CAC = cpm / 1000 / conversion.ad = 60 (C1).
+    config = small(
+        "seeding=ads",
+        "share.after_purchase=0",
+        "share.daily=0",
+        "days=10",
+        "run.replicates=4",
+        n=50_000,
+    )
+    metrics = sim.run(config).metrics
+    cac = metrics["spend_ads"].sum() / metrics["customers"].sum()
+    assert cac == pytest.approx(60, rel=0.06)
+
+
+def test_repurchase_and_churn_follow_their_hazards():
+    hazard, churn = 0.02, 0.01
+    config = small(
+        "seeding=ads",
+        "seeding.end_day=1",
+        "seeding.daily_budget=100000",
+        "share.after_purchase=0",
+        "share.daily=0",
+        f"repurchase.propensity={hazard * 30}",
+        f"repurchase.churn_daily={churn}",
+        "days=61",
+        n=20_000,
+    )
+    model = run_model(config)
+    consumers = model.consumers
+    cohort = consumers.first_order_day == 1
+    assert cohort.sum() > 500 and cohort.sum() == consumers.acquired().sum()
+    # A customer re-buys before lapsing: daily, re-buy w.p. h, else lapse w.p. c.
+    days = 60
+    survive = (1 - hazard) * (1 - churn)
+    expected = hazard * (1 - survive**days) / (1 - survive)
+    observed = (consumers.orders[cohort] >= 2).mean()
+    band = 3 * np.sqrt(expected * (1 - expected) / cohort.sum())
+    assert observed == pytest.approx(expected, abs=band)
+    active = model.timeseries()["active_customers"].iloc[-1]
+    lapse_free = (1 - churn * (1 - hazard)) ** days
+    assert active / cohort.sum() == pytest.approx(lapse_free, abs=3 * np.sqrt(0.25 / cohort.sum()))
+
+
+def test_default_repurchase_stays_under_thirty_percent():
+    metrics = sim.run(small("run.replicates=3", n=10_000)).metrics
+    assert metrics["repurchase_rate"].max() < 0.30  # fact P1
+    assert metrics["repurchase_rate"].min() > 0.05
+
+
+def test_incentives_raise_sharing_and_referrals():
+    base = sim.run(
+        small("referral=none", "seeding.initial_customers=0", "run.replicates=3", n=10_000)
+    ).metrics
+    paid = sim.run(
+        small("referral=one_sided", "referral.referrer_reward=40", "run.replicates=3", n=10_000)
+    ).metrics
+    assert paid["referred_customers"].mean() > 1.3 * base["referred_customers"].mean()
+    result = stats.ttest_rel(paid["referred_customers"], base["referred_customers"])
+    assert result.statistic > 0
+
+
+def test_fraud_rises_with_cash_reward_and_verification_stops_payment():
+    shares = []
+    for reward in (10, 40, 120):
+        metrics = run_model(
+            small("referral=one_sided", f"referral.referrer_reward={reward}", n=10_000)
+        ).metrics()
+        shares.append(metrics["fraud_share"])
+    assert shares[0] == 0  # below the cost of a fake account fraud does not pay
+    assert 0 < shares[1] < shares[2]
+
+
+def test_discount_raises_conversion_by_price_sensitivity():
+    config = small(
+        "referral=two_sided",
+        "referral.referee_discount=50",
+        "population.price_sensitivity=2",
+        "population.price_sensitivity_sd=0",
+        "population.susceptibility_sd=0",
+    )
+    model = sim.ReferralModel(config)
+    model._open_offers()
+    exposures = sim.exposures.Exposures.of(np.arange(5), 100, Channel.PEER, model.offer_share)
+    probability = sim.dynamics.purchase.conversion_probability(model, exposures)
+    assert probability == pytest.approx(0.02 * (1 + 2 * 0.5))

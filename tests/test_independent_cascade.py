@@ -1,0 +1,84 @@
+"""The independent-cascade limit (DESIGN.md §1.6): theory and a reference implementation."""
+
+from __future__ import annotations
+
+from collections import deque
+
+import networkx as nx
+import numpy as np
+import pytest
+from scipy import stats
+from scipy.optimize import brentq
+
+import sim
+from tests.conftest import INDEPENDENT_CASCADE, run_model
+
+SEEDS = 5
+
+
+def percolation_size(mean_degree: float, p: float) -> float:
+    """Giant-component share S solving ``S = 1 - exp(-k p S)`` (Erdős–Rényi bond percolation)."""
+    return brentq(lambda s: s - (1 - np.exp(-mean_degree * p * s)), 1e-9, 1.0)
+
+
+@pytest.mark.parametrize(("k", "p"), [(10, 0.15), (6, 0.3), (4, 0.5)])
+def test_final_size_matches_bond_percolation_on_erdos_renyi(k, p):
+    n = 50_000
+    config = sim.compose(
+        [
+            *INDEPENDENT_CASCADE,
+            "network=random",
+            f"network.n={n}",
+            f"network.k={k}",
+            f"conversion.peer={p}",
+            f"seeding.initial_customers={SEEDS}",
+            "days=150",
+        ]
+    )
+    sizes = []
+    for replicate in range(4):
+        model = run_model(config, replicate)
+        sizes.append((model.metrics()["customers"] + SEEDS) / n)
+    took_off = [s for s in sizes if s > 0.05]
+    assert len(took_off) >= 2
+    assert np.mean(took_off) == pytest.approx(percolation_size(k, p), abs=0.015)
+
+
+def reference_cascade(graph: nx.Graph, p: float, rng: np.random.Generator) -> int:
+    """Textbook independent cascade: each new adopter tries each neighbour once with prob p."""
+    start = int(rng.integers(graph.number_of_nodes()))
+    adopted, frontier = {start}, deque([start])
+    while frontier:
+        node = frontier.popleft()
+        for friend in graph.neighbors(node):
+            if friend not in adopted and rng.random() < p:
+                adopted.add(friend)
+                frontier.append(friend)
+    return len(adopted)
+
+
+def test_final_size_distribution_matches_reference_on_small_world():
+    n, k, rewire, p, runs = 1000, 10, 0.1, 0.25, 200
+    config = sim.compose(
+        [
+            *INDEPENDENT_CASCADE,
+            f"network.n={n}",
+            f"network.k={k}",
+            f"network.rewire={rewire}",
+            f"conversion.peer={p}",
+            "seeding.initial_customers=1",
+            "days=200",
+        ]
+    )
+    ours = [sim.ReferralModel(config, r).run().metrics()["customers"] + 1 for r in range(runs)]
+    rng = np.random.default_rng(12345)
+    reference = [
+        reference_cascade(nx.connected_watts_strogatz_graph(n, k, rewire, seed=int(s)), p, rng)
+        for s in rng.integers(0, 2**31, size=runs)
+    ]
+    assert stats.ks_2samp(ours, reference).pvalue > 0.01
+    # The distribution is bimodal (die-outs and large outbreaks): both modes must be there.
+    assert min(ours) < 0.05 * n and max(ours) > 0.5 * n
+    large_ours = [s for s in ours if s > 0.1 * n]
+    large_reference = [s for s in reference if s > 0.1 * n]
+    assert np.mean(large_ours) == pytest.approx(np.mean(large_reference), rel=0.05)

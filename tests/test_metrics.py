@@ -1,0 +1,100 @@
+"""Cascade metrics against brute force on known and random trees; follow-layer structure."""
+
+from __future__ import annotations
+
+import itertools
+
+import networkx as nx
+import numpy as np
+import pytest
+
+import sim
+from sim.metrics import cascade_metrics, roots_and_depths, structural_virality
+from sim.state import Channel, ConsumerState
+from tests.conftest import small
+
+
+def random_forest(n: int, rng: np.random.Generator) -> np.ndarray:
+    """Parent pointers of a random forest: each node links to an earlier one or is a root."""
+    parent = np.full(n, -1)
+    for node in range(1, n):
+        if rng.random() < 0.8:
+            parent[node] = rng.integers(node)
+    order = rng.permutation(n)  # relabel so parents are not always smaller ids
+    relabel = np.empty(n, dtype=np.int64)
+    relabel[order] = np.arange(n)
+    shuffled = np.full(n, -1)
+    shuffled[relabel] = np.where(parent >= 0, relabel[np.maximum(parent, 0)], -1)
+    return shuffled
+
+
+def test_roots_depths_and_virality_match_networkx_on_random_forests():
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        parent = random_forest(300, rng)
+        root, depth = roots_and_depths(parent)
+        forest = nx.DiGraph((int(p), c) for c, p in enumerate(parent) if p >= 0)
+        forest.add_nodes_from(range(300))
+        for node in range(300):
+            ancestors = nx.ancestors(forest, node)
+            top = node if not ancestors else next(a for a in ancestors if parent[a] < 0)
+            assert root[node] == top and depth[node] == len(ancestors)
+        largest = np.bincount(root).argmax()
+        tree = np.flatnonzero(root == largest)
+        expected = nx.average_shortest_path_length(forest.subgraph(tree).to_undirected())
+        assert structural_virality(tree, parent, depth) == pytest.approx(expected)
+
+
+def test_star_and_chain_have_known_virality():
+    star = np.array([-1, 0, 0, 0, 0])
+    _, depth = roots_and_depths(star)
+    assert structural_virality(np.arange(5), star, depth) == pytest.approx(2 * 4 / 5)
+    chain = np.array([-1, 0, 1, 2, 3])
+    _, depth = roots_and_depths(chain)
+    assert structural_virality(np.arange(5), chain, depth) == pytest.approx((5 + 1) / 3)
+
+
+def test_cascade_metrics_on_a_hand_built_forest():
+    consumers = ConsumerState(10)
+    # Tree A: 0 -> 1 -> 2, 0 -> 3 ; tree B: 4 alone ; tree C: 5 -> 6. Node 9 never bought.
+    bought = [0, 1, 2, 3, 4, 5, 6]
+    consumers.first_order_day[bought] = 1
+    consumers.channel[bought] = [
+        Channel.AD,
+        Channel.PEER,
+        Channel.PEER,
+        Channel.PEER,
+        Channel.AD,
+        Channel.SEED,
+        Channel.PEER,
+    ]
+    consumers.referrer[[1, 2, 3, 6]] = [0, 1, 0, 5]
+    metrics = cascade_metrics(consumers, 10)
+    assert metrics["cascade_max_size"] == 4
+    assert metrics["cascade_max_depth"] == 2
+    assert metrics["single_adopter_share"] == pytest.approx(1 / 3)
+    assert metrics["reproduction_number"] == pytest.approx(4 / 7)
+    # Tree A distances: 0-1:1 0-2:2 0-3:1 1-2:1 1-3:2 2-3:3 -> mean 10/6
+    assert metrics["structural_virality"] == pytest.approx(10 / 6)
+
+
+def test_kocs_are_the_best_connected_and_follow_their_neighbourhood():
+    model = sim.ReferralModel(small(n=5000))
+    graph, follow = model.network, model.follow
+    assert len(follow.koc_ids) == 50
+    degree = graph.degree()
+    assert degree[follow.koc_ids].min() >= np.sort(degree)[-50]
+    adjacency = graph.to_scipy()
+    two_hops = (adjacency + adjacency @ adjacency).tocsr()
+    for koc, index in itertools.islice(zip(follow.koc_ids, itertools.count(), strict=False), 10):
+        followers = follow.koc.indices[follow.koc.indptr[index] : follow.koc.indptr[index + 1]]
+        assert 0 < len(followers) <= 100
+        assert koc not in followers
+        assert (two_hops[koc, followers].toarray() > 0).all()
+
+
+def test_kol_audiences_are_heavy_tailed_around_the_median_share():
+    config = small("influencers.kols=200", n=20_000)
+    sizes = sim.ReferralModel(config).follow.kol.sizes
+    assert np.median(sizes) == pytest.approx(0.03 * 20_000, rel=0.2)
+    assert sizes.max() > 5 * np.median(sizes)

@@ -1,0 +1,161 @@
+"""The model as a whole: reproducibility, common random numbers, Mesa integration, invariants."""
+
+from __future__ import annotations
+
+import itertools
+
+import mesa
+import numpy as np
+import pandas as pd
+import pytest
+
+import sim
+from sim import KOC, KOL, Consumer, State
+from tests.conftest import run_model, small
+
+SCHEMES = list(itertools.product(["organic", "ads"], ["none", "one_sided", "two_sided"], ["none"]))
+
+
+def test_same_seed_gives_bit_identical_results_and_replicates_differ():
+    config = small("referral=two_sided", "seeding.initial_customers=5")
+    first, again = run_model(config, 0), run_model(config, 0)
+    assert first.metrics() == again.metrics() or all(
+        a == b or (np.isnan(a) and np.isnan(b))
+        for a, b in zip(first.metrics().values(), again.metrics().values(), strict=True)
+    )
+    pd.testing.assert_frame_equal(first.timeseries(), again.timeseries(), check_exact=True)
+    pd.testing.assert_frame_equal(first.referrals(), again.referrals(), check_exact=True)
+    other = run_model(config, 1)
+    assert not first.timeseries().equals(other.timeseries())
+    assert not np.array_equal(first.network.indices, other.network.indices)
+
+
+def test_two_schemes_share_network_population_and_audiences():
+    one = sim.ReferralModel(small("referral=none", "seeding=organic"), 3)
+    two = sim.ReferralModel(small("referral=two_sided", "seeding=ads"), 3)
+    assert np.array_equal(one.network.indptr, two.network.indptr)
+    assert np.array_equal(one.network.indices, two.network.indices)
+    for trait in ("susceptibility", "price_sensitivity", "threshold"):
+        assert np.array_equal(getattr(one.traits, trait), getattr(two.traits, trait))
+    assert np.array_equal(one.follow.koc_ids, two.follow.koc_ids)
+    assert np.array_equal(one.follow.kol.indices, two.follow.kol.indices)
+
+
+@pytest.mark.parametrize(("seeding", "referral", "retention"), SCHEMES)
+@pytest.mark.parametrize("budget", ["null", "3000"])
+def test_every_scheme_keeps_the_books_and_the_budget(seeding, referral, retention, budget):
+    config = small(
+        f"seeding={seeding}",
+        f"referral={referral}",
+        f"retention={retention}",
+        f"budget.total={budget}",
+        "seeding.initial_customers=20",
+        "share.after_purchase=0.8",
+    )
+    model = run_model(config)
+    metrics = model.metrics()
+    if budget != "null" and seeding == "ads":
+        assert metrics["spend_total"] == pytest.approx(3000, abs=60)  # the cap binds
+    run_model(config)  # deterministic: invariants hold on the rerun too
+
+
+def test_budget_stops_ads_once_spent():
+    model = run_model(small("seeding=ads", "budget.total=3000", "seeding.daily_budget=600"))
+    series = model.timeseries()
+    assert series.loc[series.day == 5, "spend_total"].item() == pytest.approx(3000)
+    assert series.loc[series.day > 6, "new_customers_ad"].sum() == 0
+
+
+def test_rewards_and_discounts_are_paid_per_funded_referral():
+    config = small(
+        "referral=two_sided",
+        "referral.referrer_reward=7",
+        "referral.referee_discount=3",
+        "seeding.initial_customers=30",
+    )
+    metrics = run_model(config).metrics()
+    referrals = metrics["referred_customers"] + metrics["fake_referrals"]
+    assert referrals > 0
+    assert metrics["spend_referral_reward"] == pytest.approx(7 * referrals)
+    assert metrics["spend_referral_discount"] == pytest.approx(3 * referrals)
+    assert metrics["fraud_spend"] == pytest.approx(10 * metrics["fake_referrals"])
+
+
+def test_second_order_verification_pays_only_referees_who_bought_twice():
+    config = small(
+        "referral=one_sided",
+        "referral.verify=second_order",
+        "referral.referrer_reward=50",
+        "seeding.initial_customers=30",
+        "repurchase.propensity=3",
+    )
+    model = run_model(config)
+    consumers = model.consumers
+    referred = consumers.acquired() & np.isin(
+        consumers.channel, [sim.Channel.PEER, sim.Channel.KOC]
+    )
+    twice = int((referred & (consumers.orders >= 2)).sum())
+    metrics = model.metrics()
+    assert metrics["fake_referrals"] > 0 and 0 < twice < metrics["referred_customers"]
+    assert metrics["spend_referral_reward"] == pytest.approx(50 * twice)
+    assert metrics["fraud_spend"] == 0
+
+
+def test_mesa_agents_read_the_arrays():
+    model = run_model(small("referral=two_sided", "seeding.initial_customers=10", n=500))
+    agents = model.agents_by_type
+    assert len(agents[KOC]) == len(model.follow.koc_ids) == 5
+    assert len(agents[Consumer]) + len(agents[KOC]) == model.n
+    assert len(agents[KOL]) == model.config.influencers.kols
+    assert len(model.agents) == model.n + model.config.influencers.kols
+    customers = [a for a in model.agents if isinstance(a, Consumer) and a.is_customer]
+    assert len(customers) == model.consumers.is_customer().sum()
+    buyer = customers[0]
+    assert buyer.state in (State.CUSTOMER, State.LAPSED)
+    assert buyer.orders == model.consumers.orders[buyer.index] >= 1
+    assert buyer.channel in ("seed", "ad", "kol", "koc", "peer")
+    assert all(koc.audience_size > 0 for koc in agents[KOC])
+
+
+def count_customers(model: sim.ReferralModel) -> int:
+    """Reporter: real customers so far."""
+    return int(model.consumers.acquired().sum())
+
+
+def agent_orders(agent: mesa.Agent) -> int:
+    """Reporter: orders of one consumer."""
+    return agent.orders
+
+
+def test_mesa_datacollector_matches_the_timeseries():
+    model = sim.ReferralModel(small("seeding.initial_customers=10", n=500))
+    collector = mesa.DataCollector(
+        model_reporters={"customers": count_customers},
+        agenttype_reporters={Consumer: {"orders": agent_orders}},
+    )
+    for _ in range(10):
+        model.step()
+        collector.collect(model)
+    collected = collector.get_model_vars_dataframe()["customers"].to_list()
+    assert collected == model.timeseries()["customers"].iloc[1:].to_list()
+    orders = collector.get_agenttype_vars_dataframe(Consumer)
+    assert len(orders) == 10 * len(model.agents_by_type[Consumer])
+
+
+def test_referral_edges_agree_with_consumer_records():
+    model = run_model(small("referral=two_sided", "seeding.initial_customers=30"))
+    edges = model.referrals()
+    assert list(edges.columns) == ["referrer", "referee", "day", "channel"]
+    consumers = model.consumers
+    assert (consumers.referrer[edges.referee] == edges.referrer).all()
+    assert (consumers.first_order_day[edges.referee] == edges.day).all()
+    assert (edges.channel == "peer").sum() == model.metrics()["referred_customers"]
+
+
+def test_run_collects_every_replicate():
+    config = small("run.replicates=3", "days=20", n=500)
+    result = sim.run(config)
+    assert result.metrics["replicate"].tolist() == [0, 1, 2]
+    assert len(result.timeseries) == 3 * 21
+    assert list(result.timeseries.columns[:2]) == ["replicate", "day"]
+    assert result.metrics["customers"].nunique() > 1

@@ -1,0 +1,146 @@
+"""Network generators and loaders: structure against theory and against networkx."""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import pytest
+
+import sim
+from sim.network import from_networkx, load_edgelist
+from sim.network import generators as gen
+from sim.network.graph import SocialGraph, from_edges
+from sim.params import ConfigError
+from tests.conftest import EGO_FACEBOOK
+
+
+def assert_simple_undirected(graph: SocialGraph) -> None:
+    rows = np.repeat(np.arange(graph.n), graph.degree())
+    cols = graph.indices.astype(np.int64)
+    assert not (rows == cols).any(), "self-loop"
+    keys = rows * graph.n + cols
+    assert len(np.unique(keys)) == len(keys), "duplicate edge"
+    reverse = np.sort(cols * graph.n + rows)
+    assert np.array_equal(np.sort(keys), reverse), "not symmetric"
+
+
+def rng(seed: int = 1) -> np.random.Generator:
+    return np.random.default_rng(seed)
+
+
+def test_lattice_has_exact_degree_and_clustering():
+    graph = gen.lattice(500, 10)
+    assert_simple_undirected(graph)
+    assert (graph.degree() == 10).all()
+    clustering = nx.average_clustering(graph.to_networkx())
+    assert clustering == pytest.approx(3 * (10 - 2) / (4 * (10 - 1)))  # Watts & Strogatz 1998
+
+
+def test_small_world_matches_networkx_statistics():
+    n, k, rewire = 2000, 10, 0.1
+    ours = gen.small_world(n, k, rewire, rng()).to_networkx()
+    theirs = nx.connected_watts_strogatz_graph(n, k, rewire, seed=1)
+    assert nx.is_connected(ours)
+    assert ours.number_of_edges() == theirs.number_of_edges() == n * k // 2
+    assert nx.average_clustering(ours) == pytest.approx(nx.average_clustering(theirs), abs=0.02)
+    # Clustering of a rewired ring: C(0) (1 - p)^3 (Barrat & Weigt 2000).
+    expected = 3 * (k - 2) / (4 * (k - 1)) * (1 - rewire) ** 3
+    assert nx.average_clustering(ours) == pytest.approx(expected, abs=0.02)
+    assert_simple_undirected(gen.small_world(n, k, rewire, rng()))
+
+
+def test_erdos_renyi_has_exact_edge_count_and_poisson_degrees():
+    graph = gen.erdos_renyi(20_000, 8, rng())
+    assert_simple_undirected(graph)
+    assert graph.edges == 80_000
+    degrees = graph.degree()
+    assert degrees.mean() == pytest.approx(8)
+    assert degrees.var() == pytest.approx(8, rel=0.05)
+
+
+def test_barabasi_albert_is_heavy_tailed_with_mean_degree_near_k():
+    graph = gen.barabasi_albert(20_000, 5, rng())
+    assert_simple_undirected(graph)
+    degrees = graph.degree()
+    assert degrees.mean() == pytest.approx(10, rel=0.05)
+    assert degrees.min() >= 1
+    assert degrees.max() > 20 * degrees.mean()  # hubs: a Poisson graph never gets near this
+    # P(k) ~ k^-3, so P(K >= k) ~ k^-2: doubling the degree quarters the tail.
+    ratio = (degrees >= 40).mean() / (degrees >= 20).mean()
+    assert ratio == pytest.approx(0.25, abs=0.04)
+
+
+def test_circles_put_most_friends_inside_the_circle():
+    graph = gen.planted_communities(10_000, 20, 8, 2, rng())
+    assert_simple_undirected(graph)
+    rows = np.repeat(np.arange(graph.n), graph.degree())
+    inside = graph.community[rows] == graph.community[graph.indices]
+    assert inside.mean() == pytest.approx(0.8, abs=0.02)
+    assert graph.degree().mean() == pytest.approx(10, rel=0.03)
+    assert len(np.unique(graph.community)) == 20
+
+
+def test_random_mixing_stores_no_edges_and_never_picks_oneself():
+    graph = gen.random_mixing(50, 10)
+    assert graph.edges == 0 and graph.is_mixing
+    nodes = np.repeat(np.arange(50), 200)
+    friends = graph.random_friend(nodes, rng())
+    assert not (friends == nodes).any()
+    assert set(np.unique(friends)) == set(range(50))
+
+
+def test_real_network_loads_with_its_published_size():
+    if not EGO_FACEBOOK.exists():
+        pytest.skip("shared/data not beside the checkout")
+    graph = load_edgelist(EGO_FACEBOOK)
+    assert (graph.n, graph.edges) == (4039, 88_234)
+    assert_simple_undirected(graph)
+
+
+def test_edge_list_drops_self_loops_and_duplicates_with_a_warning(tmp_path):
+    path = tmp_path / "edges.txt"
+    path.write_text("# comment\na b\nb a\nb c\nc c\nc d\n")
+    with pytest.warns(UserWarning, match="1 self-loops and 1 duplicate"):
+        graph = load_edgelist(path)
+    assert (graph.n, graph.edges) == (4, 3)
+
+
+def test_csv_with_header_and_graphml_load(tmp_path):
+    csv = tmp_path / "edges.csv"
+    csv.write_text("source,target,weight\n10,20,1\n20,30,1\n")
+    assert load_edgelist(csv).edges == 2
+    graphml = tmp_path / "g.graphml"
+    nx.write_graphml(nx.petersen_graph(), graphml)
+    graph = load_edgelist(graphml)
+    assert (graph.n, graph.edges) == (10, 15)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [("", "has no edges"), ("1\n2\n3\n", "has no edges")],
+)
+def test_malformed_edge_lists_fail_with_the_key_named(tmp_path, content, message):
+    path = tmp_path / "bad.txt"
+    path.write_text(content)
+    with pytest.raises(ConfigError, match=f"network.path=.*{message}"):
+        load_edgelist(path)
+
+
+def test_networkx_round_trip_keeps_every_edge():
+    original = nx.connected_watts_strogatz_graph(300, 6, 0.2, seed=3)
+    graph = from_networkx(original)
+    ours = {frozenset(edge) for edge in graph.to_networkx().edges}
+    assert ours == {frozenset(edge) for edge in original.edges}
+
+
+def test_model_accepts_a_networkx_graph_and_exposes_it():
+    karate = nx.karate_club_graph()
+    model = sim.ReferralModel(sim.compose(["seeding=organic"]), graph=karate)
+    assert model.n == 34
+    assert model.graph.number_of_edges() == karate.number_of_edges()
+
+
+def test_from_edges_builds_sorted_rows():
+    graph = from_edges(4, np.array([3, 0, 2]), np.array([0, 1, 1]))
+    assert graph.indptr.tolist() == [0, 2, 4, 5, 6]
+    assert graph.indices.tolist() == [1, 3, 0, 2, 1, 0]
