@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.arrays import unique_sorted
 from sim.config import InfluencerConfig
 from sim.network.graph import SocialGraph
 
@@ -59,8 +60,8 @@ class Audiences:
 
 
 def _to_csr(owner: np.ndarray, member: np.ndarray, accounts: int) -> Audiences:
-    keys = np.unique(owner.astype(np.int64) * (int(member.max(initial=0)) + 1) + member)
     width = int(member.max(initial=0)) + 1
+    keys = unique_sorted(owner.astype(np.int64) * width + member)
     owner, member = keys // width, keys % width
     indptr = np.zeros(accounts + 1, dtype=np.int64)
     np.cumsum(np.bincount(owner, minlength=accounts), out=indptr[1:])

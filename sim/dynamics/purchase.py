@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.arrays import unique_inverse, unique_sorted
 from sim.exposures import Exposures
 from sim.state import Channel, State
 
@@ -51,13 +52,10 @@ class ExposureMemory:
 
     def distinct_sources(self, targets: np.ndarray) -> np.ndarray:
         """Distinct sources each of the sorted ``targets`` saw within the window."""
-        keys = np.unique(np.concatenate(self.window))
+        keys = unique_sorted(np.concatenate(self.window))
         owners = keys // self.base
         owners = owners[np.isin(owners, targets)]
-        counted, counts = np.unique(owners, return_counts=True)
-        result = np.zeros(len(targets), dtype=np.int64)
-        result[np.searchsorted(targets, counted)] = counts
-        return result
+        return np.bincount(np.searchsorted(targets, owners), minlength=len(targets))
 
 
 def conversion_probability(model: ReferralModel, exposures: Exposures) -> np.ndarray:
@@ -77,25 +75,48 @@ def decide_purchases(model: ReferralModel, exposures: Exposures) -> Purchases:
         model.memory.remember(exposures)
     if not len(exposures):
         return Purchases.none()
-    targets, inverse = np.unique(exposures.target, return_inverse=True)
+    targets, inverse = unique_inverse(exposures.target)
     newly_aware = targets[state[targets] == State.UNAWARE]
     state[newly_aware] = State.AWARE
     model.aware_count += len(newly_aware)
     probability = conversion_probability(model, exposures)
     with np.errstate(divide="ignore"):
         log_none = np.bincount(inverse, weights=np.log1p(-probability), minlength=len(targets))
-        race = model.rng.exponential(size=len(exposures)) / probability
     buys = model.rng.random(len(targets)) < -np.expm1(log_none)
     if model.memory is not None:
         buys &= model.memory.distinct_sources(targets) >= model.traits.threshold[targets]
-    order = np.lexsort((race, inverse))
-    credited = order[np.searchsorted(inverse[order], np.arange(len(targets)))][buys]
+    credited = _credited_exposures(model.rng, inverse, probability, buys)
     return Purchases(
         targets[buys],
         exposures.channel[credited],
         exposures.source[credited],
         exposures.discount[credited],
     )
+
+
+def _credited_exposures(
+    rng: np.random.Generator, inverse: np.ndarray, probability: np.ndarray, buys: np.ndarray
+) -> np.ndarray:
+    """Pick one exposure per buyer with chance proportional to its probability.
+
+    An exponential race: the smallest ``Exp(1) / p`` wins with chance ``p / sum(p)``.
+
+    Args:
+        rng: random generator.
+        inverse: target index of each exposure.
+        probability: conversion probability of each exposure.
+        buys: per target, whether it bought.
+
+    Returns:
+        Index of the credited exposure of each buyer, in target order.
+    """
+    candidates = np.flatnonzero(buys[inverse])
+    owner = inverse[candidates]
+    with np.errstate(divide="ignore"):
+        race = rng.exponential(size=len(candidates)) / probability[candidates]
+    order = np.lexsort((race, owner))
+    firsts = np.flatnonzero(np.diff(owner[order], prepend=-1))
+    return candidates[order[firsts]]
 
 
 def referrer_of(purchases: Purchases) -> np.ndarray:

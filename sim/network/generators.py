@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.sparse.csgraph import connected_components
 
+from sim.arrays import first_occurrences
 from sim.network.graph import SocialGraph, from_edges
 
 _MAX_ROUNDS = 100
@@ -70,10 +71,7 @@ def _self_loops_or_duplicates(
 ) -> np.ndarray:
     """Indices in ``among`` whose edge is a self-loop or repeats an earlier edge."""
     keys = np.minimum(u, v) * n + np.maximum(u, v)
-    _, first = np.unique(keys, return_index=True)
-    repeated = np.ones(len(keys), dtype=bool)
-    repeated[first] = False
-    bad = repeated | (u == v)
+    bad = ~first_occurrences(keys) | (u == v)
     return among[bad[among]]
 
 
@@ -103,8 +101,7 @@ def erdos_renyi(n: int, k: float, rng: np.random.Generator) -> SocialGraph:
         fresh = fresh[u != v]
         # Keep draw order so the edge set does not depend on how duplicates fell.
         merged = np.concatenate([keys, fresh])
-        _, first = np.unique(merged, return_index=True)
-        keys = merged[np.sort(first)][:target]
+        keys = merged[first_occurrences(merged)][:target]
     return from_edges(n, keys // n, keys % n)
 
 

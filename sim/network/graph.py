@@ -14,6 +14,8 @@ import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 
+from sim.arrays import unique_sorted
+
 
 @dataclass(eq=False)
 class SocialGraph:
@@ -134,7 +136,7 @@ def from_edges(
     v = np.asarray(v, dtype=np.int64)
     loops = u == v
     low, high = np.minimum(u, v)[~loops], np.maximum(u, v)[~loops]
-    keys = np.unique(low * n + high)
+    keys = unique_sorted(low * n + high)
     duplicates = len(low) - len(keys)
     if warn_source and (loops.any() or duplicates):
         warnings.warn(
