@@ -36,8 +36,9 @@ print(json.dumps({"build_s": built - start, "simulate_s": done - built,
 
 def measure(overrides: list[str]) -> dict:
     """Run the probe once in a fresh interpreter and return its measurements."""
-    output = subprocess.run([sys.executable, "-c", PROBE, *overrides], check=True,
-                            capture_output=True, text=True).stdout
+    output = subprocess.run(
+        [sys.executable, "-c", PROBE, *overrides], check=True, capture_output=True, text=True
+    ).stdout
     return json.loads(output.strip().splitlines()[-1])
 
 
@@ -63,23 +64,28 @@ def main() -> None:
     parser.add_argument("overrides", nargs="*", help="extra config overrides")
     args = parser.parse_args()
     rows = []
-    print(f"{'n':>10} {'build s':>9} {'simulate s':>11} {'total s':>9} {'peak MB':>9} "
-          f"{'customers':>10}")
+    print(
+        f"{'n':>10} {'build s':>9} {'simulate s':>11} {'total s':>9} {'peak MB':>9} "
+        f"{'customers':>10}"
+    )
     for n in args.sizes:
         runs = [measure([f"network.n={n}", *args.overrides]) for _ in range(args.repeats)]
         row = {key: statistics.median(r[key] for r in runs) for key in runs[0]}
         row["n"] = n
         rows.append(row)
         total = row["build_s"] + row["simulate_s"]
-        print(f"{n:>10,} {row['build_s']:>9.3f} {row['simulate_s']:>11.3f} {total:>9.3f} "
-              f"{row['peak_rss_mb']:>9.0f} {row['customers']:>10,.0f}")
+        print(
+            f"{n:>10,} {row['build_s']:>9.3f} {row['simulate_s']:>11.3f} {total:>9.3f} "
+            f"{row['peak_rss_mb']:>9.0f} {row['customers']:>10,.0f}"
+        )
     rate = throughput(10_000, seconds=10)
     print(f"throughput at n=10,000 on one core: {rate:.1f} replicates/s")
     if args.json:
         machine = {"python": platform.python_version(), "machine": platform.machine()}
         with open(args.json, "w") as handle:
-            json.dump({"machine": machine, "rows": rows, "replicates_per_s_10k": rate}, handle,
-                      indent=2)
+            json.dump(
+                {"machine": machine, "rows": rows, "replicates_per_s_10k": rate}, handle, indent=2
+            )
 
 
 if __name__ == "__main__":

@@ -109,6 +109,7 @@ def _credited_exposures(
 
     Returns:
         Index of the credited exposure of each buyer, in target order.
+
     """
     candidates = np.flatnonzero(buys[inverse])
     owner = inverse[candidates]
