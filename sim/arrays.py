@@ -38,3 +38,16 @@ def first_occurrences(keys: np.ndarray) -> np.ndarray:
     starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
     first[np.minimum.reduceat(order, starts)] = True
     return first
+
+
+def occurrence_rank(values: np.ndarray) -> np.ndarray:
+    """For each element, how many equal elements come before it (0 for the first)."""
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    if not len(values):
+        return np.zeros(0, dtype=np.int64)
+    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+    run_start = np.repeat(starts, np.diff(np.append(starts, len(values))))
+    rank = np.empty(len(values), dtype=np.int64)
+    rank[order] = np.arange(len(values)) - run_start
+    return rank

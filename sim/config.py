@@ -257,6 +257,11 @@ class Config:
 
     def validate(self, prefix: str) -> None:
         """Check constraints that span groups."""
+        hired = getattr(self.seeding, "hired", 0)
+        if hired > self.influencers.kols:
+            fail(
+                prefix + "seeding.hired", hired, f"at most influencers.kols={self.influencers.kols}"
+            )
         n = getattr(self.network, "n", None)
         initial = getattr(self.seeding, "initial_customers", 0)
         if n is not None and initial > n:

@@ -1,9 +1,11 @@
-"""Accounting: spend by component under an optional total budget.
+"""Accounting: spend by component under an optional total budget and per-channel caps.
 
 Spend is booked by component (``ads``, ``kol``, ``koc``, ``referral_reward``,
 ``referral_discount`` for acquisition; ``retention``). Rewards promised but not yet paid
 (awaiting verification) are *reserved*, so that the budget is never exceeded: when the budget
-runs out the paid channels stop and no new reward is promised.
+runs out the paid channels stop and no new reward is promised. A seeding scheme may also cap
+each channel at a share of the budget (``seeding=mixed``, fact C6); caps apply to channel
+groups: ``ads``, ``kol``, ``koc``, ``referral`` (rewards and discounts) and ``retention``.
 """
 
 from __future__ import annotations
@@ -15,6 +17,14 @@ import numpy as np
 ACQUISITION = ("ads", "kol", "koc", "referral_reward", "referral_discount")
 RETENTION = ("retention",)
 COMPONENTS = ACQUISITION + RETENTION
+CHANNEL_OF = {
+    "ads": "ads",
+    "kol": "kol",
+    "koc": "koc",
+    "referral_reward": "referral",
+    "referral_discount": "referral",
+    "retention": "retention",
+}
 
 
 class Ledger:
@@ -29,15 +39,26 @@ class Ledger:
         self.budget = math.inf if budget is None else float(budget)
         self.spent = dict.fromkeys(COMPONENTS, 0.0)
         self.reserved = 0.0
+        self.caps: dict[str, float] = {}
 
     @property
     def total(self) -> float:
         """Everything spent."""
         return sum(self.spent.values())
 
-    def available(self) -> float:
-        """Budget neither spent nor reserved."""
-        return max(self.budget - self.total - self.reserved, 0.0)
+    def cap_channels(self, caps: dict[str, float]) -> None:
+        """Limit the spend of channel groups (``ads``, ``kol``, ``koc``, ``referral``, ...)."""
+        self.caps.update(caps)
+
+    def available(self, component: str | None = None) -> float:
+        """Budget neither spent nor reserved, within the component's channel cap if any."""
+        left = self.budget - self.total - self.reserved
+        channel = CHANNEL_OF.get(component or "")
+        if channel in self.caps:
+            used = sum(v for k, v in self.spent.items() if CHANNEL_OF[k] == channel)
+            reserved = self.reserved if channel == "referral" else 0.0
+            left = min(left, self.caps[channel] - used - reserved)
+        return max(left, 0.0)
 
     def spend_up_to(self, component: str, amount: float) -> float:
         """Spend ``amount`` or whatever budget is left, whichever is less.
@@ -46,15 +67,16 @@ class Ledger:
             The amount spent.
 
         """
-        paid = min(float(amount), self.available())
+        paid = min(float(amount), self.available(component))
         self.spent[component] += paid
         return paid
 
-    def affordable(self, costs: np.ndarray) -> int:
+    def affordable(self, costs: np.ndarray, component: str | None = None) -> int:
         """How many of ``costs``, taken in order, fit in the available budget."""
-        if math.isinf(self.budget):
+        available = self.available(component)
+        if math.isinf(available):
             return len(costs)
-        return int(np.searchsorted(np.cumsum(costs), self.available(), side="right"))
+        return int(np.searchsorted(np.cumsum(costs), available, side="right"))
 
     def spend(self, component: str, amount: float) -> None:
         """Book spend already checked with :meth:`affordable` or :meth:`reserve`."""

@@ -21,7 +21,6 @@ from sim.dynamics.referrals import (
     FAKE,
     FraudTally,
     PendingRewards,
-    book_referrals,
     fake_referrers,
     is_referral,
     settle_rewards,
@@ -131,8 +130,13 @@ class ReferralModel(mesa.Model):
         repeat = repurchase_and_churn(self)
         self._record_first_orders(purchases)
         discount = np.full(len(fakes), self.offer_share * self.config.product.price)
-        book_referrals(self, fakes, np.full(len(fakes), FAKE), discount)
+        self.referral.book(fakes, np.full(len(fakes), FAKE), discount)
+        self.referral.after_repeat_orders(repeat)
+        self.seeding.after_orders(purchases, repeat)
+        cost = self.retention.after_orders(purchases.buyers, repeat)
+        self.ledger.spend_up_to("retention", cost)
         settle_rewards(self)
+        self.referral.end_of_day()
         self.orders_total += len(purchases.buyers) + len(repeat)
         self._buyers_yesterday = np.concatenate([purchases.buyers, repeat])
         self.history.record(self, purchases.channel, len(repeat), len(sharers) + len(talkers))
@@ -147,11 +151,10 @@ class ReferralModel(mesa.Model):
     def _open_offers(self) -> None:
         """Offers stand only while the budget can pay for one more referral."""
         scheme = self.referral
-        discount = scheme.referee_discount()
-        face, kind = scheme.referrer_reward(np.zeros(1, dtype=np.int64))
-        one_referral = discount + float(face[0] * self.reward_table.cost[kind[0]])
-        self.offers_open = scheme.offers_anything() and self.ledger.available() >= one_referral
-        self.offer_share = discount / self.config.product.price if self.offers_open else 0.0
+        affordable = self.ledger.available("referral_discount") >= scheme.one_referral_cost()
+        self.offers_open = scheme.offers_anything() and affordable
+        price = self.config.product.price
+        self.offer_share = scheme.referee_discount() / price if self.offers_open else 0.0
 
     def _place_initial_orders(self, seeds: np.ndarray) -> np.ndarray:
         consumers = self.consumers
@@ -174,7 +177,7 @@ class ReferralModel(mesa.Model):
         self.active = np.concatenate([self.active, buyers])
         referred = is_referral(purchases.channel)
         discount = purchases.discount[referred] * self.config.product.price
-        book_referrals(self, purchases.source[referred], buyers[referred], discount)
+        self.referral.book(purchases.source[referred], buyers[referred], discount)
         linked = referrer >= 0
         self._referral_parts.append(
             (

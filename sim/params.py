@@ -117,6 +117,10 @@ def check(node: Any, prefix: str = "") -> None:
         if dataclasses.is_dataclass(value):
             check(value, key + ".")
             continue
+        if isinstance(value, list | tuple):
+            for index, item in enumerate(value):
+                if dataclasses.is_dataclass(item):
+                    check(item, f"{key}[{index}].")
         allowed: Range | None = f.metadata.get("range")
         choices = f.metadata.get("choices")
         if value is None:

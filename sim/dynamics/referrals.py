@@ -55,39 +55,44 @@ class PendingRewards:
         self.cost, self.due_day = self.cost[mask], self.due_day[mask]
 
 
-def book_referrals(
-    model: ReferralModel, referrers: np.ndarray, referees: np.ndarray, discount: np.ndarray
-) -> None:
-    """Book the discounts and promise the rewards of today's referred first orders.
+def fund_referrals(
+    model: ReferralModel,
+    referrers: np.ndarray,
+    referees: np.ndarray,
+    discount: np.ndarray,
+    reward: np.ndarray,
+) -> int:
+    """Book referee discounts and pay or promise referrer rewards, in order, while funds last.
 
     Args:
         model: the model.
         referrers: consumer id of each referrer.
         referees: consumer id of each referee, :data:`FAKE` for a fake account.
-        discount: discount each referee redeemed (yuan).
+        discount: discount each referee redeems (yuan, cost to the brand).
+        reward: cost to the brand of each referrer reward (yuan).
+
+    Returns:
+        How many referrals were funded (a prefix of the arrays).
 
     """
     if not len(referrers):
-        return
-    ledger, scheme = model.ledger, model.referral
-    face, kind = scheme.referrer_reward(referrers)
-    reward = face * model.reward_table.cost[kind]
-    funded = ledger.affordable(discount + reward)
+        return 0
+    ledger, verify = model.ledger, model.referral.verify
+    funded = ledger.affordable(discount + reward, "referral_discount")
     referrers, referees = referrers[:funded], referees[:funded]
     discount, reward = discount[:funded], reward[:funded]
     fake = referees == FAKE
-    np.add.at(model.consumers.referrals, referrers, 1)
     ledger.spend("referral_discount", discount.sum())
-    model.fraud.fakes += int(fake.sum())
     model.fraud.spend += float(discount[fake].sum())
-    if scheme.verify == "none":
+    if verify == "none":
         ledger.spend("referral_reward", reward.sum())
         model.fraud.spend += float(reward[fake].sum())
-        return
-    if scheme.verify == "second_order":
+        return funded
+    if verify == "second_order":
         referrers, referees, reward = referrers[~fake], referees[~fake], reward[~fake]
     ledger.reserve(reward.sum())
-    model.pending.add(referrers, referees, reward, model.day + scheme.holdback_days)
+    model.pending.add(referrers, referees, reward, model.day + model.referral.holdback_days)
+    return funded
 
 
 def settle_rewards(model: ReferralModel) -> None:
@@ -122,9 +127,7 @@ def fake_referrers(model: ReferralModel, sharers: np.ndarray) -> np.ndarray:
     fraud = model.config.fraud
     if not (fraud.enabled and model.offers_open and len(sharers)):
         return np.zeros(0, dtype=np.int64)
-    face, kind = model.referral.referrer_reward(sharers)
-    value = face * model.reward_table.extractable[kind]
-    value += fraud.discount_extractable * model.referral.referee_discount()
+    value = model.referral.extractable_value(sharers)
     surplus = np.maximum(value - fraud.fake_cost, 0.0)
     probability = fraud.max_rate * -np.expm1(-surplus / fraud.scale)
     rng = model.rng

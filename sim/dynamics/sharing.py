@@ -23,9 +23,7 @@ def incentive_lift(model: ReferralModel, sharers: np.ndarray) -> np.ndarray:
     if not model.offers_open:
         return np.ones(len(sharers))
     share = model.config.share
-    face, kind = model.referral.referrer_reward(sharers)
-    perceived = face * model.reward_table.perceived[kind]
-    perceived += share.referee_weight * model.referral.referee_discount()
+    perceived = model.referral.perceived_value(sharers)
     return 1.0 + share.incentive_lift * -np.expm1(-perceived / share.incentive_scale)
 
 
@@ -44,14 +42,15 @@ def group_shares(model: ReferralModel, buyers: np.ndarray) -> tuple[Exposures, n
     share = model.config.share
     sharers = _who_shares(model, buyers, share.after_purchase)
     graph, rng = model.network, model.rng
+    fanout = model.referral.fanout() if model.offers_open else share.fanout
     if graph.is_mixing:
-        reached = rng.binomial(graph.mixing_contacts, share.fanout, size=len(sharers))
+        reached = rng.binomial(graph.mixing_contacts, fanout, size=len(sharers))
         owner = np.repeat(sharers, reached)
         friend = graph.random_friend(owner, rng)
     else:
         owner, friend = graph.friends_of(sharers)
-        if share.fanout < 1:
-            chosen = rng.random(len(friend)) < share.fanout
+        if fanout < 1:
+            chosen = rng.random(len(friend)) < fanout
             owner, friend = owner[chosen], friend[chosen]
     return Exposures.of(friend, owner, Channel.PEER, model.offer_share), sharers
 

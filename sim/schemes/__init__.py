@@ -5,13 +5,25 @@ YAML file in ``conf/<group>/``.
 """
 
 from sim.schemes.base import ReferralScheme, RetentionScheme, SeedingScheme
-from sim.schemes.referral import REWARD_KINDS, NoReferral, OneSided, TwoSided
-from sim.schemes.retention import NoRetention
-from sim.schemes.seeding import Ads, Organic
+from sim.schemes.referral import (
+    REWARD_KINDS,
+    Commission,
+    GroupBuy,
+    NoReferral,
+    OneSided,
+    Tiered,
+    TwoSided,
+)
+from sim.schemes.retention import Community, Membership, NoRetention, Points
+from sim.schemes.seeding import Ads, KocMatrix, Kol, Mixed, Organic
 
-SEEDING: dict[str, type[SeedingScheme]] = {s.name: s for s in (Organic, Ads)}
-REFERRAL: dict[str, type[ReferralScheme]] = {s.name: s for s in (NoReferral, OneSided, TwoSided)}
-RETENTION: dict[str, type[RetentionScheme]] = {s.name: s for s in (NoRetention,)}
+SEEDING: dict[str, type[SeedingScheme]] = {s.name: s for s in (Organic, Ads, Kol, KocMatrix, Mixed)}
+REFERRAL: dict[str, type[ReferralScheme]] = {
+    s.name: s for s in (NoReferral, OneSided, TwoSided, Tiered, GroupBuy, Commission)
+}
+RETENTION: dict[str, type[RetentionScheme]] = {
+    s.name: s for s in (NoRetention, Points, Membership, Community)
+}
 GROUPS = {"seeding": SEEDING, "referral": REFERRAL, "retention": RETENTION}
 
 __all__ = [

@@ -11,9 +11,11 @@ from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
+from sim.dynamics.referrals import FAKE, fund_referrals
 from sim.exposures import Exposures
 
 if TYPE_CHECKING:
+    from sim.dynamics.purchase import Purchases
     from sim.model import ReferralModel
 
 EMPTY = np.zeros(0, dtype=np.int64)
@@ -47,6 +49,9 @@ class SeedingScheme(Scheme):
         """Today's exposures from ads, KOL and KOC posts (spend booked in the ledger)."""
         return Exposures.empty()
 
+    def after_orders(self, first: Purchases, repeat: np.ndarray) -> None:
+        """Book what today's orders cost the channel (commissions on attributed sales)."""
+
 
 class ReferralScheme(Scheme):
     """What a successful referral earns the referrer and offers the referee."""
@@ -71,6 +76,48 @@ class ReferralScheme(Scheme):
         """Whether the scheme pays or discounts at all."""
         return False
 
+    def perceived_value(self, sharers: np.ndarray) -> np.ndarray:
+        """Value (yuan) each sharer perceives in sharing today's offer (drives sharing)."""
+        face, kind = self.referrer_reward(sharers)
+        perceived = face * self.model.reward_table.perceived[kind]
+        weight = self.model.config.share.referee_weight
+        return perceived + weight * self.referee_discount()
+
+    def extractable_value(self, sharers: np.ndarray) -> np.ndarray:
+        """Cash value (yuan) a fraudster extracts per fake referee (drives fraud, fact R1)."""
+        face, kind = self.referrer_reward(sharers)
+        value = face * self.model.reward_table.extractable[kind]
+        return value + self.model.config.fraud.discount_extractable * self.referee_discount()
+
+    def one_referral_cost(self) -> float:
+        """Cost of funding one more referral; offers close when the budget cannot pay it."""
+        face, kind = self.referrer_reward(np.zeros(1, dtype=np.int64))
+        return self.referee_discount() + float(face[0] * self.model.reward_table.cost[kind[0]])
+
+    def book(self, referrers: np.ndarray, referees: np.ndarray, discount: np.ndarray) -> None:
+        """Pay for today's referred first orders (referee :data:`FAKE` for fake accounts).
+
+        Args:
+            referrers: consumer id of each referrer.
+            referees: consumer id of each referee or FAKE.
+            discount: discount each referee was offered (yuan).
+
+        """
+        face, kind = self.referrer_reward(referrers)
+        reward = face * self.model.reward_table.cost[kind]
+        funded = fund_referrals(self.model, referrers, referees, discount, reward)
+        count_referrals(self.model, referrers[:funded], referees[:funded])
+
+    def fanout(self) -> float:
+        """Share of friends a group share reaches under this scheme."""
+        return self.model.config.share.fanout
+
+    def after_repeat_orders(self, buyers: np.ndarray) -> None:
+        """React to today's repeat orders (commissions)."""
+
+    def end_of_day(self) -> None:
+        """Close the day (expire what has expired)."""
+
     @property
     def verify(self) -> str:
         """When a referrer reward is paid: ``none``, ``second_order`` or ``holdback``."""
@@ -80,6 +127,12 @@ class ReferralScheme(Scheme):
     def holdback_days(self) -> int:
         """Days a reward waits under ``holdback`` verification."""
         return getattr(self.config, "holdback_days", 0)
+
+
+def count_referrals(model: ReferralModel, referrers: np.ndarray, referees: np.ndarray) -> None:
+    """Credit funded referrals to their referrers and count the fake ones."""
+    np.add.at(model.consumers.referrals, referrers, 1)
+    model.fraud.fakes += int((referees == FAKE).sum())
 
 
 class RetentionScheme(Scheme):
@@ -95,4 +148,8 @@ class RetentionScheme(Scheme):
 
     def daily_cost(self, customers: np.ndarray) -> float:
         """Cost of running the programme today for the active customers (yuan)."""
+        return 0.0
+
+    def after_orders(self, first: np.ndarray, repeat: np.ndarray) -> float:
+        """Enrol new customers and return what today's orders cost the programme (yuan)."""
         return 0.0

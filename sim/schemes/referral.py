@@ -2,23 +2,30 @@
 
 - ``none``: no reward; friends still share.
 - ``one_sided``: the referrer earns a reward when the friend first buys.
-- ``two_sided``: the referrer earns a reward and the friend gets a discount on the first order
+- ``two_sided``: the referrer earns a reward and the friend gets a first-order discount
   (perceived fairness among friends, fact R3).
+- ``tiered``: the reward depends on how many referrals the referrer has made, and moves from
+  cash to points to merchandise (the progressive scheme of fact R1).
+- ``group_buy``: a team of ``team_size`` friends within ``window_days`` gets the group price
+  and the leader's order is free ("invite 5, get yours free", fact C1).
+- ``commission``: a share of the referee's spend for ``days`` days, at most two levels.
 
-Every paid option chooses a reward kind (cash, points, merchandise: see ``rewards``) and a
-verification rule: ``none`` (paid at the friend's first order), ``second_order`` (paid at the
-friend's second order, so fakes, who never re-buy, are never paid) or ``holdback`` (paid after
-``holdback_days`` if the friend is still an active customer).
+Every paid option has a verification rule: ``none`` (paid at the friend's first order),
+``second_order`` (paid at the friend's second order, so fakes, who never re-buy, are never
+paid) or ``holdback`` (paid after ``holdback_days`` if the friend is still an active customer).
 """
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
 
-from sim.params import NON_NEGATIVE, POSITIVE_COUNT, param
-from sim.schemes.base import ReferralScheme
+from sim.arrays import occurrence_rank
+from sim.dynamics.referrals import FAKE, fund_referrals, is_referral
+from sim.params import NON_NEGATIVE, POSITIVE_COUNT, SHARE, Range, fail, param
+from sim.schemes.base import ReferralScheme, count_referrals
 
 REWARD_KINDS = ("cash", "points", "merchandise")
 VERIFY_RULES = ("none", "second_order", "holdback")
@@ -39,7 +46,17 @@ class NoReferralConfig(ReferralConfig):
 
 
 @dataclass
-class OneSidedConfig(ReferralConfig):
+class PaidReferralConfig(ReferralConfig):
+    """A referral scheme that pays: when rewards are paid."""
+
+    verify: str = param("none", "when the referrer is paid", choices=VERIFY_RULES, source="R1")
+    holdback_days: int = param(
+        14, "days a reward waits under verify=holdback", range=POSITIVE_COUNT
+    )
+
+
+@dataclass
+class OneSidedConfig(PaidReferralConfig):
     """A reward for the referrer only."""
 
     name: str = "one_sided"
@@ -48,10 +65,6 @@ class OneSidedConfig(ReferralConfig):
     )
     reward_kind: str = param(
         "cash", "what the reward is paid in", choices=REWARD_KINDS, source="R1"
-    )
-    verify: str = param("none", "when the reward is paid", choices=VERIFY_RULES, source="R1")
-    holdback_days: int = param(
-        14, "days a reward waits under verify=holdback", range=POSITIVE_COUNT
     )
 
 
@@ -66,6 +79,90 @@ class TwoSidedConfig(OneSidedConfig):
     referee_discount: float = param(
         10.0, "discount on the friend's first order (yuan)", range=NON_NEGATIVE, source="R3"
     )
+
+
+@dataclass
+class Tier:
+    """One tier of a progressive reward."""
+
+    start: int = param(
+        1, "first referral number (1-based) the tier applies to", range=POSITIVE_COUNT
+    )
+    reward: float = param(20.0, "reward face value (yuan)", range=NON_NEGATIVE)
+    kind: str = param("cash", "what the reward is paid in", choices=REWARD_KINDS)
+
+
+def _progressive_tiers() -> list[Tier]:
+    return [Tier(1, 20.0, "cash"), Tier(3, 20.0, "points"), Tier(6, 20.0, "merchandise")]
+
+
+@dataclass
+class TieredConfig(PaidReferralConfig):
+    """Rewards rising by tiers of referral count, moving from cash to points to merchandise."""
+
+    name: str = "tiered"
+    tiers: list[Tier] = param(
+        help="tiers in order of start; referral k earns the last tier with start <= k",
+        source="R1",
+        default_factory=_progressive_tiers,
+    )
+    referee_discount: float = param(
+        0.0, "discount on the friend's first order (yuan)", range=NON_NEGATIVE
+    )
+
+    def validate(self, prefix: str) -> None:
+        """Tiers must start at referral 1 and be in strictly increasing order."""
+        starts = [tier.start for tier in self.tiers]
+        if not starts or starts[0] != 1:
+            fail(prefix + "tiers", starts, "a first tier starting at referral 1")
+        if any(b <= a for a, b in itertools.pairwise(starts)):
+            fail(prefix + "tiers", starts, "tier starts in strictly increasing order")
+
+
+@dataclass
+class GroupBuyConfig(PaidReferralConfig):
+    """Invite ``team_size`` friends within ``window_days``: all get the group price."""
+
+    name: str = "group_buy"
+    team_size: int = param(
+        5, "friends who must buy through the leader's link", range=POSITIVE_COUNT, source="C1"
+    )
+    window_days: int = param(
+        7, "days from the first friend's order for the team to fill", range=POSITIVE_COUNT
+    )
+    group_discount: float = param(
+        10.0, "discount each friend gets when the team fills (yuan)", range=NON_NEGATIVE
+    )
+    leader_free: bool = param(
+        True, "the leader's order becomes free when the team fills", source="C1"
+    )
+    leader_reward_kind: str = param(
+        "merchandise", "what the free order counts as", choices=REWARD_KINDS
+    )
+    leader_fanout: float = param(
+        1.0,
+        "share of friends a leader invites (replaces share.fanout while the offer stands)",
+        range=SHARE,
+        source="C1",
+    )
+
+
+@dataclass
+class CommissionConfig(PaidReferralConfig):
+    """A share of the referee's spend for a period, paid to up to two levels of referrers."""
+
+    name: str = "commission"
+    rate: float = param(
+        0.1, "share of each referee order paid to the referrer", range=SHARE, source="P3"
+    )
+    days: int = param(
+        30, "days after the referee's first order that commission is paid", range=POSITIVE_COUNT
+    )
+    levels: int = param(
+        2, "referrer levels paid (1 or 2; never a third)", range=Range(1, 2, integer=True)
+    )
+    second_level_rate: float = param(0.03, "share paid to the referrer's referrer", range=SHARE)
+    reward_kind: str = param("cash", "what commission is paid in", choices=REWARD_KINDS)
 
 
 class NoReferral(ReferralScheme):
@@ -89,7 +186,7 @@ class OneSided(ReferralScheme):
 
     def offers_anything(self) -> bool:
         """Whether a reward or discount is on offer."""
-        return self.config.referrer_reward > 0 or self.referee_discount() > 0
+        return self.one_referral_cost() > 0 or self.referee_discount() > 0
 
 
 class TwoSided(OneSided):
@@ -101,3 +198,200 @@ class TwoSided(OneSided):
     def referee_discount(self) -> float:
         """The friend's first-order discount."""
         return self.config.referee_discount
+
+
+class Tiered(TwoSided):
+    """Referral k of a referrer earns the tier with the largest start <= k."""
+
+    name = "tiered"
+    config_class = TieredConfig
+
+    def __init__(self, config: TieredConfig, model) -> None:
+        super().__init__(config, model)
+        self.starts = np.array([tier.start for tier in config.tiers])
+        self.rewards = np.array([tier.reward for tier in config.tiers])
+        self.kinds = np.array([REWARD_KINDS.index(t.kind) for t in config.tiers], dtype=np.int8)
+
+    def offers_anything(self) -> bool:
+        """Whether any tier pays or the friend gets a discount."""
+        return bool(self.rewards.max() > 0) or self.referee_discount() > 0
+
+    def one_referral_cost(self) -> float:
+        """The dearest tier: offers close when the budget cannot pay it."""
+        tier_cost = self.rewards * self.model.reward_table.cost[self.kinds]
+        return self.referee_discount() + float(tier_cost.max())
+
+    def referrer_reward(self, referrers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Reward of each referrer's next referral (repeats in one batch count up)."""
+        number = self.model.consumers.referrals[referrers] + 1 + occurrence_rank(referrers)
+        tier = np.searchsorted(self.starts, number, side="right") - 1
+        return self.rewards[tier], self.kinds[tier]
+
+
+class GroupBuy(ReferralScheme):
+    """Teams form around a leader's link; nothing is paid unless the team fills in time."""
+
+    name = "group_buy"
+    config_class = GroupBuyConfig
+
+    def __init__(self, config: GroupBuyConfig, model) -> None:
+        super().__init__(config, model)
+        self.leader = np.zeros(0, dtype=np.int64)
+        self.member = np.zeros(0, dtype=np.int64)
+        self.team_start = np.full(model.n, -1, dtype=np.int64)
+        self.filled_teams = 0
+        self.expired_teams = 0
+
+    def referee_discount(self) -> float:
+        """The group price cut a friend is promised."""
+        return self.config.group_discount
+
+    def fanout(self) -> float:
+        """Leaders invite a larger share of their friends to fill the team."""
+        return self.config.leader_fanout
+
+    def _leader_face(self) -> float:
+        return self.model.config.product.price if self.config.leader_free else 0.0
+
+    def referrer_reward(self, referrers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The leader's free order, spread over the team's members."""
+        kind = REWARD_KINDS.index(self.config.leader_reward_kind)
+        face = self._leader_face() / self.config.team_size
+        return np.full(len(referrers), face), np.full(len(referrers), kind, dtype=np.int8)
+
+    def offers_anything(self) -> bool:
+        """Whether the group price or the free order is worth anything."""
+        return self.config.group_discount > 0 or self._leader_face() > 0
+
+    def book(self, referrers: np.ndarray, referees: np.ndarray, discount: np.ndarray) -> None:
+        """Add the referees to their leaders' teams and pay the teams that fill."""
+        if not len(referrers):
+            return
+        day = self.model.day
+        opening = np.unique(referrers[self.team_start[referrers] < 0])
+        self.team_start[opening] = day
+        self.leader = np.concatenate([self.leader, referrers])
+        self.member = np.concatenate([self.member, referees])
+        self._pay_full_teams()
+
+    def _pay_full_teams(self) -> None:
+        size = self.config.team_size
+        rank = occurrence_rank(self.leader)
+        counts = np.bincount(self.leader, minlength=self.model.n)
+        full = counts[self.leader] >= size
+        in_team = full & (rank < size)
+        leaders = np.unique(self.leader[in_team])
+        if not len(leaders):
+            return
+        order = np.argsort(self.leader[in_team], kind="stable")
+        team_leaders = self.leader[in_team][order]
+        team_members = self.member[in_team][order]
+        self._fund_teams(leaders, team_leaders, team_members)
+        keep = ~in_team
+        self.leader, self.member = self.leader[keep], self.member[keep]
+        self.team_start[leaders] = np.where(counts[leaders] > size, self.model.day, -1)
+
+    def _fund_teams(self, leaders: np.ndarray, rows_leader: np.ndarray, members: np.ndarray):
+        model, size = self.model, self.config.team_size
+        face, kind = self.referrer_reward(rows_leader)
+        reward = face * model.reward_table.cost[kind]
+        discount = np.full(len(members), self.config.group_discount)
+        team_cost = (discount + reward).reshape(len(leaders), size).sum(axis=1)
+        teams = model.ledger.affordable(team_cost, "referral_discount")
+        rows = teams * size
+        fund_referrals(model, rows_leader[:rows], members[:rows], discount[:rows], reward[:rows])
+        count_referrals(model, rows_leader[:rows], members[:rows])
+        self.filled_teams += teams
+
+    def end_of_day(self) -> None:
+        """Teams not filled within the window dissolve: no group price, no cost."""
+        started = self.team_start[self.leader]
+        expired = self.model.day - started >= self.config.window_days - 1
+        if expired.any():
+            leaders = np.unique(self.leader[expired])
+            self.expired_teams += len(leaders)
+            self.team_start[leaders] = -1
+            self.leader, self.member = self.leader[~expired], self.member[~expired]
+
+
+class Commission(ReferralScheme):
+    """A share of each referee order for ``days`` days, to the referrer and its referrer."""
+
+    name = "commission"
+    config_class = CommissionConfig
+
+    def __init__(self, config: CommissionConfig, model) -> None:
+        super().__init__(config, model)
+        self.kind = REWARD_KINDS.index(config.reward_kind)
+        self.payments: list[tuple[np.ndarray, np.ndarray, int, int]] = []
+
+    def offers_anything(self) -> bool:
+        """Whether any commission is paid."""
+        return self.config.rate > 0
+
+    def _order_commission(self, size: int, rate: float) -> tuple[np.ndarray, np.ndarray]:
+        face = np.full(size, rate * self.model.config.product.price)
+        return face, np.full(size, self.kind, dtype=np.int8)
+
+    def referrer_reward(self, referrers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Commission on the referee's first order."""
+        return self._order_commission(len(referrers), self.config.rate)
+
+    def perceived_value(self, sharers: np.ndarray) -> np.ndarray:
+        """First-order commission plus the repeat orders expected within the window."""
+        repurchase = self.model.config.repurchase
+        hazard = repurchase.propensity / self.model.config.product.cycle_days
+        expected_orders = 1.0 + (hazard * self.config.days if repurchase.enabled else 0.0)
+        return super().perceived_value(sharers) * expected_orders
+
+    def book(self, referrers: np.ndarray, referees: np.ndarray, discount: np.ndarray) -> None:
+        """Commission on the first orders, to both levels."""
+        super().book(referrers, referees, discount)
+        self._record(referrers, referees, level=1)
+        if self.config.levels == 2:
+            grand = self._parents(referrers)
+            has = grand >= 0
+            face, kind = self._order_commission(int(has.sum()), self.config.second_level_rate)
+            reward = face * self.model.reward_table.cost[kind]
+            zero = np.zeros(len(reward))
+            funded = fund_referrals(self.model, grand[has], referees[has], zero, reward)
+            self._record(grand[has][:funded], referees[has][:funded], level=2)
+
+    def after_repeat_orders(self, buyers: np.ndarray) -> None:
+        """Commission on repeat orders placed within ``days`` of the first order."""
+        consumers, model = self.model.consumers, self.model
+        within = model.day - consumers.first_order_day[buyers] <= self.config.days
+        referred = is_referral(consumers.channel[buyers]) & within
+        buyers = buyers[referred]
+        self._pay_now(self._parents_of_buyers(buyers), buyers, self.config.rate, level=1)
+        if self.config.levels == 2:
+            parents = self._parents_of_buyers(buyers)
+            grand = self._parents(parents)
+            has = grand >= 0
+            self._pay_now(grand[has], buyers[has], self.config.second_level_rate, level=2)
+
+    def _pay_now(self, payees: np.ndarray, buyers: np.ndarray, rate: float, level: int) -> None:
+        face, kind = self._order_commission(len(payees), rate)
+        cost = face * self.model.reward_table.cost[kind]
+        funded = self.model.ledger.affordable(cost, "referral_reward")
+        self.model.ledger.spend("referral_reward", cost[:funded].sum())
+        self._record(payees[:funded], buyers[:funded], level)
+
+    def _parents_of_buyers(self, buyers: np.ndarray) -> np.ndarray:
+        return self.model.consumers.referrer[buyers]
+
+    def _parents(self, consumers_: np.ndarray) -> np.ndarray:
+        """Consumer referrer of each consumer (-1 if none or a KOL)."""
+        consumers = self.model.consumers
+        valid = consumers_ >= 0
+        parent = np.full(len(consumers_), -1, dtype=np.int64)
+        parent[valid] = consumers.referrer[consumers_[valid]]
+        referred = np.zeros(len(consumers_), dtype=bool)
+        referred[valid] = is_referral(consumers.channel[consumers_[valid]])
+        return np.where(referred & (parent < self.model.n), parent, -1)
+
+    def _record(self, payees: np.ndarray, buyers: np.ndarray, level: int) -> None:
+        self.payments.append((payees.copy(), buyers.copy(), self.model.day, level))
+
+
+__all__ = ["FAKE", "REWARD_KINDS"]

@@ -4,19 +4,39 @@
 - ``ads``: paid impressions on random consumers at ``daily_budget / cpm * 1000`` a day; with
   ``conversion.ad = 0.0005`` and ``cpm = 30`` an impression-bought customer costs about 60 yuan,
   the ads CAC implied by fact C1.
+- ``kol``: hire the KOLs with the largest audiences to post on given days, for a fee per post
+  and per thousand followers, plus a commission on the sales they bring.
+- ``koc_matrix``: recruit KOCs (by degree, at random, or spread over communities), give each
+  the product at cost; they post on given days and after their own purchases, with the
+  scheme's referral offer, and earn a commission per sale they bring (facts F1, F6, C2).
+- ``mixed``: ads, KOLs and KOCs together, each channel and the referral rewards capped at a
+  share of one budget (the 40/35/25 split of fact C6).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Optional
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Optional
 
 import numpy as np
 
+from sim.arrays import occurrence_rank
 from sim.exposures import Exposures
-from sim.params import COUNT, NON_NEGATIVE, POSITIVE, POSITIVE_COUNT, param
+from sim.params import (
+    COUNT,
+    NON_NEGATIVE,
+    POSITIVE,
+    POSITIVE_COUNT,
+    PROBABILITY,
+    SHARE,
+    fail,
+    param,
+)
 from sim.schemes.base import SeedingScheme
 from sim.state import Channel
+
+if TYPE_CHECKING:
+    from sim.dynamics.purchase import Purchases
 
 
 @dataclass
@@ -79,3 +99,214 @@ class Ads(Organic):
         impressions = int(expected) + int(rng.random() < expected - int(expected))
         targets = rng.integers(0, self.model.n, size=impressions)
         return Exposures.of(targets, self.model.ad_source, Channel.AD)
+
+
+def _every_fortnight() -> list[int]:
+    return [1, 15, 29, 43, 57, 71, 85]
+
+
+@dataclass
+class KolConfig(SeedingConfig):
+    """Hired KOL posts."""
+
+    name: str = "kol"
+    initial_customers: int = param(0, "customers before day 1", range=COUNT)
+    hired: int = param(2, "KOLs hired, largest audiences first", range=COUNT)
+    post_days: list[int] = param(help="days each hired KOL posts", default_factory=_every_fortnight)
+    fee_per_post: float = param(0.0, "flat fee per post (yuan)", range=NON_NEGATIVE)
+    fee_per_thousand: float = param(
+        100.0, "fee per thousand followers per post (yuan)", range=NON_NEGATIVE
+    )
+    reach: float = param(0.1, "probability a follower sees a post", range=PROBABILITY)
+    commission_rate: float = param(
+        0.0, "share of each attributed first order's price paid", range=SHARE
+    )
+
+
+@dataclass
+class KocMatrixConfig(SeedingConfig):
+    """A recruited matrix of KOCs (facts F1, F6, C2)."""
+
+    name: str = "koc_matrix"
+    initial_customers: int = param(0, "customers before day 1", range=COUNT)
+    recruits: int = param(
+        20, "KOCs recruited from the KOC pool (influencers.koc_share)", range=COUNT
+    )
+    chosen_by: str = param(
+        "degree",
+        "which KOCs: best connected, random, or spread over communities",
+        choices=("degree", "random", "community"),
+        source="C3",
+    )
+    post_days: list[int] = param(help="days every recruit posts", default_factory=_every_fortnight)
+    post_after_purchase: bool = param(True, "recruits also post the day after they buy")
+    free_product: bool = param(True, "each recruit gets the product, at unit cost")
+    commission: float = param(
+        5.0, "paid per first order a recruit brings (yuan)", range=NON_NEGATIVE
+    )
+    reach: float = param(0.3, "probability a follower sees a post", range=PROBABILITY)
+
+
+@dataclass
+class MixedConfig(SeedingConfig):
+    """Several channels at once, each with its share of one budget (fact C6)."""
+
+    name: str = "mixed"
+    initial_customers: int = param(0, "customers before day 1", range=COUNT)
+    total: float = param(
+        54_000.0, "campaign budget split across channels (yuan)", range=NON_NEGATIVE
+    )
+    ads_share: float = param(0.35, "share for ads (traffic)", range=SHARE, source="C6")
+    kol_share: float = param(0.2, "share for KOLs (content)", range=SHARE, source="C6")
+    koc_share: float = param(0.2, "share for KOCs (content)", range=SHARE, source="C6")
+    referral_share: float = param(
+        0.25,
+        "share for referral rewards and discounts (conversion incentives)",
+        range=SHARE,
+        source="C6",
+    )
+    ads: AdsConfig = field(default_factory=lambda: AdsConfig(daily_budget=210.0))
+    kol: KolConfig = field(default_factory=KolConfig)
+    koc: KocMatrixConfig = field(default_factory=KocMatrixConfig)
+
+    def validate(self, prefix: str) -> None:
+        """Shares cannot add up to more than the whole budget."""
+        shares = self.ads_share + self.kol_share + self.koc_share + self.referral_share
+        if shares > 1 + 1e-9:
+            fail(
+                prefix + "ads_share+kol_share+koc_share+referral_share",
+                round(shares, 6),
+                "shares summing to at most 1",
+            )
+
+
+class Kol(SeedingScheme):
+    """Hired KOLs post on the post days; fees and commissions go to ``spend_kol``."""
+
+    name = "kol"
+    config_class = KolConfig
+
+    def __init__(self, config: KolConfig, model) -> None:
+        super().__init__(config, model)
+        sizes = model.follow.kol.sizes
+        self.hired = np.argsort(-sizes, kind="stable")[: config.hired]
+        self.fees = config.fee_per_post + config.fee_per_thousand * sizes[self.hired] / 1000
+        self.post_days = set(config.post_days)
+
+    def initial_customers(self) -> np.ndarray:
+        """Draw the initial customers."""
+        return Organic.initial_customers(self)
+
+    def broadcast(self, day: int) -> Exposures:
+        """Hired KOLs post if today is a post day and their fee is affordable."""
+        if day not in self.post_days or not len(self.hired):
+            return Exposures.empty()
+        ledger = self.model.ledger
+        posting = self.hired[: ledger.affordable(self.fees, "kol")]
+        ledger.spend("kol", self.fees[: len(posting)].sum())
+        kol, follower = self.model.follow.kol.reached(posting, self.config.reach, self.model.rng)
+        return Exposures.of(follower, self.model.n + kol, Channel.KOL)
+
+    def after_orders(self, first: Purchases, repeat: np.ndarray) -> None:
+        """Commission on first orders the KOLs brought."""
+        brought = int((first.channel == Channel.KOL).sum())
+        price = self.model.config.product.price
+        self.model.ledger.spend_up_to("kol", brought * self.config.commission_rate * price)
+
+
+class KocMatrix(SeedingScheme):
+    """Recruited KOCs post with the referral offer; product and commissions go to ``spend_koc``."""
+
+    name = "koc_matrix"
+    config_class = KocMatrixConfig
+
+    def __init__(self, config: KocMatrixConfig, model) -> None:
+        super().__init__(config, model)
+        self.chosen = self._choose()
+        self.recruited = np.zeros(0, dtype=np.int64)  # KOC indices, once their product is paid
+        self.is_recruit = np.zeros(model.n, dtype=bool)
+        self.post_days = set(config.post_days)
+
+    def initial_customers(self) -> np.ndarray:
+        """Draw the initial customers."""
+        return Organic.initial_customers(self)
+
+    def _choose(self) -> np.ndarray:
+        """KOC indices to recruit, in order of priority."""
+        follow, graph = self.model.follow, self.model.network
+        pool = len(follow.koc_ids)
+        count = min(self.config.recruits, pool)
+        if self.config.chosen_by == "random":
+            return self.model.rng.permutation(pool)[:count]
+        by_degree = np.argsort(-graph.degree()[follow.koc_ids], kind="stable")
+        if self.config.chosen_by == "degree" or graph.community is None:
+            return by_degree[:count]
+        community = graph.community[follow.koc_ids[by_degree]]
+        turn = occurrence_rank(community)  # the i-th best KOC of each community goes in round i
+        return by_degree[np.lexsort((community, turn))][:count]
+
+    def broadcast(self, day: int) -> Exposures:
+        """Recruit on the first day; recruits post on post days and after buying."""
+        if day == 1:
+            self._recruit()
+        if not len(self.recruited):
+            return Exposures.empty()
+        follow, model = self.model.follow, self.model
+        posting = self.recruited if day in self.post_days else np.zeros(0, dtype=np.int64)
+        if self.config.post_after_purchase:
+            bought = self.is_recruit[model._buyers_yesterday]
+            buyers = np.searchsorted(follow.koc_ids, model._buyers_yesterday[bought])
+            posting = np.union1d(posting, buyers)
+        koc, follower = follow.koc.reached(posting, self.config.reach, model.rng)
+        return Exposures.of(follower, follow.koc_ids[koc], Channel.KOC, model.offer_share)
+
+    def _recruit(self) -> None:
+        model = self.model
+        unit_cost = model.config.product.price * (1 - model.config.product.margin)
+        costs = np.full(len(self.chosen), unit_cost if self.config.free_product else 0.0)
+        funded = model.ledger.affordable(costs, "koc")
+        model.ledger.spend("koc", costs[:funded].sum())
+        self.recruited = np.sort(self.chosen[:funded])
+        self.is_recruit[model.follow.koc_ids[self.recruited]] = True
+
+    def after_orders(self, first: Purchases, repeat: np.ndarray) -> None:
+        """Commission on first orders the recruits brought."""
+        from_koc = first.channel == Channel.KOC
+        brought = int(self.is_recruit[first.source[from_koc]].sum())
+        self.model.ledger.spend_up_to("koc", brought * self.config.commission)
+
+
+class Mixed(SeedingScheme):
+    """Ads, KOLs and a KOC matrix together, each capped at its share of ``total``."""
+
+    name = "mixed"
+    config_class = MixedConfig
+
+    def __init__(self, config: MixedConfig, model) -> None:
+        super().__init__(config, model)
+        model.ledger.cap_channels(
+            {
+                "ads": config.total * config.ads_share,
+                "kol": config.total * config.kol_share,
+                "koc": config.total * config.koc_share,
+                "referral": config.total * config.referral_share,
+            }
+        )
+        self.channels = [
+            Ads(config.ads, model),
+            Kol(config.kol, model),
+            KocMatrix(config.koc, model),
+        ]
+
+    def initial_customers(self) -> np.ndarray:
+        """Draw the initial customers."""
+        return Organic.initial_customers(self)
+
+    def broadcast(self, day: int) -> Exposures:
+        """Every channel's exposures."""
+        return Exposures.concat([channel.broadcast(day) for channel in self.channels])
+
+    def after_orders(self, first: Purchases, repeat: np.ndarray) -> None:
+        """Every channel's commissions."""
+        for channel in self.channels:
+            channel.after_orders(first, repeat)

@@ -1,0 +1,286 @@
+"""The scheme catalogue: a contract over every combination, and each scheme's own behaviour."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import sim
+from sim.dynamics.referrals import FAKE
+from sim.schemes import REFERRAL, RETENTION, SEEDING
+from tests.conftest import run_model, small
+
+COMBINATIONS = list(itertools.product(SEEDING, REFERRAL, RETENTION))
+
+
+@pytest.mark.parametrize(("seeding", "referral", "retention"), COMBINATIONS)
+def test_contract_every_combination(seeding, referral, retention):
+    config = small(
+        f"seeding={seeding}",
+        f"referral={referral}",
+        f"retention={retention}",
+        "budget.total=20000",
+        "seeding.initial_customers=10",
+        n=1500,
+    )
+    first = run_model(config)
+    again = run_model(config)
+    pd.testing.assert_frame_equal(first.timeseries(), again.timeseries(), check_exact=True)
+    metrics = first.metrics()
+    assert metrics["spend_total"] <= 20000
+    assert all(metrics[k] >= 0 for k in metrics if k.startswith("spend_"))
+
+
+def mean_outcomes(*overrides: str, replicates: int = 4, n: int = 5000) -> pd.Series:
+    """Mean metrics over replicates, plus total sharers and new customers by channel."""
+    rows = []
+    for replicate in range(replicates):
+        model = run_model(small(*overrides, n=n), replicate)
+        series = model.timeseries()
+        row = dict(model.metrics(), sharers=series["sharers"].sum())
+        row.update(series.filter(like="new_customers_").sum().to_dict())
+        rows.append(row)
+    return pd.DataFrame(rows).mean()
+
+
+REFERRAL_KNOBS = {
+    "one_sided": ("referral.referrer_reward=2", "referral.referrer_reward=80"),
+    "two_sided": ("referral.referrer_reward=2", "referral.referrer_reward=80"),
+    "tiered": (
+        "referral.tiers=[{start:1,reward:2,kind:points}]",
+        "referral.tiers=[{start:1,reward:80,kind:points}]",
+    ),
+    "group_buy": ("referral.group_discount=0", "referral.group_discount=60"),
+    "commission": ("referral.rate=0.01", "referral.rate=0.5"),
+}
+
+
+@pytest.mark.parametrize("referral", sorted(REFERRAL_KNOBS))
+def test_bigger_referral_incentive_gives_more_shares_and_referred_customers(referral):
+    low, high = REFERRAL_KNOBS[referral]
+    common = (f"referral={referral}", "seeding=ads")
+    weak, strong = mean_outcomes(*common, low), mean_outcomes(*common, high)
+    assert strong["sharers"] > weak["sharers"]
+    assert strong["referred_customers"] > weak["referred_customers"]
+
+
+SEEDING_KNOBS = {
+    "ads": ("seeding.daily_budget=100", "seeding.daily_budget=1000", "new_customers_ad"),
+    "kol": (
+        "seeding.post_days=[1]",
+        "seeding.post_days=[1,10,20,30,40,50,60]",
+        "new_customers_kol",
+    ),
+    "koc_matrix": ("seeding.recruits=5", "seeding.recruits=40", "new_customers_koc"),
+    "mixed": ("seeding.total=10000", "seeding.total=80000", "customers"),
+}
+
+
+@pytest.mark.parametrize("seeding", sorted(SEEDING_KNOBS))
+def test_more_seeding_effort_brings_more_customers_through_its_channel(seeding):
+    low, high, column = SEEDING_KNOBS[seeding]
+    weak = mean_outcomes(f"seeding={seeding}", low)
+    strong = mean_outcomes(f"seeding={seeding}", high)
+    assert strong[column] > weak[column] > 0 or strong[column] > 2 * max(weak[column], 1)
+
+
+RETENTION_KNOBS = {
+    "points": ("retention.hazard_multiplier=1", "retention.hazard_multiplier=3"),
+    "membership": ("retention.join_share=0", "retention.join_share=1"),
+    "community": ("retention.join_share=0", "retention.join_share=1"),
+}
+
+
+@pytest.mark.parametrize("retention", sorted(RETENTION_KNOBS))
+def test_stronger_retention_raises_repurchase(retention):
+    low, high = RETENTION_KNOBS[retention]
+    weak = mean_outcomes(f"retention={retention}", low)
+    strong = mean_outcomes(f"retention={retention}", high)
+    assert strong["repurchase_rate"] > weak["repurchase_rate"] + 0.03
+    assert strong["spend_retention"] > 0
+
+
+def test_kol_fees_are_per_post_and_per_thousand_followers():
+    config = small(
+        "seeding=kol",
+        "seeding.hired=3",
+        "seeding.post_days=[1,5]",
+        "seeding.fee_per_post=100",
+        "seeding.fee_per_thousand=50",
+        "seeding.commission_rate=0",
+        n=5000,
+    )
+    model = run_model(config)
+    sizes = np.sort(model.follow.kol.sizes)[::-1][:3]
+    expected = 2 * (3 * 100 + 50 * sizes.sum() / 1000)
+    assert model.metrics()["spend_kol"] == pytest.approx(expected)
+
+
+def test_koc_matrix_spreads_recruits_over_circles():
+    config = small(
+        "network=circles",
+        "network.communities=10",
+        "seeding=koc_matrix",
+        "seeding.chosen_by=community",
+        "seeding.recruits=10",
+        "influencers.koc_share=0.05",
+        n=5000,
+    )
+    model = sim.ReferralModel(config)
+    recruits = model.follow.koc_ids[model.seeding.chosen]
+    assert len(np.unique(model.network.community[recruits])) == 10
+
+
+def group_buy_model(*overrides: str) -> sim.ReferralModel:
+    return run_model(
+        small(
+            "referral=group_buy",
+            "seeding=organic",
+            "seeding.initial_customers=60",
+            "conversion.peer=0.5",
+            "share.after_purchase=1",
+            "fraud.enabled=false",
+            *overrides,
+            n=3000,
+        )
+    )
+
+
+def test_group_buy_pays_only_full_teams():
+    model = group_buy_model("referral.team_size=3", "referral.window_days=5")
+    scheme, metrics = model.referral, model.metrics()
+    assert scheme.filled_teams > 0 and scheme.expired_teams > 0
+    assert metrics["spend_referral_discount"] == pytest.approx(scheme.filled_teams * 3 * 10)
+    leader_cost = model.config.product.price * model.config.rewards.merchandise.cost
+    assert metrics["spend_referral_reward"] == pytest.approx(scheme.filled_teams * leader_cost)
+
+
+def test_group_buy_team_that_never_fills_costs_nothing():
+    model = group_buy_model("referral.team_size=500", "referral.window_days=3")
+    metrics = model.metrics()
+    assert metrics["referred_customers"] > 0 and model.referral.filled_teams == 0
+    assert metrics["spend_referral_discount"] == metrics["spend_referral_reward"] == 0
+
+
+def test_commission_inside_window_only_and_never_beyond_level_two(monkeypatch):
+    repeats = []
+    original = sim.schemes.referral.Commission.after_repeat_orders
+
+    def spy(self, buyers):
+        repeats.append((self.model.day, buyers.copy()))
+        original(self, buyers)
+
+    monkeypatch.setattr(sim.schemes.referral.Commission, "after_repeat_orders", spy)
+    model = run_model(
+        small(
+            "referral=commission",
+            "referral.days=10",
+            "referral.rate=0.1",
+            "referral.second_level_rate=0.05",
+            "repurchase.propensity=6",
+            "seeding.initial_customers=50",
+            "conversion.peer=0.2",
+            "fraud.enabled=false",
+            "days=60",
+            n=3000,
+        )
+    )
+    consumers, scheme = model.consumers, model.referral
+    referred = np.isin(consumers.channel, [sim.Channel.PEER, sim.Channel.KOC])
+    inside = outside = 0
+    for day, buyers in repeats:
+        mine = buyers[referred[buyers]]
+        age = day - consumers.first_order_day[mine]
+        inside += int((age <= 10).sum())
+        outside += int((age > 10).sum())
+    assert inside > 0 and outside > 0
+    level_one = [p for p in scheme.payments if p[3] == 1]
+    paid_on_repeats = sum(len(payees) for payees, _, day, _ in level_one) - referred.sum()
+    assert paid_on_repeats == inside
+    for payees, buyers, day, level in scheme.payments:
+        assert level in (1, 2)
+        parent = consumers.referrer[buyers]
+        expected = parent if level == 1 else consumers.referrer[parent]
+        assert np.array_equal(payees, expected)
+        assert (day - consumers.first_order_day[buyers] <= 10).all()
+    assert any(level == 2 and len(p) for p, _, _, level in scheme.payments)
+
+
+def test_tiered_rewards_change_kind_exactly_at_tier_boundaries():
+    config = small(
+        "referral=tiered",
+        "referral.tiers=[{start:1,reward:5,kind:cash},{start:3,reward:7,kind:points},"
+        "{start:6,reward:9,kind:merchandise}]",
+    )
+    model = sim.ReferralModel(config)
+    consumers = model.consumers
+    referrer = np.array([4])
+    seen = []
+    for done in range(8):
+        consumers.referrals[4] = done
+        face, kind = model.referral.referrer_reward(referrer)
+        seen.append((float(face[0]), int(kind[0])))
+    assert seen == [(5, 0), (5, 0), (7, 1), (7, 1), (7, 1), (9, 2), (9, 2), (9, 2)]
+    consumers.referrals[4] = 1  # two referrals in one day: the 2nd and the 3rd
+    face, kind = model.referral.referrer_reward(np.array([4, 4]))
+    assert face.tolist() == [5, 7] and kind.tolist() == [0, 1]
+
+
+def test_second_order_verification_never_pays_fakes_for_any_scheme():
+    for referral in ("one_sided", "tiered", "commission", "group_buy"):
+        model = run_model(
+            small(
+                f"referral={referral}",
+                "referral.verify=second_order",
+                "fraud.max_rate=0.5",
+                "fraud.fake_cost=0",
+                n=3000,
+            )
+        )
+        metrics = model.metrics()
+        assert metrics["fake_referrals"] > 0 or referral == "group_buy"
+        assert (model.pending.referee != FAKE).all()
+        if referral != "group_buy":  # no referee discount: fakes got nothing at all
+            assert metrics["fraud_spend"] == 0
+
+
+def fraud_share(*overrides: str) -> float:
+    return mean_outcomes(*overrides, replicates=3, n=10_000)["fraud_share"]
+
+
+def test_tiered_points_keep_fraud_under_two_percent_where_high_cash_exceeds_it():
+    # Fact R1: the same face value paid in points and merchandise draws far fewer fakes.
+    cash = fraud_share("referral=one_sided", "referral.referrer_reward=60")
+    tiered = fraud_share(
+        "referral=tiered",
+        "referral.tiers=[{start:1,reward:60,kind:points},{start:4,reward:60,kind:merchandise}]",
+    )
+    assert cash > 0.02
+    assert tiered < 0.02
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("referral=one_sided referral.referrer_reward=-5", r"referral.referrer_reward=-5"),
+        ("referral=group_buy referral.team_size=0", r"referral.team_size=0"),
+        (
+            "referral=tiered referral.tiers=[{start:3,reward:5,kind:cash},"
+            "{start:1,reward:1,kind:cash}]",
+            r"referral.tiers=.*start",
+        ),
+        ("referral=commission referral.levels=3", r"referral.levels=3 .*\[1, 2\]"),
+        (
+            "referral=tiered referral.tiers=[{start:1,reward:5,kind:gold}]",
+            r"referral.tiers\[0\].kind='gold'",
+        ),
+        ("seeding=mixed seeding.ads_share=0.9", r"shares summing to at most 1"),
+        ("seeding=kol seeding.hired=99", r"seeding.hired=99 .*influencers.kols"),
+    ],
+)
+def test_bad_scheme_parameters_are_named(override, message):
+    with pytest.raises(sim.ConfigError, match=f"(?s){message}"):
+        sim.compose(override.split(" "))
