@@ -18,8 +18,6 @@ if TYPE_CHECKING:
     from sim.dynamics.purchase import Purchases
     from sim.model import ReferralModel
 
-EMPTY = np.zeros(0, dtype=np.int64)
-
 
 class Scheme:
     """Common base: holds the config and the model.
@@ -42,8 +40,12 @@ class SeedingScheme(Scheme):
     """How the campaign starts and which paid or owned channels broadcast each day."""
 
     def initial_customers(self) -> np.ndarray:
-        """Consumers who are customers before day 1 (they buy on day 0 and share on day 1)."""
-        return EMPTY
+        """Consumers who are customers before day 1 (they buy on day 0 and share on day 1).
+
+        ``config.initial_customers`` of them, uniformly at random.
+        """
+        count = self.config.initial_customers
+        return np.sort(self.model.rng.choice(self.model.n, size=count, replace=False))
 
     def broadcast(self, day: int) -> Exposures:
         """Today's exposures from ads, KOL and KOC posts (spend booked in the ledger)."""

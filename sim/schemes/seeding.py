@@ -71,18 +71,13 @@ class AdsConfig(SeedingConfig):
 
 
 class Organic(SeedingScheme):
-    """``initial_customers`` uniformly random consumers buy on day 0."""
+    """``initial_customers`` uniformly random consumers buy on day 0; nothing is paid."""
 
     name = "organic"
     config_class = OrganicConfig
 
-    def initial_customers(self) -> np.ndarray:
-        """Draw the initial customers."""
-        count = self.config.initial_customers
-        return np.sort(self.model.rng.choice(self.model.n, size=count, replace=False))
 
-
-class Ads(Organic):
+class Ads(SeedingScheme):
     """Buys impressions every campaign day until the budget runs out."""
 
     name = "ads"
@@ -193,10 +188,6 @@ class Kol(SeedingScheme):
         self.fees = config.fee_per_post + config.fee_per_thousand * sizes[self.hired] / 1000
         self.post_days = set(config.post_days)
 
-    def initial_customers(self) -> np.ndarray:
-        """Draw the initial customers."""
-        return Organic.initial_customers(self)
-
     def broadcast(self, day: int) -> Exposures:
         """Hired KOLs post if today is a post day and their fee is affordable."""
         if day not in self.post_days or not len(self.hired):
@@ -226,10 +217,6 @@ class KocMatrix(SeedingScheme):
         self.recruited = np.zeros(0, dtype=np.int64)  # KOC indices, once their product is paid
         self.is_recruit = np.zeros(model.n, dtype=bool)
         self.post_days = set(config.post_days)
-
-    def initial_customers(self) -> np.ndarray:
-        """Draw the initial customers."""
-        return Organic.initial_customers(self)
 
     def _choose(self) -> np.ndarray:
         """KOC indices to recruit, in order of priority."""
@@ -297,10 +284,6 @@ class Mixed(SeedingScheme):
             Kol(config.kol, model),
             KocMatrix(config.koc, model),
         ]
-
-    def initial_customers(self) -> np.ndarray:
-        """Draw the initial customers."""
-        return Organic.initial_customers(self)
 
     def broadcast(self, day: int) -> Exposures:
         """Every channel's exposures."""
