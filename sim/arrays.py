@@ -51,3 +51,12 @@ def occurrence_rank(values: np.ndarray) -> np.ndarray:
     rank = np.empty(len(values), dtype=np.int64)
     rank[order] = np.arange(len(values)) - run_start
     return rank
+
+
+def unique_counts(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct values of ``keys`` and how often each occurs."""
+    ordered = np.sort(keys)
+    if not len(ordered):
+        return ordered, np.zeros(0, dtype=np.int64)
+    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+    return ordered[starts], np.diff(np.append(starts, len(ordered)))

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.arrays import unique_inverse, unique_sorted
+from sim.arrays import unique_sorted
 from sim.exposures import Exposures
 from sim.state import Channel, State
 
@@ -67,25 +67,49 @@ def conversion_probability(model: ReferralModel, exposures: Exposures) -> np.nda
     return np.minimum(base * traits.susceptibility[target] * offer, 1.0)
 
 
+@dataclass
+class ByTarget:
+    """A day's exposures grouped by target: a sort order and the start of each group."""
+
+    order: np.ndarray
+    starts: np.ndarray
+    targets: np.ndarray
+
+    @classmethod
+    def of(cls, target: np.ndarray) -> ByTarget:
+        """Group exposures by target (an unstable sort: grouping needs no stability)."""
+        order = np.argsort(target)
+        ordered = target[order]
+        starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+        return cls(order, starts, ordered[starts])
+
+    def sums(self, values: np.ndarray) -> np.ndarray:
+        """Sum of ``values`` (in sort order) within each group."""
+        return np.add.reduceat(values, self.starts)
+
+
 def decide_purchases(model: ReferralModel, exposures: Exposures) -> Purchases:
     """Mark the exposed aware and decide today's first orders."""
     state = model.consumers.state
-    exposures = exposures.select(state[exposures.target] <= State.AWARE)
+    open_ = state[exposures.target] <= State.AWARE
+    if not open_.all():
+        exposures = exposures.select(open_)
     if model.memory is not None:
         model.memory.remember(exposures)
     if not len(exposures):
         return Purchases.none()
-    targets, inverse = unique_inverse(exposures.target)
+    groups = ByTarget.of(exposures.target)
+    targets = groups.targets
     newly_aware = targets[state[targets] == State.UNAWARE]
     state[newly_aware] = State.AWARE
     model.aware_count += len(newly_aware)
-    probability = conversion_probability(model, exposures)
+    probability = conversion_probability(model, exposures)[groups.order]
     with np.errstate(divide="ignore"):
-        log_none = np.bincount(inverse, weights=np.log1p(-probability), minlength=len(targets))
+        log_none = groups.sums(np.log1p(-probability))
     buys = model.rng.random(len(targets)) < -np.expm1(log_none)
     if model.memory is not None:
         buys &= model.memory.distinct_sources(targets) >= model.traits.threshold[targets]
-    credited = _credited_exposures(model.rng, inverse, probability, buys)
+    credited = groups.order[_credited(model.rng, groups, probability, buys)]
     return Purchases(
         targets[buys],
         exposures.channel[credited],
@@ -94,30 +118,27 @@ def decide_purchases(model: ReferralModel, exposures: Exposures) -> Purchases:
     )
 
 
-def _credited_exposures(
-    rng: np.random.Generator, inverse: np.ndarray, probability: np.ndarray, buys: np.ndarray
+def _credited(
+    rng: np.random.Generator, groups: ByTarget, probability: np.ndarray, buys: np.ndarray
 ) -> np.ndarray:
     """Pick one exposure per buyer with chance proportional to its probability.
 
-    An exponential race: the smallest ``Exp(1) / p`` wins with chance ``p / sum(p)``.
-
     Args:
         rng: random generator.
-        inverse: target index of each exposure.
-        probability: conversion probability of each exposure.
+        groups: the exposures grouped by target.
+        probability: conversion probability of each exposure, in group order.
         buys: per target, whether it bought.
 
     Returns:
-        Index of the credited exposure of each buyer, in target order.
+        Position (in group order) of the credited exposure of each buyer, in target order.
 
     """
-    candidates = np.flatnonzero(buys[inverse])
-    owner = inverse[candidates]
-    with np.errstate(divide="ignore"):
-        race = rng.exponential(size=len(candidates)) / probability[candidates]
-    order = np.lexsort((race, owner))
-    firsts = np.flatnonzero(np.diff(owner[order], prepend=-1))
-    return candidates[order[firsts]]
+    cumulative = np.cumsum(probability)
+    first = groups.starts[buys]
+    last = np.append(groups.starts[1:], len(probability))[buys] - 1
+    before = cumulative[first] - probability[first]
+    point = before + rng.random(len(first)) * (cumulative[last] - before)
+    return np.clip(np.searchsorted(cumulative, point, side="right"), first, last)
 
 
 def referrer_of(purchases: Purchases) -> np.ndarray:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.exposures import Exposures
-from sim.state import Channel
+from sim.state import Channel, State
 
 if TYPE_CHECKING:
     from sim.model import ReferralModel
@@ -28,8 +28,18 @@ def incentive_lift(model: ReferralModel, sharers: np.ndarray) -> np.ndarray:
 
 
 def _who_shares(model: ReferralModel, candidates: np.ndarray, base: float) -> np.ndarray:
+    if base == 0 or not len(candidates):
+        return candidates[:0]
+    if base >= 1:  # everyone shares whatever the offer
+        return candidates
     probability = np.minimum(base * incentive_lift(model, candidates), 1.0)
     return candidates[model.rng.random(len(candidates)) < probability]
+
+
+def _peer_exposures(model: ReferralModel, owner: np.ndarray, friend: np.ndarray) -> Exposures:
+    """Peer exposures, keeping only friends who can still buy (the rest cannot change)."""
+    open_ = model.consumers.state[friend] <= State.AWARE
+    return Exposures.of(friend[open_], owner[open_], Channel.PEER, model.offer_share)
 
 
 def group_shares(model: ReferralModel, buyers: np.ndarray) -> tuple[Exposures, np.ndarray]:
@@ -52,7 +62,7 @@ def group_shares(model: ReferralModel, buyers: np.ndarray) -> tuple[Exposures, n
         if fanout < 1:
             chosen = rng.random(len(friend)) < fanout
             owner, friend = owner[chosen], friend[chosen]
-    return Exposures.of(friend, owner, Channel.PEER, model.offer_share), sharers
+    return _peer_exposures(model, owner, friend), sharers
 
 
 def word_of_mouth(model: ReferralModel) -> tuple[Exposures, np.ndarray]:
@@ -65,4 +75,4 @@ def word_of_mouth(model: ReferralModel) -> tuple[Exposures, np.ndarray]:
     talkers = _who_shares(model, model.active, model.config.share.daily)
     friend = model.network.random_friend(talkers, model.rng)
     has = friend >= 0
-    return Exposures.of(friend[has], talkers[has], Channel.PEER, model.offer_share), talkers
+    return _peer_exposures(model, talkers[has], friend[has]), talkers

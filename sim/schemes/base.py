@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
+from sim.arrays import unique_counts
 from sim.dynamics.referrals import FAKE, fund_referrals
 from sim.exposures import Exposures
 
@@ -133,7 +134,8 @@ class ReferralScheme(Scheme):
 
 def count_referrals(model: ReferralModel, referrers: np.ndarray, referees: np.ndarray) -> None:
     """Credit funded referrals to their referrers and count the fake ones."""
-    np.add.at(model.consumers.referrals, referrers, 1)
+    counted, times = unique_counts(referrers)
+    model.consumers.referrals[counted] += times
     model.fraud.fakes += int((referees == FAKE).sum())
 
 
