@@ -64,6 +64,15 @@ class History:
         self.spend_total[row] = model.ledger.total
         self.rows += 1
 
+    def repeat_last(self, days: int) -> None:
+        """Append ``days`` rows of a settled model: cumulative columns kept, daily ones zero."""
+        cumulative = ("customers", "aware", "active_customers", "fake_referrals")
+        last, end = self.rows - 1, self.rows + days
+        for name, values in self.counts.items():
+            values[self.rows : end] = values[last] if name in cumulative else 0
+        self.spend_total[self.rows : end] = self.spend_total[last]
+        self.rows = end
+
     def frame(self) -> pd.DataFrame:
         """The series so far as a DataFrame (columns ``day``, counts, ``spend_total``)."""
         data = {"day": np.arange(self.rows)}

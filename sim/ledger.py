@@ -17,6 +17,7 @@ import numpy as np
 ACQUISITION = ("ads", "kol", "koc", "referral_reward", "referral_discount")
 RETENTION = ("retention",)
 COMPONENTS = ACQUISITION + RETENTION
+ROUNDING_MARGIN = 1e-6  # yuan
 CHANNEL_OF = {
     "ads": "ads",
     "kol": "kol",
@@ -51,13 +52,17 @@ class Ledger:
         self.caps.update(caps)
 
     def available(self, component: str | None = None) -> float:
-        """Budget neither spent nor reserved, within the component's channel cap if any."""
-        left = self.budget - self.total - self.reserved
+        """Budget neither spent nor reserved, within the component's channel cap if any.
+
+        A margin of :data:`ROUNDING_MARGIN` yuan absorbs floating-point rounding in the sums,
+        so that spend never exceeds the budget even in the last digit.
+        """
+        left = self.budget - self.total - self.reserved - ROUNDING_MARGIN
         channel = CHANNEL_OF.get(component or "")
         if channel in self.caps:
             used = sum(v for k, v in self.spent.items() if CHANNEL_OF[k] == channel)
             reserved = self.reserved if channel == "referral" else 0.0
-            left = min(left, self.caps[channel] - used - reserved)
+            left = min(left, self.caps[channel] - used - reserved - ROUNDING_MARGIN)
         return max(left, 0.0)
 
     def spend_up_to(self, component: str, amount: float) -> float:

@@ -99,7 +99,7 @@ def repurchase_metrics(consumers: ConsumerState, acquired: np.ndarray, day: int)
 
 def cascade_metrics(consumers: ConsumerState, n: int) -> dict[str, float]:
     """Size, depth and shape of the referral trees among consumers."""
-    parent = np.where((consumers.referrer >= 0) & (consumers.referrer < n), consumers.referrer, -1)
+    parent = cascade_parents(consumers, n)
     member = consumers.is_customer()
     member[parent[parent >= 0]] = True
     nodes = np.flatnonzero(member)
@@ -129,20 +129,45 @@ def cascade_metrics(consumers: ConsumerState, n: int) -> dict[str, float]:
     }
 
 
+def cascade_parents(consumers: ConsumerState, n: int) -> np.ndarray:
+    """Parent of each consumer in the referral forest, -1 for roots.
+
+    A consumer who brought someone in before buying (a KOC promoting without being a
+    customer yet) is a *promoter*: the root of what it started, whatever brought it in later.
+    Without this a KOC later brought in by its own referees' referrals would close a cycle;
+    with it every remaining link points strictly back in time, so the forest is acyclic.
+    Links to KOLs (ids ``>= n``) are dropped: the forest is among consumers.
+    """
+    referrer = consumers.referrer
+    linked = np.flatnonzero((referrer >= 0) & (referrer < n))
+    parents = referrer[linked]
+    parent_day = consumers.first_order_day[parents]
+    promoted_first = (parent_day < 0) | (parent_day >= consumers.first_order_day[linked])
+    parent = np.full(len(referrer), -1, dtype=np.int64)
+    parent[linked] = parents
+    parent[parents[promoted_first]] = -1
+    return parent
+
+
 def roots_and_depths(parent: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Root and depth of every node of a forest given by parent pointers (-1 at roots).
 
     Pointer doubling: ``log2(depth)`` vectorised passes.
+
+    Raises:
+        ValueError: if the pointers contain a cycle (they then describe no forest).
+
     """
     index = np.arange(len(parent))
     jump = np.where(parent >= 0, parent, index)
     depth = (parent >= 0).astype(np.int64)
-    while True:
+    for _ in range(max(len(parent), 1).bit_length() + 1):
         ahead = jump[jump]
         if np.array_equal(ahead, jump):
             return jump, depth
         depth = depth + depth[jump]
         jump = ahead
+    raise ValueError("parent pointers contain a cycle: they describe no forest")
 
 
 def structural_virality(tree: np.ndarray, parent: np.ndarray, depth: np.ndarray) -> float:

@@ -16,7 +16,13 @@ import pandas as pd
 
 from sim.agents import KOC, KOL, Consumer
 from sim.config import Config, RewardKindsConfig
-from sim.dynamics.purchase import ExposureMemory, Purchases, decide_purchases, referrer_of
+from sim.dynamics.purchase import (
+    ExposureMemory,
+    Purchases,
+    Scratch,
+    decide_purchases,
+    referrer_of,
+)
 from sim.dynamics.referrals import (
     FAKE,
     FraudTally,
@@ -107,6 +113,7 @@ class ReferralModel(mesa.Model):
         sources = self.ad_source + 1
         self.memory = ExposureMemory(config.population.memory_days, sources) if complex_ else None
         self.pending, self.fraud = PendingRewards(), FraudTally()
+        self.scratch = Scratch(self.n)
         self.offers_open, self.offer_share = False, 0.0
         self.aware_count, self.orders_total = 0, 0
         self.active = np.zeros(0, dtype=np.int64)
@@ -143,10 +150,34 @@ class ReferralModel(mesa.Model):
         self.running = self.day < self.config.days
 
     def run(self) -> ReferralModel:
-        """Step until ``config.days`` days have been simulated; returns the model."""
+        """Step until ``config.days`` days have been simulated; returns the model.
+
+        Once nothing can change any more (see :meth:`is_settled`) the remaining days are
+        recorded without being simulated: they would all be identical and empty.
+        """
         while self.day < self.config.days:
+            if self.is_settled():
+                self.history.repeat_last(self.config.days - self.day)
+                self.day = self.config.days
+                break
             self.step()
+        self.running = False
         return self
+
+    def is_settled(self) -> bool:
+        """Whether no future day can bring an exposure, an order or a cost.
+
+        True when nobody bought yesterday, no paid channel will broadcast again, no reward
+        awaits verification, and active customers (if any) neither talk, re-buy, churn nor
+        cost anything.
+        """
+        if len(self._buyers_yesterday) or len(self.pending) or not self.seeding.is_idle(self.day):
+            return False
+        if not len(self.active):
+            return True
+        config = self.config
+        return (config.share.daily == 0 and not config.repurchase.enabled
+                and self.retention.daily_cost(self.active) == 0)
 
     def _open_offers(self) -> None:
         """Offers stand only while the budget can pay for one more referral."""

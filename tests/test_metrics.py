@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import sim
-from sim.metrics import cascade_metrics, roots_and_depths, structural_virality
+from sim.metrics import cascade_metrics, cascade_parents, roots_and_depths, structural_virality
 from sim.state import Channel, ConsumerState
 from tests.conftest import small
 
@@ -58,7 +58,7 @@ def test_cascade_metrics_on_a_hand_built_forest():
     consumers = ConsumerState(10)
     # Tree A: 0 -> 1 -> 2, 0 -> 3 ; tree B: 4 alone ; tree C: 5 -> 6. Node 9 never bought.
     bought = [0, 1, 2, 3, 4, 5, 6]
-    consumers.first_order_day[bought] = 1
+    consumers.first_order_day[bought] = [0, 2, 3, 2, 1, 0, 4]
     consumers.channel[bought] = [
         Channel.AD,
         Channel.PEER,
@@ -76,6 +76,24 @@ def test_cascade_metrics_on_a_hand_built_forest():
     assert metrics["reproduction_number"] == pytest.approx(4 / 7)
     # Tree A distances: 0-1:1 0-2:2 0-3:1 1-2:1 1-3:2 2-3:3 -> mean 10/6
     assert metrics["structural_virality"] == pytest.approx(10 / 6)
+
+
+def test_a_koc_brought_in_by_its_own_referees_stays_the_root_of_its_cascade():
+    consumers = ConsumerState(6)
+    # KOC 0 posts on day 1 without being a customer: 1 buys (day 2) and refers 2 (day 3), who
+    # refers 0 (day 4). The cycle 0 -> 1 -> 2 -> 0 is cut at the promoter's own link.
+    consumers.first_order_day[[0, 1, 2]] = [4, 2, 3]
+    consumers.channel[[0, 1, 2]] = [Channel.PEER, Channel.KOC, Channel.PEER]
+    consumers.referrer[[0, 1, 2]] = [2, 0, 1]
+    assert cascade_parents(consumers, 6).tolist() == [-1, 0, 1, -1, -1, -1]
+    metrics = cascade_metrics(consumers, 6)
+    assert metrics["cascade_max_size"] == 3
+    assert metrics["cascade_max_depth"] == 2
+
+
+def test_cyclic_parent_pointers_are_refused():
+    with pytest.raises(ValueError, match="cycle"):
+        roots_and_depths(np.array([1, 2, 0, -1]))
 
 
 def test_kocs_are_the_best_connected_and_follow_their_neighbourhood():

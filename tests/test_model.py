@@ -11,7 +11,7 @@ import pytest
 
 import sim
 from sim import KOC, KOL, Consumer, State
-from tests.conftest import run_model, small
+from tests.conftest import INDEPENDENT_CASCADE, run_model, small
 
 SCHEMES = list(itertools.product(["organic", "ads"], ["none", "one_sided", "two_sided"], ["none"]))
 
@@ -159,3 +159,34 @@ def test_run_collects_every_replicate():
     assert len(result.timeseries) == 3 * 21
     assert list(result.timeseries.columns[:2]) == ["replicate", "day"]
     assert result.metrics["customers"].nunique() > 1
+
+
+SETTLING = [
+    ("seeding=kol", "seeding.post_days=[1,5]", "referral=one_sided"),
+    ("seeding=koc_matrix", "seeding.post_days=[1,3]", "referral=two_sided", "share.fanout=1"),
+    ("seeding=ads", "seeding.end_day=10", "referral=tiered"),
+    ("seeding=mixed", "referral=group_buy", "retention=points"),
+    ("seeding=organic", *INDEPENDENT_CASCADE[1:], "conversion.peer=0.15"),
+]
+
+
+@pytest.mark.parametrize("overrides", SETTLING, ids=lambda o: o[0])
+def test_skipping_settled_days_changes_nothing(overrides):
+    config = small(*overrides, "share.daily=0", "repurchase.enabled=false")
+    fast = sim.ReferralModel(config, 3).run()
+    slow = sim.ReferralModel(config, 3)
+    while slow.running:
+        slow.step()
+    assert fast.day == slow.day == config.days
+    pd.testing.assert_frame_equal(fast.timeseries(), slow.timeseries(), check_exact=True)
+    pd.testing.assert_frame_equal(fast.referrals(), slow.referrals(), check_exact=True)
+    assert fast.metrics() == pytest.approx(slow.metrics(), nan_ok=True)
+
+
+def test_a_model_that_still_changes_is_not_settled():
+    model = sim.ReferralModel(small("share.daily=0.01"), 0)
+    model.step()
+    assert not model.is_settled()
+    quiet = sim.ReferralModel(small("seeding=organic", "share.daily=0", "repurchase.enabled=false"))
+    quiet.run()
+    assert quiet.is_settled()

@@ -89,7 +89,12 @@ class ByTarget:
 
 
 def decide_purchases(model: ReferralModel, exposures: Exposures) -> Purchases:
-    """Mark the exposed aware and decide today's first orders."""
+    """Mark the exposed aware and decide today's first orders.
+
+    Each exposure succeeds independently with its probability, so a target buys with
+    ``1 - prod(1 - p_e)``; only the successes are grouped, which keeps the day's cost close to
+    one pass over its exposures.
+    """
     state = model.consumers.state
     open_ = state[exposures.target] <= State.AWARE
     if not open_.all():
@@ -98,24 +103,49 @@ def decide_purchases(model: ReferralModel, exposures: Exposures) -> Purchases:
         model.memory.remember(exposures)
     if not len(exposures):
         return Purchases.none()
-    groups = ByTarget.of(exposures.target)
-    targets = groups.targets
-    newly_aware = targets[state[targets] == State.UNAWARE]
-    state[newly_aware] = State.AWARE
-    model.aware_count += len(newly_aware)
-    probability = conversion_probability(model, exposures)[groups.order]
-    with np.errstate(divide="ignore"):
-        log_none = groups.sums(np.log1p(-probability))
-    buys = model.rng.random(len(targets)) < -np.expm1(log_none)
-    if model.memory is not None:
-        buys &= model.memory.distinct_sources(targets) >= model.traits.threshold[targets]
-    credited = groups.order[_credited(model.rng, groups, probability, buys)]
+    _mark_aware(model, exposures.target)
+    probability = conversion_probability(model, exposures)
+    success = model.rng.random(len(exposures)) < probability
+    buyers = unique_sorted(exposures.target[success])
+    if model.memory is not None and len(buyers):
+        buyers = buyers[model.memory.distinct_sources(buyers) >= model.traits.threshold[buyers]]
+    if not len(buyers):
+        return Purchases.none()
+    theirs = np.flatnonzero(model.scratch.flags(buyers)[exposures.target])
+    model.scratch.clear(buyers)
+    groups = ByTarget.of(exposures.target[theirs])
+    credited = theirs[groups.order[_credited(model.rng, groups, probability[theirs][groups.order],
+                                             np.ones(len(groups.targets), dtype=bool))]]
     return Purchases(
-        targets[buys],
+        buyers,
         exposures.channel[credited],
         exposures.source[credited],
         exposures.discount[credited],
     )
+
+
+def _mark_aware(model: ReferralModel, targets: np.ndarray) -> None:
+    """Make the unaware among ``targets`` aware and count them once each."""
+    state = model.consumers.state
+    newly = unique_sorted(targets[state[targets] == State.UNAWARE])
+    state[newly] = State.AWARE
+    model.aware_count += len(newly)
+
+
+class Scratch:
+    """A reusable per-consumer flag array, so that marking a few consumers costs O(few)."""
+
+    def __init__(self, n: int) -> None:
+        self._flags = np.zeros(n, dtype=bool)
+
+    def flags(self, marked: np.ndarray) -> np.ndarray:
+        """The flag array with ``marked`` set (call :meth:`clear` with the same ids after)."""
+        self._flags[marked] = True
+        return self._flags
+
+    def clear(self, marked: np.ndarray) -> None:
+        """Unset the flags of ``marked``."""
+        self._flags[marked] = False
 
 
 def _credited(

@@ -55,6 +55,10 @@ class SeedingScheme(Scheme):
     def after_orders(self, first: Purchases, repeat: np.ndarray) -> None:
         """Book what today's orders cost the channel (commissions on attributed sales)."""
 
+    def is_idle(self, day: int) -> bool:
+        """Whether the scheme will broadcast nothing after ``day`` (no more exposures)."""
+        return True
+
 
 class ReferralScheme(Scheme):
     """What a successful referral earns the referrer and offers the referee."""

@@ -83,6 +83,11 @@ class Ads(SeedingScheme):
     name = "ads"
     config_class = AdsConfig
 
+    def is_idle(self, day: int) -> bool:
+        """Idle after the campaign's last day or once the ad budget is spent."""
+        ended = self.config.end_day is not None and day >= self.config.end_day
+        return ended or self.config.daily_budget == 0 or self.model.ledger.available("ads") == 0
+
     def broadcast(self, day: int) -> Exposures:
         """Spend today's ad budget on impressions."""
         config = self.config
@@ -188,6 +193,10 @@ class Kol(SeedingScheme):
         self.fees = config.fee_per_post + config.fee_per_thousand * sizes[self.hired] / 1000
         self.post_days = set(config.post_days)
 
+    def is_idle(self, day: int) -> bool:
+        """Idle after the last post day."""
+        return not len(self.hired) or all(post <= day for post in self.post_days)
+
     def broadcast(self, day: int) -> Exposures:
         """Hired KOLs post if today is a post day and their fee is affordable."""
         if day not in self.post_days or not len(self.hired):
@@ -231,6 +240,13 @@ class KocMatrix(SeedingScheme):
         community = graph.community[follow.koc_ids[by_degree]]
         turn = occurrence_rank(community)  # the i-th best KOC of each community goes in round i
         return by_degree[np.lexsort((community, turn))][:count]
+
+    def is_idle(self, day: int) -> bool:
+        """Idle once recruitment is over and no post day is left.
+
+        Posts after a purchase need a purchase, which the model checks itself.
+        """
+        return day >= 1 and (not len(self.chosen) or all(post <= day for post in self.post_days))
 
     def broadcast(self, day: int) -> Exposures:
         """Recruit on the first day; recruits post on post days and after buying."""
@@ -284,6 +300,10 @@ class Mixed(SeedingScheme):
             Kol(config.kol, model),
             KocMatrix(config.koc, model),
         ]
+
+    def is_idle(self, day: int) -> bool:
+        """Idle when every channel is."""
+        return all(channel.is_idle(day) for channel in self.channels)
 
     def broadcast(self, day: int) -> Exposures:
         """Every channel's exposures."""
