@@ -8,9 +8,13 @@ Python API::
     model.metrics()["cac"], model.timeseries(), model.referrals()
     result = sim.run(config)          # config.run.replicates replicates
     result.metrics, result.timeseries
+    frame = sim.results.load("multirun/compare_schemes")   # a sweep's replicate metrics
+    sim.compare(frame, baseline="none")                      # paired comparison with 95% CIs
 """
 
+from sim import results
 from sim.agents import KOC, KOL, Consumer
+from sim.compare import compare
 from sim.config import Config
 from sim.configure import compose
 from sim.model import ReferralModel
@@ -28,6 +32,8 @@ __all__ = [
     "ReferralModel",
     "RunResult",
     "State",
+    "compare",
     "compose",
+    "results",
     "run",
 ]

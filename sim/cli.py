@@ -5,25 +5,35 @@ Examples::
     referral-sim                                   # the default market, one replicate
     referral-sim referral=two_sided run.replicates=10
     referral-sim -m referral=none,one_sided,two_sided
+    referral-sim experiment=compare_schemes         # a preset from conf/experiment/
 
 Bad configuration values stop the command before anything runs, with a one-paragraph message
 naming the key, the value and what is allowed, and exit code 2.
+
+Each job writes its results into its Hydra output folder (see :mod:`sim.jobs`). A job whose
+folder already holds the finished results of the same configuration is skipped, so re-running
+a sweep into the same ``hydra.sweep.dir`` completes only the missing jobs.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
+import time
 from pathlib import Path
+from typing import Any
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
-from omegaconf import DictConfig
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from omegaconf import DictConfig, OmegaConf
 
+from sim import jobs
+from sim.config import Config
 from sim.configure import compose, conf_dir, register_configs, to_config
 from sim.params import ConfigError
 from sim.runner import run
-from sim.storage import write_parquet_atomic
 from sim.summary import format_summary
 
 EXIT_BAD_CONFIG = 2
@@ -33,6 +43,7 @@ PROGRAM = "referral-sim"
 def main() -> None:
     """Console entry point: check the overrides, then hand over to Hydra."""
     register_configs()
+    sys.argv[1:] = [_experiment_as_choice(argument) for argument in sys.argv[1:]]
     overrides = _plain_overrides(sys.argv[1:])
     if overrides is not None:
         try:
@@ -40,6 +51,11 @@ def main() -> None:
         except ConfigError as error:
             _exit_bad_config(error)
     _hydra_main()
+
+
+def _experiment_as_choice(argument: str) -> str:
+    """Accept ``+experiment=x`` for ``experiment=x``: the defaults list already holds the group."""
+    return argument[1:] if argument.startswith("+experiment=") else argument
 
 
 def _plain_overrides(arguments: list[str]) -> list[str] | None:
@@ -60,18 +76,54 @@ def _hydra_main(cfg: DictConfig) -> None:
     logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every step at INFO
     try:
         config = to_config(cfg)
-        result = run(config)
     except ConfigError as error:
         _exit_bad_config(error)
     output = Path(HydraConfig.get().runtime.output_dir)
-    write_parquet_atomic(result.metrics, output / "metrics.parquet")
-    write_parquet_atomic(result.timeseries, output / "timeseries.parquet")
+    resolved = OmegaConf.to_yaml(cfg, resolve=True)
+    if jobs.is_finished(output, resolved):
+        print(f"{PROGRAM}: finished already, skipped: {output}")
+        return
+    jobs.start(output)
+    started = time.perf_counter()
+    result = run(config)
+    jobs.write_job(
+        output,
+        result,
+        job_parameters(cfg),
+        resolved,
+        save_referrals=config.run.save_referrals,
+        seconds=round(time.perf_counter() - started, 3),
+    )
     print(_headline(config))
     print(format_summary(result.metrics))
     print(f"results: {output}")
 
 
-def _headline(config) -> str:
+def job_parameters(cfg: DictConfig) -> dict[str, Any]:
+    """The job's parameters: each key overridden on the command line or by the sweeper.
+
+    A config-group override (``referral=two_sided``) gives the chosen option's name; any other
+    key gives its resolved value (containers as JSON text). Hydra's own keys are left out.
+    """
+    hydra_config = HydraConfig.get()
+    choices = hydra_config.runtime.choices
+    parameters = {}
+    for override in OverridesParser.create().parse_overrides(list(hydra_config.overrides.task)):
+        key = override.key_or_group
+        if override.is_delete() or key.startswith(("hydra.", "hydra/")):
+            continue
+        value = choices[key] if key in choices else OmegaConf.select(cfg, key)
+        parameters[key] = _scalar(value)
+    return parameters
+
+
+def _scalar(value: Any) -> Any:
+    if OmegaConf.is_config(value):
+        return json.dumps(OmegaConf.to_container(value, resolve=True), sort_keys=True)
+    return value
+
+
+def _headline(config: Config) -> str:
     network = config.network
     size = f"n={network.n}" if hasattr(network, "n") else network.path
     return (

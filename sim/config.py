@@ -35,6 +35,9 @@ class RunConfig:
     replicates: int = param(
         1, "independent replicates per job (each its own network)", range=POSITIVE_COUNT
     )
+    save_referrals: bool = param(
+        False, "also write each job's referral edges (referrals.parquet; large at big n)"
+    )
 
 
 @dataclass

@@ -1,0 +1,177 @@
+"""Paired comparison of schemes against a baseline, with 95% confidence intervals.
+
+Replicate ``r`` of every job sees the same network and population (common random numbers), so
+each scheme is compared with the baseline replicate by replicate: the interval of a difference
+is a paired t-interval, much narrower than the difference of two independent intervals.
+
+Incremental CAC is the extra acquisition spend per extra customer against the baseline,
+``mean(spend_s - spend_b) / mean(customers_s - customers_b)`` over replicates, with a paired
+percentile bootstrap interval (its upper bound may be infinite). It is NaN where the scheme wins no
+extra customers on average.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from sim.results import swept
+
+METRICS = (
+    "customers",
+    "cac",
+    "spend_acquisition",
+    "repurchase_rate",
+    "repurchase_30d",
+    "roi",
+    "fraud_share",
+)
+PAIRED = ("customers", "cac")
+CONFIDENCE = 0.95
+COLUMNS = ["mean", "ci_low", "ci_high", "replicates"]
+
+
+def compare(
+    results: pd.DataFrame,
+    baseline: object = "none",
+    by: str = "referral",
+    metrics: Sequence[str] = METRICS,
+) -> pd.DataFrame:
+    """Per scheme: mean and 95% CI of each metric, paired differences and incremental CAC.
+
+    Args:
+        results: replicate metrics, e.g. from :func:`sim.results.load`.
+        baseline: the value of ``by`` to compare against.
+        by: the column naming the schemes.
+        metrics: metrics to summarise.
+
+    Returns:
+        Long table: the other swept parameters (comparisons are made within each of their
+        combinations), ``by``, ``metric`` (each of ``metrics``, then ``delta_customers``,
+        ``delta_cac`` and ``incremental_cac``), ``mean``, ``ci_low``, ``ci_high``,
+        ``replicates``.
+
+    Raises:
+        ValueError: ``by`` or a metric is missing, or the baseline is not among the schemes.
+
+    """
+    baseline = _check(results, baseline, by, metrics)
+    within = [c for c in swept(results) if c != by]
+    parts = []
+    for key, group in results.groupby(within, dropna=False) if within else [((), results)]:
+        table = _compare_group(group, baseline, by, metrics)
+        for name, value in zip(within, np.atleast_1d(key), strict=True):
+            table.insert(0, name, value)
+        parts.append(table)
+    return pd.concat(parts, ignore_index=True)
+
+
+def _check(results: pd.DataFrame, baseline: object, by: str, metrics: Sequence[str]) -> object:
+    """Check the columns; return the baseline as a value of ``by`` ("0" matches 0.0)."""
+    missing = [c for c in (by, "replicate", *metrics) if c not in results.columns]
+    if missing:
+        raise ValueError(f"results lack column(s) {', '.join(missing)}")
+    schemes = results[by].unique().tolist()
+    for value in schemes:
+        if value == baseline or str(value) == str(baseline) or _same_number(value, baseline):
+            return value
+    raise ValueError(f"baseline {by}={baseline!r} is not in the results: {schemes}")
+
+
+def _same_number(value: object, baseline: object) -> bool:
+    try:
+        return float(value) == float(baseline)
+    except (TypeError, ValueError):
+        return False
+
+
+def _compare_group(
+    group: pd.DataFrame, baseline: str, by: str, metrics: Sequence[str]
+) -> pd.DataFrame:
+    base = group[group[by] == baseline].set_index("replicate")
+    rows = []
+    for scheme, runs in group.groupby(by, sort=False):
+        runs = runs.set_index("replicate")
+        for metric in metrics:
+            rows.append((scheme, metric, *mean_interval(runs[metric])))
+        paired = runs.merge(
+            base, left_index=True, right_index=True, how="inner", suffixes=("", "_base")
+        )
+        for metric in PAIRED:
+            difference = paired[metric] - paired[f"{metric}_base"]
+            rows.append((scheme, f"delta_{metric}", *mean_interval(difference)))
+        extra_spend = paired["spend_acquisition"] - paired["spend_acquisition_base"]
+        extra_customers = paired["customers"] - paired["customers_base"]
+        rows.append((scheme, "incremental_cac", *ratio_interval(extra_spend, extra_customers)))
+    return pd.DataFrame(rows, columns=[by, "metric", *COLUMNS])
+
+
+def mean_interval(values: pd.Series, confidence: float = CONFIDENCE) -> tuple:
+    """Mean and t-interval of the non-missing values, and how many there are."""
+    values = values.dropna().to_numpy(dtype=float)
+    count = len(values)
+    if count == 0:
+        return (np.nan, np.nan, np.nan, 0)
+    mean = float(values.mean())
+    if count == 1 or np.all(values == values[0]):
+        return (mean, mean if count > 1 else np.nan, mean if count > 1 else np.nan, count)
+    low, high = stats.t.interval(confidence, count - 1, loc=mean, scale=stats.sem(values))
+    return (mean, float(low), float(high), count)
+
+
+def ratio_interval(
+    numerator: pd.Series, denominator: pd.Series, confidence: float = CONFIDENCE
+) -> tuple:
+    """``mean(numerator) / mean(denominator)`` with a paired percentile bootstrap interval.
+
+    NaN when the denominator's mean is not positive (no extra customers to pay for).
+    """
+    pairs = pd.concat([numerator, denominator], axis=1).dropna().to_numpy(dtype=float)
+    count = len(pairs)
+    if count == 0 or pairs[:, 1].mean() <= 0:
+        return (np.nan, np.nan, np.nan, count)
+    ratio = float(pairs[:, 0].mean() / pairs[:, 1].mean())
+    if count < 3:
+        return (ratio, np.nan, np.nan, count)
+    low, high = paired_bootstrap(pairs[:, 0], pairs[:, 1], confidence)
+    return (ratio, low, high, count)
+
+
+def paired_bootstrap(
+    numerator: np.ndarray, denominator: np.ndarray, confidence: float, resamples: int = 4000
+) -> tuple[float, float]:
+    """Percentile interval of ``mean(numerator) / mean(denominator)`` over paired resamples.
+
+    Resamples whose denominator mean is not positive (no extra customers) count as an
+    infinite ratio, so the upper bound may be ``inf``: the honest answer when a scheme may win
+    nobody. (``scipy.stats.bootstrap`` rejects infinite statistics, hence this short function.)
+    """
+    rng = np.random.default_rng(0)
+    picks = rng.integers(0, len(numerator), size=(resamples, len(numerator)))
+    above, below = numerator[picks].mean(axis=1), denominator[picks].mean(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratios = np.where(below > 0, above / below, np.inf)
+    tail = (1 - confidence) / 2 * 100
+    low, high = np.percentile(ratios, [tail, 100 - tail], method="inverted_cdf")
+    return float(low), float(high)
+
+
+def wide(comparison: pd.DataFrame, by: str = "referral") -> pd.DataFrame:
+    """One row per scheme, columns ``<metric>``, ``<metric>_low``, ``<metric>_high``."""
+    index = [c for c in comparison.columns if c not in ("metric", *COLUMNS)]
+    table = comparison.pivot_table(
+        index=index,
+        columns="metric",
+        values=["mean", "ci_low", "ci_high"],
+        sort=False,
+        dropna=False,
+    )
+    frame = pd.DataFrame(index=table.index)
+    for metric in comparison["metric"].unique():
+        frame[metric] = table[("mean", metric)]
+        frame[f"{metric}_low"] = table[("ci_low", metric)]
+        frame[f"{metric}_high"] = table[("ci_high", metric)]
+    return frame.reset_index()

@@ -1,0 +1,130 @@
+"""A sweep job's folder: what a finished job leaves in it, and whether a re-run can skip it.
+
+A job writes its files one by one, each atomically (write, then rename), and
+``metrics.parquet`` last: its presence marks a finished job, so a reader never pairs the
+metrics of one run with the time series of another, and a killed sweep loses only the jobs
+that were running. Files:
+
+- ``timeseries.parquet``, ``cascades.parquet`` (referral-tree sizes), ``referrals.parquet``
+  (referral edges, when ``run.save_referrals`` is set);
+- ``config.yaml``: the job's resolved configuration;
+- ``job.json``: its parameters (the keys overridden on the command line or by the sweeper),
+  the digest of its configuration and its running time;
+- ``metrics.parquet``: one row per replicate.
+
+Every Parquet row starts with the job's parameters, so a sweep folder is one table.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from sim.runner import RunResult
+from sim.storage import write_parquet_atomic, write_text_atomic
+
+METRICS = "metrics.parquet"
+JOB = "job.json"
+CONFIG = "config.yaml"
+
+
+def digest(config_yaml: str) -> str:
+    """A short fingerprint of a resolved configuration."""
+    return hashlib.sha256(config_yaml.encode()).hexdigest()[:16]
+
+
+def is_finished(folder: Path, config_yaml: str) -> bool:
+    """Whether ``folder`` holds the finished results of exactly this configuration."""
+    record = folder / JOB
+    if not (folder / METRICS).is_file() or not record.is_file():
+        return False
+    return json.loads(record.read_text()).get("digest") == digest(config_yaml)
+
+
+def start(folder: Path) -> None:
+    """Forget an earlier, different result in ``folder`` before writing a new one."""
+    (folder / METRICS).unlink(missing_ok=True)
+
+
+def write_job(
+    folder: Path,
+    result: RunResult,
+    parameters: Mapping[str, Any],
+    config_yaml: str,
+    *,
+    save_referrals: bool = False,
+    seconds: float | None = None,
+) -> None:
+    """Write a finished job's results into ``folder``, ``metrics.parquet`` last.
+
+    Args:
+        folder: the job's output folder.
+        result: the replicates' outcomes.
+        parameters: the job's parameters, prepended as columns to every table.
+        config_yaml: the resolved configuration, saved as ``config.yaml``.
+        save_referrals: also write the referral edges.
+        seconds: running time, recorded in ``job.json``.
+
+    """
+    write_parquet_atomic(
+        with_parameters(result.timeseries, parameters), folder / "timeseries.parquet"
+    )
+    cascades = cascade_sizes(result.referrals)
+    write_parquet_atomic(with_parameters(cascades, parameters), folder / "cascades.parquet")
+    if save_referrals:
+        write_parquet_atomic(
+            with_parameters(result.referrals, parameters), folder / "referrals.parquet"
+        )
+    write_text_atomic(config_yaml, folder / CONFIG)
+    record = {"parameters": dict(parameters), "digest": digest(config_yaml), "seconds": seconds}
+    write_text_atomic(json.dumps(record, indent=2, default=str), folder / JOB)
+    write_parquet_atomic(with_parameters(result.metrics, parameters), folder / METRICS)
+
+
+def with_parameters(frame: pd.DataFrame, parameters: Mapping[str, Any]) -> pd.DataFrame:
+    """``frame`` with one leading column per parameter (the same value on every row)."""
+    columns = {
+        key: pd.Series([value] * len(frame), dtype=_dtype(value), index=frame.index)
+        for key, value in parameters.items()
+    }
+    return pd.concat([pd.DataFrame(columns, index=frame.index), frame], axis=1)
+
+
+def _dtype(value: Any) -> str | None:
+    return "string" if isinstance(value, str) or value is None else None
+
+
+def cascade_sizes(referrals: pd.DataFrame) -> pd.DataFrame:
+    """Sizes of the referral trees among consumers, counted per replicate.
+
+    Trees are the connected components of the consumer-to-consumer referral edges (KOL links
+    excluded), so every tree counted has at least two members.
+
+    Returns:
+        Columns ``replicate``, ``size``, ``trees`` (number of trees of that size).
+
+    """
+    peer = referrals[referrals["channel"] != "kol"]
+    parts = [_tree_sizes(group).assign(replicate=r) for r, group in peer.groupby("replicate")]
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype="int64") for c in ("replicate", "size", "trees")})
+    return pd.concat(parts, ignore_index=True)[["replicate", "size", "trees"]]
+
+
+def _tree_sizes(edges: pd.DataFrame) -> pd.DataFrame:
+    nodes, index = np.unique(edges[["referrer", "referee"]].to_numpy().ravel(), return_inverse=True)
+    pairs = index.reshape(-1, 2)
+    graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(len(nodes),) * 2)
+    _, labels = connected_components(graph, directed=False)
+    size, trees = np.unique(np.bincount(labels), return_counts=True)
+    return pd.DataFrame({"size": size, "trees": trees})
+
+

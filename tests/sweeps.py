@@ -1,0 +1,32 @@
+"""Helpers for tests that run the ``referral-sim`` command: tiny sweeps into ``tmp_path``."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+TINY = ["network.n=600", "days=20", "run.replicates=3"]
+
+
+def referral_sim(*arguments: str, cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess:
+    """Run the command line in a fresh interpreter; fail the test on a non-zero exit."""
+    result = subprocess.run(
+        [sys.executable, "-m", "sim.cli", *arguments],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result
+
+
+def sweep(
+    folder: Path, *arguments: str, launcher: str | None = None
+) -> subprocess.CompletedProcess:
+    """A multirun of ``arguments`` (with the tiny market) into ``folder``."""
+    extra = [f"hydra/launcher={launcher}"] if launcher else []
+    return referral_sim(
+        "-m", *arguments, *TINY, f"hydra.sweep.dir={folder}", *extra, cwd=folder.parent
+    )

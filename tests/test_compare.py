@@ -1,0 +1,121 @@
+"""Paired comparison: means, paired intervals and incremental CAC on numbers known by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+import sim
+from sim.compare import mean_interval, ratio_interval, wide
+
+
+def replicates(scheme: str, customers, spend, **extra) -> pd.DataFrame:
+    customers, spend = np.asarray(customers, float), np.asarray(spend, float)
+    frame = pd.DataFrame(
+        {
+            "referral": scheme,
+            "replicate": np.arange(len(customers)),
+            "customers": customers,
+            "spend_acquisition": spend,
+            "cac": spend / customers,
+            "repurchase_rate": 0.2,
+            "repurchase_30d": 0.1,
+            "roi": 2.0,
+            "fraud_share": np.nan if scheme == "none" else 0.1,
+            **extra,
+        }
+    )
+    frame.attrs["parameters"] = ["referral", *extra]
+    return frame
+
+
+@pytest.fixture
+def results() -> pd.DataFrame:
+    # Replicates differ a lot (network luck) but the scheme adds 10 customers for 500 yuan in each.
+    base = replicates("none", [100, 200, 300, 150], [6000, 6000, 6000, 6000])
+    scheme = replicates("two_sided", [110, 212, 308, 160], [6500, 6480, 6520, 6500])
+    frame = pd.concat([base, scheme], ignore_index=True)
+    frame.attrs["parameters"] = ["referral"]
+    return frame
+
+
+def test_means_and_paired_differences(results):
+    table = wide(sim.compare(results)).set_index("referral")
+    assert table.loc["two_sided", "customers"] == pytest.approx(197.5)
+    assert table.loc["two_sided", "delta_customers"] == pytest.approx(10.0)
+    differences = np.array([10, 12, 8, 10])
+    half = stats.t.ppf(0.975, 3) * differences.std(ddof=1) / 2
+    assert table.loc["two_sided", "delta_customers_low"] == pytest.approx(10 - half)
+    unpaired_width = (
+        table.loc["two_sided", "customers_high"] - table.loc["two_sided", "customers_low"]
+    )
+    assert 2 * half < unpaired_width / 20  # pairing removes the network luck
+    assert table.loc["none", "delta_customers"] == 0
+
+
+def test_incremental_cac_is_extra_spend_per_extra_customer(results):
+    table = wide(sim.compare(results)).set_index("referral")
+    assert table.loc["two_sided", "incremental_cac"] == pytest.approx(2000 / 40)
+    low, high = table.loc["two_sided", ["incremental_cac_low", "incremental_cac_high"]]
+    assert low < 50 < high and high - low < 20
+    assert np.isnan(table.loc["none", "incremental_cac"])
+
+
+def test_no_extra_customers_means_no_incremental_cac():
+    ratio, low, _, count = ratio_interval(pd.Series([100.0, 50, 80]), pd.Series([-1.0, 0, -2]))
+    assert np.isnan(ratio) and np.isnan(low) and count == 3
+
+
+def test_fraud_share_ignores_undefined_replicates(results):
+    table = wide(sim.compare(results)).set_index("referral")
+    assert np.isnan(table.loc["none", "fraud_share"])
+    assert table.loc["two_sided", "fraud_share"] == pytest.approx(0.1)
+
+
+def test_comparisons_are_made_within_each_other_swept_parameter():
+    parts = []
+    for n, lift in ((1000, 10), (5000, 50)):
+        parts.append(replicates("none", [100, 120, 140], [5000] * 3, **{"network.n": n}))
+        more = np.array([100, 120, 140]) + lift
+        parts.append(replicates("two_sided", more, [5500] * 3, **{"network.n": n}))
+    frame = pd.concat(parts, ignore_index=True)
+    frame.attrs["parameters"] = ["referral", "network.n"]
+    table = wide(sim.compare(frame)).set_index(["network.n", "referral"])
+    assert table.loc[(1000, "two_sided"), "delta_customers"] == pytest.approx(10)
+    assert table.loc[(5000, "two_sided"), "delta_customers"] == pytest.approx(50)
+    assert table.loc[(5000, "two_sided"), "incremental_cac"] == pytest.approx(500 / 50)
+
+
+def test_a_numeric_baseline_given_as_text_matches():
+    frame = pd.concat(
+        [
+            replicates("two_sided", [100, 110], [1000, 1000]).assign(reward=0.0),
+            replicates("two_sided", [120, 130], [2000, 2000]).assign(reward=10.0),
+        ],
+        ignore_index=True,
+    )
+    frame.attrs["parameters"] = ["reward"]
+    table = wide(sim.compare(frame, baseline="0", by="reward"), by="reward").set_index("reward")
+    assert table.loc[10.0, "incremental_cac"] == pytest.approx(1000 / 20)
+
+
+def test_a_missing_baseline_or_column_is_named(results):
+    with pytest.raises(ValueError, match=r"baseline referral='bogus' is not in the results"):
+        sim.compare(results, baseline="bogus")
+    with pytest.raises(ValueError, match=r"lack column.*cac"):
+        sim.compare(results.drop(columns="cac"))
+
+
+def test_mean_interval_handles_one_and_constant_values():
+    assert mean_interval(pd.Series([3.0]))[:3] == pytest.approx((3.0, np.nan, np.nan), nan_ok=True)
+    assert mean_interval(pd.Series([2.0, 2.0, 2.0])) == (2.0, 2.0, 2.0, 3)
+    assert mean_interval(pd.Series([np.nan]))[3] == 0
+
+
+def test_a_scheme_that_may_win_nobody_has_an_unbounded_incremental_cac():
+    ratio, low, high, _ = ratio_interval(
+        pd.Series([100.0, 120, 90, 110]), pd.Series([3.0, 5, -1, 2])
+    )
+    assert ratio == pytest.approx(420 / 9) and 0 < low < ratio and high == np.inf

@@ -1,0 +1,65 @@
+"""The report: a table with every scheme and its CIs, figures that are real images."""
+
+from __future__ import annotations
+
+import matplotlib.image
+import pandas as pd
+import pytest
+
+import sim
+from sim import jobs, report
+
+SCHEMES = ("none", "one_sided", "two_sided")
+
+
+@pytest.fixture(scope="module")
+def sweep_folder(tmp_path_factory):
+    """Three schemes x 4 replicates written as a sweep's job folders (no Hydra)."""
+    folder = tmp_path_factory.mktemp("report") / "sweep"
+    for job, scheme in enumerate(SCHEMES):
+        overrides = [f"referral={scheme}", "network.n=1500", "days=30", "run.replicates=4"]
+        result = sim.run(sim.compose(overrides), progress=False)
+        jobs.write_job(folder / str(job), result, {"referral": scheme}, "\n".join(overrides))
+    return folder
+
+
+def test_the_report_table_has_every_scheme_and_the_required_columns(sweep_folder, capsys):
+    assert report.main([str(sweep_folder)]) == 0
+    printed = capsys.readouterr().out
+    text = (sweep_folder / "report.md").read_text()
+    rows = [line for line in text.splitlines() if line.startswith("| ")]
+    header = rows[0]
+    for column in ("customers", "CAC", "incremental CAC", "repurchase_rate", "roi", "fraud_share"):
+        assert f" {column} |" in header
+    assert [row.split(" | ")[0] for row in rows[1:]] == [f"| {s}" for s in SCHEMES]
+    cac_column = header.split(" | ").index("CAC")
+    for row in rows[1:]:
+        assert row.split(" | ")[cac_column].count("[") == 1  # a CI in every CAC cell
+    assert rows[1] in printed
+
+
+def test_the_table_numbers_are_the_paired_comparison(sweep_folder):
+    frame = sim.results.load(sweep_folder)
+    table = report.format_table(sim.compare(frame), "referral")
+    two_sided = next(line for line in table.splitlines() if line.startswith("| two_sided"))
+    mean = frame.query("referral == 'two_sided'")["customers"].mean()
+    assert two_sided.split(" | ")[1].startswith(f"{mean:,.0f} [")
+
+
+def test_the_figures_are_images_of_the_expected_size(sweep_folder, tmp_path):
+    report.write_report(sweep_folder, out=tmp_path)
+    for name in ("adoption", "reach_cac", "repurchase", "cascades"):
+        image = matplotlib.image.imread(tmp_path / f"{name}.png")
+        assert image.shape[0] > 300 and image.shape[1] > 500, name
+        assert image[..., :3].std() > 0.05, f"{name} is blank"
+        assert f"![{name}]({name}.png)" in (tmp_path / "report.md").read_text()
+
+
+def test_the_efficient_frontier_drops_dominated_schemes():
+    table = pd.DataFrame({"customers": [100, 150, 120, 90], "cac": [50, 60, 70, 40]})
+    assert report.efficient(table).tolist() == [0, 1, 3]
+
+
+def test_an_empty_folder_exits_2_with_a_message(tmp_path, capsys):
+    assert report.main([str(tmp_path)]) == 2
+    assert "no finished job" in capsys.readouterr().err

@@ -1,0 +1,127 @@
+"""The results store: a sweep folder read through DuckDB, only finished jobs, clear errors."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pandas as pd
+import pytest
+
+import sim
+from sim import jobs
+from sim.results import ResultsError
+from tests.sweeps import sweep
+
+
+@pytest.fixture(scope="module")
+def two_schemes(tmp_path_factory):
+    """A 2-scheme x 3-replicate sweep through the basic launcher."""
+    folder = tmp_path_factory.mktemp("results") / "sweep"
+    sweep(folder, "referral=none,two_sided")
+    return folder
+
+
+def test_a_two_by_three_sweep_loads_into_six_rows_with_the_swept_column(two_schemes):
+    frame = sim.results.load(two_schemes)
+    assert len(frame) == 6
+    assert sim.results.swept(frame) == ["referral"]
+    assert frame.attrs["parameters"] == ["referral", "network.n", "days", "run.replicates"]
+    assert frame.groupby("referral")["replicate"].apply(sorted).to_dict() == {
+        "none": [0, 1, 2],
+        "two_sided": [0, 1, 2],
+    }
+    assert (frame["network.n"] == 600).all() and (frame["days"] == 20).all()
+    assert {"customers", "cac", "repurchase_rate", "fraud_share"} <= set(frame.columns)
+
+
+def test_the_job_rows_match_a_direct_run(two_schemes):
+    frame = sim.results.load(two_schemes).query("referral == 'two_sided'")
+    direct = sim.run(sim.compose(["referral=two_sided", "network.n=600", "days=20"]))
+    assert frame["customers"].iloc[0] == direct.metrics["customers"].iloc[0]
+    assert frame["cac"].iloc[0] == pytest.approx(direct.metrics["cac"].iloc[0], rel=1e-12)
+
+
+def test_time_series_and_sql_relation_carry_the_parameters(two_schemes):
+    series = sim.results.load(two_schemes, "timeseries")
+    assert len(series) == 2 * 3 * 21  # days 0..20
+    assert series.groupby(["referral", "replicate"])["day"].max().eq(20).all()
+    by_sql = (
+        sim.results.relation(two_schemes)
+        .aggregate("referral, avg(customers) AS customers", "referral")
+        .df()
+        .set_index("referral")["customers"]
+    )
+    by_pandas = sim.results.load(two_schemes).groupby("referral")["customers"].mean()
+    pd.testing.assert_series_equal(by_sql.sort_index(), by_pandas, check_names=False)
+
+
+def test_unfinished_and_half_written_files_are_never_read(two_schemes, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(two_schemes, copy)
+    (copy / "0" / ".metrics.parquet.abc.tmp").write_bytes(b"PAR1 half written")
+    running = copy / "7"  # a job still running: time series written, metrics not yet
+    running.mkdir()
+    shutil.copy(copy / "0" / "timeseries.parquet", running / "timeseries.parquet")
+    assert len(sim.results.load(copy)) == 6
+    assert len(sim.results.load(copy, "timeseries")) == 2 * 3 * 21
+
+
+def test_several_folders_union_by_name(two_schemes, tmp_path):
+    other = tmp_path / "other"
+    sweep(other, "referral=one_sided", "referral.referrer_reward=5,15")
+    frame = sim.results.load([two_schemes, other])
+    assert len(frame) == 6 + 6
+    assert frame["referral.referrer_reward"].isna().sum() == 6
+    assert sorted(frame["referral.referrer_reward"].dropna().unique()) == [5.0, 15.0]
+    assert set(sim.results.swept(frame)) == {"referral", "referral.referrer_reward"}
+
+
+def test_the_job_folder_records_the_configuration_and_parameters(two_schemes):
+    record = json.loads((two_schemes / "1" / jobs.JOB).read_text())
+    assert record["parameters"]["referral"] == "two_sided"
+    config = (two_schemes / "1" / jobs.CONFIG).read_text()
+    assert "referrer_reward: 10.0" in config
+    assert jobs.is_finished(two_schemes / "1", config)
+    assert not jobs.is_finished(two_schemes / "1", config.replace("10.0", "11.0"))
+
+
+def test_loading_nothing_says_so(tmp_path):
+    with pytest.raises(ResultsError, match=r"no finished job .*nothing to load"):
+        sim.results.load(tmp_path)
+    with pytest.raises(ResultsError, match="no such results folder"):
+        sim.results.load(tmp_path / "missing")
+    with pytest.raises(ValueError, match="unknown results table 'bogus'"):
+        sim.results.relation(tmp_path, "bogus")
+
+
+def test_referral_edges_are_only_there_when_asked(two_schemes):
+    with pytest.raises(ResultsError, match=r"no referrals\.parquet"):
+        sim.results.load(two_schemes, "referrals")
+
+
+def test_cascade_sizes_count_referral_trees_per_replicate():
+    edges = pd.DataFrame(
+        {
+            "replicate": [0, 0, 0, 0, 1, 1],
+            "referrer": [1, 2, 5, 100, 7, 8],
+            "referee": [2, 3, 6, 9, 8, 9],
+            "day": 1,
+            "channel": ["peer", "peer", "koc", "kol", "peer", "peer"],
+        }
+    )
+    sizes = jobs.cascade_sizes(edges)
+    assert sizes.to_dict("list") == {
+        "replicate": [0, 0, 1],
+        "size": [2, 3, 3],
+        "trees": [1, 1, 1],
+    }
+
+
+def test_referral_edges_load_when_saved(tmp_path):
+    result = sim.run(sim.compose(["referral=two_sided", "network.n=1500", "days=30"]))
+    jobs.write_job(tmp_path / "0", result, {"referral": "two_sided"}, "x", save_referrals=True)
+    edges = sim.results.load(tmp_path, "referrals")
+    assert len(edges) == len(result.referrals) > 0
+    assert (edges["referral"] == "two_sided").all()
+    assert set(edges.columns) >= {"referrer", "referee", "day", "channel", "replicate", "job"}

@@ -1,0 +1,120 @@
+"""Sweeps: resume after a kill, identical results through every launcher, the presets run."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import sim
+from sim import jobs
+from tests.sweeps import TINY, referral_sim, sweep
+
+SCHEMES = "referral=none,one_sided,two_sided"
+EXPERIMENTS = sorted(p.stem for p in (sim.configure.conf_dir() / "experiment").glob("*.yaml"))
+
+
+def finished_at(folder: Path) -> dict[str, int]:
+    """When each finished job wrote its metrics (nanoseconds), by job folder name."""
+    return {p.parent.name: p.stat().st_mtime_ns for p in folder.glob(f"*/{jobs.METRICS}")}
+
+
+def metrics(folder: Path) -> pd.DataFrame:
+    """The sweep's metrics without the folder column, in job and replicate order."""
+    return sim.results.load(folder).drop(columns="job")
+
+
+def test_a_rerun_skips_finished_jobs_and_completes_the_missing_one(tmp_path):
+    folder = tmp_path / "sweep"
+    sweep(folder, SCHEMES)
+    complete = metrics(folder)
+    (folder / "1" / jobs.METRICS).unlink()  # as if job 1 had been killed
+    before = finished_at(folder)
+    rerun = sweep(folder, SCHEMES)
+    assert rerun.stdout.count("finished already, skipped") == 2
+    after = finished_at(folder)
+    assert {k: after[k] for k in before} == before and set(after) == {"0", "1", "2"}
+    pd.testing.assert_frame_equal(metrics(folder), complete)
+
+
+def test_a_different_configuration_in_the_same_folder_is_recomputed(tmp_path):
+    folder = tmp_path / "sweep"
+    sweep(folder, "referral=none,two_sided")
+    rerun = sweep(folder, "referral=none,two_sided", "seed=7")
+    assert "finished already" not in rerun.stdout
+    frame = metrics(folder)
+    assert len(frame) == 6 and (frame["seed"] == 7).all()
+
+
+def test_sigkill_part_way_then_rerun_completes_without_duplicates(tmp_path):
+    folder = tmp_path / "sweep"
+    command = [sys.executable, "-m", "sim.cli", "-m", "referral=none,one_sided,two_sided"]
+    command += ["seed=0,1", *TINY, f"hydra.sweep.dir={folder}"]
+    process = subprocess.Popen(
+        command,
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 120
+    while len(finished_at(folder)) < 2 and time.monotonic() < deadline:
+        if finished_at(folder):  # loading while the sweep runs sees whole jobs only
+            assert len(sim.results.load(folder)) % 3 == 0
+        time.sleep(0.02)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    before = finished_at(folder)
+    assert 2 <= len(before) < 6
+    rerun = referral_sim(*command[3:], cwd=tmp_path)
+    assert rerun.stdout.count("finished already, skipped") == len(before)
+    after = finished_at(folder)
+    assert {k: after[k] for k in before} == before
+    frame = metrics(folder)
+    assert len(frame) == 6 * 3
+    assert not frame.duplicated(["referral", "seed", "replicate"]).any()
+
+
+def test_the_basic_and_joblib_launchers_give_identical_metrics(tmp_path):
+    sweep(tmp_path / "basic", SCHEMES)
+    sweep(tmp_path / "joblib", SCHEMES, "hydra.launcher.n_jobs=2", launcher="local_cores")
+    pd.testing.assert_frame_equal(metrics(tmp_path / "basic"), metrics(tmp_path / "joblib"))
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("hydra_plugins.hydra_ray_launcher") is None,
+    reason="the ray extra is not installed (pip install -e '.[ray]')",
+)
+def test_the_ray_launcher_on_a_local_cluster_gives_identical_metrics(tmp_path):
+    sweep(tmp_path / "basic", SCHEMES)
+    sweep(tmp_path / "ray", SCHEMES, "+hydra.launcher.ray.init.num_cpus=2", launcher="ray_cluster")
+    pd.testing.assert_frame_equal(metrics(tmp_path / "basic"), metrics(tmp_path / "ray"))
+
+
+def test_parameters_keep_their_types(tmp_path):
+    folder = tmp_path / "sweep"
+    sweep(folder, "referral=one_sided", "referral.referrer_reward=5,20", "budget.total=9000")
+    frame = metrics(folder)
+    assert frame["referral.referrer_reward"].tolist() == [5.0] * 3 + [20.0] * 3
+    assert frame["budget.total"].eq(9000).all()
+    assert frame["spend_total"].le(9000 + 1e-6).all()
+
+
+@pytest.mark.parametrize("name", EXPERIMENTS)
+def test_every_experiment_preset_composes_and_sweeps(tmp_path, name):
+    config = sim.compose([f"experiment={name}"])
+    assert config.run.replicates >= 30
+    folder = tmp_path / name
+    small = ["network.n=300", "days=5", "run.replicates=1", "hydra.launcher.n_jobs=2"]
+    referral_sim(f"+experiment={name}", *small, f"hydra.sweep.dir={folder}", cwd=tmp_path)
+    frame = sim.results.load(folder)
+    jobs_run = len(list(folder.glob(f"*/{jobs.METRICS}")))
+    assert jobs_run >= 3 and len(frame) == jobs_run
+    assert len(sim.results.swept(frame)) >= 1
