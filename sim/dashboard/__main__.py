@@ -1,0 +1,5 @@
+"""``python -m sim.dashboard``: the same as ``referral-sim-dashboard``."""
+
+from sim.dashboard.serve import main
+
+main()

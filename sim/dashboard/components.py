@@ -1,0 +1,255 @@
+"""Dashboard components: the network sample, the summary card and the charts.
+
+Everything here reads the model (arrays, ``metrics()``, the data collector) and draws; no
+model logic. Figures are matplotlib PNGs, so the page needs no JavaScript chart library from
+a CDN.
+"""
+
+from __future__ import annotations
+
+import math
+import weakref
+from html import escape
+from operator import attrgetter
+
+import networkx as nx
+import numpy as np
+import solara
+from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from mesa.visualization import make_plot_component
+
+from sim.dashboard.model import CHANNEL_SERIES
+from sim.model import ReferralModel
+from sim.state import Channel, State
+
+SAMPLE_LIMIT = 500
+"""Most consumers drawn: customers first (earliest first), then their friends."""
+
+STATE_COLOURS = {State.UNAWARE: "#d0d0d0", State.AWARE: "#f2c744"}
+CHANNEL_COLOURS = {
+    Channel.SEED: "black",
+    Channel.AD: CHANNEL_SERIES["Ads"],
+    Channel.KOL: CHANNEL_SERIES["KOL"],
+    Channel.KOC: CHANNEL_SERIES["KOC"],
+    Channel.PEER: CHANNEL_SERIES["Peer"],
+}
+LAPSED_EDGE = "#c0392b"
+SETTINGS = (
+    ("ad budget/day", "seeding.daily_budget"),
+    ("ad budget/day", "seeding.ads.daily_budget"),
+    ("referrer reward", "referral.referrer_reward"),
+    ("referee discount", "referral.referee_discount"),
+    ("group discount", "referral.group_discount"),
+    ("commission rate", "referral.rate"),
+)
+"""Scheme parameters the summary card shows where the running configuration has them."""
+
+_positions: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def sample_nodes(model: ReferralModel, limit: int = SAMPLE_LIMIT) -> np.ndarray:
+    """At most ``limit`` consumer ids around the customers, read from the CSR arrays.
+
+    Half the budget goes to customers (seeds included, earliest first); breadth-first layers of
+    friends fill the rest, then the lowest ids. Before the first customer the search starts
+    from consumer 0.
+    """
+    if model.n <= limit:
+        return np.arange(model.n)
+    first_day = model.consumers.first_order_day
+    customers = np.flatnonzero(first_day >= 0)
+    customers = customers[np.argsort(first_day[customers], kind="stable")][: limit // 2]
+    chosen = customers if len(customers) else np.zeros(1, dtype=np.int64)
+    frontier = chosen
+    while len(chosen) < limit and len(frontier):
+        friends = _friends(model, frontier)
+        frontier = friends[~np.isin(friends, chosen)][: limit - len(chosen)]
+        chosen = np.concatenate([chosen, frontier])
+    if len(chosen) < limit:  # random mixing stores no edges; small components run dry
+        others = np.setdiff1d(np.arange(model.n), chosen)[: limit - len(chosen)]
+        chosen = np.concatenate([chosen, others])
+    return np.sort(chosen)
+
+
+def _friends(model: ReferralModel, nodes: np.ndarray) -> np.ndarray:
+    indptr, indices = model.network.indptr, model.network.indices
+    parts = [indices[indptr[u] : indptr[u + 1]] for u in nodes]
+    return np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
+
+
+def sample_edges(model: ReferralModel, nodes: np.ndarray) -> np.ndarray:
+    """Friendships with both ends in ``nodes`` (sorted ids), as an ``(m, 2)`` array."""
+    indptr, indices = model.network.indptr, model.network.indices
+    starts, ends = indptr[nodes], indptr[nodes + 1]
+    owners = np.repeat(nodes, ends - starts)
+    friends = np.concatenate([indices[s:e] for s, e in zip(starts, ends, strict=True)])
+    keep = (owners < friends) & np.isin(friends, nodes)
+    return np.column_stack([owners[keep], friends[keep]])
+
+
+def layout(model: ReferralModel, nodes: np.ndarray, edges: np.ndarray) -> dict[int, np.ndarray]:
+    """Spring-layout positions, kept per model so that nodes stay put between steps.
+
+    The first sample gets a full layout (about 1 s for 500 nodes); later newcomers start at
+    random and settle in a few iterations around the fixed nodes already placed.
+    """
+    known = _positions.setdefault(model, {})
+    graph = nx.Graph()
+    graph.add_nodes_from(int(u) for u in nodes)
+    graph.add_edges_from((int(u), int(v)) for u, v in edges)
+    fixed = [u for u in graph if u in known]
+    if len(fixed) < len(graph):
+        start = {u: known[u] for u in fixed} or None
+        iterations = 15 if fixed else 50
+        placed = nx.spring_layout(
+            graph,
+            pos=start,
+            fixed=fixed or None,
+            iterations=iterations,
+            seed=int(model.config.seed),
+            method="force",
+        )
+        known.update(placed)
+    return {u: known[u] for u in graph}
+
+
+def node_colours(model: ReferralModel, nodes: np.ndarray) -> list[str]:
+    """Fill colour of each node: acquisition channel for customers, else state."""
+    state, channel = model.consumers.state[nodes], model.consumers.channel[nodes]
+    return [
+        CHANNEL_COLOURS[Channel(c)] if c >= 0 else STATE_COLOURS[State(s)]
+        for s, c in zip(state, channel, strict=True)
+    ]
+
+
+def network_figure(model: ReferralModel) -> Figure:
+    """The sampled friendship network, referral links in bold, nodes coloured by state."""
+    nodes = sample_nodes(model)
+    edges = sample_edges(model, nodes) if not model.network.is_mixing else np.zeros((0, 2), int)
+    pos = layout(model, nodes, edges)
+    figure = Figure(figsize=(6.5, 4))
+    ax = figure.subplots()
+    ax.add_collection(
+        LineCollection([(pos[u], pos[v]) for u, v in edges], colors="#e6e6e6", lw=0.5)
+    )
+    ax.add_collection(LineCollection(_referral_segments(model, pos), colors="#333333", lw=1.2))
+    xy = np.array([pos[int(u)] for u in nodes])
+    lapsed = model.consumers.state[nodes] == State.LAPSED
+    ax.scatter(
+        xy[:, 0],
+        xy[:, 1],
+        s=18,
+        c=node_colours(model, nodes),
+        zorder=3,
+        edgecolors=np.where(lapsed, LAPSED_EDGE, "white"),
+        linewidths=np.where(lapsed, 1.5, 0.3),
+    )
+    ax.set_title(f"Network: {len(nodes)} of {model.n:,} consumers, day {model.day}")
+    ax.set_axis_off()
+    ax.autoscale()
+    ax.legend(handles=_legend_handles(), loc="upper left", bbox_to_anchor=(1, 1), fontsize=8)
+    return figure
+
+
+def _referral_segments(model: ReferralModel, pos: dict) -> list:
+    referrer = model.consumers.referrer
+    return [(pos[int(r)], pos[u]) for u in pos if (r := referrer[u]) >= 0 and int(r) in pos]
+
+
+def _legend_handles() -> list[Line2D]:
+    def dot(colour: str, label: str, edge: str = "white") -> Line2D:
+        return Line2D([], [], marker="o", ls="", color=colour, mec=edge, mew=1.5, label=label)
+
+    names = {Channel.SEED: "seed", Channel.AD: "ad", Channel.KOL: "KOL", Channel.KOC: "KOC"}
+    names[Channel.PEER] = "peer referral"
+    handles = [dot(STATE_COLOURS[s], s.name.lower()) for s in STATE_COLOURS]
+    handles += [dot(colour, f"customer: {names[c]}") for c, colour in CHANNEL_COLOURS.items()]
+    handles.append(dot("white", "lapsed", edge=LAPSED_EDGE))
+    handles.append(Line2D([], [], color="#333333", lw=1.2, label="referral link"))
+    return handles
+
+
+def NetworkView(model: ReferralModel) -> solara.Element:
+    """The network sample (SolaraViz wraps this in a component that redraws each step)."""
+    return solara.FigureMatplotlib(network_figure(model), format="png", bbox_inches="tight")
+
+
+def summary_rows(model: ReferralModel) -> list[tuple[str, str]]:
+    """The summary card's (label, value) rows, from ``model.metrics()``."""
+    m = model.metrics()
+    return [
+        ("Day", f"{model.day} of {model.config.days}"),
+        ("Customers", f"{int(m['customers']):,}"),
+        ("Referred customers", f"{int(m['referred_customers']):,}"),
+        ("Aware", f"{m['aware_rate']:.1%}"),
+        ("CAC (yuan)", _number(m["cac"], "{:.1f}")),
+        ("Repurchase rate", _number(m["repurchase_rate"], "{:.1%}")),
+        ("Spend (yuan)", f"{m['spend_total']:,.0f}"),
+        ("ROI (revenue / spend)", _number(m["roi"], "{:.2f}")),
+        ("Largest cascade", f"{int(m['cascade_max_size']):,}"),
+    ]
+
+
+def scheme_settings(model: ReferralModel) -> str:
+    """The main scheme parameters of the running model, e.g. ``reward 10, discount 10``."""
+    parts = []
+    for label, path in SETTINGS:
+        try:
+            value = attrgetter(path)(model.config)
+        except AttributeError:
+            continue
+        parts.append(f"{label} {value:g}")
+    return ", ".join(parts) or "no scheme parameters"
+
+
+def _number(value: float, pattern: str) -> str:
+    return "n/a" if math.isnan(value) else pattern.format(value)
+
+
+def SummaryCard(model: ReferralModel) -> solara.Element:
+    """Headline metrics of the run so far.
+
+    An HTML table, not ``solara.Markdown``: Markdown loads KaTeX, which solara-assets 1.58.2
+    does not bundle for solara 1.64.1, so offline it would be fetched from a CDN.
+    """
+    config = model.config
+    schemes = f"{config.seeding.name} / {config.referral.name} / {config.retention.name}"
+    rows = "".join(
+        f"<tr><td>{escape(label)}</td><td style='text-align:right'>{escape(value)}</td></tr>"
+        for label, value in summary_rows(model)
+    )
+    with solara.Card("Summary", subtitle=f"seeding / referral / retention: {schemes}") as card:
+        solara.Text(f"{config.network.name}, n = {model.n:,}; {scheme_settings(model)}")
+        solara.HTML(
+            tag="table", unsafe_innerHTML=rows, style={"width": "100%", "margin-top": "8px"}
+        )
+    return card
+
+
+CHART_SIZE = (6.0, 3.2)
+"""Chart size in inches; Mesa's plot component makes a default-size figure."""
+
+
+def _label_customers(ax) -> None:
+    ax.figure.set_size_inches(*CHART_SIZE)
+    ax.set_title("Customers by acquisition channel")
+    ax.set_ylabel("customers (cumulative)")
+
+
+def _label_cac(ax) -> None:
+    ax.figure.set_size_inches(*CHART_SIZE)
+    ax.set_title("Customer acquisition cost")
+    ax.set_ylabel("yuan per customer")
+
+
+def _label_repurchase(ax) -> None:
+    ax.figure.set_size_inches(*CHART_SIZE)
+    ax.set_title("Repurchase rate")
+    ax.set_ylabel("share of customers with 2+ orders")
+
+
+CustomersChart = make_plot_component(CHANNEL_SERIES, post_process=_label_customers)
+CacChart = make_plot_component("CAC", post_process=_label_cac)
+RepurchaseChart = make_plot_component("Repurchase rate", post_process=_label_repurchase)

@@ -1,0 +1,102 @@
+"""The dashboard's controls and how they map onto :func:`sim.compose` overrides.
+
+Each control is a keyword of :class:`sim.dashboard.model.DashboardModel`. Scheme parameters
+apply only where the chosen scheme has them (e.g. the referee discount under ``two_sided``).
+"""
+
+from __future__ import annotations
+
+from mesa.visualization import Slider
+
+NETWORKS = ("small_world", "lattice", "random", "scale_free", "circles", "complete")
+SEEDINGS = ("ads", "organic", "kol", "koc_matrix", "mixed")
+REFERRALS = ("none", "one_sided", "two_sided", "tiered", "group_buy", "commission")
+RETENTIONS = ("none", "points", "membership", "community")
+
+DEFAULTS = {
+    "network": "small_world",
+    "n": 2000,
+    "seeding": "ads",
+    "ad_budget": 600.0,
+    "referral": "two_sided",
+    "referrer_reward": 10.0,
+    "referee_discount": 10.0,
+    "commission_rate": 0.1,
+    "retention": "none",
+    "days": 90,
+    "seed": 0,
+}
+"""Default control values; a 2,000-consumer market keeps a step well under 0.1 s."""
+
+REWARD_KEYS = {"one_sided": "referrer_reward", "two_sided": "referrer_reward"}
+DISCOUNT_KEYS = {
+    "two_sided": "referee_discount",
+    "tiered": "referee_discount",
+    "group_buy": "group_discount",
+}
+AD_BUDGET_KEYS = {"ads": "seeding.daily_budget", "mixed": "seeding.ads.daily_budget"}
+
+
+def overrides(
+    *,
+    network: str,
+    n: int,
+    seeding: str,
+    ad_budget: float,
+    referral: str,
+    referrer_reward: float,
+    referee_discount: float,
+    commission_rate: float,
+    retention: str,
+    days: int,
+    seed: int,
+) -> list[str]:
+    """Hydra overrides for :func:`sim.compose` from the dashboard's control values.
+
+    Returns:
+        e.g. ``["network=small_world", "network.n=2000", ..., "referral.referrer_reward=10.0"]``.
+
+    """
+    result = [
+        f"network={network}",
+        f"network.n={int(n)}",
+        f"seeding={seeding}",
+        f"referral={referral}",
+        f"retention={retention}",
+        f"days={int(days)}",
+        f"seed={int(seed)}",
+    ]
+    if seeding in AD_BUDGET_KEYS:
+        result.append(f"{AD_BUDGET_KEYS[seeding]}={float(ad_budget)}")
+    if referral in REWARD_KEYS:
+        result.append(f"referral.{REWARD_KEYS[referral]}={float(referrer_reward)}")
+    if referral in DISCOUNT_KEYS:
+        result.append(f"referral.{DISCOUNT_KEYS[referral]}={float(referee_discount)}")
+    if referral == "commission":
+        result.append(f"referral.rate={float(commission_rate)}")
+    return result
+
+
+def _select(label: str, values: tuple[str, ...], key: str) -> dict:
+    return {"type": "Select", "label": label, "value": DEFAULTS[key], "values": list(values)}
+
+
+def model_params() -> dict:
+    """The ``model_params`` dict for ``SolaraViz``: one control per ``DashboardModel`` keyword."""
+    return {
+        "network": _select("Network", NETWORKS, "network"),
+        "n": Slider("Consumers (n)", DEFAULTS["n"], 200, 20000, 200),
+        "seeding": _select("Seeding", SEEDINGS, "seeding"),
+        "ad_budget": Slider("Ad budget (yuan/day)", DEFAULTS["ad_budget"], 0.0, 3000.0, 50.0),
+        "referral": _select("Referral scheme", REFERRALS, "referral"),
+        "referrer_reward": Slider(
+            "Referrer reward (yuan)", DEFAULTS["referrer_reward"], 0.0, 100.0, 5.0
+        ),
+        "referee_discount": Slider(
+            "Referee discount (yuan)", DEFAULTS["referee_discount"], 0.0, 50.0, 5.0
+        ),
+        "commission_rate": Slider("Commission rate", DEFAULTS["commission_rate"], 0.0, 0.5, 0.01),
+        "retention": _select("Retention scheme", RETENTIONS, "retention"),
+        "days": Slider("Days", DEFAULTS["days"], 10, 365, 5),
+        "seed": {"type": "InputText", "label": "Seed", "value": DEFAULTS["seed"]},
+    }

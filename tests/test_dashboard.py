@@ -1,0 +1,287 @@
+"""The dashboard: control mapping, network sample, components, and a real browser session.
+
+The browser test needs Debian's chromium and the ``viz`` extra with Playwright; both are
+installed by ``scripts/ci-browser-setup.sh``. It skips only when chromium is absent.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import tomllib
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlparse
+
+import numpy as np
+import pytest
+
+import sim
+from sim.dashboard import components, params
+from sim.dashboard.model import REPORTERS, DashboardModel
+from sim.dashboard.serve import APP, parse, solara_command
+from sim.state import Channel
+
+REPO = Path(__file__).resolve().parents[1]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+STEPS = 6
+
+
+def controls(**changes) -> dict:
+    return {**params.DEFAULTS, **changes}
+
+
+# ----- controls -> configuration ----------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("group", "options"),
+    [
+        ("network", params.NETWORKS),
+        ("seeding", params.SEEDINGS),
+        ("referral", params.REFERRALS),
+        ("retention", params.RETENTIONS),
+    ],
+)
+def test_every_offered_option_composes(group, options):
+    for option in options:
+        config = sim.compose(params.overrides(**controls(**{group: option, "n": 500})))
+        assert getattr(config, group).name == option
+        assert config.network.n == 500
+
+
+@pytest.mark.parametrize(
+    ("referral", "path", "control", "value"),
+    [
+        ("one_sided", "referrer_reward", "referrer_reward", 35.0),
+        ("two_sided", "referee_discount", "referee_discount", 15.0),
+        ("group_buy", "group_discount", "referee_discount", 25.0),
+        ("commission", "rate", "commission_rate", 0.2),
+    ],
+)
+def test_scheme_parameters_reach_the_configuration(referral, path, control, value):
+    config = sim.compose(params.overrides(**controls(referral=referral, **{control: value})))
+    assert getattr(config.referral, path) == value
+
+
+@pytest.mark.parametrize(("seeding", "budget"), [("ads", 900.0), ("mixed", 150.0)])
+def test_ad_budget_reaches_the_configuration(seeding, budget):
+    config = sim.compose(params.overrides(**controls(seeding=seeding, ad_budget=budget)))
+    ads = config.seeding.ads if seeding == "mixed" else config.seeding
+    assert ads.daily_budget == budget
+
+
+def test_controls_are_the_model_keywords_with_valid_defaults():
+    from mesa.visualization.solara_viz import _check_model_params
+
+    keywords = set(inspect.signature(DashboardModel.__init__).parameters) - {"self"}
+    offered = params.model_params()
+    assert set(offered) == keywords == set(params.DEFAULTS)
+    _check_model_params(DashboardModel.__init__, offered)
+    for name, control in offered.items():
+        value = control.value if hasattr(control, "value") else control["value"]
+        assert value == params.DEFAULTS[name]
+        if isinstance(control, dict) and control["type"] == "Select":
+            assert value in control["values"]
+
+
+# ----- the model wrapper and its data collector ---------------------------------------------------
+def test_collected_series_match_the_model():
+    model = DashboardModel(n=1000, referral="one_sided", seed=3)
+    for _ in range(15):
+        model.step()
+    frame = model.datacollector.get_model_vars_dataframe()
+    assert list(frame.columns) == list(REPORTERS)
+    assert len(frame) == 16
+    by_channel = frame[["Ads", "KOL", "KOC", "Peer"]].iloc[-1].sum()
+    metrics = model.metrics()
+    assert by_channel == metrics["customers"] > 0
+    assert frame["Ads"].is_monotonic_increasing
+    assert frame["CAC"].iloc[-1] == pytest.approx(metrics["cac"])
+    assert frame["Repurchase rate"].iloc[-1] == pytest.approx(metrics["repurchase_rate"])
+
+
+# ----- the network sample -----------------------------------------------------------------------
+def test_sample_is_bounded_and_starts_from_the_customers():
+    model = DashboardModel(n=5000, seed=1)
+    for _ in range(10):
+        model.step()
+    nodes = components.sample_nodes(model)
+    customers = np.flatnonzero(model.consumers.first_order_day >= 0)
+    assert 0 < len(customers) < components.SAMPLE_LIMIT // 2
+    assert len(nodes) == components.SAMPLE_LIMIT == len(np.unique(nodes))
+    assert np.isin(customers, nodes).all()
+    edges = components.sample_edges(model, nodes)
+    assert len(edges) > len(nodes)
+    assert np.isin(edges, nodes).all()
+    assert (edges[:, 0] < edges[:, 1]).all()
+
+
+def test_small_network_is_drawn_whole():
+    model = DashboardModel(n=300)
+    assert np.array_equal(components.sample_nodes(model), np.arange(300))
+
+
+def test_positions_stay_put_between_steps():
+    model = DashboardModel(n=2000, seed=2)
+    model.step()
+    nodes = components.sample_nodes(model)
+    before = components.layout(model, nodes, components.sample_edges(model, nodes))
+    for _ in range(5):
+        model.step()
+    nodes = components.sample_nodes(model)
+    after = components.layout(model, nodes, components.sample_edges(model, nodes))
+    kept = set(before) & set(after)
+    assert kept
+    assert all(np.array_equal(before[u], after[u]) for u in kept)
+
+
+def test_node_colours_follow_state_and_channel():
+    model = DashboardModel(n=1000, seeding="organic", referral="one_sided")
+    for _ in range(20):
+        model.step()
+    nodes = np.arange(model.n)
+    colours = components.node_colours(model, nodes)
+    channel = model.consumers.channel
+    for code, colour in components.CHANNEL_COLOURS.items():
+        assert {colours[i] for i in np.flatnonzero(channel == code)} <= {colour}
+    seeds = np.flatnonzero(channel == Channel.SEED)
+    assert len(seeds) == model.config.seeding.initial_customers
+    assert {colours[i] for i in np.flatnonzero(channel < 0)} <= set(
+        components.STATE_COLOURS.values()
+    )
+
+
+@pytest.mark.parametrize("network", ["complete", "circles"])
+def test_network_figure_draws_every_sampled_node(network):
+    model = DashboardModel(network=network, n=1500, referral="two_sided")
+    for _ in range(5):
+        model.step()
+    figure = components.network_figure(model)
+    (ax,) = figure.axes
+    assert len(ax.collections[-1].get_offsets()) == components.SAMPLE_LIMIT
+    assert "day 5" in ax.get_title()
+
+
+def test_summary_rows_read_the_metrics():
+    model = DashboardModel(n=1000)
+    rows = dict(components.summary_rows(model))
+    assert rows["Customers"] == "0" and rows["CAC (yuan)"] == "n/a"
+    for _ in range(10):
+        model.step()
+    rows = dict(components.summary_rows(model))
+    assert rows["Customers"] == f"{int(model.metrics()['customers']):,}" != "0"
+    assert rows["Day"] == "10 of 90"
+
+
+# ----- the command ------------------------------------------------------------------------------
+def test_console_script_serves_the_app():
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    assert project["scripts"]["referral-sim-dashboard"] == "sim.dashboard.serve:main"
+    command = solara_command(parse(["--port", "9999"]))
+    assert command[1:5] == ["-m", "solara", "run", APP]
+    assert "--no-open" in command and command[command.index("--port") + 1] == "9999"
+
+
+# ----- a real browser ---------------------------------------------------------------------------
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_until_served(url: str, server: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"dashboard server exited with {server.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    pytest.fail(f"dashboard not served at {url} within {timeout} s")
+
+
+@pytest.fixture
+def dashboard_url(tmp_path):
+    port = _free_port()
+    env = {**os.environ, "HOME": str(tmp_path)}
+    command = [sys.executable, "-m", "sim.dashboard", "--host", "127.0.0.1", "--port", str(port)]
+    log = (tmp_path / "server.log").open("w")
+    server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        _wait_until_served(url, server)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+        log.close()
+
+
+def _customers(page) -> int:
+    label = page.locator("td", has_text=re.compile(r"^\s*Customers\s*$"))
+    row = page.locator("tr").filter(has=label)
+    return int(row.locator("td").nth(1).inner_text().replace(",", ""))
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium not at /usr/bin/chromium")
+def test_browser_changes_scheme_steps_and_customers_rise(dashboard_url, tmp_path):
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1600, "height": 1300})
+        requests: list[str] = []
+        failed: list[str] = []
+        page.on("request", lambda request: requests.append(request.url))
+        page.on("requestfailed", lambda request: failed.append(request.url))
+        page.on("response", lambda r: r.status >= 400 and failed.append(f"{r.status} {r.url}"))
+        page.goto(dashboard_url)
+
+        expect(page.get_by_text("Summary", exact=True)).to_be_visible(timeout=30_000)
+        expect(page.get_by_text("ads / two_sided / none")).to_be_visible()
+        page.locator(".v-select", has_text="Referral scheme").click()
+        page.get_by_role("option", name="one_sided", exact=True).click()
+        page.get_by_role("button", name="Reset").click()
+        expect(page.get_by_text("ads / one_sided / none")).to_be_visible(timeout=15_000)
+        expect(page.get_by_text("0 of 90", exact=True)).to_be_visible()
+        before = _customers(page)
+        for day in range(1, STEPS + 1):
+            page.get_by_role("button", name="Step").click()
+            expect(page.get_by_text(f"{day} of 90", exact=True)).to_be_visible(timeout=15_000)
+        after = _customers(page)
+
+        page.get_by_role("button", name="▶").click()  # play, then pause
+        expect(page.get_by_text(f"{STEPS + 2} of 90", exact=True)).to_be_visible(timeout=20_000)
+        page.get_by_role("button", name="❚❚").click()
+        expect(page.get_by_role("button", name="Step")).to_be_enabled(timeout=10_000)
+
+        images = page.locator("img")
+        expect(images).to_have_count(4)  # network and three charts
+        for index in range(4):
+            assert images.nth(index).evaluate("img => img.naturalWidth") > 200
+        page.screenshot(path=tmp_path / "dashboard.png", full_page=True)
+        if target := os.environ.get("DASHBOARD_SCREENSHOT"):
+            page.screenshot(path=target, full_page=True)
+        browser.close()
+
+    assert before == 0
+    assert after > before
+    hosts = {urlparse(url).hostname for url in requests if url.startswith("http")}
+    assert hosts == {"127.0.0.1"}, f"page fetched from elsewhere: {hosts}"
+    assert not failed, f"assets missing (served from a CDN?): {failed}"

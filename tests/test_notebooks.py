@@ -1,0 +1,94 @@
+"""The notebooks: committed without outputs, and each runs at a small size and draws its figures.
+
+Each notebook's cell tagged ``parameters`` holds its sizes; the tests add a cell after it with
+small values (as papermill would) and execute the notebook with nbclient in ``tmp_path``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+
+SMALL = {
+    "1.0-quickstart.ipynb": ("N = 2_000\nDAYS = 40", 2),
+    "2.0-compare-schemes.ipynb": (
+        'N = 1_500\nDAYS = 40\nREPLICATES = 4\nSCHEMES = ["none", "one_sided", "two_sided"]',
+        2,
+    ),
+    "3.0-sweep-analysis.ipynb": ("N = 800\nDAYS = 30\nREPLICATES = 3", 3),
+}
+"""Per notebook: the small parameters and the number of figures it must draw."""
+
+
+def test_every_notebook_is_tested():
+    assert sorted(p.name for p in NOTEBOOKS.glob("*.ipynb")) == sorted(SMALL)
+
+
+@pytest.mark.parametrize("path", sorted(NOTEBOOKS.glob("*.ipynb")), ids=lambda p: p.name)
+def test_committed_notebook_has_no_outputs(path):
+    book = nbformat.read(path, as_version=4)
+    dirty = [
+        index
+        for index, cell in enumerate(book.cells)
+        if cell.cell_type == "code" and (cell.outputs or cell.execution_count is not None)
+    ]
+    assert not dirty, f"{path.name}: outputs in cells {dirty}; clear them before committing"
+
+
+def with_small_parameters(book: nbformat.NotebookNode, source: str) -> nbformat.NotebookNode:
+    """The notebook with a cell of ``source`` inserted after its ``parameters`` cell."""
+    tagged = [i for i, c in enumerate(book.cells) if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1, "each notebook needs exactly one cell tagged 'parameters'"
+    book.cells.insert(tagged[0] + 1, nbformat.v4.new_code_cell(source))
+    return book
+
+
+def images(book: nbformat.NotebookNode) -> int:
+    """Number of PNG outputs of an executed notebook."""
+    return sum(
+        "image/png" in output.get("data", {})
+        for cell in book.cells
+        if cell.cell_type == "code"
+        for output in cell.outputs
+    )
+
+
+@pytest.fixture
+def this_python_kernel(tmp_path, monkeypatch) -> str:
+    """A kernelspec running this interpreter, found before any user-level ``python3`` spec."""
+    spec = tmp_path / "jupyter" / "kernels" / "referral-sim"
+    spec.mkdir(parents=True)
+    argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    kernel = {"argv": argv, "display_name": "referral-sim", "language": "python"}
+    (spec / "kernel.json").write_text(json.dumps(kernel))
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    return "referral-sim"
+
+
+@pytest.mark.parametrize("name", sorted(SMALL))
+def test_notebook_runs_and_draws_its_figures(name, tmp_path, this_python_kernel):
+    source, figures = SMALL[name]
+    book = with_small_parameters(nbformat.read(NOTEBOOKS / name, as_version=4), source)
+    client = NotebookClient(
+        book,
+        timeout=300,
+        kernel_name=this_python_kernel,
+        resources={"metadata": {"path": str(tmp_path)}},
+    )
+    client.execute()
+    errors = [
+        output
+        for cell in book.cells
+        if cell.cell_type == "code"
+        for output in cell.outputs
+        if output.output_type == "error"
+    ]
+    assert not errors
+    assert images(book) >= figures
