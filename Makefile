@@ -1,8 +1,13 @@
 # Two front doors (see README): `make run` and `make test`. Both create .venv with a
 # Python >= 3.12 (found by scripts/find-python.sh) and install the package into it.
+#   make run                 # the main job: compare_schemes (6 schemes x 200 replicates) + report
+#   make run ARGS="..."      # any other referral-sim command line instead, e.g. ARGS="referral=tiered"
+#   make test                # ruff + the CI test suite (chromium for the browser test included)
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+EXTRAS := test,ray,studies,viz,browser,notebooks
+MAIN   := experiment=compare_schemes
 
 .PHONY: setup run test lint clean
 
@@ -11,15 +16,21 @@ $(PY):
 
 $(STAMP): $(PY) pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[$(EXTRAS)]'
 	@touch $(STAMP)
 
 setup: $(STAMP)
 
 run: $(STAMP)
+ifeq ($(strip $(ARGS)),)
+	$(VENV)/bin/referral-sim $(MAIN)
+	$(VENV)/bin/referral-sim-report multirun/compare_schemes
+else
 	$(VENV)/bin/referral-sim $(ARGS)
+endif
 
 test: $(STAMP)
+	scripts/ci-browser-setup.sh $(PY)
 	$(VENV)/bin/ruff check sim tests experiments
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
