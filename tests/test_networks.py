@@ -144,3 +144,20 @@ def test_from_edges_builds_sorted_rows():
     graph = from_edges(4, np.array([3, 0, 2]), np.array([0, 1, 1]))
     assert graph.indptr.tolist() == [0, 2, 4, 5, 6]
     assert graph.indices.tolist() == [1, 3, 0, 2, 1, 0]
+
+
+def test_moved_edge_check_agrees_with_the_check_against_every_edge():
+    generator = np.random.default_rng(11)
+    for n, k, rewire in [(40, 6, 0.5), (200, 10, 0.9), (1000, 4, 0.2)]:
+        half = k // 2
+        u = np.repeat(np.arange(n, dtype=np.int64), half)
+        v = (u + np.tile(np.arange(1, half + 1, dtype=np.int64), n)) % n
+        is_moved = generator.random(len(u)) < rewire
+        order = np.concatenate([np.flatnonzero(~is_moved), np.flatnonzero(is_moved)])
+        u, v = u[order], v[order]
+        moved = np.arange(len(u) - int(is_moved.sum()), len(u))
+        v[moved] = generator.integers(0, n, size=len(moved))  # many collisions at small n
+        full = gen._self_loops_or_duplicates(u, v, n, among=moved)
+        fast = moved[gen._bad_moved_edges(u[moved], v[moved], n, half, is_moved)]
+        assert len(full) > 0
+        np.testing.assert_array_equal(fast, full)

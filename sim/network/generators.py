@@ -62,8 +62,31 @@ def _rewired_ring(n: int, k: int, rewire: float, rng: np.random.Generator) -> So
         if len(pending) == 0:
             break
         v[pending] = rng.integers(0, n, size=len(pending))
-        pending = _self_loops_or_duplicates(u, v, n, among=moved)
+        if n > k + 1:
+            pending = moved[_bad_moved_edges(u[moved], v[moved], n, half, is_moved)]
+        else:  # ring edges may repeat each other: check against every edge
+            pending = _self_loops_or_duplicates(u, v, n, among=moved)
     return from_edges(n, u, v)
+
+
+def _bad_moved_edges(
+    u: np.ndarray, v: np.ndarray, n: int, half: int, is_moved: np.ndarray
+) -> np.ndarray:
+    """Mask of moved edges that are self-loops, kept ring edges, or repeat an earlier moved one.
+
+    A ring edge ``(a, a + j mod n)``, ``1 <= j <= half``, has index ``a * half + j - 1``; with
+    ``n > 2 half + 1`` an edge is a ring edge in at most one orientation, so the check against
+    the kept edges needs no sort of all ``n k / 2`` edges, only of the moved ones.
+    """
+    ahead = (v - u) % n
+    forward = (ahead >= 1) & (ahead <= half)
+    backward = ahead >= n - half
+    ring_index = np.where(forward, u * half + ahead - 1, v * half + (n - ahead) - 1)
+    on_ring = forward | backward
+    is_kept_ring = np.zeros(len(u), dtype=bool)
+    is_kept_ring[on_ring] = ~is_moved[ring_index[on_ring]]
+    keys = np.minimum(u, v) * n + np.maximum(u, v)
+    return (u == v) | is_kept_ring | ~first_occurrences(keys)
 
 
 def _self_loops_or_duplicates(
