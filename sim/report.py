@@ -27,6 +27,7 @@ import pandas as pd
 
 from sim import results as store
 from sim.compare import compare, mean_interval, wide
+from sim.storage import write_atomic, write_text_atomic
 
 TABLE = (
     ("customers", "customers", "{:,.0f}"),
@@ -184,7 +185,7 @@ def _errors(row: pd.Series, metric: str) -> np.ndarray:
 
 def _save(figure: plt.Figure, path: Path) -> Path:
     figure.tight_layout()
-    figure.savefig(path, dpi=110)
+    write_atomic(path, lambda temporary: figure.savefig(temporary, dpi=110, format="png"))
     plt.close(figure)
     return path
 
@@ -213,7 +214,7 @@ def write_report(
     if len(cascades):
         figures.append(plot_cascades(cascades, keys, out / "cascades.png"))
     text = format_table(comparison, by)
-    (out / "report.md").write_text(_markdown(folder, metrics, baseline, text, figures))
+    write_text_atomic(_markdown(folder, metrics, baseline, text, figures), out / "report.md")
     return text
 
 
@@ -221,10 +222,12 @@ def _markdown(
     folder: Path, metrics: pd.DataFrame, baseline: str, table: str, figures: list[Path]
 ) -> str:
     replicates = metrics.groupby(store.swept(metrics) or ["job"]).size()
+    low, high = replicates.min(), replicates.max()
+    per_setting = f"{low}" if low == high else f"{low}–{high}"
     lines = [
         f"# Report: {folder}",
         "",
-        f"{len(metrics)} runs; {replicates.min()}–{replicates.max()} replicates per setting. "
+        f"{len(metrics)} runs; {per_setting} replicates per setting. "
         f"Cells are means with 95% CIs over replicates; Δ and incremental CAC are paired by "
         f"replicate against `{baseline}` (incremental CAC: extra acquisition spend per extra "
         f"customer, bootstrap CI; – where the scheme wins no extra customers).",
