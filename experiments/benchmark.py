@@ -1,12 +1,24 @@
-"""Benchmark the default scenario: build and simulation time and peak memory by population size.
+"""Performance benchmark: referral-sim against the tools researchers would otherwise use.
 
-Each size runs in a fresh subprocess (so peak RSS is its own) ``--repeats`` times; the table
-shows medians. Usage::
+Sections (each prints a table; ``--json`` writes every row):
 
-    python experiments/benchmark.py                    # n = 10k, 100k, 1M
-    python experiments/benchmark.py --sizes 10000 --repeats 5 --json docs/benchmark.json
+1. ``cascade``: the independent cascade on a small world (k=10, rewire 0.1, p=0.2, 10 seeds)
+   in referral-sim, cynetdiff (from CSR arrays), EoN ``basic_discrete_SIR``, NDlib
+   ``IndependentCascadesModel`` (n <= 100k) and a per-agent Mesa model (n <= 100k); median
+   time of ``--repeats`` runs, mean final size, and each peer's time over ours.
+2. ``build``: our small world against networkx ``connected_watts_strogatz_graph``: time and
+   peak memory, each in a fresh process.
+3. ``scenario``: the full scenario (KOC matrix, two-sided referral, points retention, 90 days):
+   build, Mesa agents, simulation, peak memory, each size in a fresh process; the fitted
+   exponent of time against n.
+4. ``throughput``: default scenario replicates per second at n = 10,000 on one core.
 
-Issue 5 extends this with peers (cynetdiff, EoN, NDlib, per-agent Mesa).
+Usage::
+
+    python -m experiments.benchmark --json docs/benchmark.json          # everything
+    python -m experiments.benchmark --sections cascade --sizes 10000 100000
+
+Peers come with the ``bench`` extra (``pip install -e '.[bench]'``).
 """
 
 from __future__ import annotations
@@ -19,73 +31,229 @@ import subprocess
 import sys
 import time
 
-PROBE = """
-import json, resource, sys, time
-import sim
-config = sim.compose(sys.argv[1:])
-start = time.perf_counter()
-model = sim.ReferralModel(config)
-built = time.perf_counter()
-model.run()
-done = time.perf_counter()
-print(json.dumps({"build_s": built - start, "simulate_s": done - built,
-                  "customers": model.metrics()["customers"],
-                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+import numpy as np
+
+from experiments import peers
+from sim.network import generators
+
+CASCADE_P, SEEDS, DEGREE, REWIRE = 0.2, 10, 10, 0.1
+SLOW_PEER_LIMIT = 100_000  # NDlib and per-agent Mesa take minutes beyond this
+
+
+def cascade(sizes: list[int], repeats: int) -> list[dict]:
+    """Section 1: the independent cascade in every engine."""
+    rows = []
+    print(f"\n{'n':>10} {'engine':>10} {'median s':>10} {'x ours':>8} {'mean final size':>16}")
+    for n in sizes:
+        graph = generators.small_world(n, DEGREE, REWIRE, np.random.default_rng(n))
+        nx_graph = graph.to_networkx() if n <= 1_000_000 else None
+        engines = {
+            "ours": (peers.ours, graph),
+            "cynetdiff": (peers.cynetdiff_runner, graph),
+            "EoN": (peers.eon_runner, nx_graph),
+        }
+        if n <= SLOW_PEER_LIMIT:
+            engines["NDlib"] = (peers.ndlib_runner, nx_graph)
+            engines["Mesa"] = (peers.mesa_runner, nx_graph)
+        ours_time = None
+        for name, (runner, prepared) in engines.items():
+            times, sizes_ = [], []
+            for repeat in range(repeats if name not in ("NDlib", "Mesa") else 1):
+                seeds = np.random.default_rng(repeat).choice(n, SEEDS, replace=False)
+                elapsed, final = runner(prepared, seeds, CASCADE_P, repeat)
+                times.append(elapsed)
+                sizes_.append(final)
+            median = statistics.median(times)
+            ours_time = median if name == "ours" else ours_time
+            row = {
+                "section": "cascade",
+                "n": n,
+                "engine": name,
+                "median_s": median,
+                "runs": len(times),
+                "mean_final_size": float(np.mean(sizes_)),
+                "ratio_to_ours": median / ours_time,
+            }
+            rows.append(row)
+            print(
+                f"{n:>10,} {name:>10} {median:>10.3f} {row['ratio_to_ours']:>8.1f} "
+                f"{row['mean_final_size']:>16,.0f}"
+            )
+    return rows
+
+
+MEMORY = """
+def memory_mb(field):
+    # VmHWM (peak) and VmRSS of this process; unlike ru_maxrss, VmHWM starts afresh at exec
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
 """
 
+BUILD_PROBE = (
+    MEMORY
+    + """
+import json, sys, time
+import networkx as nx
+import numpy as np
+from sim.network import generators
+n, which = int(sys.argv[1]), sys.argv[2]
+before = memory_mb("VmRSS")
+start = time.perf_counter()
+if which == "ours":
+    generators.small_world(n, 10, 0.1, np.random.default_rng(1))
+else:
+    nx.connected_watts_strogatz_graph(n, 10, 0.1, seed=1)
+elapsed = time.perf_counter() - start
+print(json.dumps({"seconds": elapsed, "peak_mb": memory_mb("VmHWM") - before}))
+"""
+)
 
-def measure(overrides: list[str]) -> dict:
-    """Run the probe once in a fresh interpreter and return its measurements."""
+
+def in_fresh_process(code: str, *arguments: str) -> dict:
+    """Run ``code`` in a new interpreter and parse the JSON line it prints last."""
     output = subprocess.run(
-        [sys.executable, "-c", PROBE, *overrides], check=True, capture_output=True, text=True
+        [sys.executable, "-c", code, *arguments], check=True, capture_output=True, text=True
     ).stdout
     return json.loads(output.strip().splitlines()[-1])
 
 
-def throughput(n: int, seconds: float) -> float:
-    """Replicates per second of the default scenario at size ``n`` in this process."""
+def build(sizes: list[int], repeats: int) -> list[dict]:
+    """Section 2: graph generation against networkx."""
+    rows = []
+    print(f"\n{'n':>10} {'ours s':>8} {'nx s':>8} {'x faster':>9} {'ours MB':>8} {'nx MB':>8}")
+    for n in sizes:
+        result = {}
+        for which in ("ours", "networkx"):
+            runs = [in_fresh_process(BUILD_PROBE, str(n), which) for _ in range(repeats)]
+            result[which] = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+        row = {
+            "section": "build",
+            "n": n,
+            "ours_s": result["ours"]["seconds"],
+            "networkx_s": result["networkx"]["seconds"],
+            "ours_peak_mb": result["ours"]["peak_mb"],
+            "networkx_peak_mb": result["networkx"]["peak_mb"],
+        }
+        row["speedup"] = row["networkx_s"] / row["ours_s"]
+        rows.append(row)
+        print(
+            f"{n:>10,} {row['ours_s']:>8.2f} {row['networkx_s']:>8.2f} {row['speedup']:>9.1f} "
+            f"{row['ours_peak_mb']:>8.0f} {row['networkx_peak_mb']:>8.0f}"
+        )
+    return rows
+
+
+SCENARIO = ["seeding=koc_matrix", "referral=two_sided", "retention=points", "days=90"]
+RECRUITS_PER_CONSUMER = 1 / 500  # 20 KOCs at n = 10,000 (the default), the same share at any n
+SCENARIO_PROBE = (
+    MEMORY
+    + """
+import json, sys, time
+import sim
+config = sim.compose(sys.argv[2:])
+agents = sys.argv[1] == "agents"
+start = time.perf_counter()
+model = sim.ReferralModel(config)
+built = time.perf_counter()
+count = len(model.agents) if agents else 0
+made = time.perf_counter()
+model.run()
+done = time.perf_counter()
+print(json.dumps({"build_s": built - start, "agents_s": made - built if agents else None,
+                  "agents": count, "simulate_s": done - made,
+                  "customers": model.metrics()["customers"], "peak_rss_mb": memory_mb("VmHWM")}))
+"""
+)
+
+
+def scenario(sizes: list[int], repeats: int, agents_up_to: int) -> list[dict]:
+    """Section 3: the full scenario by population size."""
+    rows = []
+    print(
+        f"\n{'n':>11} {'build s':>8} {'simulate s':>11} {'engine s':>9} {'agents s':>9} "
+        f"{'total s':>8} {'peak MB':>8} {'customers':>10}"
+    )
+    for n in sizes:
+        mode = "agents" if n <= agents_up_to else "lazy"
+        recruits = f"seeding.recruits={round(n * RECRUITS_PER_CONSUMER)}"
+        runs = [
+            in_fresh_process(SCENARIO_PROBE, mode, f"network.n={n}", recruits, *SCENARIO)
+            for _ in range(repeats if n < 10_000_000 else 1)
+        ]
+        row = {"section": "scenario", "n": n, "runs": len(runs)}
+        for key in ("build_s", "simulate_s", "peak_rss_mb", "customers"):
+            row[key] = statistics.median(r[key] for r in runs)
+        row["agents_s"] = (
+            statistics.median(r["agents_s"] for r in runs) if mode == "agents" else None
+        )
+        row["engine_s"] = row["build_s"] + row["simulate_s"]
+        row["total_s"] = row["engine_s"] + (row["agents_s"] or 0.0)
+        rows.append(row)
+        agents = "lazy" if row["agents_s"] is None else f"{row['agents_s']:.2f}"
+        print(
+            f"{n:>11,} {row['build_s']:>8.2f} {row['simulate_s']:>11.2f} "
+            f"{row['engine_s']:>9.2f} {agents:>9} {row['total_s']:>8.2f} "
+            f"{row['peak_rss_mb']:>8.0f} {row['customers']:>10,.0f}"
+        )
+    if len(rows) >= 2:
+        sizes_ = np.log([r["n"] for r in rows])
+        slope = np.polyfit(sizes_, np.log([r["engine_s"] for r in rows]), 1)[0]
+        print(f"fitted exponent of engine time (build + simulate) in n: {slope:.2f}")
+        rows.append({"section": "scenario_exponent", "exponent": float(slope)})
+    return rows
+
+
+def throughput(seconds: float = 10.0, n: int = 10_000) -> list[dict]:
+    """Section 4: replicates per second of the default scenario on one core."""
     import sim
 
     config = sim.compose([f"network.n={n}"])
-    sim.ReferralModel(config, 0).run()  # warm up imports and caches
+    sim.ReferralModel(config, 0).run()
     start, replicate = time.perf_counter(), 0
     while time.perf_counter() - start < seconds:
         replicate += 1
         sim.ReferralModel(config, replicate).run()
-    return replicate / (time.perf_counter() - start)
+    rate = replicate / (time.perf_counter() - start)
+    print(f"\nthroughput, default scenario at n={n:,} on one core: {rate:.1f} replicates/s")
+    return [{"section": "throughput", "n": n, "replicates_per_s": rate}]
 
 
 def main() -> None:
-    """Measure and print the table."""
+    """Run the chosen sections."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument(
+        "--sections", nargs="+", default=["cascade", "build", "scenario", "throughput"]
+    )
+    parser.add_argument("--sizes", type=int, nargs="+", help="override each section's sizes")
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--json", help="also write the rows to this JSON file")
-    parser.add_argument("overrides", nargs="*", help="extra config overrides")
+    parser.add_argument(
+        "--agents-up-to",
+        type=int,
+        default=10_000_000,
+        help="create Mesa agents in the scenario up to this n",
+    )
+    parser.add_argument("--json", help="write all rows to this JSON file")
     args = parser.parse_args()
     rows = []
-    print(
-        f"{'n':>10} {'build s':>9} {'simulate s':>11} {'total s':>9} {'peak MB':>9} "
-        f"{'customers':>10}"
-    )
-    for n in args.sizes:
-        runs = [measure([f"network.n={n}", *args.overrides]) for _ in range(args.repeats)]
-        row = {key: statistics.median(r[key] for r in runs) for key in runs[0]}
-        row["n"] = n
-        rows.append(row)
-        total = row["build_s"] + row["simulate_s"]
-        print(
-            f"{n:>10,} {row['build_s']:>9.3f} {row['simulate_s']:>11.3f} {total:>9.3f} "
-            f"{row['peak_rss_mb']:>9.0f} {row['customers']:>10,.0f}"
-        )
-    rate = throughput(10_000, seconds=10)
-    print(f"throughput at n=10,000 on one core: {rate:.1f} replicates/s")
+    if "cascade" in args.sections:
+        rows += cascade(args.sizes or [10_000, 100_000, 1_000_000], args.repeats)
+    if "build" in args.sections:
+        rows += build(args.sizes or [100_000, 1_000_000], args.repeats)
+    if "scenario" in args.sections:
+        sizes = args.sizes or [10_000, 100_000, 1_000_000, 10_000_000]
+        rows += scenario(sizes, args.repeats, args.agents_up_to)
+    if "throughput" in args.sections:
+        rows += throughput()
     if args.json:
-        machine = {"python": platform.python_version(), "machine": platform.machine()}
+        machine = {
+            "python": platform.python_version(),
+            "machine": platform.machine(),
+            "processor": platform.processor(),
+        }
         with open(args.json, "w") as handle:
-            json.dump(
-                {"machine": machine, "rows": rows, "replicates_per_s_10k": rate}, handle, indent=2
-            )
+            json.dump({"machine": machine, "rows": rows}, handle, indent=2)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,1 @@
+"""Studies and benchmarks built on the simulator: optimisation, sensitivity, performance."""
