@@ -17,16 +17,12 @@ import numpy as np
 from mesa.discrete_space import FixedAgent, Network
 
 import sim
+from sim import theory
 from sim.network.graph import SocialGraph
 
+# The IC limit (sim.theory), without influencers, and long enough for any cascade to finish.
 INDEPENDENT_CASCADE = [
-    "seeding=organic",
-    "referral=none",
-    "share.after_purchase=1",
-    "share.fanout=1",
-    "share.daily=0",
-    "repurchase.enabled=false",
-    "population.susceptibility_sd=0",
+    *theory.INDEPENDENT_CASCADE,
     "influencers.kols=0",
     "influencers.koc_share=0",
     "days=400",

@@ -10,6 +10,16 @@ from pathlib import Path
 import pandas as pd
 
 
+_READABLE = 0o666
+
+
+def _umask() -> int:
+    """The process's umask (read by setting it and putting it back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def write_atomic(path: str | Path, write: Callable[[Path], object]) -> Path:
     """Call ``write(temporary)`` then rename the synced temporary file onto ``path``.
 
@@ -21,6 +31,7 @@ def write_atomic(path: str | Path, write: Callable[[Path], object]) -> Path:
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(handle)
     try:
+        os.chmod(temporary, _READABLE & ~_umask())  # mkstemp makes 0600; results are for sharing
         write(Path(temporary))
         with open(temporary, "rb") as written:
             os.fsync(written.fileno())

@@ -8,17 +8,12 @@ import networkx as nx
 import numpy as np
 import pytest
 from scipy import stats
-from scipy.optimize import brentq
 
 import sim
+from sim.theory import percolation_size
 from tests.conftest import INDEPENDENT_CASCADE, run_model
 
 SEEDS = 5
-
-
-def percolation_size(mean_degree: float, p: float) -> float:
-    """Giant-component share S solving ``S = 1 - exp(-k p S)`` (Erdős–Rényi bond percolation)."""
-    return brentq(lambda s: s - (1 - np.exp(-mean_degree * p * s)), 1e-9, 1.0)
 
 
 @pytest.mark.parametrize(("k", "p"), [(10, 0.15), (6, 0.3), (4, 0.5)])
