@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pandas as pd
 
-
 _READABLE = 0o666
 
 
