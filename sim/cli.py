@@ -8,7 +8,9 @@ Examples::
     referral-sim experiment=compare_schemes         # a preset from conf/experiment/
 
 Bad configuration values stop the command before anything runs, with a one-paragraph message
-naming the key, the value and what is allowed, and exit code 2.
+naming the key, the value and what is allowed, and exit code 2. A job that fails while running
+records why in its folder and prints one paragraph, never a traceback; a sweep runs its other
+jobs, lists the failed ones at the end and exits non-zero (see :mod:`sim.failures`).
 
 Each job writes its results into its Hydra output folder (see :mod:`sim.jobs`). A job whose
 folder already holds the finished results of the same configuration is skipped, so re-running
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 import time
 from pathlib import Path
@@ -27,17 +30,18 @@ from typing import Any
 import hydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
-from sim import jobs
+from sim import failures, jobs
 from sim.config import Config
 from sim.configure import compose, conf_dir, register_configs, to_config
 from sim.params import ConfigError
 from sim.runner import run
 from sim.summary import format_summary
 
-EXIT_BAD_CONFIG = 2
-PROGRAM = "referral-sim"
+EXIT_BAD_CONFIG = failures.EXIT_BAD_INPUT
+PROGRAM = failures.PROGRAM
 
 
 def main() -> None:
@@ -49,8 +53,24 @@ def main() -> None:
         try:
             compose(overrides)
         except ConfigError as error:
-            _exit_bad_config(error)
-    _hydra_main()
+            _exit(failures.classify(error))
+    _run_hydra()
+
+
+def _run_hydra() -> None:
+    """Run Hydra, printing its own errors (a sweep's bad value, a folder it cannot make) briefly.
+
+    ``HYDRA_FULL_ERROR=1`` makes Hydra raise instead of printing a traceback; unless the user set
+    it, the error is printed here as one paragraph.
+    """
+    wants_traceback = os.environ.get("HYDRA_FULL_ERROR") == "1"
+    os.environ["HYDRA_FULL_ERROR"] = "1"
+    try:
+        _hydra_main()
+    except Exception as error:
+        if wants_traceback:
+            raise
+        _exit(failures.classify(error))
 
 
 def _experiment_as_choice(argument: str) -> str:
@@ -65,20 +85,28 @@ def _plain_overrides(arguments: list[str]) -> list[str] | None:
     return [a for a in arguments if not a.lstrip("+~").startswith(("hydra.", "hydra/"))]
 
 
-def _exit_bad_config(error: ConfigError) -> None:
-    print(f"{PROGRAM}: invalid configuration: {error}", file=sys.stderr)
-    print(f"See '{PROGRAM} --help' and the documented defaults in conf/.", file=sys.stderr)
-    sys.exit(EXIT_BAD_CONFIG)
+def _exit(failure: failures.Failure) -> None:
+    print(failure.paragraph(), file=sys.stderr)
+    sys.exit(failure.exit_code)
 
 
 @hydra.main(version_base="1.3", config_path=str(conf_dir()), config_name="config")
 def _hydra_main(cfg: DictConfig) -> None:
     logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every step at INFO
+    hydra_config = HydraConfig.get()
+    output = Path(hydra_config.runtime.output_dir)
     try:
-        config = to_config(cfg)
-    except ConfigError as error:
-        _exit_bad_config(error)
-    output = Path(HydraConfig.get().runtime.output_dir)
+        _run_job(cfg, output)
+    except Exception as error:  # recorded and reported; a sweep goes on with its other jobs
+        in_sweep = hydra_config.mode == RunMode.MULTIRUN
+        failure = failures.fail_job(error, output, in_sweep=in_sweep)
+        if not in_sweep:
+            sys.exit(failure.exit_code)
+
+
+def _run_job(cfg: DictConfig, output: Path) -> None:
+    """Run one job into ``output`` unless it holds this configuration's results already."""
+    config = to_config(cfg)
     resolved = OmegaConf.to_yaml(cfg, resolve=True)
     if jobs.is_finished(output, resolved):
         print(f"{PROGRAM}: finished already, skipped: {output}")

@@ -7,7 +7,8 @@ ConfigStore as ``base_config`` and ``<group>/base_<option>``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import dataclasses
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from hydra import compose as hydra_compose
@@ -20,7 +21,7 @@ from omegaconf.errors import OmegaConfBaseException
 
 from sim.config import Config
 from sim.network.options import NETWORK_OPTIONS
-from sim.params import ConfigError, check
+from sim.params import ConfigError, check, fail
 from sim.schemes import GROUPS
 
 _registered = False
@@ -62,7 +63,40 @@ def to_config(cfg: DictConfig) -> Config:
     except OmegaConfBaseException as error:
         raise ConfigError(describe_error(error)) from error
     check(config)
+    check_option_names(config)
     return config
+
+
+def check_option_names(config: Config) -> None:
+    """Each option's ``name`` must be its own: the name picks the code that runs.
+
+    Options nested in an option (the channels of ``seeding=mixed``) are checked too.
+
+    Raises:
+        ConfigError: for an overridden name such as ``seeding.name=kol``.
+
+    """
+    for group, options in option_classes().items():
+        _check_name(group, getattr(config, group), {cls: name for name, cls in options.items()})
+
+
+def _check_name(key: str, option: object, names: dict[type, str]) -> None:
+    own = names.get(type(option))
+    if own is not None and option.name != own:
+        group = key.split(".")[0]
+        fail(f"{key}.name", option.name, f"{own!r} (choose options with {group}=<name>)")
+    for field in dataclasses.fields(option):
+        value = getattr(option, field.name)
+        if type(value) in names:
+            _check_name(f"{key}.{field.name}", value, names)
+
+
+def option_classes() -> dict[str, dict[str, type]]:
+    """The config dataclass of every option, by group: ``{"network": {"small_world": ...}}``."""
+    classes = {"network": dict(NETWORK_OPTIONS)}
+    for group, registry in GROUPS.items():
+        classes[group] = {name: scheme.config_class for name, scheme in registry.items()}
+    return classes
 
 
 def compose(overrides: Sequence[str] = ()) -> Config:
@@ -84,8 +118,8 @@ def compose(overrides: Sequence[str] = ()) -> Config:
     try:
         with initialize_config_dir(config_dir=str(conf_dir()), version_base="1.3"):
             cfg = hydra_compose(config_name="config", overrides=list(overrides))
-    except (HydraException, OmegaConfBaseException) as error:
-        raise ConfigError(describe_error(error)) from error
+    except (HydraException, OmegaConfBaseException, OverflowError) as error:
+        raise ConfigError(describe_error(error)) from error  # OverflowError: a number too large
     return to_config(cfg)
 
 
@@ -93,10 +127,24 @@ def describe_error(error: BaseException) -> str:
     """A short message for a Hydra or OmegaConf error, with its cause, without internals."""
     parts = []
     while error is not None:
-        text = str(error).split("\n    full_key:")[0].strip()
+        text, _, details = str(error).partition("\n    full_key:")
         text = text.split("\nConfig search path:")[0].strip()
-        text = "\n".join(line for line in text.splitlines() if not line.strip().startswith("base_"))
+        key = details.split()[0] if details.split() else ""
+        if key and key not in text:
+            text = f"{key}: {text}"
+        text = _compact(line for line in text.splitlines() if not line.strip().startswith("base_"))
         if text and text not in parts:
             parts.append(text)
         error = error.__cause__
     return "\n".join(parts)
+
+
+def _compact(lines: Iterable[str]) -> str:
+    """Drop blank lines and put tab-indented lists (Hydra's available options) on one line."""
+    kept: list[str] = []
+    for line in lines:
+        if line.startswith("\t") and kept:
+            kept[-1] += (" " if kept[-1].endswith(":") else ", ") + line.strip()
+        elif line.strip():
+            kept.append(line.strip())
+    return "\n".join(kept)

@@ -12,7 +12,9 @@ that were running. Files:
   the digest of its configuration and its running time;
 - ``metrics.parquet``: one row per replicate.
 
-Every Parquet row starts with the job's parameters, so a sweep folder is one table.
+Every Parquet row starts with the job's parameters, so a sweep folder is one table. A job that
+fails leaves ``failed.json`` instead of ``metrics.parquet`` (see :mod:`sim.failures`); a later
+attempt removes it.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from sim.storage import write_parquet_atomic, write_text_atomic
 METRICS = "metrics.parquet"
 JOB = "job.json"
 CONFIG = "config.yaml"
+FAILED = "failed.json"
 
 
 def digest(config_yaml: str) -> str:
@@ -43,15 +46,43 @@ def digest(config_yaml: str) -> str:
 
 def is_finished(folder: Path, config_yaml: str) -> bool:
     """Whether ``folder`` holds the finished results of exactly this configuration."""
-    record = folder / JOB
-    if not (folder / METRICS).is_file() or not record.is_file():
+    if not (folder / METRICS).is_file():
         return False
-    return json.loads(record.read_text()).get("digest") == digest(config_yaml)
+    return read_record(folder / JOB).get("digest") == digest(config_yaml)
+
+
+def read_record(path: Path) -> dict[str, Any]:
+    """A JSON record of a job folder, or ``{}`` when it is missing or unreadable."""
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return record if isinstance(record, dict) else {}
+
+
+def natural_order(folder: Path) -> tuple:
+    """Sort key putting job folder 2 before job folder 10."""
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in folder.parts)
 
 
 def start(folder: Path) -> None:
-    """Forget an earlier, different result in ``folder`` before writing a new one."""
+    """Forget an earlier, different result or failure in ``folder`` before writing a new one."""
     (folder / METRICS).unlink(missing_ok=True)
+    (folder / FAILED).unlink(missing_ok=True)
+
+
+def record_failure(folder: Path, record: Mapping[str, Any]) -> bool:
+    """Write ``failed.json`` into ``folder`` if it can be written (a full disk may forbid it).
+
+    Returns:
+        Whether the record was written.
+
+    """
+    try:
+        write_text_atomic(json.dumps(dict(record), indent=2, default=str), folder / FAILED)
+    except OSError:
+        return False
+    return True
 
 
 def write_job(
@@ -126,5 +157,3 @@ def _tree_sizes(edges: pd.DataFrame) -> pd.DataFrame:
     _, labels = connected_components(graph, directed=False)
     size, trees = np.unique(np.bincount(labels), return_counts=True)
     return pd.DataFrame({"size": size, "trees": trees})
-
-

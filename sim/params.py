@@ -37,10 +37,12 @@ class Range:
     integer: bool = False
 
     def allows(self, value: float) -> bool:
-        """Return whether ``value`` lies in the range."""
-        if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+        """Return whether ``value`` lies in the range (never infinite; integers fit 64 bits)."""
+        if isinstance(value, bool) or not isinstance(value, int | float):
             return False
-        if self.integer and not float(value).is_integer():
+        if isinstance(value, float) and not math.isfinite(value):
+            return False
+        if self.integer and not _fits_int64(value):
             return False
         if self.low is not None and (value < self.low or (self.low_open and value == self.low)):
             return False
@@ -53,16 +55,23 @@ class Range:
         if self.low is not None and self.high is not None:
             return f"{kind} in {low_bracket}{_fmt(self.low)}, {_fmt(self.high)}]"
         if self.low is not None:
-            return f"{kind} {'>' if self.low_open else '>='} {_fmt(self.low)}"
+            largest = "below 2**63" if self.integer else "finite"
+            return f"{kind} {'>' if self.low_open else '>='} {_fmt(self.low)} ({largest})"
         if self.high is not None:
             return f"{kind} <= {_fmt(self.high)}"
         return kind
+
+
+def _fits_int64(value: float) -> bool:
+    whole = isinstance(value, int) or value.is_integer()
+    return whole and abs(value) <= INT64_MAX
 
 
 def _fmt(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else str(x)
 
 
+INT64_MAX = 2**63 - 1  # integers are stored as int64 (arrays, Parquet columns)
 PROBABILITY = Range(0.0, 1.0)
 SHARE = Range(0.0, 1.0)
 NON_NEGATIVE = Range(0.0)
@@ -85,7 +94,7 @@ def param(
     Args:
         default: the default value.
         help: what the parameter means, with its unit.
-        range: allowed numeric range, checked by :func:`check`.
+        range: allowed numeric range, checked by :func:`check` (for a list, each item's).
         choices: allowed string values, checked by :func:`check`.
         source: where the default comes from (seed-fact id or paper).
         default_factory: for mutable defaults (mappings).
@@ -125,13 +134,21 @@ def check(node: Any, prefix: str = "") -> None:
         choices = f.metadata.get("choices")
         if value is None:
             continue
-        if allowed is not None and not allowed.allows(value):
+        if allowed is not None and isinstance(value, list | tuple):
+            _check_items(key, value, allowed)
+        elif allowed is not None and not allowed.allows(value):
             fail(key, value, allowed.describe())
         if choices is not None and value not in choices:
             fail(key, value, "one of " + ", ".join(choices))
     validate = getattr(node, "validate", None)
     if callable(validate):
         validate(prefix)
+
+
+def _check_items(key: str, items: list | tuple, allowed: Range) -> None:
+    for index, item in enumerate(items):
+        if not allowed.allows(item):
+            fail(f"{key}[{index}]", item, allowed.describe())
 
 
 def fail(key: str, value: Any, allowed: str) -> None:

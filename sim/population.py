@@ -6,6 +6,7 @@ same seed and replicate see the same population (common random numbers).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,8 +40,12 @@ def lognormal_with_mean(mean: float, sd: float, normals: np.ndarray) -> np.ndarr
     """Map standard normals to a lognormal with the given mean and standard deviation."""
     if sd == 0 or mean == 0:
         return np.full(len(normals), float(mean))
-    sigma2 = np.log1p((sd / mean) ** 2)
-    return mean * np.exp(np.sqrt(sigma2) * normals - sigma2 / 2)
+    ratio = sd / mean
+    if ratio < 1e150:
+        sigma2 = np.log1p(ratio**2)
+        return mean * np.exp(np.sqrt(sigma2) * normals - sigma2 / 2)
+    sigma2 = 2 * (math.log(sd) - math.log(mean))  # a tiny mean: in logs, (sd / mean)**2 overflows
+    return np.exp(math.log(mean) + math.sqrt(sigma2) * normals - sigma2 / 2)
 
 
 def draw_traits(config: PopulationConfig, n: int, rng: np.random.Generator) -> Traits:

@@ -17,14 +17,13 @@ temporary name and renamed, and only final names are read.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from sim.jobs import JOB, METRICS
+from sim.jobs import JOB, METRICS, natural_order, read_record
 
 TABLES = ("metrics", "timeseries", "cascades", "referrals")
 PathLike = str | Path
@@ -46,7 +45,7 @@ def job_folders(paths: PathLike | Iterable[PathLike]) -> list[Path]:
     for root in roots:
         if not root.exists():
             raise ResultsError(f"no such results folder: {root}")
-        folders += sorted((m.parent for m in root.rglob(METRICS)), key=_natural)
+        folders += sorted((m.parent for m in root.rglob(METRICS)), key=natural_order)
     if not folders:
         listed = ", ".join(str(r) for r in roots)
         raise ResultsError(f"no finished job ({METRICS}) under {listed}: nothing to load")
@@ -57,9 +56,7 @@ def parameters(folders: Iterable[Path]) -> list[str]:
     """The parameter names of these jobs, in first-seen order (from each ``job.json``)."""
     names: dict[str, None] = {}
     for folder in folders:
-        record = folder / JOB
-        if record.is_file():
-            names.update(dict.fromkeys(json.loads(record.read_text())["parameters"]))
+        names.update(dict.fromkeys(read_record(folder / JOB).get("parameters", {})))
     return list(names)
 
 
@@ -120,11 +117,6 @@ def swept(frame: pd.DataFrame) -> list[str]:
     """The parameter columns of ``frame`` that take more than one value."""
     names = frame.attrs.get("parameters", [])
     return [c for c in names if frame[c].nunique(dropna=False) > 1]
-
-
-def _natural(folder: Path) -> tuple:
-    """Sort key putting job 2 before job 10."""
-    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in folder.parts)
 
 
 def _quote(name: str) -> str:

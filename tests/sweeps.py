@@ -9,15 +9,23 @@ from pathlib import Path
 TINY = ["network.n=600", "days=20", "run.replicates=3"]
 
 
-def referral_sim(*arguments: str, cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess:
-    """Run the command line in a fresh interpreter; fail the test on a non-zero exit."""
-    result = subprocess.run(
-        [sys.executable, "-m", "sim.cli", *arguments],
+def cli_process(
+    *arguments: str, cwd: Path, prelude: str = "", timeout: float = 300
+) -> subprocess.CompletedProcess:
+    """Run the command line in a fresh interpreter, after ``prelude`` (e.g. a fault injected)."""
+    code = f"{prelude}\nimport sys\nfrom sim.cli import main\nsys.argv[0] = 'referral-sim'\nmain()"
+    return subprocess.run(
+        [sys.executable, "-c", code, *arguments],
         cwd=cwd,
         capture_output=True,
         text=True,
         timeout=timeout,
     )
+
+
+def referral_sim(*arguments: str, cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess:
+    """Run the command line in a fresh interpreter; fail the test on a non-zero exit."""
+    result = cli_process(*arguments, cwd=cwd, timeout=timeout)
     assert result.returncode == 0, result.stderr[-3000:]
     return result
 

@@ -1,11 +1,14 @@
 """Loading a user's friendship network: an edge list, a CSV or GraphML file, or a networkx graph.
 
-Node ids may be any integers or strings; they are relabelled ``0..n-1`` in sorted order.
-Self-loops and duplicate edges are dropped with a warning.
+Node ids may be any integers or strings (``NA`` and ``null`` are ids too); they are relabelled
+``0..n-1`` in sorted order. Self-loops, duplicate edges and lines with fewer than two ids are
+dropped with a warning; a first line of text followed by numbers is read as a header (with a
+warning, except in a CSV file).
 """
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import networkx as nx
@@ -56,21 +59,41 @@ def load_edgelist(path: str | Path, key: str = "network.path") -> SocialGraph:
 def _read_table(file: Path, key: str) -> pd.DataFrame:
     separator = "," if file.suffix.lower() == ".csv" else r"\s+"
     try:
-        table = pd.read_csv(
-            file, sep=separator, comment="#", header=None, dtype=str, engine="python"
-        )
+        table = pd.read_csv(  # na_filter off: "NA", "null", "nan" are ids like any other
+            file, sep=separator, comment="#", header=None, dtype=str, engine="python",
+            na_filter=False,
+        )  # fmt: skip
     except pd.errors.EmptyDataError:
         table = pd.DataFrame()
     except (UnicodeDecodeError, pd.errors.ParserError) as error:
-        raise ConfigError(f"{key}={str(file)!r} could not be parsed: {error}") from error
-    if table.shape[1] < 2 or len(table) == 0:
+        reason = str(error).split(". Error could possibly")[0]  # drop pandas' hint about quotes
+        raise ConfigError(f"{key}={str(file)!r} could not be parsed: {reason}") from error
+    except OSError as error:
+        raise ConfigError(f"{key}={str(file)!r} could not be read: {error.strerror}") from error
+    table = _complete_lines(table, file)
+    if len(table) == 0:
         raise ConfigError(
             f"{key}={str(file)!r} has no edges: expected lines of two node ids ('u v')."
         )
-    table = table.iloc[:, :2].dropna()
     if not _looks_numeric(table.iloc[0]) and _looks_numeric(table.iloc[1:2].squeeze()):
-        table = table.iloc[1:]  # a header row
+        if file.suffix.lower() != ".csv":  # expected in a CSV; worth a word in an edge list
+            header = " ".join(table.iloc[0])
+            warnings.warn(f"{file}: read the first line ({header!r}) as a header", stacklevel=3)
+        table = table.iloc[1:]
     return table
+
+
+def _complete_lines(table: pd.DataFrame, file: Path) -> pd.DataFrame:
+    """The first two columns of the lines that have both; a warning counts the others."""
+    if table.shape[1] < 2:
+        return table.iloc[:0]
+    pairs = table.iloc[:, :2]
+    complete = (pairs.notna() & (pairs != "")).all(axis=1)
+    if not complete.all():
+        warnings.warn(
+            f"{file}: dropped {int((~complete).sum())} lines with fewer than two ids", stacklevel=4
+        )
+    return pairs[complete]
 
 
 def _looks_numeric(row: pd.Series) -> bool:
@@ -79,12 +102,26 @@ def _looks_numeric(row: pd.Series) -> bool:
 
 def _graph_from_pairs(u: np.ndarray, v: np.ndarray, source: str) -> SocialGraph:
     ids = np.concatenate([u, v])
-    numeric = pd.to_numeric(pd.Series(ids), errors="coerce")
-    if numeric.notna().all() and (numeric % 1 == 0).all():
-        ids = numeric.to_numpy(dtype=np.int64)
-    labels, codes = np.unique(ids, return_inverse=True)
+    integers = _as_integers(ids)
+    labels, codes = np.unique(ids if integers is None else integers, return_inverse=True)
     half = len(u)
     return from_edges(len(labels), codes[:half], codes[half:], warn_source=source)
+
+
+def _as_integers(ids: np.ndarray) -> np.ndarray | None:
+    """The ids as int64 when all are whole numbers that int64 holds exactly, else None.
+
+    Larger numbers stay text: cast to int64 or float they could collide and merge two people.
+    """
+    numeric = pd.to_numeric(pd.Series(ids), errors="coerce")
+    if numeric.isna().any():
+        return None
+    if numeric.dtype.kind == "i":
+        return numeric.to_numpy(dtype=np.int64)
+    exact = numeric.dtype.kind == "f" and (numeric % 1 == 0).all()
+    if exact and numeric.abs().max() <= 2**53:  # floats hold every integer up to 2**53
+        return numeric.to_numpy(dtype=np.int64)
+    return None
 
 
 def from_networkx(graph: nx.Graph, source: str = "networkx graph") -> SocialGraph:

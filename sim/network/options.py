@@ -32,6 +32,9 @@ class NetworkConfig:
 
 
 def _check_ring_degree(prefix: str, n: int, k: int) -> None:
+    if n < 3:  # no even k in [2, n - 1]: name n, not k
+        allowed = "an integer >= 3 (k >= 2 neighbours need k + 1 consumers; network=random, "
+        fail(prefix + "n", n, allowed + "circles or complete allow n = 2)")
     if k % 2 or not 2 <= k <= n - 1:
         fail(prefix + "k", k, f"an even integer in [2, {n - 1}] (k/2 neighbours on each side)")
 

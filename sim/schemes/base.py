@@ -14,6 +14,7 @@ import numpy as np
 from sim.arrays import unique_counts
 from sim.dynamics.referrals import FAKE, fund_referrals
 from sim.exposures import Exposures
+from sim.params import fail
 
 if TYPE_CHECKING:
     from sim.dynamics.purchase import Purchases
@@ -45,8 +46,10 @@ class SeedingScheme(Scheme):
 
         ``config.initial_customers`` of them, uniformly at random.
         """
-        count = self.config.initial_customers
-        return np.sort(self.model.rng.choice(self.model.n, size=count, replace=False))
+        count, n = self.config.initial_customers, self.model.n
+        if count > n:  # a loaded network's size is known only now
+            fail("seeding.initial_customers", count, f"at most the network's {n} consumers")
+        return np.sort(self.model.rng.choice(n, size=count, replace=False))
 
     def broadcast(self, day: int) -> Exposures:
         """Today's exposures from ads, KOL and KOC posts (spend booked in the ledger)."""

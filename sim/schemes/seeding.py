@@ -6,7 +6,8 @@
   the ads CAC implied by fact C1.
 - ``kol``: hire the KOLs with the largest audiences to post on given days, for a fee per post
   and per thousand followers, plus a commission on the sales they bring.
-- ``koc_matrix``: recruit KOCs (by degree, at random, or spread over communities), give each
+- ``koc_matrix``: recruit KOCs (by degree, at random, spread over communities or clustered in
+  as few communities as possible: the two sides of fact C3's cross-circle claim), give each
   the product at cost; they post on given days and after their own purchases, with the
   scheme's referral offer, and earn a commission per sale they bring (facts F1, F6, C2).
 - ``mixed``: ads, KOLs and KOCs together, each channel and the referral rewards capped at a
@@ -33,10 +34,13 @@ from sim.params import (
     param,
 )
 from sim.schemes.base import SeedingScheme
-from sim.state import Channel
+from sim.state import Channel, State
 
 if TYPE_CHECKING:
     from sim.dynamics.purchase import Purchases
+
+
+MAX_DAILY_IMPRESSIONS = 20_000_000  # about 0.5 GB per copy of a day's exposures
 
 
 @dataclass
@@ -69,6 +73,18 @@ class AdsConfig(SeedingConfig):
         None, "last day ads run (null = until the end)", range=POSITIVE_COUNT
     )
 
+    def validate(self, prefix: str) -> None:
+        """A day's impressions are held in memory, one row each: keep them countable."""
+        impressions = self.daily_budget / self.cpm * 1000
+        if impressions > MAX_DAILY_IMPRESSIONS:
+            lowest = self.daily_budget * 1000 / MAX_DAILY_IMPRESSIONS
+            fail(
+                prefix + "cpm",
+                self.cpm,
+                f"at least {lowest:.3g} with daily_budget={self.daily_budget:g}: at most "
+                f"{MAX_DAILY_IMPRESSIONS:,} ad impressions a day (daily_budget / cpm * 1000)",
+            )
+
 
 class Organic(SeedingScheme):
     """``initial_customers`` uniformly random consumers buy on day 0; nothing is paid."""
@@ -98,7 +114,8 @@ class Ads(SeedingScheme):
         rng = self.model.rng
         impressions = int(expected) + int(rng.random() < expected - int(expected))
         targets = rng.integers(0, self.model.n, size=impressions)
-        return Exposures.of(targets, self.model.ad_source, Channel.AD)
+        can_buy = self.model.consumers.state[targets] <= State.AWARE  # customers cannot change
+        return Exposures.of(targets[can_buy], self.model.ad_source, Channel.AD)
 
 
 def _every_fortnight() -> list[int]:
@@ -112,7 +129,9 @@ class KolConfig(SeedingConfig):
     name: str = "kol"
     initial_customers: int = param(0, "customers before day 1", range=COUNT)
     hired: int = param(2, "KOLs hired, largest audiences first", range=COUNT)
-    post_days: list[int] = param(help="days each hired KOL posts", default_factory=_every_fortnight)
+    post_days: list[int] = param(
+        help="days each hired KOL posts", range=POSITIVE_COUNT, default_factory=_every_fortnight
+    )
     fee_per_post: float = param(0.0, "flat fee per post (yuan)", range=NON_NEGATIVE)
     fee_per_thousand: float = param(
         100.0, "fee per thousand followers per post (yuan)", range=NON_NEGATIVE
@@ -134,11 +153,14 @@ class KocMatrixConfig(SeedingConfig):
     )
     chosen_by: str = param(
         "degree",
-        "which KOCs: best connected, random, or spread over communities",
-        choices=("degree", "random", "community"),
+        "which KOCs: best connected, random, spread over communities (round robin), or "
+        "clustered (fill the best KOCs' community before the next; the opposite of spread)",
+        choices=("degree", "random", "community", "clustered"),
         source="C3",
     )
-    post_days: list[int] = param(help="days every recruit posts", default_factory=_every_fortnight)
+    post_days: list[int] = param(
+        help="days every recruit posts", range=POSITIVE_COUNT, default_factory=_every_fortnight
+    )
     post_after_purchase: bool = param(True, "recruits also post the day after they buy")
     free_product: bool = param(True, "each recruit gets the product, at unit cost")
     commission: float = param(
@@ -238,6 +260,8 @@ class KocMatrix(SeedingScheme):
         if self.config.chosen_by == "degree" or graph.community is None:
             return by_degree[:count]
         community = graph.community[follow.koc_ids[by_degree]]
+        if self.config.chosen_by == "clustered":
+            return by_degree[np.argsort(_first_seen_rank(community), kind="stable")][:count]
         turn = occurrence_rank(community)  # the i-th best KOC of each community goes in round i
         return by_degree[np.lexsort((community, turn))][:count]
 
@@ -277,6 +301,14 @@ class KocMatrix(SeedingScheme):
         from_koc = first.channel == Channel.KOC
         brought = int(self.is_recruit[first.source[from_koc]].sum())
         self.model.ledger.spend_up_to("koc", brought * self.config.commission)
+
+
+def _first_seen_rank(labels: np.ndarray) -> np.ndarray:
+    """For each entry, the rank of its label by first appearance (0 for the first label seen)."""
+    values, first = np.unique(labels, return_index=True)
+    rank = np.empty(len(values), dtype=np.int64)
+    rank[np.argsort(first)] = np.arange(len(values))
+    return rank[np.searchsorted(values, labels)]
 
 
 class Mixed(SeedingScheme):

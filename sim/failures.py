@@ -1,0 +1,203 @@
+"""When a job cannot finish: a record in its folder, one paragraph on screen, a sweep summary.
+
+A job that fails (bad input found while running, such as a malformed edge list; a full disk; a
+folder it cannot write; too little memory; a bug) never writes ``metrics.parquet``, so nothing of
+it can be read as a result (:mod:`sim.jobs`). It leaves ``failed.json`` (what failed and, for a
+bug report, the traceback) and prints one paragraph to standard error, never a traceback.
+
+- A single run then exits with :data:`EXIT_BAD_INPUT` (2) for bad input and :data:`EXIT_FAILED`
+  (1) for anything else.
+- In a sweep the other jobs go on. At the end :class:`SweepReport` (a Hydra callback, set in
+  ``conf/config.yaml``) lists the jobs of the sweep that did not finish, and the command exits
+  with 2 when they all failed on bad input, else 1. Running the same command again retries them
+  and skips the finished ones.
+"""
+
+from __future__ import annotations
+
+import errno
+import sys
+import traceback
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from hydra.errors import HydraException
+from hydra.experimental.callback import Callback
+from joblib.externals.loky.process_executor import TerminatedWorkerError
+from omegaconf import DictConfig
+from omegaconf.errors import OmegaConfBaseException
+
+from sim import jobs
+from sim.configure import describe_error
+from sim.params import ConfigError
+
+EXIT_FAILED = 1
+EXIT_BAD_INPUT = 2
+PROGRAM = "referral-sim"
+RERUN = "Run the same command again to retry: finished jobs are skipped."
+FULL_DISK = (errno.ENOSPC, errno.EDQUOT)
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why a job or the command failed, in words for the person who ran it.
+
+    Attributes:
+        kind: the kind of failure, e.g. ``invalid configuration`` or ``disk full``.
+        detail: what exactly failed, in the error's own words.
+        advice: what to do about it.
+        exit_code: :data:`EXIT_BAD_INPUT` or :data:`EXIT_FAILED`.
+
+    """
+
+    kind: str
+    detail: str
+    advice: str
+    exit_code: int
+
+    def paragraph(self, where: str = "") -> str:
+        """One paragraph (no blank line, no traceback) for standard error."""
+        return f"{PROGRAM}: {where}{self.kind}: {self.detail}\n{self.advice}"
+
+
+def classify(error: BaseException) -> Failure:
+    """Turn an exception into a :class:`Failure`."""
+    if isinstance(error, ConfigError):
+        return _bad_input(str(error))
+    if isinstance(error, HydraException | OmegaConfBaseException):
+        return _bad_input(describe_error(error))
+    for cause in _causes(error):  # e.g. logging's ValueError around an unwritable log file
+        if isinstance(cause, MemoryError):
+            detail = "the job needs more memory than this machine can give it."
+            advice = "Use a smaller network.n, days or run.replicates, or more memory."
+            return Failure("out of memory", detail, advice, EXIT_FAILED)
+        if isinstance(cause, OSError):
+            return _file_error(cause)
+        if isinstance(cause, TerminatedWorkerError):
+            advice = f"It was killed (out of memory?); finished jobs are intact. {RERUN}"
+            return Failure("a worker process died", _one_line(cause), advice, EXIT_FAILED)
+    advice = "This is a bug: please report it with the command and the traceback in failed.json."
+    detail = f"{type(error).__name__}: {_one_line(error)}"
+    return Failure("internal error", detail, advice, EXIT_FAILED)
+
+
+def _causes(error: BaseException) -> list[BaseException]:
+    """The error, then what caused it, and so on."""
+    chain: list[BaseException] = []
+    while error is not None and error not in chain:
+        chain.append(error)
+        error = error.__cause__ or error.__context__
+    return chain
+
+
+def _bad_input(detail: str) -> Failure:
+    advice = f"Fix it and run again; see '{PROGRAM} --help' and the documented defaults in conf/."
+    return Failure("invalid configuration", detail, advice, EXIT_BAD_INPUT)
+
+
+def _file_error(error: OSError) -> Failure:
+    where = f": {error.filename}" if error.filename else ""
+    detail = f"{error.strerror or _one_line(error)}{where}."
+    if error.errno in FULL_DISK:
+        return Failure("disk full", detail, f"Free some space. {RERUN}", EXIT_FAILED)
+    advice = f"Choose a folder you can write (hydra.run.dir, hydra.sweep.dir). {RERUN}"
+    return Failure("cannot write results", detail, advice, EXIT_FAILED)
+
+
+def _one_line(error: BaseException) -> str:
+    return " ".join(str(error).split())
+
+
+def fail_job(error: Exception, folder: Path, *, in_sweep: bool) -> Failure:
+    """Record and report a job's failure.
+
+    Args:
+        error: what the job raised.
+        folder: the job's output folder (``failed.json`` goes there if it can be written).
+        in_sweep: whether other jobs go on (the message then names the job's folder).
+
+    Returns:
+        The failure, whose ``exit_code`` a single run exits with.
+
+    """
+    failure = classify(error)
+    record = {**asdict(failure), "error": type(error).__name__, "traceback": traceback.format_exc()}
+    jobs.record_failure(folder, record)
+    print(failure.paragraph(_where(failure, folder, in_sweep)), file=sys.stderr)
+    return failure
+
+
+def _where(failure: Failure, folder: Path, in_sweep: bool) -> str:
+    """Name the job's folder, except for a single run's bad input (reported like the CLI's)."""
+    if in_sweep:
+        return f"job {folder} failed: "
+    return "" if failure.exit_code == EXIT_BAD_INPUT else f"run {folder} failed: "
+
+
+def sweep_summary(sweep: Path, launched: int, unfinished: dict[Path, dict[str, Any]]) -> str:
+    """One line per unfinished job of a sweep, then what to do."""
+    finished = launched - len(unfinished)
+    lines = [
+        f"{PROGRAM}: {len(unfinished)} of {launched} jobs did not finish; "
+        f"the results of the other {finished} are in {sweep}:"
+    ]
+    for folder, record in unfinished.items():
+        reason = f"{record['kind']}: {record['detail']}" if record else _NO_RECORD
+        lines.append(f"  {folder}: {' '.join(reason.split())}")
+    lines.append(RERUN)
+    return "\n".join(lines)
+
+
+def sweep_exit_code(unfinished: dict[Path, dict[str, Any]]) -> int:
+    """2 when every unfinished job failed on bad input, else 1."""
+    codes = {record.get("exit_code", EXIT_FAILED) for record in unfinished.values()}
+    return EXIT_BAD_INPUT if codes == {EXIT_BAD_INPUT} else EXIT_FAILED
+
+
+_NO_RECORD = "no failure record (killed, or the record could not be written)"
+
+
+def launched_jobs(sweep: Path) -> list[Path]:
+    """Job folders of the latest sweep into ``sweep``, in job order.
+
+    Hydra rewrites ``multirun.yaml`` when a sweep starts and each job's ``.hydra/overrides.yaml``
+    when it launches it; comparing the two times on the same file system tells this sweep's jobs
+    from older ones.
+    """
+    start = sweep / "multirun.yaml"
+    started = start.stat().st_mtime_ns if start.exists() else 0
+    marks = [*sweep.rglob(".hydra/overrides.yaml"), *sweep.rglob(jobs.FAILED)]
+    folders = {
+        mark.parent.parent if mark.name == "overrides.yaml" else mark.parent
+        for mark in marks
+        if mark.stat().st_mtime_ns >= started
+    }
+    return sorted(folders, key=jobs.natural_order)
+
+
+def unfinished_jobs(sweep: Path) -> tuple[int, dict[Path, dict[str, Any]]]:
+    """How many jobs the latest sweep launched, and the failure record of each unfinished one."""
+    launched = launched_jobs(sweep)
+    unfinished = {
+        folder: jobs.read_record(folder / jobs.FAILED)
+        for folder in launched
+        if not (folder / jobs.METRICS).is_file()
+    }
+    return len(launched), unfinished
+
+
+class SweepReport(Callback):
+    """Hydra callback: at the end of a sweep, list the jobs that did not finish and exit non-zero.
+
+    It exits from the callback (``SystemExit`` passes through Hydra, which turns any other
+    exception of a callback into a warning).
+    """
+
+    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        """Check the sweep folder for jobs that did not finish."""
+        sweep = Path(config.hydra.sweep.dir)
+        launched, unfinished = unfinished_jobs(sweep)
+        if unfinished:
+            print(sweep_summary(sweep, launched, unfinished), file=sys.stderr)
+            sys.exit(sweep_exit_code(unfinished))

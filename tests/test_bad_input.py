@@ -1,0 +1,380 @@
+"""Bad input: every declared key with out-of-range and wrong-type values, and malformed networks.
+
+Each is refused with one short paragraph naming the key, exit code 2 from the CLI, no traceback
+and nothing written that could be read as a result. The cases are generated from the config
+dataclasses' metadata (``tests.declared``), so a new key is covered without a new test.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import functools
+import sys
+from pathlib import Path
+
+import pytest
+from hydra import compose as hydra_compose
+from hydra import initialize_config_dir
+from hydra.core.global_hydra import GlobalHydra
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from omegaconf import DictConfig, OmegaConf, open_dict
+from omegaconf.errors import OmegaConfBaseException
+
+import sim
+from sim import cli
+from sim.configure import conf_dir, describe_error, register_configs, to_config
+from tests.declared import Key, declared_keys, walk
+from tests.sweeps import cli_process
+
+TOO_BIG = str(2**63)
+
+
+def bad_values(key: Key) -> list[str]:
+    """Override values that must be refused for ``key``: out of range or of the wrong type."""
+    if key.item_class is not None:
+        return ["x", "[]", *_bad_items(key.item_class)]
+    if key.kind is bool:
+        return ["maybe"]
+    if key.choices:
+        return ["bogus", "3"]
+    if key.field.name == "name":
+        return ["bogus"]
+    if key.field.name == "path":
+        return ["", "/", "/no/such/edges.txt"]
+    if key.kind == list[int]:
+        return ["x", "[0]", "[1.5]", "[abc]"]
+    if key.kind in (int, float):
+        return ["abc", *_outside(key.range, key.kind is int)]
+    return ["x"]  # a mapping (population.threshold); its entries: see EXPLICIT below
+
+
+def _outside(allowed, integer: bool) -> list[str]:
+    step = 1 if integer else 0.5
+    values = [TOO_BIG, "1.5"] if integer else ["inf", "nan"]
+    if allowed.low is not None:
+        values.append(_number(allowed.low if allowed.low_open else allowed.low - step))
+    if allowed.high is not None:
+        values.append(_number(allowed.high + step))
+    return values
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def _bad_items(item_class: type) -> list[str]:
+    """One-item lists with one bad field each (``referral.tiers=[{start:1,reward:-0.5,...}]``)."""
+    fields = list(walk(item_class, ""))
+    defaults = {k.name: str(k.field.default) for k in fields}
+    return [
+        "[{" + ",".join(f"{n}:{bad if n == k.name else v}" for n, v in defaults.items()) + "}]"
+        for k in fields
+        for bad in bad_values(k)
+    ]
+
+
+def bad_cases() -> list[tuple[Key, str, str]]:
+    """``(key, override, kind)`` for every bad value of every key.
+
+    The kind names the type and the position of the value in :func:`bad_values` (wrong type,
+    beyond 64 bits, below the range, above it, ...), so that the CLI can try one of each.
+    """
+    return [
+        (key, f"{key.name}={value}{_context(key)}", f"{_kind(key)}#{position}")
+        for key in declared_keys()
+        for position, value in enumerate(bad_values(key))
+    ]
+
+
+def _kind(key: Key) -> str:
+    if key.item_class is not None or key.field.name in ("name", "path") or key.choices:
+        return key.field.name if not key.choices else "choice"
+    return getattr(key.kind, "__name__", str(key.kind))
+
+
+def generated_cases() -> list:
+    return [
+        pytest.param(key.options, override, key.name, id=override.split(" ")[0])
+        for key, override, _ in bad_cases()
+    ]
+
+
+def _context(key: Key) -> str:
+    """Valid values the option needs besides the bad one (an edge list's file must exist)."""
+    if "network=edgelist" in key.options and key.name != "network.path":
+        return f" network.path={Path(__file__)}"  # only checked for existence before a run
+    return ""
+
+
+# Constraints between keys, mapping entries and unknown names: not derivable from one field.
+EXPLICIT = [
+    ((), "network.k=7", "network.k"),
+    ((), "network.k=10 network.n=5", "network.k"),
+    ((), "network.n=2", "network.n"),
+    (("network=scale_free",), "network.n=2", "network.n"),
+    (("network=random",), "network.k=5 network.n=5", "network.k"),
+    (("network=circles",), "network.communities=6 network.n=5", "network.communities"),
+    (("seeding=kol",), "seeding.hired=11", "seeding.hired"),
+    (("seeding=organic",), "seeding.initial_customers=6 network.n=5 network.k=2", "initial"),
+    (("seeding=mixed",), "seeding.ads_share=0.9", "seeding.ads_share+kol_share"),
+    (("referral=tiered",), "referral.tiers=[{start:2}]", "referral.tiers"),
+    (
+        ("referral=tiered",),
+        "referral.tiers=[{start:1,reward:5,kind:cash},{start:1,reward:9,kind:cash}]",
+        "referral.tiers",
+    ),
+    ((), "population.threshold.1=0.5", "population.threshold"),
+    ((), "population.threshold.1=abc", "population.threshold.1"),
+    ((), "population.threshold.1=0.5 +population.threshold.0=0.5", "population.threshold"),
+    ((), "population.threshold.1=0.5 +population.threshold.x=0.5", "population.threshold"),
+    ((), "population.threshold.1=1.5 +population.threshold.2=-0.5", "population.threshold"),
+    ((), "bogus=1", "bogus"),
+    ((), "network.bogus=1", "network.bogus"),
+]
+
+
+@functools.cache
+def base_config(options: tuple[str, ...]) -> DictConfig:
+    """The composed (not yet checked) configuration of these group choices."""
+    register_configs()
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(config_dir=str(conf_dir()), version_base="1.3"):
+        return hydra_compose(config_name="config", overrides=list(options))
+
+
+def check_overrides(options: tuple[str, ...], overrides: str) -> sim.Config:
+    """Apply key overrides the way Hydra does (its parser, then a typed merge) and check.
+
+    Composing from scratch costs about 0.1 s; applying overrides to a cached composition costs
+    a few milliseconds, which lets every key be tried with every bad value.
+    """
+    cfg = copy.deepcopy(base_config(options))
+    for override in OverridesParser.create().parse_overrides(overrides.split()):
+        try:
+            with open_dict(cfg) if override.is_add() else contextlib.nullcontext():
+                OmegaConf.update(cfg, override.key_or_group, override.value(), merge=True)
+        except (OmegaConfBaseException, OverflowError) as error:
+            line = f"Error merging override {override.input_line}"
+            raise sim.ConfigError(f"{line}\n{describe_error(error)}") from error
+    return to_config(cfg)
+
+
+def assert_one_paragraph(message: str, key: str) -> None:
+    """Names the key, no traceback, no blank line, a few lines."""
+    assert key in message
+    assert "Traceback" not in message and "\n\n" not in message.strip()
+    assert len(message.strip().splitlines()) <= 6, message
+
+
+def test_the_generated_cases_cover_every_declared_key():
+    keys = {case.values[2] for case in generated_cases()}
+    assert keys == {key.name for key in declared_keys()}
+    assert len(generated_cases()) > 3 * len(keys)
+
+
+@pytest.mark.parametrize(("options", "override", "key"), generated_cases())
+def test_every_bad_value_of_every_key_is_refused_naming_the_key(options, override, key):
+    with pytest.raises(sim.ConfigError) as refused:
+        check_overrides(options, override)
+    assert_one_paragraph(str(refused.value), key)
+
+
+@pytest.mark.parametrize(("options", "overrides", "key"), EXPLICIT)
+def test_constraints_between_keys_are_refused_naming_the_key(options, overrides, key):
+    with pytest.raises(sim.ConfigError) as refused:
+        sim.compose([*options, *overrides.split()])
+    assert_one_paragraph(str(refused.value), key)
+
+
+def one_case_per_kind() -> list:
+    """The first generated case of each kind of bad value, plus unknown options and keys."""
+    first: dict[str, tuple[Key, str]] = {}
+    for key, override, kind in bad_cases():
+        first.setdefault(kind, (key, override))
+    cases = [
+        pytest.param([*key.options, *override.split()], key.name, id=override.split(" ")[0])
+        for key, override in first.values()
+    ]
+    cases.append(pytest.param(["referral=bogus"], "referral/bogus", id="referral=bogus"))
+    cases.append(pytest.param(["bogus=1"], "bogus", id="bogus=1"))
+    return cases
+
+
+@pytest.mark.parametrize(("arguments", "key"), one_case_per_kind())
+def test_the_cli_refuses_each_kind_of_bad_value_with_exit_2_and_writes_nothing(
+    tmp_path, monkeypatch, capsys, arguments, key
+):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "argv", ["referral-sim", *arguments])
+    with pytest.raises(SystemExit) as exited:
+        cli.main()
+    assert exited.value.code == cli.EXIT_BAD_CONFIG
+    stderr = capsys.readouterr().err
+    assert stderr.startswith("referral-sim: invalid configuration:")
+    assert_one_paragraph(stderr, key)
+    assert not any(tmp_path.iterdir())
+
+
+def test_a_wrong_type_in_a_sweep_stops_it_before_any_job_with_exit_2(tmp_path):
+    folder = tmp_path / "sweep"
+    result = cli_process(
+        "-m", "network.n=50,abc", "days=2", f"hydra.sweep.dir={folder}", cwd=tmp_path
+    )
+    assert result.returncode == 2, result.stderr
+    assert_one_paragraph(result.stderr, "network.n")
+    assert not list(tmp_path.rglob("*.parquet"))
+
+
+def test_an_out_of_range_value_in_a_sweep_fails_its_job_and_the_others_finish(tmp_path):
+    folder = tmp_path / "sweep"
+    result = cli_process(
+        "-m", "days=0,3", "network.n=60", f"hydra.sweep.dir={folder}", cwd=tmp_path
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr + result.stdout
+    assert "1 of 2 jobs did not finish" in result.stderr and "days=0" in result.stderr
+    assert sim.results.load(folder)["days"].tolist() == [3]
+    assert (folder / "0" / "failed.json").is_file() and not (
+        folder / "0" / "metrics.parquet"
+    ).exists()
+
+
+# ----- edge-list files -----------------------------------------------------------------------
+MALFORMED = {
+    "empty.txt": ("", "has no edges"),
+    "comments_only.txt": ("# nothing but a comment\n", "has no edges"),
+    "blank_lines.txt": ("\n\n   \n", "has no edges"),
+    "one_column.txt": ("1\n2\n3\n", "has no edges"),
+    "one_column.csv": ("id\n1\n2\n", "has no edges"),
+    "ragged.txt": ("1 2\n3\n4 5 6\n", "could not be parsed: Expected 2 fields in line 3"),
+    "binary.txt": (b"\x00\xff\xfe\x01 \x02\n", "could not be parsed: 'utf-8' codec"),
+    "latin1.txt": ("Zo\xeb 1\n1 2\n".encode("latin-1"), "could not be parsed: 'utf-8' codec"),
+    "broken.graphml": ("<graphml><graph><node id='a'/>", "is not valid GraphML"),
+    "empty.graphml": ("", "is not valid GraphML"),
+}
+
+
+def write(folder: Path, name: str, content: str | bytes) -> Path:
+    path = folder / name
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    return path
+
+
+def edgelist_model(path: Path | str) -> sim.ReferralModel:
+    """Compose an edge-list market (checks the file exists) and build the model (reads it)."""
+    config = sim.compose(["network=edgelist", f"network.path={path}", "days=2"])
+    return sim.ReferralModel(config)
+
+
+@pytest.mark.parametrize("name", MALFORMED)
+def test_a_malformed_edge_list_is_refused_naming_the_key_and_the_problem(tmp_path, name):
+    content, problem = MALFORMED[name]
+    path = write(tmp_path, name, content)
+    with pytest.raises(sim.ConfigError, match=f"network.path=.*{name}.*{problem}") as refused:
+        edgelist_model(path)
+    assert_one_paragraph(str(refused.value), "network.path")
+
+
+@pytest.mark.parametrize("path", ["", "{tmp}", "{tmp}/missing.txt"])
+def test_a_missing_path_or_a_directory_is_refused_before_anything_runs(tmp_path, path):
+    with pytest.raises(sim.ConfigError) as refused:
+        edgelist_model(path.format(tmp=tmp_path))
+    assert_one_paragraph(str(refused.value), "network.path")
+
+
+def test_an_unreadable_edge_list_is_refused_naming_the_key(tmp_path, monkeypatch):
+    path = write(tmp_path, "edges.txt", "1 2\n")
+
+    def denied(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr("sim.network.io.pd.read_csv", denied)  # root ignores chmod 000
+    with pytest.raises(sim.ConfigError, match=r"network.path=.*could not be read: Permission"):
+        edgelist_model(path)
+
+
+# Unusual but valid files: what each becomes (ids are labels, relabelled 0..n-1 in order).
+ODD_BUT_VALID = {
+    "negative.txt": ("-1 2\n2 -3\n", 3, 2),
+    "huge_ids.txt": ("99999999999999999999999 1\n99999999999999999999998 1\n", 3, 2),
+    "int64_max.txt": ("9223372036854775807 1\n1 2\n", 3, 2),
+    "text_ids.txt": ("alice bob\nbob carol\n", 3, 2),
+    "unicode.txt": ("Zoë 北京\n北京 Ωmega\n", 3, 2),
+    "float_ids.txt": ("1.5 2\n2 3\n", 3, 2),
+    "three_columns.txt": ("1 2 0.5\n2 3 0.7\n", 3, 2),
+    "tabs.txt": ("1\t2\n2\t3\n", 3, 2),
+    "header.csv": ("source,target\n10,20\n20,30\n", 3, 2),
+    "bom.csv": ("\ufeffsource,target\n1,2\n2,3\n", 3, 2),
+    "self_loops_only.txt": ("1 1\n2 2\n", 2, 0),
+    "one_edge.txt": ("0 1\n", 2, 1),
+    "na_ids.txt": ("NA x\nnull NA\nx null\n", 3, 3),
+    "short_line.txt": ("1 2\n3\n2 4\n", 3, 2),
+}
+
+
+@pytest.mark.filterwarnings("ignore:.*dropped")
+@pytest.mark.parametrize("name", ODD_BUT_VALID)
+def test_unusual_but_valid_edge_lists_give_a_defined_graph(tmp_path, name):
+    content, nodes, edges = ODD_BUT_VALID[name]
+    graph = edgelist_model(write(tmp_path, name, content)).network
+    assert (graph.n, graph.edges) == (nodes, edges)
+
+
+def test_ids_too_large_for_64_bits_are_never_merged(tmp_path):
+    # Cast to float or int64 the two people below were one node (a silent wrong network).
+    path = write(tmp_path, "e.txt", "99999999999999999999999 1\n99999999999999999999998 2\n")
+    assert edgelist_model(path).network.edges == 2
+
+
+def test_duplicates_and_self_loops_are_dropped_with_a_warning(tmp_path):
+    path = write(tmp_path, "e.txt", "1 2\n2 1\n1 2\n3 3\n2 3\n")
+    with pytest.warns(UserWarning, match="dropped 1 self-loops and 2 duplicate edges"):
+        graph = edgelist_model(path).network
+    assert (graph.n, graph.edges) == (3, 2)
+
+
+@pytest.mark.parametrize(
+    ("content", "warning"),
+    [
+        ("1 2\n3\n2 4\n", "dropped 1 lines with fewer than two ids"),
+        ("u v\n1 2\n2 3\n", "read the first line \\('u v'\\) as a header"),
+    ],
+)
+def test_lines_left_out_of_the_network_are_reported(tmp_path, content, warning):
+    with pytest.warns(UserWarning, match=warning):
+        edgelist_model(write(tmp_path, "edges.txt", content))
+
+
+def test_more_seeds_than_the_loaded_network_has_is_refused(tmp_path):
+    path = write(tmp_path, "e.txt", "0 1\n")
+    config = sim.compose(["network=edgelist", f"network.path={path}", "seeding=organic"])
+    with pytest.raises(sim.ConfigError, match=r"seeding.initial_customers=5 .*network's 2"):
+        sim.ReferralModel(config)
+
+
+def test_the_cli_refuses_a_malformed_edge_list_with_exit_2_and_no_result(tmp_path):
+    path = write(tmp_path, "edges.txt", "1\n2\n")
+    result = cli_process("network=edgelist", f"network.path={path}", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.startswith("referral-sim: invalid configuration: network.path=")
+    assert_one_paragraph(result.stderr, "network.path")
+    assert not list(tmp_path.rglob("*.parquet"))
+    assert len(list(tmp_path.rglob("failed.json"))) == 1
+
+
+def test_a_sweep_over_files_runs_the_good_ones_and_lists_the_bad_ones(tmp_path):
+    good = write(tmp_path, "good.txt", "1 2\n2 3\n3 1\n")
+    bad = write(tmp_path, "bad.txt", "")
+    folder = tmp_path / "sweep"
+    result = cli_process(
+        "-m", "network=edgelist", f"network.path={bad},{good}", "days=3",
+        f"hydra.sweep.dir={folder}", cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr + result.stdout
+    assert "1 of 2 jobs did not finish" in result.stderr and "has no edges" in result.stderr
+    assert sim.results.load(folder)["network.path"].tolist() == [str(good)]

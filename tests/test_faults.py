@@ -1,0 +1,342 @@
+"""Faults: a job killed mid-write, a full disk, folders that cannot be written, a crash, and
+two workers writing one sweep folder at once.
+
+The promise each test checks: the command says what failed in one paragraph (no traceback),
+finished results stay intact and loadable, nothing unfinished is ever read as a result, and
+running the same command again completes the rest. Faults are injected in a fresh interpreter
+(``cli_process(prelude=...)``) or, where the machine allows it, made real (a tiny tmpfs, a
+read-only mount).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+from joblib.externals.loky.process_executor import TerminatedWorkerError
+
+import sim
+from sim import failures, jobs, storage
+from tests.sweeps import TINY, cli_process, referral_sim
+
+SCHEMES = "referral=none,one_sided,two_sided"
+REPLICATES = 3  # TINY's run.replicates
+
+
+def sweep_arguments(folder: Path, *extra: str) -> list[str]:
+    return ["-m", SCHEMES, *TINY, f"hydra.sweep.dir={folder}", *extra]
+
+
+def finished(folder: Path) -> list[str]:
+    """Names of the job folders holding finished results."""
+    return sorted(p.parent.name for p in folder.glob(f"*/{jobs.METRICS}"))
+
+
+def temporary_files(folder: Path) -> list[Path]:
+    return list(folder.rglob(".*.tmp"))
+
+
+def assert_brief(result: subprocess.CompletedProcess) -> None:
+    """A message, no traceback."""
+    assert "Traceback" not in result.stderr + result.stdout, result.stderr[-3000:]
+    assert result.stderr.strip()
+
+
+def patch_to_parquet(body: str) -> str:
+    """A prelude wrapping ``DataFrame.to_parquet`` (``write(self, path, ...)`` is the original)."""
+    return f"""
+import errno, os, signal
+import pandas as pd
+write = pd.DataFrame.to_parquet
+def faulty(self, path, *args, **kwargs):
+    name, job = os.path.basename(str(path)), os.path.basename(os.path.dirname(str(path)))
+{body}
+    return write(self, path, *args, **kwargs)
+pd.DataFrame.to_parquet = faulty
+"""
+
+
+# ----- a job killed while it writes ----------------------------------------------------------
+KILL_WHILE_WRITING_METRICS_OF_JOB_1 = patch_to_parquet("""
+    if job == "1" and name.startswith(".metrics.parquet"):
+        write(self, path, *args, **kwargs)
+        os.truncate(path, os.path.getsize(path) // 2)  # half of the file is on disk
+        os.kill(os.getpid(), signal.SIGKILL)
+""")
+
+
+def test_sigkill_mid_write_leaves_finished_jobs_intact_and_a_rerun_completes(tmp_path):
+    folder = tmp_path / "sweep"
+    killed = cli_process(
+        *sweep_arguments(folder), cwd=tmp_path, prelude=KILL_WHILE_WRITING_METRICS_OF_JOB_1
+    )
+    assert killed.returncode == -9
+    assert finished(folder) == ["0"]
+    assert [p.parent.name for p in temporary_files(folder)] == ["1"]  # the half-written file
+    assert (folder / "1" / "timeseries.parquet").is_file()  # written, but not a result
+    assert len(sim.results.load(folder)) == REPLICATES
+    intact = (folder / "0" / jobs.METRICS).stat().st_mtime_ns
+
+    rerun = referral_sim(*sweep_arguments(folder), cwd=tmp_path)
+    assert rerun.stdout.count("finished already, skipped") == 1
+    assert (folder / "0" / jobs.METRICS).stat().st_mtime_ns == intact
+    frame = sim.results.load(folder)
+    assert len(frame) == 3 * REPLICATES
+    assert not frame.duplicated(["referral", "replicate"]).any()
+
+
+# ----- a full disk, a folder that refuses a file ---------------------------------------------
+def failing_write_of_job_1(code: int) -> str:
+    """Job 1's cascades file fails with ``code`` after part of it reached the disk."""
+    return patch_to_parquet(f"""
+    if job == "1" and name.startswith(".cascades.parquet"):
+        write(self, path, *args, **kwargs)
+        raise OSError({code}, os.strerror({code}), str(path))
+""")
+
+
+@pytest.mark.parametrize(
+    ("code", "kind"),
+    [(errno.ENOSPC, "disk full"), (errno.EACCES, "cannot write results")],
+    ids=["ENOSPC", "EACCES"],
+)
+def test_a_write_error_fails_only_its_job_and_the_sweep_reports_it(tmp_path, code, kind):
+    folder = tmp_path / "sweep"
+    result = cli_process(
+        *sweep_arguments(folder), cwd=tmp_path, prelude=failing_write_of_job_1(code)
+    )
+    assert result.returncode == 1
+    assert_brief(result)
+    assert f"job {folder / '1'} failed: {kind}: {os.strerror(code)}" in result.stderr
+    assert "1 of 3 jobs did not finish" in result.stderr
+    assert finished(folder) == ["0", "2"] and not temporary_files(folder)
+    record = json.loads((folder / "1" / jobs.FAILED).read_text())
+    assert record["kind"] == kind and "Traceback" in record["traceback"]
+    assert len(sim.results.load(folder)) == 2 * REPLICATES
+
+    rerun = referral_sim(*sweep_arguments(folder), cwd=tmp_path)
+    assert rerun.stdout.count("finished already, skipped") == 2
+    assert finished(folder) == ["0", "1", "2"] and not (folder / "1" / jobs.FAILED).exists()
+
+
+@contextlib.contextmanager
+def mounted_tmpfs(path: Path, options: str) -> Iterator[Path]:
+    """A tmpfs at ``path``; skips the test where mounting is not allowed (not root, a container)."""
+    path.mkdir(parents=True, exist_ok=True)
+    if shutil.which("mount") is None:
+        pytest.skip("no mount command")
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(path)], capture_output=True, text=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
+    try:
+        yield path
+    finally:
+        subprocess.run(["umount", "-l", str(path)], check=False)
+
+
+def pages(folder: Path) -> int:
+    """Bytes the files under ``folder`` take on a tmpfs (whole 4 KiB pages)."""
+    return sum(-(-p.stat().st_size // 4096) * 4096 for p in folder.rglob("*") if p.is_file())
+
+
+def test_a_real_full_disk_gives_a_clear_message_and_no_partial_result(tmp_path):
+    run = [*TINY, "referral=two_sided"]
+    probe = tmp_path / "probe"
+    referral_sim(*run, f"hydra.run.dir={probe}", cwd=tmp_path)
+    room = pages(probe / ".hydra") + 2 * 4096  # Hydra's own files fit; the results do not
+    assert pages(probe) - pages(probe / ".hydra") > 3 * 4096
+    with mounted_tmpfs(tmp_path / "disk", f"size={room}") as disk:
+        target = disk / "run"
+        full = cli_process(*run, f"hydra.run.dir={target}", cwd=tmp_path)
+        assert full.returncode == 1
+        assert_brief(full)
+        assert f"run {target} failed: disk full:" in full.stderr
+        assert "No space left on device" in full.stderr
+        assert not (target / jobs.METRICS).exists() and not temporary_files(target)
+        subprocess.run(["mount", "-o", "remount,size=8m", str(disk)], check=True)
+        referral_sim(*run, f"hydra.run.dir={target}", cwd=tmp_path)
+        assert len(sim.results.load(target)) == REPLICATES
+
+
+@contextlib.contextmanager
+def read_only(folder: Path) -> Iterator[Path]:
+    """A folder that cannot be written: permission bits, or (as root, who ignores them) a
+    read-only mount."""
+    folder.mkdir(parents=True, exist_ok=True)
+    if os.geteuid() != 0:
+        folder.chmod(0o500)
+        try:
+            yield folder
+        finally:
+            folder.chmod(0o700)
+        return
+    with mounted_tmpfs(folder, "ro,size=64k"):
+        yield folder
+
+
+def test_a_sweep_folder_inside_a_file_is_reported_before_anything_runs(tmp_path):
+    (tmp_path / "taken").write_text("a regular file")
+    folder = tmp_path / "taken" / "sweep"
+    result = cli_process(*sweep_arguments(folder), cwd=tmp_path)
+    assert result.returncode == 1
+    assert_brief(result)
+    assert f"cannot write results: Not a directory: {folder}" in result.stderr
+
+
+def test_a_read_only_sweep_folder_is_reported_before_anything_runs(tmp_path):
+    with read_only(tmp_path / "sweep") as folder:
+        result = cli_process(*sweep_arguments(folder), cwd=tmp_path)
+        assert result.returncode == 1
+        assert_brief(result)
+        assert "cannot write results:" in result.stderr and str(folder) in result.stderr
+        assert not any(folder.iterdir())
+
+
+def test_a_job_folder_that_cannot_be_written_stops_the_sweep_keeping_finished_jobs(tmp_path):
+    folder = tmp_path / "sweep"
+    with read_only(folder / "1"):
+        result = cli_process(*sweep_arguments(folder), cwd=tmp_path)
+        assert result.returncode == 1
+        assert_brief(result)
+        assert "cannot write results:" in result.stderr and str(folder / "1") in result.stderr
+        assert finished(folder) == ["0"]
+    referral_sim(*sweep_arguments(folder), cwd=tmp_path)
+    assert finished(folder) == ["0", "1", "2"]
+
+
+# ----- crashes inside a job ------------------------------------------------------------------
+def crash_in_job_1(error: str) -> str:
+    return f"""
+import sim.runner
+original = sim.runner.run
+def run(config, **kwargs):
+    if config.referral.name == "one_sided":
+        raise {error}
+    return original(config, **kwargs)
+sim.runner.run = run
+import sim.cli
+sim.cli.run = run
+"""
+
+
+@pytest.mark.parametrize(
+    ("error", "kind"),
+    [("MemoryError()", "out of memory"), ("RuntimeError('boom')", "internal error")],
+    ids=["memory", "bug"],
+)
+def test_a_crash_in_one_job_is_recorded_and_the_others_finish(tmp_path, error, kind):
+    folder = tmp_path / "sweep"
+    result = cli_process(*sweep_arguments(folder), cwd=tmp_path, prelude=crash_in_job_1(error))
+    assert result.returncode == 1
+    assert_brief(result)
+    assert f"job {folder / '1'} failed: {kind}" in result.stderr
+    assert finished(folder) == ["0", "2"]
+    assert json.loads((folder / "1" / jobs.FAILED).read_text())["kind"] == kind
+
+
+# ----- storage and bookkeeping ---------------------------------------------------------------
+@pytest.mark.parametrize(
+    "error", [OSError(errno.ENOSPC, "No space left on device"), KeyboardInterrupt()]
+)
+def test_a_failed_atomic_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path, error):
+    path = storage.write_text_atomic("old", tmp_path / "file.txt")
+
+    def half_then_fail(temporary: Path) -> None:
+        temporary.write_text("ne")
+        raise error
+
+    with pytest.raises(type(error)):
+        storage.write_atomic(path, half_then_fail)
+    assert path.read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["file.txt"]
+
+
+def test_a_damaged_job_record_means_the_job_runs_again(tmp_path):
+    folder = tmp_path / "job"
+    folder.mkdir()
+    (folder / jobs.METRICS).write_bytes(b"")
+    (folder / jobs.JOB).write_text('{"digest": ')  # cut short by some other tool
+    assert not jobs.is_finished(folder, "seed: 0\n")
+    assert jobs.read_record(folder / jobs.JOB) == {}
+
+
+# ----- two workers, one sweep folder ---------------------------------------------------------
+def test_two_workers_writing_one_sweep_folder_lose_and_corrupt_nothing(tmp_path):
+    folder = tmp_path / "sweep"
+    arguments = sweep_arguments(folder, "seed=0,1", "hydra/launcher=local_cores")
+    arguments.append("hydra.launcher.n_jobs=2")
+    command = [sys.executable, "-m", "sim.cli", *arguments]
+    process = subprocess.Popen(
+        command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    while process.poll() is None:  # a reader loading while the workers write sees whole jobs
+        if finished(folder):
+            frame = sim.results.load(folder)
+            assert frame.groupby("job").size().eq(REPLICATES).all()
+        time.sleep(0.05)
+    assert process.returncode == 0, process.stderr.read()[-3000:]
+    assert finished(folder) == [str(i) for i in range(6)] and not temporary_files(folder)
+    for job in sorted(folder.glob("[0-9]*")):
+        assert_job_consistent(job)
+    frame = sim.results.load(folder)
+    assert len(frame) == 6 * REPLICATES
+    assert not frame.duplicated(["referral", "seed", "replicate"]).any()
+
+
+def assert_job_consistent(job: Path) -> None:
+    """Every file whole and of the same run: readable, digest and final customers agree."""
+    record = json.loads((job / jobs.JOB).read_text())
+    assert record["digest"] == jobs.digest((job / jobs.CONFIG).read_text())
+    tables = {name: pq.read_table(job / f"{name}.parquet").to_pandas() for name in
+              ("metrics", "timeseries", "cascades")}  # fmt: skip
+    last_day = tables["timeseries"].groupby("replicate")["customers"].last()
+    metrics = tables["metrics"].set_index("replicate")["customers"]
+    pd.testing.assert_series_equal(last_day.astype(float), metrics, check_names=False)
+
+
+# ----- what each kind of error is called -----------------------------------------------------
+def _wrapped_in_logging_error() -> ValueError:
+    try:
+        try:
+            raise PermissionError(errno.EACCES, "Permission denied", "/out/cli.log")
+        except PermissionError as cause:
+            raise ValueError("Unable to configure handler 'file'") from cause
+    except ValueError as error:
+        return error
+
+
+@pytest.mark.parametrize(
+    ("error", "kind", "code"),
+    [
+        (sim.ConfigError("days=0 is not allowed"), "invalid configuration", 2),
+        (OSError(errno.ENOSPC, "No space left on device", "/out/x"), "disk full", 1),
+        (OSError(errno.EDQUOT, "Disk quota exceeded", "/out/x"), "disk full", 1),
+        (OSError(errno.EROFS, "Read-only file system", "/out"), "cannot write results", 1),
+        (_wrapped_in_logging_error(), "cannot write results", 1),
+        (MemoryError(), "out of memory", 1),
+        (
+            TerminatedWorkerError("worker killed\n\nexit codes {SIGKILL(-9)}"),
+            "a worker process died",
+            1,
+        ),
+        (ZeroDivisionError("division by zero"), "internal error", 1),
+    ],
+    ids=["config", "ENOSPC", "EDQUOT", "EROFS", "logging", "memory", "worker", "bug"],
+)
+def test_every_error_becomes_one_paragraph_with_its_exit_code(error, kind, code):
+    failure = failures.classify(error)
+    assert (failure.kind, failure.exit_code) == (kind, code)
+    paragraph = failure.paragraph()
+    assert "\n\n" not in paragraph and len(paragraph.splitlines()) == 2
