@@ -87,6 +87,9 @@ class ReferralModel(mesa.Model):
         consumers: per-consumer records.
         ledger: spend by component.
         active: ids of active (not lapsed) customers.
+        exposures_seen: exposures that reached a non-customer, by channel code (index with
+            :class:`~sim.state.Channel`); with the first orders by channel they give the
+            realised conversion per exposure.
 
     """
 
@@ -116,6 +119,7 @@ class ReferralModel(mesa.Model):
         self.scratch = Scratch(self.n)
         self.offers_open, self.offer_share = False, 0.0
         self.aware_count, self.orders_total = 0, 0
+        self.exposures_seen = np.zeros(max(Channel) + 1, dtype=np.int64)
         self.active = np.zeros(0, dtype=np.int64)
         self.history = History(config.days)
         self._referral_parts: list[tuple[np.ndarray, ...]] = []
@@ -192,6 +196,7 @@ class ReferralModel(mesa.Model):
         consumers.state[seeds] = State.CUSTOMER
         consumers.orders[seeds] = 1
         consumers.first_order_day[seeds] = consumers.last_order_day[seeds] = 0
+        consumers.first_aware_day[seeds] = 0
         consumers.channel[seeds] = Channel.SEED
         self.active = np.asarray(seeds, dtype=np.int64)
         self.aware_count = len(seeds)

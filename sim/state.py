@@ -45,6 +45,8 @@ class ConsumerState:
         state: a :class:`State` code.
         orders: real orders placed (the day-0 order of a seed included).
         first_order_day: day of the first order, -1 if none.
+        first_aware_day: day of the first exposure (0 for the day-0 seeds), -1 if never
+            exposed; with ``first_order_day`` it gives the time to decide (fact F8).
         second_order_day: day of the second order, -1 if none.
         last_order_day: day of the latest order, -1 if none.
         channel: :class:`Channel` of acquisition, -1 if not a customer.
@@ -57,6 +59,7 @@ class ConsumerState:
     state: np.ndarray = field(init=False)
     orders: np.ndarray = field(init=False)
     first_order_day: np.ndarray = field(init=False)
+    first_aware_day: np.ndarray = field(init=False)
     second_order_day: np.ndarray = field(init=False)
     last_order_day: np.ndarray = field(init=False)
     channel: np.ndarray = field(init=False)
@@ -68,6 +71,7 @@ class ConsumerState:
         self.state = np.zeros(n, dtype=np.int8)
         self.orders = np.zeros(n, dtype=np.int32)
         self.first_order_day = np.full(n, -1, dtype=np.int32)
+        self.first_aware_day = np.full(n, -1, dtype=np.int32)
         self.second_order_day = np.full(n, -1, dtype=np.int32)
         self.last_order_day = np.full(n, -1, dtype=np.int32)
         self.channel = np.full(n, Channel.NONE, dtype=np.int8)

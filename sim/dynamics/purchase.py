@@ -62,9 +62,13 @@ def conversion_probability(model: ReferralModel, exposures: Exposures) -> np.nda
     """Per-exposure purchase probability."""
     traits = model.traits
     target = exposures.target
-    base = model.conversion_by_channel[exposures.channel]
-    offer = 1.0 + traits.price_sensitivity[target] * exposures.discount
-    return np.minimum(base * traits.susceptibility[target] * offer, 1.0)
+    probability = model.conversion_by_channel[exposures.channel] * traits.susceptibility[target]
+    if exposures.discount.any():  # else the offer factor is exactly 1
+        # A zero base times an overflowing offer is 0 x inf = nan, which never passes the
+        # purchase draw: no purchase, as for any zero probability.
+        with np.errstate(invalid="ignore", over="ignore"):
+            probability *= 1.0 + traits.price_sensitivity[target] * exposures.discount
+    return np.minimum(probability, 1.0, out=probability)
 
 
 @dataclass
@@ -103,6 +107,7 @@ def decide_purchases(model: ReferralModel, exposures: Exposures) -> Purchases:
         model.memory.remember(exposures)
     if not len(exposures):
         return Purchases.none()
+    model.exposures_seen += np.bincount(exposures.channel, minlength=len(model.exposures_seen))
     _mark_aware(model, exposures.target)
     probability = conversion_probability(model, exposures)
     success = model.rng.random(len(exposures)) < probability
@@ -125,10 +130,11 @@ def decide_purchases(model: ReferralModel, exposures: Exposures) -> Purchases:
 
 
 def _mark_aware(model: ReferralModel, targets: np.ndarray) -> None:
-    """Make the unaware among ``targets`` aware and count them once each."""
+    """Make the unaware among ``targets`` aware, note the day and count them once each."""
     state = model.consumers.state
     newly = unique_sorted(targets[state[targets] == State.UNAWARE])
     state[newly] = State.AWARE
+    model.consumers.first_aware_day[newly] = model.day
     model.aware_count += len(newly)
 
 

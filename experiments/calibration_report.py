@@ -1,0 +1,151 @@
+"""The Markdown page of the calibration: targets met or not, fitted values, how they were fit."""
+
+from __future__ import annotations
+
+import argparse
+
+import pandas as pd
+
+from experiments.calibration_targets import CAMPAIGNS, FITTED, SET, SETTLED
+
+COLUMNS = ["id", "source figure", "model quantity", "campaign", "target", "simulated", "met"]
+
+TARGETS_INTRO = (
+    "## Targets\n\nSimulated values are means over replicates with 95% confidence intervals. "
+    "A point figure counts as met when the whole interval lies within +-10% of it (the source "
+    "numbers are rounded marketing figures); a bound is met when the whole interval is on its "
+    "side. 'partly' means the interval straddles the band's edge."
+)
+HOW = (
+    "## How the fit works\n\nEach fitted parameter is paired with the target it mainly drives "
+    "(the table above). Every round runs the four campaigns on the same replicates (seed 0, "
+    "common random numbers, so rounds differ only by their parameters) and moves each "
+    "parameter by `(aim / simulated) ^ (1 / elasticity)` in log space, at most a factor of 2 "
+    "a round; the elasticity is the secant of the last two rounds, or a prior. The price is "
+    "fitted to the ROI the reference campaign would have at the CAC aim (ROI is about orders "
+    "per customer x price / CAC, and CAC itself moves with the price through the KOCs' free "
+    "product), so C4 and C6 do not pull against each other. The price and the word of mouth "
+    "take 80% steps. The fit stops after four settled rounds (every fitted target within 8%, "
+    "the size of replicate noise) and averages them (geometric mean); the values are written to "
+    "`conf/scenario/gen_z_2026.yaml` and every target is re-measured through that file on "
+    "fresh replicates (seed 2026)."
+)
+F8_INTRO = (
+    "## F8 and market size\n\nThe share deciding within 3 days depends on how often each "
+    "consumer meets the campaign. The reference campaign, same budget, on larger markets:"
+)
+REASONS = {
+    "F3-ads": "The model's ads are impressions with a per-impression conversion (fitted to C1's "
+    "ads CAC of 60 yuan at a CPM of 30); the 1.8% is a per-visit rate of a store, a funnel "
+    "stage the model does not have. At a feed-ad click-through of about 2.7% the two agree "
+    "(0.048% per impression / 2.7% = 1.8% per click), but nothing in the model checks that.",
+    "F8": "Each exposure converts independently and nothing makes a consumer lose interest, "
+    "so a buyer's first exposure is often one that did not convert: the reference campaign's "
+    "ads reach every consumer about 60 times in 90 days, KOCs post every fortnight and "
+    "friends mention the product again and again. `memory_days = 3` (the input taken from F8) "
+    "only limits which exposures add up towards a threshold. The share rises as exposures per "
+    "consumer fall (last table: about half at 0.6 ad impressions per consumer), but 89% would "
+    "need a 'decide within three days or forget' step, which the model does not have.",
+    "P1-profit": "Repurchase propensity is the same for every customer, so repeat buyers are "
+    "not a heavy-buying minority: within 90 days and with a repurchase rate under 30%, "
+    "customers with 2+ orders place about 40% of the orders. Over a lifetime (re-buy hazard "
+    "0.25/30 a day against churn 0.02) they would place about half. 68% needs heterogeneous "
+    "buyers (a few who re-buy often), which the model does not draw.",
+    "C4-cart": "The model has no add-to-cart stage.",
+}
+STRADDLES = "The interval straddles the band's edge: more replicates, or a refit, would settle it."
+
+
+def markdown_table(frame: pd.DataFrame) -> str:
+    """A DataFrame as a GitHub Markdown table (no tabulate dependency)."""
+    header = "| " + " | ".join(str(c) for c in frame.columns) + " |"
+    rule = "|" + "---|" * len(frame.columns)
+    rows = ["| " + " | ".join(str(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join([header, rule, *rows])
+
+
+def parameters_table(parameters: dict[str, float]) -> pd.DataFrame:
+    """Fitted, tied and set parameters: default, scenario value, the target they serve."""
+    rows = [
+        {
+            "parameter": f.key,
+            "default": f"{f.start:.4g}",
+            "scenario": f"{parameters[f.key]:.4g}",
+            "target": f.aim_text or f"{f.target} (aim {f.aim:.4g})",
+        }
+        for f in FITTED
+    ]
+    koc = parameters["conversion.koc"]
+    rows.append(
+        {
+            "parameter": "conversion.kol",
+            "default": "0.025",
+            "scenario": f"{koc * 38 / 52:.4g}",
+            "target": "tied: F1 ratio 38/52 of conversion.koc",
+        }
+    )
+    rows += [
+        {
+            "parameter": key,
+            "default": "0.01",
+            "scenario": f"{value:.4g}",
+            "target": "set (see note)",
+        }
+        for key, value in SET.items()
+    ]
+    return pd.DataFrame(rows)
+
+
+def history_table(history) -> pd.DataFrame:
+    """One row per round: parameters and the largest distance from the aims."""
+    rows = []
+    for index, round_ in enumerate(history):
+        distance = round_.distance()
+        row = {"round": index, "distance": f"{distance:.3f}", "settled": distance < SETTLED}
+        row.update({f.key.split(".")[-1]: f"{round_.parameters[f.key]:.4g}" for f in FITTED})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def markdown(table, history, parameters, f8, arguments: argparse.Namespace, seconds: float) -> str:
+    """The whole page."""
+    campaigns = "\n".join(f"- `{name}`: `{' '.join(o)}`" for name, o in CAMPAIGNS.items())
+    unmet = table[table["met"] != "yes"]
+    reasons = "\n".join(
+        f"- **{r.id}** ({r.met}): {REASONS.get(r.id, STRADDLES)}" for r in unmet.itertuples()
+    )
+    return (
+        "\n\n".join(
+            [
+                "# Calibration of the `gen_z_2026` scenario",
+                _intro(arguments, seconds),
+                TARGETS_INTRO,
+                markdown_table(table[[*COLUMNS, "role"]]),
+                "Campaigns (each on the scenario market, 10,000 consumers, 90 days):\n\n"
+                + campaigns,
+                "## Targets not met, and why\n\n" + reasons,
+                "## Scenario values\n\nEverything else keeps its default (`sim/config.py`). "
+                "`influencers.koc_share` is set, not fitted: with 1% of consumers as KOCs the "
+                "reference campaign cannot spend its KOC budget and C4 is out of reach; 5% makes "
+                "the budget, not the pool, the limit (about 400 recruits at the fitted price).",
+                markdown_table(parameters_table(parameters)),
+                HOW,
+                f"Rounds ({arguments.replicates} replicates per campaign; distance = largest "
+                "|log(simulated / aim)| over the fitted targets):",
+                markdown_table(history_table(history)),
+                F8_INTRO,
+                markdown_table(f8),
+            ]
+        )
+        + "\n"
+    )
+
+
+def _intro(arguments: argparse.Namespace, seconds: float) -> str:
+    return (
+        f"Generated by `python -m experiments.calibrate` ({arguments.check_replicates} fresh "
+        f"replicates per campaign, seed 2026; {seconds / 60:.1f} minutes in all on a 2-core "
+        "machine shared with other jobs, so an upper bound). Use the scenario with "
+        '`referral-sim +scenario=gen_z_2026 ...` or `sim.compose(["+scenario=gen_z_2026", '
+        "...])`; it sets market keys only, so it combines with every scheme and network option."
+    )

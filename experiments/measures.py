@@ -1,0 +1,171 @@
+"""Per-replicate measures beyond ``model.metrics()``, for the calibration and the claims report.
+
+Each measure reads a finished :class:`sim.ReferralModel` and returns plain numbers. They are the
+model counterparts of figures in ``shared/SEED_FACTS.md``:
+
+- realised conversion per exposure by channel (F3, F4, F5): first orders credited to a channel
+  divided by that channel's exposures that reached a non-customer;
+- the share of customers who bought within ``memory_days`` of first seeing the product (F8);
+- the share of gross margin from customers with two or more orders (P1);
+- repurchase of retention-programme members and of everyone else (P3, P4, P5);
+- the channel each customer's referral chain started from, and how concentrated customers are
+  in the largest referral trees and the best KOCs (F2, F6);
+- team fill of the group-buy scheme (C1).
+
+Undefined ratios are NaN, as in ``sim.metrics``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+import sim
+from sim.metrics import cascade_parents, ratio, roots_and_depths
+from sim.schemes.seeding import KocMatrix
+from sim.state import ACQUISITION_CHANNELS, Channel, channel_name
+
+HEAD = 0.01  # "the 1% head" of fact F6
+
+
+def realised_conversion(model: sim.ReferralModel) -> dict[str, float]:
+    """First orders per exposure that reached a non-customer, by channel (``conv_<channel>``)."""
+    series = model.timeseries()
+    result = {}
+    for channel in ACQUISITION_CHANNELS:
+        name = channel_name(channel)
+        orders = series[f"new_customers_{name}"].sum()
+        result[f"conv_{name}"] = ratio(orders, model.exposures_seen[channel])
+    return result
+
+
+def decided_within_window(model: sim.ReferralModel) -> float:
+    """Share of customers whose first order came within ``memory_days`` of their first exposure.
+
+    ``memory_days = 3`` counts the day of the first exposure and the two days after it: the
+    window in which the model lets exposures add up (fact F8: 89% decide within 3 days).
+    """
+    consumers = model.consumers
+    acquired = consumers.acquired()
+    waited = consumers.first_order_day[acquired] - consumers.first_aware_day[acquired]
+    return ratio((waited < model.config.population.memory_days).sum(), len(waited))
+
+
+def repeat_buyer_margin_share(model: sim.ReferralModel) -> float:
+    """Share of the customers' orders (hence of gross margin: one price) from repeat buyers."""
+    orders = model.consumers.orders[model.consumers.acquired()]
+    return ratio(orders[orders >= 2].sum(), orders.sum())
+
+
+def member_repurchase(model: sim.ReferralModel) -> dict[str, float]:
+    """Repurchase rate of retention-programme members and of the other customers (P3-P5)."""
+    consumers = model.consumers
+    acquired = consumers.acquired()
+    member = getattr(model.retention, "member", np.zeros(model.n, dtype=bool))
+    repeat = consumers.orders >= 2
+    return {
+        "repurchase_members": ratio((repeat & acquired & member).sum(), (acquired & member).sum()),
+        "repurchase_others": ratio((repeat & acquired & ~member).sum(), (acquired & ~member).sum()),
+        "member_share": ratio((acquired & member).sum(), acquired.sum()),
+    }
+
+
+def origin_channel(model: sim.ReferralModel) -> np.ndarray:
+    """For every consumer, the channel its chain of friend referrals started from.
+
+    A customer won through a friend's share inherits the origin of that friend, back to the
+    first customer in the chain who came through an ad, a KOL post, a KOC post or as a seed.
+    Consumers who never bought get ``Channel.NONE``.
+    """
+    consumers = model.consumers
+    peer = consumers.channel == Channel.PEER
+    parent = np.where(peer, consumers.referrer, -1)
+    root, _ = roots_and_depths(parent)
+    return consumers.channel[root]
+
+
+def origin_shares(model: sim.ReferralModel) -> dict[str, float]:
+    """Share of customers whose referral chain started at each channel (``origin_<channel>``)."""
+    acquired = model.consumers.acquired()
+    origin = origin_channel(model)[acquired]
+    total = len(origin)
+    return {
+        f"origin_{channel_name(c)}": ratio((origin == c).sum(), total)
+        for c in (Channel.AD, Channel.KOL, Channel.KOC, Channel.SEED)
+    }
+
+
+def tree_sizes(model: sim.ReferralModel) -> np.ndarray:
+    """Sizes of the referral trees among consumers (as in ``sim.metrics.cascade_metrics``)."""
+    consumers = model.consumers
+    parent = cascade_parents(consumers, model.n)
+    member = consumers.is_customer()
+    member[parent[parent >= 0]] = True
+    nodes = np.flatnonzero(member)
+    if not len(nodes):
+        return np.zeros(0, dtype=np.int64)
+    root, _ = roots_and_depths(parent)
+    sizes = np.bincount(root[nodes], minlength=model.n)
+    return sizes[sizes > 0]
+
+
+def head_share(amounts: np.ndarray, head: float = HEAD) -> float:
+    """Share of the total held by the largest ``head`` fraction of the items (at least one)."""
+    if not len(amounts) or amounts.sum() == 0:
+        return math.nan
+    top = max(1, math.ceil(head * len(amounts)))
+    return float(np.sort(amounts)[::-1][:top].sum() / amounts.sum())
+
+
+def recruited_kocs(model: sim.ReferralModel) -> np.ndarray:
+    """Consumer ids of the recruited KOCs (KOC matrix, alone or within ``mixed``)."""
+    schemes = [model.seeding, *getattr(model.seeding, "channels", [])]
+    for scheme in schemes:
+        if isinstance(scheme, KocMatrix):
+            return model.follow.koc_ids[scheme.recruited]
+    return np.zeros(0, dtype=np.int64)
+
+
+def koc_head_share(model: sim.ReferralModel) -> float:
+    """Share of KOC-originated customers brought (directly or down the chain) by the top 1% KOCs."""
+    recruits = recruited_kocs(model)
+    if not len(recruits):
+        return math.nan
+    consumers = model.consumers
+    peer = consumers.channel == Channel.PEER
+    root, _ = roots_and_depths(np.where(peer, consumers.referrer, -1))
+    acquired = consumers.acquired()
+    from_koc = acquired & (consumers.channel[root] == Channel.KOC)
+    koc_of = consumers.referrer[root[from_koc]]
+    counts = np.bincount(np.searchsorted(recruits, koc_of), minlength=len(recruits))
+    return head_share(counts[: len(recruits)])
+
+
+def team_fill(model: sim.ReferralModel) -> float:
+    """Share of group-buy teams that filled (NaN for other schemes or when no team opened)."""
+    referral = model.referral
+    filled = getattr(referral, "filled_teams", None)
+    if filled is None:
+        return math.nan
+    return ratio(filled, filled + referral.expired_teams)
+
+
+def measure(model: sim.ReferralModel) -> dict[str, float]:
+    """Every measure of this module for one finished replicate, with the run metrics."""
+    sizes = tree_sizes(model)
+    row = dict(model.metrics())
+    row.update(realised_conversion(model))
+    row.update(member_repurchase(model))
+    row.update(origin_shares(model))
+    row.update(
+        decided_within_window=decided_within_window(model),
+        repeat_buyer_margin_share=repeat_buyer_margin_share(model),
+        tree_head_share=head_share(sizes),
+        koc_head_share=koc_head_share(model),
+        team_fill=team_fill(model),
+        share_events=float(model.timeseries()["sharers"].sum()),
+        peer_exposures=float(model.exposures_seen[Channel.PEER]),
+        kol_exposures=float(model.exposures_seen[Channel.KOL]),
+    )
+    return row

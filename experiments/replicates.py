@@ -1,0 +1,185 @@
+"""Run many configurations' replicates on all cores, measured and cached as Parquet.
+
+A :class:`Spec` names a configuration (Hydra overrides), how many replicates and the seed.
+:func:`run_specs` composes each, runs its replicates in chunks on ``jobs`` processes (joblib),
+measures every replicate with :func:`experiments.measures.measure`, and writes each finished
+spec atomically to ``<cache>/<name>-<digest>.parquet`` (rows) and ``...-days.parquet`` (the
+daily customers and aware counts). A spec whose files exist is read, not run again, so an
+interrupted study loses nothing finished and a re-run only does what is missing. The digest
+covers the whole composed configuration and the replicates, so a changed spec, or a changed
+option file it uses (a refitted scenario), is recomputed.
+
+Replicate ``r`` of every spec with the same seed sees the same network (for the same network
+options) and population: comparisons between specs are paired (common random numbers).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from joblib import Parallel, delayed
+from tqdm import tqdm
+
+import sim
+from experiments.measures import measure
+from sim.compare import mean_interval
+from sim.storage import write_parquet_atomic
+
+CHUNK = 10  # replicates per task: large enough to hide process overhead, small for balance
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One configuration to run.
+
+    Attributes:
+        name: a short label, unique within a study (used in file names and tables).
+        overrides: Hydra overrides, e.g. ``("+scenario=gen_z_2026", "referral=two_sided")``.
+        replicates: how many replicates.
+        seed: the master seed.
+
+    """
+
+    name: str
+    overrides: tuple[str, ...]
+    replicates: int
+    seed: int = 0
+
+    def config(self) -> sim.Config:
+        """The composed configuration, with ``seed``."""
+        return sim.compose([*self.overrides, f"seed={self.seed}"])
+
+
+@dataclass(frozen=True)
+class Job:
+    """A spec with its composed configuration and the files it is cached in."""
+
+    spec: Spec
+    config: sim.Config
+    cache: Path
+
+    @property
+    def digest(self) -> str:
+        """A short hash of everything that determines the results: configuration, replicates."""
+        text = json.dumps([asdict(self.config), self.spec.replicates], default=str, sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+    def path(self, table: str = "rows") -> Path:
+        """Where this spec's ``rows`` or ``days`` table is cached."""
+        suffix = "" if table == "rows" else f"-{table}"
+        return self.cache / f"{self.spec.name}-{self.digest}{suffix}.parquet"
+
+
+@dataclass
+class Results:
+    """Per-replicate measures (``rows``) and daily counts (``days``) of each spec, by name."""
+
+    rows: dict[str, pd.DataFrame]
+    days: dict[str, pd.DataFrame]
+
+
+def run_chunk(config: sim.Config, replicates: list[int]) -> tuple[list[dict], pd.DataFrame]:
+    """Run and measure some replicates of one configuration."""
+    logging.getLogger("MESA").setLevel(logging.WARNING)
+    rows, days = [], []
+    for replicate in replicates:
+        model = sim.ReferralModel(config, replicate).run()
+        rows.append({"replicate": replicate, **measure(model)})
+        series = model.timeseries()[["day", "customers", "aware"]]
+        days.append(series.assign(replicate=replicate))
+    return rows, pd.concat(days, ignore_index=True)
+
+
+def run_specs(specs: Iterable[Spec], cache: Path, jobs: int = -1, progress: bool = True) -> Results:
+    """Run every spec not cached yet, then read them all.
+
+    Args:
+        specs: the configurations (a name given twice is run once, as its last spec).
+        cache: folder of the Parquet files.
+        jobs: worker processes (joblib; -1 = all cores).
+        progress: show a progress bar over replicates.
+
+    Returns:
+        The rows and daily counts of every spec, by name.
+
+    """
+    by_name = {s.name: s for s in specs}
+    configs = Parallel(n_jobs=jobs)(delayed(Spec.config)(spec) for spec in by_name.values())
+    jobs_ = {
+        name: Job(spec, config, Path(cache))
+        for (name, spec), config in zip(by_name.items(), configs, strict=True)
+    }
+    missing = [job for job in jobs_.values() if not job.path().is_file()]
+    if missing:
+        _run_missing(missing, jobs, progress)
+    rows = {name: pd.read_parquet(job.path()) for name, job in jobs_.items()}
+    days = {name: pd.read_parquet(job.path("days")) for name, job in jobs_.items()}
+    return Results(rows, days)
+
+
+def _run_missing(missing: list[Job], jobs: int, progress: bool) -> None:
+    tasks = [
+        (job, [int(r) for r in chunk])
+        for job in missing
+        for chunk in np.array_split(range(job.spec.replicates), -(-job.spec.replicates // CHUNK))
+    ]
+    pending = {job.spec.name: sum(1 for task in tasks if task[0] is job) for job in missing}
+    by_name = {job.spec.name: job for job in missing}
+    parts: dict[str, list] = defaultdict(list)
+    outputs = Parallel(n_jobs=jobs, return_as="generator_unordered")(
+        delayed(_named_chunk)(job.spec.name, job.config, chunk) for job, chunk in tasks
+    )
+    total = sum(job.spec.replicates for job in missing)
+    with tqdm(total=total, desc="replicates", unit="rep", disable=not progress) as bar:
+        for name, rows, days in outputs:
+            parts[name].append((rows, days))
+            bar.update(len(rows))
+            pending[name] -= 1
+            if pending[name] == 0:
+                _write(by_name[name], parts.pop(name))
+
+
+def _named_chunk(name: str, config: sim.Config, replicates: list[int]):
+    rows, days = run_chunk(config, replicates)
+    return name, rows, days
+
+
+def _write(job: Job, parts: list) -> None:
+    """Write a finished spec: daily counts first, rows last (their presence marks it done)."""
+    rows = pd.DataFrame([row for chunk, _ in parts for row in chunk]).sort_values("replicate")
+    days = pd.concat([frame for _, frame in parts], ignore_index=True)
+    write_parquet_atomic(days.sort_values(["replicate", "day"]), job.path("days"))
+    write_parquet_atomic(rows.reset_index(drop=True), job.path())
+
+
+def interval(values: pd.Series | np.ndarray) -> tuple[float, float, float]:
+    """Mean and 95% t-interval over replicates (NaNs dropped)."""
+    mean, low, high, _ = mean_interval(pd.Series(values, dtype=float))
+    return mean, low, high
+
+
+def fmt(mean: float, low: float, high: float, spec: str = ",.1f", scale: float = 1.0) -> str:
+    """``"mean [low, high]"``, each value times ``scale`` in format ``spec``."""
+    if np.isnan(mean):
+        return "n/a"
+    if np.isnan(low):
+        return f"{mean * scale:{spec}}"
+    return f"{mean * scale:{spec}} [{low * scale:{spec}}, {high * scale:{spec}}]"
+
+
+def fmt_interval(values: pd.Series | np.ndarray, spec: str = ",.1f", scale: float = 1.0) -> str:
+    """The mean and 95% CI of ``values``, formatted (see :func:`fmt`)."""
+    return fmt(*interval(values), spec=spec, scale=scale)
+
+
+def percent(values: pd.Series | np.ndarray, digits: int = 1) -> str:
+    """Mean and 95% CI of a share, in percent."""
+    return fmt_interval(values, f".{digits}f", 100) + " %"

@@ -1,0 +1,68 @@
+"""Test the source documents' claims on the calibrated market and write the claims report.
+
+Every claim marked "claim" in ``shared/SEED_FACTS.md`` (C1, C2, C3, F2, F6, F10, R1, R3, P3, P4,
+P5) is turned into an experiment on the ``gen_z_2026`` scenario (``experiments/claims/``). All
+their configurations run together on both cores with paired replicates (the same networks and
+populations in every configuration); each finished configuration is written atomically to
+``reports/.cache/claims`` and skipped when the script is run again. The report, written for a
+strategist, is ``reports/seed_claims.md`` with PNG figures in ``reports/``::
+
+    python -m experiments.seed_claims            # 60 replicates per configuration
+    python -m experiments.seed_claims --quick    # 3 replicates on 2,000 consumers: a smoke test
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import time
+from pathlib import Path
+
+from experiments.claims import CLAIMS, Claim, Finding, Setup
+from experiments.claims.base import SCENARIO
+from experiments.claims_report import markdown
+from experiments.replicates import run_specs
+from sim.storage import write_text_atomic
+
+QUICK_N = 2000
+
+
+def setup_from(arguments: argparse.Namespace) -> Setup:
+    """The market and run sizes for this invocation."""
+    market = (SCENARIO, f"network.n={QUICK_N}") if arguments.quick else (SCENARIO,)
+    replicates = arguments.replicates or (3 if arguments.quick else 60)
+    return Setup(market, replicates, arguments.seed, arguments.out, arguments.quick)
+
+
+def run_claims(claims: list[Claim], setup: Setup, jobs: int, progress: bool = True):
+    """Run every claim's configurations (cached) and analyse each claim."""
+    specs = [spec for claim in claims for spec in claim.specs(setup)]
+    folder = "claims-quick" if setup.quick else "claims"
+    results = run_specs(specs, setup.out / ".cache" / folder, jobs=jobs, progress=progress)
+    return {claim.id: claim.analyse(results, setup) for claim in claims}, len(specs)
+
+
+def main(argv: list[str] | None = None) -> dict[str, Finding]:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="3 replicates, 2,000 consumers")
+    parser.add_argument("--replicates", type=int, help="per configuration (default 60; 3 quick)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--jobs", type=int, default=-1, help="worker processes (-1: all cores)")
+    parser.add_argument("--out", type=Path, default=Path("reports"))
+    parser.add_argument("--no-progress", action="store_true")
+    arguments = parser.parse_args(argv)
+    logging.getLogger("MESA").setLevel(logging.WARNING)
+    started = time.perf_counter()
+    setup = setup_from(arguments)
+    findings, configurations = run_claims(CLAIMS, setup, arguments.jobs, not arguments.no_progress)
+    seconds = time.perf_counter() - started
+    text = markdown(CLAIMS, findings, setup, configurations, seconds, arguments.quick)
+    path = write_text_atomic(text, arguments.out / "seed_claims.md")
+    for claim in CLAIMS:
+        print(f"{claim.id:>4}: {findings[claim.id].verdict}")
+    print(f"wrote {path} ({configurations} configurations in {seconds:.0f} s)")
+    return findings
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,114 @@
+"""Verdicts on the source documents' claims from simulated 95% confidence intervals.
+
+A claim is a threshold on a simulated quantity ("ROI of at least 8.2", "fraud under 2%"). At one
+setting it *holds* when the whole interval is on the claimed side, *does not hold* when the
+whole interval is on the other side, and is *undecided* when the interval straddles the
+threshold. Over a sweep of one parameter the verdict is *holds* (everywhere), *does not hold*
+(nowhere), or *holds only when* the parameter is in the range where it held.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+HOLDS = "holds"
+FAILS = "does not hold"
+UNDECIDED = "undecided"
+HOLDS_ONLY_WHEN = "holds only when"
+
+
+def judge(low: float, high: float, threshold: float, better: str = "higher") -> str:
+    """Whether the interval ``[low, high]`` clears ``threshold`` on the ``better`` side.
+
+    Args:
+        low: lower end of the 95% CI.
+        high: upper end of the 95% CI.
+        threshold: the claimed bound.
+        better: ``"higher"`` (the claim is ``value >= threshold``) or ``"lower"``.
+
+    Returns:
+        ``HOLDS``, ``FAILS`` or ``UNDECIDED`` (also when the interval is missing).
+
+    """
+    if better not in ("higher", "lower"):
+        raise ValueError(f"better must be 'higher' or 'lower', not {better!r}")
+    if math.isnan(low) or math.isnan(high):
+        return UNDECIDED
+    if better == "lower":
+        low, high, threshold = -high, -low, -threshold
+    if low >= threshold:
+        return HOLDS
+    if high < threshold:
+        return FAILS
+    return UNDECIDED
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A verdict and its condition in words (empty unless ``holds only when``)."""
+
+    outcome: str
+    condition: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.outcome} {self.condition}".strip()
+
+
+def over_sweep(
+    values: Sequence[float],
+    outcomes: Sequence[str],
+    name: str,
+    show: Callable[[float], str] = "{:g}".format,
+) -> Verdict:
+    """Summarise per-setting outcomes of a one-parameter sweep into one verdict.
+
+    Args:
+        values: the swept parameter's values, in increasing order.
+        outcomes: ``judge`` result at each value.
+        name: the parameter in words, e.g. ``"each leader has"``.
+        show: formats a value, e.g. ``"{:g} friends".format``.
+
+    Returns:
+        ``holds`` if it held at every value, ``does not hold`` if it held at none (and was
+        not undecided anywhere), ``undecided`` if it never held but was undecided somewhere,
+        else ``holds only when`` with the range: ``name >= v``, ``name <= v``, or the values.
+
+    """
+    if len(values) != len(outcomes) or not len(values):
+        raise ValueError("need one outcome per swept value, and at least one")
+    held = [outcome == HOLDS for outcome in outcomes]
+    if all(held):
+        return Verdict(HOLDS)
+    if not any(held):
+        return Verdict(UNDECIDED if UNDECIDED in outcomes else FAILS)
+    first, last = held.index(True), len(held) - 1 - held[::-1].index(True)
+    contiguous = all(held[first : last + 1])
+    if contiguous and last == len(held) - 1:
+        return Verdict(HOLDS_ONLY_WHEN, f"{name} {show(values[first])} or more")
+    if contiguous and first == 0:
+        return Verdict(HOLDS_ONLY_WHEN, f"{name} {show(values[last])} or less")
+    listed = ", ".join(show(v) for v, h in zip(values, held, strict=True) if h)
+    return Verdict(HOLDS_ONLY_WHEN, f"{name} is one of {listed}")
+
+
+def judge_band(low: float, high: float, band: tuple[float, float]) -> str:
+    """A point claim with a tolerance band: holds if the CI lies in it, fails if it misses it."""
+    if math.isnan(low) or math.isnan(high):
+        return UNDECIDED
+    if band[0] <= low and high <= band[1]:
+        return HOLDS
+    if high < band[0] or low > band[1]:
+        return FAILS
+    return UNDECIDED
+
+
+def over_settings(labels: Sequence[str], outcomes: Sequence[str]) -> Verdict:
+    """Like :func:`over_sweep` for settings that are not one numeric parameter."""
+    held = [label for label, outcome in zip(labels, outcomes, strict=True) if outcome == HOLDS]
+    if len(held) == len(labels):
+        return Verdict(HOLDS)
+    if not held:
+        return Verdict(UNDECIDED if UNDECIDED in outcomes else FAILS)
+    return Verdict(HOLDS_ONLY_WHEN, " or ".join(held))

@@ -1,0 +1,178 @@
+"""The gen_z_2026 scenario, the calibration's target logic and the claims report.
+
+Fast: the claims report runs in its quick mode (2,000 consumers, 2 replicates, sweeps cut to
+their ends); everything else is a few small runs or constructed inputs.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import sim
+from experiments import replicates, seed_claims
+from experiments.calibration_targets import TARGETS, met, point
+from experiments.claims import CLAIMS
+from experiments.measures import head_share, measure
+from experiments.replicates import Spec, run_specs
+from experiments.verdicts import (
+    FAILS,
+    HOLDS,
+    HOLDS_ONLY_WHEN,
+    UNDECIDED,
+    judge,
+    judge_band,
+    over_settings,
+    over_sweep,
+)
+
+SCENARIO = "+scenario=gen_z_2026"
+REQUIRED = {"C1", "C2", "C3", "F2", "F6", "F10", "R1", "R3", "P3", "P4", "P5"}
+VERDICT = re.compile(r"\*\*Verdict: (holds|holds only when .+|does not hold|undecided)\.\*\*")
+
+
+# ----- the scenario ---------------------------------------------------------------------------
+def test_the_scenario_sets_only_market_keys_and_combines_with_every_network():
+    default, scenario = sim.compose([]), sim.compose([SCENARIO])
+    assert scenario.conversion.koc > default.conversion.koc  # F3: 5.2% vs the F1-ratio default
+    assert scenario.conversion.kol / scenario.conversion.koc == pytest.approx(38 / 52, rel=1e-3)
+    assert scenario.network == default.network and scenario.seeding == default.seeding
+    for network in ("circles", "lattice", "random", "complete"):
+        assert sim.compose([SCENARIO, f"network={network}"]).product.price == scenario.product.price
+
+
+def test_the_scenario_meets_its_near_input_targets_at_small_size():
+    notes = sim.compose([SCENARIO, "seeding=koc_matrix", "seeding.recruits=40"])
+    conversions = [measure(sim.ReferralModel(notes, r).run())["conv_koc"] for r in range(3)]
+    assert np.mean(conversions) == pytest.approx(0.052, rel=0.2)  # F3
+    ads = sim.compose([SCENARIO, "days=45"])
+    cac = [sim.ReferralModel(ads, r).run().metrics()["cac"] for r in range(2)]
+    assert np.mean(cac) == pytest.approx(60, rel=0.15)  # C1: ads CAC about 60 yuan
+
+
+def test_exposure_counts_and_first_exposure_days_are_consistent():
+    model = sim.ReferralModel(sim.compose([SCENARIO, "network.n=1500", "days=30"]), 0).run()
+    consumers = model.consumers
+    acquired = consumers.acquired()
+    assert (consumers.first_aware_day[acquired] >= 1).all()
+    assert (consumers.first_aware_day[acquired] <= consumers.first_order_day[acquired]).all()
+    series = model.timeseries()
+    assert model.exposures_seen[sim.Channel.AD] >= series["new_customers_ad"].sum() > 0
+    assert (consumers.first_aware_day >= 0).sum() == model.aware_count
+
+
+def test_clustered_kocs_fill_one_circle_before_the_next():
+    def circles_of(chosen_by: str) -> np.ndarray:
+        config = sim.compose(
+            [
+                "network=circles",
+                "network.n=2000",
+                "network.communities=10",
+                "influencers.koc_share=0.05",
+                "seeding=koc_matrix",
+                "seeding.recruits=10",
+                f"seeding.chosen_by={chosen_by}",
+            ]
+        )
+        model = sim.ReferralModel(config, 0)
+        return model.network.community[model.follow.koc_ids[model.seeding.chosen]]
+
+    assert len(set(circles_of("community"))) == 10
+    clustered = circles_of("clustered")
+    assert len(set(clustered)) == 1  # ten KOCs per circle in the pool: one circle suffices
+
+
+# ----- calibration logic ------------------------------------------------------------------------
+def test_targets_are_met_only_when_the_whole_interval_is_in_the_band():
+    band = point(60.0)
+    assert band == pytest.approx((54.0, 66.0))
+    assert met(band, 55.0, 65.0, "cac") == "yes"
+    assert met(band, 50.0, 56.0, "cac") == "partly"
+    assert met(band, 40.0, 50.0, "cac") == "no"
+    assert met(band, math.nan, math.nan, "cac") == "no estimate"
+    assert met(band, 1.0, 2.0, None) == "not modelled"
+    assert {"F3", "F4", "F5", "F8", "P1", "C4-cac", "C6"} <= {t.id for t in TARGETS}
+
+
+def test_head_share_counts_the_top_percent_of_items():
+    assert head_share(np.array([99] + [0] * 98 + [1])) == pytest.approx(0.99)
+    assert head_share(np.array([99] + [0] * 99 + [1])) == pytest.approx(1.0)  # 101 items: top 2
+    assert head_share(np.ones(200)) == pytest.approx(2 / 200)
+    assert math.isnan(head_share(np.zeros(0)))
+
+
+# ----- verdicts -----------------------------------------------------------------------------------
+def test_judge_compares_an_interval_with_a_threshold_on_either_side():
+    assert judge(8.5, 9.0, 8.2) == HOLDS
+    assert judge(7.0, 8.0, 8.2) == FAILS
+    assert judge(8.0, 8.5, 8.2) == UNDECIDED
+    assert judge(0.005, 0.015, 0.02, "lower") == HOLDS
+    assert judge(0.03, 0.05, 0.02, "lower") == FAILS
+    assert judge(math.nan, 1.0, 0.5) == UNDECIDED
+    with pytest.raises(ValueError, match="better"):
+        judge(0, 1, 0.5, "more")
+
+
+def test_a_sweep_gives_the_range_where_a_claim_holds():
+    values = [10, 20, 40, 80]
+    show = "{:g} friends".format
+    assert over_sweep(values, [HOLDS] * 4, "k is", show).outcome == HOLDS
+    assert over_sweep(values, [FAILS] * 4, "k is", show).outcome == FAILS
+    assert over_sweep(values, [FAILS, UNDECIDED, FAILS, FAILS], "k is", show).outcome == UNDECIDED
+    upper = over_sweep(values, [FAILS, UNDECIDED, HOLDS, HOLDS], "each has", show)
+    assert (upper.outcome, upper.condition) == (HOLDS_ONLY_WHEN, "each has 40 friends or more")
+    lower = over_sweep(values, [HOLDS, HOLDS, FAILS, FAILS], "each has", show)
+    assert str(lower) == "holds only when each has 20 friends or less"
+    gaps = over_sweep(values, [HOLDS, FAILS, HOLDS, FAILS], "each has", show)
+    assert gaps.condition == "each has is one of 10 friends, 40 friends"
+    with pytest.raises(ValueError):
+        over_sweep([1, 2], [HOLDS], "x", show)
+
+
+def test_point_claims_and_settings():
+    assert judge_band(1.2, 1.3, (1.15, 1.41)) == HOLDS
+    assert judge_band(1.5, 1.6, (1.15, 1.41)) == FAILS
+    assert judge_band(1.1, 1.2, (1.15, 1.41)) == UNDECIDED
+    assert str(over_settings(["a year"], [HOLDS])) == "holds"
+    mixed = over_settings(["90 days", "a year"], [FAILS, HOLDS])
+    assert str(mixed) == "holds only when a year"
+    assert over_settings(["90 days", "a year"], [FAILS, UNDECIDED]).outcome == UNDECIDED
+
+
+# ----- runs and the report -------------------------------------------------------------------
+def test_finished_configurations_are_read_back_not_run_again(tmp_path, monkeypatch):
+    spec = Spec("tiny", ("network.n=300", "days=10"), replicates=2)
+    first = run_specs([spec], tmp_path, jobs=1, progress=False)
+    assert list(first.rows["tiny"]["replicate"]) == [0, 1]
+    assert set(first.days["tiny"]["day"]) == set(range(11))
+
+    def must_not_run(*arguments, **keywords):
+        raise AssertionError("a cached configuration was run again")
+
+    monkeypatch.setattr(replicates, "_run_missing", must_not_run)
+    again = run_specs([spec], tmp_path, jobs=1, progress=False)
+    pd.testing.assert_frame_equal(first.rows["tiny"], again.rows["tiny"])
+
+
+def test_every_required_claim_is_in_the_catalogue():
+    assert REQUIRED <= {claim.id for claim in CLAIMS}
+
+
+def test_the_quick_report_has_every_claim_with_a_verdict_and_its_figures(tmp_path):
+    findings = seed_claims.main(
+        ["--quick", "--replicates", "2", "--out", str(tmp_path), "--no-progress", "--jobs", "2"]
+    )
+    text = (tmp_path / "seed_claims.md").read_text()
+    sections = re.split(r"^## ", text, flags=re.MULTILINE)
+    by_id = {s.split(":")[0]: s for s in sections if ":" in s.split("\n")[0]}
+    assert REQUIRED <= set(by_id)
+    for claim_id in REQUIRED:
+        assert VERDICT.search(by_id[claim_id]), f"{claim_id} has no verdict"
+        assert "[" in by_id[claim_id], f"{claim_id} has no confidence interval"
+        for figure in findings[claim_id].figures:
+            assert figure.is_file() and figure.stat().st_size > 1000
+            assert f"]({figure.name})" in by_id[claim_id]
