@@ -6,8 +6,9 @@ measures every replicate with :func:`experiments.measures.measure`, and writes e
 spec atomically to ``<cache>/<name>-<digest>.parquet`` (rows) and ``...-days.parquet`` (the
 daily customers and aware counts). A spec whose files exist is read, not run again, so an
 interrupted study loses nothing finished and a re-run only does what is missing. The digest
-covers the whole composed configuration and the replicates, so a changed spec, or a changed
-option file it uses (a refitted scenario), is recomputed.
+covers the whole composed configuration, the replicates and the source code of the simulator
+and of the measures, so a changed spec, a changed option file it uses (a refitted scenario) or
+a changed engine is recomputed, never read from a stale cache.
 
 Replicate ``r`` of every spec with the same seed sees the same network (for the same network
 options) and population: comparisons between specs are paired (common random numbers).
@@ -15,6 +16,7 @@ options) and population: comparisons between specs are paired (common random num
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -34,6 +36,18 @@ from sim.compare import mean_interval
 from sim.storage import write_parquet_atomic
 
 CHUNK = 10  # replicates per task: large enough to hide process overhead, small for balance
+
+
+@functools.cache
+def code_fingerprint() -> str:
+    """A hash of the simulator's and the measures' source files: results depend on them too."""
+    package = Path(sim.__file__).parent
+    files = [*sorted(package.rglob("*.py")), Path(__file__).with_name("measures.py")]
+    digest = hashlib.sha256()
+    for file in files:
+        digest.update(f"{file.parent.name}/{file.name}".encode())
+        digest.update(file.read_bytes())
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -68,8 +82,9 @@ class Job:
 
     @property
     def digest(self) -> str:
-        """A short hash of everything that determines the results: configuration, replicates."""
-        text = json.dumps([asdict(self.config), self.spec.replicates], default=str, sort_keys=True)
+        """A short hash of what determines the results: configuration, replicates, code."""
+        key = [asdict(self.config), self.spec.replicates, code_fingerprint()]
+        text = json.dumps(key, default=str, sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:12]
 
     def path(self, table: str = "rows") -> Path:
@@ -80,10 +95,14 @@ class Job:
 
 @dataclass
 class Results:
-    """Per-replicate measures (``rows``) and daily counts (``days``) of each spec, by name."""
+    """Per-replicate measures (``rows``) and daily counts (``days``) of each spec, by name.
+
+    ``computed`` counts the specs run by this call; the others were read from the cache.
+    """
 
     rows: dict[str, pd.DataFrame]
     days: dict[str, pd.DataFrame]
+    computed: int = 0
 
 
 def run_chunk(config: sim.Config, replicates: list[int]) -> tuple[list[dict], pd.DataFrame]:
@@ -122,7 +141,7 @@ def run_specs(specs: Iterable[Spec], cache: Path, jobs: int = -1, progress: bool
         _run_missing(missing, jobs, progress)
     rows = {name: pd.read_parquet(job.path()) for name, job in jobs_.items()}
     days = {name: pd.read_parquet(job.path("days")) for name, job in jobs_.items()}
-    return Results(rows, days)
+    return Results(rows, days, computed=len(missing))
 
 
 def _run_missing(missing: list[Job], jobs: int, progress: bool) -> None:

@@ -39,7 +39,8 @@ def run_claims(claims: list[Claim], setup: Setup, jobs: int, progress: bool = Tr
     specs = [spec for claim in claims for spec in claim.specs(setup)]
     folder = "claims-quick" if setup.quick else "claims"
     results = run_specs(specs, setup.out / ".cache" / folder, jobs=jobs, progress=progress)
-    return {claim.id: claim.analyse(results, setup) for claim in claims}, len(specs)
+    findings = {claim.id: claim.analyse(results, setup) for claim in claims}
+    return findings, len({spec.name for spec in specs}), results.computed
 
 
 def main(argv: list[str] | None = None) -> dict[str, Finding]:
@@ -54,9 +55,11 @@ def main(argv: list[str] | None = None) -> dict[str, Finding]:
     logging.getLogger("MESA").setLevel(logging.WARNING)
     started = time.perf_counter()
     setup = setup_from(arguments)
-    findings, configurations = run_claims(CLAIMS, setup, arguments.jobs, not arguments.no_progress)
+    findings, configurations, computed = run_claims(
+        CLAIMS, setup, arguments.jobs, not arguments.no_progress
+    )
     seconds = time.perf_counter() - started
-    text = markdown(CLAIMS, findings, setup, configurations, seconds, arguments.quick)
+    text = markdown(CLAIMS, findings, setup, (configurations, computed), seconds, arguments.quick)
     path = write_text_atomic(text, arguments.out / "seed_claims.md")
     for claim in CLAIMS:
         print(f"{claim.id:>4}: {findings[claim.id].verdict}")

@@ -156,6 +156,15 @@ def test_finished_configurations_are_read_back_not_run_again(tmp_path, monkeypat
     monkeypatch.setattr(replicates, "_run_missing", must_not_run)
     again = run_specs([spec], tmp_path, jobs=1, progress=False)
     pd.testing.assert_frame_equal(first.rows["tiny"], again.rows["tiny"])
+    assert (first.computed, again.computed) == (1, 0)
+
+
+def test_a_changed_engine_is_not_read_from_the_cache(tmp_path, monkeypatch):
+    spec = Spec("tiny", ("network.n=300", "days=10"), replicates=1)
+    run_specs([spec], tmp_path, jobs=1, progress=False)
+    monkeypatch.setattr(replicates, "code_fingerprint", lambda: "edited engine")
+    assert run_specs([spec], tmp_path, jobs=1, progress=False).computed == 1
+    assert len(list(tmp_path.glob("tiny-*-days.parquet"))) == 2
 
 
 def test_every_required_claim_is_in_the_catalogue():
