@@ -16,7 +16,6 @@ options) and population: comparisons between specs are paired (common random num
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import logging
@@ -32,22 +31,16 @@ from tqdm import tqdm
 
 import sim
 from experiments.measures import measure
+from sim import provenance
 from sim.compare import mean_interval
 from sim.storage import write_parquet_atomic
 
 CHUNK = 10  # replicates per task: large enough to hide process overhead, small for balance
 
 
-@functools.cache
 def code_fingerprint() -> str:
-    """A hash of the simulator's and the measures' source files: results depend on them too."""
-    package = Path(sim.__file__).parent
-    files = [*sorted(package.rglob("*.py")), Path(__file__).with_name("measures.py")]
-    digest = hashlib.sha256()
-    for file in files:
-        digest.update(f"{file.parent.name}/{file.name}".encode())
-        digest.update(file.read_bytes())
-    return digest.hexdigest()
+    """The simulator's and the measures' source: results depend on them too."""
+    return provenance.code_fingerprint(Path(__file__).with_name("measures.py"))
 
 
 @dataclass(frozen=True)

@@ -111,6 +111,8 @@ def _run_job(cfg: DictConfig, output: Path) -> None:
     if jobs.is_finished(output, resolved):
         print(f"{PROGRAM}: finished already, skipped: {output}")
         return
+    if jobs.has_results(output):
+        print(f"{PROGRAM}: replacing results of another configuration or code version: {output}")
     jobs.start(output)
     started = time.perf_counter()
     result = run(config)

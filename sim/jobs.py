@@ -9,7 +9,8 @@ that were running. Files:
   (referral edges, when ``run.save_referrals`` is set);
 - ``config.yaml``: the job's resolved configuration;
 - ``job.json``: its parameters (the keys overridden on the command line or by the sweeper),
-  the digest of its configuration and its running time;
+  the digest of its configuration and of the simulator's code (:mod:`sim.provenance`) and its
+  running time;
 - ``metrics.parquet``: one row per replicate.
 
 Every Parquet row starts with the job's parameters, so a sweep folder is one table. A job that
@@ -30,6 +31,7 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from sim.provenance import code_fingerprint
 from sim.runner import RunResult
 from sim.storage import write_parquet_atomic, write_text_atomic
 
@@ -40,12 +42,12 @@ FAILED = "failed.json"
 
 
 def digest(config_yaml: str) -> str:
-    """A short fingerprint of a resolved configuration."""
-    return hashlib.sha256(config_yaml.encode()).hexdigest()[:16]
+    """A short fingerprint of a resolved configuration and of the code that runs it."""
+    return hashlib.sha256(f"{config_yaml}\n{code_fingerprint()}".encode()).hexdigest()[:16]
 
 
 def is_finished(folder: Path, config_yaml: str) -> bool:
-    """Whether ``folder`` holds the finished results of exactly this configuration."""
+    """Whether ``folder`` holds finished results of exactly this configuration and code."""
     if not (folder / METRICS).is_file():
         return False
     return read_record(folder / JOB).get("digest") == digest(config_yaml)
@@ -63,6 +65,11 @@ def read_record(path: Path) -> dict[str, Any]:
 def natural_order(folder: Path) -> tuple:
     """Sort key putting job folder 2 before job folder 10."""
     return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in folder.parts)
+
+
+def has_results(folder: Path) -> bool:
+    """Whether ``folder`` holds a finished job's results (of whatever configuration or code)."""
+    return (folder / METRICS).is_file()
 
 
 def start(folder: Path) -> None:

@@ -180,8 +180,11 @@ class ReferralModel(mesa.Model):
         if not len(self.active):
             return True
         config = self.config
-        return (config.share.daily == 0 and not config.repurchase.enabled
-                and self.retention.daily_cost(self.active) == 0)
+        return (
+            config.share.daily == 0
+            and not config.repurchase.enabled
+            and self.retention.daily_cost(self.active) == 0
+        )
 
     def _open_offers(self) -> None:
         """Offers stand only while the budget can pay for one more referral."""

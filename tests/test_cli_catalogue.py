@@ -18,8 +18,13 @@ def test_every_scheme_combination_runs_from_the_cli(tmp_path):
         "days=10",
         f"hydra.sweep.dir={tmp_path / 'sweep'}",
     ]
-    result = subprocess.run([sys.executable, "-m", "sim.cli", *arguments], cwd=tmp_path,
-                            capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        [sys.executable, "-m", "sim.cli", *arguments],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     combinations = len(SEEDING) * len(REFERRAL) * len(RETENTION)
     assert result.stdout.count("referral-sim: network=") == combinations

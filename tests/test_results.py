@@ -86,6 +86,13 @@ def test_the_job_folder_records_the_configuration_and_parameters(two_schemes):
     assert not jobs.is_finished(two_schemes / "1", config.replace("10.0", "11.0"))
 
 
+def test_results_of_another_engine_version_are_not_finished(two_schemes, monkeypatch):
+    config = (two_schemes / "1" / jobs.CONFIG).read_text()
+    monkeypatch.setattr(jobs, "code_fingerprint", lambda: "an edited engine")
+    assert not jobs.is_finished(two_schemes / "1", config)
+    assert jobs.has_results(two_schemes / "1")
+
+
 def test_loading_nothing_says_so(tmp_path):
     with pytest.raises(ResultsError, match=r"no finished job .*nothing to load"):
         sim.results.load(tmp_path)

@@ -15,7 +15,7 @@ import pytest
 
 import sim
 from sim import jobs
-from tests.sweeps import TINY, referral_sim, sweep
+from tests.sweeps import TINY, cli_process, referral_sim, sweep
 
 SCHEMES = "referral=none,one_sided,two_sided"
 EXPERIMENTS = sorted(p.stem for p in (sim.configure.conf_dir() / "experiment").glob("*.yaml"))
@@ -49,8 +49,27 @@ def test_a_different_configuration_in_the_same_folder_is_recomputed(tmp_path):
     sweep(folder, "referral=none,two_sided")
     rerun = sweep(folder, "referral=none,two_sided", "seed=7")
     assert "finished already" not in rerun.stdout
+    assert rerun.stdout.count("replacing results of another configuration or code version") == 2
     frame = metrics(folder)
     assert len(frame) == 6 and (frame["seed"] == 7).all()
+
+
+def test_results_of_other_code_in_the_same_folder_are_recomputed(tmp_path):
+    folder = tmp_path / "sweep"
+    sweep(folder, "referral=none,two_sided")
+    edited = "import sim.jobs; sim.jobs.code_fingerprint = lambda: 'an edited engine'"
+    rerun = cli_process(
+        "-m",
+        "referral=none,two_sided",
+        *TINY,
+        f"hydra.sweep.dir={folder}",
+        cwd=tmp_path,
+        prelude=edited,
+    )
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    assert "finished already" not in rerun.stdout
+    assert rerun.stdout.count("replacing results of another configuration or code version") == 2
+    assert len(metrics(folder)) == 6
 
 
 def test_sigkill_part_way_then_rerun_completes_without_duplicates(tmp_path):

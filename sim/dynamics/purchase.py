@@ -119,8 +119,16 @@ def decide_purchases(model: ReferralModel, exposures: Exposures) -> Purchases:
     theirs = np.flatnonzero(model.scratch.flags(buyers)[exposures.target])
     model.scratch.clear(buyers)
     groups = ByTarget.of(exposures.target[theirs])
-    credited = theirs[groups.order[_credited(model.rng, groups, probability[theirs][groups.order],
-                                             np.ones(len(groups.targets), dtype=bool))]]
+    credited = theirs[
+        groups.order[
+            _credited(
+                model.rng,
+                groups,
+                probability[theirs][groups.order],
+                np.ones(len(groups.targets), dtype=bool),
+            )
+        ]
+    ]
     return Purchases(
         buyers,
         exposures.channel[credited],
