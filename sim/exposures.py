@@ -40,9 +40,12 @@ class Exposures:
     ) -> Exposures:
         """Exposures of one channel with one offer."""
         size = len(target)
+        source = np.asarray(source, dtype=np.int64)
+        if source.shape != (size,):  # one source for all (callers pass fresh arrays otherwise)
+            source = np.full(size, source, dtype=np.int64)
         return cls(
             np.asarray(target, dtype=np.int64),
-            np.broadcast_to(np.asarray(source, dtype=np.int64), (size,)).copy(),
+            source,
             np.full(size, channel, dtype=np.int8),
             np.full(size, discount, dtype=np.float64),
         )

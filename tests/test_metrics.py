@@ -10,6 +10,7 @@ import pytest
 
 import sim
 from sim.metrics import cascade_metrics, cascade_parents, roots_and_depths, structural_virality
+from sim.network import generators as gen
 from sim.state import Channel, ConsumerState
 from tests.conftest import small
 
@@ -128,3 +129,22 @@ def test_array_helpers_agree_with_numpy_unique():
     assert np.array_equal(unique_sorted(keys), expected_values)
     _, first_index = np.unique(keys, return_index=True)
     assert np.array_equal(np.flatnonzero(first_occurrences(keys)), np.sort(first_index))
+
+
+def test_counting_distinct_ids_agrees_with_numpy_unique_on_reused_scratch():
+    from sim.dynamics.purchase import Scratch
+
+    scratch, rng = Scratch(500), np.random.default_rng(6)
+    for size in (0, 1, 7, 300, 5000):  # the scratch keeps stale positions between calls
+        ids = rng.integers(0, 500, size=size)
+        assert scratch.count_distinct(ids) == len(np.unique(ids))
+
+
+def test_friends_of_lists_each_row_of_the_graph_in_order():
+    graph = gen.small_world(300, 6, 0.3, np.random.default_rng(2))
+    nodes = np.array([5, 0, 5, 299, 17])  # repeats allowed
+    owner, friend = graph.friends_of(nodes)
+    rows = [graph.indices[graph.indptr[v] : graph.indptr[v + 1]] for v in nodes]
+    assert np.array_equal(owner, np.repeat(nodes, [len(r) for r in rows]))
+    assert np.array_equal(friend, np.concatenate(rows))
+    assert len(graph.friends_of(np.zeros(0, dtype=np.int64))[0]) == 0

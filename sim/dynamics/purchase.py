@@ -140,10 +140,10 @@ def decide_purchases(model: ReferralModel, exposures: Exposures) -> Purchases:
 def _mark_aware(model: ReferralModel, targets: np.ndarray) -> None:
     """Make the unaware among ``targets`` aware, note the day and count them once each."""
     state = model.consumers.state
-    newly = unique_sorted(targets[state[targets] == State.UNAWARE])
+    newly = targets[state[targets] == State.UNAWARE]  # may repeat: both writes are idempotent
     state[newly] = State.AWARE
     model.consumers.first_aware_day[newly] = model.day
-    model.aware_count += len(newly)
+    model.aware_count += model.scratch.count_distinct(newly)
 
 
 class Scratch:
@@ -151,6 +151,19 @@ class Scratch:
 
     def __init__(self, n: int) -> None:
         self._flags = np.zeros(n, dtype=bool)
+        self._positions: np.ndarray | None = None  # allocated on first use
+
+    def count_distinct(self, ids: np.ndarray) -> int:
+        """How many distinct values ``ids`` holds, in O(len(ids)) without sorting.
+
+        Each id's slot receives the position of one of its occurrences (whichever numpy writes
+        last); exactly one occurrence per distinct id then finds its own position there.
+        """
+        if self._positions is None:
+            self._positions = np.empty(len(self._flags), dtype=np.int64)
+        order = np.arange(len(ids))
+        self._positions[ids] = order
+        return int(np.count_nonzero(self._positions[ids] == order))
 
     def flags(self, marked: np.ndarray) -> np.ndarray:
         """The flag array with ``marked`` set (call :meth:`clear` with the same ids after)."""

@@ -69,8 +69,12 @@ class SocialGraph:
         starts = self.indptr[nodes]
         counts = self.indptr[nodes + 1] - starts
         owner = np.repeat(nodes, counts)
-        offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-        return owner, self.indices[np.repeat(starts, counts) + offsets].astype(np.int64)
+        ends = np.cumsum(counts)
+        # row i's friends sit at indptr positions starts[i] .. starts[i] + counts[i] - 1, which
+        # are the output positions ends[i] - counts[i] .. ends[i] - 1 shifted by one constant
+        shift = np.repeat(starts - (ends - counts), counts)
+        positions = np.arange(len(shift)) + shift
+        return owner, self.indices[positions].astype(np.int64)
 
     def random_friend(self, nodes: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Draw one uniformly random friend for each of ``nodes`` (-1 for the friendless)."""
