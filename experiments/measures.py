@@ -22,7 +22,7 @@ import math
 import numpy as np
 
 import sim
-from sim.metrics import cascade_parents, ratio, roots_and_depths
+from sim.metrics import cascade_forest, ratio, roots_and_depths
 from sim.schemes.seeding import KocMatrix
 from sim.state import ACQUISITION_CHANNELS, Channel, channel_name
 
@@ -78,11 +78,15 @@ def origin_channel(model: sim.ReferralModel) -> np.ndarray:
     first customer in the chain who came through an ad, a KOL post, a KOC post or as a seed.
     Consumers who never bought get ``Channel.NONE``.
     """
+    return model.consumers.channel[chain_roots(model)]
+
+
+def chain_roots(model: sim.ReferralModel) -> np.ndarray:
+    """For every consumer, the first consumer of its chain of friend (peer) referrals."""
     consumers = model.consumers
     peer = consumers.channel == Channel.PEER
-    parent = np.where(peer, consumers.referrer, -1)
-    root, _ = roots_and_depths(parent)
-    return consumers.channel[root]
+    root, _ = roots_and_depths(np.where(peer, consumers.referrer, -1))
+    return root
 
 
 def origin_shares(model: sim.ReferralModel) -> dict[str, float]:
@@ -97,15 +101,8 @@ def origin_shares(model: sim.ReferralModel) -> dict[str, float]:
 
 
 def tree_sizes(model: sim.ReferralModel) -> np.ndarray:
-    """Sizes of the referral trees among consumers (as in ``sim.metrics.cascade_metrics``)."""
-    consumers = model.consumers
-    parent = cascade_parents(consumers, model.n)
-    member = consumers.is_customer()
-    member[parent[parent >= 0]] = True
-    nodes = np.flatnonzero(member)
-    if not len(nodes):
-        return np.zeros(0, dtype=np.int64)
-    root, _ = roots_and_depths(parent)
+    """Sizes of the referral trees among consumers (the forest of ``sim.metrics``)."""
+    _, nodes, root, _ = cascade_forest(model.consumers, model.n)
     sizes = np.bincount(root[nodes], minlength=model.n)
     return sizes[sizes > 0]
 
@@ -133,8 +130,7 @@ def koc_head_share(model: sim.ReferralModel) -> float:
     if not len(recruits):
         return math.nan
     consumers = model.consumers
-    peer = consumers.channel == Channel.PEER
-    root, _ = roots_and_depths(np.where(peer, consumers.referrer, -1))
+    root = chain_roots(model)
     acquired = consumers.acquired()
     from_koc = acquired & (consumers.channel[root] == Channel.KOC)
     koc_of = consumers.referrer[root[from_koc]]

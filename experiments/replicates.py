@@ -185,13 +185,3 @@ def fmt(mean: float, low: float, high: float, spec: str = ",.1f", scale: float =
     if np.isnan(low):
         return f"{mean * scale:{spec}}"
     return f"{mean * scale:{spec}} [{low * scale:{spec}}, {high * scale:{spec}}]"
-
-
-def fmt_interval(values: pd.Series | np.ndarray, spec: str = ",.1f", scale: float = 1.0) -> str:
-    """The mean and 95% CI of ``values``, formatted (see :func:`fmt`)."""
-    return fmt(*interval(values), spec=spec, scale=scale)
-
-
-def percent(values: pd.Series | np.ndarray, digits: int = 1) -> str:
-    """Mean and 95% CI of a share, in percent."""
-    return fmt_interval(values, f".{digits}f", 100) + " %"

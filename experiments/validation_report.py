@@ -35,15 +35,8 @@ from experiments.validation import (
     mean_and_se,
 )
 from sim import theory
-from sim.storage import write_atomic, write_parquet_atomic, write_text_atomic
-
-
-def save_figure(figure: plt.Figure, path: Path) -> Path:
-    """Save ``figure`` as a PNG at ``path`` atomically and close it."""
-    figure.tight_layout()
-    write_atomic(path, lambda temporary: figure.savefig(temporary, format="png", dpi=110))
-    plt.close(figure)
-    return path
+from sim.report import save_figure
+from sim.storage import write_parquet_atomic, write_text_atomic
 
 
 def plot_percolation(result: CheckResult, path: Path) -> Path:

@@ -182,7 +182,7 @@ def unfinished_jobs(sweep: Path) -> tuple[int, dict[Path, dict[str, Any]]]:
     unfinished = {
         folder: jobs.read_record(folder / jobs.FAILED)
         for folder in launched
-        if not (folder / jobs.METRICS).is_file()
+        if not jobs.has_results(folder)
     }
     return len(launched), unfinished
 

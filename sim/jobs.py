@@ -48,7 +48,7 @@ def digest(config_yaml: str) -> str:
 
 def is_finished(folder: Path, config_yaml: str) -> bool:
     """Whether ``folder`` holds finished results of exactly this configuration and code."""
-    if not (folder / METRICS).is_file():
+    if not has_results(folder):
         return False
     return read_record(folder / JOB).get("digest") == digest(config_yaml)
 

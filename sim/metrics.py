@@ -99,10 +99,7 @@ def repurchase_metrics(consumers: ConsumerState, acquired: np.ndarray, day: int)
 
 def cascade_metrics(consumers: ConsumerState, n: int) -> dict[str, float]:
     """Size, depth and shape of the referral trees among consumers."""
-    parent = cascade_parents(consumers, n)
-    member = consumers.is_customer()
-    member[parent[parent >= 0]] = True
-    nodes = np.flatnonzero(member)
+    parent, nodes, root, depth = cascade_forest(consumers, n)
     if not len(nodes):
         return dict.fromkeys(
             (
@@ -114,7 +111,6 @@ def cascade_metrics(consumers: ConsumerState, n: int) -> dict[str, float]:
             ),
             0.0,
         )
-    root, depth = roots_and_depths(parent)
     sizes = np.bincount(root[nodes], minlength=n)
     tree_sizes = sizes[sizes > 0]
     largest = int(np.argmax(sizes))
@@ -124,9 +120,27 @@ def cascade_metrics(consumers: ConsumerState, n: int) -> dict[str, float]:
         "cascade_max_size": int(tree_sizes.max()),
         "cascade_max_depth": int(depth[nodes].max()),
         "structural_virality": structural_virality(in_largest, parent, depth),
-        "reproduction_number": links / int(member.sum()),
+        "reproduction_number": links / len(nodes),
         "single_adopter_share": float((tree_sizes == 1).mean()),
     }
+
+
+def cascade_forest(
+    consumers: ConsumerState, n: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The referral forest among consumers.
+
+    Returns:
+        ``(parent, nodes, root, depth)``: each consumer's parent (see :func:`cascade_parents`),
+        the forest's members (customers and the consumers who referred one), and each
+        consumer's root and depth.
+
+    """
+    parent = cascade_parents(consumers, n)
+    member = consumers.is_customer()
+    member[parent[parent >= 0]] = True
+    root, depth = roots_and_depths(parent)
+    return parent, np.flatnonzero(member), root, depth
 
 
 def cascade_parents(consumers: ConsumerState, n: int) -> np.ndarray:

@@ -93,7 +93,7 @@ def plot_adoption(
         _bands(axes[1], extra, "extra")
         axes[1].set(xlabel="day", ylabel=f"customers minus {baseline}")
         axes[1].set(title=f"Extra customers over {baseline}, paired 95% CI")
-    return _save(figure, path)
+    return save_figure(figure, path)
 
 
 def _bands(axes: plt.Axes, series: pd.DataFrame, column: str) -> None:
@@ -130,7 +130,7 @@ def plot_reach_cac(table: pd.DataFrame, keys: Sequence[str], path: Path) -> Path
     )
     axes.set(xlabel="CAC (yuan per customer)", ylabel="customers", title="Reach versus CAC")
     axes.legend(title=", ".join(keys), fontsize="small")
-    return _save(figure, path)
+    return save_figure(figure, path)
 
 
 def efficient(table: pd.DataFrame) -> pd.Index:
@@ -156,7 +156,7 @@ def plot_repurchase(table: pd.DataFrame, keys: Sequence[str], path: Path) -> Pat
     axes.set_xticks(positions, labels, rotation=20, ha="right")
     axes.set(ylabel="share of customers", title="Repurchase, mean and 95% CI")
     axes.legend()
-    return _save(figure, path)
+    return save_figure(figure, path)
 
 
 def plot_cascades(cascades: pd.DataFrame, keys: Sequence[str], path: Path) -> Path:
@@ -173,7 +173,7 @@ def plot_cascades(cascades: pd.DataFrame, keys: Sequence[str], path: Path) -> Pa
     axes.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     axes.set(ylabel="P(size ≥ s)", title="Cascade sizes (trees with at least one referral)")
     axes.legend(title=", ".join(keys))
-    return _save(figure, path)
+    return save_figure(figure, path)
 
 
 def _errors(row: pd.Series, metric: str) -> np.ndarray:
@@ -183,7 +183,8 @@ def _errors(row: pd.Series, metric: str) -> np.ndarray:
     return np.array([[row[metric] - low], [high - row[metric]]])
 
 
-def _save(figure: plt.Figure, path: Path) -> Path:
+def save_figure(figure: plt.Figure, path: Path) -> Path:
+    """Save ``figure`` as a PNG at ``path`` atomically and close it."""
     figure.tight_layout()
     write_atomic(path, lambda temporary: figure.savefig(temporary, dpi=110, format="png"))
     plt.close(figure)

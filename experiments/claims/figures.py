@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from sim.storage import write_atomic
+from sim.report import save_figure
 
 Triple = tuple[float, float, float]
 
@@ -53,7 +53,7 @@ def bars(
     axis.invert_yaxis()
     axis.set(title=title, xlabel=ylabel)
     _reference(axis, reference, reference_label, horizontal=False)
-    return save(figure, path)
+    return save_figure(figure, path)
 
 
 def lines(
@@ -74,7 +74,7 @@ def lines(
     axis.set(title=title, xlabel=xlabel, ylabel=ylabel)
     axis.legend(loc="best", fontsize=8)
     _reference(axis, reference, reference_label)
-    return save(figure, path)
+    return save_figure(figure, path)
 
 
 def curves(path: Path, title: str, days: dict[str, pd.DataFrame], column: str, ylabel: str):
@@ -87,12 +87,4 @@ def curves(path: Path, title: str, days: dict[str, pd.DataFrame], column: str, y
         axis.fill_between(mean.index, mean - 1.96 * sem, mean + 1.96 * sem, alpha=0.2)
     axis.set(title=title, xlabel="day", ylabel=ylabel)
     axis.legend(loc="best", fontsize=8)
-    return save(figure, path)
-
-
-def save(figure: plt.Figure, path: Path) -> Path:
-    """Write the figure atomically as PNG and close it."""
-    figure.tight_layout()
-    write_atomic(path, lambda temporary: figure.savefig(temporary, dpi=110, format="png"))
-    plt.close(figure)
-    return path
+    return save_figure(figure, path)
