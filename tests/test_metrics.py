@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import sim
+from sim import follow as follow_layer
 from sim.metrics import cascade_metrics, cascade_parents, roots_and_depths, structural_virality
 from sim.network import generators as gen
 from sim.state import Channel, ConsumerState
@@ -110,6 +111,21 @@ def test_kocs_are_the_best_connected_and_follow_their_neighbourhood():
         assert 0 < len(followers) <= 100
         assert koc not in followers
         assert (two_hops[koc, followers].toarray() > 0).all()
+
+
+@pytest.mark.parametrize("count", [1, 7, 250, 999, 1000])
+def test_koc_choice_by_partition_matches_a_full_sort(count):
+    # keys from a handful of values force ties at the cut-off, where the partition shortcut
+    # must still pick what a stable sort would (smaller tiebreak first, then smaller id)
+    generator = np.random.default_rng(count)
+    degree = generator.integers(3, 9, size=1000)
+    tiebreak = generator.integers(0, 40, size=1000).astype(float)
+    by_sort = np.sort(np.lexsort((tiebreak, -degree))[:count])
+    np.testing.assert_array_equal(
+        np.sort(follow_layer._highest_degree(degree, tiebreak, count)), by_sort
+    )
+    by_sort = np.sort(np.argsort(tiebreak, kind="stable")[:count])
+    np.testing.assert_array_equal(np.sort(follow_layer._smallest(tiebreak, count)), by_sort)
 
 
 def test_kol_audiences_are_heavy_tailed_around_the_median_share():

@@ -161,3 +161,47 @@ def test_moved_edge_check_agrees_with_the_check_against_every_edge():
         fast = moved[gen._bad_moved_edges(u[moved], v[moved], n, half, is_moved)]
         assert len(full) > 0
         np.testing.assert_array_equal(fast, full)
+
+
+def test_distinct_edges_skip_the_dedup_and_give_the_same_graph():
+    generator = np.random.default_rng(3)
+    keys = np.unique(generator.integers(0, 300 * 300, size=2000))
+    low, high = keys // 300, keys % 300
+    edges = low != high
+    u, v = low[edges], high[edges]
+    flip = generator.random(len(u)) < 0.5  # either orientation
+    u, v = np.where(flip, v, u), np.where(flip, u, v)
+    checked = from_edges(300, u, v)
+    trusted = from_edges(300, u, v, distinct=True)
+    np.testing.assert_array_equal(trusted.indptr, checked.indptr)
+    np.testing.assert_array_equal(trusted.indices, checked.indices)
+    assert trusted.indices.dtype == checked.indices.dtype == np.int32
+    assert_simple_undirected(trusted)
+
+
+def test_small_world_edges_are_distinct_at_every_density():
+    # the generator passes distinct=True when every bad moved edge was redrawn: check that the
+    # trust is deserved where collisions are most likely (dense, heavily rewired, tiny rings)
+    for n, k, rewire, seed in [(30, 8, 0.9, 2), (500, 20, 1.0, 3), (8, 6, 0.7, 4)]:
+        graph = gen.small_world(n, k, rewire, rng(seed), connected=False)
+        assert_simple_undirected(graph)
+        assert graph.edges == n * (k // 2)
+    # 60 edges among 66 slots: some moved edges find no free slot, and the deduplicating path
+    # drops them instead of storing a duplicate
+    crowded = gen.small_world(12, 10, 1.0, rng(1), connected=False)
+    assert_simple_undirected(crowded)
+    assert crowded.edges < 60
+
+
+def test_connectivity_check_finds_a_split_and_a_join():
+    two_rings = from_edges(
+        8, np.array([0, 1, 2, 3, 4, 5, 6, 7]), np.array([1, 2, 3, 0, 5, 6, 7, 4])
+    )
+    assert not gen._is_connected(two_rings)
+    bridged = from_edges(
+        8, np.array([0, 1, 2, 3, 4, 5, 6, 7, 3]), np.array([1, 2, 3, 0, 5, 6, 7, 4, 7])
+    )
+    assert gen._is_connected(bridged)
+    isolated = from_edges(3, np.array([0]), np.array([1]))
+    assert not gen._is_connected(isolated)
+    assert gen._is_connected(from_edges(1, np.zeros(0), np.zeros(0)))

@@ -9,7 +9,7 @@ but work on whole edge arrays at once, so a 1M-node graph takes seconds, not min
 from __future__ import annotations
 
 import numpy as np
-from scipy.sparse.csgraph import connected_components
+from scipy.sparse.csgraph import breadth_first_order
 
 from sim.arrays import first_occurrences
 from sim.network.graph import SocialGraph, from_edges
@@ -53,10 +53,12 @@ def _rewired_ring(n: int, k: int, rewire: float, rng: np.random.Generator) -> So
     u = np.repeat(np.arange(n, dtype=np.int64), half)
     v = (u + np.tile(np.arange(1, half + 1, dtype=np.int64), n)) % n
     is_moved = rng.random(len(u)) < rewire
-    # Kept ring edges come first so that a duplicate is always one of the moved edges.
-    order = np.concatenate([np.flatnonzero(~is_moved), np.flatnonzero(is_moved)])
-    u, v = u[order], v[order]
-    moved = np.arange(len(u) - int(is_moved.sum()), len(u))
+    if n > k + 1:  # moved edges are checked against the ring by index: no reordering needed
+        moved = np.flatnonzero(is_moved)
+    else:  # kept ring edges first, so that a duplicate is always one of the moved edges
+        order = np.concatenate([np.flatnonzero(~is_moved), np.flatnonzero(is_moved)])
+        u, v = u[order], v[order]
+        moved = np.arange(len(u) - int(is_moved.sum()), len(u))
     pending = moved
     for _ in range(_MAX_ROUNDS):
         if len(pending) == 0:
@@ -66,7 +68,8 @@ def _rewired_ring(n: int, k: int, rewire: float, rng: np.random.Generator) -> So
             pending = moved[_bad_moved_edges(u[moved], v[moved], n, half, is_moved)]
         else:  # ring edges may repeat each other: check against every edge
             pending = _self_loops_or_duplicates(u, v, n, among=moved)
-    return from_edges(n, u, v)
+    # Every bad moved edge was redrawn, so the edges are distinct and loop-free: no dedup sort.
+    return from_edges(n, u, v, distinct=not len(pending))
 
 
 def _bad_moved_edges(
@@ -186,5 +189,12 @@ def random_mixing(n: int, contacts: int) -> SocialGraph:
 
 
 def _is_connected(graph: SocialGraph) -> bool:
-    count, _ = connected_components(graph.to_scipy(), directed=False)
-    return count == 1
+    """Whether one breadth-first search from node 0 reaches every node.
+
+    The stored adjacency is symmetric, so a directed search is exact and needs no transpose
+    (half the time of ``connected_components(directed=False)`` at n = 1M).
+    """
+    if graph.n == 0:
+        return True
+    reached = breadth_first_order(graph.to_scipy(), 0, directed=True, return_predecessors=False)
+    return len(reached) == graph.n
