@@ -53,10 +53,37 @@ def occurrence_rank(values: np.ndarray) -> np.ndarray:
     return rank
 
 
-def unique_counts(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted distinct values of ``keys`` and how often each occurs."""
-    ordered = np.sort(keys)
-    if not len(ordered):
-        return ordered, np.zeros(0, dtype=np.int64)
-    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
-    return ordered[starts], np.diff(np.append(starts, len(ordered)))
+class GrowingIds:
+    """An int64 id array that grows by appending, in amortised O(appended) time.
+
+    Appending to a plain array copies all of it (``np.concatenate``), a cost quadratic in the
+    days of a cascade in which nobody lapses; here the storage doubles when full.
+    """
+
+    def __init__(self) -> None:
+        self._data = np.zeros(0, dtype=np.int64)
+        self._size = 0
+
+    def __len__(self) -> int:
+        return self._size
+
+    def view(self) -> np.ndarray:
+        """The ids, as a read-only view."""
+        ids = self._data[: self._size]
+        ids.flags.writeable = False
+        return ids
+
+    def extend(self, ids: np.ndarray) -> None:
+        """Append ``ids``."""
+        size = self._size + len(ids)
+        if size > len(self._data):
+            grown = np.empty(max(size, 2 * len(self._data)), dtype=np.int64)
+            grown[: self._size] = self._data[: self._size]
+            self._data = grown
+        self._data[self._size : size] = ids
+        self._size = size
+
+    def replace(self, ids: np.ndarray) -> None:
+        """Make ``ids`` the whole content (copied, so later appends never write to the caller's)."""
+        self._data = np.array(ids, dtype=np.int64)
+        self._size = len(self._data)

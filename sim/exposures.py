@@ -56,6 +56,8 @@ class Exposures:
         parts = [p for p in parts if p is not None and len(p)]
         if not parts:
             return cls.empty()
+        if len(parts) == 1:  # the usual day: shares only; no copy
+            return parts[0]
         return cls(
             *(
                 np.concatenate([getattr(p, f) for p in parts])

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from sim.agents import KOC, KOL, Consumer
+from sim.arrays import GrowingIds
 from sim.config import Config, RewardKindsConfig
 from sim.dynamics.purchase import (
     ExposureMemory,
@@ -86,7 +87,6 @@ class ReferralModel(mesa.Model):
         follow: KOL and KOC audiences.
         consumers: per-consumer records.
         ledger: spend by component.
-        active: ids of active (not lapsed) customers.
         exposures_seen: exposures that reached a non-customer, by channel code (index with
             :class:`~sim.state.Channel`); with the first orders by channel they give the
             realised conversion per exposure.
@@ -120,7 +120,7 @@ class ReferralModel(mesa.Model):
         self.offers_open, self.offer_share = False, 0.0
         self.aware_count, self.orders_total = 0, 0
         self.exposures_seen = np.zeros(max(Channel) + 1, dtype=np.int64)
-        self.active = np.zeros(0, dtype=np.int64)
+        self._active = GrowingIds()
         self.history = History(config.days)
         self._referral_parts: list[tuple[np.ndarray, ...]] = []
         self._agents_made = False
@@ -203,7 +203,7 @@ class ReferralModel(mesa.Model):
         consumers.channel[seeds] = Channel.SEED
         self.active = np.asarray(seeds, dtype=np.int64)
         self.aware_count = len(seeds)
-        return self.active
+        return self.active.copy()
 
     def _record_first_orders(self, purchases: Purchases) -> None:
         buyers, consumers = purchases.buyers, self.consumers
@@ -213,7 +213,7 @@ class ReferralModel(mesa.Model):
         consumers.channel[buyers] = purchases.channel
         referrer = referrer_of(purchases)
         consumers.referrer[buyers] = referrer
-        self.active = np.concatenate([self.active, buyers])
+        self._active.extend(buyers)
         referred = is_referral(purchases.channel)
         discount = purchases.discount[referred] * self.config.product.price
         self.referral.book(purchases.source[referred], buyers[referred], discount)
@@ -226,6 +226,15 @@ class ReferralModel(mesa.Model):
                 purchases.channel[linked],
             )
         )
+
+    @property
+    def active(self) -> np.ndarray:
+        """Ids of active (not lapsed) customers (a read-only view; assign to replace)."""
+        return self._active.view()
+
+    @active.setter
+    def active(self, ids: np.ndarray) -> None:
+        self._active.replace(ids)
 
     # ----- results ---------------------------------------------------------------------------
     def metrics(self) -> dict[str, float]:

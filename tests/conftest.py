@@ -12,6 +12,7 @@ import pytest
 import sim
 from sim import theory
 from sim.ledger import ACQUISITION, COMPONENTS
+from sim.state import State
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
@@ -58,6 +59,8 @@ def assert_invariants(model: sim.ReferralModel) -> None:
     assert series["spend_total"].iloc[-1] == pytest.approx(metrics["spend_total"])
     by_channel = series.filter(like="new_customers_").sum(axis=1)
     assert (by_channel == series["new_customers"]).all()
+    active = np.sort(model.active)  # every current customer once, nobody else
+    np.testing.assert_array_equal(active, np.flatnonzero(model.consumers.state == State.CUSTOMER))
 
 
 def assert_same_run(one: sim.ReferralModel, other: sim.ReferralModel) -> None:

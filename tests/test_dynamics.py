@@ -7,6 +7,7 @@ import pytest
 from scipy import stats
 
 import sim
+from sim.dynamics import purchase
 from sim.state import Channel
 from tests.conftest import INDEPENDENT_CASCADE, run_model, small
 
@@ -163,3 +164,60 @@ def test_discount_raises_conversion_by_price_sensitivity():
     exposures = sim.exposures.Exposures.of(np.arange(5), 100, Channel.PEER, model.offer_share)
     probability = sim.dynamics.purchase.conversion_probability(model, exposures)
     assert probability == pytest.approx(0.02 * (1 + 2 * 0.5))
+
+
+def _credited_by_binary_search(groups, probability, uniforms):
+    """The reference pick: a binary search of the point over the whole running total."""
+    cumulative = np.cumsum(probability)
+    first = groups.starts
+    last = np.append(first[1:], len(probability)) - 1
+    before = cumulative[first] - probability[first]
+    point = before + uniforms * (cumulative[last] - before)
+    return np.clip(np.searchsorted(cumulative, point, side="right"), first, last)
+
+
+def test_credited_exposure_matches_the_binary_search_it_replaces():
+    generator = np.random.default_rng(4)
+    for _ in range(50):
+        target = np.sort(generator.integers(0, 40, size=generator.integers(1, 300)))
+        probability = generator.random(len(target)) * (generator.random(len(target)) < 0.7)
+        probability[generator.random(len(target)) < 0.05] = 1.0
+        groups = purchase.ByTarget.of(target)
+        ours = purchase._credited(np.random.default_rng(9), groups, probability[groups.order])
+        uniforms = np.random.default_rng(9).random(len(groups.targets))
+        reference = _credited_by_binary_search(groups, probability[groups.order], uniforms)
+        np.testing.assert_array_equal(ours, reference)
+
+
+def test_credited_exposure_is_drawn_in_proportion_to_its_probability():
+    target = np.array([5, 5, 5, 7, 7, 9])
+    probability = np.array([0.1, 0.3, 0.6, 0.0, 0.2, 0.4])
+    groups = purchase.ByTarget.of(target)
+    generator = np.random.default_rng(1)
+    draws = 20_000
+    picks = np.concatenate(
+        [
+            groups.order[purchase._credited(generator, groups, probability[groups.order])]
+            for _ in range(draws)
+        ]
+    )
+    counts = np.bincount(picks, minlength=len(target))
+    expected = np.array([0.1, 0.3, 0.6, 0.0, 1.0, 1.0]) * draws
+    assert counts[3] == 0  # a zero-probability exposure is never credited
+    assert stats.chisquare(counts[:3], expected[:3]).pvalue > 1e-3
+    np.testing.assert_array_equal(counts[4:], expected[4:])
+
+
+def test_each_exposure_converts_at_its_own_channel_rate():
+    config = small("population.susceptibility_sd=0", "conversion.ad=0.001", "conversion.koc=0.05")
+    model = sim.ReferralModel(config)
+    mixed = sim.exposures.Exposures.concat(
+        [
+            sim.exposures.Exposures.of(np.arange(3), 7, channel)
+            for channel in (Channel.AD, Channel.PEER, Channel.KOC)
+        ]
+    )
+    probability = sim.dynamics.purchase.conversion_probability(model, mixed)
+    np.testing.assert_allclose(probability, np.repeat([0.001, 0.02, 0.05], 3))
+    only_koc = sim.exposures.Exposures.of(np.arange(4), 7, Channel.KOC)
+    np.testing.assert_allclose(sim.dynamics.purchase.conversion_probability(model, only_koc), 0.05)

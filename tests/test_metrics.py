@@ -147,13 +147,40 @@ def test_array_helpers_agree_with_numpy_unique():
     assert np.array_equal(np.flatnonzero(first_occurrences(keys)), np.sort(first_index))
 
 
-def test_counting_distinct_ids_agrees_with_numpy_unique_on_reused_scratch():
+def test_growing_ids_keep_every_append_and_replacement_in_order():
+    from sim.arrays import GrowingIds
+
+    generator = np.random.default_rng(2)
+    grown, reference = GrowingIds(), np.zeros(0, dtype=np.int64)
+    for step in range(200):
+        if step % 17 == 16:  # churn: keep a random subset
+            reference = reference[generator.random(len(reference)) < 0.8]
+            grown.replace(reference)
+        else:
+            ids = generator.integers(0, 10**6, size=generator.integers(0, 50))
+            reference = np.concatenate([reference, ids])
+            grown.extend(ids)
+        np.testing.assert_array_equal(grown.view(), reference)
+        assert len(grown) == len(reference)
+    kept = grown.view()
+    with pytest.raises(ValueError, match="read-only"):
+        kept[0] = -1
+    grown.extend(np.arange(3))
+    np.testing.assert_array_equal(kept, reference)  # an earlier view never changes
+
+
+def test_counting_and_tallying_ids_agree_with_numpy_unique_on_reused_scratch():
     from sim.dynamics.purchase import Scratch
 
     scratch, rng = Scratch(500), np.random.default_rng(6)
     for size in (0, 1, 7, 300, 5000):  # the scratch keeps stale positions between calls
         ids = rng.integers(0, 500, size=size)
         assert scratch.count_distinct(ids) == len(np.unique(ids))
+        values, counts = scratch.tally(ids)
+        order = np.argsort(values)
+        expected_values, expected_counts = np.unique(ids, return_counts=True)
+        np.testing.assert_array_equal(values[order], expected_values)
+        np.testing.assert_array_equal(counts[order], expected_counts)
 
 
 def test_friends_of_lists_each_row_of_the_graph_in_order():

@@ -63,7 +63,8 @@ class SocialGraph:
             nodes: consumer ids (may repeat).
 
         Returns:
-            ``(owner, friend)`` arrays of equal length.
+            ``(owner, friend)`` arrays of equal length; ``friend`` has the stored index type
+            (int32 below 2**31 consumers), so callers widen only what they keep.
 
         """
         starts = self.indptr[nodes]
@@ -74,7 +75,7 @@ class SocialGraph:
         # are the output positions ends[i] - counts[i] .. ends[i] - 1 shifted by one constant
         shift = np.repeat(starts - (ends - counts), counts)
         positions = np.arange(len(shift)) + shift
-        return owner, self.indices[positions].astype(np.int64)
+        return owner, self.indices[positions]
 
     def random_friend(self, nodes: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Draw one uniformly random friend for each of ``nodes`` (-1 for the friendless)."""

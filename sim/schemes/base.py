@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
-from sim.arrays import unique_counts
 from sim.dynamics.referrals import FAKE, fund_referrals
 from sim.exposures import Exposures
 from sim.params import fail
@@ -141,7 +140,7 @@ class ReferralScheme(Scheme):
 
 def count_referrals(model: ReferralModel, referrers: np.ndarray, referees: np.ndarray) -> None:
     """Credit funded referrals to their referrers and count the fake ones."""
-    counted, times = unique_counts(referrers)
+    counted, times = model.scratch.tally(referrers)
     model.consumers.referrals[counted] += times
     model.fraud.fakes += int((referees == FAKE).sum())
 
