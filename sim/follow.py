@@ -115,8 +115,6 @@ def _choose_kocs(
 ) -> np.ndarray:
     count = round(config.koc_share * graph.n)
     tiebreak = rng.random(graph.n)
-    if count == 0:
-        return np.zeros(0, dtype=np.int64)
     if config.koc_by == "degree":
         chosen = _highest_degree(graph.degree(), tiebreak, count)
     else:
@@ -130,6 +128,8 @@ def _smallest(keys: np.ndarray, count: int) -> np.ndarray:
     The same set as the first ``count`` of a stable sort, found with one partition: O(n), not
     O(n log n) (3.8 s less at n = 10M when KOCs are chosen by degree).
     """
+    if count == 0:
+        return np.zeros(0, dtype=np.int64)
     cut = np.partition(keys, count - 1)[count - 1]
     below = np.flatnonzero(keys < cut)
     return np.concatenate([below, np.flatnonzero(keys == cut)[: count - len(below)]])
@@ -137,6 +137,8 @@ def _smallest(keys: np.ndarray, count: int) -> np.ndarray:
 
 def _highest_degree(degree: np.ndarray, tiebreak: np.ndarray, count: int) -> np.ndarray:
     """Ids of the ``count`` highest degrees; ties at the cut-off go to the smaller tiebreak."""
+    if count == 0:
+        return np.zeros(0, dtype=np.int64)
     cut = np.partition(degree, len(degree) - count)[len(degree) - count]
     above = np.flatnonzero(degree > cut)
     at = np.flatnonzero(degree == cut)
