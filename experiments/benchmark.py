@@ -12,6 +12,9 @@ Sections (each prints a table; ``--json`` writes every row):
    build, Mesa agents, simulation, peak memory, each size in a fresh process; the fitted
    exponent of time against n.
 4. ``throughput``: default scenario replicates per second at n = 10,000 on one core.
+5. ``days``: how many days (generations) our IC cascade lasts at each size and what a day
+   costs; at n = 1,000 a day carries a few hundred exposures, so its cost is the day's fixed
+   cost (the Python and numpy calls of every phase), which bounds how fast a cascade can run.
 
 Usage::
 
@@ -35,6 +38,7 @@ import numpy as np
 
 from experiments import peers
 from sim.network import generators
+from sim.storage import write_text_atomic
 
 CASCADE_P, SEEDS, DEGREE, REWIRE = 0.2, 10, 10, 0.1
 SLOW_PEER_LIMIT = 100_000  # NDlib and per-agent Mesa take minutes beyond this
@@ -222,11 +226,40 @@ def throughput(seconds: float = 10.0, n: int = 10_000) -> list[dict]:
     return [{"section": "throughput", "n": n, "replicates_per_s": rate}]
 
 
+def days(sizes: list[int], repeats: int) -> list[dict]:
+    """Section 5: days an IC cascade lasts and the cost of one day, by size."""
+    import sim
+
+    rows = []
+    print(f"\n{'n':>10} {'days':>6} {'ms per day':>11} {'cascade ms':>11}")
+    for n in sizes:
+        graph = generators.small_world(n, DEGREE, REWIRE, np.random.default_rng(n))
+        runs = []
+        for repeat in range(repeats):
+            overrides = [*peers.INDEPENDENT_CASCADE, f"network.n={n}", f"seed={repeat}"]
+            overrides += [f"conversion.peer={CASCADE_P}", f"seeding.initial_customers={SEEDS}"]
+            model = sim.ReferralModel(sim.compose(overrides), graph=graph)
+            start, steps = time.perf_counter(), 0
+            while not model.is_settled():
+                model.step()
+                steps += 1
+            runs.append((steps, time.perf_counter() - start))
+        steps = statistics.median(r[0] for r in runs)
+        per_day = statistics.median(r[1] / r[0] for r in runs)
+        row = {"section": "days", "n": n, "days": steps, "ms_per_day": per_day * 1e3}
+        row["cascade_ms"] = statistics.median(r[1] for r in runs) * 1e3
+        rows.append(row)
+        print(f"{n:>10,} {steps:>6.0f} {row['ms_per_day']:>11.3f} {row['cascade_ms']:>11.1f}")
+    return rows
+
+
 def main() -> None:
     """Run the chosen sections."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--sections", nargs="+", default=["cascade", "build", "scenario", "throughput"]
+        "--sections",
+        nargs="+",
+        default=["cascade", "build", "scenario", "throughput", "days"],
     )
     parser.add_argument("--sizes", type=int, nargs="+", help="override each section's sizes")
     parser.add_argument("--repeats", type=int, default=3)
@@ -248,14 +281,15 @@ def main() -> None:
         rows += scenario(sizes, args.repeats, args.agents_up_to)
     if "throughput" in args.sections:
         rows += throughput()
+    if "days" in args.sections:
+        rows += days(args.sizes or [1_000, 10_000, 100_000, 1_000_000], args.repeats)
     if args.json:
         machine = {
             "python": platform.python_version(),
             "machine": platform.machine(),
             "processor": platform.processor(),
         }
-        with open(args.json, "w") as handle:
-            json.dump({"machine": machine, "rows": rows}, handle, indent=2)
+        write_text_atomic(json.dumps({"machine": machine, "rows": rows}, indent=2), args.json)
 
 
 if __name__ == "__main__":
