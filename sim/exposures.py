@@ -64,9 +64,3 @@ class Exposures:
                 for f in ("target", "source", "channel", "discount")
             )
         )
-
-    def select(self, mask: np.ndarray) -> Exposures:
-        """The exposures where ``mask`` holds."""
-        return Exposures(
-            self.target[mask], self.source[mask], self.channel[mask], self.discount[mask]
-        )

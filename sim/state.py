@@ -78,6 +78,14 @@ class ConsumerState:
         self.referrer = np.full(n, -1, dtype=np.int64)
         self.referrals = np.zeros(n, dtype=np.int32)
 
+    def can_buy(self, ids: np.ndarray) -> np.ndarray:
+        """Mask of ``ids`` who can still make a first order (unaware or aware).
+
+        Exposures are kept only for them, where they are made: an exposure to a customer or a
+        lapsed customer cannot change anything.
+        """
+        return self.state[ids] <= State.AWARE
+
     def is_customer(self) -> np.ndarray:
         """Mask of consumers who ever bought (seeds included)."""
         return self.first_order_day >= 0

@@ -190,3 +190,21 @@ def test_a_model_that_still_changes_is_not_settled():
     quiet = sim.ReferralModel(small("seeding=organic", "share.daily=0", "repurchase.enabled=false"))
     quiet.run()
     assert quiet.is_settled()
+
+
+@pytest.mark.parametrize("seeding", ["organic", "ads", "kol", "koc_matrix", "mixed"])
+def test_every_exposure_reaching_the_purchase_rule_can_still_buy(seeding, monkeypatch):
+    # the purchase rule no longer re-checks: each channel must drop customers where it makes
+    # exposures (KOL and KOC posts reach followers who bought long ago)
+    checked = []
+
+    def checking(model, exposures):
+        assert model.consumers.can_buy(exposures.target).all()
+        checked.append(len(exposures))
+        return decide(model, exposures)
+
+    decide = sim.model.decide_purchases
+    monkeypatch.setattr(sim.model, "decide_purchases", checking)
+    overrides = [f"seeding={seeding}", "referral=two_sided", "seeding.initial_customers=200"]
+    run_model(small(*overrides, "share.daily=0.2"))
+    assert sum(checked) > 1000

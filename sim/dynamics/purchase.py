@@ -103,11 +103,10 @@ def decide_purchases(model: ReferralModel, exposures: Exposures) -> Purchases:
     Each exposure succeeds independently with its probability, so a target buys with
     ``1 - prod(1 - p_e)``; only the buyers' exposures are grouped (one sort, which also lists
     the buyers), which keeps the day's cost close to one pass over its exposures.
+
+    Every exposure must be of a consumer who can still buy (``ConsumerState.can_buy``): each
+    channel drops the others where it makes its exposures, so they are not checked again here.
     """
-    state = model.consumers.state
-    open_ = state[exposures.target] <= State.AWARE
-    if not open_.all():
-        exposures = exposures.select(open_)
     if model.memory is not None:
         model.memory.remember(exposures)
     if not len(exposures):

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.exposures import Exposures
-from sim.state import Channel, State
+from sim.state import Channel
 
 if TYPE_CHECKING:
     from sim.model import ReferralModel
@@ -38,8 +38,8 @@ def _who_shares(model: ReferralModel, candidates: np.ndarray, base: float) -> np
 
 def _peer_exposures(model: ReferralModel, owner: np.ndarray, friend: np.ndarray) -> Exposures:
     """Peer exposures, keeping only friends who can still buy (the rest cannot change)."""
-    open_ = model.consumers.state[friend] <= State.AWARE
-    return Exposures.of(friend[open_], owner[open_], Channel.PEER, model.offer_share)
+    can_buy = model.consumers.can_buy(friend)
+    return Exposures.of(friend[can_buy], owner[can_buy], Channel.PEER, model.offer_share)
 
 
 def group_shares(model: ReferralModel, buyers: np.ndarray) -> tuple[Exposures, np.ndarray]:

@@ -34,7 +34,7 @@ from sim.params import (
     param,
 )
 from sim.schemes.base import SeedingScheme
-from sim.state import Channel, State
+from sim.state import Channel
 
 if TYPE_CHECKING:
     from sim.dynamics.purchase import Purchases
@@ -114,7 +114,7 @@ class Ads(SeedingScheme):
         rng = self.model.rng
         impressions = int(expected) + int(rng.random() < expected - int(expected))
         targets = rng.integers(0, self.model.n, size=impressions)
-        can_buy = self.model.consumers.state[targets] <= State.AWARE  # customers cannot change
+        can_buy = self.model.consumers.can_buy(targets)
         return Exposures.of(targets[can_buy], self.model.ad_source, Channel.AD)
 
 
@@ -227,7 +227,8 @@ class Kol(SeedingScheme):
         posting = self.hired[: ledger.affordable(self.fees, "kol")]
         ledger.spend("kol", self.fees[: len(posting)].sum())
         kol, follower = self.model.follow.kol.reached(posting, self.config.reach, self.model.rng)
-        return Exposures.of(follower, self.model.n + kol, Channel.KOL)
+        can_buy = self.model.consumers.can_buy(follower)
+        return Exposures.of(follower[can_buy], self.model.n + kol[can_buy], Channel.KOL)
 
     def after_orders(self, first: Purchases, repeat: np.ndarray) -> None:
         """Commission on first orders the KOLs brought."""
@@ -285,6 +286,8 @@ class KocMatrix(SeedingScheme):
             buyers = np.searchsorted(follow.koc_ids, model._buyers_yesterday[bought])
             posting = np.union1d(posting, buyers)
         koc, follower = follow.koc.reached(posting, self.config.reach, model.rng)
+        can_buy = model.consumers.can_buy(follower)
+        koc, follower = koc[can_buy], follower[can_buy]
         return Exposures.of(follower, follow.koc_ids[koc], Channel.KOC, model.offer_share)
 
     def _recruit(self) -> None:
