@@ -15,12 +15,11 @@ import numpy as np
 import pandas as pd
 
 from sim.agents import KOC, KOL, Consumer
-from sim.arrays import GrowingIds
+from sim.arrays import GrowingIds, Scratch
 from sim.config import Config, RewardKindsConfig
 from sim.dynamics.purchase import (
     ExposureMemory,
     Purchases,
-    Scratch,
     decide_purchases,
     referrer_of,
 )
@@ -201,9 +200,10 @@ class ReferralModel(mesa.Model):
         consumers.first_order_day[seeds] = consumers.last_order_day[seeds] = 0
         consumers.first_aware_day[seeds] = 0
         consumers.channel[seeds] = Channel.SEED
-        self.active = np.asarray(seeds, dtype=np.int64)
+        seeds = np.asarray(seeds, dtype=np.int64)
+        self.active = seeds  # copied into the growing list: later appends never touch seeds
         self.aware_count = len(seeds)
-        return self.active.copy()
+        return seeds
 
     def _record_first_orders(self, purchases: Purchases) -> None:
         buyers, consumers = purchases.buyers, self.consumers

@@ -170,7 +170,7 @@ def test_growing_ids_keep_every_append_and_replacement_in_order():
 
 
 def test_counting_and_tallying_ids_agree_with_numpy_unique_on_reused_scratch():
-    from sim.dynamics.purchase import Scratch
+    from sim.arrays import Scratch
 
     scratch, rng = Scratch(500), np.random.default_rng(6)
     for size in (0, 1, 7, 300, 5000):  # the scratch keeps stale positions between calls
