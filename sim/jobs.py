@@ -15,7 +15,7 @@ that were running. Files:
 
 Every Parquet row starts with the job's parameters, so a sweep folder is one table. A job that
 fails leaves ``failed.json`` instead of ``metrics.parquet`` (see :mod:`sim.failures`); a later
-attempt removes it.
+attempt removes it, and the hidden temporary files of an attempt killed mid-write.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from scipy.sparse.csgraph import connected_components
 
 from sim.provenance import code_fingerprint
 from sim.runner import RunResult
-from sim.storage import write_parquet_atomic, write_text_atomic
+from sim.storage import remove_orphaned_temporaries, write_parquet_atomic, write_text_atomic
 
 METRICS = "metrics.parquet"
 JOB = "job.json"
@@ -73,7 +73,12 @@ def has_results(folder: Path) -> bool:
 
 
 def start(folder: Path) -> None:
-    """Forget an earlier, different result or failure in ``folder`` before writing a new one."""
+    """Forget an earlier result or failure in ``folder`` before writing a new one.
+
+    Temporary files left by an earlier attempt that was killed mid-write go too (never those
+    of a process still writing).
+    """
+    remove_orphaned_temporaries(folder)
     (folder / METRICS).unlink(missing_ok=True)
     (folder / FAILED).unlink(missing_ok=True)
 

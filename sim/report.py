@@ -27,7 +27,7 @@ import pandas as pd
 
 from sim import results as store
 from sim.compare import compare, mean_interval, wide
-from sim.storage import write_atomic, write_text_atomic
+from sim.storage import remove_orphaned_temporaries, write_atomic, write_text_atomic
 
 TABLE = (
     ("customers", "customers", "{:,.0f}"),
@@ -197,6 +197,7 @@ def write_report(
     """Write ``report.md`` and the figures for the sweep in ``folder``; return the table."""
     out = Path(out or folder)
     out.mkdir(parents=True, exist_ok=True)
+    remove_orphaned_temporaries(out)  # of an earlier report killed while it wrote
     metrics = store.load(folder)
     keys = store.swept(metrics) or [by]
     comparison = compare(metrics, baseline=baseline, by=by)

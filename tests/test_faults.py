@@ -94,6 +94,7 @@ def test_sigkill_mid_write_leaves_finished_jobs_intact_and_a_rerun_completes(tmp
     frame = sim.results.load(folder)
     assert len(frame) == 3 * REPLICATES
     assert not frame.duplicated(["referral", "replicate"]).any()
+    assert temporary_files(folder) == []  # the killed attempt's half-written file is gone
 
 
 # ----- a full disk, a folder that refuses a file ---------------------------------------------
