@@ -11,7 +11,8 @@ Sections (each prints a table; ``--json`` writes every row):
 3. ``scenario``: the full scenario (KOC matrix, two-sided referral, points retention, 90 days):
    build, Mesa agents, simulation, peak memory, each size in a fresh process; the fitted
    exponent of time against n.
-4. ``throughput``: default scenario replicates per second at n = 10,000 on one core.
+4. ``throughput``: default scenario replicates per second at n = 10,000 on one core (one over
+   the median replicate time over a 10 s window; the mean rate too).
 5. ``days``: how many days (generations) our IC cascade lasts at each size and what a day
    costs; at n = 1,000 a day carries a few hundred exposures, so its cost is the day's fixed
    cost (the Python and numpy calls of every phase), which bounds how fast a cascade can run.
