@@ -5,8 +5,9 @@ A job writes its files one by one, each atomically (write, then rename), and
 metrics of one run with the time series of another, and a killed sweep loses only the jobs
 that were running. Files:
 
-- ``timeseries.parquet``, ``cascades.parquet`` (referral-tree sizes), ``referrals.parquet``
-  (referral edges, when ``run.save_referrals`` is set);
+- ``timeseries.parquet``, ``cascades.parquet`` (sizes of the referral trees of two members or
+  more: the trees of the ``cascade_max_size`` metric), ``referrals.parquet`` (referral edges,
+  when ``run.save_referrals`` is set);
 - ``config.yaml``: the job's resolved configuration;
 - ``job.json``: its parameters (the keys overridden on the command line or by the sweeper),
   the digest of its configuration and of the simulator's code (:mod:`sim.provenance`) and its
@@ -26,10 +27,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 from sim.provenance import code_fingerprint
 from sim.runner import RunResult
@@ -120,8 +118,7 @@ def write_job(
     write_parquet_atomic(
         with_parameters(result.timeseries, parameters), folder / "timeseries.parquet"
     )
-    cascades = cascade_sizes(result.referrals)
-    write_parquet_atomic(with_parameters(cascades, parameters), folder / "cascades.parquet")
+    write_parquet_atomic(with_parameters(result.cascades, parameters), folder / "cascades.parquet")
     if save_referrals:
         write_parquet_atomic(
             with_parameters(result.referrals, parameters), folder / "referrals.parquet"
@@ -143,29 +140,3 @@ def with_parameters(frame: pd.DataFrame, parameters: Mapping[str, Any]) -> pd.Da
 
 def _dtype(value: Any) -> str | None:
     return "string" if isinstance(value, str) or value is None else None
-
-
-def cascade_sizes(referrals: pd.DataFrame) -> pd.DataFrame:
-    """Sizes of the referral trees among consumers, counted per replicate.
-
-    Trees are the connected components of the consumer-to-consumer referral edges (KOL links
-    excluded), so every tree counted has at least two members.
-
-    Returns:
-        Columns ``replicate``, ``size``, ``trees`` (number of trees of that size).
-
-    """
-    peer = referrals[referrals["channel"] != "kol"]
-    parts = [_tree_sizes(group).assign(replicate=r) for r, group in peer.groupby("replicate")]
-    if not parts:
-        return pd.DataFrame({c: pd.Series(dtype="int64") for c in ("replicate", "size", "trees")})
-    return pd.concat(parts, ignore_index=True)[["replicate", "size", "trees"]]
-
-
-def _tree_sizes(edges: pd.DataFrame) -> pd.DataFrame:
-    nodes, index = np.unique(edges[["referrer", "referee"]].to_numpy().ravel(), return_inverse=True)
-    pairs = index.reshape(-1, 2)
-    graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(len(nodes),) * 2)
-    _, labels = connected_components(graph, directed=False)
-    size, trees = np.unique(np.bincount(labels), return_counts=True)
-    return pd.DataFrame({"size": size, "trees": trees})

@@ -7,8 +7,9 @@ Definitions (``customers`` always excludes fakes and the day-0 seeds):
 - Cascades are the trees of referral links among consumers (seeds and customers acquired by
   ads or KOLs are roots). ``structural_virality`` is the mean pairwise distance in the largest
   tree (Goel et al. 2016; 0 for a single node); ``reproduction_number`` the mean successful
-  referrals per customer (seeds included in both counts); ``single_adopter_share`` the share of
-  trees of size 1.
+  referrals per customer: customers brought in by a consumer who is (by the end) a customer
+  too, over customers, seeds included in both counts (a recruited KOC who never bought is a
+  seeding channel here, like a KOL); ``single_adopter_share`` the share of trees of size 1.
 - ``cac`` = spend_acquisition / customers; ``roi`` = revenue / spend_total (GMV per yuan spent,
   the convention of the source documents' ROI figures); ``gross_profit`` = revenue x margin -
   spend_total. ``revenue`` counts the real orders of days 1.. at list price (discounts are spend).
@@ -112,17 +113,39 @@ def cascade_metrics(consumers: ConsumerState, n: int) -> dict[str, float]:
             0.0,
         )
     sizes = np.bincount(root[nodes], minlength=n)
-    tree_sizes = sizes[sizes > 0]
+    of_trees = sizes[sizes > 0]
     largest = int(np.argmax(sizes))
     in_largest = nodes[root[nodes] == largest]
-    links = int((parent[nodes] >= 0).sum())
     return {
-        "cascade_max_size": int(tree_sizes.max()),
+        "cascade_max_size": int(of_trees.max()),
         "cascade_max_depth": int(depth[nodes].max()),
         "structural_virality": structural_virality(in_largest, parent, depth),
-        "reproduction_number": links / len(nodes),
-        "single_adopter_share": float((tree_sizes == 1).mean()),
+        "reproduction_number": reproduction_number(consumers, n),
+        "single_adopter_share": float((of_trees == 1).mean()),
     }
+
+
+def reproduction_number(consumers: ConsumerState, n: int) -> float:
+    """Mean successful referrals per customer (seeds included; 0 without customers).
+
+    Counts every customer whose referrer is a consumer who bought at some point, whether the
+    referral came before or after the referrer's own order (a KOC promoting first).
+    """
+    customer = consumers.is_customer()
+    referrer = consumers.referrer[customer]
+    by_consumers = referrer[(referrer >= 0) & (referrer < n)]
+    referred_by_customers = int(customer[by_consumers].sum())
+    return referred_by_customers / customer.sum() if customer.any() else 0.0
+
+
+def tree_sizes(consumers: ConsumerState, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sizes of the referral trees with two members or more, and how many trees have each.
+
+    The trees of :func:`cascade_forest`, those of ``cascade_max_size``.
+    """
+    _, nodes, root, _ = cascade_forest(consumers, n)
+    sizes = np.bincount(root[nodes], minlength=n)
+    return np.unique(sizes[sizes >= 2], return_counts=True)
 
 
 def cascade_forest(

@@ -37,7 +37,7 @@ from sim.exposures import Exposures
 from sim.follow import FollowLayer
 from sim.history import History
 from sim.ledger import Ledger
-from sim.metrics import run_metrics
+from sim.metrics import run_metrics, tree_sizes
 from sim.network import SocialGraph, from_networkx
 from sim.params import check
 from sim.population import draw_traits
@@ -244,6 +244,14 @@ class ReferralModel(mesa.Model):
     def timeseries(self) -> pd.DataFrame:
         """One row a day from day 0: cumulative customers, new customers by channel, spend."""
         return self.history.frame()
+
+    def cascades(self) -> pd.DataFrame:
+        """Referral trees of two members or more by size (the trees of ``cascade_max_size``).
+
+        Columns: ``size``, ``trees`` (how many trees have that size).
+        """
+        size, trees = tree_sizes(self.consumers, self.n)
+        return pd.DataFrame({"size": size.astype(np.int64), "trees": trees.astype(np.int64)})
 
     def referrals(self) -> pd.DataFrame:
         """Referral edges, one per customer acquired through a link.

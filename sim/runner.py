@@ -21,6 +21,7 @@ class RunResult:
         metrics: one row per replicate (column ``replicate`` then the scalar metrics).
         timeseries: one row per replicate and day (columns ``replicate``, ``day``, ...).
         referrals: referral edges with a ``replicate`` column.
+        cascades: referral-tree sizes (``ReferralModel.cascades``) with a ``replicate`` column.
 
     """
 
@@ -28,6 +29,7 @@ class RunResult:
     metrics: pd.DataFrame
     timeseries: pd.DataFrame
     referrals: pd.DataFrame
+    cascades: pd.DataFrame
 
 
 def run(config: Config, *, progress: bool | None = None) -> RunResult:
@@ -39,23 +41,25 @@ def run(config: Config, *, progress: bool | None = None) -> RunResult:
             standard error is a terminal).
 
     Returns:
-        The metrics, time series and referral edges of every replicate.
+        The metrics, time series, referral edges and referral-tree sizes of every replicate.
 
     """
     replicates = range(config.run.replicates)
     if progress is None:
         progress = len(replicates) > 1 and sys.stderr.isatty()
-    metrics, series, edges = [], [], []
+    metrics, series, edges, trees = [], [], [], []
     for replicate in tqdm(replicates, desc="replicates", disable=not progress, unit="rep"):
         model = ReferralModel(config, replicate).run()
         metrics.append({"replicate": replicate, **model.metrics()})
         series.append(model.timeseries().assign(replicate=replicate))
         edges.append(model.referrals().assign(replicate=replicate))
+        trees.append(model.cascades().assign(replicate=replicate))
     return RunResult(
         config,
         pd.DataFrame(metrics),
         _replicate_first(pd.concat(series, ignore_index=True)),
         _replicate_first(pd.concat(edges, ignore_index=True)),
+        _replicate_first(pd.concat(trees, ignore_index=True)),
     )
 
 

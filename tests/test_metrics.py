@@ -10,7 +10,13 @@ import pytest
 
 import sim
 from sim import follow as follow_layer
-from sim.metrics import cascade_metrics, cascade_parents, roots_and_depths, structural_virality
+from sim.metrics import (
+    cascade_metrics,
+    cascade_parents,
+    roots_and_depths,
+    structural_virality,
+    tree_sizes,
+)
 from sim.network import generators as gen
 from sim.state import Channel, ConsumerState
 from tests.conftest import small
@@ -91,6 +97,22 @@ def test_a_koc_brought_in_by_its_own_referees_stays_the_root_of_its_cascade():
     metrics = cascade_metrics(consumers, 6)
     assert metrics["cascade_max_size"] == 3
     assert metrics["cascade_max_depth"] == 2
+    # the cut link is still a successful referral: each of the three customers brought one in
+    assert metrics["reproduction_number"] == 1.0
+
+
+def test_a_recruited_koc_who_never_buys_counts_as_a_channel_not_a_customer():
+    consumers = ConsumerState(6)
+    # seed 0 refers 1; KOC 2 never buys but brings in 3 and 4, and 4 refers 5
+    bought = [0, 1, 3, 4, 5]
+    consumers.first_order_day[bought] = [0, 2, 1, 1, 3]
+    consumers.channel[bought] = [Channel.SEED, Channel.PEER, Channel.KOC, Channel.KOC, Channel.PEER]
+    consumers.referrer[[1, 3, 4, 5]] = [0, 2, 2, 4]
+    metrics = cascade_metrics(consumers, 6)
+    assert metrics["reproduction_number"] == pytest.approx(2 / 5)  # 0 -> 1 and 4 -> 5
+    assert metrics["cascade_max_size"] == 4  # the KOC's tree: 2, 3, 4, 5
+    sizes, trees = tree_sizes(consumers, 6)
+    assert sizes.tolist() == [2, 4] and trees.tolist() == [1, 1]
 
 
 def test_cyclic_parent_pointers_are_refused():
