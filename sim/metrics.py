@@ -13,6 +13,9 @@ Definitions (``customers`` always excludes fakes and the day-0 seeds):
 - ``cac`` = spend_acquisition / customers; ``roi`` = revenue / spend_total (GMV per yuan spent,
   the convention of the source documents' ROI figures); ``gross_profit`` = revenue x margin -
   spend_total. ``revenue`` counts the real orders of days 1.. at list price (discounts are spend).
+  ``rewards_pending``: referrer rewards promised and still awaiting verification at the end
+  (``verify=holdback``: due after the last day; ``second_order``: paid if the referee re-buys);
+  in no spend and so in no CAC, the cost a verification rule defers past the run.
 - ``repurchase_rate``: customers with 2+ orders; ``repurchase_30d``: of customers acquired at
   least 30 days before the end, the share who re-bought within 30 days.
 - ``fraud_share`` = fake_referrals / (fake + real referrals).
@@ -80,6 +83,7 @@ def money_metrics(model: ReferralModel, customers: int) -> dict[str, float]:
         revenue=revenue,
         gross_profit=revenue * model.config.product.margin - total,
         roi=ratio(revenue, total),
+        rewards_pending=model.ledger.reserved,
     )
     return result
 

@@ -99,6 +99,30 @@ def test_second_order_verification_pays_only_referees_who_bought_twice():
     assert metrics["fake_referrals"] > 0 and 0 < twice < metrics["referred_customers"]
     assert metrics["spend_referral_reward"] == pytest.approx(50 * twice)
     assert metrics["fraud_spend"] == 0
+    # still owed: referees who are customers with one order (the lapsed were cancelled)
+    waiting = referred & (consumers.orders == 1) & (consumers.state == State.CUSTOMER)
+    assert 0 < waiting.sum() and metrics["rewards_pending"] == pytest.approx(50 * waiting.sum())
+
+
+def test_holdback_rewards_of_the_last_days_are_reported_as_pending_not_spent():
+    config = small(
+        "referral=one_sided",
+        "referral.verify=holdback",
+        "referral.holdback_days=14",
+        "referral.referrer_reward=50",
+        "seeding.initial_customers=30",
+        "fraud.enabled=false",
+        "days=40",
+    )
+    model = run_model(config)
+    consumers, metrics = model.consumers, model.metrics()
+    referred = consumers.acquired() & np.isin(
+        consumers.channel, [sim.Channel.PEER, sim.Channel.KOC]
+    )
+    recent = referred & (consumers.first_order_day > model.day - 14)  # due after the last day
+    assert 0 < recent.sum() < referred.sum()
+    assert metrics["rewards_pending"] == pytest.approx(50 * recent.sum())
+    assert metrics["spend_referral_reward"] <= 50 * (referred.sum() - recent.sum())
 
 
 def test_mesa_agents_read_the_arrays():
