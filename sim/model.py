@@ -149,7 +149,8 @@ class ReferralModel(mesa.Model):
         self.referral.end_of_day()
         self.orders_total += len(purchases.buyers) + len(repeat)
         self._buyers_yesterday = np.concatenate([purchases.buyers, repeat])
-        self.history.record(self, purchases.channel, len(repeat), len(sharers) + len(talkers))
+        spreaders = self.scratch.count_distinct(np.concatenate([sharers, talkers]))  # once each
+        self.history.record(self, purchases.channel, len(repeat), spreaders)
         self.running = self.day < self.config.days
 
     def run(self) -> ReferralModel:

@@ -11,6 +11,7 @@ import pytest
 
 import sim
 from sim import KOC, KOL, Consumer, State
+from sim.dynamics import sharing
 from tests.conftest import INDEPENDENT_CASCADE, run_model, small
 
 SCHEMES = list(itertools.product(["organic", "ads"], ["none", "one_sided", "two_sided"], ["none"]))
@@ -232,3 +233,28 @@ def test_every_exposure_reaching_the_purchase_rule_can_still_buy(seeding, monkey
     overrides = [f"seeding={seeding}", "referral=two_sided", "seeding.initial_customers=200"]
     run_model(small(*overrides, "share.daily=0.2"))
     assert sum(checked) > 1000
+
+
+def test_the_sharers_column_counts_each_consumer_once_a_day(monkeypatch):
+    shared, talked = [], []
+
+    def group_shares(model, buyers):
+        exposures, sharers = sharing.group_shares(model, buyers)
+        shared.append(sharers)
+        return exposures, sharers
+
+    def word_of_mouth(model):
+        exposures, talkers = sharing.word_of_mouth(model)
+        talked.append(talkers)
+        return exposures, talkers
+
+    monkeypatch.setattr("sim.model.group_shares", group_shares)
+    monkeypatch.setattr("sim.model.word_of_mouth", word_of_mouth)
+    config = small("share.after_purchase=0.9", "share.daily=0.5", "seeding.initial_customers=40")
+    model = sim.ReferralModel(config)
+    for _ in range(20):
+        model.step()
+    both = [len(np.intersect1d(s, t)) for s, t in zip(shared, talked, strict=True)]
+    assert sum(both) > 0  # some consumers shared both ways on one day
+    expected = [len(np.union1d(s, t)) for s, t in zip(shared, talked, strict=True)]
+    assert model.timeseries()["sharers"].iloc[1:21].tolist() == expected
