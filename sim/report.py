@@ -236,9 +236,36 @@ def _markdown(
         "",
         table,
         "",
+        *pending_rewards_note(metrics),
     ]
     lines += [f"![{figure.stem}]({figure.name})" for figure in figures]
     return "\n".join(lines) + "\n"
+
+
+def pending_rewards_note(metrics: pd.DataFrame) -> list[str]:
+    """A paragraph naming the settings that end with referral rewards still owed, if any.
+
+    Rewards awaiting verification at the end (``rewards_pending``) are in no spend, so a
+    verification rule's CAC leaves out what it only deferred past the run.
+    """
+    if "rewards_pending" not in metrics.columns:  # results of an older engine
+        return []
+    keys = store.swept(metrics) or ["job"]
+    owed = metrics.groupby(keys, sort=False)["rewards_pending"].mean()
+    owed = owed[owed > 0]
+    if owed.empty:
+        return []
+    settings = "; ".join(f"{_setting(key)} {value:,.0f} yuan" for key, value in owed.items())
+    return [
+        "Referral rewards still awaiting verification when the runs end, per run (in no "
+        "spend, so in no CAC above: part of what a verification rule saves is only deferred "
+        f"past the run): {settings}.",
+        "",
+    ]
+
+
+def _setting(key: object) -> str:
+    return ", ".join(str(part) for part in key) if isinstance(key, tuple) else str(key)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

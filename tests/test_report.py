@@ -63,3 +63,19 @@ def test_the_efficient_frontier_drops_dominated_schemes():
 def test_an_empty_folder_exits_2_with_a_message(tmp_path, capsys):
     assert report.main([str(tmp_path)]) == 2
     assert "no finished job" in capsys.readouterr().err
+
+
+def test_the_report_names_rewards_still_owed_at_the_end(sweep_folder, tmp_path):
+    assert "awaiting verification" not in (sweep_folder / "report.md").read_text()  # verify=none
+    folder = tmp_path / "verified"
+    for job, verify in enumerate(("none", "holdback")):
+        overrides = ["referral=one_sided", f"referral.verify={verify}", "network.n=1500"]
+        overrides += ["days=30", "run.replicates=3", "referral.referrer_reward=50"]
+        result = sim.run(sim.compose(overrides), progress=False)
+        jobs.write_job(folder / str(job), result, {"referral.verify": verify}, "\n".join(overrides))
+    report.write_report(folder, baseline="none", by="referral.verify")
+    owed = sim.results.load(folder).query("`referral.verify` == 'holdback'")["rewards_pending"]
+    assert owed.mean() > 0
+    text = (folder / "report.md").read_text()
+    assert "awaiting verification when the runs end, per run" in text
+    assert f": holdback {owed.mean():,.0f} yuan." in text
