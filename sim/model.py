@@ -149,7 +149,9 @@ class ReferralModel(mesa.Model):
         self.referral.end_of_day()
         self.orders_total += len(purchases.buyers) + len(repeat)
         self._buyers_yesterday = np.concatenate([purchases.buyers, repeat])
-        spreaders = self.scratch.count_distinct(np.concatenate([sharers, talkers]))  # once each
+        spreaders = len(sharers) + len(talkers)  # each list holds a consumer at most once
+        if len(sharers) and len(talkers):  # but one may have shared and talked today
+            spreaders = self.scratch.count_distinct(np.concatenate([sharers, talkers]))
         self.history.record(self, purchases.channel, len(repeat), spreaders)
         self.running = self.day < self.config.days
 
