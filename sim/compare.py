@@ -29,7 +29,7 @@ METRICS = (
     "roi",
     "fraud_share",
 )
-PAIRED = ("customers", "cac")
+PAIRED = ("customers", "cac", "spend_acquisition")
 CONFIDENCE = 0.95
 COLUMNS = ["mean", "ci_low", "ci_high", "replicates"]
 
@@ -51,8 +51,8 @@ def compare(
     Returns:
         Long table: the other swept parameters (comparisons are made within each of their
         combinations), ``by``, ``metric`` (each of ``metrics``, then ``delta_customers``,
-        ``delta_cac`` and ``incremental_cac``), ``mean``, ``ci_low``, ``ci_high``,
-        ``replicates``.
+        ``delta_cac``, ``delta_spend_acquisition`` and ``incremental_cac``), ``mean``,
+        ``ci_low``, ``ci_high``, ``replicates``.
 
     Raises:
         ValueError: ``by`` or a metric is missing, or the baseline is not among the schemes.

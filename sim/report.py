@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from sim import results as store
-from sim.compare import compare, mean_interval, wide
+from sim.compare import COLUMNS, compare, mean_interval, wide
 from sim.storage import remove_orphaned_temporaries, write_atomic, write_text_atomic
 
 TABLE = (
@@ -216,12 +216,18 @@ def write_report(
     if len(cascades):
         figures.append(plot_cascades(cascades, keys, out / "cascades.png"))
     text = format_table(comparison, by)
-    write_text_atomic(_markdown(folder, metrics, baseline, text, figures), out / "report.md")
+    notes = [*same_spend_note(comparison, by), *pending_rewards_note(metrics)]
+    write_text_atomic(_markdown(folder, metrics, baseline, text, figures, notes), out / "report.md")
     return text
 
 
 def _markdown(
-    folder: Path, metrics: pd.DataFrame, baseline: str, table: str, figures: list[Path]
+    folder: Path,
+    metrics: pd.DataFrame,
+    baseline: str,
+    table: str,
+    figures: list[Path],
+    notes: list[str],
 ) -> str:
     replicates = metrics.groupby(store.swept(metrics) or ["job"]).size()
     low, high = replicates.min(), replicates.max()
@@ -236,10 +242,34 @@ def _markdown(
         "",
         table,
         "",
-        *pending_rewards_note(metrics),
+        *notes,
     ]
     lines += [f"![{figure.stem}]({figure.name})" for figure in figures]
     return "\n".join(lines) + "\n"
+
+
+def same_spend_note(comparison: pd.DataFrame, by: str, tolerance: float = 0.01) -> list[str]:
+    """A paragraph naming the settings whose incremental CAC is 0 or – by construction, if any.
+
+    They spend exactly what the baseline spends in every replicate (a budget both use up) yet
+    win a different number of customers: their incremental CAC says nothing; their customers
+    and CAC at the same spend do.
+    """
+    rows = comparison.set_index([c for c in comparison.columns if c not in ("metric", *COLUMNS)])
+    spend = rows[rows["metric"] == "delta_spend_acquisition"]
+    customers = rows[rows["metric"] == "delta_customers"].reindex(spend.index)
+    same_spend = (spend[["mean", "ci_low", "ci_high"]].abs().fillna(0) <= tolerance).all(axis=1)
+    same_customers = (customers[["mean", "ci_low", "ci_high"]].fillna(0) == 0).all(axis=1)
+    named = spend.index[same_spend & ~same_customers]
+    if named.empty:
+        return []
+    settings = "; ".join(_setting(key) for key in named)
+    return [
+        "Incremental CAC is 0 or – by construction where a setting spends exactly what the "
+        f"baseline spends in every replicate (a budget both use up): {settings}. Compare their "
+        "customers and CAC at the same spend instead.",
+        "",
+    ]
 
 
 def pending_rewards_note(metrics: pd.DataFrame) -> list[str]:

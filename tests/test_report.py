@@ -66,7 +66,8 @@ def test_an_empty_folder_exits_2_with_a_message(tmp_path, capsys):
 
 
 def test_the_report_names_rewards_still_owed_at_the_end(sweep_folder, tmp_path):
-    assert "awaiting verification" not in (sweep_folder / "report.md").read_text()  # verify=none
+    report.write_report(sweep_folder, out=tmp_path / "plain")
+    assert "awaiting verification" not in (tmp_path / "plain" / "report.md").read_text()
     folder = tmp_path / "verified"
     for job, verify in enumerate(("none", "holdback")):
         overrides = ["referral=one_sided", f"referral.verify={verify}", "network.n=1500"]
@@ -79,3 +80,20 @@ def test_the_report_names_rewards_still_owed_at_the_end(sweep_folder, tmp_path):
     text = (folder / "report.md").read_text()
     assert "awaiting verification when the runs end, per run" in text
     assert f": holdback {owed.mean():,.0f} yuan." in text
+
+
+def test_the_report_flags_incremental_cac_that_a_shared_budget_makes_zero(sweep_folder, tmp_path):
+    report.write_report(sweep_folder, out=tmp_path / "plain")  # no budget, verify=none
+    assert "by construction" not in (tmp_path / "plain" / "report.md").read_text()
+    folder = tmp_path / "budget"
+    for job, scheme in enumerate(("none", "two_sided")):
+        overrides = [f"referral={scheme}", "seeding.daily_budget=1200", "budget.total=10000"]
+        overrides += ["network.n=3000", "run.replicates=4"]
+        result = sim.run(sim.compose(overrides), progress=False)
+        jobs.write_job(folder / str(job), result, {"referral": scheme}, "\n".join(overrides))
+    frame = sim.results.load(folder)
+    spend = frame.pivot(index="replicate", columns="referral", values="spend_acquisition")
+    assert (spend["two_sided"] - spend["none"]).abs().max() <= 0.01  # both spend it all
+    report.write_report(folder)
+    text = (folder / "report.md").read_text()
+    assert "baseline spends in every replicate (a budget both use up): two_sided." in text
