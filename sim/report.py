@@ -251,8 +251,9 @@ def _markdown(
 def same_spend_note(comparison: pd.DataFrame, by: str, tolerance: float = 0.01) -> list[str]:
     """A paragraph naming the settings whose incremental CAC is 0 or – by construction, if any.
 
-    They spend exactly what the baseline spends in every replicate (a budget both use up) yet
-    win a different number of customers: their incremental CAC says nothing; their customers
+    They spend exactly what the baseline spends in every replicate (a budget both use up, or a
+    scheme that paid nothing, like a group buy whose teams never fill) yet win a different
+    number of customers: their incremental CAC says nothing; their customers
     and CAC at the same spend do.
     """
     rows = comparison.set_index([c for c in comparison.columns if c not in ("metric", *COLUMNS)])
@@ -266,8 +267,8 @@ def same_spend_note(comparison: pd.DataFrame, by: str, tolerance: float = 0.01) 
     settings = "; ".join(_setting(key) for key in named)
     return [
         "Incremental CAC is 0 or – by construction where a setting spends exactly what the "
-        f"baseline spends in every replicate (a budget both use up): {settings}. Compare their "
-        "customers and CAC at the same spend instead.",
+        "baseline spends in every replicate (a budget both use up, or a scheme that paid "
+        f"nothing): {settings}. Compare their customers and CAC at the same spend instead.",
         "",
     ]
 

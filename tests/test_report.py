@@ -96,4 +96,4 @@ def test_the_report_flags_incremental_cac_that_a_shared_budget_makes_zero(sweep_
     assert (spend["two_sided"] - spend["none"]).abs().max() <= 0.01  # both spend it all
     report.write_report(folder)
     text = (folder / "report.md").read_text()
-    assert "baseline spends in every replicate (a budget both use up): two_sided." in text
+    assert "a scheme that paid nothing): two_sided. Compare their customers" in text
