@@ -256,15 +256,17 @@ def same_spend_note(comparison: pd.DataFrame, by: str, tolerance: float = 0.01) 
     number of customers: their incremental CAC says nothing; their customers
     and CAC at the same spend do.
     """
-    rows = comparison.set_index([c for c in comparison.columns if c not in ("metric", *COLUMNS)])
-    spend = rows[rows["metric"] == "delta_spend_acquisition"]
-    customers = rows[rows["metric"] == "delta_customers"].reindex(spend.index)
-    same_spend = (spend[["mean", "ci_low", "ci_high"]].abs().fillna(0) <= tolerance).all(axis=1)
-    same_customers = (customers[["mean", "ci_low", "ci_high"]].fillna(0) == 0).all(axis=1)
-    named = spend.index[same_spend & ~same_customers]
+    keys = [c for c in comparison.columns if c not in ("metric", *COLUMNS)]
+    bounds = ["mean", "ci_low", "ci_high"]
+    # compare() writes every scheme's deltas in the same order, so the two selections align
+    spend = comparison[comparison["metric"] == "delta_spend_acquisition"].reset_index(drop=True)
+    customers = comparison[comparison["metric"] == "delta_customers"].reset_index(drop=True)
+    same_spend = (spend[bounds].abs().fillna(0) <= tolerance).all(axis=1)
+    same_customers = (customers[bounds].fillna(0) == 0).all(axis=1)
+    named = spend[same_spend & ~same_customers]
     if named.empty:
         return []
-    settings = "; ".join(_setting(key) for key in named)
+    settings = "; ".join(label_of(named, keys))
     return [
         "Incremental CAC is 0 or – by construction where a setting spends exactly what the "
         "baseline spends in every replicate (a budget both use up, or a scheme that paid "
@@ -282,21 +284,18 @@ def pending_rewards_note(metrics: pd.DataFrame) -> list[str]:
     if "rewards_pending" not in metrics.columns:  # results of an older engine
         return []
     keys = store.swept(metrics) or ["job"]
-    owed = metrics.groupby(keys, sort=False)["rewards_pending"].mean()
-    owed = owed[owed > 0]
+    owed = metrics.groupby(keys, sort=False)["rewards_pending"].mean().reset_index()
+    owed = owed[owed["rewards_pending"] > 0]
     if owed.empty:
         return []
-    settings = "; ".join(f"{_setting(key)} {value:,.0f} yuan" for key, value in owed.items())
+    amounts = owed["rewards_pending"].map("{:,.0f} yuan".format)
+    settings = "; ".join(label_of(owed, keys) + " " + amounts)
     return [
         "Referral rewards still awaiting verification when the runs end, per run (in no "
         "spend, so in no CAC above: part of what a verification rule saves is only deferred "
         f"past the run): {settings}.",
         "",
     ]
-
-
-def _setting(key: object) -> str:
-    return ", ".join(str(part) for part in key) if isinstance(key, tuple) else str(key)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
