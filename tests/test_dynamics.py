@@ -189,6 +189,15 @@ def test_credited_exposure_matches_the_binary_search_it_replaces():
         np.testing.assert_array_equal(ours, reference)
 
 
+def test_grouping_keeps_each_buyers_exposures_in_their_order():
+    target = np.random.default_rng(3).integers(0, 500, size=20_000)  # about 40 ties each
+    groups = purchase.ByTarget.of(target)
+    np.testing.assert_array_equal(target[groups.order], np.sort(target))
+    # within a group the exposures keep their order, so the credited pick cannot depend on
+    # how a CPU's sort orders ties
+    np.testing.assert_array_equal(groups.order, np.lexsort((np.arange(len(target)), target)))
+
+
 def test_credited_exposure_is_drawn_in_proportion_to_its_probability():
     target = np.array([5, 5, 5, 7, 7, 9])
     probability = np.array([0.1, 0.3, 0.6, 0.0, 0.2, 0.4])

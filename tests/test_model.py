@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import os
+import subprocess
+import sys
 
 import mesa
 import numpy as np
@@ -29,6 +32,39 @@ def test_same_seed_gives_bit_identical_results_and_replicates_differ():
     other = run_model(config, 1)
     assert not first.timeseries().equals(other.timeseries())
     assert not np.array_equal(first.network.indices, other.network.indices)
+
+
+# Prints a digest of one fast-spreading run (many buyers with several exposures a day, so the
+# order of tied exposures decides which one is credited).
+_DIGEST_OF_A_RUN = """
+import hashlib, sim
+config = sim.compose(["network.n=3000", "seeding=mixed", "referral=two_sided",
+    "share.after_purchase=0.9", "share.fanout=1", "conversion.peer=0.12", "share.daily=0.05"])
+model = sim.ReferralModel(config, replicate=0).run()
+print(hashlib.sha256(model.referrals().to_csv().encode()).hexdigest(), model.metrics()["customers"])
+"""
+
+
+def _digest_of_a_run(environment: dict[str, str]) -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", _DIGEST_OF_A_RUN],
+        env={**os.environ, **environment},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout
+
+
+def test_same_seed_gives_the_same_run_whatever_sort_the_cpu_offers():
+    from numpy._core._multiarray_umath import __cpu_features__
+
+    # numpy sorts with AVX-512/AVX2 kernels where the CPU has them; they order ties differently.
+    faster = [name for name in ("X86_V3", "X86_V4", "AVX512_ICL") if __cpu_features__.get(name)]
+    if not faster:
+        pytest.skip("this CPU has no SIMD sort kernels to switch off")
+    here = _digest_of_a_run({})
+    assert _digest_of_a_run({"NPY_DISABLE_CPU_FEATURES": " ".join(faster)}) == here
 
 
 def test_two_schemes_share_network_population_and_audiences():

@@ -86,8 +86,13 @@ class ByTarget:
 
     @classmethod
     def of(cls, target: np.ndarray) -> ByTarget:
-        """Group exposures by target (an unstable sort: grouping needs no stability)."""
-        order = np.argsort(target)
+        """Group exposures by target, each group in the exposures' order.
+
+        The sort must be stable: the credited exposure is picked by its position within its
+        group, and numpy's default sort orders ties differently on different CPUs (AVX-512
+        or not), which changed results for the same seed from one machine to another.
+        """
+        order = np.argsort(target, kind="stable")
         ordered = target[order]
         starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
         return cls(order, starts, ordered[starts])
