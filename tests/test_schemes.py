@@ -209,6 +209,57 @@ def test_commission_inside_window_only_and_never_beyond_level_two(monkeypatch):
     assert any(level == 2 and len(p) for p, _, _, level in scheme.payments)
 
 
+# A market where almost every buyer shares with every friend: referral chains are long, and a
+# KOC who promotes before buying can buy through a friend she brought in (a referral cycle).
+VIRAL = (
+    "network.n=3000",
+    "seeding.initial_customers=30",
+    "share.after_purchase=0.9",
+    "share.fanout=1",
+    "conversion.peer=0.12",
+    "share.daily=0.05",
+)
+
+
+def commission_cost(model: sim.ReferralModel) -> float:
+    """What the recorded commissions cost the brand, from the records alone."""
+    config = model.config.referral
+    cost = model.config.product.price * model.reward_table.cost[model.referral.kind]
+    rate = {1: config.rate, 2: config.second_level_rate}
+    return sum(len(payees) * rate[level] * cost for payees, _, _, level in model.referral.payments)
+
+
+@pytest.mark.parametrize("seeding", ["organic", "koc_matrix"])
+def test_nobody_earns_a_commission_on_their_own_order(seeding):
+    for replicate in range(4):
+        model = run_model(small(*VIRAL, "referral=commission", f"seeding={seeding}"), replicate)
+        for payees, buyers, _, _ in model.referral.payments:
+            assert not np.any(payees == buyers)
+        assert commission_cost(model) == pytest.approx(model.ledger.spent["referral_reward"])
+
+
+def test_commission_records_only_what_the_budget_paid():
+    model = run_model(small(*VIRAL, "seeding=organic", "referral=commission", "budget.total=2019"))
+    assert model.ledger.total == pytest.approx(2019, abs=10)  # the budget binds
+    assert commission_cost(model) == pytest.approx(model.ledger.spent["referral_reward"])
+    level_one = sum(len(payees) for payees, _, _, level in model.referral.payments if level == 1)
+    assert level_one >= model.consumers.referrals.sum()  # first orders plus repeat orders
+
+
+@pytest.mark.parametrize("repeat_orders", ["true", "false"])
+def test_community_costs_every_member_every_day_after_joining(repeat_orders):
+    community = ("retention=community", "retention.join_share=1")
+    model = run_model(small(*community, f"repurchase.enabled={repeat_orders}"))
+    members = np.flatnonzero(model.retention.member)
+    assert len(members) > 100
+    member_days = (model.config.days - model.consumers.first_order_day[members]).sum()
+    expected = member_days * model.config.retention.cost_per_member_day
+    if repeat_orders == "true":  # churned members stop costing
+        assert 0 < model.ledger.spent["retention"] < expected
+    else:  # nobody churns: every member costs from the day after joining to the end
+        assert model.ledger.spent["retention"] == pytest.approx(expected)
+
+
 def test_tiered_rewards_change_kind_exactly_at_tier_boundaries():
     config = small(
         "referral=tiered",

@@ -28,10 +28,11 @@ def repurchase_and_churn(model: ReferralModel) -> np.ndarray:
     """
     active = model.active
     config = model.config
+    if len(active):  # a retention programme runs (and costs) with or without repeat orders
+        model.ledger.spend_up_to("retention", model.retention.daily_cost(active))
     if not config.repurchase.enabled or not len(active):
         return np.zeros(0, dtype=np.int64)
     consumers, retention, rng = model.consumers, model.retention, model.rng
-    model.ledger.spend_up_to("retention", retention.daily_cost(active))
     hazard = config.repurchase.propensity / config.product.cycle_days
     hazard = hazard * retention.hazard_multiplier(active)
     bought = rng.random(len(active)) < hazard

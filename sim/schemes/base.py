@@ -112,10 +112,27 @@ class ReferralScheme(Scheme):
             discount: discount each referee was offered (yuan).
 
         """
+        self.fund_first_orders(referrers, referees, discount)
+
+    def fund_first_orders(
+        self, referrers: np.ndarray, referees: np.ndarray, discount: np.ndarray
+    ) -> int:
+        """Fund today's referrals in order while the budget lasts and count the funded ones.
+
+        Args:
+            referrers: consumer id of each referrer.
+            referees: consumer id of each referee or FAKE.
+            discount: discount each referee was offered (yuan).
+
+        Returns:
+            How many referrals were funded (a prefix of the arrays).
+
+        """
         face, kind = self.referrer_reward(referrers)
         reward = face * self.model.reward_table.cost[kind]
         funded = fund_referrals(self.model, referrers, referees, discount, reward)
         count_referrals(self.model, referrers[:funded], referees[:funded])
+        return funded
 
     def fanout(self) -> float:
         """Share of friends a group share reaches under this scheme."""

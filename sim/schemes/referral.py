@@ -345,12 +345,13 @@ class Commission(ReferralScheme):
         return super().perceived_value(sharers) * expected_orders
 
     def book(self, referrers: np.ndarray, referees: np.ndarray, discount: np.ndarray) -> None:
-        """Commission on the first orders, to both levels."""
-        super().book(referrers, referees, discount)
+        """Commission on the funded first orders, to both levels."""
+        funded = self.fund_first_orders(referrers, referees, discount)
+        referrers, referees = referrers[:funded], referees[:funded]
         self._record(referrers, referees, level=1)
         if self.config.levels == 2:
             grand = self._parents(referrers)
-            has = grand >= 0
+            has = (grand >= 0) & (grand != referees)  # never a commission on one's own order
             face, kind = self._order_commission(int(has.sum()), self.config.second_level_rate)
             reward = face * self.model.reward_table.cost[kind]
             zero = np.zeros(len(reward))
@@ -367,7 +368,7 @@ class Commission(ReferralScheme):
         if self.config.levels == 2:
             parents = self._parents_of_buyers(buyers)
             grand = self._parents(parents)
-            has = grand >= 0
+            has = (grand >= 0) & (grand != buyers)  # a cycle: A bought through B through A
             self._pay_now(grand[has], buyers[has], self.config.second_level_rate, level=2)
 
     def _pay_now(self, payees: np.ndarray, buyers: np.ndarray, rate: float, level: int) -> None:
