@@ -260,6 +260,29 @@ def test_community_costs_every_member_every_day_after_joining(repeat_orders):
         assert model.ledger.spent["retention"] == pytest.approx(expected)
 
 
+@pytest.mark.parametrize(
+    "referral",
+    [
+        ("referral=two_sided",),
+        ("referral=tiered", "referral.referee_discount=10"),
+        ("referral=commission",),
+    ],
+)
+def test_no_referral_is_funded_on_a_day_the_offers_are_closed(referral):
+    # budgets that leave, on some day, enough for a reward but not for reward plus discount
+    closed_days = 0
+    for budget in (2019, 3011, 4015):
+        config = small(*VIRAL, "seeding=organic", *referral, f"budget.total={budget}")
+        model = sim.ReferralModel(config)
+        while model.day < config.days:  # stepped by hand to see each day's offers
+            funded_before = model.consumers.referrals.sum()
+            model.step()
+            if not model.offers_open:  # closed since the start of the day
+                closed_days += 1
+                assert model.consumers.referrals.sum() == funded_before
+    assert closed_days > 0
+
+
 def test_tiered_rewards_change_kind_exactly_at_tier_boundaries():
     config = small(
         "referral=tiered",

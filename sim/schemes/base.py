@@ -125,9 +125,12 @@ class ReferralScheme(Scheme):
             discount: discount each referee was offered (yuan).
 
         Returns:
-            How many referrals were funded (a prefix of the arrays).
+            How many referrals were funded (a prefix of the arrays): none while offers are
+            closed, since those referrals were made without a reward on offer.
 
         """
+        if not self.model.offers_open:
+            return 0
         face, kind = self.referrer_reward(referrers)
         reward = face * self.model.reward_table.cost[kind]
         funded = fund_referrals(self.model, referrers, referees, discount, reward)
