@@ -158,6 +158,17 @@ def test_group_buy_pays_only_full_teams():
     assert metrics["spend_referral_reward"] == pytest.approx(scheme.filled_teams * leader_cost)
 
 
+def test_group_buy_pays_every_team_a_leader_fills_in_a_day():
+    pairs = ("referral.team_size=2", "referral.window_days=1", "fraud.enabled=false")
+    model = run_model(small(*VIRAL, "seeding=organic", "referral=group_buy", *pairs))
+    edges = model.referrals()
+    edges = edges[edges.channel.isin(["peer", "koc"])]
+    per_leader_day = edges.groupby(["referrer", "day"]).size()
+    assert per_leader_day.max() >= 4  # some leader filled two teams in one day
+    # a one-day window: each leader's referrals of a day make floor(count / 2) teams
+    assert model.referral.filled_teams == (per_leader_day // 2).sum()
+
+
 def test_group_buy_team_that_never_fills_costs_nothing():
     model = group_buy_model("referral.team_size=500", "referral.window_days=3")
     metrics = model.metrics()

@@ -272,9 +272,11 @@ class GroupBuy(ReferralScheme):
         self.team_start[opening] = day
         self.leader = np.concatenate([self.leader, referrers])
         self.member = np.concatenate([self.member, referees])
-        self._pay_full_teams()
+        while self._paid_a_full_team_per_leader():  # a leader may fill several teams a day
+            pass
 
-    def _pay_full_teams(self) -> None:
+    def _paid_a_full_team_per_leader(self) -> bool:
+        """Pay the first full team of each leader who has one; whether there was any."""
         size = self.config.team_size
         rank = occurrence_rank(self.leader)
         counts = np.bincount(self.leader, minlength=self.model.n)
@@ -282,7 +284,7 @@ class GroupBuy(ReferralScheme):
         in_team = full & (rank < size)
         leaders = np.unique(self.leader[in_team])
         if not len(leaders):
-            return
+            return False
         order = np.argsort(self.leader[in_team], kind="stable")
         team_leaders = self.leader[in_team][order]
         team_members = self.member[in_team][order]
@@ -290,6 +292,7 @@ class GroupBuy(ReferralScheme):
         keep = ~in_team
         self.leader, self.member = self.leader[keep], self.member[keep]
         self.team_start[leaders] = np.where(counts[leaders] > size, self.model.day, -1)
+        return True
 
     def _fund_teams(self, leaders: np.ndarray, rows_leader: np.ndarray, members: np.ndarray):
         model, size = self.model, self.config.team_size
