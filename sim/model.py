@@ -117,6 +117,7 @@ class ReferralModel(mesa.Model):
         self.pending, self.fraud = PendingRewards(), FraudTally()
         self.scratch = Scratch(self.n)
         self.offers_open, self.offer_share = False, 0.0
+        self.retention_open = True
         self.aware_count, self.orders_total = 0, 0
         self.exposures_seen = np.zeros(max(Channel) + 1, dtype=np.int64)
         self._active = GrowingIds()
@@ -132,6 +133,7 @@ class ReferralModel(mesa.Model):
         """Simulate one day."""
         self.day += 1
         self._open_offers()
+        self.retention_open = self.ledger.available("retention") > 0
         broadcast = self.seeding.broadcast(self.day)
         shares, sharers = group_shares(self, self._buyers_yesterday)
         talk, talkers = word_of_mouth(self)
@@ -143,8 +145,10 @@ class ReferralModel(mesa.Model):
         self.referral.book(fakes, np.full(len(fakes), FAKE), discount)
         self.referral.after_repeat_orders(repeat)
         self.seeding.after_orders(purchases, repeat)
-        cost = self.retention.after_orders(purchases.buyers, repeat)
-        self.ledger.spend_up_to("retention", cost)
+        if self.retention_open:  # no joins, points or member discounts once it is unfunded
+            self.ledger.spend_up_to(
+                "retention", self.retention.after_orders(purchases.buyers, repeat)
+            )
         settle_rewards(self)
         self.referral.end_of_day()
         self.orders_total += len(purchases.buyers) + len(repeat)

@@ -28,20 +28,23 @@ def repurchase_and_churn(model: ReferralModel) -> np.ndarray:
     """
     active = model.active
     config = model.config
-    if len(active):  # a retention programme runs (and costs) with or without repeat orders
-        model.ledger.spend_up_to("retention", model.retention.daily_cost(active))
+    # The retention programme runs (and costs) with or without repeat orders, and only while
+    # the budget can pay for it: once unfunded, its members are ordinary customers again.
+    retention, running = model.retention, model.retention_open
+    if len(active) and running:
+        model.ledger.spend_up_to("retention", retention.daily_cost(active))
     if not config.repurchase.enabled or not len(active):
         return np.zeros(0, dtype=np.int64)
-    consumers, retention, rng = model.consumers, model.retention, model.rng
+    consumers, rng = model.consumers, model.rng
     hazard = config.repurchase.propensity / config.product.cycle_days
-    hazard = hazard * retention.hazard_multiplier(active)
+    hazard = hazard * (retention.hazard_multiplier(active) if running else 1.0)
     bought = rng.random(len(active)) < hazard
     repeat = active[bought]
     consumers.orders[repeat] += 1
     consumers.last_order_day[repeat] = model.day
     second = repeat[consumers.orders[repeat] == 2]
     consumers.second_order_day[second] = model.day
-    churn = config.repurchase.churn_daily * retention.churn_multiplier(active)
+    churn = config.repurchase.churn_daily * (retention.churn_multiplier(active) if running else 1.0)
     referred = is_referral(consumers.channel[active])
     churn = churn * np.where(referred, config.repurchase.referred_churn_multiplier, 1.0)
     lapsed = (rng.random(len(active)) < churn) & ~bought

@@ -274,10 +274,14 @@ class KocMatrix(SeedingScheme):
         return day >= 1 and (not len(self.chosen) or all(post <= day for post in self.post_days))
 
     def broadcast(self, day: int) -> Exposures:
-        """Recruit on the first day; recruits post on post days and after buying."""
+        """Recruit on the first day; recruits post on post days and after buying.
+
+        Recruits stop posting once the budget cannot pay them one more commission: they post
+        for the commission, and the brand no longer has it.
+        """
         if day == 1:
             self._recruit()
-        if not len(self.recruited):
+        if not len(self.recruited) or not self._can_pay_a_commission():
             return Exposures.empty()
         follow, model = self.model.follow, self.model
         posting = self.recruited if day in self.post_days else np.zeros(0, dtype=np.int64)
@@ -289,6 +293,10 @@ class KocMatrix(SeedingScheme):
         can_buy = model.consumers.can_buy(follower)
         koc, follower = koc[can_buy], follower[can_buy]
         return Exposures.of(follower, follow.koc_ids[koc], Channel.KOC, model.offer_share)
+
+    def _can_pay_a_commission(self) -> bool:
+        commission = self.config.commission
+        return commission == 0 or self.model.ledger.available("koc") >= commission
 
     def _recruit(self) -> None:
         model = self.model
