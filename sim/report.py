@@ -47,7 +47,7 @@ def format_table(comparison: pd.DataFrame, by: str) -> str:
     header = [*keys, *(label for _, label, _ in TABLE)]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for _, row in table.iterrows():
-        cells = [str(row[k]) for k in keys]
+        cells = [_label([row[k]]) for k in keys]
         cells += [_cell(row, metric, fmt) for metric, _, fmt in TABLE]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
@@ -64,11 +64,29 @@ def _cell(row: pd.Series, metric: str, fmt: str) -> str:
     return f"{text} [{bound.format(low)}, {bound.format(high)}]"
 
 
+DEFAULT_LABEL = "default"
+
+
 def label_of(frame: pd.DataFrame, keys: Sequence[str]) -> pd.Series:
-    """A readable label per row from the values of ``keys``."""
-    if len(keys) == 1:
-        return frame[keys[0]].astype(str)
-    return frame[list(keys)].astype(str).agg(", ".join, axis=1)
+    """A readable label per row from the values of ``keys``.
+
+    A parameter missing from a job (NaN or None: the job left that key at its default, as
+    when a folder holds several sweeps) is left out of the label; a row with none of them
+    reads ``default``. Whole numbers read without ``.0``.
+    """
+    columns = frame[list(keys)]
+    return columns.apply(lambda row: _label(row.tolist()), axis=1).astype(str)
+
+
+def _label(values: list[object]) -> str:
+    shown = [_text(value) for value in values if not pd.isna(value)]
+    return ", ".join(shown) if shown else DEFAULT_LABEL
+
+
+def _text(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def plot_adoption(
@@ -195,10 +213,12 @@ def write_report(
     folder: Path, baseline: str = "none", by: str = "referral", out: Path | None = None
 ) -> str:
     """Write ``report.md`` and the figures for the sweep in ``folder``; return the table."""
+    metrics = store.load(folder)  # first: a missing folder or a file is refused, not made
     out = Path(out or folder)
+    if out.is_file():
+        raise ValueError(f"--out {out} is a file: give a folder for report.md and the figures")
     out.mkdir(parents=True, exist_ok=True)
     remove_orphaned_temporaries(out)  # of an earlier report killed while it wrote
-    metrics = store.load(folder)
     keys = store.swept(metrics) or [by]
     comparison = compare(metrics, baseline=baseline, by=by)
     table = wide(comparison, by)

@@ -97,3 +97,57 @@ def test_the_report_flags_incremental_cac_that_a_shared_budget_makes_zero(sweep_
     report.write_report(folder)
     text = (folder / "report.md").read_text()
     assert "a scheme that paid nothing): two_sided. Compare their customers" in text
+
+
+def write_small_job(folder, parameters, overrides):
+    result = sim.run(sim.compose([*overrides, "network.n=300", "days=10"]), progress=False)
+    jobs.write_job(folder, result, parameters, "\n".join(overrides))
+
+
+def test_a_parent_of_sweeps_with_different_parameters_gets_a_report(tmp_path, capsys):
+    write_small_job(tmp_path / "a" / "0", {"referral": "none"}, ["referral=none"])
+    write_small_job(tmp_path / "a" / "1", {"referral": "two_sided"}, ["referral=two_sided"])
+    for job, reward in enumerate((0, 10)):
+        parameters = {"referral": "one_sided", "referral.referrer_reward": reward}
+        overrides = ["referral=one_sided", f"referral.referrer_reward={reward}"]
+        write_small_job(tmp_path / "b" / str(job), parameters, overrides)
+    assert report.main([str(tmp_path)]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| ")]
+    settings = sorted(tuple(row.split(" | ")[:2]) for row in rows[1:])
+    assert settings == [
+        ("| 0", "one_sided"),
+        ("| 10", "one_sided"),
+        ("| default", "none"),
+        ("| default", "two_sided"),
+    ]
+
+
+def test_labels_leave_out_parameters_a_job_did_not_set():
+    frame = pd.DataFrame(
+        {"referral": ["none", "one_sided", None], "reward": [float("nan"), 10.0, 2.5]}
+    )
+    assert report.label_of(frame, ["referral", "reward"]).tolist() == [
+        "none",
+        "one_sided, 10",
+        "2.5",
+    ]
+    assert report.label_of(frame, ["reward"]).tolist() == ["default", "10", "2.5"]
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [("missing", "does not exist"), ("0/metrics.parquet", "is a file, not a results folder")],
+)
+def test_a_missing_folder_or_a_file_exits_2_with_a_message(
+    sweep_folder, tmp_path, capsys, name, message
+):
+    path = tmp_path / "missing" if name == "missing" else sweep_folder / name
+    assert report.main([str(path)]) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "missing").exists()
+
+
+def test_an_out_path_that_is_a_file_exits_2(sweep_folder, tmp_path, capsys):
+    (tmp_path / "taken").write_text("")
+    assert report.main([str(sweep_folder), "--out", str(tmp_path / "taken")]) == 2
+    assert "is a file" in capsys.readouterr().err
