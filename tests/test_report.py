@@ -151,3 +151,30 @@ def test_an_out_path_that_is_a_file_exits_2(sweep_folder, tmp_path, capsys):
     (tmp_path / "taken").write_text("")
     assert report.main([str(sweep_folder), "--out", str(tmp_path / "taken")]) == 2
     assert "is a file" in capsys.readouterr().err
+
+
+def test_the_one_parameter_that_varies_is_compared_against_its_smallest_value(tmp_path, capsys):
+    for job, reward in enumerate((10, 0, 40)):
+        overrides = ["referral=one_sided", f"referral.referrer_reward={reward}"]
+        write_small_job(tmp_path / str(job), {"referral.referrer_reward": reward}, overrides)
+    assert report.main([str(tmp_path)]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| ")]
+    assert rows[0].startswith("| referral.referrer_reward | customers | Δ customers |")
+    assert [row.split(" | ")[0] for row in rows[1:]] == ["| 10", "| 0", "| 40"]
+    assert rows[2].split(" | ")[2] == "+0"  # the baseline against itself
+    assert "against `0`" in (tmp_path / "report.md").read_text()
+
+
+def test_several_varying_parameters_without_referral_are_listed_for_by(tmp_path, capsys):
+    for job, (reward, discount) in enumerate(((0, 0), (10, 5))):
+        overrides = ["referral=two_sided", f"referral.referrer_reward={reward}"]
+        overrides.append(f"referral.referee_discount={discount}")
+        parameters = {"referral.referrer_reward": reward, "referral.referee_discount": discount}
+        write_small_job(tmp_path / str(job), parameters, overrides)
+    assert report.main([str(tmp_path)]) == 2
+    error = capsys.readouterr().err
+    assert "vary across the jobs are referral.referrer_reward, referral.referee_discount" in error
+    assert "--by referral.referrer_reward --baseline 0" in error
+    assert report.main([str(tmp_path), "--by", "referral.referee_discount"]) == 0
+    assert report.main([str(tmp_path), "--by", "bogus"]) == 2
+    assert "results lack column 'bogus'; the parameters that vary" in capsys.readouterr().err
