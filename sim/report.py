@@ -27,6 +27,7 @@ import pandas as pd
 
 from sim import results as store
 from sim.compare import COLUMNS, compare, mean_interval, wide
+from sim.console import say
 from sim.storage import remove_orphaned_temporaries, write_atomic, write_text_atomic
 
 TABLE = (
@@ -412,8 +413,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (store.ResultsError, ValueError) as error:
         print(f"referral-sim-report: {error}", file=sys.stderr)
         return 2
-    print(table)
-    print(f"report: {(arguments.out or arguments.folder) / 'report.md'}")
+    say(table)  # a reader that leaves early (| head) cuts the printout, not the report
+    say(f"report: {(arguments.out or arguments.folder) / 'report.md'}")
     return 0
 
 

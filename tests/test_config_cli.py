@@ -143,6 +143,33 @@ def test_cli_runs_and_prints_a_summary(tmp_path):
     assert len(list((tmp_path / "outputs").rglob("metrics.parquet"))) == 1
 
 
+def run_with_closed_stdout(module: str, *arguments: str, cwd) -> tuple[int, str]:
+    """Run ``python -m module`` whose standard output nobody reads (``| head -0``)."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", module, *arguments],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    process.stdout.close()
+    stderr = process.stderr.read()
+    return process.wait(timeout=120), stderr
+
+
+def test_a_closed_stdout_is_no_failure_of_the_run(tmp_path):
+    code, stderr = run_with_closed_stdout("sim.cli", "network.n=500", "days=10", cwd=tmp_path)
+    assert (code, stderr) == (0, "")
+    assert len(list(tmp_path.rglob("metrics.parquet"))) == 1
+    assert not list(tmp_path.rglob("failed.json"))
+
+
+def test_help_into_a_closed_pipe_ends_quietly(tmp_path):
+    code, stderr = run_with_closed_stdout("sim.cli", "--help", cwd=tmp_path)
+    assert code == 1  # as Python exits on EPIPE
+    assert stderr == ""
+
+
 def test_cli_runs_the_real_network(tmp_path):
     if not EGO_FACEBOOK.exists():
         pytest.skip("shared/data not beside the checkout")

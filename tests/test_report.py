@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import matplotlib.image
 import pandas as pd
 import pytest
@@ -178,3 +181,16 @@ def test_several_varying_parameters_without_referral_are_listed_for_by(tmp_path,
     assert report.main([str(tmp_path), "--by", "referral.referee_discount"]) == 0
     assert report.main([str(tmp_path), "--by", "bogus"]) == 2
     assert "results lack column 'bogus'; the parameters that vary" in capsys.readouterr().err
+
+
+def test_a_report_piped_into_a_reader_that_leaves_still_writes_report_md(sweep_folder, tmp_path):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sim.report", str(sweep_folder), "--out", str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    process.stdout.close()
+    assert process.stderr.read() == ""
+    assert process.wait(timeout=120) == 0
+    assert "| none |" in (tmp_path / "report.md").read_text()
