@@ -36,12 +36,14 @@ from omegaconf import DictConfig, OmegaConf
 from sim import failures, jobs
 from sim.config import Config
 from sim.configure import compose, conf_dir, register_configs, to_config
+from sim.console import say, silence_stdout
 from sim.params import ConfigError
 from sim.runner import run
 from sim.summary import format_summary
 
 EXIT_BAD_CONFIG = failures.EXIT_BAD_INPUT
 PROGRAM = failures.PROGRAM
+EXIT_OUTPUT_CLOSED = 1  # as Python itself exits on EPIPE (the docs' Note on SIGPIPE)
 
 
 def main() -> None:
@@ -67,6 +69,9 @@ def _run_hydra() -> None:
     os.environ["HYDRA_FULL_ERROR"] = "1"
     try:
         _hydra_main()
+    except BrokenPipeError:  # the reader of Hydra's output (--help | head) has gone: no failure
+        silence_stdout()
+        sys.exit(EXIT_OUTPUT_CLOSED)
     except Exception as error:
         if wants_traceback:
             raise
@@ -109,10 +114,10 @@ def _run_job(cfg: DictConfig, output: Path) -> None:
     config = to_config(cfg)
     resolved = OmegaConf.to_yaml(cfg, resolve=True)
     if jobs.is_finished(output, resolved):
-        print(f"{PROGRAM}: finished already, skipped: {output}")
+        say(f"{PROGRAM}: finished already, skipped: {output}")
         return
     if jobs.has_results(output):
-        print(f"{PROGRAM}: replacing results of another configuration or code version: {output}")
+        say(f"{PROGRAM}: replacing results of another configuration or code version: {output}")
     jobs.start(output)
     started = time.perf_counter()
     result = run(config)
@@ -124,9 +129,9 @@ def _run_job(cfg: DictConfig, output: Path) -> None:
         save_referrals=config.run.save_referrals,
         seconds=round(time.perf_counter() - started, 3),
     )
-    print(_headline(config))
-    print(format_summary(result.metrics))
-    print(f"results: {output}")
+    say(_headline(config))
+    say(format_summary(result.metrics))
+    say(f"results: {output}")
 
 
 def job_parameters(cfg: DictConfig) -> dict[str, Any]:

@@ -160,7 +160,11 @@ def paired_bootstrap(
 
 
 def wide(comparison: pd.DataFrame, by: str = "referral") -> pd.DataFrame:
-    """One row per scheme, columns ``<metric>``, ``<metric>_low``, ``<metric>_high``."""
+    """One row per scheme, columns ``<metric>``, ``<metric>_low``, ``<metric>_high``.
+
+    Only the settings the comparison holds get a row: jobs of several sweeps, whose parameters
+    differ, do not make up the missing combinations.
+    """
     index = [c for c in comparison.columns if c not in ("metric", *COLUMNS)]
     table = comparison.pivot_table(
         index=index,
@@ -174,4 +178,5 @@ def wide(comparison: pd.DataFrame, by: str = "referral") -> pd.DataFrame:
         frame[metric] = table[("mean", metric)]
         frame[f"{metric}_low"] = table[("ci_low", metric)]
         frame[f"{metric}_high"] = table[("ci_high", metric)]
-    return frame.reset_index()
+    present = comparison[index].drop_duplicates()
+    return frame.reset_index().merge(present, on=index, how="inner")  # NaN keys match NaN

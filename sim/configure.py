@@ -8,6 +8,7 @@ ConfigStore as ``base_config`` and ``<group>/base_<option>``.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -62,9 +63,68 @@ def to_config(cfg: DictConfig) -> Config:
         config = OmegaConf.to_object(cfg)
     except OmegaConfBaseException as error:
         raise ConfigError(describe_error(error)) from error
+    check_declared_keys(config)
     check(config)
     check_option_names(config)
     return config
+
+
+def check_declared_keys(config: Config) -> None:
+    """Refuse any key the typed configuration does not declare.
+
+    Hydra's ``+key=value`` and ``++key=value`` add keys the schemas lack, and OmegaConf keeps
+    them as stray attributes that no code reads: a misspelt key, or a key of another option
+    (``referral.verify`` under ``referral=none``), would be silently ignored. The entries of
+    mappings (``population.threshold.3``) are values, not keys, and are checked elsewhere.
+
+    Raises:
+        ConfigError: naming the first undeclared key, its value, the keys allowed there and
+            the nearest one.
+
+    """
+    _check_declared("", config)
+
+
+def _check_declared(prefix: str, node: object) -> None:
+    if isinstance(node, list | tuple):
+        for index, item in enumerate(node):
+            _check_declared(f"{prefix}{index}.", item)
+        return
+    if not dataclasses.is_dataclass(node):
+        return
+    declared = [field.name for field in dataclasses.fields(node)]
+    for name, value in vars(node).items():
+        if name not in declared:
+            _refuse_undeclared(prefix, name, value, node, declared)
+    for name in declared:
+        _check_declared(f"{prefix}{name}.", getattr(node, name))
+
+
+def _refuse_undeclared(
+    prefix: str, name: str, value: object, owner: object, declared: list[str]
+) -> None:
+    key = prefix + name
+    while isinstance(value, dict) and len(value) == 1:  # +a.b.c=1 arrives as a={'b': {'c': 1}}
+        inner, value = next(iter(value.items()))
+        key = f"{key}.{inner}"
+    place = _place(prefix, owner)
+    nearest = difflib.get_close_matches(name, declared, n=1)
+    guess = f" (did you mean {prefix}{nearest[0]}?)" if nearest else ""
+    raise ConfigError(
+        f"{key}={value!r} is not allowed: {place} declares no key {name!r}{guess}. "
+        f"Keys of {place}: {', '.join(declared)}."
+    )
+
+
+def _place(prefix: str, owner: object) -> str:
+    """Where a key sits, in words: ``the top level``, ``run``, ``referral (referral=none)``."""
+    path = prefix.rstrip(".")
+    if not path:
+        return "the top level"
+    group = path.split(".")[0]
+    if group in option_classes() and hasattr(owner, "name") and "." not in path:
+        return f"{path} ({group}={owner.name})"
+    return path
 
 
 def check_option_names(config: Config) -> None:

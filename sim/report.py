@@ -27,6 +27,7 @@ import pandas as pd
 
 from sim import results as store
 from sim.compare import COLUMNS, compare, mean_interval, wide
+from sim.console import say
 from sim.storage import remove_orphaned_temporaries, write_atomic, write_text_atomic
 
 TABLE = (
@@ -47,7 +48,7 @@ def format_table(comparison: pd.DataFrame, by: str) -> str:
     header = [*keys, *(label for _, label, _ in TABLE)]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for _, row in table.iterrows():
-        cells = [str(row[k]) for k in keys]
+        cells = [_label([row[k]]) for k in keys]
         cells += [_cell(row, metric, fmt) for metric, _, fmt in TABLE]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
@@ -64,11 +65,29 @@ def _cell(row: pd.Series, metric: str, fmt: str) -> str:
     return f"{text} [{bound.format(low)}, {bound.format(high)}]"
 
 
+DEFAULT_LABEL = "default"
+
+
 def label_of(frame: pd.DataFrame, keys: Sequence[str]) -> pd.Series:
-    """A readable label per row from the values of ``keys``."""
-    if len(keys) == 1:
-        return frame[keys[0]].astype(str)
-    return frame[list(keys)].astype(str).agg(", ".join, axis=1)
+    """A readable label per row from the values of ``keys``.
+
+    A parameter missing from a job (NaN or None: the job left that key at its default, as
+    when a folder holds several sweeps) is left out of the label; a row with none of them
+    reads ``default``. Whole numbers read without ``.0``.
+    """
+    columns = frame[list(keys)]
+    return columns.apply(lambda row: _label(row.tolist()), axis=1).astype(str)
+
+
+def _label(values: list[object]) -> str:
+    shown = [_text(value) for value in values if not pd.isna(value)]
+    return ", ".join(shown) if shown else DEFAULT_LABEL
+
+
+def _text(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def plot_adoption(
@@ -191,14 +210,34 @@ def save_figure(figure: plt.Figure, path: Path) -> Path:
     return path
 
 
+DEFAULT_BY = "referral"
+DEFAULT_BASELINE = "none"
+
+
 def write_report(
-    folder: Path, baseline: str = "none", by: str = "referral", out: Path | None = None
+    folder: Path, baseline: object = None, by: str | None = None, out: Path | None = None
 ) -> str:
-    """Write ``report.md`` and the figures for the sweep in ``folder``; return the table."""
+    """Write ``report.md`` and the figures for the sweep in ``folder``; return the table.
+
+    Args:
+        folder: a run or sweep folder, or a parent of several.
+        baseline: the value of ``by`` to compare against (default: see :func:`baseline_of`).
+        by: the parameter naming the settings compared (default: see :func:`compared_by`).
+        out: where to write (default: ``folder``).
+
+    Raises:
+        ResultsError: ``folder`` holds no finished job, does not exist or is a file.
+        ValueError: ``by`` or ``baseline`` is not in the results, or ``out`` is a file.
+
+    """
+    metrics = store.load(folder)  # first: a missing folder or a file is refused, not made
+    by = compared_by(metrics, by)
+    baseline = baseline_of(metrics, by, baseline)
     out = Path(out or folder)
+    if out.is_file():
+        raise ValueError(f"--out {out} is a file: give a folder for report.md and the figures")
     out.mkdir(parents=True, exist_ok=True)
     remove_orphaned_temporaries(out)  # of an earlier report killed while it wrote
-    metrics = store.load(folder)
     keys = store.swept(metrics) or [by]
     comparison = compare(metrics, baseline=baseline, by=by)
     table = wide(comparison, by)
@@ -219,6 +258,62 @@ def write_report(
     notes = [*same_spend_note(comparison, by), *pending_rewards_note(metrics)]
     write_text_atomic(_markdown(folder, metrics, baseline, text, figures, notes), out / "report.md")
     return text
+
+
+def compared_by(metrics: pd.DataFrame, by: str | None) -> str:
+    """The parameter whose settings the report compares.
+
+    Unless given, ``referral`` when it varies, else the one parameter that varies across the
+    jobs (``referral.referrer_reward`` in a sweep of rewards), else ``referral`` if every job
+    has it.
+
+    Raises:
+        ValueError: listing the parameters that vary, when ``by`` is missing from the results
+            or cannot be told from them.
+
+    """
+    varying = store.swept(metrics)
+    if by is not None and by in metrics.columns:
+        return by
+    if by is None:
+        if DEFAULT_BY in varying or (not varying and DEFAULT_BY in metrics.columns):
+            return DEFAULT_BY
+        if len(varying) == 1:
+            return varying[0]
+    missing = f"results lack column {by!r}" if by else f"results lack column {DEFAULT_BY!r}"
+    if by is None and varying:
+        missing = f"several parameters vary and none is {DEFAULT_BY!r}"
+    raise ValueError(f"{missing}; {_varying_text(metrics, varying)}")
+
+
+def _varying_text(metrics: pd.DataFrame, varying: list[str]) -> str:
+    if not varying:
+        named = ", ".join(metrics.attrs.get("parameters", [])) or "none"
+        return f"no parameter varies across the jobs (parameters: {named}): nothing to compare"
+    return (
+        f"the parameters that vary across the jobs are {', '.join(varying)}: pass one with --by "
+        f"and its baseline value with --baseline, e.g. --by {varying[0]} --baseline "
+        f"{_text(_smallest(metrics[varying[0]]))}"
+    )
+
+
+def baseline_of(metrics: pd.DataFrame, by: str, baseline: object) -> object:
+    """The baseline setting: ``baseline`` if given, else ``none`` if present, else the smallest."""
+    if baseline is not None:
+        return baseline
+    values = metrics[by].dropna()
+    if (values.astype(str) == DEFAULT_BASELINE).any():
+        return DEFAULT_BASELINE
+    return _smallest(values)
+
+
+def _smallest(values: pd.Series) -> object:
+    """The smallest value: numbers by size, text alphabetically."""
+    present = values.dropna().unique().tolist()
+    numeric = pd.to_numeric(pd.Series(present, dtype=object), errors="coerce")
+    if len(present) and numeric.notna().all():
+        return present[int(numeric.to_numpy().argmin())]
+    return min(present, key=str) if present else None
 
 
 def _markdown(
@@ -302,8 +397,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Console entry point ``referral-sim-report``."""
     parser = argparse.ArgumentParser(prog="referral-sim-report", description=__doc__.split("\n")[0])
     parser.add_argument("folder", type=Path, help="a run or sweep folder (or a parent of several)")
-    parser.add_argument("--baseline", default="none", help="baseline scheme (default: none)")
-    parser.add_argument("--by", default="referral", help="column naming the schemes")
+    parser.add_argument(
+        "--baseline",
+        help="the setting compared against (default: none if present, else the smallest value)",
+    )
+    parser.add_argument(
+        "--by",
+        help="the parameter naming the settings (default: referral, or the one parameter "
+        "that varies)",
+    )
     parser.add_argument("--out", type=Path, help="where to write (default: the folder)")
     arguments = parser.parse_args(argv)
     try:
@@ -311,8 +413,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (store.ResultsError, ValueError) as error:
         print(f"referral-sim-report: {error}", file=sys.stderr)
         return 2
-    print(table)
-    print(f"report: {(arguments.out or arguments.folder) / 'report.md'}")
+    say(table)  # a reader that leaves early (| head) cuts the printout, not the report
+    say(f"report: {(arguments.out or arguments.folder) / 'report.md'}")
     return 0
 
 

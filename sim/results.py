@@ -37,19 +37,35 @@ def job_folders(paths: PathLike | Iterable[PathLike]) -> list[Path]:
     """The folders of finished jobs under ``paths`` (each a run, a sweep or a parent folder).
 
     Raises:
-        ResultsError: a path does not exist, or there is no finished job under any of them.
+        ResultsError: a path does not exist or is a file, or there is no finished job under
+            any of them.
 
     """
     roots = [Path(paths)] if isinstance(paths, str | Path) else [Path(p) for p in paths]
     folders = []
     for root in roots:
-        if not root.exists():
-            raise ResultsError(f"no such results folder: {root}")
+        check_folder(root)
         folders += sorted((m.parent for m in root.rglob(METRICS)), key=natural_order)
     if not folders:
         listed = ", ".join(str(r) for r in roots)
         raise ResultsError(f"no finished job ({METRICS}) under {listed}: nothing to load")
     return list(dict.fromkeys(f.resolve() for f in folders))
+
+
+def check_folder(root: Path) -> None:
+    """Check that ``root`` is a folder that exists.
+
+    Raises:
+        ResultsError: naming the path, and for a file the folder that holds it.
+
+    """
+    if root.is_file():
+        raise ResultsError(
+            f"{root} is a file, not a results folder: give the run or sweep folder that "
+            f"holds it ({root.parent}) or a parent of several"
+        )
+    if not root.is_dir():
+        raise ResultsError(f"no such results folder: {root} does not exist")
 
 
 def parameters(folders: Iterable[Path]) -> list[str]:

@@ -11,6 +11,7 @@ import pytest
 
 import sim
 from sim.config import Config
+from sim.configure import conf_dir
 from sim.schemes.referral import TwoSidedConfig
 from tests.conftest import EGO_FACEBOOK, REPO
 
@@ -47,6 +48,50 @@ def test_missing_edge_list_is_caught_before_the_run(tmp_path):
         sim.compose(["network=edgelist", f"network.path={tmp_path / 'missing.txt'}"])
 
 
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (["+run.replicate=3"], r"run.replicate=3 .*did you mean run.replicates\?"),
+        (["+refferal=two_sided"], r"refferal='two_sided' .*did you mean referral\?"),
+        (
+            ["referral=group_buy", "+referral.reward_kind=points"],
+            r"referral.reward_kind='points' .*referral=group_buy.*leader_reward_kind",
+        ),
+        (["++referral.verify=holdback"], r"referral.verify='holdback' .*referral=none.*: name\."),
+        (["+population.thresold.3=0.6"], r"population.thresold.3=0.6 .*population.threshold\?"),
+        (["referral=tiered", "+referral.tiers.0.kindd=cash"], r"referral.tiers.0.kindd='cash'"),
+        (["seeding=mixed", "++seeding.ads.cpmm=3"], r"seeding.ads.cpmm=3 .*seeding.ads.cpm\?"),
+    ],
+)
+def test_keys_no_schema_declares_are_refused_naming_the_nearest_key(overrides, message):
+    with pytest.raises(sim.ConfigError, match=f"(?s){message}"):
+        sim.compose(overrides)
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        ["population.threshold.1=0.4", "+population.threshold.3=0.6"],  # README
+        ["+scenario=gen_z_2026", "referral=group_buy"],  # README
+        ["+experiment/network=circles"],  # network_sensitivity's sweep
+        ["experiment=reward_sweep"],
+        ["++referral.name=none"],
+    ],
+)
+def test_documented_plus_overrides_still_compose(overrides):
+    sim.compose(overrides)
+
+
+def test_every_option_and_preset_declares_all_its_keys(tmp_path):
+    edges = tmp_path / "edges.txt"
+    edges.write_text("0 1\n1 2\n")
+    for folder in ("network", "seeding", "referral", "retention", "scenario", "experiment"):
+        for option in sorted((conf_dir() / folder).glob("*.yaml")):
+            choice = f"{'+' if folder == 'scenario' else ''}{folder}={option.stem}"
+            path = [f"network.path={edges}"] if option.stem == "edgelist" else []
+            sim.compose([choice, *path])
+
+
 def cli(*arguments: str, cwd) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "sim.cli", *arguments],
@@ -78,11 +123,51 @@ def test_cli_exits_2_with_a_short_message_and_no_traceback(tmp_path, arguments, 
     )
 
 
+@pytest.mark.parametrize(
+    "arguments",
+    [["+run.replicate=3"], ["+refferal=two_sided"], ["++referral.verify=holdback"]],
+)
+def test_cli_refuses_an_added_undeclared_key_with_exit_2(tmp_path, arguments):
+    result = cli(*arguments, "network.n=300", "days=5", cwd=tmp_path)
+    assert result.returncode == 2
+    key = arguments[0].lstrip("+").split("=")[0]
+    assert f"{key}=" in result.stderr and "declares no key" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not list(tmp_path.rglob("*.parquet")) and not list(tmp_path.rglob("config.yaml"))
+
+
 def test_cli_runs_and_prints_a_summary(tmp_path):
     result = cli("network.n=2000", "run.replicates=2", "referral=two_sided", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "customers" in result.stdout and "95% CI" in result.stdout
     assert len(list((tmp_path / "outputs").rglob("metrics.parquet"))) == 1
+
+
+def run_with_closed_stdout(module: str, *arguments: str, cwd) -> tuple[int, str]:
+    """Run ``python -m module`` whose standard output nobody reads (``| head -0``)."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", module, *arguments],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    process.stdout.close()
+    stderr = process.stderr.read()
+    return process.wait(timeout=120), stderr
+
+
+def test_a_closed_stdout_is_no_failure_of_the_run(tmp_path):
+    code, stderr = run_with_closed_stdout("sim.cli", "network.n=500", "days=10", cwd=tmp_path)
+    assert (code, stderr) == (0, "")
+    assert len(list(tmp_path.rglob("metrics.parquet"))) == 1
+    assert not list(tmp_path.rglob("failed.json"))
+
+
+def test_help_into_a_closed_pipe_ends_quietly(tmp_path):
+    code, stderr = run_with_closed_stdout("sim.cli", "--help", cwd=tmp_path)
+    assert code == 1  # as Python exits on EPIPE
+    assert stderr == ""
 
 
 def test_cli_runs_the_real_network(tmp_path):

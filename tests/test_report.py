@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import matplotlib.image
 import pandas as pd
 import pytest
@@ -97,3 +100,97 @@ def test_the_report_flags_incremental_cac_that_a_shared_budget_makes_zero(sweep_
     report.write_report(folder)
     text = (folder / "report.md").read_text()
     assert "a scheme that paid nothing): two_sided. Compare their customers" in text
+
+
+def write_small_job(folder, parameters, overrides):
+    result = sim.run(sim.compose([*overrides, "network.n=300", "days=10"]), progress=False)
+    jobs.write_job(folder, result, parameters, "\n".join(overrides))
+
+
+def test_a_parent_of_sweeps_with_different_parameters_gets_a_report(tmp_path, capsys):
+    write_small_job(tmp_path / "a" / "0", {"referral": "none"}, ["referral=none"])
+    write_small_job(tmp_path / "a" / "1", {"referral": "two_sided"}, ["referral=two_sided"])
+    for job, reward in enumerate((0, 10)):
+        parameters = {"referral": "one_sided", "referral.referrer_reward": reward}
+        overrides = ["referral=one_sided", f"referral.referrer_reward={reward}"]
+        write_small_job(tmp_path / "b" / str(job), parameters, overrides)
+    assert report.main([str(tmp_path)]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| ")]
+    settings = sorted(tuple(row.split(" | ")[:2]) for row in rows[1:])
+    assert settings == [
+        ("| 0", "one_sided"),
+        ("| 10", "one_sided"),
+        ("| default", "none"),
+        ("| default", "two_sided"),
+    ]
+
+
+def test_labels_leave_out_parameters_a_job_did_not_set():
+    frame = pd.DataFrame(
+        {"referral": ["none", "one_sided", None], "reward": [float("nan"), 10.0, 2.5]}
+    )
+    assert report.label_of(frame, ["referral", "reward"]).tolist() == [
+        "none",
+        "one_sided, 10",
+        "2.5",
+    ]
+    assert report.label_of(frame, ["reward"]).tolist() == ["default", "10", "2.5"]
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [("missing", "does not exist"), ("0/metrics.parquet", "is a file, not a results folder")],
+)
+def test_a_missing_folder_or_a_file_exits_2_with_a_message(
+    sweep_folder, tmp_path, capsys, name, message
+):
+    path = tmp_path / "missing" if name == "missing" else sweep_folder / name
+    assert report.main([str(path)]) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "missing").exists()
+
+
+def test_an_out_path_that_is_a_file_exits_2(sweep_folder, tmp_path, capsys):
+    (tmp_path / "taken").write_text("")
+    assert report.main([str(sweep_folder), "--out", str(tmp_path / "taken")]) == 2
+    assert "is a file" in capsys.readouterr().err
+
+
+def test_the_one_parameter_that_varies_is_compared_against_its_smallest_value(tmp_path, capsys):
+    for job, reward in enumerate((10, 0, 40)):
+        overrides = ["referral=one_sided", f"referral.referrer_reward={reward}"]
+        write_small_job(tmp_path / str(job), {"referral.referrer_reward": reward}, overrides)
+    assert report.main([str(tmp_path)]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| ")]
+    assert rows[0].startswith("| referral.referrer_reward | customers | Δ customers |")
+    assert [row.split(" | ")[0] for row in rows[1:]] == ["| 10", "| 0", "| 40"]
+    assert rows[2].split(" | ")[2] == "+0"  # the baseline against itself
+    assert "against `0`" in (tmp_path / "report.md").read_text()
+
+
+def test_several_varying_parameters_without_referral_are_listed_for_by(tmp_path, capsys):
+    for job, (reward, discount) in enumerate(((0, 0), (10, 5))):
+        overrides = ["referral=two_sided", f"referral.referrer_reward={reward}"]
+        overrides.append(f"referral.referee_discount={discount}")
+        parameters = {"referral.referrer_reward": reward, "referral.referee_discount": discount}
+        write_small_job(tmp_path / str(job), parameters, overrides)
+    assert report.main([str(tmp_path)]) == 2
+    error = capsys.readouterr().err
+    assert "vary across the jobs are referral.referrer_reward, referral.referee_discount" in error
+    assert "--by referral.referrer_reward --baseline 0" in error
+    assert report.main([str(tmp_path), "--by", "referral.referee_discount"]) == 0
+    assert report.main([str(tmp_path), "--by", "bogus"]) == 2
+    assert "results lack column 'bogus'; the parameters that vary" in capsys.readouterr().err
+
+
+def test_a_report_piped_into_a_reader_that_leaves_still_writes_report_md(sweep_folder, tmp_path):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sim.report", str(sweep_folder), "--out", str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    process.stdout.close()
+    assert process.stderr.read() == ""
+    assert process.wait(timeout=120) == 0
+    assert "| none |" in (tmp_path / "report.md").read_text()

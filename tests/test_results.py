@@ -96,8 +96,11 @@ def test_results_of_another_engine_version_are_not_finished(two_schemes, monkeyp
 def test_loading_nothing_says_so(tmp_path):
     with pytest.raises(ResultsError, match=r"no finished job .*nothing to load"):
         sim.results.load(tmp_path)
-    with pytest.raises(ResultsError, match="no such results folder"):
+    with pytest.raises(ResultsError, match=r"no such results folder: .*missing does not exist"):
         sim.results.load(tmp_path / "missing")
+    (tmp_path / "metrics.parquet").write_text("")
+    with pytest.raises(ResultsError, match=r"metrics.parquet is a file, not a results folder"):
+        sim.results.load(tmp_path / "metrics.parquet")
     with pytest.raises(ValueError, match="unknown results table 'bogus'"):
         sim.results.relation(tmp_path, "bogus")
 
