@@ -39,6 +39,7 @@ import sim
 from sim.compare import mean_interval
 from sim.failures import EXIT_BAD_INPUT
 from sim.params import ConfigError
+from sim.summary import support_of
 
 KINDS = ["cash", "points", "merchandise"]  # what the reward is paid in (fact R1)
 SPACES = {
@@ -120,7 +121,7 @@ def summary(name: str, metrics: pd.DataFrame) -> dict:
     """Mean and 95% CI of CAC and reach."""
     row = {"parameters": name}
     for metric in ("cac", "customers", "spend_total"):
-        mean, low, high, _ = mean_interval(metrics[metric])
+        mean, low, high, _ = mean_interval(metrics[metric], support=support_of(metric))
         row[metric] = f"{mean:,.2f} [{low:,.2f}, {high:,.2f}]"
     return row
 
