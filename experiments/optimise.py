@@ -4,13 +4,15 @@ Optuna (its current API; not hydra-optuna-sweeper, which pins Optuna 2) proposes
 each trial composes a configuration with :func:`sim.compose` and runs the same replicates
 (common random numbers, so trials differ only by their parameters). A trial is feasible when
 its mean reach is at least the floor; the budget is the configuration's ``budget.total``.
-Trials are stored in SQLite, so an interrupted study resumes where it stopped.
+Trials are stored in SQLite under a name holding a digest of every setting that defines the
+objective (scheme, search space, market, replicates, budget, reach floor), so an interrupted
+study resumes where it stopped and a changed setting starts a new study.
 
 The best feasible parameters and the scheme's defaults are then re-run on fresh replicates
 (another seed) and reported with 95% CIs, and the paired CAC difference between them::
 
     python experiments/optimise.py                                  # two_sided, small market
-    python experiments/optimise.py --market                         # the default market
+    python experiments/optimise.py --market                         # no viral overrides
     python experiments/optimise.py --scheme one_sided --trials 60 --n 10000 --days 90
     python experiments/optimise.py --space referral.referrer_reward=0:30 --reach-floor 400
 
@@ -20,7 +22,13 @@ Needs the ``studies`` extra: ``pip install -e '.[studies]'``.
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import difflib
+import hashlib
+import json
 import logging
+import math
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +37,9 @@ import pandas as pd
 
 import sim
 from sim.compare import mean_interval
+from sim.failures import EXIT_BAD_INPUT
+from sim.params import ConfigError
+from sim.summary import support_of
 
 KINDS = ["cash", "points", "merchandise"]  # what the reward is paid in (fact R1)
 SPACES = {
@@ -39,7 +50,7 @@ SPACES = {
         "referral.reward_kind": KINDS,
     },
 }
-Space = dict[str, tuple[float, float] | list[str]]
+Space = dict[str, tuple[float, float] | tuple[int, int] | list[str]]
 # A small market where word of mouth matters: few ads, stronger peer conversion, wider shares.
 VIRAL_MARKET = ("seeding.daily_budget=200", "conversion.peer=0.06", "share.fanout=0.5")
 CHECK_SEED = 1000  # fresh networks for the final comparison, unseen by the search
@@ -86,9 +97,11 @@ def objective(problem: Problem, trial: optuna.Trial) -> float:
 
 
 def suggest(trial: optuna.Trial, key: str, values: tuple[float, float] | list[str]):
-    """A float in ``(low, high)`` or one of a list of choices."""
+    """A number in ``[low, high]`` (an integer when both bounds are) or one of the choices."""
     if isinstance(values, list):
         return trial.suggest_categorical(key, values)
+    if all(isinstance(bound, int) for bound in values):
+        return trial.suggest_int(key, *values)
     return trial.suggest_float(key, *values)
 
 
@@ -108,7 +121,7 @@ def summary(name: str, metrics: pd.DataFrame) -> dict:
     """Mean and 95% CI of CAC and reach."""
     row = {"parameters": name}
     for metric in ("cac", "customers", "spend_total"):
-        mean, low, high, _ = mean_interval(metrics[metric])
+        mean, low, high, _ = mean_interval(metrics[metric], support=support_of(metric))
         row[metric] = f"{mean:,.2f} [{low:,.2f}, {high:,.2f}]"
     return row
 
@@ -119,40 +132,165 @@ def defaults_of(problem: Problem) -> dict[str, float | str]:
     return {key: getattr(config.referral, key.split(".")[-1]) for key in problem.space}
 
 
+def settings_of(problem: Problem) -> dict:
+    """Every setting that defines the objective: what the study's name is a digest of."""
+    return {
+        "scheme": problem.scheme,
+        "space": {key: list(values) for key, values in sorted(problem.space.items())},
+        "market": list(problem.market),
+        "replicates": problem.replicates,
+        "budget": problem.budget,
+        "reach_floor": problem.reach_floor,
+    }
+
+
+def study_name(problem: Problem) -> str:
+    """``cac-<scheme>-<digest>``: equal only for problems with the same objective."""
+    text = json.dumps(settings_of(problem), sort_keys=True)
+    return f"cac-{problem.scheme}-{hashlib.sha256(text.encode()).hexdigest()[:12]}"
+
+
 def study_for(problem: Problem, storage: Path, trials: int) -> optuna.Study:
-    """Create or resume the SQLite-backed study and run the missing trials."""
+    """Create or resume the problem's SQLite-backed study and run the missing trials.
+
+    Prints which study it is and, when it is resumed, how many trials it already had.
+    """
     storage.parent.mkdir(parents=True, exist_ok=True)
     study = optuna.create_study(
-        study_name=f"cac-{problem.scheme}-floor{problem.reach_floor:.0f}",
+        study_name=study_name(problem),
         storage=f"sqlite:///{storage}",
         direction="minimize",
         load_if_exists=True,
         sampler=optuna.samplers.TPESampler(seed=0),
     )
-    missing = trials - len([t for t in study.trials if t.state.is_finished()])
-    if missing > 0:
-        study.optimize(lambda trial: objective(problem, trial), n_trials=missing)
+    done = len([t for t in study.trials if t.state.is_finished()])
+    if done:
+        print(f"resuming study {study.study_name} in {storage}: {done} trials already")
+    else:
+        study.set_user_attr("settings", settings_of(problem))
+        print(f"new study {study.study_name} in {storage}")
+    if trials > done:
+        study.optimize(lambda trial: objective(problem, trial), n_trials=trials - done)
     return study
 
 
 def parse_space(entries: list[str], scheme: str) -> Space:
-    """``key=low:high`` or ``key=a|b|c`` entries, or the scheme's default search space."""
+    """``key=low:high`` or ``key=a|b|c`` entries, or the scheme's default search space.
+
+    Raises:
+        ConfigError: for an entry of another form, a key the scheme lacks (with the nearest
+            key), low >= high, or a bound or choice the key does not allow.
+
+    """
+    defaults = scheme_defaults(scheme)
     if not entries:
         if scheme not in SPACES:
-            raise SystemExit(f"no default search space for {scheme}; pass --space key=low:high")
+            raise ConfigError(
+                f"--space is required for --scheme {scheme}, which has no default search "
+                f"space: pass --space key=low:high (defaults exist for {', '.join(SPACES)})."
+            )
         return SPACES[scheme]
-    space = {}
-    for entry in entries:
-        key, values = entry.split("=")
-        if "|" in values:
-            space[key] = values.split("|")
-        else:
-            low, high = (float(b) for b in values.split(":"))
-            space[key] = (low, high)
-    return space
+    return dict(parse_entry(entry, scheme, defaults) for entry in entries)
 
 
-def main() -> None:
+def scheme_defaults(scheme: str) -> dict[str, object]:
+    """The scheme's keys (``referral.<field>``) and their default values.
+
+    Raises:
+        ConfigError: when there is no such scheme.
+
+    """
+    try:
+        config = sim.compose([f"referral={scheme}"]).referral
+    except ConfigError as error:
+        message = " ".join(str(error).split())
+        raise ConfigError(f"--scheme {scheme} is not allowed: {message}") from error
+    return {f"referral.{f.name}": getattr(config, f.name) for f in dataclasses.fields(config)}
+
+
+def parse_entry(entry: str, scheme: str, defaults: dict[str, object]) -> tuple:
+    """One ``--space`` entry as ``(key, (low, high))`` or ``(key, [choices])``."""
+    key, equals, values = entry.partition("=")
+    if "|" in values:
+        _check_key(entry, key, scheme, [k for k in defaults if k != "referral.name"])
+        choices = values.split("|")
+        for choice in choices:
+            _check_value(entry, scheme, key, choice)
+        return key, choices
+    bounds = _bounds(values) if equals else None
+    if bounds is None or not bounds[0] < bounds[1]:
+        raise ConfigError(
+            f"--space {entry} is not allowed: expected key=low:high with numbers low < high "
+            "(e.g. referral.referrer_reward=0:30) or key=a|b|c for choices."
+        )
+    numeric = [k for k, v in defaults.items() if type(v) in (int, float)]
+    _check_key(entry, key, scheme, numeric)
+    if isinstance(defaults[key], int):
+        bounds = _integer_bounds(entry, key, bounds)
+    for bound in bounds:
+        _check_value(entry, scheme, key, bound)
+    return key, bounds
+
+
+def _bounds(values: str) -> tuple[float, float] | None:
+    """``(low, high)`` from ``"low:high"`` with finite numbers, else None."""
+    parts = values.split(":")
+    try:
+        low, high = (float(part) for part in parts)
+    except ValueError:
+        return None
+    return (low, high) if math.isfinite(low) and math.isfinite(high) else None
+
+
+def _integer_bounds(entry: str, key: str, bounds: tuple[float, float]) -> tuple[int, int]:
+    if not all(bound.is_integer() for bound in bounds):
+        raise ConfigError(
+            f"--space {entry} is not allowed: {key} takes whole numbers, so low and high "
+            "must be whole numbers too."
+        )
+    return int(bounds[0]), int(bounds[1])
+
+
+def _check_key(entry: str, key: str, scheme: str, allowed: list[str]) -> None:
+    if key in allowed:
+        return
+    fields = {name.removeprefix("referral."): name for name in allowed}
+    nearest = difflib.get_close_matches(key.removeprefix("referral."), list(fields), n=1)
+    hint = f"Did you mean {fields[nearest[0]]}? " if nearest else ""
+    raise ConfigError(
+        f"--space {entry} is not allowed: {key!r} is not a key that referral={scheme} can "
+        f"search this way. {hint}Allowed: {', '.join(allowed) or 'none'}."
+    )
+
+
+def _check_value(entry: str, scheme: str, key: str, value: object) -> None:
+    try:
+        sim.compose([f"referral={scheme}", f"{key}={value}"])
+    except ConfigError as error:
+        raise ConfigError(f"--space {entry}: {error}") from error
+
+
+def reach_floor(given: float | None, problem: Problem, defaults: dict) -> float:
+    """The given reach floor (0 included), or else the defaults' mean reach."""
+    if given is not None:
+        return given
+    return float(problem.evaluate(defaults)["customers"].mean())
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Search, then compare the best feasible parameters with the defaults on fresh replicates.
+
+    Exits with code 2 and one paragraph on stderr for a bad scheme or ``--space``.
+    """
+    try:
+        run(argv)
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        sys.exit(EXIT_BAD_INPUT)
+
+
+def run(argv: list[str] | None = None) -> None:
+    """Parse the arguments and run the study (see the module docstring)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--scheme", default="two_sided")
     parser.add_argument(
@@ -161,7 +299,10 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=3000, help="consumers")
     parser.add_argument("--days", type=int, default=60)
     parser.add_argument(
-        "--market", nargs="*", default=list(VIRAL_MARKET), help="further overrides of the market"
+        "--market",
+        nargs="*",
+        default=list(VIRAL_MARKET),
+        help="further overrides of the market; alone, none (drops the viral defaults)",
     )
     parser.add_argument("--budget", type=float, default=20000.0, help="budget.total (yuan)")
     parser.add_argument("--reach-floor", type=float, help="default: the defaults' mean reach")
@@ -169,7 +310,7 @@ def main() -> None:
     parser.add_argument("--check-replicates", type=int, default=200, help="final comparison")
     parser.add_argument("--trials", type=int, default=30)
     parser.add_argument("--storage", type=Path, default=Path("outputs/optimise/optuna.db"))
-    arguments = parser.parse_args()
+    arguments = parser.parse_args(argv)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     logging.getLogger("MESA").setLevel(logging.WARNING)
 
@@ -182,9 +323,7 @@ def main() -> None:
         arguments.budget,
     )
     defaults = defaults_of(problem)
-    problem.reach_floor = arguments.reach_floor or float(
-        problem.evaluate(defaults)["customers"].mean()
-    )
+    problem.reach_floor = reach_floor(arguments.reach_floor, problem, defaults)
     study = study_for(problem, arguments.storage, arguments.trials)
     best = best_feasible(study)
     print(f"study: {study.study_name} in {arguments.storage} ({len(study.trials)} trials)")

@@ -19,6 +19,7 @@ import pandas as pd
 from scipy import stats
 
 from sim.results import swept
+from sim.summary import UNBOUNDED, Support, clip_to, difference_support, support_of
 
 METRICS = (
     "customers",
@@ -96,21 +97,36 @@ def _compare_group(
     for scheme, runs in group.groupby(by, sort=False):
         runs = runs.set_index("replicate")
         for metric in metrics:
-            rows.append((scheme, metric, *mean_interval(runs[metric])))
+            rows.append((scheme, metric, *mean_interval(runs[metric], support=support_of(metric))))
         paired = runs.merge(
             base, left_index=True, right_index=True, how="inner", suffixes=("", "_base")
         )
         for metric in PAIRED:
             difference = paired[metric] - paired[f"{metric}_base"]
-            rows.append((scheme, f"delta_{metric}", *mean_interval(difference)))
+            support = difference_support(metric)
+            rows.append((scheme, f"delta_{metric}", *mean_interval(difference, support=support)))
         extra_spend = paired["spend_acquisition"] - paired["spend_acquisition_base"]
         extra_customers = paired["customers"] - paired["customers_base"]
         rows.append((scheme, "incremental_cac", *ratio_interval(extra_spend, extra_customers)))
     return pd.DataFrame(rows, columns=[by, "metric", *COLUMNS])
 
 
-def mean_interval(values: pd.Series, confidence: float = CONFIDENCE) -> tuple:
-    """Mean and t-interval of the non-missing values, and how many there are."""
+def mean_interval(
+    values: pd.Series, confidence: float = CONFIDENCE, support: Support = UNBOUNDED
+) -> tuple:
+    """Mean and t-interval of the non-missing values, and how many there are.
+
+    Args:
+        values: one value per replicate (NaNs dropped).
+        confidence: interval coverage.
+        support: the values the quantity can take; the interval is clipped to it. For a
+            metric's level, :func:`sim.summary.support_of`; for a paired difference,
+            :func:`sim.summary.difference_support` (never the level's support).
+
+    Returns:
+        ``(mean, low, high, count)``.
+
+    """
     values = values.dropna().to_numpy(dtype=float)
     count = len(values)
     if count == 0:
@@ -119,7 +135,7 @@ def mean_interval(values: pd.Series, confidence: float = CONFIDENCE) -> tuple:
     if count == 1 or np.all(values == values[0]):
         return (mean, mean if count > 1 else np.nan, mean if count > 1 else np.nan, count)
     low, high = stats.t.interval(confidence, count - 1, loc=mean, scale=stats.sem(values))
-    return (mean, float(low), float(high), count)
+    return (mean, *clip_to(low, high, support), count)
 
 
 def ratio_interval(

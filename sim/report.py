@@ -29,6 +29,7 @@ from sim import results as store
 from sim.compare import COLUMNS, compare, mean_interval, wide
 from sim.console import say
 from sim.storage import remove_orphaned_temporaries, write_atomic, write_text_atomic
+from sim.summary import support_of
 
 TABLE = (
     ("customers", "customers", "{:,.0f}"),
@@ -117,7 +118,9 @@ def plot_adoption(
 
 def _bands(axes: plt.Axes, series: pd.DataFrame, column: str) -> None:
     for label, runs in series.groupby("label", sort=False):
-        summary = runs.groupby("day")[column].apply(mean_interval).apply(pd.Series)
+        support = support_of(column)  # "extra", a paired difference, is undeclared: unbounded
+        summary = runs.groupby("day")[column].apply(mean_interval, support=support)
+        summary = summary.apply(pd.Series)
         days = summary.index.to_numpy()
         axes.plot(days, summary[0], label=label)
         axes.fill_between(days, summary[1], summary[2], alpha=0.25)

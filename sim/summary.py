@@ -1,10 +1,52 @@
-"""Summaries of replicate metrics: mean and a 95% confidence interval per metric."""
+"""Summaries of replicate metrics: mean and a 95% confidence interval per metric.
+
+The t-interval of a metric's mean is clipped to the metric's support (:data:`SUPPORT`): the
+true mean lies in the support, so clipping never lowers coverage, and a share's interval no
+longer reaches below 0 or above 1.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 from scipy import stats
+
+Support = tuple[float, float]
+UNBOUNDED: Support = (-np.inf, np.inf)
+COUNT: Support = (0.0, np.inf)  # counts, sizes, money spent or earned, ratios of such
+SHARE: Support = (0.0, 1.0)  # shares and rates
+# The values each metric of sim/metrics.py can take, from its definition there.
+SUPPORT: dict[str, Support] = {
+    "customers": COUNT,
+    "adoption_rate": SHARE,
+    "aware_rate": SHARE,
+    "referred_customers": COUNT,
+    "cascade_max_size": COUNT,
+    "cascade_max_depth": COUNT,
+    "structural_virality": COUNT,  # a mean distance
+    # customers referred by a customer, over customers: each has one referrer at most
+    "reproduction_number": SHARE,
+    "single_adopter_share": SHARE,
+    "spend_ads": COUNT,
+    "spend_kol": COUNT,
+    "spend_koc": COUNT,
+    "spend_referral_reward": COUNT,
+    "spend_referral_discount": COUNT,
+    "spend_retention": COUNT,
+    "spend_total": COUNT,
+    "spend_acquisition": COUNT,
+    "cac": COUNT,
+    "revenue": COUNT,
+    "gross_profit": UNBOUNDED,
+    "roi": COUNT,  # revenue / spend_total, both >= 0
+    "rewards_pending": COUNT,
+    "repurchase_rate": SHARE,
+    "repurchase_30d": SHARE,
+    "orders_per_customer": (1.0, np.inf),  # every customer ordered at least once
+    "fake_referrals": COUNT,
+    "fraud_spend": COUNT,
+    "fraud_share": SHARE,
+}
 
 HEADLINE = (
     "customers",
@@ -21,8 +63,24 @@ HEADLINE = (
 )
 
 
+def support_of(metric: str) -> Support:
+    """The values ``metric`` can take; unbounded for a name not in :data:`SUPPORT`."""
+    return SUPPORT.get(metric, UNBOUNDED)
+
+
+def difference_support(metric: str) -> Support:
+    """The values a paired difference of ``metric`` can take (``[-1, 1]`` for a share)."""
+    low, high = support_of(metric)
+    return (low - high, high - low)
+
+
+def clip_to(low: float, high: float, support: Support) -> tuple[float, float]:
+    """Interval bounds clipped to ``support`` (NaN bounds stay NaN)."""
+    return (float(np.clip(low, *support)), float(np.clip(high, *support)))
+
+
 def summarise(metrics: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
-    """Mean and t-interval of each metric over replicates.
+    """Mean and t-interval of each metric over replicates, clipped to the metric's support.
 
     Args:
         metrics: one row per replicate (a ``replicate`` column is ignored).
@@ -35,13 +93,15 @@ def summarise(metrics: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
     rows = {}
     for name in metrics.columns.drop("replicate", errors="ignore"):
         values = metrics[name].dropna().to_numpy(dtype=float)
-        rows[name] = _interval(values, confidence)
+        rows[name] = _interval(values, confidence, support_of(name))
     return pd.DataFrame.from_dict(
         rows, orient="index", columns=["mean", "ci_low", "ci_high", "replicates"]
     )
 
 
-def _interval(values: np.ndarray, confidence: float) -> tuple[float, float, float, int]:
+def _interval(
+    values: np.ndarray, confidence: float, support: Support = UNBOUNDED
+) -> tuple[float, float, float, int]:
     count = len(values)
     if count == 0:
         return (np.nan, np.nan, np.nan, 0)
@@ -49,7 +109,7 @@ def _interval(values: np.ndarray, confidence: float) -> tuple[float, float, floa
     if count == 1:
         return (mean, np.nan, np.nan, 1)
     half = stats.t.ppf(0.5 + confidence / 2, count - 1) * values.std(ddof=1) / np.sqrt(count)
-    return (mean, mean - half, mean + half, count)
+    return (mean, *clip_to(mean - half, mean + half, support), count)
 
 
 def format_summary(metrics: pd.DataFrame, names: tuple[str, ...] = HEADLINE) -> str:

@@ -11,6 +11,7 @@ optuna = pytest.importorskip("optuna")
 pytest.importorskip("SALib")
 
 from experiments import optimise, sensitivity  # noqa: E402
+from sim.params import ConfigError  # noqa: E402
 
 
 def test_search_spaces_parse_ranges_and_choices():
@@ -22,8 +23,70 @@ def test_search_spaces_parse_ranges_and_choices():
         "referral.reward_kind": ["cash", "points"],
     }
     assert "referral.referee_discount" in optimise.parse_space([], "two_sided")
-    with pytest.raises(SystemExit, match="no default search space for tiered"):
+    with pytest.raises(ConfigError, match="--space is required for --scheme tiered"):
         optimise.parse_space([], "tiered")
+    holdback = optimise.parse_space(["referral.holdback_days=3:9"], "one_sided")
+    assert holdback == {"referral.holdback_days": (3, 9)}  # whole numbers: suggest_int
+    assert all(isinstance(bound, int) for bound in holdback["referral.holdback_days"])
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ("referral.referrer_reward=0-30", "expected key=low:high with numbers low < high"),
+        ("referral.referrer_reward=30:0", "expected key=low:high with numbers low < high"),
+        ("referral.referrer_reward=0:nan", "expected key=low:high"),
+        ("referral.referrer_reward", "expected key=low:high"),
+        ("referral.referer_reward=0:30", "Did you mean referral.referrer_reward\\?"),
+        ("referral.reward_kind=0:3", "not a key that referral=one_sided can search this way"),
+        ("referral.referrer_reward=-5:30", "referrer_reward=-5.0 is not allowed"),
+        ("referral.holdback_days=1.5:9", "takes whole numbers"),
+        ("referral.reward_kind=cash|bitcoin", "expected one of cash, points, merchandise"),
+    ],
+)
+def test_a_bad_search_space_is_named_with_what_is_allowed(entry, message):
+    with pytest.raises(ConfigError, match=message) as caught:
+        optimise.parse_space([entry], "one_sided")
+    assert str(caught.value).startswith(f"--space {entry}")
+    assert "\n" not in str(caught.value)
+
+
+def test_bad_input_exits_2_with_one_paragraph_before_any_run(capsys, monkeypatch):
+    monkeypatch.setattr(optimise.Problem, "evaluate", lambda *_: pytest.fail("ran a model"))
+    for arguments in (["--space", "referral.referer_reward=0:30"], ["--scheme", "bogus"]):
+        with pytest.raises(SystemExit) as caught:
+            optimise.main(arguments)
+        assert caught.value.code == 2
+        error = capsys.readouterr().err
+        assert error.startswith(arguments[0]) and error.count("\n") == 1
+
+
+def test_a_reach_floor_of_zero_is_kept():
+    problem = SimpleNamespace(evaluate=lambda _: pytest.fail("evaluated the defaults"))
+    assert optimise.reach_floor(0.0, problem, {}) == 0.0
+
+
+def test_a_study_is_resumed_only_with_the_same_objective(tmp_path, capsys):
+    def problem(space: tuple[float, float], n: int = 200) -> optimise.Problem:
+        market = [f"network.n={n}", "days=5"]
+        space = {"referral.referrer_reward": space}
+        return optimise.Problem("one_sided", space, market, 1, 5000.0, reach_floor=0.0)
+
+    storage = tmp_path / "optuna.db"
+    optimise.study_for(problem((0.0, 30.0)), storage, trials=2)
+    assert "new study cac-one_sided-" in capsys.readouterr().out
+    other = optimise.study_for(problem((40.0, 50.0)), storage, trials=2)
+    assert len(other.trials) == 2
+    assert all(40 <= t.params["referral.referrer_reward"] <= 50 for t in other.trials)
+    same = optimise.study_for(problem((0.0, 30.0)), storage, trials=2)
+    assert f"resuming study {same.study_name} in {storage}: 2 trials already" in (
+        capsys.readouterr().out
+    )
+    names = {
+        optimise.study_name(p)
+        for p in (problem((0.0, 30.0)), problem((0.0, 30.0), n=300), problem((0.0, 31.0)))
+    }
+    assert len(names) == 3
 
 
 def test_the_best_trial_is_the_cheapest_that_meets_the_reach_floor(tmp_path):

@@ -1,0 +1,84 @@
+"""Confidence intervals stay within what a metric can be; paired differences are not clipped."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+import sim
+from sim.compare import mean_interval
+from sim.summary import SUPPORT, difference_support, format_summary, summarise, support_of
+
+FEW = [0.0, 0.0, 0.0, 1.0]  # a t-interval of their mean reaches below 0 and above 1
+
+
+def t_interval(values: list[float]) -> tuple[float, float]:
+    """The unclipped 95% t-interval of the mean."""
+    low, high = stats.t.interval(
+        0.95, len(values) - 1, loc=np.mean(values), scale=stats.sem(values)
+    )
+    return float(low), float(high)
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [["network.n=500"], ["network.n=300", "days=20", "referral=two_sided", "fraud.max_rate=0.5"]],
+)
+def test_every_metric_has_a_declared_support_that_holds_its_values(overrides):
+    metrics = sim.ReferralModel(sim.compose(overrides), 0).run().metrics()
+    assert sorted(set(metrics) - set(SUPPORT)) == []  # a new metric needs a support
+    for name, value in metrics.items():
+        low, high = SUPPORT[name]
+        assert np.isnan(value) or low <= value <= high, (name, value)
+
+
+def test_a_bounded_interval_is_clipped_and_an_unbounded_one_is_not():
+    assert t_interval(FEW)[0] < 0 and t_interval(FEW)[1] > 1
+    frame = pd.DataFrame(
+        {"replicate": range(4), "fraud_share": FEW, "customers": FEW, "gross_profit": FEW}
+    )
+    table = summarise(frame)
+    assert tuple(table.loc["fraud_share", ["ci_low", "ci_high"]]) == (0.0, 1.0)
+    assert table.loc["customers", "ci_low"] == 0.0
+    assert table.loc["customers", "ci_high"] == pytest.approx(t_interval(FEW)[1])
+    low, high = table.loc["gross_profit", ["ci_low", "ci_high"]]
+    assert (low, high) == pytest.approx(t_interval(FEW))
+    assert table.loc["fraud_share", "mean"] == 0.25
+    assert "[0, 1]" in format_summary(frame, ("fraud_share",))
+
+
+def test_mean_interval_clips_only_to_the_support_it_is_given():
+    assert mean_interval(pd.Series(FEW))[1:3] == pytest.approx(t_interval(FEW))
+    assert mean_interval(pd.Series(FEW), support=support_of("fraud_share"))[1:3] == (0.0, 1.0)
+    assert difference_support("fraud_share") == (-1.0, 1.0)
+    assert difference_support("customers") == (-np.inf, np.inf)
+    swings = [-0.5, 1.0, 1.0, 1.0]  # reaches above 1, and below 0 but not -1
+    low, high = mean_interval(pd.Series(swings), support=difference_support("fraud_share"))[1:3]
+    assert low == pytest.approx(t_interval(swings)[0])
+    assert -1 < low < 0 and high == 1.0
+
+
+def test_compare_clips_levels_but_not_paired_differences():
+    def runs(scheme: str, customers: list[float]) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "referral": scheme,
+                "replicate": range(4),
+                "customers": customers,
+                "spend_acquisition": 100.0,
+                "cac": 10.0,
+                "fraud_share": FEW,
+            }
+        )
+
+    frame = pd.concat([runs("none", [10.0] * 4), runs("one_sided", FEW)], ignore_index=True)
+    frame.attrs["parameters"] = ["referral"]
+    table = sim.compare(frame, metrics=("customers", "fraud_share")).set_index(
+        ["referral", "metric"]
+    )
+    assert tuple(table.loc[("one_sided", "fraud_share"), ["ci_low", "ci_high"]]) == (0.0, 1.0)
+    assert table.loc[("one_sided", "customers"), "ci_low"] == 0.0
+    delta = table.loc[("one_sided", "delta_customers"), ["ci_low", "ci_high"]]
+    assert tuple(delta) == pytest.approx(t_interval([x - 10.0 for x in FEW]))
