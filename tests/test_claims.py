@@ -16,7 +16,7 @@ import pytest
 import sim
 from experiments import replicates, seed_claims
 from experiments.calibration_targets import TARGETS, met, point
-from experiments.claims import CLAIMS
+from experiments.claims import CLAIMS, Setup
 from experiments.measures import head_share, measure
 from experiments.replicates import Spec, run_specs
 from experiments.verdicts import (
@@ -185,3 +185,58 @@ def test_the_quick_report_has_every_claim_with_a_verdict_and_its_figures(tmp_pat
         for figure in findings[claim_id].figures:
             assert figure.is_file() and figure.stat().st_size > 1000
             assert f"]({figure.name})" in by_id[claim_id]
+
+
+# ----- each claim's verdict on constructed results ---------------------------------------------
+@pytest.fixture(scope="module")
+def measures() -> list[str]:
+    """The names of every per-replicate measure a claim may read."""
+    model = sim.ReferralModel(sim.compose(["network.n=200", "days=3"]), 0).run()
+    return list(measure(model))
+
+
+def constructed(claim, setup, measures: list[str], values: dict[str, float]):
+    """Results for every spec of ``claim``: 6 replicates of each measure.
+
+    Each measure has mean ``values[name]`` (1.0 if not given) and its own ~1% replicate noise,
+    so intervals are narrow but not empty, and two measures are not perfectly correlated.
+    """
+    rows = {}
+    for spec in claim.specs(setup):
+        frame = {"replicate": np.arange(6)}
+        for position, name in enumerate(measures):
+            noise = np.random.default_rng([position, 7]).normal(0, 0.01, 6)
+            noise -= noise.mean()  # the mean is the value: on a threshold, the CI straddles it
+            frame[name] = values.get(name, 1.0) * (1 + noise)
+        rows[spec.name] = pd.DataFrame(frame)
+    days = {name: pd.DataFrame({"day": [0], "replicate": [0], "customers": [1.0], "aware": [1.0]})
+            for name in rows}  # fmt: skip
+    return replicates.Results(rows, days)
+
+
+# (claim, the measures that make it clearly hold, clearly fail, sit on its threshold)
+KNOWN = {
+    "C2": ({"roi": 20.0}, {"roi": 2.0}, {"roi": 8.2 * 0.9}),  # ROI >= 8.2 less 10%
+    "R1": ({"fraud_share": 0.001}, {"fraud_share": 0.2}, {"fraud_share": 0.02}),  # < 2%
+    "P3": ({"repurchase_rate": 0.9}, {"repurchase_rate": 0.1}, {"repurchase_rate": 0.67 * 0.9}),
+    "P5": (  # members / others in 1.28 +- 10%
+        {"repurchase_members": 0.256, "repurchase_others": 0.2},
+        {"repurchase_members": 0.6, "repurchase_others": 0.2},
+        {"repurchase_members": 1.28 * 0.9 * 0.2, "repurchase_others": 0.2},
+    ),
+    "F2": (  # KOCs' share of customers above KOLs'
+        {"origin_koc": 0.6, "origin_kol": 0.2},
+        {"origin_koc": 0.2, "origin_kol": 0.6},
+        {"origin_koc": 0.4, "origin_kol": 0.4},
+    ),
+}
+
+
+@pytest.mark.parametrize("claim_id", KNOWN)
+def test_each_claim_gives_the_verdict_its_numbers_call_for(tmp_path, measures, claim_id):
+    # one claim of each module, between them judge, judge_band, over_sweep and over_settings
+    claim = next(c for c in CLAIMS if c.id == claim_id)
+    setup = Setup((SCENARIO,), replicates=6, seed=0, out=tmp_path, quick=True)
+    for values, expected in zip(KNOWN[claim_id], (HOLDS, FAILS, UNDECIDED), strict=True):
+        finding = claim.analyse(constructed(claim, setup, measures, values), setup)
+        assert finding.verdict.outcome == expected, (values, finding.verdict)
