@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+import zlib
 
 import numpy as np
 import pandas as pd
@@ -198,16 +199,18 @@ def measures() -> list[str]:
 def constructed(claim, setup, measures: list[str], values: dict[str, float]):
     """Results for every spec of ``claim``: 6 replicates of each measure.
 
-    Each measure has mean ``values[name]`` (1.0 if not given) and its own ~1% replicate noise,
-    so intervals are narrow but not empty, and two measures are not perfectly correlated.
+    Each measure has mean ``values["<spec>:<name>"]`` or ``values[name]`` (1.0 if neither is
+    given) and its own ~1% replicate noise in each spec, so intervals are narrow but not empty,
+    and no two measures or specs are perfectly correlated.
     """
     rows = {}
     for spec in claim.specs(setup):
         frame = {"replicate": np.arange(6)}
         for position, name in enumerate(measures):
-            noise = np.random.default_rng([position, 7]).normal(0, 0.01, 6)
+            noise = np.random.default_rng([position, zlib.crc32(spec.name.encode())])
+            noise = noise.normal(0, 0.01, 6)
             noise -= noise.mean()  # the mean is the value: on a threshold, the CI straddles it
-            frame[name] = values.get(name, 1.0) * (1 + noise)
+            frame[name] = values.get(f"{spec.name}:{name}", values.get(name, 1.0)) * (1 + noise)
         rows[spec.name] = pd.DataFrame(frame)
     days = {name: pd.DataFrame({"day": [0], "replicate": [0], "customers": [1.0], "aware": [1.0]})
             for name in rows}  # fmt: skip
@@ -223,6 +226,16 @@ KNOWN = {
         {"repurchase_members": 0.256, "repurchase_others": 0.2},
         {"repurchase_members": 0.6, "repurchase_others": 0.2},
         {"repurchase_members": 1.28 * 0.9 * 0.2, "repurchase_others": 0.2},
+    ),
+    "P4": (  # repurchase >= 56% (points, membership) and 43% (community), less 10%
+        {"repurchase_rate": 0.9, "repurchase_members": 0.9},
+        {"repurchase_rate": 0.1, "repurchase_members": 0.1},
+        {"repurchase_rate": 0.56 * 0.9, "repurchase_members": 0.1},  # points on the line
+    ),
+    "R3": (  # two-sided (r3-1, r3-fair) win more customers than one-sided (r3-0)
+        {"customers": 200.0, "r3-0:customers": 100.0},
+        {"customers": 100.0, "r3-0:customers": 200.0},
+        {"customers": 100.0},
     ),
     "F2": (  # KOCs' share of customers above KOLs'
         {"origin_koc": 0.6, "origin_kol": 0.2},
