@@ -217,8 +217,24 @@ def constructed(claim, setup, measures: list[str], values: dict[str, float]):
     return replicates.Results(rows, days)
 
 
+def c1(gb_spend: float, fill: float) -> dict[str, float]:
+    """Group buying (c1-gb-k*) wins 200 customers to ads alone's 100 (c1-none-k*) for an extra
+    ``gb_spend - 1000`` yuan of acquisition spend, with ``fill`` of its teams filled."""
+    values = {"team_fill": fill, "customers": 100.0, "spend_acquisition": 1000.0}
+    for k in (10, 80):  # the quick sweep of friends
+        values |= {f"c1-gb-k{k}:customers": 200.0, f"c1-gb-k{k}:spend_acquisition": gb_spend}
+    return values
+
+
+def c3(spread_cac: float) -> dict[str, float]:
+    """KOCs across circles at ``spread_cac`` yuan a customer, in one circle at 100."""
+    return {f"c3-spread-c{c}:cac": spread_cac for c in (10, 50)} | {"cac": 100.0}
+
+
 # (claim, the measures that make it clearly hold, clearly fail, sit on its threshold)
 KNOWN = {
+    "C1": (c1(1500.0, 0.5), c1(10000.0, 0.5), c1(1500.0, 0.05)),  # 18 yuan (+10%); 5% fill
+    "C3": (c3(20.0), c3(100.0), c3(100 * (1 - 0.53 * 0.9))),  # CAC cut >= 53% less 10%
     "C2": ({"roi": 20.0}, {"roi": 2.0}, {"roi": 8.2 * 0.9}),  # ROI >= 8.2 less 10%
     "R1": ({"fraud_share": 0.001}, {"fraud_share": 0.2}, {"fraud_share": 0.02}),  # < 2%
     "P3": ({"repurchase_rate": 0.9}, {"repurchase_rate": 0.1}, {"repurchase_rate": 0.67 * 0.9}),
