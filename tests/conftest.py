@@ -63,8 +63,13 @@ def assert_invariants(model: sim.ReferralModel) -> None:
     np.testing.assert_array_equal(active, np.flatnonzero(model.consumers.state == State.CUSTOMER))
 
 
+def assert_same_metrics(one: dict[str, float], other: dict[str, float]) -> None:
+    """The same metric names with bit-identical values (NaN equal to NaN, no float tolerance)."""
+    pd.testing.assert_series_equal(pd.Series(one), pd.Series(other), check_exact=True)
+
+
 def assert_same_run(one: sim.ReferralModel, other: sim.ReferralModel) -> None:
     """Bit-identical metrics (NaN equal to NaN), time series and referral edges."""
-    pd.testing.assert_series_equal(pd.Series(one.metrics()), pd.Series(other.metrics()))
+    assert_same_metrics(one.metrics(), other.metrics())
     pd.testing.assert_frame_equal(one.timeseries(), other.timeseries(), check_exact=True)
     pd.testing.assert_frame_equal(one.referrals(), other.referrals(), check_exact=True)

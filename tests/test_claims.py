@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+import zlib
 
 import numpy as np
 import pandas as pd
@@ -16,7 +17,7 @@ import pytest
 import sim
 from experiments import replicates, seed_claims
 from experiments.calibration_targets import TARGETS, met, point
-from experiments.claims import CLAIMS
+from experiments.claims import CLAIMS, Setup
 from experiments.measures import head_share, measure
 from experiments.replicates import Spec, run_specs
 from experiments.verdicts import (
@@ -185,3 +186,86 @@ def test_the_quick_report_has_every_claim_with_a_verdict_and_its_figures(tmp_pat
         for figure in findings[claim_id].figures:
             assert figure.is_file() and figure.stat().st_size > 1000
             assert f"]({figure.name})" in by_id[claim_id]
+
+
+# ----- each claim's verdict on constructed results ---------------------------------------------
+@pytest.fixture(scope="module")
+def measures() -> list[str]:
+    """The names of every per-replicate measure a claim may read."""
+    model = sim.ReferralModel(sim.compose(["network.n=200", "days=3"]), 0).run()
+    return list(measure(model))
+
+
+def constructed(claim, setup, measures: list[str], values: dict[str, float]):
+    """Results for every spec of ``claim``: 6 replicates of each measure.
+
+    Each measure has mean ``values["<spec>:<name>"]`` or ``values[name]`` (1.0 if neither is
+    given) and its own ~1% replicate noise in each spec, so intervals are narrow but not empty,
+    and no two measures or specs are perfectly correlated.
+    """
+    rows = {}
+    for spec in claim.specs(setup):
+        frame = {"replicate": np.arange(6)}
+        for position, name in enumerate(measures):
+            noise = np.random.default_rng([position, zlib.crc32(spec.name.encode())])
+            noise = noise.normal(0, 0.01, 6)
+            noise -= noise.mean()  # the mean is the value: on a threshold, the CI straddles it
+            frame[name] = values.get(f"{spec.name}:{name}", values.get(name, 1.0)) * (1 + noise)
+        rows[spec.name] = pd.DataFrame(frame)
+    days = {name: pd.DataFrame({"day": [0], "replicate": [0], "customers": [1.0], "aware": [1.0]})
+            for name in rows}  # fmt: skip
+    return replicates.Results(rows, days)
+
+
+def c1(gb_spend: float, fill: float) -> dict[str, float]:
+    """Group buying (c1-gb-k*) wins 200 customers to ads alone's 100 (c1-none-k*) for an extra
+    ``gb_spend - 1000`` yuan of acquisition spend, with ``fill`` of its teams filled."""
+    values = {"team_fill": fill, "customers": 100.0, "spend_acquisition": 1000.0}
+    for k in (10, 80):  # the quick sweep of friends
+        values |= {f"c1-gb-k{k}:customers": 200.0, f"c1-gb-k{k}:spend_acquisition": gb_spend}
+    return values
+
+
+def c3(spread_cac: float) -> dict[str, float]:
+    """KOCs across circles at ``spread_cac`` yuan a customer, in one circle at 100."""
+    return {f"c3-spread-c{c}:cac": spread_cac for c in (10, 50)} | {"cac": 100.0}
+
+
+# (claim, the measures that make it clearly hold, clearly fail, sit on its threshold)
+KNOWN = {
+    "C1": (c1(1500.0, 0.5), c1(10000.0, 0.5), c1(1500.0, 0.05)),  # 18 yuan (+10%); 5% fill
+    "C3": (c3(20.0), c3(100.0), c3(100 * (1 - 0.53 * 0.9))),  # CAC cut >= 53% less 10%
+    "C2": ({"roi": 20.0}, {"roi": 2.0}, {"roi": 8.2 * 0.9}),  # ROI >= 8.2 less 10%
+    "R1": ({"fraud_share": 0.001}, {"fraud_share": 0.2}, {"fraud_share": 0.02}),  # < 2%
+    "P3": ({"repurchase_rate": 0.9}, {"repurchase_rate": 0.1}, {"repurchase_rate": 0.67 * 0.9}),
+    "P5": (  # members / others in 1.28 +- 10%
+        {"repurchase_members": 0.256, "repurchase_others": 0.2},
+        {"repurchase_members": 0.6, "repurchase_others": 0.2},
+        {"repurchase_members": 1.28 * 0.9 * 0.2, "repurchase_others": 0.2},
+    ),
+    "P4": (  # repurchase >= 56% (points, membership) and 43% (community), less 10%
+        {"repurchase_rate": 0.9, "repurchase_members": 0.9},
+        {"repurchase_rate": 0.1, "repurchase_members": 0.1},
+        {"repurchase_rate": 0.56 * 0.9, "repurchase_members": 0.1},  # points on the line
+    ),
+    "R3": (  # two-sided (r3-1, r3-fair) win more customers than one-sided (r3-0)
+        {"customers": 200.0, "r3-0:customers": 100.0},
+        {"customers": 100.0, "r3-0:customers": 200.0},
+        {"customers": 100.0},
+    ),
+    "F2": (  # KOCs' share of customers above KOLs'
+        {"origin_koc": 0.6, "origin_kol": 0.2},
+        {"origin_koc": 0.2, "origin_kol": 0.6},
+        {"origin_koc": 0.4, "origin_kol": 0.4},
+    ),
+}
+
+
+@pytest.mark.parametrize("claim_id", KNOWN)
+def test_each_claim_gives_the_verdict_its_numbers_call_for(tmp_path, measures, claim_id):
+    # one claim of each module, between them judge, judge_band, over_sweep and over_settings
+    claim = next(c for c in CLAIMS if c.id == claim_id)
+    setup = Setup((SCENARIO,), replicates=6, seed=0, out=tmp_path, quick=True)
+    for values, expected in zip(KNOWN[claim_id], (HOLDS, FAILS, UNDECIDED), strict=True):
+        finding = claim.analyse(constructed(claim, setup, measures, values), setup)
+        assert finding.verdict.outcome == expected, (values, finding.verdict)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -55,12 +57,54 @@ def test_means_and_paired_differences(results):
     assert table.loc["none", "delta_customers"] == 0
 
 
+def enumerated_bounds(numerator, denominator, confidence: float, resamples: int = 4000):
+    """Where a percentile bootstrap of mean(numerator) / mean(denominator) may put its bounds.
+
+    With 4 pairs every resample is one of the 4**4 = 256 equally likely ordered index tuples,
+    so the exact bootstrap distribution is enumerated here. sim.compare.paired_bootstrap draws
+    ``resamples`` (4000) tuples and takes the ``inverted_cdf`` percentiles at (1 - confidence)/2
+    and 1 - (1 - confidence)/2; the empirical CDF of 4000 draws has Monte-Carlo standard error
+    sqrt(p (1 - p) / 4000) (0.0025 at p = 0.025), so each bound lies between the exact
+    quantiles at p -/+ 3 standard errors. Returns ((low_min, low_max), (high_min, high_max)).
+    """
+    numerator, denominator = np.asarray(numerator, float), np.asarray(denominator, float)
+    tuples = [list(t) for t in itertools.product(range(len(numerator)), repeat=len(numerator))]
+    ratios = [numerator[t].mean() / denominator[t].mean() for t in tuples]
+    assert len(ratios) == 256
+
+    def between(p):
+        error = 3 * np.sqrt(p * (1 - p) / resamples)
+        return tuple(
+            np.percentile(ratios, [100 * (p - error), 100 * (p + error)], method="inverted_cdf")
+        )
+
+    tail = (1 - confidence) / 2
+    return between(tail), between(1 - tail)
+
+
 def test_incremental_cac_is_extra_spend_per_extra_customer(results):
     table = wide(sim.compare(results)).set_index("referral")
     assert table.loc["two_sided", "incremental_cac"] == pytest.approx(2000 / 40)
     low, high = table.loc["two_sided", ["incremental_cac_low", "incremental_cac_high"]]
-    assert low < 50 < high and high - low < 20
+    # paired differences of the fixture: 500, 480, 520, 500 yuan for 10, 12, 8, 10 customers
+    (low_min, low_max), (high_min, high_max) = enumerated_bounds(
+        [500, 480, 520, 500], [10, 12, 8, 10], 0.95
+    )
+    assert low_min <= low <= low_max < 50 < high_min <= high <= high_max
     assert np.isnan(table.loc["none", "incremental_cac"])
+
+
+@pytest.mark.parametrize("confidence", [0.95, 0.9])
+def test_the_ratio_interval_is_the_percentile_bootstrap_at_its_confidence(confidence):
+    # spread-out pairs: the 256 resamples give 35 distinct ratios, so a 50% interval or a fixed
+    # band around the ratio lands outside the bounds (the 95% and 90% bounds touch at the
+    # atoms 38.9 and 76.0, so this does not tell the two levels apart)
+    spend, customers = [2000.0, 2600, 1500, 3100], [40.0, 30, 50, 45]
+    ratio, low, high, count = ratio_interval(pd.Series(spend), pd.Series(customers), confidence)
+    assert ratio == pytest.approx(sum(spend) / sum(customers)) and count == 4
+    (low_min, low_max), (high_min, high_max) = enumerated_bounds(spend, customers, confidence)
+    assert low_min <= low <= low_max
+    assert high_min <= high <= high_max
 
 
 def test_no_extra_customers_means_no_incremental_cac():
