@@ -16,6 +16,7 @@ bug report, the traceback) and prints one paragraph to standard error, never a t
 from __future__ import annotations
 
 import errno
+import re
 import sys
 import traceback
 from dataclasses import asdict, dataclass
@@ -91,8 +92,19 @@ def _causes(error: BaseException) -> list[BaseException]:
     return chain
 
 
+# Hydra launcher plugins the presets in conf/hydra/launcher/ need, by the extra that installs them.
+LAUNCHER_EXTRAS = {"submitit_slurm": "slurm", "ray": "ray"}
+
+
 def _bad_input(detail: str) -> Failure:
     advice = f"Fix it and run again; see '{PROGRAM} --help' and the documented defaults in conf/."
+    missing = re.search(r"Could not load 'hydra/launcher/(\w+)'", detail)
+    if missing and missing.group(1) in LAUNCHER_EXTRAS:
+        extra = LAUNCHER_EXTRAS[missing.group(1)]
+        advice = (
+            f"Its launcher plugin is not installed: pip install -e '.[{extra}]' (into the "
+            f"checkout's .venv: .venv/bin/pip install -e '.[{extra}]'), then run again."
+        )
     return Failure("invalid configuration", detail, advice, EXIT_BAD_INPUT)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -134,6 +135,15 @@ def test_cli_refuses_an_added_undeclared_key_with_exit_2(tmp_path, arguments):
     assert f"{key}=" in result.stderr and "declares no key" in result.stderr
     assert "Traceback" not in result.stderr
     assert not list(tmp_path.rglob("*.parquet")) and not list(tmp_path.rglob("config.yaml"))
+
+
+def test_a_launcher_whose_plugin_is_missing_names_the_extra_to_install(tmp_path):
+    if importlib.util.find_spec("hydra_plugins.hydra_submitit_launcher"):
+        pytest.skip("the slurm extra is installed here")
+    result = cli("-m", "hydra/launcher=slurm", "network.n=300", "days=5", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "submitit_slurm" in result.stderr and "pip install -e '.[slurm]'" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_cli_runs_and_prints_a_summary(tmp_path):
