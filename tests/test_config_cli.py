@@ -44,6 +44,23 @@ def test_bad_values_name_the_key_the_value_and_the_range(override, message):
         sim.compose([override])
 
 
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (
+            ["network.n=8"],
+            "network.k=10 is not allowed: expected an even integer in [2, 6] with network.n=8",
+        ),
+        (["network.n=3"], "network.k=10 is not allowed: expected k = 2 with network.n=3"),
+        (["network=lattice", "network.k=5"], "an even integer in [2, 9998] with network.n=10000"),
+    ],
+)
+def test_a_ring_degree_that_does_not_fit_names_n_and_the_largest_even_k(overrides, message):
+    with pytest.raises(sim.ConfigError) as error:
+        sim.compose(overrides)
+    assert message in str(error.value)
+
+
 def test_missing_edge_list_is_caught_before_the_run(tmp_path):
     with pytest.raises(sim.ConfigError, match=r"network.path=.*existing file"):
         sim.compose(["network=edgelist", f"network.path={tmp_path / 'missing.txt'}"])

@@ -36,7 +36,9 @@ def _check_ring_degree(prefix: str, n: int, k: int) -> None:
         allowed = "an integer >= 3 (k >= 2 neighbours need k + 1 consumers; network=random, "
         fail(prefix + "n", n, allowed + "circles or complete allow n = 2)")
     if k % 2 or not 2 <= k <= n - 1:
-        fail(prefix + "k", k, f"an even integer in [2, {n - 1}] (k/2 neighbours on each side)")
+        largest = n - 1 - (n - 1) % 2  # the largest even k that fits n consumers
+        allowed = "k = 2" if largest == 2 else f"an even integer in [2, {largest}]"
+        fail(prefix + "k", k, f"{allowed} with {prefix}n={n} (k/2 neighbours on each side)")
 
 
 @dataclass
