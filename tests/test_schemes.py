@@ -294,20 +294,6 @@ def test_no_referral_is_funded_on_a_day_the_offers_are_closed(referral):
     assert closed_days > 0
 
 
-def test_koc_recruits_stop_posting_once_the_budget_cannot_pay_a_commission():
-    config = small("seeding=koc_matrix", "referral=two_sided", "budget.total=1800", n=5000)
-    model = sim.ReferralModel(config)
-    unpaid_days = []
-    while model.day < config.days:
-        if model.day and model.ledger.available("koc") < config.seeding.commission:
-            unpaid_days.append(model.day + 1)
-        model.step()
-    series = model.timeseries().set_index("day")
-    assert len(unpaid_days) > 30  # the budget binds in the first month
-    assert series.loc[unpaid_days, "new_customers_koc"].sum() == 0
-    assert series["new_customers_koc"].sum() > 0
-
-
 def test_an_unfunded_retention_programme_enrols_and_costs_nothing_more():
     market = (*VIRAL, "seeding=organic", "referral=two_sided", "retention=membership")
     config = small(*market, "budget.total=8000")

@@ -276,12 +276,12 @@ class KocMatrix(SeedingScheme):
     def broadcast(self, day: int) -> Exposures:
         """Recruit on the first day; recruits post on post days and after buying.
 
-        Recruits stop posting once the budget cannot pay them one more commission: they post
-        for the commission, and the brand no longer has it.
+        The free product pays for the posts, so recruits post whether or not the budget can
+        still pay their commissions (commissions beyond it are not booked: see docs/model.md).
         """
         if day == 1:
             self._recruit()
-        if not len(self.recruited) or not self._can_pay_a_commission():
+        if not len(self.recruited):
             return Exposures.empty()
         follow, model = self.model.follow, self.model
         posting = self.recruited if day in self.post_days else np.zeros(0, dtype=np.int64)
@@ -293,10 +293,6 @@ class KocMatrix(SeedingScheme):
         can_buy = model.consumers.can_buy(follower)
         koc, follower = koc[can_buy], follower[can_buy]
         return Exposures.of(follower, follow.koc_ids[koc], Channel.KOC, model.offer_share)
-
-    def _can_pay_a_commission(self) -> bool:
-        commission = self.config.commission
-        return commission == 0 or self.model.ledger.available("koc") >= commission
 
     def _recruit(self) -> None:
         model = self.model
