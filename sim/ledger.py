@@ -40,6 +40,7 @@ class Ledger:
         self.budget = math.inf if budget is None else float(budget)
         self.spent = dict.fromkeys(COMPONENTS, 0.0)
         self.reserved = 0.0
+        self.unbooked = 0.0  # commissions owed on sales after the budget ran out (yuan)
         self.caps: dict[str, float] = {}
 
     @property
@@ -75,6 +76,10 @@ class Ledger:
         paid = min(float(amount), self.available(component))
         self.spent[component] += paid
         return paid
+
+    def pay_owed(self, component: str, amount: float) -> None:
+        """Pay a commission already earned, as far as the budget allows; note what is not."""
+        self.unbooked += float(amount) - self.spend_up_to(component, amount)
 
     def affordable(self, costs: np.ndarray, component: str | None = None) -> int:
         """How many of ``costs``, taken in order, fit in the available budget."""

@@ -16,6 +16,8 @@ Definitions (``customers`` always excludes fakes and the day-0 seeds):
   ``rewards_pending``: referrer rewards promised and still awaiting verification at the end
   (``verify=holdback``: due after the last day; ``second_order``: paid if the referee re-buys);
   in no spend and so in no CAC, the cost a verification rule defers past the run.
+  ``commissions_unbooked``: KOL and KOC commissions earned on sales made after the budget (or
+  the channel's cap) ran out, which could not be paid: in no spend and so in no CAC.
 - ``repurchase_rate``: customers with 2+ orders; ``repurchase_30d``: of customers acquired at
   least 30 days before the end, the share who re-bought within 30 days.
 - ``fraud_share`` = fake_referrals / (fake + real referrals).
@@ -84,6 +86,7 @@ def money_metrics(model: ReferralModel, customers: int) -> dict[str, float]:
         gross_profit=revenue * model.config.product.margin - total,
         roi=ratio(revenue, total),
         rewards_pending=model.ledger.reserved,
+        commissions_unbooked=model.ledger.unbooked,
     )
     return result
 

@@ -40,6 +40,7 @@ SUPPORT: dict[str, Support] = {
     "gross_profit": UNBOUNDED,
     "roi": COUNT,  # revenue / spend_total, both >= 0
     "rewards_pending": COUNT,
+    "commissions_unbooked": COUNT,
     "repurchase_rate": SHARE,
     "repurchase_30d": SHARE,
     "orders_per_customer": (1.0, np.inf),  # every customer ordered at least once

@@ -294,6 +294,22 @@ def test_no_referral_is_funded_on_a_day_the_offers_are_closed(referral):
     assert closed_days > 0
 
 
+@pytest.mark.parametrize("budget", ["budget.total=1800", "budget.total=null"])
+def test_koc_commissions_are_booked_or_counted_as_unbooked(budget):
+    model = run_model(small("seeding=koc_matrix", "referral=two_sided", budget, n=5000))
+    seeding, consumers, metrics = model.seeding, model.consumers, model.metrics()
+    from_koc = consumers.acquired() & (consumers.channel == sim.Channel.KOC)
+    brought = seeding.is_recruit[consumers.referrer[from_koc]].sum()
+    product = model.config.product
+    products = len(seeding.recruited) * product.price * (1 - product.margin)
+    earned = products + brought * model.config.seeding.commission
+    assert metrics["spend_koc"] + metrics["commissions_unbooked"] == pytest.approx(earned)
+    if budget == "budget.total=null":
+        assert metrics["commissions_unbooked"] == 0
+    else:  # the budget binds a month in and the recruits go on selling
+        assert metrics["commissions_unbooked"] > 0
+
+
 def test_an_unfunded_retention_programme_enrols_and_costs_nothing_more():
     market = (*VIRAL, "seeding=organic", "referral=two_sided", "retention=membership")
     config = small(*market, "budget.total=8000")

@@ -234,7 +234,7 @@ class Kol(SeedingScheme):
         """Commission on first orders the KOLs brought."""
         brought = int((first.channel == Channel.KOL).sum())
         price = self.model.config.product.price
-        self.model.ledger.spend_up_to("kol", brought * self.config.commission_rate * price)
+        self.model.ledger.pay_owed("kol", brought * self.config.commission_rate * price)
 
 
 class KocMatrix(SeedingScheme):
@@ -277,7 +277,7 @@ class KocMatrix(SeedingScheme):
         """Recruit on the first day; recruits post on post days and after buying.
 
         The free product pays for the posts, so recruits post whether or not the budget can
-        still pay their commissions (commissions beyond it are not booked: see docs/model.md).
+        still pay their commissions (those are not booked: ``commissions_unbooked``).
         """
         if day == 1:
             self._recruit()
@@ -307,7 +307,7 @@ class KocMatrix(SeedingScheme):
         """Commission on first orders the recruits brought."""
         from_koc = first.channel == Channel.KOC
         brought = int(self.is_recruit[first.source[from_koc]].sum())
-        self.model.ledger.spend_up_to("koc", brought * self.config.commission)
+        self.model.ledger.pay_owed("koc", brought * self.config.commission)
 
 
 def _first_seen_rank(labels: np.ndarray) -> np.ndarray:
