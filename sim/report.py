@@ -258,7 +258,11 @@ def write_report(
     if len(cascades):
         figures.append(plot_cascades(cascades, keys, out / "cascades.png"))
     text = format_table(comparison, by)
-    notes = [*same_spend_note(comparison, by), *pending_rewards_note(metrics)]
+    notes = [
+        *same_spend_note(comparison, by),
+        *pending_rewards_note(metrics),
+        *unbooked_commissions_note(metrics),
+    ]
     write_text_atomic(_markdown(folder, metrics, baseline, text, figures, notes), out / "report.md")
     return text
 
@@ -379,21 +383,37 @@ def pending_rewards_note(metrics: pd.DataFrame) -> list[str]:
     Rewards awaiting verification at the end (``rewards_pending``) are in no spend, so a
     verification rule's CAC leaves out what it only deferred past the run.
     """
-    if "rewards_pending" not in metrics.columns:  # results of an older engine
-        return []
-    keys = store.swept(metrics) or ["job"]
-    owed = metrics.groupby(keys, sort=False)["rewards_pending"].mean().reset_index()
-    owed = owed[owed["rewards_pending"] > 0]
-    if owed.empty:
-        return []
-    amounts = owed["rewards_pending"].map("{:,.0f} yuan".format)
-    settings = "; ".join(label_of(owed, keys) + " " + amounts)
-    return [
+    return _owed_note(
+        metrics,
+        "rewards_pending",
         "Referral rewards still awaiting verification when the runs end, per run (in no "
         "spend, so in no CAC above: part of what a verification rule saves is only deferred "
-        f"past the run): {settings}.",
-        "",
-    ]
+        "past the run)",
+    )
+
+
+def unbooked_commissions_note(metrics: pd.DataFrame) -> list[str]:
+    """A paragraph naming the settings whose KOL/KOC commissions outran the budget, if any."""
+    return _owed_note(
+        metrics,
+        "commissions_unbooked",
+        "KOL and KOC commissions earned after the budget ran out, per run (unpaid, so in no "
+        "spend and no CAC above: those CACs read low by this much over their customers)",
+    )
+
+
+def _owed_note(metrics: pd.DataFrame, column: str, text: str) -> list[str]:
+    """``text``, then each setting whose mean ``column`` per run is above 0 and that amount."""
+    if column not in metrics.columns:  # results of an older engine
+        return []
+    keys = store.swept(metrics) or ["job"]
+    owed = metrics.groupby(keys, sort=False)[column].mean().reset_index()
+    owed = owed[owed[column] > 0]
+    if owed.empty:
+        return []
+    amounts = owed[column].map("{:,.0f} yuan".format)
+    settings = "; ".join(label_of(owed, keys) + " " + amounts)
+    return [f"{text}: {settings}.", ""]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

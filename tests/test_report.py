@@ -85,6 +85,23 @@ def test_the_report_names_rewards_still_owed_at_the_end(sweep_folder, tmp_path):
     assert f": holdback {owed.mean():,.0f} yuan." in text
 
 
+def test_the_report_names_commissions_the_budget_could_not_pay(sweep_folder, tmp_path):
+    report.write_report(sweep_folder, out=tmp_path / "plain")
+    assert "commissions earned after" not in (tmp_path / "plain" / "report.md").read_text()
+    folder = tmp_path / "capped"
+    for job, budget in enumerate(("null", "1800")):
+        overrides = ["seeding=koc_matrix", f"budget.total={budget}", "network.n=5000"]
+        overrides += ["referral=two_sided", "run.replicates=2"]
+        result = sim.run(sim.compose(overrides), progress=False)
+        jobs.write_job(folder / str(job), result, {"budget.total": budget}, "\n".join(overrides))
+    report.write_report(folder, baseline="null", by="budget.total")
+    unpaid = sim.results.load(folder).query("`budget.total` == '1800'")["commissions_unbooked"]
+    assert unpaid.mean() > 0
+    text = (folder / "report.md").read_text()
+    assert "commissions earned after the budget ran out, per run" in text
+    assert text.count("yuan.") >= 1 and f": 1800 {unpaid.mean():,.0f} yuan." in text
+
+
 def test_the_report_flags_incremental_cac_that_a_shared_budget_makes_zero(sweep_folder, tmp_path):
     report.write_report(sweep_folder, out=tmp_path / "plain")  # no budget, verify=none
     assert "by construction" not in (tmp_path / "plain" / "report.md").read_text()
