@@ -346,8 +346,28 @@ def test_tiered_rewards_change_kind_exactly_at_tier_boundaries():
     assert face.tolist() == [5, 7] and kind.tolist() == [0, 1]
 
 
+def test_second_order_verification_pays_fakes_in_full_teams_only_the_group_discount(monkeypatch):
+    funded_fakes = []
+    original = sim.schemes.referral.fund_referrals
+
+    def spy(model, referrers, referees, discount, reward):
+        funded = original(model, referrers, referees, discount, reward)
+        funded_fakes.append(int((referees[:funded] == FAKE).sum()))
+        return funded
+
+    monkeypatch.setattr(sim.schemes.referral, "fund_referrals", spy)
+    teams_of_two = ("referral.team_size=2", "referral.verify=second_order", "fraud.fake_cost=0")
+    market = (*VIRAL, "seeding=organic", "referral=group_buy", "fraud.max_rate=0.5")
+    model = run_model(small(*market, *teams_of_two))
+    assert model.referral.filled_teams > 0 and sum(funded_fakes) > 0
+    assert (model.pending.referee != FAKE).all()
+    # fakes redeem the group price but the leader's reward for them is never paid
+    discount = model.config.referral.group_discount
+    assert model.metrics()["fraud_spend"] == pytest.approx(sum(funded_fakes) * discount)
+
+
 def test_second_order_verification_never_pays_fakes_for_any_scheme():
-    for referral in ("one_sided", "tiered", "commission", "group_buy"):
+    for referral in ("one_sided", "tiered", "commission"):
         model = run_model(
             small(
                 f"referral={referral}",
@@ -358,10 +378,9 @@ def test_second_order_verification_never_pays_fakes_for_any_scheme():
             )
         )
         metrics = model.metrics()
-        assert metrics["fake_referrals"] > 0 or referral == "group_buy"
+        assert metrics["fake_referrals"] > 0
         assert (model.pending.referee != FAKE).all()
-        if referral != "group_buy":  # no referee discount: fakes got nothing at all
-            assert metrics["fraud_spend"] == 0
+        assert metrics["fraud_spend"] == 0  # no referee discount: fakes got nothing at all
 
 
 def fraud_share(*overrides: str) -> float:
