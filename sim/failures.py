@@ -37,6 +37,7 @@ EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
 PROGRAM = "referral-sim"
 RERUN = "Run the same command again to retry: finished jobs are skipped."
+FIX_AND_RERUN = "Fix the values named above and run the sweep again: finished jobs are skipped."
 FULL_DISK = (errno.ENOSPC, errno.EDQUOT)
 
 
@@ -157,7 +158,8 @@ def sweep_summary(sweep: Path, launched: int, unfinished: dict[Path, dict[str, A
     for folder, record in unfinished.items():
         reason = f"{record['kind']}: {record['detail']}" if record else _NO_RECORD
         lines.append(f"  {folder}: {' '.join(reason.split())}")
-    lines.append(RERUN)
+    bad_input = any(record.get("exit_code") == EXIT_BAD_INPUT for record in unfinished.values())
+    lines.append(FIX_AND_RERUN if bad_input else RERUN)  # rerunning alone cannot fix a value
     return "\n".join(lines)
 
 

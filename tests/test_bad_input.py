@@ -272,6 +272,8 @@ def test_an_out_of_range_value_in_a_sweep_fails_its_job_and_the_others_finish(tm
     assert result.returncode == 2
     assert "Traceback" not in result.stderr + result.stdout
     assert "1 of 2 jobs did not finish" in result.stderr and "days=0" in result.stderr
+    assert "Fix the values named above" in result.stderr  # not "run again", which cannot help
+    assert "Run the same command again" not in result.stderr
     assert sim.results.load(folder)["days"].tolist() == [3]
     assert (folder / "0" / "failed.json").is_file() and not (
         folder / "0" / "metrics.parquet"

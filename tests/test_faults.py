@@ -121,6 +121,7 @@ def test_a_write_error_fails_only_its_job_and_the_sweep_reports_it(tmp_path, cod
     assert_brief(result)
     assert f"job {folder / '1'} failed: {kind}: {os.strerror(code)}" in result.stderr
     assert "1 of 3 jobs did not finish" in result.stderr
+    assert "Run the same command again to retry" in result.stderr  # a fault, not a bad value
     assert finished(folder) == ["0", "2"] and not temporary_files(folder)
     record = json.loads((folder / "1" / jobs.FAILED).read_text())
     assert record["kind"] == kind and "Traceback" in record["traceback"]
