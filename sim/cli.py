@@ -121,15 +121,16 @@ def _run_job(cfg: DictConfig, output: Path) -> None:
     jobs.start(output)
     started = time.perf_counter()
     result = run(config)
+    parameters = job_parameters(cfg)
     jobs.write_job(
         output,
         result,
-        job_parameters(cfg),
+        parameters,
         resolved,
         save_referrals=config.run.save_referrals,
         seconds=round(time.perf_counter() - started, 3),
     )
-    say(_headline(config))
+    say(_headline(config, parameters))
     say(format_summary(result.metrics))
     say(f"results: {output}")
 
@@ -158,13 +159,25 @@ def _scalar(value: Any) -> Any:
     return value
 
 
-def _headline(config: Config) -> str:
+# Parameters the headline always shows; any other the job sets follows them.
+IN_HEADLINE = ("network", "network.n", "seeding", "referral", "retention", "days")
+IN_HEADLINE += ("run.replicates", "seed", "experiment")
+
+
+def _headline(config: Config, parameters: dict[str, Any]) -> str:
+    """What ran: the options, the market size and every other parameter the job set.
+
+    Sweeps over one key (``network.rewire``) or a scenario (``+scenario=gen_z_2026``) would
+    otherwise print the same line for every job.
+    """
     network = config.network
     size = f"n={network.n}" if hasattr(network, "n") else network.path
+    others = [f"{key}={value}" for key, value in parameters.items() if key not in IN_HEADLINE]
     return (
         f"{PROGRAM}: network={network.name} ({size}) seeding={config.seeding.name} "
         f"referral={config.referral.name} retention={config.retention.name} "
         f"days={config.days} replicates={config.run.replicates} seed={config.seed}"
+        + (f" with {' '.join(others)}" if others else "")
     )
 
 

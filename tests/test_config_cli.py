@@ -8,6 +8,7 @@ import subprocess
 import sys
 import zipfile
 
+import pandas as pd
 import pytest
 
 import sim
@@ -163,11 +164,21 @@ def test_a_launcher_whose_plugin_is_missing_names_the_extra_to_install(tmp_path)
     assert "Traceback" not in result.stderr
 
 
-def test_cli_runs_and_prints_a_summary(tmp_path):
-    result = cli("network.n=2000", "run.replicates=2", "referral=two_sided", cwd=tmp_path)
+def test_cli_prints_what_ran_and_the_summary_of_what_it_wrote(tmp_path):
+    options = ("network.n=2000", "run.replicates=2", "referral=two_sided")
+    result = cli(*options, "+scenario=gen_z_2026", "referral.referrer_reward=15", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "customers" in result.stdout and "95% CI" in result.stdout
-    assert len(list((tmp_path / "outputs").rglob("metrics.parquet"))) == 1
+    headline, *lines = result.stdout.splitlines()
+    assert "network=small_world (n=2000) seeding=ads referral=two_sided" in headline
+    assert headline.endswith("with scenario=gen_z_2026 referral.referrer_reward=15.0")
+    (written,) = (tmp_path / "outputs").rglob("metrics.parquet")
+    metrics = pd.read_parquet(written)
+    assert len(metrics) == 2
+    printed = next(line.split() for line in lines if line.startswith("customers "))
+    # printed to 4 significant digits
+    assert float(printed[1].replace(",", "")) == pytest.approx(
+        metrics["customers"].mean(), rel=1e-3
+    )
 
 
 def run_with_closed_stdout(module: str, *arguments: str, cwd) -> tuple[int, str]:
