@@ -128,17 +128,27 @@ def _bands(axes: plt.Axes, series: pd.DataFrame, column: str) -> None:
 
 def plot_reach_cac(table: pd.DataFrame, keys: Sequence[str], path: Path) -> Path:
     """Customers against CAC with 95% CIs; the efficient frontier joins undominated schemes."""
-    figure, axes = plt.subplots(figsize=(7, 4.5))
+    return save_figure(reach_cac_figure(table, keys), path)
+
+
+LEGEND_INSIDE_UP_TO = 6  # settings; more get their legend beside the axes, not over the data
+
+
+def reach_cac_figure(table: pd.DataFrame, keys: Sequence[str]) -> plt.Figure:
+    """The reach-versus-CAC figure: one colour and marker per setting, never repeated."""
+    many = len(table) > LEGEND_INSIDE_UP_TO
+    figure, axes = plt.subplots(figsize=(10 if many else 7, 4.5))
     labels = label_of(table, keys)
-    for label, (_, row) in zip(labels, table.iterrows(), strict=True):
+    styles = point_styles(len(table))
+    for label, style, (_, row) in zip(labels, styles, table.iterrows(), strict=True):
         axes.errorbar(
             row["cac"],
             row["customers"],
             xerr=_errors(row, "cac"),
             yerr=_errors(row, "customers"),
-            fmt="o",
             capsize=3,
             label=label,
+            **style,
         )
     frontier = table.loc[efficient(table)].sort_values("cac")
     axes.plot(
@@ -151,8 +161,21 @@ def plot_reach_cac(table: pd.DataFrame, keys: Sequence[str], path: Path) -> Path
         label="efficient frontier",
     )
     axes.set(xlabel="CAC (yuan per customer)", ylabel="customers", title="Reach versus CAC")
-    axes.legend(title=", ".join(keys), fontsize="small")
-    return save_figure(figure, path)
+    placement = {"loc": "upper left", "bbox_to_anchor": (1.02, 1.0)} if many else {}
+    axes.legend(title=", ".join(keys), fontsize="small", **placement)
+    return figure
+
+
+MARKERS = "osD^vP*Xph<>"
+
+
+def point_styles(count: int) -> list[dict[str, str]]:
+    """``count`` distinct (colour, marker) pairs: tab10 colours, then tab20, then markers."""
+    colours = plt.get_cmap("tab10" if count <= 10 else "tab20").colors
+    return [
+        {"color": colours[i % len(colours)], "fmt": MARKERS[i // len(colours) % len(MARKERS)]}
+        for i in range(count)
+    ]
 
 
 def efficient(table: pd.DataFrame) -> pd.Index:

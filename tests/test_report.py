@@ -211,3 +211,27 @@ def test_a_report_piped_into_a_reader_that_leaves_still_writes_report_md(sweep_f
     assert process.stderr.read() == ""
     assert process.wait(timeout=120) == 0
     assert "| none |" in (tmp_path / "report.md").read_text()
+
+
+@pytest.mark.parametrize("count", [1, 6, 10, 11, 20, 21, 40])
+def test_every_setting_gets_its_own_colour_and_marker(count):
+    styles = report.point_styles(count)
+    assert len({(style["color"], style["fmt"]) for style in styles}) == count
+
+
+def test_many_settings_put_the_legend_beside_the_data_not_over_it():
+    def table(count: int) -> pd.DataFrame:
+        rewards = [float(r) for r in range(count)]
+        frame = pd.DataFrame({"referral.referrer_reward": rewards, "cac": rewards})
+        frame["customers"] = [900.0 + r for r in rewards]
+        for metric in ("cac", "customers"):
+            frame[f"{metric}_low"], frame[f"{metric}_high"] = frame[metric] - 1, frame[metric] + 1
+        return frame
+
+    for count, beside in ((4, False), (15, True)):
+        figure = report.reach_cac_figure(table(count), ["referral.referrer_reward"])
+        figure.canvas.draw()
+        axes = figure.axes[0]
+        legend = axes.get_legend().get_window_extent()
+        assert (legend.x0 >= axes.get_window_extent().x1) == beside
+        report.plt.close(figure)
