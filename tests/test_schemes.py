@@ -240,6 +240,17 @@ def commission_cost(model: sim.ReferralModel) -> float:
     return sum(len(payees) * rate[level] * cost for payees, _, _, level in model.referral.payments)
 
 
+@pytest.mark.parametrize("levels", [1, 2])
+def test_commission_offers_close_when_the_budget_cannot_pay_both_levels(levels):
+    model = sim.ReferralModel(small("referral=commission", f"referral.levels={levels}"))
+    price, rate = model.config.product.price, model.config.referral
+    first, second = rate.rate * price, rate.second_level_rate * price  # cash: cost = face
+    assert model.referral.one_referral_cost() == pytest.approx(first + (levels == 2) * second)
+    model.ledger.budget = first + second / 2  # enough for level 1 alone
+    model._open_offers()
+    assert model.offers_open == (levels == 1)
+
+
 @pytest.mark.parametrize("seeding", ["organic", "koc_matrix"])
 def test_nobody_earns_a_commission_on_their_own_order(seeding):
     for replicate in range(4):

@@ -336,6 +336,12 @@ class Commission(ReferralScheme):
         face = np.full(size, rate * self.model.config.product.price)
         return face, np.full(size, self.kind, dtype=np.int8)
 
+    def one_referral_cost(self) -> float:
+        """First-order commission to both levels: offers close when the budget cannot pay both."""
+        second = self.config.second_level_rate if self.config.levels == 2 else 0.0
+        face = second * self.model.config.product.price
+        return super().one_referral_cost() + face * float(self.model.reward_table.cost[self.kind])
+
     def referrer_reward(self, referrers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Commission on the referee's first order."""
         return self._order_commission(len(referrers), self.config.rate)
