@@ -160,8 +160,10 @@ def _scalar(value: Any) -> Any:
 
 
 # Parameters the headline always shows; any other the job sets follows them.
-IN_HEADLINE = ("network", "network.n", "seeding", "referral", "retention", "days")
-IN_HEADLINE += ("run.replicates", "seed", "experiment")
+IN_HEADLINE = (
+    *("network", "network.n", "seeding", "referral", "retention"),
+    *("days", "run.replicates", "seed", "experiment"),
+)
 
 
 def _headline(config: Config, parameters: dict[str, Any]) -> str:

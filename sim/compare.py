@@ -16,10 +16,9 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from sim.results import swept
-from sim.summary import UNBOUNDED, Support, clip_to, difference_support, support_of
+from sim.summary import CONFIDENCE, difference_support, mean_interval, support_of
 
 METRICS = (
     "customers",
@@ -31,7 +30,6 @@ METRICS = (
     "fraud_share",
 )
 PAIRED = ("customers", "cac", "spend_acquisition")
-CONFIDENCE = 0.95
 COLUMNS = ["mean", "ci_low", "ci_high", "replicates"]
 
 
@@ -109,33 +107,6 @@ def _compare_group(
         extra_customers = paired["customers"] - paired["customers_base"]
         rows.append((scheme, "incremental_cac", *ratio_interval(extra_spend, extra_customers)))
     return pd.DataFrame(rows, columns=[by, "metric", *COLUMNS])
-
-
-def mean_interval(
-    values: pd.Series, confidence: float = CONFIDENCE, support: Support = UNBOUNDED
-) -> tuple:
-    """Mean and t-interval of the non-missing values, and how many there are.
-
-    Args:
-        values: one value per replicate (NaNs dropped).
-        confidence: interval coverage.
-        support: the values the quantity can take; the interval is clipped to it. For a
-            metric's level, :func:`sim.summary.support_of`; for a paired difference,
-            :func:`sim.summary.difference_support` (never the level's support).
-
-    Returns:
-        ``(mean, low, high, count)``.
-
-    """
-    values = values.dropna().to_numpy(dtype=float)
-    count = len(values)
-    if count == 0:
-        return (np.nan, np.nan, np.nan, 0)
-    mean = float(values.mean())
-    if count == 1 or np.all(values == values[0]):
-        return (mean, mean if count > 1 else np.nan, mean if count > 1 else np.nan, count)
-    low, high = stats.t.interval(confidence, count - 1, loc=mean, scale=stats.sem(values))
-    return (mean, *clip_to(low, high, support), count)
 
 
 def ratio_interval(

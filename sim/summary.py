@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+CONFIDENCE = 0.95
 Support = tuple[float, float]
 UNBOUNDED: Support = (-np.inf, np.inf)
 COUNT: Support = (0.0, np.inf)  # counts, sizes, money spent or earned, ratios of such
@@ -80,7 +81,7 @@ def clip_to(low: float, high: float, support: Support) -> tuple[float, float]:
     return (float(np.clip(low, *support)), float(np.clip(high, *support)))
 
 
-def summarise(metrics: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
+def summarise(metrics: pd.DataFrame, confidence: float = CONFIDENCE) -> pd.DataFrame:
     """Mean and t-interval of each metric over replicates, clipped to the metric's support.
 
     Args:
@@ -93,24 +94,37 @@ def summarise(metrics: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
     """
     rows = {}
     for name in metrics.columns.drop("replicate", errors="ignore"):
-        values = metrics[name].dropna().to_numpy(dtype=float)
-        rows[name] = _interval(values, confidence, support_of(name))
+        rows[name] = mean_interval(metrics[name], confidence, support_of(name))
     return pd.DataFrame.from_dict(
         rows, orient="index", columns=["mean", "ci_low", "ci_high", "replicates"]
     )
 
 
-def _interval(
-    values: np.ndarray, confidence: float, support: Support = UNBOUNDED
-) -> tuple[float, float, float, int]:
+def mean_interval(
+    values: pd.Series, confidence: float = CONFIDENCE, support: Support = UNBOUNDED
+) -> tuple:
+    """Mean and t-interval of the non-missing values, and how many there are.
+
+    Args:
+        values: one value per replicate (NaNs dropped).
+        confidence: interval coverage.
+        support: the values the quantity can take; the interval is clipped to it. For a
+            metric's level, :func:`sim.summary.support_of`; for a paired difference,
+            :func:`sim.summary.difference_support` (never the level's support).
+
+    Returns:
+        ``(mean, low, high, count)``.
+
+    """
+    values = values.dropna().to_numpy(dtype=float)
     count = len(values)
     if count == 0:
         return (np.nan, np.nan, np.nan, 0)
     mean = float(values.mean())
-    if count == 1:
-        return (mean, np.nan, np.nan, 1)
-    half = stats.t.ppf(0.5 + confidence / 2, count - 1) * values.std(ddof=1) / np.sqrt(count)
-    return (mean, *clip_to(mean - half, mean + half, support), count)
+    if count == 1 or np.all(values == values[0]):
+        return (mean, mean if count > 1 else np.nan, mean if count > 1 else np.nan, count)
+    low, high = stats.t.interval(confidence, count - 1, loc=mean, scale=stats.sem(values))
+    return (mean, *clip_to(low, high, support), count)
 
 
 def format_summary(metrics: pd.DataFrame, names: tuple[str, ...] = HEADLINE) -> str:

@@ -68,15 +68,22 @@ def test_an_empty_folder_exits_2_with_a_message(tmp_path, capsys):
     assert "no finished job" in capsys.readouterr().err
 
 
+def write_sweep(folder, key, values, market):
+    """One job per value of ``key`` on ``market``, written as a sweep would write it."""
+    for job, value in enumerate(values):
+        overrides = [f"{key}={value}", *market]
+        result = sim.run(sim.compose(overrides), progress=False)
+        jobs.write_job(folder / str(job), result, {key: value}, "\n".join(overrides))
+
+
 def test_the_report_names_rewards_still_owed_at_the_end(sweep_folder, tmp_path):
     report.write_report(sweep_folder, out=tmp_path / "plain")
     assert "awaiting verification" not in (tmp_path / "plain" / "report.md").read_text()
     folder = tmp_path / "verified"
-    for job, verify in enumerate(("none", "holdback")):
-        overrides = ["referral=one_sided", f"referral.verify={verify}", "network.n=1500"]
-        overrides += ["days=30", "run.replicates=3", "referral.referrer_reward=50"]
-        result = sim.run(sim.compose(overrides), progress=False)
-        jobs.write_job(folder / str(job), result, {"referral.verify": verify}, "\n".join(overrides))
+    market = ["referral=one_sided", "network.n=1500", "days=30", "run.replicates=3"]
+    write_sweep(
+        folder, "referral.verify", ("none", "holdback"), [*market, "referral.referrer_reward=50"]
+    )
     report.write_report(folder, baseline="none", by="referral.verify")
     owed = sim.results.load(folder).query("`referral.verify` == 'holdback'")["rewards_pending"]
     assert owed.mean() > 0
@@ -89,28 +96,22 @@ def test_the_report_names_commissions_the_budget_could_not_pay(sweep_folder, tmp
     report.write_report(sweep_folder, out=tmp_path / "plain")
     assert "commissions earned after" not in (tmp_path / "plain" / "report.md").read_text()
     folder = tmp_path / "capped"
-    for job, budget in enumerate(("null", "1800")):
-        overrides = ["seeding=koc_matrix", f"budget.total={budget}", "network.n=5000"]
-        overrides += ["referral=two_sided", "run.replicates=2"]
-        result = sim.run(sim.compose(overrides), progress=False)
-        jobs.write_job(folder / str(job), result, {"budget.total": budget}, "\n".join(overrides))
+    market = ["seeding=koc_matrix", "referral=two_sided", "network.n=5000", "run.replicates=2"]
+    write_sweep(folder, "budget.total", ("null", "1800"), market)
     report.write_report(folder, baseline="null", by="budget.total")
     unpaid = sim.results.load(folder).query("`budget.total` == '1800'")["commissions_unbooked"]
     assert unpaid.mean() > 0
     text = (folder / "report.md").read_text()
     assert "commissions earned after the budget ran out, per run" in text
-    assert text.count("yuan.") >= 1 and f": 1800 {unpaid.mean():,.0f} yuan." in text
+    assert f": 1800 {unpaid.mean():,.0f} yuan." in text
 
 
 def test_the_report_flags_incremental_cac_that_a_shared_budget_makes_zero(sweep_folder, tmp_path):
     report.write_report(sweep_folder, out=tmp_path / "plain")  # no budget, verify=none
     assert "by construction" not in (tmp_path / "plain" / "report.md").read_text()
     folder = tmp_path / "budget"
-    for job, scheme in enumerate(("none", "two_sided")):
-        overrides = [f"referral={scheme}", "seeding.daily_budget=1200", "budget.total=10000"]
-        overrides += ["network.n=3000", "run.replicates=4"]
-        result = sim.run(sim.compose(overrides), progress=False)
-        jobs.write_job(folder / str(job), result, {"referral": scheme}, "\n".join(overrides))
+    market = ["seeding.daily_budget=1200", "budget.total=10000", "network.n=3000"]
+    write_sweep(folder, "referral", ("none", "two_sided"), [*market, "run.replicates=4"])
     frame = sim.results.load(folder)
     spend = frame.pivot(index="replicate", columns="referral", values="spend_acquisition")
     assert (spend["two_sided"] - spend["none"]).abs().max() <= 0.01  # both spend it all

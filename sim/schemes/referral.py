@@ -272,27 +272,25 @@ class GroupBuy(ReferralScheme):
         self.team_start[opening] = day
         self.leader = np.concatenate([self.leader, referrers])
         self.member = np.concatenate([self.member, referees])
-        while self._paid_a_full_team_per_leader():  # a leader may fill several teams a day
-            pass
+        self._pay_full_teams()
 
-    def _paid_a_full_team_per_leader(self) -> bool:
-        """Pay the first full team of each leader who has one; whether there was any."""
+    def _pay_full_teams(self) -> None:
+        """Pay every team that is full, several of one leader's if it filled several."""
         size = self.config.team_size
         rank = occurrence_rank(self.leader)
         counts = np.bincount(self.leader, minlength=self.model.n)
-        full = counts[self.leader] >= size
-        in_team = full & (rank < size)
-        leaders = np.unique(self.leader[in_team])
-        if not len(leaders):
-            return False
-        order = np.argsort(self.leader[in_team], kind="stable")
+        in_team = rank < counts[self.leader] // size * size  # rows of a leader's full teams
+        if not in_team.any():
+            return
+        order = np.argsort(self.leader[in_team], kind="stable")  # each team's rows together
         team_leaders = self.leader[in_team][order]
         team_members = self.member[in_team][order]
-        self._fund_teams(leaders, team_leaders, team_members)
+        self._fund_teams(team_leaders[::size], team_leaders, team_members)
+        leaders = np.unique(team_leaders)
         keep = ~in_team
         self.leader, self.member = self.leader[keep], self.member[keep]
-        self.team_start[leaders] = np.where(counts[leaders] > size, self.model.day, -1)
-        return True
+        # the rows left over start the leader's next team today
+        self.team_start[leaders] = np.where(counts[leaders] % size > 0, self.model.day, -1)
 
     def _fund_teams(self, leaders: np.ndarray, rows_leader: np.ndarray, members: np.ndarray):
         model, size = self.model, self.config.team_size
