@@ -2,7 +2,9 @@
 
 ``conf/`` sits at the top of a checkout and is packaged into the wheel as ``sim/conf``;
 :func:`conf_dir` finds it in either place. The dataclass schemas are registered in Hydra's
-ConfigStore as ``base_config`` and ``<group>/base_<option>``.
+ConfigStore at its root, as ``schema_config`` and ``schema_<group>_<option>``: outside the
+config groups, so they are not options (``--help`` does not list them and ``referral=...``
+cannot pick one); each option's YAML extends its schema with ``/schema_<group>_<option>@_here_``.
 """
 
 from __future__ import annotations
@@ -43,12 +45,12 @@ def register_configs() -> None:
     if _registered:
         return
     store = ConfigStore.instance()
-    store.store(name="base_config", node=Config)
+    store.store(name="schema_config", node=Config)
     for name, schema in NETWORK_OPTIONS.items():
-        store.store(group="network", name=f"base_{name}", node=schema)
+        store.store(name=f"schema_network_{name}", node=schema)
     for group, registry in GROUPS.items():
         for name, scheme in registry.items():
-            store.store(group=group, name=f"base_{name}", node=scheme.config_class)
+            store.store(name=f"schema_{group}_{name}", node=scheme.config_class)
     _registered = True
 
 
@@ -192,7 +194,7 @@ def describe_error(error: BaseException) -> str:
         key = details.split()[0] if details.split() else ""
         if key and key not in text:
             text = f"{key}: {text}"
-        text = _compact(line for line in text.splitlines() if not line.strip().startswith("base_"))
+        text = _compact(text.splitlines())
         if text and text not in parts:
             parts.append(text)
         error = error.__cause__

@@ -14,6 +14,8 @@ import pytest
 import sim
 from sim.config import Config
 from sim.configure import conf_dir
+from sim.network.options import NETWORK_OPTIONS
+from sim.schemes import GROUPS
 from sim.schemes.referral import TwoSidedConfig
 from tests.conftest import EGO_FACEBOOK, REPO
 
@@ -111,6 +113,28 @@ def test_every_option_and_preset_declares_all_its_keys(tmp_path):
             sim.compose([choice, *path])
 
 
+def test_every_option_is_typed_by_its_own_schema(tmp_path):
+    edges = tmp_path / "edges.txt"
+    edges.write_text("0 1\n1 2\n")
+    for name, schema in NETWORK_OPTIONS.items():
+        config = sim.compose(
+            [f"network={name}", f"network.path={edges}"]
+            if name == "edgelist"
+            else [f"network={name}"]
+        )
+        assert type(config.network) is schema, name
+    for group, registry in GROUPS.items():
+        for name, scheme in registry.items():
+            config = sim.compose([f"{group}={name}"])
+            assert type(getattr(config, group)) is scheme.config_class, (group, name)
+
+
+@pytest.mark.parametrize("override", ["referral=base_two_sided", "referral=schema_referral_none"])
+def test_a_schema_is_not_an_option(override):
+    with pytest.raises(sim.ConfigError, match="Available options in 'referral': commission"):
+        sim.compose([override])
+
+
 def cli(*arguments: str, cwd) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "sim.cli", *arguments],
@@ -200,6 +224,20 @@ def test_a_closed_stdout_is_no_failure_of_the_run(tmp_path):
     assert (code, stderr) == (0, "")
     assert len(list(tmp_path.rglob("metrics.parquet"))) == 1
     assert not list(tmp_path.rglob("failed.json"))
+
+
+def test_help_lists_the_options_of_each_group_and_no_schema(tmp_path):
+    result = cli("--help", cwd=tmp_path)
+    groups = dict(
+        line.split(": ", 1)
+        for line in result.stdout.splitlines()
+        if line.startswith("referral: ") or line.startswith("network: ")
+    )
+    for group, options in groups.items():
+        assert options.split(", ") == sorted(
+            path.stem for path in (conf_dir() / group).glob("*.yaml")
+        )
+    assert len(groups) == 2 and "schema" not in result.stdout
 
 
 def test_help_into_a_closed_pipe_ends_quietly(tmp_path):

@@ -1,8 +1,8 @@
 """The scheme interface: how a campaign seeds, what a referral earns, what keeps customers.
 
 Each scheme is one small class with a config dataclass (its YAML option extends the
-dataclass's ``base_<name>`` schema). A scheme is built with its config and the model, and is
-asked for decisions by the daily step; it never loops over agents.
+dataclass's ``schema_<group>_<name>`` schema). A scheme is built with its config and the model,
+and is asked for decisions by the daily step; it never loops over agents.
 """
 
 from __future__ import annotations
