@@ -32,8 +32,8 @@ from tqdm import tqdm
 import sim
 from experiments.measures import measure
 from sim import provenance
-from sim.compare import mean_interval
 from sim.storage import write_parquet_atomic
+from sim.summary import UNBOUNDED, Support, mean_interval
 
 CHUNK = 10  # replicates per task: large enough to hide process overhead, small for balance
 
@@ -172,9 +172,11 @@ def _write(job: Job, parts: list) -> None:
     write_parquet_atomic(rows.reset_index(drop=True), job.path())
 
 
-def interval(values: pd.Series | np.ndarray) -> tuple[float, float, float]:
-    """Mean and 95% t-interval over replicates (NaNs dropped)."""
-    mean, low, high, _ = mean_interval(pd.Series(values, dtype=float))
+def interval(
+    values: pd.Series | np.ndarray, support: Support = UNBOUNDED
+) -> tuple[float, float, float]:
+    """Mean and 95% t-interval over replicates (NaNs dropped), clipped to ``support``."""
+    mean, low, high, _ = mean_interval(pd.Series(values, dtype=float), support=support)
     return mean, low, high
 
 

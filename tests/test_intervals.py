@@ -8,6 +8,8 @@ import pytest
 from scipy import stats
 
 import sim
+from experiments.claims.base import ci, pct
+from experiments.replicates import interval
 from sim.compare import mean_interval
 from sim.summary import SUPPORT, difference_support, format_summary, summarise, support_of
 
@@ -82,3 +84,11 @@ def test_compare_clips_levels_but_not_paired_differences():
     assert table.loc[("one_sided", "customers"), "ci_low"] == 0.0
     delta = table.loc[("one_sided", "delta_customers"), ["ci_low", "ci_high"]]
     assert tuple(delta) == pytest.approx(t_interval([x - 10.0 for x in FEW]))
+
+
+def test_claims_report_clips_shares_but_not_differences():
+    few = pd.Series(FEW)
+    low, high = t_interval(FEW)
+    assert pct(few) == "25.0 [0.0, 100.0]%"  # its t-interval reaches below 0 and above 1
+    assert ci(few, ".2f") == f"0.25 [{low:.2f}, {high:.2f}]"  # a measure of unknown support
+    assert interval(few - 0.5)[1] == pytest.approx(low - 0.5)  # a difference keeps its sign

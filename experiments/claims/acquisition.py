@@ -21,6 +21,7 @@ from experiments.claims.base import (
 )
 from experiments.replicates import Results, interval
 from experiments.verdicts import FAILS, HOLDS, UNDECIDED, judge, over_sweep
+from sim.summary import COUNT, SHARE
 
 # ----- C1: "invite 5, get yours free" ------------------------------------------------------------
 FRIENDS = (10, 20, 40, 80)  # network.k: friends each consumer has (the scenario has 10)
@@ -66,6 +67,7 @@ def c1_row(results: Results, k: int) -> dict:
             column(results, gb, "spend_referral_discount")
             + column(results, gb, "spend_referral_reward"),
             ",.0f",
+            support=COUNT,
         ),
         "cost per extra customer (yuan)": three(extra),
         "ads-only CAC (yuan)": three(ads_cac),
@@ -74,7 +76,7 @@ def c1_row(results: Results, k: int) -> dict:
         if works == HOLDS and cheap == HOLDS
         else (UNDECIDED if UNDECIDED in (works, cheap) else FAILS),
         "_extra": extra,
-        "_fill": interval(fill),
+        "_fill": interval(fill, SHARE),
     }
 
 
@@ -199,7 +201,7 @@ def c2_analyse(results: Results, setup: Setup) -> Finding:
         setup.out / "c2_roi.png",
         "C2: ROI (revenue per yuan spent) of KOC and KOL seeding",
         [row["campaign"] for row in rows],
-        [interval(column(results, n, "roi")) for n in names],
+        [interval(column(results, n, "roi"), COUNT) for n in names],
         "ROI",
         reference=C2_ROI,
         reference_label="claimed KOC ROI 8.2",

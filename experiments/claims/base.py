@@ -20,6 +20,7 @@ import sim
 from experiments.replicates import Results, Spec, fmt, interval
 from experiments.verdicts import Verdict, judge
 from sim.compare import ratio_interval
+from sim.summary import SHARE, UNBOUNDED, Support
 
 SCENARIO = "+scenario=gen_z_2026"
 T = TypeVar("T")
@@ -109,14 +110,16 @@ def column(results: Results, name: str, metric: str) -> pd.Series:
     return results.rows[name].set_index("replicate")[metric]
 
 
-def ci(values: pd.Series, spec: str = ",.1f", scale: float = 1.0) -> str:
-    """Mean and 95% CI of a measure, formatted."""
-    return fmt(*interval(values), spec=spec, scale=scale)
+def ci(
+    values: pd.Series, spec: str = ",.1f", scale: float = 1.0, support: Support = UNBOUNDED
+) -> str:
+    """Mean and 95% CI of a measure (clipped to the values it can take), formatted."""
+    return fmt(*interval(values, support), spec=spec, scale=scale)
 
 
 def pct(values: pd.Series, digits: int = 1) -> str:
-    """Mean and 95% CI of a share, in percent."""
-    return ci(values, f".{digits}f", 100) + "%"
+    """Mean and 95% CI of a share, in percent (the CI stays within 0-100%)."""
+    return ci(values, f".{digits}f", 100, support=SHARE) + "%"
 
 
 def check(values: pd.Series, threshold: float, better: str = "higher") -> str:

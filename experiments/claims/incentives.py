@@ -18,6 +18,7 @@ from experiments.claims.base import (
 )
 from experiments.replicates import Results, interval
 from experiments.verdicts import HOLDS, Verdict, over_settings, over_sweep
+from sim.summary import SHARE
 
 # ----- R1: tiered non-cash rewards keep fraud under 2% -------------------------------------------
 R1_FRAUD = 0.02
@@ -84,7 +85,10 @@ def r1_analyse(results: Results, setup: Setup) -> Finding:
         setup.out / "r1_fraud.png",
         "R1: share of referrals that are fake accounts",
         [label for _, label in names],
-        [tuple(100 * v for v in interval(column(results, n, "fraud_share"))) for n, _ in names],
+        [
+            tuple(100 * v for v in interval(column(results, n, "fraud_share"), SHARE))
+            for n, _ in names
+        ],
         "% of referrals",
         reference=100 * R1_FRAUD,
         reference_label="claimed ceiling 2%",

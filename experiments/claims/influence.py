@@ -21,6 +21,7 @@ from experiments.claims.base import (
 )
 from experiments.replicates import Results, interval
 from experiments.verdicts import FAILS, HOLDS, UNDECIDED, Verdict, judge, over_sweep
+from sim.summary import SHARE
 
 # ----- F2: KOCs' share of influence overtakes KOLs' ----------------------------------------------
 KOC_SHARES = (0.005, 0.01, 0.02, 0.05)
@@ -184,7 +185,7 @@ def f6_analyse(results: Results, setup: Setup) -> Finding:
             "top 1% of trees (viral)",
         ],
         [
-            tuple(100 * v for v in interval(column(results, n, m)))
+            tuple(100 * v for v in interval(column(results, n, m), SHARE))
             for m in ("koc_head_share", "tree_head_share")
             for n in ("f6-reference", "f6-viral")
         ],

@@ -18,6 +18,7 @@ from experiments.claims.base import (
 )
 from experiments.replicates import Results, interval
 from experiments.verdicts import judge_band, over_settings
+from sim.summary import SHARE
 
 YEAR = ("days=365", "seeding.end_day=90")  # a 90-day campaign followed for a year
 HORIZONS = {"90": (), "365": YEAR}
@@ -38,7 +39,7 @@ def _repurchase_bars(results, setup, path, title, entries, claimed, label) -> ob
         setup.out / path,
         title,
         [e[2] for e in entries],
-        [tuple(100 * v for v in interval(column(results, e[0], e[1]))) for e in entries],
+        [tuple(100 * v for v in interval(column(results, e[0], e[1]), SHARE)) for e in entries],
         "% of customers who bought again",
         reference=None if claimed is None else 100 * claimed,
         reference_label=label,
