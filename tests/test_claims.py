@@ -200,21 +200,35 @@ def constructed(claim, setup, measures: list[str], values: dict[str, float]):
     """Results for every spec of ``claim``: 6 replicates of each measure.
 
     Each measure has mean ``values["<spec>:<name>"]`` or ``values[name]`` (1.0 if neither is
-    given) and its own ~1% replicate noise in each spec, so intervals are narrow but not empty,
-    and no two measures or specs are perfectly correlated.
+    given; the daily ``aware`` count of day 30 is the measure named ``DAY_30_AWARE``) and its
+    own ~1% replicate noise in each spec, so intervals are narrow but not empty, and no two
+    measures or specs are perfectly correlated.
     """
-    rows = {}
+    rows, days = {}, {}
     for spec in claim.specs(setup):
         frame = {"replicate": np.arange(6)}
-        for position, name in enumerate(measures):
+        for position, name in enumerate([*measures, DAY_30_AWARE]):
             noise = np.random.default_rng([position, zlib.crc32(spec.name.encode())])
             noise = noise.normal(0, 0.01, 6)
             noise -= noise.mean()  # the mean is the value: on a threshold, the CI straddles it
             frame[name] = values.get(f"{spec.name}:{name}", values.get(name, 1.0)) * (1 + noise)
-        rows[spec.name] = pd.DataFrame(frame)
-    days = {name: pd.DataFrame({"day": [0], "replicate": [0], "customers": [1.0], "aware": [1.0]})
-            for name in rows}  # fmt: skip
+        rows[spec.name] = pd.DataFrame(frame).drop(columns=DAY_30_AWARE)
+        aware = frame[DAY_30_AWARE]  # the time series holds it on day 30 (day 0: one aware)
+        days[spec.name] = pd.DataFrame(
+            {"day": [0] * 6 + [30] * 6, "replicate": [*range(6)] * 2, "aware": [1.0] * 6 + [*aware]}
+        ).assign(customers=1.0)
     return replicates.Results(rows, days)
+
+
+DAY_30_AWARE = "aware on day 30"
+
+
+def f10(small_world_over_lattice: float) -> dict[str, float]:
+    """The small world reaches ``small_world_over_lattice`` times the lattice's 100 by day 30."""
+    return {DAY_30_AWARE: 100.0} | {
+        f"f10-small_world-{setting}:{DAY_30_AWARE}": 100.0 * small_world_over_lattice
+        for setting in ("scenario", "p0.02", "p0.2")  # the quick sweep of peer conversion
+    }
 
 
 def c1(gb_spend: float, fill: float) -> dict[str, float]:
@@ -258,6 +272,12 @@ KNOWN = {
         {"origin_koc": 0.2, "origin_kol": 0.6},
         {"origin_koc": 0.4, "origin_kol": 0.4},
     ),
+    "F6": (  # >= 900 re-shares of one head-KOL post and >= 89.1% from the top 1% of KOCs
+        {"share_events": 2000.0, "koc_head_share": 0.995},
+        {"share_events": 10.0, "koc_head_share": 0.1},
+        {"share_events": 900.0, "koc_head_share": 0.891},
+    ),
+    "F10": (f10(10.0), f10(1.0), f10(4.3 * 0.9)),  # small world / lattice >= 4.3 less 10%
 }
 
 
