@@ -4,7 +4,8 @@ A claim is a threshold on a simulated quantity ("ROI of at least 8.2", "fraud un
 setting it *holds* when the whole interval is on the claimed side, *does not hold* when the
 whole interval is on the other side, and is *undecided* when the interval straddles the
 threshold. Over a sweep of one parameter the verdict is *holds* (everywhere), *does not hold*
-(nowhere), or *holds only when* the parameter is in the range where it held.
+(nowhere), or *holds only when* the parameter is in the range where it held. A claim of
+several parts holds where all of them hold (:func:`all_of`).
 """
 
 from __future__ import annotations
@@ -112,3 +113,24 @@ def over_settings(labels: Sequence[str], outcomes: Sequence[str]) -> Verdict:
     if not held:
         return Verdict(UNDECIDED if UNDECIDED in outcomes else FAILS)
     return Verdict(HOLDS_ONLY_WHEN, " or ".join(held))
+
+
+def all_of(parts: Sequence[Verdict | str]) -> Verdict:
+    """The verdict on a claim that needs every one of ``parts`` (verdicts or outcomes).
+
+    It does not hold if any part does not hold, else is undecided if any part is, else holds
+    (only when every conditional part's condition is met, if some part holds only when).
+
+    Raises:
+        ValueError: no parts.
+
+    """
+    verdicts = [part if isinstance(part, Verdict) else Verdict(part) for part in parts]
+    if not verdicts:
+        raise ValueError("a claim needs at least one part")
+    outcomes = [verdict.outcome for verdict in verdicts]
+    for outcome in (FAILS, UNDECIDED):
+        if outcome in outcomes:
+            return Verdict(outcome)
+    conditions = [verdict.condition for verdict in verdicts if verdict.outcome == HOLDS_ONLY_WHEN]
+    return Verdict(HOLDS_ONLY_WHEN, " and ".join(conditions)) if conditions else Verdict(HOLDS)

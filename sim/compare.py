@@ -62,8 +62,9 @@ def compare(
     parts = []
     for key, group in results.groupby(within, dropna=False) if within else [((), results)]:
         table = _compare_group(group, baseline, by, metrics)
-        for name, value in zip(within, np.atleast_1d(key), strict=True):
-            table.insert(0, name, value)
+        values = key if isinstance(key, tuple) else (key,)  # keeps each value's own type
+        for position, (name, value) in enumerate(zip(within, values, strict=True)):
+            table.insert(position, name, value)
         parts.append(table)
     return pd.concat(parts, ignore_index=True)
 
@@ -73,6 +74,16 @@ def _check(results: pd.DataFrame, baseline: object, by: str, metrics: Sequence[s
     missing = [c for c in (by, "replicate", *metrics) if c not in results.columns]
     if missing:
         raise ValueError(f"results lack column(s) {', '.join(missing)}")
+    return baseline_value(results, baseline, by)
+
+
+def baseline_value(results: pd.DataFrame, baseline: object, by: str) -> object:
+    """The value of column ``by`` that ``baseline`` names: equal, same text or same number.
+
+    Raises:
+        ValueError: no value of ``by`` matches.
+
+    """
     schemes = results[by].unique().tolist()
     for value in schemes:
         if value == baseline or str(value) == str(baseline) or _same_number(value, baseline):

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from sim import results as store
-from sim.compare import COLUMNS, compare, mean_interval, wide
+from sim.compare import COLUMNS, baseline_value, compare, mean_interval, wide
 from sim.console import say
 from sim.storage import remove_orphaned_temporaries, write_atomic, write_text_atomic
 from sim.summary import support_of
@@ -107,13 +107,21 @@ def plot_adoption(
     axes[0].set(xlabel="day", ylabel="customers (cumulative)", title="Adoption, mean and 95% CI")
     axes[0].legend(title=", ".join(keys))
     if paired:
-        base = series[series[keys[0]].astype(str) == str(baseline)]
-        extra = series.merge(base[["replicate", "day", "customers"]], on=["replicate", "day"])
-        extra["extra"] = extra["customers_x"] - extra["customers_y"]
-        _bands(axes[1], extra, "extra")
+        _bands(axes[1], extra_over(series, keys[0], baseline), "extra")
         axes[1].set(xlabel="day", ylabel=f"customers minus {baseline}")
         axes[1].set(title=f"Extra customers over {baseline}, paired 95% CI")
     return save_figure(figure, path)
+
+
+def extra_over(series: pd.DataFrame, key: str, baseline: object) -> pd.DataFrame:
+    """``series`` with column ``extra``: customers minus the baseline's, same replicate and day.
+
+    ``baseline`` matches a value of ``key`` as :func:`sim.compare.compare` matches it ("0"
+    names 0.0).
+    """
+    base = series[series[key] == baseline_value(series, baseline, key)]
+    extra = series.merge(base[["replicate", "day", "customers"]], on=["replicate", "day"])
+    return extra.assign(extra=extra["customers_x"] - extra["customers_y"])
 
 
 def _bands(axes: plt.Axes, series: pd.DataFrame, column: str) -> None:
@@ -354,7 +362,7 @@ def _markdown(
     figures: list[Path],
     notes: list[str],
 ) -> str:
-    replicates = metrics.groupby(store.swept(metrics) or ["job"]).size()
+    replicates = metrics.groupby(store.swept(metrics) or ["job"], dropna=False).size()
     low, high = replicates.min(), replicates.max()
     per_setting = f"{low}" if low == high else f"{low}–{high}"
     lines = [
@@ -430,7 +438,7 @@ def _owed_note(metrics: pd.DataFrame, column: str, text: str) -> list[str]:
     if column not in metrics.columns:  # results of an older engine
         return []
     keys = store.swept(metrics) or ["job"]
-    owed = metrics.groupby(keys, sort=False)[column].mean().reset_index()
+    owed = metrics.groupby(keys, sort=False, dropna=False)[column].mean().reset_index()
     owed = owed[owed[column] > 0]
     if owed.empty:
         return []

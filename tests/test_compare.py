@@ -132,6 +132,21 @@ def test_comparisons_are_made_within_each_other_swept_parameter():
     assert table.loc[(5000, "two_sided"), "incremental_cac"] == pytest.approx(500 / 50)
 
 
+def test_other_settings_keep_their_order_their_types_and_missing_values():
+    parts = []
+    for network, n in (("lattice", 1000), ("random", 5000), ("random", None)):
+        settings = {"network": network, "network.n": n}
+        parts.append(replicates("none", [100, 120, 140], [5000] * 3, **settings))
+        parts.append(replicates("two_sided", [110, 130, 150], [5500] * 3, **settings))
+    frame = pd.concat(parts, ignore_index=True)
+    frame.attrs["parameters"] = ["referral", "network", "network.n"]
+    table = sim.compare(frame)
+    assert list(table.columns[:3]) == ["network", "network.n", "referral"]
+    assert set(table["network.n"].dropna()) == {1000, 5000}  # numbers, not "1000"
+    assert table["network.n"].isna().sum() == len(table) / 3  # the job left at the default
+    assert set(table["network"]) == {"lattice", "random"}
+
+
 def test_a_numeric_baseline_given_as_text_matches():
     frame = pd.concat(
         [

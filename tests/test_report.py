@@ -143,6 +143,34 @@ def test_a_parent_of_sweeps_with_different_parameters_gets_a_report(tmp_path, ca
     ]
 
 
+def test_the_paired_adoption_panel_finds_a_numeric_baseline_given_as_text():
+    days = pd.DataFrame(
+        {
+            "referral.referrer_reward": [0.0, 0.0, 10.0, 10.0],
+            "replicate": [0, 0, 0, 0],
+            "day": [1, 2, 1, 2],
+            "customers": [5, 9, 6, 12],
+        }
+    )
+    extra = report.extra_over(days, "referral.referrer_reward", "0")  # as --baseline 0 gives it
+    by_reward = extra.set_index(["referral.referrer_reward", "day"])["extra"]
+    assert by_reward.to_dict() == {(0.0, 1): 0, (0.0, 2): 0, (10.0, 1): 1, (10.0, 2): 3}
+
+
+def test_notes_keep_the_jobs_that_left_a_swept_key_at_its_default():
+    metrics = pd.DataFrame(
+        {
+            "referral": ["one_sided", "two_sided", "none"],
+            "referral.verify": ["holdback", None, None],
+            "rewards_pending": [5.0, 7.0, 0.0],
+            "job": [0, 1, 2],
+        }
+    )
+    metrics.attrs["parameters"] = ["referral", "referral.verify"]
+    (note, _) = report.pending_rewards_note(metrics)
+    assert note.endswith(": one_sided, holdback 5 yuan; two_sided 7 yuan.")
+
+
 def test_labels_leave_out_parameters_a_job_did_not_set():
     frame = pd.DataFrame(
         {"referral": ["none", "one_sided", None], "reward": [float("nan"), 10.0, 2.5]}

@@ -20,7 +20,7 @@ from experiments.claims.base import (
     three,
 )
 from experiments.replicates import Results, interval
-from experiments.verdicts import FAILS, HOLDS, UNDECIDED, judge, over_sweep
+from experiments.verdicts import all_of, judge, over_sweep
 from sim.summary import COUNT, SHARE
 
 # ----- C1: "invite 5, get yours free" ------------------------------------------------------------
@@ -72,9 +72,7 @@ def c1_row(results: Results, k: int) -> dict:
         "cost per extra customer (yuan)": three(extra),
         "ads-only CAC (yuan)": three(ads_cac),
         "campaign CAC (yuan)": ci(column(results, gb, "cac")),
-        "outcome": HOLDS
-        if works == HOLDS and cheap == HOLDS
-        else (UNDECIDED if UNDECIDED in (works, cheap) else FAILS),
+        "outcome": all_of([works, cheap]).outcome,
         "_extra": extra,
         "_fill": interval(fill, SHARE),
     }

@@ -17,7 +17,7 @@ from experiments.claims.base import (
     three,
 )
 from experiments.replicates import Results, interval
-from experiments.verdicts import HOLDS, Verdict, over_settings, over_sweep
+from experiments.verdicts import over_settings, over_sweep
 from sim.summary import SHARE
 
 # ----- R1: tiered non-cash rewards keep fraud under 2% -------------------------------------------
@@ -177,8 +177,6 @@ def r3_analyse(results: Results, setup: Setup) -> Finding:
     verdict = over_settings(
         ["price sensitivity is as fitted", "fairness lowers it by 41%"], outcomes
     )
-    if verdict.outcome == HOLDS:
-        verdict = Verdict(HOLDS)
     figure = figures.bars(
         setup.out / "r3_fairness.png",
         "R3: extra customers over no reward (ads campaign)",

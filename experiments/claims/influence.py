@@ -20,7 +20,7 @@ from experiments.claims.base import (
     three,
 )
 from experiments.replicates import Results, interval
-from experiments.verdicts import FAILS, HOLDS, UNDECIDED, Verdict, judge, over_sweep
+from experiments.verdicts import all_of, judge, over_settings, over_sweep
 from sim.summary import SHARE
 
 # ----- F2: KOCs' share of influence overtakes KOLs' ----------------------------------------------
@@ -166,11 +166,13 @@ def f6_analyse(results: Results, setup: Setup) -> Finding:
             }
         )
     table = pd.DataFrame(rows)
-    judged = [o for o in table["outcome"] if o]
-    verdict = Verdict(
-        HOLDS
-        if all(o == HOLDS for o in judged)
-        else (FAILS if all(o == FAILS for o in judged) else UNDECIDED)
+    judged = table[table["outcome"] != ""]
+    spreads, heads = judged.iloc[:2], judged.iloc[2:]  # the claim needs both, where it holds
+    verdict = all_of(
+        [
+            over_settings(list(spreads["setting"]), list(spreads["outcome"])),
+            over_settings(list(heads["setting"]), list(heads["outcome"])),
+        ]
     )
     spreads_big = interval(column(results, "f6-post-big", "share_events"))
     views_big = interval(column(results, "f6-post-big", "kol_exposures"))
