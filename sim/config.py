@@ -260,11 +260,12 @@ class Config:
 
     def validate(self, prefix: str) -> None:
         """Check constraints that span groups."""
-        hired = getattr(self.seeding, "hired", 0)
-        if hired > self.influencers.kols:
-            fail(
-                prefix + "seeding.hired", hired, f"at most influencers.kols={self.influencers.kols}"
-            )
+        kols = self.influencers.kols
+        nested = getattr(self.seeding, "kol", None)  # mixed seeding holds a KOL channel
+        for key, channel in (("seeding", self.seeding), ("seeding.kol", nested)):
+            hired = getattr(channel, "hired", 0)
+            if hired > kols:
+                fail(f"{prefix}{key}.hired", hired, f"at most influencers.kols={kols}")
         n = getattr(self.network, "n", None)
         initial = getattr(self.seeding, "initial_customers", 0)
         if n is not None and initial > n:

@@ -117,6 +117,7 @@ EXPLICIT = [
     (("network=random",), "network.k=5 network.n=5", "network.k"),
     (("network=circles",), "network.communities=6 network.n=5", "network.communities"),
     (("seeding=kol",), "seeding.hired=11", "seeding.hired"),
+    (("seeding=mixed",), "seeding.kol.hired=11", "seeding.kol.hired"),
     (("seeding=organic",), "seeding.initial_customers=6 network.n=5 network.k=2", "initial"),
     (("seeding=mixed",), "seeding.ads_share=0.9", "seeding.ads_share+kol_share"),
     (("referral=tiered",), "referral.tiers=[{start:2}]", "referral.tiers"),
