@@ -139,11 +139,11 @@ def koc_head_share(model: sim.ReferralModel) -> float:
 
 
 def team_fill(model: sim.ReferralModel) -> float:
-    """Share of group-buy teams that filled (NaN for other schemes or when no team opened)."""
+    """Share of group-buy teams that filled, paid or not (NaN for other schemes or no team)."""
     referral = model.referral
-    filled = getattr(referral, "filled_teams", None)
-    if filled is None:
+    if getattr(referral, "filled_teams", None) is None:
         return math.nan
+    filled = referral.filled_teams + referral.unpaid_teams
     return ratio(filled, filled + referral.expired_teams)
 
 

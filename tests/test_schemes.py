@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 import sim
+from experiments.measures import team_fill
 from sim.dynamics.referrals import FAKE
 from sim.schemes import REFERRAL, RETENTION, SEEDING
 from tests.conftest import run_model, small
@@ -156,6 +157,36 @@ def test_group_buy_pays_only_full_teams():
     assert metrics["spend_referral_discount"] == pytest.approx(scheme.filled_teams * 3 * 10)
     leader_cost = model.config.product.price * model.config.rewards.merchandise.cost
     assert metrics["spend_referral_reward"] == pytest.approx(scheme.filled_teams * leader_cost)
+
+
+def test_group_buy_under_a_budget_promises_no_team_it_cannot_pay():
+    config = small(
+        "referral=group_buy",
+        "seeding=organic",
+        "seeding.initial_customers=60",
+        "conversion.peer=0.5",
+        "share.after_purchase=1",
+        "fraud.enabled=false",
+        "referral.team_size=3",
+        "referral.window_days=5",
+        "budget.total=3000",
+        n=3000,
+    )
+    model, teams_by_day = sim.ReferralModel(config, 0), []
+    while model.day < config.days:
+        model.step()
+        scheme = model.referral
+        teams_by_day.append((model.offers_open, scheme.filled_teams + scheme.unpaid_teams))
+    scheme, metrics = model.referral, model.metrics()
+    team_cost = 3 * 10 + config.product.price * config.rewards.merchandise.cost  # 80 yuan
+    assert scheme.one_referral_cost() == pytest.approx(team_cost)
+    paid = metrics["spend_referral_discount"] + metrics["spend_referral_reward"]
+    assert paid == pytest.approx(scheme.filled_teams * team_cost) and paid <= 3000
+    assert 3000 - paid < team_cost  # the offer stood until no full team was affordable
+    assert scheme.unpaid_teams > 0  # teams that filled on the day the budget ran out
+    closed = [teams for is_open, teams in teams_by_day if not is_open]
+    assert closed and len(set(closed)) == 1  # no team fills once the offer is closed
+    assert team_fill(model) > scheme.filled_teams / (scheme.filled_teams + scheme.expired_teams)
 
 
 def test_group_buy_pays_every_team_a_leader_fills_in_a_day():

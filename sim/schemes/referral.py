@@ -239,7 +239,8 @@ class GroupBuy(ReferralScheme):
         self.leader = np.zeros(0, dtype=np.int64)
         self.member = np.zeros(0, dtype=np.int64)
         self.team_start = np.full(model.n, -1, dtype=np.int64)
-        self.filled_teams = 0
+        self.filled_teams = 0  # full and paid
+        self.unpaid_teams = 0  # full, but the budget could not pay them
         self.expired_teams = 0
 
     def referee_discount(self) -> float:
@@ -263,9 +264,16 @@ class GroupBuy(ReferralScheme):
         """Whether the group price or the free order is worth anything."""
         return self.config.group_discount > 0 or self._leader_face() > 0
 
+    def one_referral_cost(self) -> float:
+        """A whole team's cost: offers close when the budget cannot pay one more full team."""
+        return self.config.team_size * super().one_referral_cost()
+
     def book(self, referrers: np.ndarray, referees: np.ndarray, discount: np.ndarray) -> None:
-        """Add the referees to their leaders' teams and pay the teams that fill."""
-        if not len(referrers):
+        """Add the referees to their leaders' teams and pay the teams that fill.
+
+        On a day the offer is closed nobody joins a team: no group price was on offer.
+        """
+        if not len(referrers) or not self.model.offers_open:
             return
         day = self.model.day
         opening = np.unique(referrers[self.team_start[referrers] < 0])
@@ -275,7 +283,10 @@ class GroupBuy(ReferralScheme):
         self._pay_full_teams()
 
     def _pay_full_teams(self) -> None:
-        """Pay every team that is full, several of one leader's if it filled several."""
+        """Pay the full teams the budget affords (several of one leader's if it filled several).
+
+        A full team the budget cannot pay is counted in ``unpaid_teams`` and dissolves unpaid.
+        """
         size = self.config.team_size
         rank = occurrence_rank(self.leader)
         counts = np.bincount(self.leader, minlength=self.model.n)
@@ -303,6 +314,7 @@ class GroupBuy(ReferralScheme):
         fund_referrals(model, rows_leader[:rows], members[:rows], discount[:rows], reward[:rows])
         count_referrals(model, rows_leader[:rows], members[:rows])
         self.filled_teams += teams
+        self.unpaid_teams += len(leaders) - teams
 
     def end_of_day(self) -> None:
         """Teams not filled within the window dissolve: no group price, no cost."""
