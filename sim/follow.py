@@ -148,7 +148,10 @@ def _highest_degree(degree: np.ndarray, tiebreak: np.ndarray, count: int) -> np.
 def _koc_audiences(
     config: InfluencerConfig, graph: SocialGraph, koc_ids: np.ndarray, rng: np.random.Generator
 ) -> Audiences:
-    """Friends first, then friends of friends reached by random two-step walks."""
+    """Each KOC's audience: a random ``koc_audience`` of its friends and friends of friends.
+
+    Friends of friends are reached by random two-step walks; friends have no priority.
+    """
     size = config.koc_audience
     if graph.is_mixing:
         walkers = np.repeat(koc_ids, size)

@@ -302,8 +302,8 @@ def compared_by(metrics: pd.DataFrame, by: str | None) -> str:
     """The parameter whose settings the report compares.
 
     Unless given, ``referral`` when it varies, else the one parameter that varies across the
-    jobs (``referral.referrer_reward`` in a sweep of rewards), else ``referral`` if every job
-    has it.
+    jobs (``referral.referrer_reward`` in a sweep of rewards), else ``referral`` if nothing
+    varies and every job has it.
 
     Raises:
         ValueError: listing the parameters that vary, when ``by`` is missing from the results

@@ -113,7 +113,7 @@ def column(results: Results, name: str, metric: str) -> pd.Series:
 def ci(
     values: pd.Series, spec: str = ",.1f", scale: float = 1.0, support: Support = UNBOUNDED
 ) -> str:
-    """Mean and 95% CI of a measure (clipped to the values it can take), formatted."""
+    """Mean and 95% CI of a measure, clipped to ``support`` (unbounded unless given), formatted."""
     return fmt(*interval(values, support), spec=spec, scale=scale)
 
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.state import Channel, State
+from sim.state import REFERRAL_CHANNELS, State
 
 if TYPE_CHECKING:
     from sim.model import ReferralModel
@@ -137,4 +137,4 @@ def fake_referrers(model: ReferralModel, sharers: np.ndarray) -> np.ndarray:
 
 def is_referral(channel: np.ndarray) -> np.ndarray:
     """Whether each acquisition came through a consumer's referral link."""
-    return (channel == Channel.PEER) | (channel == Channel.KOC)
+    return np.isin(channel, REFERRAL_CHANNELS)

@@ -1,9 +1,10 @@
 """Loading a user's friendship network: an edge list, a CSV or GraphML file, or a networkx graph.
 
 Node ids may be any integers or strings (``NA`` and ``null`` are ids too); they are relabelled
-``0..n-1`` in sorted order. Self-loops, duplicate edges and lines with fewer than two ids are
-dropped with a warning; a first line of text followed by numbers is read as a header (with a
-warning, except in a CSV file).
+``0..n-1`` in sorted order (those of a GraphML file or a networkx graph: in the graph's node
+order). Self-loops, duplicate edges and lines with fewer than two ids are dropped with a
+warning; a first line of text followed by numbers is read as a header (with a warning, except
+in a CSV file).
 """
 
 from __future__ import annotations
