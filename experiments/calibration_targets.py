@@ -12,6 +12,8 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from experiments.verdicts import FAILS, HOLDS, UNDECIDED, judge_band
+
 CAMPAIGNS: dict[str, tuple[str, ...]] = {
     # ads only, no referral offer: ads CAC (C1) and organic peer conversion (F5)
     "ads": ("seeding=ads", "referral=none"),
@@ -229,11 +231,7 @@ def met(band: tuple[float, float], low: float, high: float, column: str | None) 
         return "not modelled"
     if math.isnan(low):
         return "no estimate"
-    if band[0] <= low and high <= band[1]:
-        return "yes"
-    if high < band[0] or low > band[1]:
-        return "no"
-    return "partly"
+    return {HOLDS: "yes", FAILS: "no", UNDECIDED: "partly"}[judge_band(low, high, band)]
 
 
 def point(value: float) -> tuple[float, float]:

@@ -39,9 +39,10 @@ import sim
 from sim.compare import mean_interval
 from sim.failures import EXIT_BAD_INPUT
 from sim.params import ConfigError
+from sim.schemes import REWARD_KINDS
 from sim.summary import support_of
 
-KINDS = ["cash", "points", "merchandise"]  # what the reward is paid in (fact R1)
+KINDS = list(REWARD_KINDS)  # what the reward is paid in (fact R1)
 SPACES = {
     "one_sided": {"referral.referrer_reward": (0.0, 50.0), "referral.reward_kind": KINDS},
     "two_sided": {

@@ -67,6 +67,10 @@ class RewardTable:
             )
         )
 
+    def cost_of(self, face: np.ndarray | float, kind: np.ndarray | int) -> np.ndarray | float:
+        """What rewards of face value ``face`` (yuan) and kind code ``kind`` cost the brand."""
+        return face * self.cost[kind]
+
 
 class ReferralModel(mesa.Model):
     """An agent-based referral campaign on a social network.

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 import sim
+from experiments.calibration_targets import POINT_TOLERANCE
 from experiments.replicates import Results, Spec, fmt, interval
 from experiments.verdicts import Verdict, judge
 from sim.compare import ratio_interval
@@ -24,7 +25,7 @@ from sim.summary import SHARE, UNBOUNDED, Support
 
 SCENARIO = "+scenario=gen_z_2026"
 T = TypeVar("T")
-TOLERANCE = 0.10  # a point claim "holds" when the CI clears it less this margin (rounded figures)
+TOLERANCE = POINT_TOLERANCE  # a claim "holds" when the CI clears it less this margin (rounded)
 
 
 @dataclass(frozen=True)

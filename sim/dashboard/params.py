@@ -8,10 +8,14 @@ from __future__ import annotations
 
 from mesa.visualization import Slider
 
-NETWORKS = ("small_world", "lattice", "random", "scale_free", "circles", "complete")
-SEEDINGS = ("ads", "organic", "kol", "koc_matrix", "mixed")
-REFERRALS = ("none", "one_sided", "two_sided", "tiered", "group_buy", "commission")
-RETENTIONS = ("none", "points", "membership", "community")
+from sim.network.options import NETWORK_OPTIONS
+from sim.schemes import GROUPS
+
+# every option of each group, from the registries (edgelist needs a file: not offered)
+NETWORKS = tuple(name for name in NETWORK_OPTIONS if name != "edgelist")
+SEEDINGS = tuple(GROUPS["seeding"])
+REFERRALS = tuple(GROUPS["referral"])
+RETENTIONS = tuple(GROUPS["retention"])
 
 DEFAULTS = {
     "network": "small_world",

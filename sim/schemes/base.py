@@ -101,7 +101,7 @@ class ReferralScheme(Scheme):
     def one_referral_cost(self) -> float:
         """Cost of funding one more referral; offers close when the budget cannot pay it."""
         face, kind = self.referrer_reward(np.zeros(1, dtype=np.int64))
-        return self.referee_discount() + float(face[0] * self.model.reward_table.cost[kind[0]])
+        return self.referee_discount() + float(self.model.reward_table.cost_of(face[0], kind[0]))
 
     def book(self, referrers: np.ndarray, referees: np.ndarray, discount: np.ndarray) -> None:
         """Pay for today's referred first orders (referee :data:`FAKE` for fake accounts).
@@ -132,7 +132,7 @@ class ReferralScheme(Scheme):
         if not self.model.offers_open:
             return 0
         face, kind = self.referrer_reward(referrers)
-        reward = face * self.model.reward_table.cost[kind]
+        reward = self.model.reward_table.cost_of(face, kind)
         funded = fund_referrals(self.model, referrers, referees, discount, reward)
         count_referrals(self.model, referrers[:funded], referees[:funded])
         return funded

@@ -218,7 +218,7 @@ class Tiered(TwoSided):
 
     def one_referral_cost(self) -> float:
         """The dearest tier: offers close when the budget cannot pay it."""
-        tier_cost = self.rewards * self.model.reward_table.cost[self.kinds]
+        tier_cost = self.model.reward_table.cost_of(self.rewards, self.kinds)
         return self.referee_discount() + float(tier_cost.max())
 
     def referrer_reward(self, referrers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -306,7 +306,7 @@ class GroupBuy(ReferralScheme):
     def _fund_teams(self, leaders: np.ndarray, rows_leader: np.ndarray, members: np.ndarray):
         model, size = self.model, self.config.team_size
         face, kind = self.referrer_reward(rows_leader)
-        reward = face * model.reward_table.cost[kind]
+        reward = model.reward_table.cost_of(face, kind)
         discount = np.full(len(members), self.config.group_discount)
         team_cost = (discount + reward).reshape(len(leaders), size).sum(axis=1)
         teams = model.ledger.affordable(team_cost, "referral_discount")
@@ -350,7 +350,7 @@ class Commission(ReferralScheme):
         """First-order commission to both levels: offers close when the budget cannot pay both."""
         second = self.config.second_level_rate if self.config.levels == 2 else 0.0
         face = second * self.model.config.product.price
-        return super().one_referral_cost() + face * float(self.model.reward_table.cost[self.kind])
+        return super().one_referral_cost() + float(self.model.reward_table.cost_of(face, self.kind))
 
     def referrer_reward(self, referrers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Commission on the referee's first order."""
@@ -372,7 +372,7 @@ class Commission(ReferralScheme):
             grand = self._parents(referrers)
             has = (grand >= 0) & (grand != referees)  # never a commission on one's own order
             face, kind = self._order_commission(int(has.sum()), self.config.second_level_rate)
-            reward = face * self.model.reward_table.cost[kind]
+            reward = self.model.reward_table.cost_of(face, kind)
             zero = np.zeros(len(reward))
             funded = fund_referrals(self.model, grand[has], referees[has], zero, reward)
             self._record(grand[has][:funded], referees[has][:funded], level=2)
@@ -392,7 +392,7 @@ class Commission(ReferralScheme):
 
     def _pay_now(self, payees: np.ndarray, buyers: np.ndarray, rate: float, level: int) -> None:
         face, kind = self._order_commission(len(payees), rate)
-        cost = face * self.model.reward_table.cost[kind]
+        cost = self.model.reward_table.cost_of(face, kind)
         funded = self.model.ledger.affordable(cost, "referral_reward")
         self.model.ledger.spend("referral_reward", cost[:funded].sum())
         self._record(payees[:funded], buyers[:funded], level)
