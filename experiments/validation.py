@@ -40,7 +40,7 @@ from tqdm import tqdm
 
 import sim
 from sim import theory
-from sim.metrics import cascade_parents, roots_and_depths, structural_virality
+from sim.metrics import cascade_forest, structural_virality
 
 K = 10  # mean degree of every network here
 MIN_SMALL_OUTBREAKS = 30  # fewer give no usable standard error
@@ -468,12 +468,7 @@ def contagion_row(label: str, by_rewire: dict[float, np.ndarray]) -> dict:
 # ----- cascade shape ------------------------------------------------------------------------------
 def tree_shapes(model: sim.ReferralModel, smallest: int = LARGER_TREE) -> tuple[np.ndarray, list]:
     """Sizes of every referral tree, and (size, structural virality) of the larger ones."""
-    consumers = model.consumers
-    parent = cascade_parents(consumers, model.n)
-    member = consumers.is_customer()
-    member[parent[parent >= 0]] = True
-    nodes = np.flatnonzero(member)
-    root, depth = roots_and_depths(parent)
+    parent, nodes, root, depth = cascade_forest(model.consumers, model.n)
     sizes = np.bincount(root[nodes], minlength=model.n)
     larger = [
         (int(sizes[r]), structural_virality(nodes[root[nodes] == r], parent, depth))
