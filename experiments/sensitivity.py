@@ -30,6 +30,8 @@ from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import sobol as sobol_sample
 
 import sim
+from sim.report import save_figure
+from sim.storage import write_text_atomic
 
 # name: (low, high); the two-sided scheme's defaults sit inside every range.
 PARAMETERS = {
@@ -93,10 +95,7 @@ def plot(table: pd.DataFrame, path: Path) -> Path:
         axis.set(title=f"Sobol indices of mean {name}", xlabel="share of variance")
         axis.axvline(0, color="black", lw=0.5)
         axis.legend()
-    figure.tight_layout()
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
-    return path
+    return save_figure(figure, path)
 
 
 def main() -> None:
@@ -124,9 +123,9 @@ def main() -> None:
     frame = pd.DataFrame(samples, columns=list(PARAMETERS)).assign(
         **{name: outputs[:, i] for i, name in enumerate(OUTPUTS)}
     )
-    frame.to_csv(arguments.out / "samples.csv", index=False)
+    write_text_atomic(frame.to_csv(index=False), arguments.out / "samples.csv")
     table = indices(samples, outputs)
-    table.to_csv(arguments.out / "sobol.csv", index=False)
+    write_text_atomic(table.to_csv(index=False), arguments.out / "sobol.csv")
     figure = plot(table, arguments.out / "sobol.png")
     print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     print(f"figure: {figure}")
