@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
 from experiments.calibration_targets import CAMPAIGNS
@@ -20,7 +22,7 @@ from experiments.claims.base import (
     three,
 )
 from experiments.replicates import Results, interval
-from experiments.verdicts import all_of, judge, over_settings, over_sweep
+from experiments.verdicts import Verdict, all_of, judge, over_settings, over_sweep
 from sim.summary import SHARE
 
 # ----- F2: KOCs' share of influence overtakes KOLs' ----------------------------------------------
@@ -125,8 +127,8 @@ def f6_specs(setup: Setup) -> list:
     ]
 
 
-def f6_analyse(results: Results, setup: Setup) -> Finding:
-    """Verdict on 1000 secondary spreads per head-KOL post and a 1% head with 99% of traffic."""
+def _spread_rows(results: Results, setup: Setup) -> list[dict]:
+    """Re-shares set off by one post of the biggest KOL, on two market sizes."""
     rows = []
     for name, label in (
         ("f6-post", f"{setup.n:,} consumers"),
@@ -142,42 +144,44 @@ def f6_analyse(results: Results, setup: Setup) -> Finding:
                 "outcome": check(spreads, F6_SPREADS * (1 - TOLERANCE)),
             }
         )
+    return rows
+
+
+def _head_rows(results: Results) -> list[dict]:
+    """Customers from the top 1% of KOCs (judged) and of referral trees (shown)."""
+    rows = []
     for name, label in (
         ("f6-reference", "reference campaign"),
         ("f6-viral", "reference campaign, every buyer shares to every friend"),
     ):
         head = column(results, name, "koc_head_share")
+        common = {"setting": label, "views of the post": ""}
         rows.append(
-            {
-                "setting": label,
+            common
+            | {
                 "measure": "customers from the top 1% of KOCs",
                 "value": pct(head),
-                "views of the post": "",
                 "outcome": check(head, F6_HEAD * (1 - TOLERANCE)),
             }
         )
         rows.append(
-            {
-                "setting": label,
+            common
+            | {
                 "measure": "customers in the top 1% of referral trees",
                 "value": pct(column(results, name, "tree_head_share")),
-                "views of the post": "",
                 "outcome": "",
             }
         )
-    table = pd.DataFrame(rows)
-    judged = table[table["outcome"] != ""]
-    spreads, heads = judged.iloc[:2], judged.iloc[2:]  # the claim needs both, where it holds
-    verdict = all_of(
-        [
-            over_settings(list(spreads["setting"]), list(spreads["outcome"])),
-            over_settings(list(heads["setting"]), list(heads["outcome"])),
-        ]
-    )
-    spreads_big = interval(column(results, "f6-post-big", "share_events"))
-    views_big = interval(column(results, "f6-post-big", "kol_exposures"))
-    needed = F6_SPREADS / (spreads_big[0] / views_big[0]) if spreads_big[0] > 0 else float("nan")
-    figure = figures.bars(
+    return rows
+
+
+def _judged_over_settings(rows: list[dict]) -> Verdict:
+    judged = [row for row in rows if row["outcome"]]
+    return over_settings([r["setting"] for r in judged], [r["outcome"] for r in judged])
+
+
+def _f6_figure(results: Results, setup: Setup) -> Path:
+    return figures.bars(
         setup.out / "f6_heads.png",
         "F6: share of customers from the head",
         [
@@ -195,19 +199,28 @@ def f6_analyse(results: Results, setup: Setup) -> Finding:
         reference=100 * F6_HEAD,
         reference_label="claimed 99%",
     )
+
+
+def f6_analyse(results: Results, setup: Setup) -> Finding:
+    """Verdict on 1000 secondary spreads per head-KOL post and a 1% head with 99% of traffic."""
+    spreads, heads = _spread_rows(results, setup), _head_rows(results)
+    verdict = all_of([_judged_over_settings(spreads), _judged_over_settings(heads)])
+    spreads_big = interval(column(results, "f6-post-big", "share_events"))
+    views_big = interval(column(results, "f6-post-big", "kol_exposures"))
+    needed = F6_SPREADS / (spreads_big[0] / views_big[0]) if spreads_big[0] > 0 else float("nan")
     value = (
-        f"One post by the biggest KOL is seen {rows[1]['views of the post']} times on a "
-        f"{10 * setup.n:,}-consumer market and sets off {rows[1]['value']} re-shares (claimed: "
-        f"1000; at this rate 1000 re-shares need about {needed:,.0f} views). The top 1% of "
-        f"recruited KOCs bring {rows[2]['value']} of the KOC-started customers, not 99%."
+        f"One post by the biggest KOL is seen {spreads[1]['views of the post']} times on a "
+        f"{10 * setup.n:,}-consumer market and sets off {spreads[1]['value']} re-shares "
+        f"(claimed: 1000; at this rate 1000 re-shares need about {needed:,.0f} views). The top "
+        f"1% of recruited KOCs bring {heads[0]['value']} of the KOC-started customers, not 99%."
     )
     return Finding(
         value,
         verdict,
         "Do not plan on one head post or a handful of head KOCs carrying a campaign: returns "
         "are spread over many modest cascades, so budget for breadth.",
-        table.drop(columns=["outcome"]),
-        [figure],
+        pd.DataFrame(spreads + heads).drop(columns=["outcome"]),
+        [_f6_figure(results, setup)],
         "In the model KOC audiences are alike (about 100 followers each) and cascades stay "
         "small (each buyer brings in far fewer than one new buyer), so no 1% head can carry 99% "
         "of traffic. Heavy tails would need audiences as skewed as that, or word of mouth near "
