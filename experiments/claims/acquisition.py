@@ -163,38 +163,27 @@ def c2_specs(setup: Setup) -> list:
     return kocs + kols
 
 
+def _campaign_row(results: Results, name: str, campaign: str) -> dict:
+    """ROI, CAC, customers and spend of one seeding campaign."""
+    return {
+        "campaign": campaign,
+        "ROI": ci(column(results, name, "roi"), ".2f"),
+        "CAC (yuan)": ci(column(results, name, "cac")),
+        "customers": ci(column(results, name, "customers"), ",.0f"),
+        "spend (yuan)": ci(column(results, name, "spend_total"), ",.0f"),
+    }
+
+
 def c2_analyse(results: Results, setup: Setup) -> Finding:
     """Verdict on KOC ROI >= 8.2 by matrix size, and KOC against KOL ROI."""
-    rows, outcomes = [], []
-    for r in setup.sweep(RECRUITS):
-        roi = column(results, f"c2-koc-{r}", "roi")
-        outcomes.append(check(roi, C2_ROI * (1 - TOLERANCE)))
-        rows.append(
-            {
-                "campaign": f"KOC matrix, {r} KOCs",
-                "ROI": ci(roi, ".2f"),
-                "CAC (yuan)": ci(column(results, f"c2-koc-{r}", "cac")),
-                "customers": ci(column(results, f"c2-koc-{r}", "customers"), ",.0f"),
-                "spend (yuan)": ci(column(results, f"c2-koc-{r}", "spend_total"), ",.0f"),
-            }
-        )
-    for h in setup.sweep(HIRED):
-        name = f"c2-kol-{h}"
-        rows.append(
-            {
-                "campaign": f"KOLs, {h} hired",
-                "ROI": ci(column(results, name, "roi"), ".2f"),
-                "CAC (yuan)": ci(column(results, name, "cac")),
-                "customers": ci(column(results, name, "customers"), ",.0f"),
-                "spend (yuan)": ci(column(results, name, "spend_total"), ",.0f"),
-            }
-        )
+    kocs = {f"c2-koc-{r}": f"KOC matrix, {r} KOCs" for r in setup.sweep(RECRUITS)}
+    campaigns = kocs | {f"c2-kol-{h}": f"KOLs, {h} hired" for h in setup.sweep(HIRED)}
+    names = list(campaigns)
+    rows = [_campaign_row(results, name, campaign) for name, campaign in campaigns.items()]
+    outcomes = [check(column(results, name, "roi"), C2_ROI * (1 - TOLERANCE)) for name in kocs]
     verdict = over_sweep(
         list(setup.sweep(RECRUITS)), outcomes, "the matrix has", "{:g} KOCs".format
     )
-    names = [f"c2-koc-{r}" for r in setup.sweep(RECRUITS)] + [
-        f"c2-kol-{h}" for h in setup.sweep(HIRED)
-    ]
     figure = figures.bars(
         setup.out / "c2_roi.png",
         "C2: ROI (revenue per yuan spent) of KOC and KOL seeding",
