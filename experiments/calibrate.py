@@ -3,12 +3,13 @@
 Each fitted parameter is paired with the target it mainly drives (table ``FITTED``); a damped
 fixed-point iteration in log space moves every parameter by the ratio of its target to the
 simulated value, all at once, on the same replicates each round (common random numbers, so the
-iteration does not chase noise), until every fitted target is within 2%. The fitted values are
+iteration does not chase noise), until four rounds have every fitted target within 8%, and
+averages those rounds (geometric mean). The fitted values are
 written to ``conf/scenario/gen_z_2026.yaml`` (each commented with its target), then every
 target is re-measured on fresh replicates (seed 2026) through the scenario file itself and
 reported with its 95% CI in ``reports/calibration.md`` (+ ``calibration.csv``/``.parquet``)::
 
-    python -m experiments.calibrate                 # about 5 minutes on 2 shared cores
+    python -m experiments.calibrate                 # about 2.5 minutes on 2 cores
     python -m experiments.calibrate --replicates 20 --check-replicates 50   # a quick look
 
 Targets are measured on four campaigns (``CAMPAIGNS``): an ads campaign without referral

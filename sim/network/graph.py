@@ -1,7 +1,7 @@
 """The friendship layer held as CSR index arrays, with the few queries the daily step needs.
 
 Graphs are generated straight into arrays (``sim.network.generators``): building a 1M-node
-small world through networkx costs about 19 s and 1.4 GB (DESIGN.md §3). ``to_networkx`` gives
+small world through networkx costs about 13 s and 1.3 GB (docs/benchmark.json). ``to_networkx`` gives
 a ``networkx.Graph`` on request.
 """
 
