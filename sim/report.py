@@ -12,6 +12,7 @@ Writes ``report.md`` and PNG figures into ``DIR`` (or ``--out``) and prints the 
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -143,35 +144,61 @@ LEGEND_INSIDE_UP_TO = 6  # settings; more get their legend beside the axes, not 
 
 
 def reach_cac_figure(table: pd.DataFrame, keys: Sequence[str]) -> plt.Figure:
-    """The reach-versus-CAC figure: one colour and marker per setting, never repeated."""
+    """The reach-versus-CAC figure: one colour and marker per setting, never repeated.
+
+    Settings that won a different number of customers for exactly the baseline's spend (an
+    offer that never paid, a budget both use up) are drawn hollow and named in the legend;
+    the efficient frontier rings the undominated settings (joined when there are several).
+    """
     many = len(table) > LEGEND_INSIDE_UP_TO
     figure, axes = plt.subplots(figsize=(10 if many else 7, 4.5))
     labels = label_of(table, keys)
     styles = point_styles(len(table))
-    for label, style, (_, row) in zip(labels, styles, table.iterrows(), strict=True):
+    hollow = same_spend_as_baseline(table)
+    for label, style, free, (_, row) in zip(labels, styles, hollow, table.iterrows(), strict=True):
         axes.errorbar(
             row["cac"],
             row["customers"],
             xerr=_errors(row, "cac"),
             yerr=_errors(row, "customers"),
             capsize=3,
-            label=label,
+            label=f"{label} (same spend as the baseline)" if free else label,
+            mfc="white" if free else style["color"],
             **style,
         )
     frontier = table.loc[efficient(table)].sort_values("cac")
     axes.plot(
         frontier["cac"],
         frontier["customers"],
-        "k--o",
+        "k--o" if len(frontier) > 1 else "ko",
         lw=1,
         ms=14,
         mfc="none",
         label="efficient frontier",
     )
-    axes.set(xlabel="CAC (yuan per customer)", ylabel="customers", title="Reach versus CAC")
+    axes.set(
+        xlabel="CAC (yuan per customer)",
+        ylabel="customers",
+        title="Reach versus CAC (mean and 95% CI over replicates)",
+    )
     placement = {"loc": "upper left", "bbox_to_anchor": (1.02, 1.0)} if many else {}
     axes.legend(title=", ".join(keys), fontsize="small", **placement)
     return figure
+
+
+def same_spend_as_baseline(table: pd.DataFrame, tolerance: float = 0.01) -> np.ndarray:
+    """Whether each setting spent exactly what the baseline spent yet won other customers.
+
+    The whole paired interval of the extra acquisition spend is within ``tolerance`` of 0 and
+    that of the extra customers is not the single point 0 (the baseline itself).
+    """
+    if "delta_spend_acquisition" not in table:
+        return np.zeros(len(table), dtype=bool)
+    spend = [f"delta_spend_acquisition{s}" for s in ("", "_low", "_high")]
+    customers = [f"delta_customers{s}" for s in ("", "_low", "_high")]
+    same_spend = (table[spend].abs().fillna(0) <= tolerance).all(axis=1)
+    same_customers = (table[customers].fillna(0) == 0).all(axis=1)
+    return (same_spend & ~same_customers).to_numpy()
 
 
 MARKERS = "osD^vP*Xph<>"
@@ -205,28 +232,52 @@ def plot_repurchase(table: pd.DataFrame, keys: Sequence[str], path: Path) -> Pat
         if metric not in table:
             continue
         errors = np.array([_errors(row, metric).ravel() for _, row in table.iterrows()]).T
-        axes.bar(positions + offset, table[metric], 0.4, yerr=errors, capsize=3, label=metric)
+        axes.bar(
+            positions + offset,
+            table[metric],
+            0.4,
+            yerr=errors,
+            capsize=3,
+            label=REPURCHASE_LABELS[metric],
+        )
     axes.set_xticks(positions, labels, rotation=20, ha="right")
     axes.set(ylabel="share of customers", title="Repurchase, mean and 95% CI")
-    axes.legend()
+    axes.set_ylim(top=axes.get_ylim()[1] * 1.25)  # room for the legend above the bars
+    axes.legend(loc="upper center", ncol=2, fontsize="small")
     return save_figure(figure, path)
+
+
+REPURCHASE_LABELS = {
+    "repurchase_rate": "2+ orders by the end (repurchase_rate)",
+    "repurchase_30d": "re-bought within 30 days (repurchase_30d)",
+}
 
 
 def plot_cascades(cascades: pd.DataFrame, keys: Sequence[str], path: Path) -> Path:
     """Complementary CDF of referral-tree sizes (trees of two or more), pooled over replicates."""
     figure, axes = plt.subplots(figsize=(7, 4.5))
     cascades = cascades.assign(label=label_of(cascades, keys))
+    styles = itertools.cycle(LINE_STYLES)
     for label, trees in cascades.groupby("label", sort=False):
         counts = trees.groupby("size")["trees"].sum().sort_index()
-        tail = counts[::-1].cumsum()[::-1] / counts.sum()
-        axes.step(counts.index, tail, where="post", label=label)
-    axes.set(xscale="log", yscale="log", xlabel="referral-tree size (customers)")
-    axes.xaxis.set_major_locator(matplotlib.ticker.LogLocator(subs=(1.0, 2.0, 5.0)))
-    axes.xaxis.set_major_formatter(matplotlib.ticker.ScalarFormatter())
-    axes.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+        tail = (counts[::-1].cumsum()[::-1] / counts.sum()).to_numpy()
+        sizes = np.append(counts.index.to_numpy(), counts.index.max() + 1)  # the last step too
+        axes.step(sizes, np.append(tail, tail[-1]), where="post", label=label, ls=next(styles))
+    largest = int(cascades["size"].max())
+    axes.set(yscale="log", xlabel="referral-tree size s (customers)")
+    if largest > LINEAR_SIZES_UP_TO:
+        axes.set_xscale("log")
+        axes.xaxis.set_major_formatter(matplotlib.ticker.ScalarFormatter())
+        axes.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+    else:
+        axes.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     axes.set(ylabel="P(size ≥ s)", title="Cascade sizes (trees with at least one referral)")
     axes.legend(title=", ".join(keys))
     return save_figure(figure, path)
+
+
+LINE_STYLES = ["-", "--", ":", "-."]  # settings that coincide stay visible
+LINEAR_SIZES_UP_TO = 30  # largest tree size read on a linear axis; beyond, a log axis
 
 
 def _errors(row: pd.Series, metric: str) -> np.ndarray:
@@ -390,13 +441,8 @@ def same_spend_note(comparison: pd.DataFrame, by: str, tolerance: float = 0.01) 
     and CAC at the same spend do.
     """
     keys = [c for c in comparison.columns if c not in ("metric", *COLUMNS)]
-    bounds = ["mean", "ci_low", "ci_high"]
-    # compare() writes every scheme's deltas in the same order, so the two selections align
-    spend = comparison[comparison["metric"] == "delta_spend_acquisition"].reset_index(drop=True)
-    customers = comparison[comparison["metric"] == "delta_customers"].reset_index(drop=True)
-    same_spend = (spend[bounds].abs().fillna(0) <= tolerance).all(axis=1)
-    same_customers = (customers[bounds].fillna(0) == 0).all(axis=1)
-    named = spend[same_spend & ~same_customers]
+    table = wide(comparison, by)
+    named = table[same_spend_as_baseline(table, tolerance)]
     if named.empty:
         return []
     settings = "; ".join(label_of(named, keys))

@@ -264,3 +264,20 @@ def test_many_settings_put_the_legend_beside_the_data_not_over_it():
         legend = axes.get_legend().get_window_extent()
         assert (legend.x0 >= axes.get_window_extent().x1) == beside
         report.plt.close(figure)
+
+
+def test_a_setting_that_won_customers_at_the_baselines_spend_is_drawn_hollow_and_named():
+    frame = pd.DataFrame(
+        {"referral": ["none", "two_sided", "group_buy"], "cac": [61.0, 60.0, 55.0]}
+    ).assign(customers=[880.0, 897.0, 990.0])
+    frame["delta_customers"] = frame["customers"] - 880.0
+    frame["delta_spend_acquisition"] = [0.0, 900.0, 0.0]  # group buy never paid a reward
+    for metric in ("cac", "customers", "delta_customers", "delta_spend_acquisition"):
+        frame[f"{metric}_low"], frame[f"{metric}_high"] = frame[metric] * 0.99, frame[metric] * 1.01
+    assert report.same_spend_as_baseline(frame).tolist() == [False, False, True]
+    figure = report.reach_cac_figure(frame, ["referral"])
+    legend = [text.get_text() for text in figure.axes[0].get_legend().get_texts()]
+    assert "group_buy (same spend as the baseline)" in legend and "two_sided" in legend
+    frontier = [line for line in figure.axes[0].lines if line.get_label() == "efficient frontier"]
+    assert frontier[0].get_linestyle() == "None"  # one undominated setting: a ring, no line
+    report.plt.close(figure)

@@ -1,8 +1,8 @@
 """The friendship layer held as CSR index arrays, with the few queries the daily step needs.
 
 Graphs are generated straight into arrays (``sim.network.generators``): building a 1M-node
-small world through networkx costs about 13 s and 1.3 GB (docs/benchmark.json). ``to_networkx`` gives
-a ``networkx.Graph`` on request.
+small world through networkx costs about 13 s and 1.3 GB (docs/benchmark.json).
+``to_networkx`` gives a ``networkx.Graph`` on request.
 """
 
 from __future__ import annotations
