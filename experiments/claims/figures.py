@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
@@ -12,6 +14,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from sim.report import save_figure
 
@@ -27,12 +30,36 @@ def _errors(triples: Sequence[Triple]) -> np.ndarray:
     return np.vstack([below, above])
 
 
+CI = " (mean, 95% CI)"  # every bar and point of these charts is a mean with its 95% CI
+CHARACTERS_PER_INCH = 10  # of a 12-point title: wrap titles to the figure's width
+
+
+def _title(axis: plt.Axes, title: str, width: int) -> None:
+    """A title wrapped to ``width`` characters, so a long one is never cut off."""
+    axis.set_title(textwrap.fill(title, width))
+
+
 def _reference(axis: plt.Axes, value: float | None, label: str | None, horizontal: bool = True):
+    """A dashed claimed value, labelled on the line itself (no legend to cover the data)."""
     if value is None:
         return
     line = axis.axhline if horizontal else axis.axvline
-    line(value, color="crimson", ls="--", lw=1.2, label=label)
-    axis.legend(loc="best", fontsize=8)
+    line(value, color="crimson", ls="--", lw=1.2)
+    if label:
+        where = ("axes fraction", "data") if horizontal else ("data", "axes fraction")
+        place = (0.99, value) if horizontal else (value, 0.99)
+        axis.annotate(
+            label,
+            place,
+            xycoords=where,
+            ha="right" if horizontal else "left",
+            va="bottom" if horizontal else "top",
+            rotation=0 if horizontal else 90,
+            color="crimson",
+            fontsize=8,
+            xytext=(0, 2) if horizontal else (3, 0),
+            textcoords="offset points",
+        )
 
 
 def bars(
@@ -44,15 +71,48 @@ def bars(
     reference: float | None = None,
     reference_label: str | None = None,
 ) -> Path:
-    """Horizontal bars with 95% CIs and an optional claimed value (dashed line)."""
-    figure, axis = plt.subplots(figsize=(7.5, 0.55 * len(labels) + 1.6))
+    """Horizontal bars with 95% CIs and an optional claimed value (dashed line).
+
+    The figure widens with the longest label, so labels never squeeze the bars or the title.
+    """
+    longest = max((len(label) for label in labels), default=0)
+    width = 6.0 + 0.065 * longest
+    figure, axis = plt.subplots(figsize=(width, 0.55 * len(labels) + 1.8))
     positions = np.arange(len(labels))
     means = [t[0] for t in triples]
     axis.barh(positions, means, xerr=_errors(triples), color="steelblue", capsize=3)
     axis.set_yticks(positions, labels)
     axis.invert_yaxis()
-    axis.set(title=title, xlabel=ylabel)
+    axis.set(xlabel=ylabel + CI)
+    _title(axis, title, int(CHARACTERS_PER_INCH * (width - 0.065 * longest)))
     _reference(axis, reference, reference_label, horizontal=False)
+    return save_figure(figure, path)
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One panel of :func:`line_panels`: its series, y label and claimed value."""
+
+    series: dict[str, Sequence[Triple]]
+    ylabel: str
+    reference: float | None = None
+    reference_label: str | None = None
+    log: bool = False
+
+
+def line_panels(path: Path, title: str, x: Sequence[float], panels: Sequence[Panel], xlabel: str):
+    """Panels side by side over the same ``x``: one line per series with 95% CI error bars."""
+    figure, axes = plt.subplots(1, len(panels), figsize=(5.2 * len(panels) + 1.0, 4.2))
+    for axis, panel in zip(np.atleast_1d(axes), panels, strict=True):
+        for label, triples in panel.series.items():
+            means = [t[0] for t in triples]
+            axis.errorbar(x, means, yerr=_errors(triples), marker="o", capsize=3, label=label)
+        axis.set(xlabel=xlabel, ylabel=panel.ylabel, yscale="log" if panel.log else "linear")
+        if len(panel.series) > 1:
+            axis.legend(loc="best", fontsize=8)
+        _reference(axis, panel.reference, panel.reference_label)
+    width = figure.get_figwidth()
+    figure.suptitle(textwrap.fill(title + CI, int(CHARACTERS_PER_INCH * width)))
     return save_figure(figure, path)
 
 
@@ -67,24 +127,29 @@ def lines(
     reference_label: str | None = None,
 ) -> Path:
     """One line per series with 95% CI error bars, and an optional claimed value."""
-    figure, axis = plt.subplots(figsize=(7, 4.2))
-    for label, triples in series.items():
-        means = [t[0] for t in triples]
-        axis.errorbar(x, means, yerr=_errors(triples), marker="o", capsize=3, label=label)
-    axis.set(title=title, xlabel=xlabel, ylabel=ylabel)
-    axis.legend(loc="best", fontsize=8)
-    _reference(axis, reference, reference_label)
-    return save_figure(figure, path)
+    panel = Panel(series, ylabel, reference, reference_label)
+    return line_panels(path, title, x, [panel], xlabel)
 
 
-def curves(path: Path, title: str, days: dict[str, pd.DataFrame], column: str, ylabel: str):
+def curves(
+    path: Path,
+    title: str,
+    days: dict[str, pd.DataFrame],
+    column: str,
+    ylabel: str,
+    mark_day: int | None = None,
+):
     """Mean daily curve of ``column`` per setting with a 95% band over replicates."""
     figure, axis = plt.subplots(figsize=(7, 4.2))
     for label, frame in days.items():
         by_day = frame.groupby("day")[column]
-        mean, sem = by_day.mean(), by_day.sem().fillna(0.0)
+        mean, sem, count = by_day.mean(), by_day.sem().fillna(0.0), by_day.count()
+        half = sem * stats.t.ppf(0.975, np.maximum(count - 1, 1))
         axis.plot(mean.index, mean, label=label)
-        axis.fill_between(mean.index, mean - 1.96 * sem, mean + 1.96 * sem, alpha=0.2)
-    axis.set(title=title, xlabel="day", ylabel=ylabel)
+        axis.fill_between(mean.index, mean - half, mean + half, alpha=0.2)
+    if mark_day is not None:
+        _reference(axis, mark_day, f"day {mark_day}", horizontal=False)
+    axis.set(xlabel="day", ylabel=ylabel)
+    _title(axis, title + CI, int(CHARACTERS_PER_INCH * figure.get_figwidth()))
     axis.legend(loc="best", fontsize=8)
     return save_figure(figure, path)

@@ -277,9 +277,10 @@ def f10_analyse(results: Results, setup: Setup) -> Finding:
         "scenario word of mouth",
         *(f"everyone shares, {p:.0%} convert" for p in setup.sweep(PEER)),
     ]
-    rows = []
+    rows, ratios = [], []
     for setting, label in zip(settings, labels, strict=True):
         ratio = f10_ratio(results, setting)
+        ratios.append(ratio)
         row = {"word of mouth": label}
         for net in NETWORKS:
             row[f"reached by day 30: {net}"] = ci(
@@ -295,12 +296,24 @@ def f10_analyse(results: Results, setup: Setup) -> Finding:
         "every buyer shares with every friend and a share converts",
         "{:.0%}".format,
     )
+    ratio_figure = figures.lines(
+        setup.out / "f10_ratio.png",
+        f"F10: reach of the small world over the lattice by day {HORIZON} (everyone shares; "
+        f"with the scenario's word of mouth: {rows[0]['small world / lattice']})",
+        [100 * p for p in setup.sweep(PEER)],
+        {"small world / lattice": ratios[1:]},
+        "share of shares that convert (%)",
+        f"small world / lattice (reach by day {HORIZON})",
+        reference=F10_RATIO,
+        reference_label="claimed 4.3x",
+    )
     figure = figures.curves(
         setup.out / "f10_networks.png",
         f"F10: people reached (everyone shares, {setup.sweep(PEER)[-1]:.0%} convert)",
         {net: results.days[f"f10-{net}-p{setup.sweep(PEER)[-1]}"] for net in NETWORKS},
         "aware",
         "consumers reached",
+        mark_day=HORIZON,
     )
     value = (
         f"With the scenario's word of mouth the small world reaches "
@@ -315,7 +328,7 @@ def f10_analyse(results: Results, setup: Setup) -> Finding:
         "Network shape only matters once word of mouth sustains itself; below that, spend on "
         "seeding and conversion, not on reshaping who talks to whom.",
         table.drop(columns=["outcome"]),
-        [figure],
+        [ratio_figure, figure],
         "Spread efficiency is read as consumers reached (aware) within 30 days from 10 random "
         "first buyers, with no paid channel; networks have the same mean degree (10).",
     )
