@@ -111,6 +111,7 @@ def plot_adoption(
         _bands(axes[1], extra_over(series, keys[0], baseline), "extra")
         axes[1].set(xlabel="day", ylabel=f"customers minus {baseline}")
         axes[1].set(title=f"Extra customers over {baseline}, paired 95% CI")
+        axes[1].legend(title=", ".join(keys), fontsize="small")
     return save_figure(figure, path)
 
 
@@ -126,12 +127,13 @@ def extra_over(series: pd.DataFrame, key: str, baseline: object) -> pd.DataFrame
 
 
 def _bands(axes: plt.Axes, series: pd.DataFrame, column: str) -> None:
+    styles = itertools.cycle(LINE_STYLES)  # lines that coincide stay visible
     for label, runs in series.groupby("label", sort=False):
         support = support_of(column)  # "extra", a paired difference, is undeclared: unbounded
         summary = runs.groupby("day")[column].apply(mean_interval, support=support)
         summary = summary.apply(pd.Series)
         days = summary.index.to_numpy()
-        axes.plot(days, summary[0], label=label)
+        axes.plot(days, summary[0], label=label, ls=next(styles))
         axes.fill_between(days, summary[1], summary[2], alpha=0.25)
 
 
