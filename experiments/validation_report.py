@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import matplotlib
+import matplotlib.ticker
 
 matplotlib.use("Agg")
 
@@ -189,7 +190,7 @@ def plot_complex_contagion(result: CheckResult, path: Path) -> Path:
         ax.errorbar(rewires, means, yerr=1.96 * ses, fmt="o" + style, capsize=3, label=label)
     ax.set_xscale("symlog", linthresh=0.01)
     ax.set(
-        xlabel="rewiring probability (0 = ring lattice, 1 = random)",
+        xlabel="rewiring probability (0 = ring lattice, 1 = random; linear below 0.01, log above)",
         ylabel="reach: adoption rate after 90 days (mean, 95% CI)",
         title=f"Small worlds of degree {K}: clustered {CLUSTERED} vs rewired {REWIRED:g}",
     )
@@ -210,6 +211,9 @@ def plot_cascade_shape(result: CheckResult, path: Path) -> Path:
         ylabel="share of trees at least this large",
         title="Tree sizes (CCDF)",
     )
+    axes[0].xaxis.set_major_locator(matplotlib.ticker.LogLocator(subs=(1.0, 2.0, 5.0)))
+    axes[0].xaxis.set_major_formatter(matplotlib.ticker.ScalarFormatter())
+    axes[0].xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     low, high = VIRALITY_BAND
     larger = sample["larger"]
     axes[1].hist(larger[:, 1], bins=20, color="tab:blue", alpha=0.8)
@@ -233,7 +237,9 @@ def _plot_shape_sweep(axes: plt.Axes, sweep: dict) -> None:
         for c in conversions
     ]
     axes.plot(conversions, single, "o-", color="tab:blue", label="single_adopter_share")
-    axes.axhline(SINGLE_SHARE_FLOOR, color="tab:blue", ls=":")
+    axes.axhline(
+        SINGLE_SHARE_FLOOR, color="tab:blue", ls=":", label=f"checked: above {SINGLE_SHARE_FLOOR:g}"
+    )
     axes.set(
         xlabel="conversion.peer (share.fanout = 1)",
         ylabel="single_adopter_share",
@@ -245,6 +251,7 @@ def _plot_shape_sweep(axes: plt.Axes, sweep: dict) -> None:
     )
     for bound in VIRALITY_BAND:
         twin.axhline(bound, color="tab:red", ls=":", lw=1)
+    twin.lines[-1].set_label(f"checked: virality in [{VIRALITY_BAND[0]:g}, {VIRALITY_BAND[1]:g}]")
     twin.set_ylim(VIRALITY_BAND[0] - 1, VIRALITY_BAND[1] + 1)
     twin.set_ylabel("structural virality (dotted: the checked band)", color="tab:red")
     lines = axes.get_legend_handles_labels()

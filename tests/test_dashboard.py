@@ -18,6 +18,7 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlparse
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
@@ -285,3 +286,12 @@ def test_browser_changes_scheme_steps_and_customers_rise(dashboard_url, tmp_path
     hosts = {urlparse(url).hostname for url in requests if url.startswith("http")}
     assert hosts == {"127.0.0.1"}, f"page fetched from elsewhere: {hosts}"
     assert not failed, f"assets missing (served from a CDN?): {failed}"
+
+
+@pytest.mark.parametrize("label", ["_label_customers", "_label_cac", "_label_repurchase"])
+def test_the_charts_count_days_not_mesa_steps(label):
+    figure, ax = plt.subplots()
+    ax.set_xlabel("Step")  # as Mesa's plot component leaves it
+    getattr(components, label)(ax)
+    assert ax.get_xlabel() == "day" and ax.get_ylabel() and ax.get_title()
+    plt.close(figure)

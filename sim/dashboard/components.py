@@ -232,22 +232,22 @@ CHART_SIZE = (6.0, 3.2)
 """Chart size in inches; Mesa's plot component makes a default-size figure."""
 
 
-def _label_customers(ax) -> None:
+def _label(ax, title: str, ylabel: str) -> None:
+    """Size a Mesa chart and name its axes (a step of the model is one day)."""
     ax.figure.set_size_inches(*CHART_SIZE)
-    ax.set_title("Customers by acquisition channel")
-    ax.set_ylabel("customers (cumulative)")
+    ax.set(title=title, xlabel="day", ylabel=ylabel)
+
+
+def _label_customers(ax) -> None:
+    _label(ax, "Customers by acquisition channel", "customers (cumulative)")
 
 
 def _label_cac(ax) -> None:
-    ax.figure.set_size_inches(*CHART_SIZE)
-    ax.set_title("Customer acquisition cost")
-    ax.set_ylabel("yuan per customer")
+    _label(ax, "Customer acquisition cost", "yuan per customer")
 
 
 def _label_repurchase(ax) -> None:
-    ax.figure.set_size_inches(*CHART_SIZE)
-    ax.set_title("Repurchase rate")
-    ax.set_ylabel("share of customers with 2+ orders")
+    _label(ax, "Repurchase rate", "share of customers with 2+ orders")
 
 
 CustomersChart = make_plot_component(CHANNEL_SERIES, post_process=_label_customers)
