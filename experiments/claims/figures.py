@@ -70,10 +70,12 @@ def bars(
     ylabel: str,
     reference: float | None = None,
     reference_label: str | None = None,
+    claims: Sequence[float] | None = None,
 ) -> Path:
     """Horizontal bars with 95% CIs and an optional claimed value (dashed line).
 
-    The figure widens with the longest label, so labels never squeeze the bars or the title.
+    ``claims`` gives each bar its own claimed value instead (a red tick across the bar). The
+    figure widens with the longest label, so labels never squeeze the bars or the title.
     """
     longest = max((len(label) for label in labels), default=0)
     width = 6.0 + 0.065 * longest
@@ -81,6 +83,10 @@ def bars(
     positions = np.arange(len(labels))
     means = [t[0] for t in triples]
     axis.barh(positions, means, xerr=_errors(triples), color="steelblue", capsize=3)
+    if claims is not None:
+        axis.scatter(claims, positions, marker="|", s=900, color="crimson", zorder=3,
+                     label="claimed")  # fmt: skip
+        axis.legend(loc="lower right", fontsize=8, markerscale=0.4)
     axis.set_yticks(positions, labels)
     axis.invert_yaxis()
     axis.set(xlabel=ylabel + CI)

@@ -34,7 +34,8 @@ def _specs(setup: Setup, prefix: str, options: dict[str, tuple[str, ...]]) -> li
 
 
 def _repurchase_bars(results, setup, path, title, entries, claimed, label) -> object:
-    """Bars of repurchase rates (entries: (spec name, measure, label))."""
+    """Bars of repurchase rates (entries: (spec name, measure, label[, its claimed rate]))."""
+    own = [100 * e[3] for e in entries] if all(len(e) > 3 for e in entries) else None
     return figures.bars(
         setup.out / path,
         title,
@@ -43,6 +44,7 @@ def _repurchase_bars(results, setup, path, title, entries, claimed, label) -> ob
         "% of customers who bought again",
         reference=None if claimed is None else 100 * claimed,
         reference_label=label,
+        claims=own,
     )
 
 
@@ -166,7 +168,7 @@ def p4_analyse(results: Results, setup: Setup) -> Finding:
             )
             labels.append(f"{words} {HORIZON_WORDS[h]}")
             outcomes.append(check(rate, claimed * (1 - TOLERANCE)))
-            entries.append((spec, measure, f"{words}, {h} days (claim {claimed:.0%})"))
+            entries.append((spec, measure, f"{words}, {h} days (claim {claimed:.0%})", claimed))
     verdict = over_settings(labels, outcomes)
     figure = _repurchase_bars(
         results,
