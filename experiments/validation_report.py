@@ -212,7 +212,7 @@ def plot_cascade_shape(result: CheckResult, path: Path) -> Path:
         title="Tree sizes (CCDF)",
     )
     axes[0].xaxis.set_major_locator(matplotlib.ticker.LogLocator(subs=(1.0, 2.0, 5.0)))
-    axes[0].xaxis.set_major_formatter(matplotlib.ticker.ScalarFormatter())
+    axes[0].xaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:g}"))
     axes[0].xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     low, high = VIRALITY_BAND
     larger = sample["larger"]
@@ -237,9 +237,8 @@ def _plot_shape_sweep(axes: plt.Axes, sweep: dict) -> None:
         for c in conversions
     ]
     axes.plot(conversions, single, "o-", color="tab:blue", label="single_adopter_share")
-    axes.axhline(
-        SINGLE_SHARE_FLOOR, color="tab:blue", ls=":", label=f"checked: above {SINGLE_SHARE_FLOOR:g}"
-    )
+    floor = f"floor {SINGLE_SHARE_FLOOR:g} (checked on the default market only)"
+    axes.axhline(SINGLE_SHARE_FLOOR, color="tab:blue", ls=":", label=floor)
     axes.set(
         xlabel="conversion.peer (share.fanout = 1)",
         ylabel="single_adopter_share",
@@ -251,12 +250,13 @@ def _plot_shape_sweep(axes: plt.Axes, sweep: dict) -> None:
     )
     for bound in VIRALITY_BAND:
         twin.axhline(bound, color="tab:red", ls=":", lw=1)
-    twin.lines[-1].set_label(f"checked: virality in [{VIRALITY_BAND[0]:g}, {VIRALITY_BAND[1]:g}]")
+    low, high = VIRALITY_BAND
+    twin.lines[-1].set_label(f"band [{low:g}, {high:g}] (checked on the default market only)")
     twin.set_ylim(VIRALITY_BAND[0] - 1, VIRALITY_BAND[1] + 1)
     twin.set_ylabel("structural virality (dotted: the checked band)", color="tab:red")
     lines = axes.get_legend_handles_labels()
     more = twin.get_legend_handles_labels()
-    axes.legend(lines[0] + more[0], lines[1] + more[1], fontsize=8, loc="lower left")
+    axes.legend(lines[0] + more[0], lines[1] + more[1], fontsize=8, loc="upper right")
 
 
 PLOTS: dict[str, Callable[[CheckResult, Path], Path]] = {
