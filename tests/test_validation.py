@@ -129,3 +129,11 @@ def test_report_has_every_check_with_its_figure_and_table(results, tmp_path):
         assert image.shape[0] > 300 and image.shape[1] > 600
         assert (tmp_path / f"{result.key}.parquet").stat().st_size > 0
     assert not list(tmp_path.glob(".*.tmp"))  # atomic writes leave no temporaries
+
+
+def test_a_run_of_some_checks_leaves_the_whole_suites_report_alone(tmp_path):
+    (tmp_path / "validation.md").write_text("the whole suite's report")
+    assert validation.main(["--quick", "--only", "bass", "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "validation.md").read_text() == "the whole suite's report"
+    partial = (tmp_path / "validation-partial.md").read_text()
+    assert "Bass" in partial and "Percolation" not in partial
