@@ -18,7 +18,7 @@ import solara
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from mesa.visualization import make_plot_component
+from matplotlib.ticker import MaxNLocator
 
 from sim.dashboard.model import CHANNEL_SERIES
 from sim.model import ReferralModel
@@ -229,27 +229,47 @@ def SummaryCard(model: ReferralModel) -> solara.Element:
 
 
 CHART_SIZE = (6.0, 3.2)
-"""Chart size in inches; Mesa's plot component makes a default-size figure."""
+"""Chart size in inches."""
+
+CHARTS = {
+    "customers": (CHANNEL_SERIES, "Customers by acquisition channel", "customers (cumulative)"),
+    "cac": ("CAC", "Customer acquisition cost", "yuan per customer"),
+    "repurchase": ("Repurchase rate", "Repurchase rate", "share of customers with 2+ orders"),
+}
+"""Each chart: the data-collector column(s) it plots (with colours), its title, its y label."""
 
 
-def _label(ax, title: str, ylabel: str) -> None:
-    """Size a Mesa chart and name its axes (a step of the model is one day)."""
-    ax.figure.set_size_inches(*CHART_SIZE)
-    ax.set(title=title, xlabel="day", ylabel=ylabel)
+def chart_figure(model: ReferralModel, chart: str) -> Figure:
+    """One of :data:`CHARTS` by day so far (Mesa's own plot component labels its x axis Step)."""
+    columns, title, ylabel = CHARTS[chart]
+    figure = Figure(figsize=CHART_SIZE)
+    axes = figure.subplots()
+    frame = model.datacollector.get_model_vars_dataframe()
+    if isinstance(columns, str):
+        axes.plot(frame.index, frame[columns])
+    else:
+        for column, colour in columns.items():
+            axes.plot(frame.index, frame[column], label=column, color=colour)
+        axes.legend(loc="best")
+    axes.set(title=title, xlabel="day", ylabel=ylabel)
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+    return figure
 
 
-def _label_customers(ax) -> None:
-    _label(ax, "Customers by acquisition channel", "customers (cumulative)")
+def CustomersChart(model: ReferralModel) -> solara.Element:
+    """Cumulative customers by acquisition channel (redrawn each step by SolaraViz)."""
+    return solara.FigureMatplotlib(
+        chart_figure(model, "customers"), format="png", bbox_inches="tight"
+    )
 
 
-def _label_cac(ax) -> None:
-    _label(ax, "Customer acquisition cost", "yuan per customer")
+def CacChart(model: ReferralModel) -> solara.Element:
+    """CAC by day."""
+    return solara.FigureMatplotlib(chart_figure(model, "cac"), format="png", bbox_inches="tight")
 
 
-def _label_repurchase(ax) -> None:
-    _label(ax, "Repurchase rate", "share of customers with 2+ orders")
-
-
-CustomersChart = make_plot_component(CHANNEL_SERIES, post_process=_label_customers)
-CacChart = make_plot_component("CAC", post_process=_label_cac)
-RepurchaseChart = make_plot_component("Repurchase rate", post_process=_label_repurchase)
+def RepurchaseChart(model: ReferralModel) -> solara.Element:
+    """Repurchase rate by day."""
+    return solara.FigureMatplotlib(
+        chart_figure(model, "repurchase"), format="png", bbox_inches="tight"
+    )
