@@ -135,19 +135,21 @@ def test_koc_matrix_spreads_recruits_over_circles():
     assert len(np.unique(model.network.community[recruits])) == 10
 
 
-def group_buy_model(*overrides: str) -> sim.ReferralModel:
-    return run_model(
-        small(
-            "referral=group_buy",
-            "seeding=organic",
-            "seeding.initial_customers=60",
-            "conversion.peer=0.5",
-            "share.after_purchase=1",
-            "fraud.enabled=false",
-            *overrides,
-            n=3000,
-        )
+def group_buy_config(*overrides: str) -> sim.Config:
+    return small(
+        "referral=group_buy",
+        "seeding=organic",
+        "seeding.initial_customers=60",
+        "conversion.peer=0.5",
+        "share.after_purchase=1",
+        "fraud.enabled=false",
+        *overrides,
+        n=3000,
     )
+
+
+def group_buy_model(*overrides: str) -> sim.ReferralModel:
+    return run_model(group_buy_config(*overrides))
 
 
 def test_group_buy_pays_only_full_teams():
@@ -160,18 +162,7 @@ def test_group_buy_pays_only_full_teams():
 
 
 def test_group_buy_under_a_budget_promises_no_team_it_cannot_pay():
-    config = small(
-        "referral=group_buy",
-        "seeding=organic",
-        "seeding.initial_customers=60",
-        "conversion.peer=0.5",
-        "share.after_purchase=1",
-        "fraud.enabled=false",
-        "referral.team_size=3",
-        "referral.window_days=5",
-        "budget.total=3000",
-        n=3000,
-    )
+    config = group_buy_config("referral.team_size=3", "referral.window_days=5", "budget.total=3000")
     model, teams_by_day = sim.ReferralModel(config, 0), []
     while model.day < config.days:
         model.step()
