@@ -290,8 +290,8 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(EXIT_BAD_INPUT)
 
 
-def run(argv: list[str] | None = None) -> None:
-    """Parse the arguments and run the study (see the module docstring)."""
+def argument_parser() -> argparse.ArgumentParser:
+    """The command line of the study (see the module docstring)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--scheme", default="two_sided")
     parser.add_argument(
@@ -311,10 +311,14 @@ def run(argv: list[str] | None = None) -> None:
     parser.add_argument("--check-replicates", type=int, default=200, help="final comparison")
     parser.add_argument("--trials", type=int, default=30)
     parser.add_argument("--storage", type=Path, default=Path("outputs/optimise/optuna.db"))
-    arguments = parser.parse_args(argv)
+    return parser
+
+
+def run(argv: list[str] | None = None) -> None:
+    """Parse the arguments, search, and compare the best setting with the defaults."""
+    arguments = argument_parser().parse_args(argv)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     logging.getLogger("MESA").setLevel(logging.WARNING)
-
     market = [f"network.n={arguments.n}", f"days={arguments.days}", *arguments.market]
     problem = Problem(
         arguments.scheme,
@@ -330,17 +334,20 @@ def run(argv: list[str] | None = None) -> None:
     print(f"study: {study.study_name} in {arguments.storage} ({len(study.trials)} trials)")
     print(f"reach floor: {problem.reach_floor:,.1f} customers; budget {arguments.budget:,.0f}")
     print(f"best trial #{best.number}: {best.params} (search CAC {best.value:,.2f})")
+    compare_with_defaults(problem, defaults, best.params, arguments.check_replicates)
 
-    check = arguments.check_replicates
-    at_default = problem.evaluate(defaults, CHECK_SEED, check)
-    at_best = problem.evaluate(best.params, CHECK_SEED, check)
+
+def compare_with_defaults(problem: Problem, defaults: dict, best: dict, replicates: int) -> None:
+    """Print the defaults and the best setting on fresh replicates, and their paired CAC gap."""
+    at_default = problem.evaluate(defaults, CHECK_SEED, replicates)
+    at_best = problem.evaluate(best, CHECK_SEED, replicates)
     table = pd.DataFrame(
         [
             summary(f"default {_rounded(defaults)}", at_default),
-            summary(f"best {_rounded(best.params)}", at_best),
+            summary(f"best {_rounded(best)}", at_best),
         ]
     )
-    print(f"\nOn {check} fresh replicates (seed={CHECK_SEED}), mean [95% CI]:")
+    print(f"\nOn {replicates} fresh replicates (seed={CHECK_SEED}), mean [95% CI]:")
     print(table.to_string(index=False))
     mean, low, high, _ = mean_interval(at_best["cac"] - at_default["cac"])
     print(f"paired CAC difference, best - default: {mean:,.2f} [{low:,.2f}, {high:,.2f}]")
