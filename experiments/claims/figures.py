@@ -35,31 +35,30 @@ CHARACTERS_PER_INCH = 10  # of a 12-point title: wrap titles to the figure's wid
 
 
 def _title(axis: plt.Axes, title: str, width: int) -> None:
-    """A title wrapped to ``width`` characters, so a long one is never cut off."""
-    axis.set_title(textwrap.fill(title, width))
+    """A title wrapped to ``width`` characters, so a long one is never cut off.
+
+    It stands clear of the label a vertical claimed value puts above the axes.
+    """
+    axis.set_title(textwrap.fill(title, width), pad=14)
 
 
 def _reference(axis: plt.Axes, value: float | None, label: str | None, horizontal: bool = True):
-    """A dashed claimed value, labelled on the line itself (no legend to cover the data)."""
+    """A dashed claimed value, labelled on the line itself (no legend to cover the data).
+
+    A horizontal line's label sits at its right end; a vertical line's just above the axes.
+    """
     if value is None:
         return
     line = axis.axhline if horizontal else axis.axvline
     line(value, color="crimson", ls="--", lw=1.2)
-    if label:
-        where = ("axes fraction", "data") if horizontal else ("data", "axes fraction")
-        place = (0.99, value) if horizontal else (value, 0.99)
-        axis.annotate(
-            label,
-            place,
-            xycoords=where,
-            ha="right" if horizontal else "left",
-            va="bottom" if horizontal else "top",
-            rotation=0 if horizontal else 90,
-            color="crimson",
-            fontsize=8,
-            xytext=(0, 2) if horizontal else (3, 0),
-            textcoords="offset points",
-        )
+    if not label:
+        return
+    if horizontal:
+        place, where, align = (0.99, value), ("axes fraction", "data"), {"ha": "right"}
+    else:
+        place, where, align = (value, 1.0), ("data", "axes fraction"), {"ha": "center"}
+    style = {"color": "crimson", "fontsize": 8, "va": "bottom", **align}
+    axis.annotate(label, place, xycoords=where, xytext=(0, 2), textcoords="offset points", **style)
 
 
 def bars(
@@ -82,11 +81,23 @@ def bars(
     figure, axis = plt.subplots(figsize=(width, 0.55 * len(labels) + 1.8))
     positions = np.arange(len(labels))
     means = [t[0] for t in triples]
-    axis.barh(positions, means, xerr=_errors(triples), color="steelblue", capsize=3)
+    errors = _errors(triples)
+    axis.barh(positions, means, xerr=errors, color="steelblue", capsize=3)
+    for position, mean, above in zip(positions, means, errors[1], strict=True):
+        if np.isfinite(mean):  # the value beside each bar: a bar of 0 is not a missing one
+            place = (mean + above, position)
+            axis.annotate(
+                f"{mean:.3g}",
+                place,
+                xytext=(4, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=8,
+            )
     if claims is not None:
-        axis.scatter(claims, positions, marker="|", s=900, color="crimson", zorder=3,
-                     label="claimed")  # fmt: skip
+        axis.scatter(claims, positions, marker="|", s=900, color="crimson", label="claimed")
         axis.legend(loc="lower right", fontsize=8, markerscale=0.4)
+    axis.margins(x=0.12)  # room for the values beside the longest bars
     axis.set_yticks(positions, labels)
     axis.invert_yaxis()
     axis.set(xlabel=ylabel + CI)

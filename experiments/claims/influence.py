@@ -23,7 +23,7 @@ from experiments.claims.base import (
 )
 from experiments.replicates import Results, interval
 from experiments.verdicts import Verdict, all_of, judge, over_settings, over_sweep
-from sim.summary import SHARE
+from sim.summary import COUNT, SHARE
 
 # ----- F2: KOCs' share of influence overtakes KOLs' ----------------------------------------------
 KOC_SHARES = (0.005, 0.01, 0.02, 0.05)
@@ -180,6 +180,18 @@ def _judged_over_settings(rows: list[dict]) -> Verdict:
     return over_settings([r["setting"] for r in judged], [r["outcome"] for r in judged])
 
 
+def _f6_spreads_figure(results: Results, setup: Setup) -> Path:
+    return figures.bars(
+        setup.out / "f6_spreads.png",
+        "F6: re-shares set off by one post of the biggest KOL",
+        [f"{setup.n:,} consumers", f"{10 * setup.n:,} consumers"],
+        [interval(column(results, n, "share_events"), COUNT) for n in ("f6-post", "f6-post-big")],
+        "secondary spreads (re-shares)",
+        reference=F6_SPREADS,
+        reference_label="claimed 1000",
+    )
+
+
 def _f6_figure(results: Results, setup: Setup) -> Path:
     return figures.bars(
         setup.out / "f6_heads.png",
@@ -220,7 +232,7 @@ def f6_analyse(results: Results, setup: Setup) -> Finding:
         "Do not plan on one head post or a handful of head KOCs carrying a campaign: returns "
         "are spread over many modest cascades, so budget for breadth.",
         pd.DataFrame(spreads + heads).drop(columns=["outcome"]),
-        [_f6_figure(results, setup)],
+        [_f6_spreads_figure(results, setup), _f6_figure(results, setup)],
         "In the model KOC audiences are alike (about 100 followers each) and cascades stay "
         "small (each buyer brings in far fewer than one new buyer), so no 1% head can carry 99% "
         "of traffic. Heavy tails would need audiences as skewed as that, or word of mouth near "
