@@ -27,10 +27,10 @@ import numpy as np
 import pandas as pd
 
 from sim import results as store
-from sim.compare import COLUMNS, baseline_value, compare, mean_interval, wide
+from sim.compare import COLUMNS, baseline_value, compare, wide
 from sim.console import say
 from sim.storage import remove_orphaned_temporaries, write_atomic, write_text_atomic
-from sim.summary import support_of
+from sim.summary import grouped_mean_interval, support_of
 
 TABLE = (
     ("customers", "customers", "{:,.0f}"),
@@ -78,7 +78,10 @@ def label_of(frame: pd.DataFrame, keys: Sequence[str]) -> pd.Series:
     reads ``default``. Whole numbers read without ``.0``.
     """
     columns = frame[list(keys)]
-    return columns.apply(lambda row: _label(row.tolist()), axis=1).astype(str)
+    setting = columns.groupby(list(keys), dropna=False, sort=False).ngroup()  # one per setting
+    first = columns.groupby(setting.to_numpy(), sort=False).head(1)
+    labels = {setting[i]: _label(columns.loc[i].tolist()) for i in first.index}
+    return setting.map(labels).astype(str)
 
 
 def _label(values: list[object]) -> str:
@@ -106,12 +109,12 @@ def plot_adoption(
     series = series.assign(label=label_of(series, keys))
     _bands(axes[0], series, "customers")
     axes[0].set(xlabel="day", ylabel="customers (cumulative)", title="Adoption, mean and 95% CI")
-    axes[0].legend(title=", ".join(keys))
+    settings_legend(axes[0], keys)
     if paired:
         _bands(axes[1], extra_over(series, keys[0], baseline), "extra")
         axes[1].set(xlabel="day", ylabel=f"customers minus {baseline}")
         axes[1].set(title=f"Extra customers over {baseline}, paired 95% CI")
-        axes[1].legend(title=", ".join(keys), fontsize="small")
+        settings_legend(axes[1], keys, fontsize="small")
     return save_figure(figure, path)
 
 
@@ -128,13 +131,13 @@ def extra_over(series: pd.DataFrame, key: str, baseline: object) -> pd.DataFrame
 
 def _bands(axes: plt.Axes, series: pd.DataFrame, column: str) -> None:
     styles = itertools.cycle(LINE_STYLES)  # lines that coincide stay visible
-    for label, runs in series.groupby("label", sort=False):
-        support = support_of(column)  # "extra", a paired difference, is undeclared: unbounded
-        summary = runs.groupby("day")[column].apply(mean_interval, support=support)
-        summary = summary.apply(pd.Series)
-        days = summary.index.to_numpy()
-        axes.plot(days, summary[0], label=label, ls=next(styles))
-        axes.fill_between(days, summary[1], summary[2], alpha=0.25)
+    support = support_of(column)  # "extra", a paired difference, is undeclared: unbounded
+    summary = grouped_mean_interval(series, ["label", "day"], column, support=support)
+    for label, by_day in summary.groupby(level="label", sort=False):
+        by_day = by_day.sort_index(level="day")
+        days = by_day.index.get_level_values("day").to_numpy()
+        axes.plot(days, by_day["mean"], label=label, ls=next(styles))
+        axes.fill_between(days, by_day["low"], by_day["high"], alpha=0.25)
 
 
 def plot_reach_cac(table: pd.DataFrame, keys: Sequence[str], path: Path) -> Path:
@@ -143,6 +146,28 @@ def plot_reach_cac(table: pd.DataFrame, keys: Sequence[str], path: Path) -> Path
 
 
 LEGEND_INSIDE_UP_TO = 6  # settings; more get their legend beside the axes, not over the data
+LABELLED_UP_TO = 30  # settings; a larger sweep's figures name none (the table names them all)
+
+
+def settings_legend(axes: plt.Axes, keys: Sequence[str], **options) -> None:
+    """The legend of the settings drawn, or, past :data:`LABELLED_UP_TO`, a note saying why not.
+
+    A legend of hundreds of entries would not fit the figure; the report's table names every
+    setting. Entries that are not settings (the efficient frontier) are always shown.
+    """
+    handles, labels = axes.get_legend_handles_labels()
+    settings = [label for label in labels if label not in NOT_SETTINGS]
+    if len(settings) <= LABELLED_UP_TO:
+        axes.legend(title=", ".join(keys), **options)
+        return
+    kept = [(h, label) for h, label in zip(handles, labels, strict=True) if label in NOT_SETTINGS]
+    if kept:
+        axes.legend(*zip(*kept, strict=True), fontsize="small")
+    note = f"{len(settings)} settings: too many to label (see the table)"
+    axes.annotate(note, (0.01, 0.99), xycoords="axes fraction", va="top", fontsize="small")
+
+
+NOT_SETTINGS = ("efficient frontier",)
 
 
 def reach_cac_figure(table: pd.DataFrame, keys: Sequence[str]) -> plt.Figure:
@@ -152,7 +177,7 @@ def reach_cac_figure(table: pd.DataFrame, keys: Sequence[str]) -> plt.Figure:
     offer that never paid, a budget both use up) are drawn hollow and named in the legend;
     the efficient frontier rings the undominated settings (joined when there are several).
     """
-    many = len(table) > LEGEND_INSIDE_UP_TO
+    many = LEGEND_INSIDE_UP_TO < len(table) <= LABELLED_UP_TO  # a legend beside the axes
     figure, axes = plt.subplots(figsize=(10 if many else 7, 4.5))
     labels = label_of(table, keys)
     styles = point_styles(len(table))
@@ -184,7 +209,7 @@ def reach_cac_figure(table: pd.DataFrame, keys: Sequence[str]) -> plt.Figure:
         title="Reach versus CAC (mean and 95% CI over replicates)",
     )
     placement = {"loc": "upper left", "bbox_to_anchor": (1.02, 1.0)} if many else {}
-    axes.legend(title=", ".join(keys), fontsize="small", **placement)
+    settings_legend(axes, keys, fontsize="small", **placement)
     return figure
 
 
@@ -274,7 +299,7 @@ def plot_cascades(cascades: pd.DataFrame, keys: Sequence[str], path: Path) -> Pa
     else:
         axes.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     axes.set(ylabel="P(size ≥ s)", title="Cascade sizes (trees with at least one referral)")
-    axes.legend(title=", ".join(keys))
+    settings_legend(axes, keys)
     return save_figure(figure, path)
 
 

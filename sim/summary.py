@@ -127,6 +127,32 @@ def mean_interval(
     return (mean, *clip_to(low, high, support), count)
 
 
+def grouped_mean_interval(
+    frame: pd.DataFrame,
+    by: str | list[str],
+    column: str,
+    confidence: float = CONFIDENCE,
+    support: Support = UNBOUNDED,
+) -> pd.DataFrame:
+    """:func:`mean_interval` of ``column`` in every group of ``by``, computed all at once.
+
+    Returns:
+        One row per group: ``mean``, ``low``, ``high``, ``count`` (the values of
+        :func:`mean_interval` on that group's values).
+
+    """
+    values = frame.groupby(by, sort=False)[column]
+    count = values.count()
+    mean, spread = values.mean(), values.std(ddof=1)
+    constant = values.max() == values.min()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        quantile = stats.t.ppf((1 + confidence) / 2, (count - 1).clip(lower=1))
+        half = quantile * spread / np.sqrt(count)
+    low = (mean - half).clip(*support).where(~constant, mean).where(count > 1)
+    high = (mean + half).clip(*support).where(~constant, mean).where(count > 1)
+    return pd.DataFrame({"mean": mean, "low": low, "high": high, "count": count})
+
+
 def format_summary(metrics: pd.DataFrame, names: tuple[str, ...] = HEADLINE) -> str:
     """A fixed-width table of the headline metrics, with 95% CIs when there are replicates."""
     table = summarise(metrics).loc[[n for n in names if n in metrics.columns]]

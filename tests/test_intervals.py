@@ -11,7 +11,15 @@ import sim
 from experiments.claims.base import ci, pct
 from experiments.replicates import interval
 from sim.compare import mean_interval
-from sim.summary import SUPPORT, difference_support, format_summary, summarise, support_of
+from sim.summary import (
+    SHARE,
+    SUPPORT,
+    difference_support,
+    format_summary,
+    grouped_mean_interval,
+    summarise,
+    support_of,
+)
 
 FEW = [0.0, 0.0, 0.0, 1.0]  # a t-interval of their mean reaches below 0 and above 1
 
@@ -92,3 +100,17 @@ def test_claims_report_clips_shares_but_not_differences():
     assert pct(few) == "25.0 [0.0, 100.0]%"  # its t-interval reaches below 0 and above 1
     assert ci(few, ".2f") == f"0.25 [{low:.2f}, {high:.2f}]"  # a measure of unknown support
     assert interval(few - 0.5)[1] == pytest.approx(low - 0.5)  # a difference keeps its sign
+
+
+def test_grouped_intervals_are_mean_interval_of_each_group():
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame({"group": rng.integers(0, 40, 400), "value": rng.normal(0.5, 0.4, 400)})
+    frame.loc[frame["group"] == 1, "value"] = 0.25  # constant
+    frame.loc[frame.sample(30, random_state=1).index, "value"] = np.nan
+    frame = pd.concat([frame, pd.DataFrame({"group": [99], "value": [0.7]})])  # a single value
+    grouped = grouped_mean_interval(frame, "group", "value", support=SHARE)
+    for group, values in frame.groupby("group")["value"]:
+        expected = mean_interval(values, support=SHARE)
+        got = grouped.loc[group, ["mean", "low", "high", "count"]].tolist()
+        np.testing.assert_allclose(got, expected, rtol=1e-12, equal_nan=True)
+    assert grouped["low"].min() == 0.0 and grouped["high"].max() == 1.0  # clipped to the support

@@ -281,3 +281,20 @@ def test_a_setting_that_won_customers_at_the_baselines_spend_is_drawn_hollow_and
     frontier = [line for line in figure.axes[0].lines if line.get_label() == "efficient frontier"]
     assert frontier[0].get_linestyle() == "None"  # one undominated setting: a ring, no line
     report.plt.close(figure)
+
+
+@pytest.mark.parametrize(("settings", "labelled"), [(5, True), (30, True), (31, False)])
+def test_a_large_sweeps_figures_name_no_setting_but_say_why(settings, labelled):
+    figure, axes = report.plt.subplots()
+    for value in range(settings):
+        axes.plot([0, 1], [value, value], label=f"reward {value}")
+    axes.plot([0, 1], [0, 1], label="efficient frontier")
+    report.settings_legend(axes, ["referral.referrer_reward"])
+    shown = [text.get_text() for text in axes.get_legend().get_texts()]
+    notes = [text.get_text() for text in axes.texts]
+    if labelled:
+        assert len(shown) == settings + 1 and not notes
+    else:
+        assert shown == ["efficient frontier"]
+        assert notes == [f"{settings} settings: too many to label (see the table)"]
+    report.plt.close(figure)
