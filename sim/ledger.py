@@ -82,11 +82,19 @@ class Ledger:
         self.unbooked += float(amount) - self.spend_up_to(component, amount)
 
     def affordable(self, costs: np.ndarray, component: str | None = None) -> int:
-        """How many of ``costs``, taken in order, fit in the available budget."""
+        """How many of ``costs``, taken in order, fit in the available budget.
+
+        A cost equal to what is left fits (the margin of :meth:`available` is given back here:
+        it absorbs rounding, it must not turn away the last exact payment).
+        """
         available = self.available(component)
         if math.isinf(available):
             return len(costs)
-        return int(np.searchsorted(np.cumsum(costs), available, side="right"))
+        return int(np.searchsorted(np.cumsum(costs), available + ROUNDING_MARGIN, side="right"))
+
+    def can_pay(self, cost: float, component: str | None = None) -> bool:
+        """Whether one more payment of ``cost`` fits in the available budget (see affordable)."""
+        return self.available(component) + ROUNDING_MARGIN >= cost
 
     def spend(self, component: str, amount: float) -> None:
         """Book spend already checked with :meth:`affordable` or :meth:`reserve`."""

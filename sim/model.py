@@ -197,9 +197,13 @@ class ReferralModel(mesa.Model):
         )
 
     def _open_offers(self) -> None:
-        """Offers stand only while the budget can pay for one more referral."""
+        """Offers stand only while the budget can pay for one more referral.
+
+        What one more referral costs is the scheme's ``one_referral_cost``: both commission
+        levels under ``commission``, a whole team under ``group_buy``.
+        """
         scheme = self.referral
-        affordable = self.ledger.available("referral_discount") >= scheme.one_referral_cost()
+        affordable = self.ledger.can_pay(scheme.one_referral_cost(), "referral_discount")
         self.offers_open = scheme.offers_anything() and affordable
         price = self.config.product.price
         self.offer_share = scheme.referee_discount() / price if self.offers_open else 0.0

@@ -180,6 +180,17 @@ def test_group_buy_under_a_budget_promises_no_team_it_cannot_pay():
     assert team_fill(model) > scheme.filled_teams / (scheme.filled_teams + scheme.expired_teams)
 
 
+@pytest.mark.parametrize("teams", [10, 25])
+def test_a_budget_of_exactly_n_teams_pays_n_teams(teams):
+    team_cost = 3 * 10 + 100 * 0.5  # three group discounts and the free order at cost: 80
+    config = group_buy_config(
+        "referral.team_size=3", "referral.window_days=5", f"budget.total={teams * team_cost}"
+    )
+    model = run_model(config)
+    assert model.referral.filled_teams == teams
+    assert model.metrics()["spend_total"] == pytest.approx(teams * team_cost, abs=1e-6)
+
+
 def test_group_buy_pays_every_team_a_leader_fills_in_a_day():
     pairs = ("referral.team_size=2", "referral.window_days=1", "fraud.enabled=false")
     model = run_model(small(*VIRAL, "seeding=organic", "referral=group_buy", *pairs))
@@ -381,14 +392,13 @@ def test_tiered_rewards_change_kind_exactly_at_tier_boundaries():
 
 def test_second_order_verification_pays_fakes_in_full_teams_only_the_group_discount(monkeypatch):
     funded_fakes = []
-    original = sim.schemes.referral.fund_referrals
+    original = sim.schemes.referral.book_referrals
 
     def spy(model, referrers, referees, discount, reward):
-        funded = original(model, referrers, referees, discount, reward)
-        funded_fakes.append(int((referees[:funded] == FAKE).sum()))
-        return funded
+        original(model, referrers, referees, discount, reward)
+        funded_fakes.append(int((referees == FAKE).sum()))
 
-    monkeypatch.setattr(sim.schemes.referral, "fund_referrals", spy)
+    monkeypatch.setattr(sim.schemes.referral, "book_referrals", spy)
     teams_of_two = ("referral.team_size=2", "referral.verify=second_order", "fraud.fake_cost=0")
     market = (*VIRAL, "seeding=organic", "referral=group_buy", "fraud.max_rate=0.5")
     model = run_model(small(*market, *teams_of_two))

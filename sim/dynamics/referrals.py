@@ -77,22 +77,34 @@ def fund_referrals(
     """
     if not len(referrers):
         return 0
+    funded = model.ledger.affordable(discount + reward, "referral_discount")
+    book_referrals(model, referrers[:funded], referees[:funded], discount[:funded], reward[:funded])
+    return funded
+
+
+def book_referrals(
+    model: ReferralModel,
+    referrers: np.ndarray,
+    referees: np.ndarray,
+    discount: np.ndarray,
+    reward: np.ndarray,
+) -> None:
+    """Book referrals already found affordable: discounts spent, rewards paid or promised.
+
+    Args: as :func:`fund_referrals`, every one of them funded.
+    """
     ledger, verify = model.ledger, model.referral.verify
-    funded = ledger.affordable(discount + reward, "referral_discount")
-    referrers, referees = referrers[:funded], referees[:funded]
-    discount, reward = discount[:funded], reward[:funded]
     fake = referees == FAKE
     ledger.spend("referral_discount", discount.sum())
     model.fraud.spend += float(discount[fake].sum())
     if verify == "none":
         ledger.spend("referral_reward", reward.sum())
         model.fraud.spend += float(reward[fake].sum())
-        return funded
+        return
     if verify == "second_order":
         referrers, referees, reward = referrers[~fake], referees[~fake], reward[~fake]
     ledger.reserve(reward.sum())
     model.pending.add(referrers, referees, reward, model.day + model.referral.holdback_days)
-    return funded
 
 
 def settle_rewards(model: ReferralModel) -> None:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.arrays import occurrence_rank
-from sim.dynamics.referrals import FAKE, fund_referrals, is_referral
+from sim.dynamics.referrals import FAKE, book_referrals, fund_referrals, is_referral
 from sim.params import NON_NEGATIVE, POSITIVE_COUNT, SHARE, Range, fail, param
 from sim.schemes.base import ReferralScheme, count_referrals
 
@@ -311,7 +311,9 @@ class GroupBuy(ReferralScheme):
         team_cost = (discount + reward).reshape(len(leaders), size).sum(axis=1)
         teams = model.ledger.affordable(team_cost, "referral_discount")
         rows = teams * size
-        fund_referrals(model, rows_leader[:rows], members[:rows], discount[:rows], reward[:rows])
+        # the teams were found affordable whole: book their rows without a second, row-wise
+        # check that float rounding could cut short inside the last team
+        book_referrals(model, rows_leader[:rows], members[:rows], discount[:rows], reward[:rows])
         count_referrals(model, rows_leader[:rows], members[:rows])
         self.filled_teams += teams
         self.unpaid_teams += len(leaders) - teams
