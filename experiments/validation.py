@@ -20,8 +20,8 @@ Five checks (DESIGN.md §1.6; theory in :mod:`sim.theory`):
 
 Each check returns a :class:`CheckResult` (numbers, tolerance, pass or fail, data to plot);
 ``experiments.validation_report`` writes ``validation.md``, one PNG and one Parquet table per
-check into ``--out``, atomically. ``--only`` runs some checks and writes their report to
-``validation-partial.md``, leaving the whole suite's ``validation.md`` as it was.
+check into ``--out``, atomically. ``--only`` runs some checks and writes their report,
+figures and tables to ``<out>/partial/``, leaving the whole suite's files as they were.
 """
 
 from __future__ import annotations
@@ -575,9 +575,12 @@ def run_checks(
     return results
 
 
+PARTIAL = "partial"  # the folder, under --out, of a run of some checks (--only)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the suite, write the report, print a summary; exit status 1 if a check fails."""
-    from experiments.validation_report import PARTIAL_REPORT, REPORT, write_report
+    from experiments.validation_report import write_report
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="the small sizes the tests use")
@@ -587,15 +590,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         nargs="+",
         choices=list(CHECKS),
         default=list(CHECKS),
-        help=f"run these checks; their report goes to {PARTIAL_REPORT}, not {REPORT}",
+        help=f"run these checks; their report, figures and tables go to OUT/{PARTIAL}/",
     )
     args = parser.parse_args(argv)
     logging.getLogger("MESA").setLevel(logging.WARNING)
     scale = QUICK if args.quick else FULL
     start = time.perf_counter()
     results = run_checks(scale, args.only, progress=True)
-    name = REPORT if set(args.only) == set(CHECKS) else PARTIAL_REPORT  # keep the whole's
-    report = write_report(results, scale, args.out, time.perf_counter() - start, name)
+    whole = set(args.only) == set(CHECKS)
+    out = args.out if whole else args.out / PARTIAL  # never over the whole suite's files
+    report = write_report(results, scale, out, time.perf_counter() - start)
     for result in results:
         print(f"{'PASS' if result.passed else 'FAIL'}  {result.title}  ({result.seconds:.0f} s)")
     print(f"report: {report}")

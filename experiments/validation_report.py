@@ -350,17 +350,11 @@ def render(results: list[CheckResult], scale: Scale, seconds: float, figures: li
     return "\n".join(header + sections)
 
 
-REPORT = "validation.md"  # the report of the whole suite
-PARTIAL_REPORT = "validation-partial.md"  # of a run of some checks (--only): never the whole's
-
-
-def write_report(
-    results: list[CheckResult], scale: Scale, out: Path, seconds: float, name: str = REPORT
-) -> Path:
-    """Write figures, tables and the report ``name`` into ``out``; return the report's path."""
+def write_report(results: list[CheckResult], scale: Scale, out: Path, seconds: float) -> Path:
+    """Write figures, tables and ``validation.md`` into ``out``; return the report's path."""
     out = Path(out)
     figures = [PLOTS[r.key](r, out / f"{r.key}.png") for r in results]
     for result in results:
         table = result.table.assign(**{"pass": result.table["pass"].astype("boolean")})
         write_parquet_atomic(table, out / f"{result.key}.parquet")
-    return write_text_atomic(render(results, scale, seconds, figures), out / name)
+    return write_text_atomic(render(results, scale, seconds, figures), out / "validation.md")

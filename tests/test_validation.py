@@ -131,9 +131,13 @@ def test_report_has_every_check_with_its_figure_and_table(results, tmp_path):
     assert not list(tmp_path.glob(".*.tmp"))  # atomic writes leave no temporaries
 
 
-def test_a_run_of_some_checks_leaves_the_whole_suites_report_alone(tmp_path):
-    (tmp_path / "validation.md").write_text("the whole suite's report")
+def test_a_run_of_some_checks_leaves_the_whole_suites_files_alone(tmp_path):
+    for name in ("validation.md", "bass.png"):
+        (tmp_path / name).write_text(f"the whole suite's {name}")
     assert validation.main(["--quick", "--only", "bass", "--out", str(tmp_path)]) == 0
-    assert (tmp_path / "validation.md").read_text() == "the whole suite's report"
-    partial = (tmp_path / "validation-partial.md").read_text()
+    for name in ("validation.md", "bass.png"):
+        assert (tmp_path / name).read_text() == f"the whole suite's {name}"
+    assert not (tmp_path / "bass.parquet").exists()
+    partial = (tmp_path / "partial" / "validation.md").read_text()
     assert "Bass" in partial and "Percolation" not in partial
+    assert (tmp_path / "partial" / "bass.png").stat().st_size > 1000
