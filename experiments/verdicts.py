@@ -120,6 +120,9 @@ def all_of(parts: Sequence[Verdict | str]) -> Verdict:
 
     It does not hold if any part does not hold, else is undecided if any part is, else holds
     (only when every conditional part's condition is met, if some part holds only when).
+    The parts must be judged on different settings (as F6's): parts judged over the same
+    sweep are combined setting by setting first (as C1 does), or the conditions joined here
+    could exclude each other.
 
     Raises:
         ValueError: no parts.
