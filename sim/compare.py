@@ -92,6 +92,9 @@ def baseline_value(results: pd.DataFrame, baseline: object, by: str) -> object:
 
 
 def _same_number(value: object, baseline: object) -> bool:
+    word = str(baseline).lower()
+    if isinstance(value, bool | np.bool_) and word in ("true", "false"):  # as Hydra writes it
+        return word == str(bool(value)).lower()
     try:
         return float(value) == float(baseline)
     except (TypeError, ValueError):

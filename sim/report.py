@@ -78,10 +78,10 @@ def label_of(frame: pd.DataFrame, keys: Sequence[str]) -> pd.Series:
     reads ``default``. Whole numbers read without ``.0``.
     """
     columns = frame[list(keys)]
-    setting = columns.groupby(list(keys), dropna=False, sort=False).ngroup()  # one per setting
-    first = columns.groupby(setting.to_numpy(), sort=False).head(1)
-    labels = {setting[i]: _label(columns.loc[i].tolist()) for i in first.index}
-    return setting.map(labels).astype(str)
+    setting = columns.groupby(list(keys), dropna=False, sort=False).ngroup().to_numpy()
+    _, first = np.unique(setting, return_index=True)  # a row of each setting, by position
+    labels = np.array([_label(columns.iloc[row].tolist()) for row in first], dtype=object)
+    return pd.Series(labels[setting], index=frame.index, dtype=str)
 
 
 def _label(values: list[object]) -> str:
@@ -267,7 +267,11 @@ def plot_repurchase(table: pd.DataFrame, keys: Sequence[str], path: Path) -> Pat
             capsize=3,
             label=REPURCHASE_LABELS[metric],
         )
-    axes.set_xticks(positions, labels, rotation=20, ha="right")
+    if len(table) <= LABELLED_UP_TO:
+        axes.set_xticks(positions, labels, rotation=20, ha="right")
+    else:  # hundreds of tick labels would print over each other
+        axes.set_xticks([])
+        axes.set_xlabel(f"{len(table)} settings: too many to label (see the table)")
     axes.set(ylabel="share of customers", title="Repurchase, mean and 95% CI")
     axes.set_ylim(top=axes.get_ylim()[1] * 1.25)  # room for the legend above the bars
     axes.legend(loc="upper center", ncol=2, fontsize="small")

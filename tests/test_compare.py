@@ -178,3 +178,18 @@ def test_a_scheme_that_may_win_nobody_has_an_unbounded_incremental_cac():
         pd.Series([100.0, 120, 90, 110]), pd.Series([3.0, 5, -1, 2])
     )
     assert ratio == pytest.approx(420 / 9) and 0 < low < ratio and high == np.inf
+
+
+def test_a_switch_baseline_given_as_hydra_writes_it_matches():
+    frame = pd.concat(
+        [
+            replicates("two_sided", [100, 110], [1000, 1000]).assign(**{"fraud.enabled": True}),
+            replicates("two_sided", [120, 130], [1000, 1000]).assign(**{"fraud.enabled": False}),
+        ],
+        ignore_index=True,
+    )
+    frame.attrs["parameters"] = ["fraud.enabled"]
+    for word in ("false", "False"):
+        table = wide(sim.compare(frame, baseline=word, by="fraud.enabled"), by="fraud.enabled")
+        table = table.set_index("fraud.enabled")
+        assert table.loc[True, "delta_customers"] == pytest.approx(-20)

@@ -298,3 +298,8 @@ def test_a_large_sweeps_figures_name_no_setting_but_say_why(settings, labelled):
         assert shown == ["efficient frontier"]
         assert notes == [f"{settings} settings: too many to label (see the table)"]
     report.plt.close(figure)
+
+
+def test_labels_do_not_depend_on_the_frames_index():
+    frame = pd.DataFrame({"referral": ["a", "b", "a"], "x": [1.0, None, 1.0]}, index=[0, 0, 1])
+    assert report.label_of(frame, ["referral", "x"]).tolist() == ["a, 1", "b", "a, 1"]
