@@ -76,34 +76,45 @@ def write_sweep(folder, key, values, market):
         jobs.write_job(folder / str(job), result, {key: value}, "\n".join(overrides))
 
 
-def test_the_report_names_rewards_still_owed_at_the_end(sweep_folder, tmp_path):
-    report.write_report(sweep_folder, out=tmp_path / "plain")
-    assert "awaiting verification" not in (tmp_path / "plain" / "report.md").read_text()
-    folder = tmp_path / "verified"
-    market = ["referral=one_sided", "network.n=1500", "days=30", "run.replicates=3"]
-    write_sweep(
-        folder, "referral.verify", ("none", "holdback"), [*market, "referral.referrer_reward=50"]
-    )
-    report.write_report(folder, baseline="none", by="referral.verify")
-    owed = sim.results.load(folder).query("`referral.verify` == 'holdback'")["rewards_pending"]
-    assert owed.mean() > 0
-    text = (folder / "report.md").read_text()
-    assert "awaiting verification when the runs end, per run" in text
-    assert f": holdback {owed.mean():,.0f} yuan." in text
+OWED_NOTES = {
+    "rewards awaiting verification": (
+        "referral.verify",
+        ("none", "holdback"),
+        [
+            "referral=one_sided",
+            "referral.referrer_reward=50",
+            "network.n=1500",
+            "days=30",
+            "run.replicates=3",
+        ],
+        "rewards_pending",
+        "awaiting verification when the runs end, per run",
+        "awaiting verification",
+    ),
+    "commissions the budget could not pay": (
+        "budget.total",
+        ("null", "1800"),
+        ["seeding=koc_matrix", "referral=two_sided", "network.n=5000", "run.replicates=2"],
+        "commissions_unbooked",
+        "commissions earned after the budget ran out, per run",
+        "commissions earned after",
+    ),
+}
 
 
-def test_the_report_names_commissions_the_budget_could_not_pay(sweep_folder, tmp_path):
-    report.write_report(sweep_folder, out=tmp_path / "plain")
-    assert "commissions earned after" not in (tmp_path / "plain" / "report.md").read_text()
-    folder = tmp_path / "capped"
-    market = ["seeding=koc_matrix", "referral=two_sided", "network.n=5000", "run.replicates=2"]
-    write_sweep(folder, "budget.total", ("null", "1800"), market)
-    report.write_report(folder, baseline="null", by="budget.total")
-    unpaid = sim.results.load(folder).query("`budget.total` == '1800'")["commissions_unbooked"]
-    assert unpaid.mean() > 0
+@pytest.mark.parametrize("owed", list(OWED_NOTES))
+def test_the_report_names_what_is_still_owed_at_the_end(sweep_folder, tmp_path, owed):
+    key, (baseline, setting), market, column, note, absent = OWED_NOTES[owed]
+    report.write_report(sweep_folder, out=tmp_path / "plain")  # no budget, verify=none
+    assert absent not in (tmp_path / "plain" / "report.md").read_text()
+    folder = tmp_path / "sweep"
+    write_sweep(folder, key, (baseline, setting), market)
+    report.write_report(folder, baseline=baseline, by=key)
+    amount = sim.results.load(folder).query(f"`{key}` == '{setting}'")[column]
+    assert amount.mean() > 0
     text = (folder / "report.md").read_text()
-    assert "commissions earned after the budget ran out, per run" in text
-    assert f": 1800 {unpaid.mean():,.0f} yuan." in text
+    assert note in text
+    assert f": {setting} {amount.mean():,.0f} yuan." in text
 
 
 def test_the_report_flags_incremental_cac_that_a_shared_budget_makes_zero(sweep_folder, tmp_path):
