@@ -53,6 +53,30 @@ def occurrence_rank(values: np.ndarray) -> np.ndarray:
     return rank
 
 
+def expand_rows(
+    indptr: np.ndarray, indices: np.ndarray, rows: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Expand CSR ``rows`` into (row, entry) pairs, one per stored entry, rows in given order.
+
+    Args:
+        indptr: ``n + 1`` row offsets.
+        indices: the entries; row ``u``'s are ``indices[indptr[u]:indptr[u + 1]]``.
+        rows: row ids (may repeat).
+
+    Returns:
+        ``(row, entry)`` arrays of equal length; ``entry`` keeps ``indices``' dtype.
+
+    """
+    starts = indptr[rows]
+    counts = indptr[rows + 1] - starts
+    owner = np.repeat(rows, counts)
+    ends = np.cumsum(counts)
+    # row i's entries sit at indptr positions starts[i] .. starts[i] + counts[i] - 1, which
+    # are the output positions ends[i] - counts[i] .. ends[i] - 1 shifted by one constant
+    shift = np.repeat(starts - (ends - counts), counts)
+    return owner, indices[np.arange(len(shift)) + shift]
+
+
 class GrowingIds:
     """An int64 id array that grows by appending, in amortised O(appended) time.
 

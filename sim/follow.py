@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.arrays import unique_sorted
+from sim.arrays import expand_rows, unique_sorted
 from sim.config import InfluencerConfig
 from sim.network.graph import SocialGraph
 
@@ -49,11 +49,8 @@ class Audiences:
             ``(account, follower)`` pairs, one per follower reached.
 
         """
-        starts = self.indptr[accounts]
-        counts = self.indptr[accounts + 1] - starts
-        owner = np.repeat(accounts, counts)
-        offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-        followers = self.indices[np.repeat(starts, counts) + offsets]
+        owner, followers = expand_rows(self.indptr, self.indices, accounts)
+        counts = self.indptr[accounts + 1] - self.indptr[accounts]
         probability = np.repeat(np.broadcast_to(reach, accounts.shape), counts)
         seen = rng.random(len(followers)) < probability
         return owner[seen], followers[seen]

@@ -74,17 +74,12 @@ def sample_nodes(model: ReferralModel, limit: int = SAMPLE_LIMIT) -> np.ndarray:
 
 
 def _friends(model: ReferralModel, nodes: np.ndarray) -> np.ndarray:
-    indptr, indices = model.network.indptr, model.network.indices
-    parts = [indices[indptr[u] : indptr[u + 1]] for u in nodes]
-    return np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
+    return np.unique(model.network.friends_of(nodes)[1])
 
 
 def sample_edges(model: ReferralModel, nodes: np.ndarray) -> np.ndarray:
     """Friendships with both ends in ``nodes`` (sorted ids), as an ``(m, 2)`` array."""
-    indptr, indices = model.network.indptr, model.network.indices
-    starts, ends = indptr[nodes], indptr[nodes + 1]
-    owners = np.repeat(nodes, ends - starts)
-    friends = np.concatenate([indices[s:e] for s, e in zip(starts, ends, strict=True)])
+    owners, friends = model.network.friends_of(nodes)
     keep = (owners < friends) & np.isin(friends, nodes)
     return np.column_stack([owners[keep], friends[keep]])
 

@@ -14,7 +14,7 @@ import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 
-from sim.arrays import unique_sorted
+from sim.arrays import expand_rows, unique_sorted
 
 
 @dataclass(eq=False)
@@ -67,15 +67,7 @@ class SocialGraph:
             (int32 below 2**31 consumers), so callers widen only what they keep.
 
         """
-        starts = self.indptr[nodes]
-        counts = self.indptr[nodes + 1] - starts
-        owner = np.repeat(nodes, counts)
-        ends = np.cumsum(counts)
-        # row i's friends sit at indptr positions starts[i] .. starts[i] + counts[i] - 1, which
-        # are the output positions ends[i] - counts[i] .. ends[i] - 1 shifted by one constant
-        shift = np.repeat(starts - (ends - counts), counts)
-        positions = np.arange(len(shift)) + shift
-        return owner, self.indices[positions]
+        return expand_rows(self.indptr, self.indices, nodes)
 
     def random_friend(self, nodes: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Draw one uniformly random friend for each of ``nodes`` (-1 for the friendless)."""
