@@ -9,6 +9,7 @@ from __future__ import annotations
 import inspect
 import os
 import re
+import shlex
 import socket
 import subprocess
 import sys
@@ -19,6 +20,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import sim
@@ -260,6 +262,9 @@ def test_browser_changes_scheme_steps_and_customers_rise(dashboard_url, tmp_path
         page.get_by_role("button", name="Reset").click()
         expect(page.get_by_text("ads / one_sided / none")).to_be_visible(timeout=15_000)
         expect(page.get_by_text("0 of 90", exact=True)).to_be_visible()
+        page.get_by_text("The same run from the command line").click()
+        command = page.get_by_text(re.compile(r"^referral-sim network=small_world .*"))
+        expect(command).to_contain_text("referral=one_sided")
         before = _customers(page)
         for day in range(1, STEPS + 1):
             page.get_by_role("button", name="Step").click()
@@ -297,3 +302,23 @@ def test_the_charts_plot_every_collected_day_against_days_not_mesa_steps(chart):
     assert axes.get_xlabel() == "day" and axes.get_title() == components.CHARTS[chart][1]
     days = model.datacollector.get_model_vars_dataframe().index.to_numpy()
     assert list(axes.lines[0].get_xdata()) == list(days) and days[-1] == model.day == 4
+
+
+def test_the_shown_command_line_repeats_the_dashboard_run(tmp_path):
+    model = DashboardModel(n=600, referral="commission", commission_rate=0.2, days=15, seed=7)
+    model.run()
+    program, *arguments = shlex.split(components.command_line(model))
+    assert program == "referral-sim"
+    result = subprocess.run(
+        [sys.executable, "-m", "sim.cli", *arguments, "run.replicates=1"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    (written,) = (tmp_path / "outputs").rglob("metrics.parquet")
+    cli_metrics = pd.read_parquet(written).iloc[0]
+    for key, value in model.metrics().items():
+        assert cli_metrics[key] == pytest.approx(value, nan_ok=True), key
+    assert model.metrics()["customers"] > 0 and "referral.rate=0.2" in arguments

@@ -8,6 +8,7 @@ a CDN.
 from __future__ import annotations
 
 import math
+import shlex
 import weakref
 from html import escape
 from operator import attrgetter
@@ -20,7 +21,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
-from sim.dashboard.model import CHANNEL_SERIES
+from sim.dashboard.model import CHANNEL_SERIES, DashboardModel
 from sim.model import ReferralModel
 from sim.state import Channel, State
 
@@ -45,6 +46,12 @@ SETTINGS = (
     ("commission rate", "referral.rate"),
 )
 """Scheme parameters the summary card shows where the running configuration has them."""
+
+CARD = {"height": "100%", "overflow-y": "auto"}
+"""Style of the summary card: the height of its grid cell, scrolling when expanded."""
+
+COMMAND = {"white-space": "pre-wrap", "overflow-wrap": "anywhere", "font-size": "12px"}
+"""Style of the summary card's command line: wrapped inside the card, small."""
 
 _positions: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
@@ -199,6 +206,11 @@ def scheme_settings(model: ReferralModel) -> str:
     return ", ".join(parts) or "no scheme parameters"
 
 
+def command_line(model: DashboardModel) -> str:
+    """The command that repeats this run as its replicate 0 (``referral-sim`` + the controls)."""
+    return shlex.join(["referral-sim", *model.overrides])
+
+
 def _number(value: float, pattern: str) -> str:
     return "n/a" if math.isnan(value) else pattern.format(value)
 
@@ -215,11 +227,19 @@ def SummaryCard(model: ReferralModel) -> solara.Element:
         f"<tr><td>{escape(label)}</td><td style='text-align:right'>{escape(value)}</td></tr>"
         for label, value in summary_rows(model)
     )
-    with solara.Card("Summary", subtitle=f"seeding / referral / retention: {schemes}") as card:
-        solara.Text(f"{config.network.name}, n = {model.n:,}; {scheme_settings(model)}")
+    subtitle = f"seeding / referral / retention: {schemes}"
+    # its grid cell has a fixed height: the card scrolls within it rather than spill over
+    with solara.Card("Summary", subtitle=subtitle, style=CARD) as card:
+        settings = f"{config.network.name}, n = {model.n:,}; {scheme_settings(model)}"
+        solara.HTML(tag="div", unsafe_innerHTML=escape(settings))
         solara.HTML(
             tag="table", unsafe_innerHTML=rows, style={"width": "100%", "margin-top": "8px"}
         )
+        if isinstance(model, DashboardModel):
+            command = solara.HTML(
+                tag="pre", unsafe_innerHTML=escape(command_line(model)), style=COMMAND
+            )
+            solara.Details("The same run from the command line (replicate 0)", [command])
     return card
 
 

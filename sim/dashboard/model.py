@@ -64,7 +64,13 @@ REPORTERS = {
 
 
 class DashboardModel(ReferralModel):
-    """A referral model built from the dashboard's controls (see ``params.overrides``)."""
+    """A referral model built from the dashboard's controls (see ``params.overrides``).
+
+    Attributes:
+        overrides: the controls as ``sim.compose`` overrides, also the command line that
+            repeats the run (``referral-sim`` followed by them).
+
+    """
 
     def __init__(
         self,
@@ -80,22 +86,20 @@ class DashboardModel(ReferralModel):
         days: int = DEFAULTS["days"],
         seed: int = DEFAULTS["seed"],
     ) -> None:
-        config = compose(
-            overrides(
-                network=network,
-                n=n,
-                seeding=seeding,
-                ad_budget=ad_budget,
-                referral=referral,
-                referrer_reward=referrer_reward,
-                referee_discount=referee_discount,
-                commission_rate=commission_rate,
-                retention=retention,
-                days=days,
-                seed=seed,
-            )
+        self.overrides = overrides(
+            network=network,
+            n=n,
+            seeding=seeding,
+            ad_budget=ad_budget,
+            referral=referral,
+            referrer_reward=referrer_reward,
+            referee_discount=referee_discount,
+            commission_rate=commission_rate,
+            retention=retention,
+            days=days,
+            seed=seed,
         )
-        super().__init__(config)
+        super().__init__(compose(self.overrides))
         self.datacollector = DataCollector(model_reporters=REPORTERS)
         self.datacollector.collect(self)
 
