@@ -17,7 +17,7 @@ import pytest
 import sim
 from experiments import replicates, seed_claims
 from experiments.calibration_targets import TARGETS, met, point
-from experiments.claims import CLAIMS, Setup
+from experiments.claims import CLAIMS, Setup, figures
 from experiments.measures import head_share, measure
 from experiments.replicates import Spec, run_specs
 from experiments.verdicts import (
@@ -304,3 +304,26 @@ def test_each_claim_gives_the_verdict_its_numbers_call_for(tmp_path, measures, c
     for values, expected in zip(KNOWN[claim_id], (HOLDS, FAILS, UNDECIDED), strict=True):
         finding = claim.analyse(constructed(claim, setup, measures, values), setup)
         assert finding.verdict.outcome == expected, (values, finding.verdict)
+
+
+# the value each of these claims is undecided on (KNOWN's third case) is the shaded band's edge
+ON_THE_EDGE = {"C2": ("c2_roi.png", 8.2 * 0.9), "F6": ("f6_spreads.png", 900.0)}
+ON_THE_EDGE["P5"] = ("p5_community.png", 1.28 * 0.9)
+
+
+@pytest.mark.parametrize("claim_id", ON_THE_EDGE)
+def test_a_figure_shades_the_slack_its_verdict_allows(tmp_path, measures, monkeypatch, claim_id):
+    drawn = {}
+    monkeypatch.setattr(
+        figures, "save_figure", lambda figure, path: drawn.setdefault(path.name, figure)
+    )
+    claim = next(c for c in CLAIMS if c.id == claim_id)
+    setup = Setup((SCENARIO,), replicates=6, seed=0, out=tmp_path, quick=True)
+    finding = claim.analyse(constructed(claim, setup, measures, KNOWN[claim_id][2]), setup)
+    name, edge = ON_THE_EDGE[claim_id]
+    axis = drawn[name].axes[0]
+    (band,) = [patch for patch in axis.patches if patch.get_label() == "the verdict's 10% slack"]
+    assert finding.verdict.outcome == UNDECIDED
+    assert band.get_x() == pytest.approx(edge)
+    claimed = band.get_x() + band.get_width()  # the band ends at the claim (P5: 10% above it)
+    assert claimed == pytest.approx(edge / 0.9 * (1.1 if claim_id == "P5" else 1.0))

@@ -200,6 +200,7 @@ def c2_analyse(results: Results, setup: Setup) -> Finding:
         "ROI",
         reference=C2_ROI,
         reference_label="claimed KOC ROI 8.2",
+        band=(C2_ROI * (1 - TOLERANCE), C2_ROI),
     )
     value = (
         "ROI (yuan of sales per yuan spent): "

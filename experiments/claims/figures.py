@@ -70,10 +70,13 @@ def bars(
     reference: float | None = None,
     reference_label: str | None = None,
     claims: Sequence[float] | None = None,
+    band: tuple[float, float] | None = None,
 ) -> Path:
     """Horizontal bars with 95% CIs and an optional claimed value (dashed line).
 
-    ``claims`` gives each bar its own claimed value instead (a red tick across the bar). The
+    ``claims`` gives each bar its own claimed value instead (a red tick across the bar).
+    ``band`` shades the values the verdict counts as the claim's (its 10% slack), so an
+    interval that crosses the dashed line but stays in the band reads as it is judged. The
     figure widens with the longest label, so labels never squeeze the bars or the title.
     """
     longest = max((len(label) for label in labels), default=0)
@@ -94,6 +97,11 @@ def bars(
                 va="center",
                 fontsize=8,
             )
+    if band is not None:
+        axis.axvspan(*band, color="crimson", alpha=0.1, lw=0, label="the verdict's 10% slack")
+        axis.legend(  # below the axes: bars reach into every corner
+            loc="upper right", bbox_to_anchor=(1.0, -0.24), fontsize=8, frameon=False
+        )
     if claims is not None:
         tick = "claimed (a verdict allows 10% less)"
         axis.scatter(claims, positions, marker="|", s=900, color="crimson", label=tick)

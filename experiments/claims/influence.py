@@ -189,6 +189,7 @@ def _f6_spreads_figure(results: Results, setup: Setup) -> Path:
         "secondary spreads (re-shares)",
         reference=F6_SPREADS,
         reference_label="claimed 1000",
+        band=(F6_SPREADS * (1 - TOLERANCE), F6_SPREADS),
     )
 
 

@@ -241,6 +241,7 @@ def p5_analyse(results: Results, setup: Setup) -> Finding:
         "members / others",
         reference=P5_LIFT,
         reference_label="claimed 1.28",
+        band=band,
     )
     return Finding(
         f"Members re-buy {rows[0]['members / others']} times as often as other customers within "
