@@ -37,6 +37,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 from tqdm import tqdm
 
 import sim
@@ -195,6 +196,13 @@ def mean_and_se(values: np.ndarray, axis: int = 0) -> tuple[np.ndarray, np.ndarr
     return values.mean(axis=axis), spread / math.sqrt(count)
 
 
+def mean_and_half_width(values: np.ndarray, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and the half-width of its 95% t interval along ``axis`` (0 for a single value)."""
+    mean, se = mean_and_se(values, axis)
+    count = np.asarray(values).shape[axis]
+    return mean, se * (stats.t.ppf(0.975, count - 1) if count > 1 else 1.0)
+
+
 # ----- percolation ------------------------------------------------------------------------------
 def percolation(scale: Scale, progress: bool = False) -> CheckResult:
     """Independent cascades from one seed on Erdős–Rényi graphs against bond percolation."""
@@ -311,7 +319,7 @@ def bass_row(
 ) -> dict:
     """Largest gaps between the mean curve and the three Bass forms."""
     days = curves.shape[1] - 1
-    mean, se = mean_and_se(curves)
+    mean, half_width = mean_and_half_width(curves)
     gap = np.abs(mean - theory.bass_day_stepped(limit.p, limit.q, days, n))
     worst = int(np.argmax(gap))
     return {
@@ -322,7 +330,7 @@ def bass_row(
         "implied q": limit.q,
         "max gap (day-stepped)": gap[worst],
         "day of max gap": worst,
-        "95% CI half-width there": 1.96 * se[worst],
+        "95% CI half-width there": half_width[worst],
         "max gap (textbook discrete)": np.abs(mean - theory.bass_discrete(p, q, days)).max(),
         "max gap (continuous)": np.abs(
             mean - theory.bass_continuous(p, q, np.arange(days + 1))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 import math
 import platform
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import matplotlib
@@ -20,6 +20,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from experiments.validation import (
     BASS_PAIRS,
@@ -33,11 +34,33 @@ from experiments.validation import (
     CheckResult,
     K,
     Scale,
-    mean_and_se,
+    mean_and_half_width,
 )
 from sim import theory
 from sim.report import save_figure
 from sim.storage import write_parquet_atomic, write_text_atomic
+
+SETTLED_SHARE = 0.995
+"""``ordering.png`` ends where every network's mean curve has reached this share of its last
+value (plus :data:`SETTLED_MARGIN` days): past it the curves are flat at 1."""
+SETTLED_MARGIN = 5
+
+
+def settling_day(curve: np.ndarray) -> int:
+    """First day ``curve`` reaches :data:`SETTLED_SHARE` of its last value."""
+    return int(np.argmax(curve >= SETTLED_SHARE * curve[-1]))
+
+
+def wilson_errors(successes: Sequence[int], trials: Sequence[int]) -> np.ndarray:
+    """Error-bar lengths (below, above) of the 95% Wilson interval of each share.
+
+    Unlike a normal interval it has width at shares of 0 and 1 and stays within [0, 1].
+    """
+    errors = np.zeros((2, len(successes)))
+    for i, (k, n) in enumerate(zip(successes, trials, strict=True)):
+        low, high = stats.binomtest(int(k), int(n)).proportion_ci(method="wilson")
+        errors[:, i] = k / n - low, high - k / n
+    return errors
 
 
 def plot_percolation(result: CheckResult, path: Path) -> Path:
@@ -54,17 +77,15 @@ def plot_percolation(result: CheckResult, path: Path) -> Path:
         color="tab:blue",
         label="final share of large outbreaks",
     )
-    share = np.array(
-        [
-            (finals[p] > table.loc[i, "S"] / 2).mean() if table.loc[i, "S"] > 0 else 0.0
-            for i, p in enumerate(table["p"])
-        ]
-    )
-    half = 1.96 * np.sqrt(share * (1 - share) / table["runs"])
+    takeoffs = [
+        int((finals[p] > table.loc[i, "S"] / 2).sum()) if table.loc[i, "S"] > 0 else 0
+        for i, p in enumerate(table["p"])
+    ]
+    share = np.array(takeoffs) / table["runs"].to_numpy()
     left.errorbar(
         table["p"],
         share,
-        yerr=half,
+        yerr=wilson_errors(takeoffs, table["runs"]),
         fmt="s",
         color="tab:orange",
         mfc="none",
@@ -124,10 +145,10 @@ def plot_bass(result: CheckResult, path: Path) -> Path:
     tolerance = result.table["tolerance"].iloc[0]
     for column, (p, q) in enumerate(BASS_PAIRS):
         top, bottom = axes[0, column], axes[1, column]
-        mean, se = mean_and_se(curves[(p, q)])
+        mean, half = mean_and_half_width(curves[(p, q)])
         days = np.arange(len(mean))
         stepped = theory.bass_day_stepped(limits[(p, q)].p, limits[(p, q)].q, len(mean) - 1, n)
-        top.fill_between(days, mean - 1.96 * se, mean + 1.96 * se, color="tab:blue", alpha=0.3)
+        top.fill_between(days, mean - half, mean + half, color="tab:blue", alpha=0.3)
         top.plot(days, mean, color="tab:blue", lw=2, label="simulation (mean, 95% CI)")
         top.plot(days, stepped, "k--", lw=1.2, label="day-stepped Bass (checked)")
         top.plot(
@@ -147,8 +168,8 @@ def plot_bass(result: CheckResult, path: Path) -> Path:
         top.set(title=f"p = {p:g}, q = {q:g}", ylabel="adopter share F(t)")
         bottom.fill_between(
             days,
-            mean - stepped - 1.96 * se,
-            mean - stepped + 1.96 * se,
+            mean - stepped - half,
+            mean - stepped + half,
             color="tab:blue",
             alpha=0.3,
         )
@@ -165,11 +186,14 @@ def plot_ordering(result: CheckResult, path: Path) -> Path:
     curves = result.data["curves"]
     figure, axes = plt.subplots(1, len(ORDER_PAIRS), figsize=(5.5 * len(ORDER_PAIRS), 4.2))
     for ax, pq in zip(np.atleast_1d(axes), ORDER_PAIRS, strict=True):
+        settled = 0
         for network in ORDER_NETWORKS:
-            mean, se = mean_and_se(curves[(pq, network)])
+            mean, half = mean_and_half_width(curves[(pq, network)])
             days = np.arange(len(mean))
-            ax.fill_between(days, mean - 1.96 * se, mean + 1.96 * se, alpha=0.3)
+            ax.fill_between(days, mean - half, mean + half, alpha=0.3)
             ax.plot(days, mean, label=network.replace("_", " "))
+            settled = max(settled, settling_day(mean))
+        ax.set_xlim(0, min(len(days) - 1, settled + SETTLED_MARGIN))
         ax.set(
             title=f"p = {pq[0]:g}, q = {pq[1]:g}, k = {K}",
             xlabel="day",
@@ -184,10 +208,10 @@ def plot_complex_contagion(result: CheckResult, path: Path) -> Path:
     figure, ax = plt.subplots(figsize=(7, 4.5))
     for label, by_rewire in result.data["reach"].items():
         rewires = np.array(sorted(by_rewire))
-        stats = [mean_and_se(by_rewire[r]) for r in rewires]
-        means, ses = np.array([m for m, _ in stats]), np.array([s for _, s in stats])
+        intervals = [mean_and_half_width(by_rewire[r]) for r in rewires]
+        means, halves = (np.array(column) for column in zip(*intervals, strict=True))
         style = "--" if "simple" in label else "-"
-        ax.errorbar(rewires, means, yerr=1.96 * ses, fmt="o" + style, capsize=3, label=label)
+        ax.errorbar(rewires, means, yerr=halves, fmt="o" + style, capsize=3, label=label)
     ax.set_xscale("symlog", linthresh=0.01)
     ax.set(
         xlabel="rewiring probability (0 = ring lattice, 1 = random; linear below 0.01, log above)",

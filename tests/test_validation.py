@@ -14,9 +14,10 @@ import math
 import matplotlib.image
 import numpy as np
 import pytest
+from scipy import stats
 
 import sim
-from experiments import validation
+from experiments import validation, validation_report
 from experiments.validation_report import write_report
 from sim import theory
 
@@ -141,3 +142,26 @@ def test_a_run_of_some_checks_leaves_the_whole_suites_files_alone(tmp_path):
     partial = (tmp_path / "partial" / "validation.md").read_text()
     assert "Bass" in partial and "Percolation" not in partial
     assert (tmp_path / "partial" / "bass.png").stat().st_size > 1000
+
+
+def test_figure_intervals_use_the_t_quantile_and_wilson_shares():
+    values = np.array([[1.0, 10.0], [2.0, 12.0], [4.0, 11.0]])  # 3 replicates of 2 days
+    mean, half = validation.mean_and_half_width(values)
+    for day in range(2):
+        low, high = stats.t.interval(
+            0.95, 2, loc=values[:, day].mean(), scale=stats.sem(values[:, day])
+        )
+        assert mean[day] - half[day] == pytest.approx(low) and mean[day] + half[
+            day
+        ] == pytest.approx(high)
+    assert validation.mean_and_half_width(np.array([[3.0, 4.0]]))[1].tolist() == [0.0, 0.0]
+    below, above = validation_report.wilson_errors([0, 10, 5], [10, 10, 10])
+    assert below[0] == 0 and above[0] == pytest.approx(0.2775, abs=1e-4)  # 0 of 10: not [0, 0]
+    assert above[1] == 0 and below[1] == pytest.approx(0.2775, abs=1e-4)
+    assert below[2] == pytest.approx(above[2]) and 0.5 - below[2] == pytest.approx(0.2366, abs=1e-4)
+
+
+def test_the_ordering_figure_ends_soon_after_the_curves_settle():
+    curve = np.minimum(np.arange(80) / 20, 1.0)  # reaches its plateau on day 20
+    assert validation_report.settling_day(curve) == 20
+    assert validation_report.settling_day(np.full(5, 0.3)) == 0
