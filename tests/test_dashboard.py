@@ -188,6 +188,20 @@ def test_summary_rows_read_the_metrics():
     assert rows["Day"] == "10 of 90"
 
 
+@pytest.mark.parametrize("typed", ["abc", "", "-1", "1.5", str(2**63)])
+def test_a_refused_seed_runs_the_default_and_says_why(typed):
+    model = DashboardModel(n=300, days=5, seed=typed)
+    assert model.config.seed == params.DEFAULTS["seed"]
+    assert f"Seed {typed!r} is not a whole number" in model.problem
+    assert f"seed={params.DEFAULTS['seed']}" in components.command_line(model)
+
+
+@pytest.mark.parametrize(("typed", "seed"), [(" 7 ", 7), (3, 3), (str(2**63 - 1), 2**63 - 1)])
+def test_a_typed_seed_in_range_is_used(typed, seed):
+    model = DashboardModel(n=300, days=5, seed=typed)
+    assert model.config.seed == seed and model.problem is None
+
+
 # ----- the command ------------------------------------------------------------------------------
 def test_console_script_serves_the_app():
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
@@ -283,6 +297,13 @@ def test_browser_changes_scheme_steps_and_customers_rise(dashboard_url, tmp_path
         page.screenshot(path=tmp_path / "dashboard.png", full_page=True)
         if target := os.environ.get("DASHBOARD_SCREENSHOT"):
             page.screenshot(path=target, full_page=True)
+
+        seed = page.get_by_role("textbox", name="Seed", exact=True)
+        seed.fill("abc")
+        seed.press("Enter")
+        page.get_by_role("button", name="Reset").click()  # a refused seed: said, not a traceback
+        expect(page.get_by_text("Seed 'abc' is not a whole number")).to_be_visible(timeout=15_000)
+        expect(page.get_by_text("0 of 90", exact=True)).to_be_visible()
         browser.close()
 
     assert before == 0

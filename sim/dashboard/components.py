@@ -50,6 +50,9 @@ SETTINGS = (
 CARD = {"height": "100%", "overflow-y": "auto"}
 """Style of the summary card: the height of its grid cell, scrolling when expanded."""
 
+PROBLEM = {"color": "#b00020", "font-weight": "bold", "margin-bottom": "6px"}
+"""Style of a refused control's message at the top of the summary card."""
+
 COMMAND = {"white-space": "pre-wrap", "overflow-wrap": "anywhere", "font-size": "12px"}
 """Style of the summary card's command line: wrapped inside the card, small."""
 
@@ -230,6 +233,8 @@ def SummaryCard(model: ReferralModel) -> solara.Element:
     subtitle = f"seeding / referral / retention: {schemes}"
     # its grid cell has a fixed height: the card scrolls within it rather than spill over
     with solara.Card("Summary", subtitle=subtitle, style=CARD) as card:
+        if problem := getattr(model, "problem", None):
+            solara.HTML(tag="div", unsafe_innerHTML=escape(problem), style=PROBLEM)
         settings = f"{config.network.name}, n = {model.n:,}; {scheme_settings(model)}"
         solara.HTML(tag="div", unsafe_innerHTML=escape(settings))
         solara.HTML(

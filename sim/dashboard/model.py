@@ -11,7 +11,7 @@ import numpy as np
 from mesa import DataCollector
 
 from sim.configure import compose
-from sim.dashboard.params import DEFAULTS, overrides
+from sim.dashboard.params import DEFAULTS, overrides, read_seed
 from sim.model import ReferralModel
 from sim.state import Channel
 
@@ -69,6 +69,7 @@ class DashboardModel(ReferralModel):
     Attributes:
         overrides: the controls as ``sim.compose`` overrides, also the command line that
             repeats the run (``referral-sim`` followed by them).
+        problem: why a typed control was refused and what ran instead (None if none was).
 
     """
 
@@ -86,6 +87,7 @@ class DashboardModel(ReferralModel):
         days: int = DEFAULTS["days"],
         seed: int = DEFAULTS["seed"],
     ) -> None:
+        seed, self.problem = read_seed(seed)
         self.overrides = overrides(
             network=network,
             n=n,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from mesa.visualization import Slider
 
 from sim.network.options import NETWORK_OPTIONS
+from sim.params import INT64_MAX
 from sim.schemes import GROUPS
 
 # every option of each group, from the registries (edgelist needs a file: not offered)
@@ -31,6 +32,30 @@ DEFAULTS = {
     "seed": 0,
 }
 """Default control values; a 2,000-consumer market keeps a step well under 0.1 s."""
+
+
+def read_seed(typed: object) -> tuple[int, str | None]:
+    """The seed typed in the Seed box, or the default seed and why the typed one was refused.
+
+    The box is free text: a refused entry must not replace the page with a traceback.
+
+    Returns:
+        ``(seed, None)`` for a whole number in range, else ``(DEFAULTS["seed"], message)``.
+
+    """
+    try:
+        seed = int(str(typed).strip())
+    except ValueError:
+        seed = -1
+    if 0 <= seed <= INT64_MAX:  # the configuration's range of ``seed``
+        return seed, None
+    default = DEFAULTS["seed"]
+    return (
+        default,
+        f"Seed {str(typed)!r} is not a whole number from 0 to 2**63 - 1, "
+        f"so this run uses seed {default}.",
+    )
+
 
 REWARD_KEYS = {"one_sided": "referrer_reward", "two_sided": "referrer_reward"}
 DISCOUNT_KEYS = {
