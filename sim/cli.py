@@ -110,8 +110,11 @@ def _hydra_main(cfg: DictConfig) -> None:
 
 
 def _run_job(cfg: DictConfig, output: Path) -> None:
-    """Run one job into ``output`` unless it holds this configuration's results already."""
-    config = to_config(cfg)
+    """Run one job into ``output`` unless it holds this configuration's results already.
+
+    Results of another configuration go before the configuration is checked: a job that then
+    fails leaves its failure, never the older results (which a sweep would count as finished).
+    """
     resolved = OmegaConf.to_yaml(cfg, resolve=True)
     if jobs.is_finished(output, resolved):
         say(f"{PROGRAM}: finished already, skipped: {output}")
@@ -119,6 +122,7 @@ def _run_job(cfg: DictConfig, output: Path) -> None:
     if jobs.has_results(output):
         say(f"{PROGRAM}: replacing results of another configuration or code version: {output}")
     jobs.start(output)
+    config = to_config(cfg)
     started = time.perf_counter()
     result = run(config)
     parameters = job_parameters(cfg)

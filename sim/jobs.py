@@ -37,6 +37,8 @@ METRICS = "metrics.parquet"
 JOB = "job.json"
 CONFIG = "config.yaml"
 FAILED = "failed.json"
+RESULTS = ("timeseries.parquet", "cascades.parquet", "referrals.parquet")
+"""The tables a job writes besides ``metrics.parquet``."""
 
 
 def digest(config_yaml: str) -> str:
@@ -73,12 +75,14 @@ def has_results(folder: Path) -> bool:
 def start(folder: Path) -> None:
     """Forget an earlier result or failure in ``folder`` before writing a new one.
 
-    Temporary files left by an earlier attempt that was killed mid-write go too (never those
-    of a process still writing).
+    ``metrics.parquet`` goes first (the folder stops counting as finished), then every other
+    file a job writes, so no table of the earlier attempt (``referrals.parquet`` of a run that
+    saved them) is read with the new one's. Temporary files left by an attempt killed
+    mid-write go too (never those of a process still writing).
     """
     remove_orphaned_temporaries(folder)
-    (folder / METRICS).unlink(missing_ok=True)
-    (folder / FAILED).unlink(missing_ok=True)
+    for name in (METRICS, *RESULTS, CONFIG, JOB, FAILED):
+        (folder / name).unlink(missing_ok=True)
 
 
 def record_failure(folder: Path, record: Mapping[str, Any]) -> bool:

@@ -54,6 +54,25 @@ def test_a_different_configuration_in_the_same_folder_is_recomputed(tmp_path):
     assert len(frame) == 6 and (frame["seed"] == 7).all()
 
 
+def test_a_job_whose_new_value_is_refused_keeps_no_older_results(tmp_path):
+    folder = tmp_path / "sweep"
+    sweep(folder, "seed=0,1")
+    rerun = cli_process("-m", "seed=0,-1", *TINY, f"hydra.sweep.dir={folder}", cwd=tmp_path)
+    assert rerun.returncode == 2, rerun.stderr[-3000:]  # the sweep says a job failed
+    assert "1 of 2 jobs did not finish" in rerun.stderr and "seed=-1" in rerun.stderr
+    assert not (folder / "1" / jobs.METRICS).exists() and (folder / "1" / jobs.FAILED).exists()
+    assert metrics(folder)["seed"].unique().tolist() == [0]  # not seed 1's old results
+
+
+def test_a_recomputed_job_keeps_no_table_of_the_earlier_one(tmp_path):
+    folder = tmp_path / "sweep"
+    sweep(folder, "referral=two_sided", "run.save_referrals=true")
+    sweep(folder, "referral=one_sided")  # saves no referral edges
+    assert not (folder / "0" / "referrals.parquet").exists()
+    with pytest.raises(sim.results.ResultsError, match=r"no referrals\.parquet"):
+        sim.results.load(folder, "referrals")
+
+
 def test_results_of_other_code_in_the_same_folder_are_recomputed(tmp_path):
     folder = tmp_path / "sweep"
     sweep(folder, "referral=none,two_sided")
