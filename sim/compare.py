@@ -57,6 +57,7 @@ def compare(
         ValueError: ``by`` or a metric is missing, or the baseline is not among the schemes.
 
     """
+    results = name_unset(results, by)
     baseline = _check(results, baseline, by, metrics)
     within = [c for c in swept(results) if c != by]
     parts = []
@@ -67,6 +68,19 @@ def compare(
             table.insert(position, name, value)
         parts.append(table)
     return pd.concat(parts, ignore_index=True)
+
+
+UNSET = "default"
+"""The setting of jobs whose ``by`` value is missing (an explicit null such as
+``budget.total=null``, or a job that did not record it): compared like any other."""
+
+
+def name_unset(results: pd.DataFrame, by: str) -> pd.DataFrame:
+    """``results`` with missing ``by`` values named :data:`UNSET` (grouping would drop them)."""
+    if by not in results.columns or not results[by].isna().any():
+        return results
+    named = results[by].astype(object).where(results[by].notna(), UNSET)
+    return results.assign(**{by: named})
 
 
 def _check(results: pd.DataFrame, baseline: object, by: str, metrics: Sequence[str]) -> object:
@@ -88,6 +102,8 @@ def baseline_value(results: pd.DataFrame, baseline: object, by: str) -> object:
     for value in schemes:
         if value == baseline or str(value) == str(baseline) or _same_number(value, baseline):
             return value
+    if UNSET in schemes and (baseline is None or str(baseline).lower() == "null"):
+        return UNSET
     raise ValueError(f"baseline {by}={baseline!r} is not in the results: {schemes}")
 
 

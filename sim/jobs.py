@@ -143,4 +143,4 @@ def with_parameters(frame: pd.DataFrame, parameters: Mapping[str, Any]) -> pd.Da
 
 
 def _dtype(value: Any) -> str | None:
-    return "string" if isinstance(value, str) or value is None else None
+    return "string" if isinstance(value, str) else None  # None: a null column, unioned by type

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from sim import results as store
-from sim.compare import COLUMNS, baseline_value, compare, wide
+from sim.compare import COLUMNS, UNSET, baseline_value, compare, name_unset, wide
 from sim.console import say
 from sim.storage import remove_orphaned_temporaries, write_atomic, write_text_atomic
 from sim.summary import grouped_mean_interval, support_of
@@ -67,7 +67,7 @@ def _cell(row: pd.Series, metric: str, fmt: str) -> str:
     return f"{text} [{bound.format(low)}, {bound.format(high)}]"
 
 
-DEFAULT_LABEL = "default"
+DEFAULT_LABEL = UNSET  # a setting with no value reads as compare names it
 
 
 def label_of(frame: pd.DataFrame, keys: Sequence[str]) -> pd.Series:
@@ -124,6 +124,7 @@ def extra_over(series: pd.DataFrame, key: str, baseline: object) -> pd.DataFrame
     ``baseline`` matches a value of ``key`` as :func:`sim.compare.compare` matches it ("0"
     names 0.0).
     """
+    series = name_unset(series, key)
     base = series[series[key] == baseline_value(series, baseline, key)]
     extra = series.merge(base[["replicate", "day", "customers"]], on=["replicate", "day"])
     return extra.assign(extra=extra["customers_x"] - extra["customers_y"])
@@ -543,6 +544,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         table = write_report(arguments.folder, arguments.baseline, arguments.by, arguments.out)
     except (store.ResultsError, ValueError) as error:
         print(f"referral-sim-report: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:  # --out where no folder can be made (under a file, /dev/null)
+        where = error.filename or arguments.out or arguments.folder
+        print(
+            f"referral-sim-report: cannot write the report to {where}: {error.strerror}",
+            file=sys.stderr,
+        )
         return 2
     say(table)  # a reader that leaves early (| head) cuts the printout, not the report
     say(f"report: {(arguments.out or arguments.folder) / 'report.md'}")

@@ -22,8 +22,10 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import yaml
+from omegaconf import DictConfig, OmegaConf
 
-from sim.jobs import JOB, METRICS, natural_order, read_record
+from sim.jobs import CONFIG, JOB, METRICS, natural_order, read_record
 
 TABLES = ("metrics", "timeseries", "cascades", "referrals")
 PathLike = str | Path
@@ -103,7 +105,10 @@ def relation(
     if not files:
         raise ResultsError(f"the finished jobs have no {table}.parquet (see run.save_referrals)")
     connection = connection or duckdb.connect()
-    raw = connection.read_parquet(files, union_by_name=True, filename=True)
+    try:
+        raw = connection.read_parquet(files, union_by_name=True, filename=True)
+    except duckdb.Error as error:
+        raise _damaged(error) from error
     names = parameters(folders)
     columns = [c for c in raw.columns if c != "filename"]
     leading = [c for c in names if c in columns]
@@ -121,12 +126,58 @@ def load(paths: PathLike | Iterable[PathLike], table: str = "metrics") -> pd.Dat
     command line or by the sweeper), and :func:`swept` those that vary.
     """
     folders = job_folders(paths)
-    frame = relation(folders, table).df()
+    try:
+        frame = relation(folders, table).df()
+    except duckdb.Error as error:
+        raise _damaged(error) from error
     order = {str(folder): position for position, folder in enumerate(folders)}
     frame = frame.sort_values("job", key=lambda jobs: jobs.map(order), kind="stable")
     frame = frame.reset_index(drop=True)
-    frame.attrs["parameters"] = [c for c in parameters(folders) if c in frame.columns]
+    names = [c for c in parameters(folders) if c in frame.columns]
+    frame.attrs["parameters"] = names
+    return fill_unset(frame, folders, names)
+
+
+def fill_unset(frame: pd.DataFrame, folders: Iterable[Path], names: list[str]) -> pd.DataFrame:
+    """Give each job's rows the value it ran with for a parameter it did not set itself.
+
+    Jobs of several sweeps (or a sweep and a single run) in one folder set different keys;
+    a job that left ``referral`` at its default ran ``none``, which its resolved
+    ``config.yaml`` records (a config group by its option's ``name``). A value the job cannot
+    tell (no ``config.yaml``, a group without a name) stays missing, as does an explicit null.
+    """
+    filled: dict[str, dict[str, object]] = {}  # parameter -> job folder -> value it ran with
+    for folder in folders:
+        recorded = read_record(folder / JOB).get("parameters", {})
+        unset = [name for name in names if name not in recorded]
+        config = _resolved_config(folder) if unset else None
+        for name in unset if config is not None else []:
+            value = OmegaConf.select(config, name)
+            if OmegaConf.is_config(value):  # a config group: the option it chose
+                value = value.get("name")
+            if value is not None and not OmegaConf.is_config(value):
+                filled.setdefault(name, {})[str(folder)] = value
+    for name, by_job in filled.items():
+        values = frame["job"].map(by_job)
+        frame[name] = frame[name].astype(object).where(values.isna(), values).infer_objects()
     return frame
+
+
+def _resolved_config(folder: Path) -> DictConfig | None:
+    try:
+        config = OmegaConf.load(folder / CONFIG)
+    except (OSError, ValueError, yaml.YAMLError):
+        return None
+    return config if isinstance(config, DictConfig) else None
+
+
+def _damaged(error: duckdb.Error) -> ResultsError:
+    """A results file DuckDB cannot read, said in one paragraph with what to do."""
+    reason = " ".join(str(error).split())
+    return ResultsError(
+        f"a results file cannot be read (damaged or truncated?): {reason}. Delete that job's "
+        "metrics.parquet and re-run the sweep into its folder to recompute the job"
+    )
 
 
 def swept(frame: pd.DataFrame) -> list[str]:

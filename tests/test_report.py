@@ -314,3 +314,21 @@ def test_a_large_sweeps_figures_name_no_setting_but_say_why(settings, labelled):
 def test_labels_do_not_depend_on_the_frames_index():
     frame = pd.DataFrame({"referral": ["a", "b", "a"], "x": [1.0, None, 1.0]}, index=[0, 0, 1])
     assert report.label_of(frame, ["referral", "x"]).tolist() == ["a, 1", "b", "a, 1"]
+
+
+def test_a_setting_with_no_value_is_compared_not_dropped(tmp_path, capsys):
+    # budget.total=null (no cap) next to a cap: grouping used to drop the null setting
+    write_small_job(tmp_path / "0", {"budget.total": None}, ["budget.total=null"])
+    write_small_job(tmp_path / "1", {"budget.total": 500.0}, ["budget.total=500"])
+    assert report.main([str(tmp_path), "--baseline", "null"]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| ")]
+    cells = {row.split(" | ")[0]: row.split(" | ") for row in rows[1:]}
+    assert set(cells) == {"| default", "| 500"}
+    assert cells["| default"][2] == "+0"  # the baseline against itself
+    assert cells["| 500"][2].startswith("-")  # a cap of 500 yuan wins fewer customers
+
+
+def test_an_out_folder_that_cannot_be_made_exits_2(sweep_folder, tmp_path, capsys):
+    (tmp_path / "taken").write_text("")
+    assert report.main([str(sweep_folder), "--out", str(tmp_path / "taken" / "out")]) == 2
+    assert "cannot write the report to" in capsys.readouterr().err

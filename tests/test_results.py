@@ -72,8 +72,11 @@ def test_several_folders_union_by_name(two_schemes, tmp_path):
     sweep(other, "referral=one_sided", "referral.referrer_reward=5,15")
     frame = sim.results.load([two_schemes, other])
     assert len(frame) == 6 + 6
-    assert frame["referral.referrer_reward"].isna().sum() == 6
-    assert sorted(frame["referral.referrer_reward"].dropna().unique()) == [5.0, 15.0]
+    # the jobs that did not set it read the reward they ran with: two_sided's default 10, none's
+    # none (its configuration has no such key)
+    rewards = frame.groupby("referral", dropna=False)["referral.referrer_reward"].unique()
+    assert rewards["two_sided"].tolist() == [10.0] and pd.isna(rewards["none"]).all()
+    assert sorted(frame["referral.referrer_reward"].dropna().unique()) == [5.0, 10.0, 15.0]
     assert set(sim.results.swept(frame)) == {"referral", "referral.referrer_reward"}
 
 
@@ -133,3 +136,25 @@ def test_referral_edges_load_when_saved(tmp_path):
     assert len(edges) == len(result.referrals) > 0
     assert (edges["referral"] == "two_sided").all()
     assert set(edges.columns) >= {"referrer", "referee", "day", "channel", "replicate", "job"}
+
+
+def test_a_job_that_left_a_parameter_unset_reads_the_value_it_ran_with(two_schemes, tmp_path):
+    # a parent folder: the sweep (referral set) and a single run that left referral at none
+    single = tmp_path / "single"
+    sim.jobs.write_job(single, sim.run(sim.compose(["network.n=300", "days=5"])), {}, "")
+    (single / jobs.CONFIG).write_text((two_schemes / "0" / jobs.CONFIG).read_text())
+    frame = sim.results.load([two_schemes, single])
+    assert frame.loc[frame["job"] == str(single.resolve()), "referral"].unique().tolist() == [
+        "none"
+    ]
+    assert frame["referral"].notna().all()
+
+
+def test_a_damaged_results_file_is_said_in_one_sentence(two_schemes, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(two_schemes, copy)
+    metrics = copy / "1" / jobs.METRICS
+    metrics.write_bytes(metrics.read_bytes()[:100])  # truncated
+    with pytest.raises(ResultsError, match=r"cannot be read \(damaged or truncated") as caught:
+        sim.results.load(copy)
+    assert "1/metrics.parquet" in str(caught.value)
