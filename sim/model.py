@@ -134,7 +134,14 @@ class ReferralModel(mesa.Model):
 
     # ----- the day -------------------------------------------------------------------------
     def step(self) -> None:
-        """Simulate one day."""
+        """Simulate one day; after the last of ``config.days`` there is none left to simulate.
+
+        A step past the end changes nothing (``running`` is already False): a viewer that
+        steps several days per click may overshoot, and the history holds ``days`` days.
+        """
+        if self.day >= self.config.days:
+            self.running = False
+            return
         self.day += 1
         self._open_offers()
         self.retention_open = self.ledger.available("retention") > 0

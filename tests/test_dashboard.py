@@ -180,11 +180,12 @@ def test_network_figure_draws_every_sampled_node(network):
 def test_summary_rows_read_the_metrics():
     model = DashboardModel(n=1000)
     rows = dict(components.summary_rows(model))
-    assert rows["Customers"] == "0" and rows["CAC (yuan)"] == "n/a"
+    assert rows["Customers won"] == "0" and rows["CAC (yuan)"] == "n/a"
     for _ in range(10):
         model.step()
     rows = dict(components.summary_rows(model))
-    assert rows["Customers"] == f"{int(model.metrics()['customers']):,}" != "0"
+    assert rows["Customers won"] == f"{int(model.metrics()['customers']):,}" != "0"
+    assert "Seed customers (not counted as won)" not in rows  # ads seeding seeds nobody
     assert rows["Day"] == "10 of 90"
 
 
@@ -250,7 +251,7 @@ def dashboard_url(tmp_path):
 
 
 def _customers(page) -> int:
-    label = page.locator("td", has_text=re.compile(r"^\s*Customers\s*$"))
+    label = page.locator("td", has_text=re.compile(r"^\s*Customers won\s*$"))
     row = page.locator("tr").filter(has=label)
     return int(row.locator("td").nth(1).inner_text().replace(",", ""))
 
@@ -343,3 +344,59 @@ def test_the_shown_command_line_repeats_the_dashboard_run(tmp_path):
     for key, value in model.metrics().items():
         assert cli_metrics[key] == pytest.approx(value, nan_ok=True), key
     assert model.metrics()["customers"] > 0 and "referral.rate=0.2" in arguments
+
+
+def test_steps_past_the_last_day_change_nothing():
+    # Mesa's Step button runs "render interval" steps without checking running
+    model = DashboardModel(n=300, days=10)
+    for _ in range(10):
+        model.step()
+    metrics, rows = pd.Series(model.metrics()), len(model.datacollector.get_model_vars_dataframe())
+    for _ in range(3):
+        model.step()
+    assert not model.running and model.day == 10
+    assert pd.Series(model.metrics()).equals(metrics)  # NaN-aware
+    assert len(model.datacollector.get_model_vars_dataframe()) == rows
+    assert dict(components.summary_rows(model))["Day"] == "10 of 10"
+
+
+def test_seeds_beyond_32_bits_draw_the_network():
+    model = DashboardModel(n=600, seed=str(2**63 - 1))  # networkx layouts take seeds < 2**32
+    assert len(components.network_figure(model).axes[0].collections) > 0
+
+
+@pytest.mark.parametrize("network", ["small_world", "complete"])
+def test_the_network_drawing_keeps_its_size_as_customers_arrive(network):
+    # newcomers used to drift outwards until the first 500 nodes shrank into a dot
+    model = DashboardModel(network=network)
+    spans, gaps = [], None
+    for _ in range(31):
+        nodes = components.sample_nodes(model)
+        positions = np.array(
+            list(components.layout(model, nodes, components.sample_edges(model, nodes)).values())
+        )
+        spans.append(np.ptp(positions, axis=0).max())
+        model.step()
+    distances = np.linalg.norm(positions[:, None] - positions[None, :], axis=-1)
+    np.fill_diagonal(distances, np.inf)
+    gaps = distances.min(axis=1)
+    assert len(positions) == components.SAMPLE_LIMIT and max(spans) <= spans[0] * 1.0001
+    assert np.median(gaps) > 0.01 * spans[0]  # most nodes are apart, not piled up
+
+
+def test_charts_start_at_day_0_and_show_a_lone_value():
+    model = DashboardModel(n=2000)
+    model.step()  # CAC has one value (day 0 has no customer yet)
+    axes = components.chart_figure(model, "cac").axes[0]
+    (line,) = axes.get_lines()
+    assert line.get_marker() == "o" and np.isfinite(line.get_ydata()).sum() == 1
+    assert axes.get_xlim()[0] < 0 < 1 < axes.get_xlim()[1] and axes.get_ylim()[0] == 0
+    assert all(tick == int(tick) for tick in axes.get_xticks())
+
+
+def test_seed_customers_are_shown_apart_from_customers_won():
+    model = DashboardModel(n=300, seeding="organic", days=5)
+    rows = dict(components.summary_rows(model))
+    seeds = int(np.count_nonzero(model.consumers.channel == Channel.SEED))
+    assert seeds > 0 and rows["Seed customers (not counted as won)"] == str(seeds)
+    assert rows["Customers won"] == "0"

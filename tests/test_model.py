@@ -303,3 +303,11 @@ def test_the_sharers_column_counts_each_consumer_once_a_day(monkeypatch):
     assert sum(both) > 0  # some consumers shared both ways on one day
     expected = [len(np.union1d(s, t)) for s, t in zip(shared, talked, strict=True)]
     assert model.timeseries()["sharers"].iloc[1:21].tolist() == expected
+
+
+def test_a_step_after_the_last_day_changes_nothing():
+    model = sim.ReferralModel(sim.compose(["network.n=300", "days=5"])).run()
+    series = model.timeseries()
+    model.step()  # its history holds 5 days: this used to fail with an IndexError
+    assert model.day == 5 and not model.running
+    pd.testing.assert_frame_equal(model.timeseries(), series)

@@ -97,27 +97,51 @@ def sample_edges(model: ReferralModel, nodes: np.ndarray) -> np.ndarray:
 def layout(model: ReferralModel, nodes: np.ndarray, edges: np.ndarray) -> dict[int, np.ndarray]:
     """Spring-layout positions, kept per model so that nodes stay put between steps.
 
-    The first sample gets a full layout (about 1 s for 500 nodes); later newcomers start at
-    random and settle in a few iterations around the fixed nodes already placed.
+    The first sample gets a full layout (about 1 s for 500 nodes). Later newcomers start beside
+    a placed friend of theirs in the sample (anywhere in the drawing when they have none),
+    settle in a few iterations around the fixed nodes and stay inside the first layout's box:
+    left free, they drifted outwards step after step (a 200-fold spread by day 45) until the
+    others shrank into a dot.
     """
     known = _positions.setdefault(model, {})
     graph = nx.Graph()
     graph.add_nodes_from(int(u) for u in nodes)
     graph.add_edges_from((int(u), int(v)) for u, v in edges)
     fixed = [u for u in graph if u in known]
-    if len(fixed) < len(graph):
-        start = {u: known[u] for u in fixed} or None
-        iterations = 15 if fixed else 50
-        placed = nx.spring_layout(
-            graph,
-            pos=start,
-            fixed=fixed or None,
-            iterations=iterations,
-            seed=int(model.config.seed),
-            method="force",
-        )
-        known.update(placed)
+    if len(fixed) == len(graph):
+        return {u: known[u] for u in graph}
+    seed = int(model.config.seed) % 2**32  # networkx takes seeds below 2**32
+    if not fixed:
+        known.update(nx.spring_layout(graph, iterations=50, seed=seed, method="force"))
+        return {u: known[u] for u in graph}
+    box = np.array([known[u] for u in fixed])
+    low, high = box.min(axis=0), box.max(axis=0)
+    start = _newcomer_starts(graph, known, low, high, np.random.default_rng(seed + model.day))
+    placed = nx.spring_layout(
+        graph,
+        pos={**start, **{u: known[u] for u in fixed}},
+        fixed=fixed,
+        iterations=15,
+        seed=seed,
+        method="force",
+    )
+    known.update({u: np.clip(placed[u], low, high) for u in start})
     return {u: known[u] for u in graph}
+
+
+def _newcomer_starts(
+    graph: nx.Graph, known: dict, low: np.ndarray, high: np.ndarray, rng: np.random.Generator
+) -> dict[int, np.ndarray]:
+    """Start positions of the nodes not yet placed: beside a placed friend, else anywhere."""
+    jitter = 0.03 * (high - low)
+    starts = {}
+    for u in graph:
+        if u in known:
+            continue
+        friends = [v for v in graph[u] if v in known]
+        beside = known[friends[rng.integers(len(friends))]] if friends else rng.uniform(low, high)
+        starts[u] = np.clip(beside + rng.normal(0, 1, 2) * jitter, low, high)
+    return starts
 
 
 def node_colours(model: ReferralModel, nodes: np.ndarray) -> list[str]:
@@ -182,11 +206,18 @@ def NetworkView(model: ReferralModel) -> solara.Element:
 
 
 def summary_rows(model: ReferralModel) -> list[tuple[str, str]]:
-    """The summary card's (label, value) rows, from ``model.metrics()``."""
+    """The summary card's (label, value) rows, from ``model.metrics()``.
+
+    Customers won exclude the seed customers of organic seeding (as the ``customers`` metric
+    does), which the network view draws in black: a row of their own says how many.
+    """
     m = model.metrics()
+    seeds = int(np.count_nonzero(model.consumers.channel == Channel.SEED))
+    seeded = [("Seed customers (not counted as won)", f"{seeds:,}")] if seeds else []
     return [
         ("Day", f"{model.day} of {model.config.days}"),
-        ("Customers", f"{int(m['customers']):,}"),
+        ("Customers won", f"{int(m['customers']):,}"),
+        *seeded,
         ("Referred customers", f"{int(m['referred_customers']):,}"),
         ("Aware", f"{m['aware_rate']:.1%}"),
         ("CAC (yuan)", _number(m["cac"], "{:.1f}")),
@@ -265,13 +296,17 @@ def chart_figure(model: ReferralModel, chart: str) -> Figure:
     figure = Figure(figsize=CHART_SIZE)
     axes = figure.subplots()
     frame = model.datacollector.get_model_vars_dataframe()
+    dots = {"marker": "o", "markersize": 2.5}  # a lone value (CAC on day 1) is a point, no line
     if isinstance(columns, str):
-        axes.plot(frame.index, frame[columns])
+        axes.plot(frame.index, frame[columns], **dots)
     else:
         for column, colour in columns.items():
-            axes.plot(frame.index, frame[column], label=column, color=colour)
+            axes.plot(frame.index, frame[column], label=column, color=colour, **dots)
         axes.legend(loc="best")
     axes.set(title=title, xlabel="day", ylabel=ylabel)
+    last = max(int(frame.index.max()), 1)  # whole days from 0, even on day 0
+    axes.set_xlim(-0.03 * last, 1.03 * last)  # room for the first and last dots
+    axes.set_ylim(bottom=0)  # counts, costs and shares: never below 0
     axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     return figure
 

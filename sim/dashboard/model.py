@@ -106,6 +106,8 @@ class DashboardModel(ReferralModel):
         self.datacollector.collect(self)
 
     def step(self) -> None:
-        """Simulate one day and record the charted series."""
+        """Simulate one day and record the charted series (nothing after the last day)."""
+        if not self.running:  # Mesa's Step button runs "render interval" steps unchecked
+            return
         super().step()
         self.datacollector.collect(self)
