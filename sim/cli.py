@@ -117,7 +117,9 @@ def _run_job(cfg: DictConfig, output: Path) -> None:
     """
     resolved = OmegaConf.to_yaml(cfg, resolve=True)
     if jobs.is_finished(output, resolved):
-        say(f"{PROGRAM}: finished already, skipped: {output}")
+        relabelled = jobs.relabel(output, job_parameters(cfg))
+        note = " (its rows now carry this command's parameters)" if relabelled else ""
+        say(f"{PROGRAM}: finished already, skipped: {output}{note}")
         return
     if jobs.has_results(output):
         say(f"{PROGRAM}: replacing results of another configuration or code version: {output}")

@@ -17,10 +17,15 @@ that were running. Files:
 Every Parquet row starts with the job's parameters, so a sweep folder is one table. A job that
 fails leaves ``failed.json`` instead of ``metrics.parquet`` (see :mod:`sim.failures`); a later
 attempt removes it, and the hidden temporary files of an attempt killed mid-write.
+
+A sweep folder also holds ``sweep.json`` once a sweep has ended: the job folders it launched
+(:class:`SweepRecord`), so that job folders an earlier, larger sweep left there are not read
+as this sweep's.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from collections.abc import Mapping
@@ -28,6 +33,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from hydra.experimental.callback import Callback
+from omegaconf import DictConfig
 
 from sim.provenance import code_fingerprint
 from sim.runner import RunResult
@@ -37,6 +44,7 @@ METRICS = "metrics.parquet"
 JOB = "job.json"
 CONFIG = "config.yaml"
 FAILED = "failed.json"
+SWEEP = "sweep.json"
 RESULTS = ("timeseries.parquet", "cascades.parquet", "referrals.parquet")
 """The tables a job writes besides ``metrics.parquet``."""
 
@@ -65,6 +73,85 @@ def read_record(path: Path) -> dict[str, Any]:
 def natural_order(folder: Path) -> tuple:
     """Sort key putting job folder 2 before job folder 10."""
     return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in folder.parts)
+
+
+def relabel(folder: Path, parameters: Mapping[str, Any]) -> bool:
+    """Give a finished job's tables and record the parameters of the command now running it.
+
+    A job skipped as finished ran the same configuration, but an earlier command may have named
+    other parameters (``-m referral=none,two_sided``, then the same with ``seed=0,1``): its rows
+    must carry this sweep's, or they pair with nothing. ``metrics.parquet`` keeps marking the
+    job finished throughout; ``job.json`` goes last, so an interrupted relabelling is redone.
+
+    Returns:
+        Whether anything was rewritten.
+
+    """
+    record = read_record(folder / JOB)
+    recorded = record.get("parameters", {})
+    if recorded == dict(parameters):
+        return False
+    stale = set(recorded) | set(parameters)  # a half-done relabelling has the new columns too
+    for name in (*RESULTS, METRICS):
+        if (folder / name).is_file():
+            frame = pd.read_parquet(folder / name)
+            kept = frame.drop(columns=[c for c in frame.columns if c in stale])
+            write_parquet_atomic(with_parameters(kept, parameters), folder / name)
+    record["parameters"] = dict(parameters)
+    write_text_atomic(json.dumps(record, indent=2, default=str), folder / JOB)
+    return True
+
+
+def launched_jobs(sweep: Path) -> list[Path]:
+    """Job folders of the latest sweep into ``sweep``, in job order.
+
+    Hydra rewrites ``multirun.yaml`` when a sweep starts and each job's ``.hydra/overrides.yaml``
+    when it launches it; comparing the two times on the same file system tells this sweep's jobs
+    from older ones.
+    """
+    start = sweep / "multirun.yaml"
+    started = start.stat().st_mtime_ns if start.exists() else 0
+    marks = [*sweep.rglob(".hydra/overrides.yaml"), *sweep.rglob(FAILED)]
+    folders = {
+        mark.parent.parent if mark.name == "overrides.yaml" else mark.parent
+        for mark in marks
+        if mark.stat().st_mtime_ns >= started
+    }
+    return sorted(folders, key=natural_order)
+
+
+def latest_sweep_jobs(sweep: Path) -> set[Path] | None:
+    """The job folders :class:`SweepRecord` listed for the latest sweep into ``sweep``.
+
+    None when there is no list (no sweep, a sweep still running or killed before its end, an
+    unreadable list): then every job folder counts.
+    """
+    listed = read_record(sweep / SWEEP).get("jobs")
+    if not isinstance(listed, list):
+        return None
+    return {(sweep / str(job)).resolve() for job in listed}
+
+
+class SweepRecord(Callback):
+    """Hydra callback: list the job folders of a sweep in its ``sweep.json`` when it ends.
+
+    Re-running a smaller sweep into the same folder leaves the earlier sweep's extra job folders
+    in place (nothing is deleted); :func:`sim.results.load` reads only the listed ones. The list
+    is removed when a sweep starts, so a sweep that never reaches its end lists nothing and
+    every job folder is read. The list holds folder names, so it survives copying the folder.
+    """
+
+    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        """Forget the previous sweep's list."""
+        with contextlib.suppress(OSError):
+            (Path(config.hydra.sweep.dir) / SWEEP).unlink(missing_ok=True)
+
+    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        """List the job folders this sweep launched (finished or not)."""
+        sweep = Path(config.hydra.sweep.dir)
+        launched = [str(folder.relative_to(sweep)) for folder in launched_jobs(sweep)]
+        with contextlib.suppress(OSError):  # a folder that cannot be written: no list, read all
+            write_text_atomic(json.dumps({"jobs": launched}, indent=2), sweep / SWEEP)
 
 
 def has_results(folder: Path) -> bool:

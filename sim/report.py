@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -347,7 +348,14 @@ def write_report(
         ValueError: ``by`` or ``baseline`` is not in the results, or ``out`` is a file.
 
     """
-    metrics = store.load(folder)  # first: a missing folder or a file is refused, not made
+    with warnings.catch_warnings(record=True) as caught:  # said once, below, and in the notes
+        warnings.simplefilter("always", store.EarlierSweepWarning)
+        metrics = store.load(folder)  # first: a missing folder or a file is refused, not made
+    earlier = list(
+        dict.fromkeys(str(w.message) for w in caught if w.category is store.EarlierSweepWarning)
+    )
+    for message in earlier:
+        print(f"referral-sim-report: note: {message}", file=sys.stderr)
     by = compared_by(metrics, by)
     baseline = baseline_of(metrics, by, baseline)
     out = Path(out or folder)
@@ -360,7 +368,7 @@ def write_report(
     table = wide(comparison, by)
     figures = [
         plot_adoption(
-            store.load(folder, "timeseries"),
+            _quietly(store.load, folder, "timeseries"),
             keys,
             out / "adoption.png",
             baseline if keys == [by] else None,
@@ -368,17 +376,25 @@ def write_report(
         plot_reach_cac(table, [k for k in keys if k in table], out / "reach_cac.png"),
         plot_repurchase(table, [k for k in keys if k in table], out / "repurchase.png"),
     ]
-    cascades = store.load(folder, "cascades")
+    cascades = _quietly(store.load, folder, "cascades")
     if len(cascades):
         figures.append(plot_cascades(cascades, keys, out / "cascades.png"))
     text = format_table(comparison, by)
     notes = [
+        *earlier,
         *same_spend_note(comparison, by),
         *pending_rewards_note(metrics),
         *unbooked_commissions_note(metrics),
     ]
     write_text_atomic(_markdown(folder, metrics, baseline, text, figures, notes), out / "report.md")
     return text
+
+
+def _quietly(load, *arguments):
+    """``load(*arguments)`` without repeating the earlier-sweep warning the metrics gave."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", store.EarlierSweepWarning)
+        return load(*arguments)
 
 
 def compared_by(metrics: pd.DataFrame, by: str | None) -> str:

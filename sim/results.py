@@ -17,6 +17,7 @@ temporary name and renamed, and only final names are read.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -25,7 +26,7 @@ import pandas as pd
 import yaml
 from omegaconf import DictConfig, OmegaConf
 
-from sim.jobs import CONFIG, JOB, METRICS, natural_order, read_record
+from sim.jobs import CONFIG, JOB, METRICS, SWEEP, latest_sweep_jobs, natural_order, read_record
 
 TABLES = ("metrics", "timeseries", "cascades", "referrals")
 PathLike = str | Path
@@ -47,11 +48,47 @@ def job_folders(paths: PathLike | Iterable[PathLike]) -> list[Path]:
     folders = []
     for root in roots:
         check_folder(root)
-        folders += sorted((m.parent for m in root.rglob(METRICS)), key=natural_order)
+        found = sorted((m.parent for m in root.rglob(METRICS)), key=natural_order)
+        folders += _of_latest_sweeps(root, found)
     if not folders:
         listed = ", ".join(str(r) for r in roots)
         raise ResultsError(f"no finished job ({METRICS}) under {listed}: nothing to load")
     return list(dict.fromkeys(f.resolve() for f in folders))
+
+
+class EarlierSweepWarning(UserWarning):
+    """Job folders left by an earlier, larger sweep into the same folder were not read."""
+
+
+def _of_latest_sweeps(root: Path, folders: list[Path]) -> list[Path]:
+    """``folders`` less the job folders an earlier sweep left in a later sweep's folder.
+
+    Each sweep under ``root`` that lists its jobs (``sweep.json``, written by
+    :class:`sim.jobs.SweepRecord`) keeps only the listed ones: re-running ``-m
+    referral=none,two_sided`` into the folder of ``-m referral=none,one_sided,two_sided`` re-uses
+    job folders 0 and 1 and leaves 2, which would count ``two_sided`` twice. Left-out folders
+    are named in a warning; give a job folder itself to read it.
+    """
+    kept = folders
+    for record in root.rglob(SWEEP):
+        listed = latest_sweep_jobs(record.parent)
+        if listed is None:
+            continue
+        sweep = record.parent.resolve()
+        earlier = [
+            f for f in kept if f.resolve().is_relative_to(sweep) and f.resolve() not in listed
+        ]
+        if earlier:
+            names = ", ".join(str(f.resolve().relative_to(sweep)) for f in earlier)
+            warnings.warn(
+                f"{record.parent}: left out {len(earlier)} job folder(s) of an earlier sweep "
+                f"into the same folder ({names}); the latest sweep ran {len(listed)} job(s). "
+                "Give a job folder itself to read it.",
+                EarlierSweepWarning,
+                stacklevel=4,
+            )
+            kept = [f for f in kept if f not in earlier]
+    return kept
 
 
 def check_folder(root: Path) -> None:

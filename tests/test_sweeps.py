@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import signal
 import subprocess
@@ -71,6 +72,53 @@ def test_a_recomputed_job_keeps_no_table_of_the_earlier_one(tmp_path):
     assert not (folder / "0" / "referrals.parquet").exists()
     with pytest.raises(sim.results.ResultsError, match=r"no referrals\.parquet"):
         sim.results.load(folder, "referrals")
+
+
+def test_a_smaller_sweep_into_a_bigger_ones_folder_reads_only_its_own_jobs(tmp_path):
+    folder = tmp_path / "sweep"
+    sweep(folder, SCHEMES)
+    sweep(folder, "referral=none,two_sided")  # re-uses job folders 0 and 1; 2 stays
+    assert json.loads((folder / jobs.SWEEP).read_text()) == {"jobs": ["0", "1"]}
+    with pytest.warns(sim.results.EarlierSweepWarning, match=r"left out 1 job folder.*\(2\)"):
+        frame = metrics(folder)
+    assert frame.groupby("referral").size().to_dict() == {"none": 3, "two_sided": 3}  # not 6
+    assert len(metrics(folder / "2")) == 3  # the earlier sweep's job, read when asked for
+
+
+def test_a_skipped_job_carries_the_parameters_of_the_command_that_skipped_it(tmp_path):
+    folder = tmp_path / "sweep"
+    sweep(folder, "referral=none,two_sided")
+    rerun = sweep(folder, "referral=none,two_sided", "seed=0,1")
+    assert rerun.stdout.count("finished already, skipped") == 1  # job 0: none, seed 0
+    assert "now carry this command's parameters" in rerun.stdout
+    for table in ("metrics", "timeseries", "cascades"):
+        frame = sim.results.load(folder, table)
+        assert frame.attrs["parameters"][:2] == ["referral", "seed"]
+        assert frame["seed"].notna().all()
+    record = json.loads((folder / "0" / jobs.JOB).read_text())
+    assert {k: record["parameters"][k] for k in ("referral", "seed")} == {
+        "referral": "none",
+        "seed": 0,
+    }
+    comparison = sim.compare(metrics(folder))
+    assert set(comparison["seed"]) == {0, 1}  # each seed's schemes pair with its own baseline
+
+
+def test_a_relabelling_cut_short_is_completed_by_the_next(tmp_path):
+    folder = tmp_path / "sweep"
+    sweep(folder, "referral=none")
+    job = folder / "0"
+    original = pd.read_parquet(job / jobs.METRICS)
+    recorded = json.loads((job / jobs.JOB).read_text())["parameters"]
+    new = {**recorded, "seed": 0}
+    frame = pd.read_parquet(job / jobs.METRICS).drop(columns=list(recorded))
+    frame = jobs.with_parameters(frame, new)  # as if killed after the tables, before job.json
+    frame.to_parquet(job / jobs.METRICS, index=False)
+    assert jobs.relabel(job, new)
+    relabelled = pd.read_parquet(job / jobs.METRICS)
+    assert list(relabelled.columns[: len(new)]) == list(new)
+    pd.testing.assert_frame_equal(relabelled.drop(columns="seed"), original)
+    assert not jobs.relabel(job, new)  # done: nothing more to rewrite
 
 
 def test_results_of_other_code_in_the_same_folder_are_recomputed(tmp_path):
