@@ -38,6 +38,7 @@ import time
 import numpy as np
 
 from experiments import peers
+from experiments.arguments import at_least
 from sim.network import generators
 from sim.storage import write_text_atomic
 
@@ -275,8 +276,10 @@ def main() -> None:
         nargs="+",
         default=["cascade", "build", "scenario", "throughput", "days"],
     )
-    parser.add_argument("--sizes", type=int, nargs="+", help="override each section's sizes")
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument(
+        "--sizes", type=at_least(2), nargs="+", help="override each section's sizes"
+    )
+    parser.add_argument("--repeats", type=at_least(1), default=3)
     parser.add_argument(
         "--agents-up-to",
         type=int,

@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from experiments.arguments import at_least
 from experiments.calibration_targets import (
     CAMPAIGNS,
     FITTED,
@@ -226,9 +227,9 @@ def decision_by_size(sizes: dict[int, int], cache: Path) -> pd.DataFrame:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--replicates", type=int, default=40, help="per campaign and round")
-    parser.add_argument("--rounds", type=int, default=15)
-    parser.add_argument("--check-replicates", type=int, default=200, help="final check")
+    parser.add_argument("--replicates", type=at_least(1), default=40, help="per campaign and round")
+    parser.add_argument("--rounds", type=at_least(1), default=15)
+    parser.add_argument("--check-replicates", type=at_least(1), default=200, help="final check")
     parser.add_argument("--out", type=Path, default=Path("reports"))
     arguments = parser.parse_args()
     started = time.perf_counter()

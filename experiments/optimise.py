@@ -36,6 +36,7 @@ import optuna
 import pandas as pd
 
 import sim
+from experiments.arguments import at_least
 from sim.compare import mean_interval
 from sim.failures import EXIT_BAD_INPUT
 from sim.params import ConfigError
@@ -297,8 +298,8 @@ def argument_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--space", action="append", default=[], help="key=low:high or key=a|b|c (repeat)"
     )
-    parser.add_argument("--n", type=int, default=3000, help="consumers")
-    parser.add_argument("--days", type=int, default=60)
+    parser.add_argument("--n", type=at_least(2), default=3000, help="consumers")
+    parser.add_argument("--days", type=at_least(1), default=60)
     parser.add_argument(
         "--market",
         nargs="*",
@@ -307,9 +308,11 @@ def argument_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--budget", type=float, default=20000.0, help="budget.total (yuan)")
     parser.add_argument("--reach-floor", type=float, help="default: the defaults' mean reach")
-    parser.add_argument("--replicates", type=int, default=40, help="per trial")
-    parser.add_argument("--check-replicates", type=int, default=200, help="final comparison")
-    parser.add_argument("--trials", type=int, default=30)
+    parser.add_argument("--replicates", type=at_least(1), default=40, help="per trial")
+    parser.add_argument(
+        "--check-replicates", type=at_least(1), default=200, help="final comparison"
+    )
+    parser.add_argument("--trials", type=at_least(1), default=30)
     parser.add_argument("--storage", type=Path, default=Path("outputs/optimise/optuna.db"))
     return parser
 

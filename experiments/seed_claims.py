@@ -18,6 +18,7 @@ import logging
 import time
 from pathlib import Path
 
+from experiments.arguments import at_least
 from experiments.claims import CLAIMS, Claim, Finding, Setup
 from experiments.claims.base import SCENARIO
 from experiments.claims_report import markdown
@@ -46,8 +47,10 @@ def run_claims(claims: list[Claim], setup: Setup, jobs: int, progress: bool = Tr
 def main(argv: list[str] | None = None) -> dict[str, Finding]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="3 replicates, 2,000 consumers")
-    parser.add_argument("--replicates", type=int, help="per configuration (default 60; 3 quick)")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--replicates", type=at_least(1), help="per configuration (default 60; 3 quick)"
+    )
+    parser.add_argument("--seed", type=at_least(0), default=0)
     parser.add_argument("--jobs", type=int, default=-1, help="worker processes (-1: all cores)")
     parser.add_argument("--out", type=Path, default=Path("reports"))
     parser.add_argument("--no-progress", action="store_true")

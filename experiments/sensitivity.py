@@ -30,6 +30,7 @@ from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import sobol as sobol_sample
 
 import sim
+from experiments.arguments import at_least
 from sim.report import save_figure
 from sim.storage import write_text_atomic
 
@@ -100,10 +101,12 @@ def plot(table: pd.DataFrame, path: Path) -> Path:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--samples", type=int, default=128, help="base samples (a power of 2)")
-    parser.add_argument("--n", type=int, default=2000, help="consumers")
-    parser.add_argument("--days", type=int, default=60)
-    parser.add_argument("--replicates", type=int, default=2, help="per sample")
+    parser.add_argument(
+        "--samples", type=at_least(1), default=128, help="base samples (a power of 2)"
+    )
+    parser.add_argument("--n", type=at_least(2), default=2000, help="consumers")
+    parser.add_argument("--days", type=at_least(1), default=60)
+    parser.add_argument("--replicates", type=at_least(1), default=2, help="per sample")
     parser.add_argument("--jobs", type=int, default=-1, help="parallel processes (joblib)")
     parser.add_argument("--out", type=Path, default=Path("outputs/sensitivity"))
     arguments = parser.parse_args()

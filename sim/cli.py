@@ -44,6 +44,11 @@ from sim.summary import format_summary
 EXIT_BAD_CONFIG = failures.EXIT_BAD_INPUT
 PROGRAM = failures.PROGRAM
 EXIT_OUTPUT_CLOSED = 1  # as Python itself exits on EPIPE (the docs' Note on SIGPIPE)
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a command stopped by Ctrl-C
+INTERRUPTED = (
+    f"{PROGRAM}: interrupted. Finished jobs are kept; run the same command again to complete "
+    "the others (finished ones are skipped)."
+)
 
 
 def main() -> None:
@@ -72,6 +77,11 @@ def _run_hydra() -> None:
     except BrokenPipeError:  # the reader of Hydra's output (--help | head) has gone: no failure
         silence_stdout()
         sys.exit(EXIT_OUTPUT_CLOSED)
+    except KeyboardInterrupt:  # Ctrl-C: one line, not a traceback through Hydra and joblib
+        if wants_traceback:
+            raise
+        print(INTERRUPTED, file=sys.stderr)
+        sys.exit(EXIT_INTERRUPTED)
     except Exception as error:
         if wants_traceback:
             raise

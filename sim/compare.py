@@ -57,6 +57,7 @@ def compare(
         ValueError: ``by`` or a metric is missing, or the baseline is not among the schemes.
 
     """
+    metrics = [metrics] if isinstance(metrics, str) else list(metrics)  # not its letters
     results = name_unset(results, by)
     baseline = _check(results, baseline, by, metrics)
     within = [c for c in swept(results) if c != by]

@@ -39,7 +39,7 @@ from sim.history import History
 from sim.ledger import Ledger
 from sim.metrics import run_metrics, tree_sizes
 from sim.network import SocialGraph, from_networkx
-from sim.params import check
+from sim.params import ConfigError, check
 from sim.population import draw_traits
 from sim.rng import Streams
 from sim.schemes import REFERRAL, RETENTION, REWARD_KINDS, SEEDING
@@ -335,6 +335,8 @@ def _network(config: Config, graph: nx.Graph | SocialGraph | None, rng) -> Socia
         return config.network.build(rng)
     if isinstance(graph, SocialGraph):
         return graph
+    if graph.number_of_nodes() == 0:  # it failed deep in seeding with "high <= 0"
+        raise ConfigError("graph: the networkx graph given has no nodes: nobody to simulate")
     return from_networkx(graph)
 
 

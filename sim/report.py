@@ -410,6 +410,12 @@ def compared_by(metrics: pd.DataFrame, by: str | None) -> str:
 
     """
     varying = store.swept(metrics)
+    parameters = metrics.attrs.get("parameters", [])
+    if by is not None and by in metrics.columns and parameters and by not in parameters:
+        raise ValueError(
+            f"{by!r} is measured, not set: --by takes a parameter of the jobs; "
+            + _varying_text(metrics, varying)
+        )
     if by is not None and by in metrics.columns:
         return by
     if by is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import functools
+import subprocess
 import sys
 from pathlib import Path
 
@@ -419,3 +420,26 @@ def test_a_sweep_over_files_runs_the_good_ones_and_lists_the_bad_ones(tmp_path):
     assert "Traceback" not in result.stderr + result.stdout
     assert "1 of 2 jobs did not finish" in result.stderr and "has no edges" in result.stderr
     assert sim.results.load(folder)["network.path"].tolist() == [str(good)]
+
+
+@pytest.mark.parametrize(
+    ("script", "argument"),
+    [
+        ("sensitivity", "--samples=0"),
+        ("sensitivity", "--replicates=-3"),
+        ("calibrate", "--replicates=0"),
+        ("seed_claims", "--replicates=0"),
+        ("optimise", "--trials=0"),
+        ("benchmark", "--repeats=0"),
+    ],
+)
+def test_the_experiment_scripts_refuse_a_count_below_one_before_any_work(script, argument):
+    result = subprocess.run(
+        [sys.executable, "-m", f"experiments.{script}", argument],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    name, value = argument.split("=")
+    assert f"argument {name}: {value} is too small: at least 1" in result.stderr

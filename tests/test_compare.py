@@ -193,3 +193,11 @@ def test_a_switch_baseline_given_as_hydra_writes_it_matches():
         table = wide(sim.compare(frame, baseline=word, by="fraud.enabled"), by="fraud.enabled")
         table = table.set_index("fraud.enabled")
         assert table.loc[True, "delta_customers"] == pytest.approx(-20)
+
+
+def test_one_metric_named_as_text_is_that_metric(results):
+    table = sim.compare(results, metrics="cac")
+    assert set(table["metric"]) == {"cac", "delta_customers", "delta_cac"} | {
+        "delta_spend_acquisition",
+        "incremental_cac",
+    }

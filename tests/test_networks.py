@@ -133,6 +133,21 @@ def test_networkx_round_trip_keeps_every_edge():
     assert ours == {frozenset(edge) for edge in original.edges}
 
 
+def test_a_multigraph_and_its_graphml_file_keep_one_friendship_per_pair(tmp_path):
+    multi = nx.MultiGraph(nx.cycle_graph(40))
+    multi.add_edge(0, 1)  # a parallel edge: the same friendship twice
+    with pytest.warns(UserWarning, match="dropped 0 self-loops and 1 duplicate edges"):
+        assert from_networkx(multi).edges == 40
+    nx.write_graphml(multi, tmp_path / "multi.graphml")
+    with pytest.warns(UserWarning, match="1 duplicate edges"):
+        assert load_edgelist(tmp_path / "multi.graphml").edges == 40
+
+
+def test_an_empty_networkx_graph_is_refused_by_name():
+    with pytest.raises(ConfigError, match="graph: the networkx graph given has no nodes"):
+        sim.ReferralModel(sim.compose(["days=5"]), graph=nx.Graph())
+
+
 def test_model_accepts_a_networkx_graph_and_exposes_it():
     karate = nx.karate_club_graph()
     model = sim.ReferralModel(sim.compose(["seeding=organic"]), graph=karate)

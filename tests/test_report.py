@@ -332,3 +332,9 @@ def test_an_out_folder_that_cannot_be_made_exits_2(sweep_folder, tmp_path, capsy
     (tmp_path / "taken").write_text("")
     assert report.main([str(sweep_folder), "--out", str(tmp_path / "taken" / "out")]) == 2
     assert "cannot write the report to" in capsys.readouterr().err
+
+
+def test_by_a_measured_column_is_refused_naming_the_parameters(sweep_folder, tmp_path, capsys):
+    assert report.main([str(sweep_folder), "--by", "cac", "--out", str(tmp_path)]) == 2
+    error = capsys.readouterr().err
+    assert "'cac' is measured, not set: --by takes a parameter" in error and "referral" in error

@@ -204,3 +204,22 @@ def test_every_experiment_preset_composes_and_sweeps(tmp_path, name):
     jobs_run = len(list(folder.glob(f"*/{jobs.METRICS}")))
     assert jobs_run >= 3 and len(frame) == jobs_run
     assert len(sim.results.swept(frame)) >= 1
+
+
+def test_ctrl_c_part_way_says_one_line_and_keeps_the_finished_jobs(tmp_path):
+    folder = tmp_path / "sweep"
+    command = [sys.executable, "-m", "sim.cli", "-m", "seed=0,1,2,3,4,5"]
+    command += [*TINY, f"hydra.sweep.dir={folder}"]
+    process = subprocess.Popen(
+        command, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 120
+    while not finished_at(folder) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    process.send_signal(signal.SIGINT)
+    _, error = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert error.strip().splitlines()[-1].startswith("referral-sim: interrupted. Finished jobs")
+    assert "Traceback" not in error
+    finished = finished_at(folder)
+    assert 1 <= len(finished) < 6 and len(metrics(folder)) == 3 * len(finished)
