@@ -19,6 +19,7 @@ a sweep into the same ``hydra.sweep.dir`` completes only the missing jobs.
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
@@ -44,6 +45,7 @@ from sim.summary import format_summary
 EXIT_BAD_CONFIG = failures.EXIT_BAD_INPUT
 PROGRAM = failures.PROGRAM
 EXIT_OUTPUT_CLOSED = 1  # as Python itself exits on EPIPE (the docs' Note on SIGPIPE)
+READ_ONLY = (errno.EACCES, errno.EPERM, errno.EROFS)  # a finished job that cannot be relabelled
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a command stopped by Ctrl-C
 INTERRUPTED = (
     f"{PROGRAM}: interrupted. Finished jobs are kept; run the same command again to complete "
@@ -125,11 +127,12 @@ def _run_job(cfg: DictConfig, output: Path) -> None:
     Results of another configuration go before the configuration is checked: a job that then
     fails leaves its failure, never the older results (which a sweep would count as finished).
     """
-    resolved = OmegaConf.to_yaml(cfg, resolve=True)
-    if jobs.is_finished(output, resolved):
-        relabelled = jobs.relabel(output, job_parameters(cfg))
-        note = " (its rows now carry this command's parameters)" if relabelled else ""
-        say(f"{PROGRAM}: finished already, skipped: {output}{note}")
+    try:
+        resolved = OmegaConf.to_yaml(cfg, resolve=True)
+    except Exception:  # an unresolvable value: the failure replaces any older results too
+        jobs.start(output)
+        raise
+    if jobs.is_finished(output, resolved) and _skip(output, cfg):
         return
     if jobs.has_results(output):
         say(f"{PROGRAM}: replacing results of another configuration or code version: {output}")
@@ -149,6 +152,25 @@ def _run_job(cfg: DictConfig, output: Path) -> None:
     say(_headline(config, parameters))
     say(format_summary(result.metrics))
     say(f"results: {output}")
+
+
+def _skip(output: Path, cfg: DictConfig) -> bool:
+    """Skip a finished job, giving its rows this command's parameters; False to recompute it.
+
+    Results that cannot be read back for relabelling (a damaged table) are recomputed; a folder
+    that cannot be written (a read-only archive) is skipped as it is, and said so.
+    """
+    try:
+        relabelled = jobs.relabel(output, job_parameters(cfg))
+    except Exception as error:  # a table that cannot be read back, or a folder not writable
+        if isinstance(error, OSError) and error.errno in READ_ONLY:
+            say(f"{PROGRAM}: finished already, skipped as it is ({error.strerror}): {output}")
+            return True
+        say(f"{PROGRAM}: recomputing, its results could not be read back ({error}): {output}")
+        return False
+    note = " (its rows now carry this command's parameters)" if relabelled else ""
+    say(f"{PROGRAM}: finished already, skipped: {output}{note}")
+    return True
 
 
 def job_parameters(cfg: DictConfig) -> dict[str, Any]:

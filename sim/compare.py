@@ -12,12 +12,13 @@ extra customers on average.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
-from sim.results import swept
+from sim.results import DuplicateJobWarning, swept
 from sim.summary import CONFIDENCE, difference_support, mean_interval, support_of
 
 METRICS = (
@@ -63,7 +64,7 @@ def compare(
     within = [c for c in swept(results) if c != by]
     parts = []
     for key, group in results.groupby(within, dropna=False) if within else [((), results)]:
-        table = _compare_group(group, baseline, by, metrics)
+        table = _compare_group(_once_each(group, by), baseline, by, metrics)
         values = key if isinstance(key, tuple) else (key,)  # keeps each value's own type
         for position, (name, value) in enumerate(zip(within, values, strict=True)):
             table.insert(position, name, value)
@@ -116,6 +117,25 @@ def _same_number(value: object, baseline: object) -> bool:
         return float(value) == float(baseline)
     except (TypeError, ValueError):
         return False
+
+
+def _once_each(group: pd.DataFrame, by: str) -> pd.DataFrame:
+    """``group`` with each (setting, replicate) once: pairing a repeat would count it twice.
+
+    :func:`sim.results.load` reads a configuration's results once, so a repeat here means two
+    jobs whose settings differ only in something the frame does not show; the first is kept.
+    """
+    repeated = group.duplicated([by, "replicate"])
+    if not repeated.any():
+        return group
+    settings = ", ".join(str(s) for s in group.loc[repeated, by].unique())
+    warnings.warn(
+        f"{by}={settings}: {int(repeated.sum())} replicate(s) appear more than once with the "
+        "same settings; each is compared once (the first)",
+        DuplicateJobWarning,
+        stacklevel=3,
+    )
+    return group[~repeated]
 
 
 def _compare_group(

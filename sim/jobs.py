@@ -17,15 +17,10 @@ that were running. Files:
 Every Parquet row starts with the job's parameters, so a sweep folder is one table. A job that
 fails leaves ``failed.json`` instead of ``metrics.parquet`` (see :mod:`sim.failures`); a later
 attempt removes it, and the hidden temporary files of an attempt killed mid-write.
-
-A sweep folder also holds ``sweep.json`` once a sweep has ended: the job folders it launched
-(:class:`SweepRecord`), so that job folders an earlier, larger sweep left there are not read
-as this sweep's.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 from collections.abc import Mapping
@@ -33,8 +28,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from hydra.experimental.callback import Callback
-from omegaconf import DictConfig
 
 from sim.provenance import code_fingerprint
 from sim.runner import RunResult
@@ -44,7 +37,6 @@ METRICS = "metrics.parquet"
 JOB = "job.json"
 CONFIG = "config.yaml"
 FAILED = "failed.json"
-SWEEP = "sweep.json"
 RESULTS = ("timeseries.parquet", "cascades.parquet", "referrals.parquet")
 """The tables a job writes besides ``metrics.parquet``."""
 
@@ -120,40 +112,6 @@ def launched_jobs(sweep: Path) -> list[Path]:
     return sorted(folders, key=natural_order)
 
 
-def latest_sweep_jobs(sweep: Path) -> set[Path] | None:
-    """The job folders :class:`SweepRecord` listed for the latest sweep into ``sweep``.
-
-    None when there is no list (no sweep, a sweep still running or killed before its end, an
-    unreadable list): then every job folder counts.
-    """
-    listed = read_record(sweep / SWEEP).get("jobs")
-    if not isinstance(listed, list):
-        return None
-    return {(sweep / str(job)).resolve() for job in listed}
-
-
-class SweepRecord(Callback):
-    """Hydra callback: list the job folders of a sweep in its ``sweep.json`` when it ends.
-
-    Re-running a smaller sweep into the same folder leaves the earlier sweep's extra job folders
-    in place (nothing is deleted); :func:`sim.results.load` reads only the listed ones. The list
-    is removed when a sweep starts, so a sweep that never reaches its end lists nothing and
-    every job folder is read. The list holds folder names, so it survives copying the folder.
-    """
-
-    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
-        """Forget the previous sweep's list."""
-        with contextlib.suppress(OSError):
-            (Path(config.hydra.sweep.dir) / SWEEP).unlink(missing_ok=True)
-
-    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
-        """List the job folders this sweep launched (finished or not)."""
-        sweep = Path(config.hydra.sweep.dir)
-        launched = [str(folder.relative_to(sweep)) for folder in launched_jobs(sweep)]
-        with contextlib.suppress(OSError):  # a folder that cannot be written: no list, read all
-            write_text_atomic(json.dumps({"jobs": launched}, indent=2), sweep / SWEEP)
-
-
 def has_results(folder: Path) -> bool:
     """Whether ``folder`` holds a finished job's results (of whatever configuration or code)."""
     return (folder / METRICS).is_file()
@@ -162,13 +120,18 @@ def has_results(folder: Path) -> bool:
 def start(folder: Path) -> None:
     """Forget an earlier result or failure in ``folder`` before writing a new one.
 
-    ``metrics.parquet`` goes first (the folder stops counting as finished), then every other
-    file a job writes, so no table of the earlier attempt (``referrals.parquet`` of a run that
-    saved them) is read with the new one's. Temporary files left by an attempt killed
+    ``metrics.parquet`` goes first (the folder stops counting as finished), then, in a folder a
+    job wrote (it holds ``job.json``, ``metrics.parquet`` or ``failed.json``), every other file
+    a job writes, so no table of the earlier attempt (``referrals.parquet`` of a run that saved
+    them) is read with the new one's; a folder of the user's (``hydra.run.dir=.``) keeps its
+    own ``config.yaml``. Temporary files left by an attempt killed
     mid-write go too (never those of a process still writing).
     """
     remove_orphaned_temporaries(folder)
-    for name in (METRICS, *RESULTS, CONFIG, JOB, FAILED):
+    ours = any((folder / name).is_file() for name in (JOB, METRICS, FAILED))
+    (folder / METRICS).unlink(missing_ok=True)
+    (folder / FAILED).unlink(missing_ok=True)
+    for name in (*RESULTS, CONFIG, JOB) if ours else ():  # never a user's config.yaml
         (folder / name).unlink(missing_ok=True)
 
 

@@ -349,13 +349,13 @@ def write_report(
 
     """
     with warnings.catch_warnings(record=True) as caught:  # said once, below, and in the notes
-        warnings.simplefilter("always", store.EarlierSweepWarning)
+        warnings.simplefilter("always")
         metrics = store.load(folder)  # first: a missing folder or a file is refused, not made
-    earlier = list(
-        dict.fromkeys(str(w.message) for w in caught if w.category is store.EarlierSweepWarning)
-    )
-    for message in earlier:
+    repeated = [str(w.message) for w in caught if w.category is store.DuplicateJobWarning]
+    for message in repeated:
         print(f"referral-sim-report: note: {message}", file=sys.stderr)
+    for other in (w for w in caught if w.category is not store.DuplicateJobWarning):
+        warnings.showwarning(other.message, other.category, other.filename, other.lineno)
     by = compared_by(metrics, by)
     baseline = baseline_of(metrics, by, baseline)
     out = Path(out or folder)
@@ -381,7 +381,7 @@ def write_report(
         figures.append(plot_cascades(cascades, keys, out / "cascades.png"))
     text = format_table(comparison, by)
     notes = [
-        *earlier,
+        *repeated,
         *same_spend_note(comparison, by),
         *pending_rewards_note(metrics),
         *unbooked_commissions_note(metrics),
@@ -391,9 +391,9 @@ def write_report(
 
 
 def _quietly(load, *arguments):
-    """``load(*arguments)`` without repeating the earlier-sweep warning the metrics gave."""
+    """``load(*arguments)`` without repeating the duplicate-job warning the metrics gave."""
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", store.EarlierSweepWarning)
+        warnings.simplefilter("ignore", store.DuplicateJobWarning)
         return load(*arguments)
 
 

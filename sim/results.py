@@ -24,9 +24,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import yaml
-from omegaconf import DictConfig, OmegaConf
 
-from sim.jobs import CONFIG, JOB, METRICS, SWEEP, latest_sweep_jobs, natural_order, read_record
+from sim.jobs import CONFIG, JOB, METRICS, natural_order, read_record
 
 TABLES = ("metrics", "timeseries", "cascades", "referrals")
 PathLike = str | Path
@@ -48,46 +47,45 @@ def job_folders(paths: PathLike | Iterable[PathLike]) -> list[Path]:
     folders = []
     for root in roots:
         check_folder(root)
-        found = sorted((m.parent for m in root.rglob(METRICS)), key=natural_order)
-        folders += _of_latest_sweeps(root, found)
+        folders += sorted((m.parent for m in root.rglob(METRICS)), key=natural_order)
     if not folders:
         listed = ", ".join(str(r) for r in roots)
         raise ResultsError(f"no finished job ({METRICS}) under {listed}: nothing to load")
-    return list(dict.fromkeys(f.resolve() for f in folders))
+    return distinct_jobs(list(dict.fromkeys(f.resolve() for f in folders)))
 
 
-class EarlierSweepWarning(UserWarning):
-    """Job folders left by an earlier, larger sweep into the same folder were not read."""
+class DuplicateJobWarning(UserWarning):
+    """Job folders holding the same configuration's results were read once."""
 
 
-def _of_latest_sweeps(root: Path, folders: list[Path]) -> list[Path]:
-    """``folders`` less the job folders an earlier sweep left in a later sweep's folder.
+def distinct_jobs(folders: list[Path]) -> list[Path]:
+    """``folders`` less those whose results another already holds (the same digest).
 
-    Each sweep under ``root`` that lists its jobs (``sweep.json``, written by
-    :class:`sim.jobs.SweepRecord`) keeps only the listed ones: re-running ``-m
-    referral=none,two_sided`` into the folder of ``-m referral=none,one_sided,two_sided`` re-uses
-    job folders 0 and 1 and leaves 2, which would count ``two_sided`` twice. Left-out folders
-    are named in a warning; give a job folder itself to read it.
+    A digest covers the resolved configuration and the simulator's code, and a run is
+    reproducible from them, so two job folders with one digest hold the same numbers. Read
+    twice they would count each replicate twice and pair it with itself: a smaller sweep
+    re-run into a larger one's folder (``-m referral=none,two_sided`` after ``-m
+    referral=none,one_sided,two_sided`` leaves the earlier ``two_sided`` in job 2 beside the
+    new one in job 1), or a parent of two sweeps that both ran one setting. The first folder
+    (in job order) is kept; the others are named in a :class:`DuplicateJobWarning`.
     """
-    kept = folders
-    for record in root.rglob(SWEEP):
-        listed = latest_sweep_jobs(record.parent)
-        if listed is None:
+    first: dict[str, Path] = {}
+    kept, repeats = [], []
+    for folder in folders:
+        digest = read_record(folder / JOB).get("digest")
+        if digest in first:
+            repeats.append(f"{folder} (as {first[digest]})")
             continue
-        sweep = record.parent.resolve()
-        earlier = [
-            f for f in kept if f.resolve().is_relative_to(sweep) and f.resolve() not in listed
-        ]
-        if earlier:
-            names = ", ".join(str(f.resolve().relative_to(sweep)) for f in earlier)
-            warnings.warn(
-                f"{record.parent}: left out {len(earlier)} job folder(s) of an earlier sweep "
-                f"into the same folder ({names}); the latest sweep ran {len(listed)} job(s). "
-                "Give a job folder itself to read it.",
-                EarlierSweepWarning,
-                stacklevel=4,
-            )
-            kept = [f for f in kept if f not in earlier]
+        if digest is not None:  # a job that cannot tell is always read
+            first[digest] = folder
+        kept.append(folder)
+    if repeats:
+        warnings.warn(
+            f"read once: {len(repeats)} job folder(s) hold the same configuration's results as "
+            f"another: {', '.join(repeats[:5])}{' ...' if len(repeats) > 5 else ''}",
+            DuplicateJobWarning,
+            stacklevel=3,
+        )
     return kept
 
 
@@ -182,6 +180,7 @@ def fill_unset(frame: pd.DataFrame, folders: Iterable[Path], names: list[str]) -
     a job that left ``referral`` at its default ran ``none``, which its resolved
     ``config.yaml`` records (a config group by its option's ``name``). A value the job cannot
     tell (no ``config.yaml``, a group without a name) stays missing, as does an explicit null.
+    Only jobs that lack a parameter are read (about 1 ms each).
     """
     filled: dict[str, dict[str, object]] = {}  # parameter -> job folder -> value it ran with
     for folder in folders:
@@ -189,23 +188,41 @@ def fill_unset(frame: pd.DataFrame, folders: Iterable[Path], names: list[str]) -
         unset = [name for name in names if name not in recorded]
         config = _resolved_config(folder) if unset else None
         for name in unset if config is not None else []:
-            value = OmegaConf.select(config, name)
-            if OmegaConf.is_config(value):  # a config group: the option it chose
+            value = _select(config, name)
+            if isinstance(value, dict):  # a config group: the option it chose
                 value = value.get("name")
-            if value is not None and not OmegaConf.is_config(value):
+            if value is not None and not isinstance(value, dict | list):
                 filled.setdefault(name, {})[str(folder)] = value
     for name, by_job in filled.items():
         values = frame["job"].map(by_job)
-        frame[name] = frame[name].astype(object).where(values.isna(), values).infer_objects()
+        frame[name] = _tidy(frame[name].astype(object).where(values.isna(), values))
     return frame
 
 
-def _resolved_config(folder: Path) -> DictConfig | None:
+def _tidy(column: pd.Series) -> pd.Series:
+    """One dtype for a filled column: whole numbers stay integers (a seed reads 0, not 0.0)."""
+    column = column.infer_objects()
+    whole = column.dtype.kind == "f" and column.notna().all() and (column % 1 == 0).all()
+    return column.astype("int64") if whole else column
+
+
+def _resolved_config(folder: Path) -> dict | None:
     try:
-        config = OmegaConf.load(folder / CONFIG)
+        text = (folder / CONFIG).read_text(encoding="utf-8")
+        config = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except (OSError, ValueError, yaml.YAMLError):
         return None
-    return config if isinstance(config, DictConfig) else None
+    return config if isinstance(config, dict) else None
+
+
+def _select(config: dict, dotted: str) -> object:
+    """The value at ``a.b.c`` in nested dicts, None where the path ends early."""
+    value: object = config
+    for part in dotted.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
 
 
 def _damaged(error: duckdb.Error) -> ResultsError:

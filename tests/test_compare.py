@@ -201,3 +201,11 @@ def test_one_metric_named_as_text_is_that_metric(results):
         "delta_spend_acquisition",
         "incremental_cac",
     }
+
+
+def test_a_replicate_repeated_within_a_setting_is_compared_once(results):
+    doubled = pd.concat([results, results[results["referral"] == "two_sided"]], ignore_index=True)
+    doubled.attrs["parameters"] = ["referral"]
+    with pytest.warns(sim.results.DuplicateJobWarning, match="referral=two_sided: 4 replicate"):
+        table = sim.compare(doubled)
+    pd.testing.assert_frame_equal(table, sim.compare(results))

@@ -158,3 +158,15 @@ def test_a_damaged_results_file_is_said_in_one_sentence(two_schemes, tmp_path):
     with pytest.raises(ResultsError, match=r"cannot be read \(damaged or truncated") as caught:
         sim.results.load(copy)
     assert "1/metrics.parquet" in str(caught.value)
+
+
+def test_starting_a_job_in_a_users_folder_keeps_their_files(tmp_path):
+    # hydra.run.dir=. in a project folder: its own config.yaml is not a job's
+    (tmp_path / jobs.CONFIG).write_text("mine: true\n")
+    (tmp_path / "timeseries.parquet").write_bytes(b"theirs")
+    jobs.start(tmp_path)
+    assert (tmp_path / jobs.CONFIG).read_text() == "mine: true\n"
+    assert (tmp_path / "timeseries.parquet").exists()
+    (tmp_path / jobs.JOB).write_text("{}")  # a job wrote here: its files are the job's
+    jobs.start(tmp_path)
+    assert not (tmp_path / jobs.CONFIG).exists() and not (tmp_path / "timeseries.parquet").exists()

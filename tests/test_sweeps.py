@@ -74,15 +74,43 @@ def test_a_recomputed_job_keeps_no_table_of_the_earlier_one(tmp_path):
         sim.results.load(folder, "referrals")
 
 
-def test_a_smaller_sweep_into_a_bigger_ones_folder_reads_only_its_own_jobs(tmp_path):
+def test_a_smaller_sweep_into_a_bigger_ones_folder_counts_each_setting_once(tmp_path):
     folder = tmp_path / "sweep"
     sweep(folder, SCHEMES)
-    sweep(folder, "referral=none,two_sided")  # re-uses job folders 0 and 1; 2 stays
-    assert json.loads((folder / jobs.SWEEP).read_text()) == {"jobs": ["0", "1"]}
-    with pytest.warns(sim.results.EarlierSweepWarning, match=r"left out 1 job folder.*\(2\)"):
+    sweep(folder, "referral=none,two_sided")  # job 1 is two_sided now; job 2 still is
+    with pytest.warns(sim.results.DuplicateJobWarning, match=r"/2 \(as .*/1\)"):
         frame = metrics(folder)
     assert frame.groupby("referral").size().to_dict() == {"none": 3, "two_sided": 3}  # not 6
-    assert len(metrics(folder / "2")) == 3  # the earlier sweep's job, read when asked for
+
+
+def test_two_sweeps_that_ran_one_setting_read_it_once(tmp_path):
+    sweep(tmp_path / "seeds", "seed=0,1")  # referral none at seed 0 and 1
+    sweep(tmp_path / "schemes", "referral=none,two_sided")  # seed 0: none is also in seeds
+    with pytest.warns(sim.results.DuplicateJobWarning, match="1 job folder"):
+        frame = sim.results.load(tmp_path)
+    assert len(frame) == 3 * 3 and not frame.duplicated(["referral", "seed", "replicate"]).any()
+    assert frame["seed"].dtype.kind == "i"  # filled from config.yaml: 0, not 0.0
+    comparison = sim.compare(frame)
+    assert (comparison["replicates"] <= 3).all()
+
+
+def test_a_value_that_cannot_be_resolved_keeps_no_older_results(tmp_path):
+    folder = tmp_path / "sweep"
+    sweep(folder, "seed=0,1")
+    rerun = cli_process("-m", "seed=0,${oops}", *TINY, f"hydra.sweep.dir={folder}", cwd=tmp_path)
+    assert rerun.returncode != 0
+    assert not (folder / "1" / jobs.METRICS).exists() and (folder / "1" / jobs.FAILED).exists()
+
+
+def test_a_finished_job_whose_table_is_damaged_is_recomputed_not_relabelled(tmp_path):
+    folder = tmp_path / "sweep"
+    sweep(folder, "referral=none")
+    cascades = folder / "0" / "cascades.parquet"
+    cascades.write_bytes(cascades.read_bytes()[:50])
+    rerun = sweep(folder, "referral=none", "seed=0")  # a new parameter: it would be relabelled
+    assert "recomputing, its results could not be read back" in rerun.stdout
+    assert metrics(folder)["seed"].tolist() == [0, 0, 0]
+    assert len(sim.results.load(folder, "cascades")) > 0
 
 
 def test_a_skipped_job_carries_the_parameters_of_the_command_that_skipped_it(tmp_path):

@@ -99,9 +99,9 @@ def layout(model: ReferralModel, nodes: np.ndarray, edges: np.ndarray) -> dict[i
 
     The first sample gets a full layout (about 1 s for 500 nodes). Later newcomers start beside
     a placed friend of theirs in the sample (anywhere in the drawing when they have none),
-    settle in a few iterations around the fixed nodes and stay inside the first layout's box:
-    left free, they drifted outwards step after step (a 200-fold spread by day 45) until the
-    others shrank into a dot.
+    settle in a few iterations around the fixed nodes and stay inside the first layout's square
+    (networkx scales it to [-1, 1]): left free, they drifted outwards step after step (a
+    200-fold spread by day 45) until the others shrank into a dot.
     """
     known = _positions.setdefault(model, {})
     graph = nx.Graph()
@@ -114,8 +114,7 @@ def layout(model: ReferralModel, nodes: np.ndarray, edges: np.ndarray) -> dict[i
     if not fixed:
         known.update(nx.spring_layout(graph, iterations=50, seed=seed, method="force"))
         return {u: known[u] for u in graph}
-    box = np.array([known[u] for u in fixed])
-    low, high = box.min(axis=0), box.max(axis=0)
+    low, high = -np.ones(2), np.ones(2)  # the first layout's square: networkx scales it there
     start = _newcomer_starts(graph, known, low, high, np.random.default_rng(seed + model.day))
     placed = nx.spring_layout(
         graph,
