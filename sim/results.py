@@ -84,7 +84,7 @@ def distinct_jobs(folders: list[Path]) -> list[Path]:
             f"read once: {len(repeats)} job folder(s) hold the same configuration's results as "
             f"another: {', '.join(repeats[:5])}{' ...' if len(repeats) > 5 else ''}",
             DuplicateJobWarning,
-            stacklevel=3,
+            stacklevel=4,  # the caller of load or relation
         )
     return kept
 
