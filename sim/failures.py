@@ -172,9 +172,27 @@ def sweep_exit_code(unfinished: dict[Path, dict[str, Any]]) -> int:
 _NO_RECORD = "no failure record (killed, or the record could not be written)"
 
 
+def launched_jobs(sweep: Path) -> list[Path]:
+    """Job folders of the latest sweep into ``sweep``, in job order.
+
+    Hydra rewrites ``multirun.yaml`` when a sweep starts and each job's ``.hydra/overrides.yaml``
+    when it launches it; comparing the two times on the same file system tells this sweep's jobs
+    from older ones.
+    """
+    start = sweep / "multirun.yaml"
+    started = start.stat().st_mtime_ns if start.exists() else 0
+    marks = [*sweep.rglob(".hydra/overrides.yaml"), *sweep.rglob(jobs.FAILED)]
+    folders = {
+        mark.parent.parent if mark.name == "overrides.yaml" else mark.parent
+        for mark in marks
+        if mark.stat().st_mtime_ns >= started
+    }
+    return sorted(folders, key=jobs.natural_order)
+
+
 def unfinished_jobs(sweep: Path) -> tuple[int, dict[Path, dict[str, Any]]]:
     """How many jobs the latest sweep launched, and the failure record of each unfinished one."""
-    launched = jobs.launched_jobs(sweep)
+    launched = launched_jobs(sweep)
     unfinished = {
         folder: jobs.read_record(folder / jobs.FAILED)
         for folder in launched

@@ -94,24 +94,6 @@ def relabel(folder: Path, parameters: Mapping[str, Any]) -> bool:
     return True
 
 
-def launched_jobs(sweep: Path) -> list[Path]:
-    """Job folders of the latest sweep into ``sweep``, in job order.
-
-    Hydra rewrites ``multirun.yaml`` when a sweep starts and each job's ``.hydra/overrides.yaml``
-    when it launches it; comparing the two times on the same file system tells this sweep's jobs
-    from older ones.
-    """
-    start = sweep / "multirun.yaml"
-    started = start.stat().st_mtime_ns if start.exists() else 0
-    marks = [*sweep.rglob(".hydra/overrides.yaml"), *sweep.rglob(FAILED)]
-    folders = {
-        mark.parent.parent if mark.name == "overrides.yaml" else mark.parent
-        for mark in marks
-        if mark.stat().st_mtime_ns >= started
-    }
-    return sorted(folders, key=natural_order)
-
-
 def has_results(folder: Path) -> bool:
     """Whether ``folder`` holds a finished job's results (of whatever configuration or code)."""
     return (folder / METRICS).is_file()

@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
-from sim.dashboard.model import CHANNEL_SERIES, DashboardModel
+from sim.dashboard.model import CHANNEL_SERIES, DashboardModel, acquired_by
 from sim.model import ReferralModel
 from sim.state import Channel, State
 
@@ -211,7 +211,7 @@ def summary_rows(model: ReferralModel) -> list[tuple[str, str]]:
     does), which the network view draws in black: a row of their own says how many.
     """
     m = model.metrics()
-    seeds = int(np.count_nonzero(model.consumers.channel == Channel.SEED))
+    seeds = acquired_by(model, Channel.SEED)
     seeded = [("Seed customers (not counted as won)", f"{seeds:,}")] if seeds else []
     return [
         ("Day", f"{model.day} of {model.config.days}"),

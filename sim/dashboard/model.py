@@ -16,28 +16,29 @@ from sim.model import ReferralModel
 from sim.state import Channel
 
 
-def _acquired_by(model: ReferralModel, channel: Channel) -> int:
+def acquired_by(model: ReferralModel, channel: Channel) -> int:
+    """Customers acquired through ``channel`` so far (seed customers: ``Channel.SEED``)."""
     return int(np.count_nonzero(model.consumers.channel == channel))
 
 
 def ad_customers(model: ReferralModel) -> int:
     """Customers won by ads so far."""
-    return _acquired_by(model, Channel.AD)
+    return acquired_by(model, Channel.AD)
 
 
 def kol_customers(model: ReferralModel) -> int:
     """Customers won by KOL posts so far."""
-    return _acquired_by(model, Channel.KOL)
+    return acquired_by(model, Channel.KOL)
 
 
 def koc_customers(model: ReferralModel) -> int:
     """Customers won by KOC posts so far."""
-    return _acquired_by(model, Channel.KOC)
+    return acquired_by(model, Channel.KOC)
 
 
 def peer_customers(model: ReferralModel) -> int:
     """Customers won by friends' referrals so far."""
-    return _acquired_by(model, Channel.PEER)
+    return acquired_by(model, Channel.PEER)
 
 
 def cac(model: ReferralModel) -> float:
