@@ -405,8 +405,9 @@ def compared_by(metrics: pd.DataFrame, by: str | None) -> str:
     varies and every job has it.
 
     Raises:
-        ValueError: listing the parameters that vary, when ``by`` is missing from the results
-            or cannot be told from them.
+        ValueError: listing the parameters that vary, when ``by`` is missing from the results,
+            is measured rather than set, takes one value while others vary, or cannot be told
+            from the results.
 
     """
     varying = store.swept(metrics)
@@ -415,6 +416,11 @@ def compared_by(metrics: pd.DataFrame, by: str | None) -> str:
         raise ValueError(
             f"{by!r} is measured, not set: --by takes a parameter of the jobs; "
             + _varying_text(metrics, varying)
+        )
+    if by is not None and by in metrics.columns and varying and by not in varying:
+        raise ValueError(
+            f"{by!r} takes one value in every job ({_text(metrics[by].iloc[0])}): "
+            "nothing to compare by it; " + _varying_text(metrics, varying)
         )
     if by is not None and by in metrics.columns:
         return by

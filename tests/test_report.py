@@ -338,3 +338,14 @@ def test_by_a_measured_column_is_refused_naming_the_parameters(sweep_folder, tmp
     assert report.main([str(sweep_folder), "--by", "cac", "--out", str(tmp_path)]) == 2
     error = capsys.readouterr().err
     assert "'cac' is measured, not set: --by takes a parameter" in error and "referral" in error
+
+
+def test_by_a_parameter_that_never_varies_is_refused_naming_those_that_do(tmp_path, capsys):
+    for job, scheme in enumerate(("none", "two_sided")):
+        overrides = [f"referral={scheme}", "seed=7"]
+        write_small_job(tmp_path / str(job), {"referral": scheme, "seed": 7}, overrides)
+    assert report.main([str(tmp_path), "--by", "seed"]) == 2
+    error = capsys.readouterr().err
+    assert "'seed' takes one value in every job (7): nothing to compare by it" in error
+    assert "the parameters that vary across the jobs are referral" in error
+    assert report.main([str(tmp_path), "--by", "referral"]) == 0
