@@ -27,7 +27,7 @@ import sim
 from sim.dashboard import components, params
 from sim.dashboard.model import REPORTERS, DashboardModel
 from sim.dashboard.serve import APP, parse, solara_command
-from sim.state import Channel
+from sim.state import Channel, State
 
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -164,6 +164,22 @@ def test_node_colours_follow_state_and_channel():
     assert {colours[i] for i in np.flatnonzero(channel < 0)} <= set(
         components.STATE_COLOURS.values()
     )
+
+
+def test_customers_are_drawn_larger_than_others_and_lapsed_larger_still():
+    model = DashboardModel(n=1500, referral="two_sided")
+    for _ in range(60):
+        model.step()
+    nodes = np.arange(model.n)
+    sizes = components.node_sizes(model, nodes)
+    state, channel = model.consumers.state, model.consumers.channel
+    lapsed = state == State.LAPSED
+    assert lapsed.any() and (channel >= 0).any() and (channel < 0).any()
+    assert sizes[lapsed].min() > sizes[(channel >= 0) & ~lapsed].max()
+    assert sizes[(channel >= 0) & ~lapsed].min() > sizes[channel < 0].max()
+    (ax,) = components.network_figure(model).axes
+    drawn = ax.collections[-1]
+    assert sorted(set(drawn.get_sizes())) == sorted(set(components.NODE_SIZES.values()))
 
 
 @pytest.mark.parametrize("network", ["complete", "circles"])

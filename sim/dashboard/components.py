@@ -37,6 +37,9 @@ CHANNEL_COLOURS = {
     Channel.PEER: CHANNEL_SERIES["Peer"],
 }
 LAPSED_EDGE = "#c0392b"
+NODE_SIZES = {"other": 10, "customer": 26, "lapsed": 44}
+"""Marker areas (points^2): customers stand out from the unaware and aware by size as well as
+colour, and a lapsed customer's ring is drawn around a dot large enough to show its fill."""
 SETTINGS = (
     ("ad budget/day", "seeding.daily_budget"),
     ("ad budget/day", "seeding.ads.daily_budget"),
@@ -152,6 +155,14 @@ def node_colours(model: ReferralModel, nodes: np.ndarray) -> list[str]:
     ]
 
 
+def node_sizes(model: ReferralModel, nodes: np.ndarray) -> np.ndarray:
+    """Marker area of each node (see ``NODE_SIZES``)."""
+    sizes = np.where(
+        model.consumers.channel[nodes] >= 0, NODE_SIZES["customer"], NODE_SIZES["other"]
+    )
+    return np.where(model.consumers.state[nodes] == State.LAPSED, NODE_SIZES["lapsed"], sizes)
+
+
 def network_figure(model: ReferralModel) -> Figure:
     """The sampled friendship network, referral links in bold, nodes coloured by state."""
     nodes = sample_nodes(model)
@@ -168,11 +179,11 @@ def network_figure(model: ReferralModel) -> Figure:
     ax.scatter(
         xy[:, 0],
         xy[:, 1],
-        s=18,
+        s=node_sizes(model, nodes),
         c=node_colours(model, nodes),
         zorder=3,
         edgecolors=np.where(lapsed, LAPSED_EDGE, "white"),
-        linewidths=np.where(lapsed, 1.5, 0.3),
+        linewidths=np.where(lapsed, 1.2, 0.3),
     )
     ax.set_title(f"Network: {len(nodes)} of {model.n:,} consumers, day {model.day}")
     ax.set_axis_off()
@@ -187,14 +198,27 @@ def _referral_segments(model: ReferralModel, pos: dict) -> list:
 
 
 def _legend_handles() -> list[Line2D]:
-    def dot(colour: str, label: str, edge: str = "white") -> Line2D:
-        return Line2D([], [], marker="o", ls="", color=colour, mec=edge, mew=1.5, label=label)
+    def dot(colour: str, label: str, size: str, edge: str = "white") -> Line2D:
+        width = 1.2 if edge == LAPSED_EDGE else 0.3
+        return Line2D(
+            [],
+            [],
+            marker="o",
+            ls="",
+            color=colour,
+            mec=edge,
+            mew=width,
+            label=label,
+            markersize=NODE_SIZES[size] ** 0.5,
+        )
 
     names = {Channel.SEED: "seed", Channel.AD: "ad", Channel.KOL: "KOL", Channel.KOC: "KOC"}
     names[Channel.PEER] = "peer referral"
-    handles = [dot(STATE_COLOURS[s], s.name.lower()) for s in STATE_COLOURS]
-    handles += [dot(colour, f"customer: {names[c]}") for c, colour in CHANNEL_COLOURS.items()]
-    handles.append(dot("white", "lapsed", edge=LAPSED_EDGE))
+    handles = [dot(STATE_COLOURS[s], s.name.lower(), "other") for s in STATE_COLOURS]
+    handles += [
+        dot(colour, f"customer: {names[c]}", "customer") for c, colour in CHANNEL_COLOURS.items()
+    ]
+    handles.append(dot("white", "lapsed (ring)", "lapsed", edge=LAPSED_EDGE))
     handles.append(Line2D([], [], color="#333333", lw=1.2, label="referral link"))
     return handles
 
