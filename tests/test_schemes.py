@@ -284,6 +284,30 @@ def test_commission_offers_close_when_the_budget_cannot_pay_both_levels(levels):
     assert model.offers_open == (levels == 1)
 
 
+@pytest.mark.parametrize("budget", [20117, 20169, 20182])
+def test_a_second_level_commission_is_paid_only_with_its_first_level(budget):
+    # a budget that runs out while repeat orders earn commissions: on day 64 of the first
+    # budget no 10-yuan level-1 commission fitted, but 3-yuan level-2 ones did and were paid
+    model = run_model(
+        small(
+            "referral=commission",
+            "seeding.daily_budget=200",
+            "conversion.peer=0.08",
+            "share.after_purchase=0.8",
+            "repurchase.propensity=3",
+            "fraud.enabled=false",
+            f"budget.total={budget}",
+            n=3000,
+        )
+    )
+    paid = {1: set(), 2: []}
+    for _, buyers, day, level in model.referral.payments:
+        for buyer in buyers.tolist():
+            paid[1].add((buyer, day)) if level == 1 else paid[2].append((buyer, day))
+    assert paid[2] and model.metrics()["spend_total"] > budget - 10  # level 2 paid, budget spent
+    assert [order for order in paid[2] if order not in paid[1]] == []
+
+
 @pytest.mark.parametrize("seeding", ["organic", "koc_matrix"])
 def test_nobody_earns_a_commission_on_their_own_order(seeding):
     for replicate in range(4):

@@ -385,19 +385,22 @@ class Commission(ReferralScheme):
         within = model.day - consumers.first_order_day[buyers] <= self.config.days
         referred = is_referral(consumers.channel[buyers]) & within
         buyers = buyers[referred]
-        self._pay_now(self._parents_of_buyers(buyers), buyers, self.config.rate, level=1)
+        funded = self._pay_now(self._parents_of_buyers(buyers), buyers, self.config.rate, level=1)
+        buyers = buyers[:funded]  # level 2 only on a funded level 1, as on first orders
         if self.config.levels == 2:
             parents = self._parents_of_buyers(buyers)
             grand = self._parents(parents)
             has = (grand >= 0) & (grand != buyers)  # a cycle: A bought through B through A
             self._pay_now(grand[has], buyers[has], self.config.second_level_rate, level=2)
 
-    def _pay_now(self, payees: np.ndarray, buyers: np.ndarray, rate: float, level: int) -> None:
+    def _pay_now(self, payees: np.ndarray, buyers: np.ndarray, rate: float, level: int) -> int:
+        """Pay the commissions the budget affords, in order; returns how many were paid."""
         face, kind = self._order_commission(len(payees), rate)
         cost = self.model.reward_table.cost_of(face, kind)
         funded = self.model.ledger.affordable(cost, "referral_reward")
         self.model.ledger.spend("referral_reward", cost[:funded].sum())
         self._record(payees[:funded], buyers[:funded], level)
+        return funded
 
     def _parents_of_buyers(self, buyers: np.ndarray) -> np.ndarray:
         return self.model.consumers.referrer[buyers]
