@@ -149,6 +149,7 @@ class ReferralModel(mesa.Model):
         shares, sharers = group_shares(self, self._buyers_yesterday)
         talk, talkers = word_of_mouth(self)
         fakes = fake_referrers(self, sharers)
+        self.fraud.fakes += len(fakes)  # funded or not, like real referred customers
         purchases = decide_purchases(self, Exposures.concat([broadcast, shares, talk]))
         repeat = repurchase_and_churn(self)
         self._record_first_orders(purchases)

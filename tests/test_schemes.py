@@ -10,6 +10,7 @@ import pytest
 
 import sim
 from experiments.measures import team_fill
+from sim.dynamics import referrals
 from sim.dynamics.referrals import FAKE
 from sim.schemes import REFERRAL, RETENTION, SEEDING
 from tests.conftest import run_model, small
@@ -282,6 +283,27 @@ def test_commission_offers_close_when_the_budget_cannot_pay_both_levels(levels):
     model.ledger.budget = first + second / 2  # enough for level 1 alone
     model._open_offers()
     assert model.offers_open == (levels == 1)
+
+
+@pytest.mark.parametrize(
+    "scheme", [("referral=group_buy", "referral.leader_reward_kind=cash"), ("referral=one_sided",)]
+)
+def test_every_fake_referee_created_counts_in_the_fraud_share(scheme, monkeypatch):
+    # under group buy fakes join teams that may never fill: they count like the real members
+    # of those teams, who are referred customers whether or not their team was paid
+    created = []
+
+    def counted_fakes(model, sharers):
+        fakes = referrals.fake_referrers(model, sharers)
+        created.append(len(fakes))
+        return fakes
+
+    monkeypatch.setattr(sim.model, "fake_referrers", counted_fakes)
+    model = run_model(small(*scheme, n=5000))
+    metrics = model.metrics()
+    assert sum(created) > 0 and metrics["fake_referrals"] == sum(created)
+    fakes, referred = metrics["fake_referrals"], metrics["referred_customers"]
+    assert metrics["fraud_share"] == pytest.approx(fakes / (fakes + referred))
 
 
 @pytest.mark.parametrize("budget", [20117, 20169, 20182])

@@ -26,7 +26,7 @@ FAKE = -1  # referee id of a fake account
 class FraudTally:
     """Fake referees and what they were paid."""
 
-    fakes: int = 0
+    fakes: int = 0  # created, funded or not (a group-buy fake whose team never fills counts)
     spend: float = 0.0
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
-from sim.dynamics.referrals import FAKE, fund_referrals
+from sim.dynamics.referrals import fund_referrals
 from sim.exposures import Exposures
 from sim.params import fail
 
@@ -159,10 +159,9 @@ class ReferralScheme(Scheme):
 
 
 def count_referrals(model: ReferralModel, referrers: np.ndarray, referees: np.ndarray) -> None:
-    """Credit funded referrals to their referrers and count the fake ones."""
+    """Credit funded referrals (fake ones included) to their referrers."""
     counted, times = model.scratch.tally(referrers)
     model.consumers.referrals[counted] += times
-    model.fraud.fakes += int((referees == FAKE).sum())
 
 
 class RetentionScheme(Scheme):
