@@ -70,14 +70,29 @@ def test_barabasi_albert_is_heavy_tailed_with_mean_degree_near_k():
     assert ratio == pytest.approx(0.25, abs=0.04)
 
 
-def test_circles_put_most_friends_inside_the_circle():
-    graph = gen.planted_communities(10_000, 20, 8, 2, rng())
+@pytest.mark.parametrize("communities", [2, 4, 20, 1000])
+def test_circles_have_exactly_k_in_friends_inside_and_k_out_across_on_average(communities):
+    # cross-circle draws used to be dropped when both ends fell in one circle (k_out 1.0 with
+    # two circles), and repeated inside pairs were lost (k_in 5.0 with circles of 10)
+    graph = gen.planted_communities(10_000, communities, 8, 2, rng())
     assert_simple_undirected(graph)
     rows = np.repeat(np.arange(graph.n), graph.degree())
     inside = graph.community[rows] == graph.community[graph.indices]
-    assert inside.mean() == pytest.approx(0.8, abs=0.02)
-    assert graph.degree().mean() == pytest.approx(10, rel=0.03)
-    assert len(np.unique(graph.community)) == 20
+    assert inside.sum() == 2 * round(10_000 * 8 / 2)  # mean 8 inside, each pair seen twice
+    assert (~inside).sum() == 2 * round(10_000 * 2 / 2)  # mean 2 across
+    assert len(np.unique(graph.community)) == communities
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (["network.communities=1000", "network.k_in=10"], "network.k_in=10.0 .* at most 9"),
+        (["network.communities=1", "network.k_out=1"], "network.k_out=1.0 .* at most 0"),
+    ],
+)
+def test_circles_too_small_for_their_friends_are_refused(overrides, message):
+    with pytest.raises(ConfigError, match=message):
+        sim.compose(["network=circles", "network.n=10000", *overrides])
 
 
 def test_random_mixing_stores_no_edges_and_never_picks_oneself():

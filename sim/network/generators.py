@@ -115,20 +115,35 @@ def erdos_renyi(n: int, k: float, rng: np.random.Generator) -> SocialGraph:
     max_edges = n * (n - 1) // 2
     if target > max_edges:
         raise ValueError(f"mean degree {k} needs {target} edges; n={n} allows {max_edges}")
+
+    def any_pairs(size: int) -> np.ndarray:
+        u = rng.integers(0, n, size=size)
+        v = rng.integers(0, n, size=size)
+        return _keys(u, v, n)[u != v]
+
+    keys = _distinct_keys(target, any_pairs)
+    return from_edges(n, keys // n, keys % n)
+
+
+def _keys(u: np.ndarray, v: np.ndarray, n: int) -> np.ndarray:
+    """One key per undirected edge: ``min * n + max``."""
+    return np.minimum(u, v) * n + np.maximum(u, v)
+
+
+def _distinct_keys(target: int, draw) -> np.ndarray:
+    """``target`` distinct edge keys, redrawing repeats: ``draw(size)`` gives fresh keys.
+
+    Draw order is kept, so the edge set does not depend on how duplicates fell. Gives fewer
+    keys only if ``_MAX_ROUNDS`` rounds of redrawing cannot find them all.
+    """
     keys = np.empty(0, dtype=np.int64)
     for _ in range(_MAX_ROUNDS):
         missing = target - len(keys)
         if missing <= 0:
             break
-        draw = int(missing * 1.05) + 16
-        u = rng.integers(0, n, size=draw)
-        v = rng.integers(0, n, size=draw)
-        fresh = np.minimum(u, v) * n + np.maximum(u, v)
-        fresh = fresh[u != v]
-        # Keep draw order so the edge set does not depend on how duplicates fell.
-        merged = np.concatenate([keys, fresh])
+        merged = np.concatenate([keys, draw(int(missing * 1.05) + 16)])
         keys = merged[first_occurrences(merged)][:target]
-    return from_edges(n, keys // n, keys % n)
+    return keys
 
 
 def barabasi_albert(n: int, m: int, rng: np.random.Generator) -> SocialGraph:
@@ -158,8 +173,9 @@ def planted_communities(
     Args:
         n: nodes; node ``i`` belongs to community ``i * communities // n``.
         communities: number of communities ("circles").
-        k_in: mean friends inside one's community.
-        k_out: mean friends outside it.
+        k_in: mean friends inside one's community (at most the smallest community's size
+            minus one); exactly ``round(n k_in / 2)`` distinct pairs are drawn.
+        k_out: mean friends outside it: ``round(n k_out / 2)`` distinct pairs across.
         rng: random generator.
 
     Returns:
@@ -169,16 +185,28 @@ def planted_communities(
     label = np.arange(n, dtype=np.int64) * communities // n
     starts = np.searchsorted(label, np.arange(communities))
     sizes = np.diff(np.append(starts, n))
-    u_in = rng.integers(0, n, size=round(n * k_in / 2))
-    block = label[u_in]
-    v_in = starts[block] + np.floor(rng.random(len(u_in)) * sizes[block]).astype(np.int64)
-    u_out = rng.integers(0, n, size=round(n * k_out / 2))
-    v_out = rng.integers(0, n, size=len(u_out))
-    across = label[u_out] != label[v_out]
-    u = np.concatenate([u_in, u_out[across]])
-    v = np.concatenate([v_in, v_out[across]])
-    graph = from_edges(n, u, v, community=label)
-    return graph
+
+    def inside(size: int) -> np.ndarray:
+        u = rng.integers(0, n, size=size)
+        start, members = starts[label[u]], sizes[label[u]]
+        other = start + rng.integers(0, members - 1)  # another member: skip u itself
+        v = other + (other >= u)
+        return _keys(u, v, n)
+
+    def across(size: int) -> np.ndarray:
+        u = rng.integers(0, n, size=size)
+        start, members = starts[label[u]], sizes[label[u]]
+        outsider = rng.integers(0, n - members)  # anyone outside u's circle
+        v = np.where(outsider < start, outsider, outsider + members)
+        return _keys(u, v, n)
+
+    keys = np.concatenate(
+        [
+            _distinct_keys(round(n * k_in / 2), inside),
+            _distinct_keys(round(n * k_out / 2), across),
+        ]
+    )
+    return from_edges(n, keys // n, keys % n, community=label, distinct=True)
 
 
 def random_mixing(n: int, contacts: int) -> SocialGraph:

@@ -113,9 +113,23 @@ class CirclesConfig(NetworkConfig):
     k_out: float = param(2.0, "mean friends in other circles", range=NON_NEGATIVE)
 
     def validate(self, prefix: str) -> None:
-        """Check circles are not larger than the population."""
+        """Check the circles fit the population and the friends fit the circles."""
         if self.communities > self.n:
             fail(prefix + "communities", self.communities, f"at most n={self.n}")
+        smallest, largest = self.n // self.communities, -(-self.n // self.communities)
+        if self.k_in > smallest - 1:
+            fail(
+                prefix + "k_in",
+                self.k_in,
+                f"at most {smallest - 1}: the smallest of {self.communities} circles of "
+                f"n={self.n} has {smallest} members",
+            )
+        if self.k_out > self.n - largest:
+            fail(
+                prefix + "k_out",
+                self.k_out,
+                f"at most {self.n - largest}: the consumers outside the largest circle",
+            )
 
     def build(self, rng: np.random.Generator) -> SocialGraph:
         """Generate the graph."""
