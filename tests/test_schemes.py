@@ -416,6 +416,19 @@ def test_an_unfunded_retention_programme_enrols_and_costs_nothing_more():
     assert closed_days > 30 and model.retention.member.sum() > 0
 
 
+def test_default_tiers_rise_and_differ_from_a_flat_reward_where_referrers_are():
+    # DESIGN 1.4: tiered rewards rise and move from cash to points to merchandise; the old
+    # default (20 yuan at every tier, points from the 3rd referral) was one_sided in practice
+    model = run_model(small("referral=tiered", "seeding=ads", n=10_000))
+    tiers = model.config.referral.tiers
+    assert [t.kind for t in tiers] == ["cash", "points", "merchandise"]
+    assert [t.reward for t in tiers] == sorted({t.reward for t in tiers})  # strictly rising
+    referrals = model.consumers.referrals
+    assert (referrals >= tiers[1].start).any()  # someone reaches the points tier
+    flat = run_model(small("referral=one_sided", "seeding=ads", n=10_000)).metrics()
+    assert model.metrics()["fraud_share"] < flat["fraud_share"]
+
+
 def test_tiered_rewards_change_kind_exactly_at_tier_boundaries():
     config = small(
         "referral=tiered",

@@ -93,7 +93,11 @@ class Tier:
 
 
 def _progressive_tiers() -> list[Tier]:
-    return [Tier(1, 20.0, "cash"), Tier(3, 20.0, "points"), Tier(6, 20.0, "merchandise")]
+    """Rising tiers that default referrers reach (few make more than two referrals).
+
+    A 10-yuan cash subsidy, then 20 yuan of points, then 30 of merchandise (fact R1).
+    """
+    return [Tier(1, 10.0, "cash"), Tier(2, 20.0, "points"), Tier(3, 30.0, "merchandise")]
 
 
 @dataclass
