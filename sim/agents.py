@@ -62,7 +62,7 @@ class Consumer(mesa.Agent):
 
     @property
     def referrals(self) -> int:
-        """Successful referrals made (fake referees included)."""
+        """Funded referrals made (fake referees included); tiers count these (0 under none)."""
         return int(self.model.consumers.referrals[self.index])
 
     @property

@@ -51,7 +51,7 @@ class ConsumerState:
         last_order_day: day of the latest order, -1 if none.
         channel: :class:`Channel` of acquisition, -1 if not a customer.
         referrer: id of the referring consumer, ``n + j`` for KOL ``j``, -1 if none.
-        referrals: successful referrals made (real and fake referees).
+        referrals: funded referrals made (real and fake referees): what tiers count.
 
     """
 
