@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from collections.abc import Callable
+from pathlib import Path
+
+from sim.params import ConfigError
 
 
 def at_least(minimum: int) -> Callable[[str], int]:
@@ -24,3 +29,56 @@ def at_least(minimum: int) -> Callable[[str], int]:
 
     parse.__name__ = f"whole number >= {minimum}"
     return parse
+
+
+def worker_count(text: str) -> int:
+    """An ``argparse`` type for ``--jobs``: joblib's count, any whole number but 0.
+
+    ``-1`` is every core, ``-2`` all but one; 0 would fail inside joblib after the setup.
+    """
+    value = at_least(-(2**31))(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("0 workers: use 1 or more, or -1 for every core")
+    return value
+
+
+def output_folder(text: str) -> Path:
+    """An ``argparse`` type for ``--out``: a folder made now, so a bad path fails before work.
+
+    A path under a file, or one that cannot be created or written, stops with argparse's
+    one-line usage error and exit code 2 instead of a traceback after the whole run.
+    """
+    folder = Path(text)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise argparse.ArgumentTypeError(f"cannot make folder {text!r}: {error.strerror}") from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise argparse.ArgumentTypeError(f"cannot write into folder {text!r}")
+    return folder
+
+
+def run_script(main: Callable[[], object], *, resumes: bool) -> None:
+    """Run an experiment script's ``main``: Ctrl-C and bad settings end in one line, not a trace.
+
+    Ctrl-C exits 130 (128 + SIGINT, as shells report it) saying whether finished work is kept;
+    a :class:`~sim.params.ConfigError` (a value the model refuses) exits 2 with its message.
+    ``HYDRA_FULL_ERROR=1`` shows the traceback instead, as for ``referral-sim``.
+    """
+    program = Path(sys.argv[0]).stem
+    if os.environ.get("HYDRA_FULL_ERROR") == "1":
+        main()
+        return
+    try:
+        main()
+    except KeyboardInterrupt:
+        kept = (
+            "Finished work is kept: run the same command again to resume."
+            if resumes
+            else ("Nothing was written: run the command again.")
+        )
+        print(f"{program}: interrupted. {kept}", file=sys.stderr)
+        sys.exit(130)
+    except ConfigError as error:
+        print(f"{program}: {error}", file=sys.stderr)
+        sys.exit(2)

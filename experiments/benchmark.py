@@ -38,7 +38,7 @@ import time
 import numpy as np
 
 from experiments import peers
-from experiments.arguments import at_least
+from experiments.arguments import at_least, run_script
 from sim.network import generators
 from sim.storage import write_text_atomic
 
@@ -271,13 +271,12 @@ def days(sizes: list[int], repeats: int) -> list[dict]:
 def main() -> None:
     """Run the chosen sections."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sections", nargs="+", choices=list(SECTIONS), default=list(SECTIONS))
     parser.add_argument(
-        "--sections",
+        "--sizes",
+        type=at_least(DEGREE + 1),
         nargs="+",
-        default=["cascade", "build", "scenario", "throughput", "days"],
-    )
-    parser.add_argument(
-        "--sizes", type=at_least(2), nargs="+", help="override each section's sizes"
+        help=f"override each section's sizes (at least {DEGREE + 1}: the small world's k + 1)",
     )
     parser.add_argument("--repeats", type=at_least(1), default=3)
     parser.add_argument(
@@ -286,28 +285,39 @@ def main() -> None:
         default=10_000_000,
         help="create Mesa agents in the scenario up to this n",
     )
-    parser.add_argument("--json", help="write all rows to this JSON file")
+    parser.add_argument(
+        "--json", help="write all rows to this JSON file (rewritten after each section)"
+    )
     args = parser.parse_args()
     rows = []
-    if "cascade" in args.sections:
-        rows += cascade(args.sizes or [10_000, 100_000, 1_000_000], args.repeats)
-    if "build" in args.sections:
-        rows += build(args.sizes or [100_000, 1_000_000], args.repeats)
-    if "scenario" in args.sections:
-        sizes = args.sizes or [10_000, 100_000, 1_000_000, 10_000_000]
-        rows += scenario(sizes, args.repeats, args.agents_up_to)
-    if "throughput" in args.sections:
-        rows += throughput()
-    if "days" in args.sections:
-        rows += days(args.sizes or [1_000, 10_000, 100_000, 1_000_000], args.repeats)
-    if args.json:
-        machine = {
-            "python": platform.python_version(),
-            "machine": platform.machine(),
-            "processor": platform.processor(),
-        }
-        write_text_atomic(json.dumps({"machine": machine, "rows": rows}, indent=2), args.json)
+    for section in SECTIONS:
+        if section in args.sections:
+            rows += SECTIONS[section](args)
+            if args.json:  # each finished section is kept if a later one fails
+                write_rows(rows, args.json)
+
+
+def write_rows(rows: list[dict], path: str) -> None:
+    """All rows so far and the machine, as JSON, atomically."""
+    machine = {
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "processor": platform.processor(),
+    }
+    write_text_atomic(json.dumps({"machine": machine, "rows": rows}, indent=2), path)
+
+
+SECTIONS = {
+    "cascade": lambda a: cascade(a.sizes or [10_000, 100_000, 1_000_000], a.repeats),
+    "build": lambda a: build(a.sizes or [100_000, 1_000_000], a.repeats),
+    "scenario": lambda a: scenario(
+        a.sizes or [10_000, 100_000, 1_000_000, 10_000_000], a.repeats, a.agents_up_to
+    ),
+    "throughput": lambda a: throughput(),
+    "days": lambda a: days(a.sizes or [1_000, 10_000, 100_000, 1_000_000], a.repeats),
+}
+"""Each section in the order it runs, from the parsed arguments to its rows."""
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main, resumes=False)

@@ -5,12 +5,14 @@ fixed-point iteration in log space moves every parameter by the ratio of its tar
 simulated value, all at once, on the same replicates each round (common random numbers, so the
 iteration does not chase noise), until four rounds have every fitted target within 8%, and
 averages those rounds (geometric mean). The fitted values are
-written to ``conf/scenario/gen_z_2026.yaml`` (each commented with its target), then every
+written to ``conf/scenario/gen_z_2026.yaml`` (each commented with its target; a fit that never
+settles leaves that file alone, writes ``gen_z_2026.unsettled.yaml`` into ``--out`` and exits 1),
+then every
 target is re-measured on fresh replicates (seed 2026) through the scenario file itself and
 reported with its 95% CI in ``reports/calibration.md`` (+ ``calibration.csv``/``.parquet``)::
 
     python -m experiments.calibrate                 # about 2.5 minutes on 2 cores
-    python -m experiments.calibrate --replicates 20 --check-replicates 50   # a quick look
+    python -m experiments.calibrate --replicates 20 --check-replicates 50   # a quicker fit
 
 Targets are measured on four campaigns (``CAMPAIGNS``): an ads campaign without referral
 offer, a light KOC-note campaign, the same ads with group buying (the "group fission" of F4),
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +33,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from experiments.arguments import at_least
+from experiments.arguments import at_least, output_folder, run_script
 from experiments.calibration_targets import (
     CAMPAIGNS,
     FITTED,
@@ -156,6 +159,21 @@ def fitted_parameters(history: list[Round]) -> dict[str, float]:
     }
 
 
+def write_scenario(
+    history: list[Round], parameters: dict[str, float], replicates: int, out: Path
+) -> Path:
+    """Write the scenario file where the model reads it, only if the fit settled.
+
+    An unsettled fit (too few rounds or replicates) would replace a good calibration with a
+    poor one that every ``+scenario`` run and the claims report then use: its values go to
+    ``out`` instead, and the path returned shows which happened.
+    """
+    text = scenario_yaml(parameters, replicates)
+    if settled(history):
+        return write_text_atomic(text, conf_dir() / "scenario" / f"{SCENARIO}.yaml")
+    return write_text_atomic(text, out / f"{SCENARIO}.unsettled.yaml")
+
+
 def scenario_yaml(parameters: dict[str, float], replicates: int) -> str:
     """The scenario file: the fitted values, each commented with the target it serves."""
     values = scenario_values(parameters)
@@ -230,15 +248,21 @@ def main() -> None:
     parser.add_argument("--replicates", type=at_least(1), default=40, help="per campaign and round")
     parser.add_argument("--rounds", type=at_least(1), default=15)
     parser.add_argument("--check-replicates", type=at_least(1), default=200, help="final check")
-    parser.add_argument("--out", type=Path, default=Path("reports"))
+    parser.add_argument("--out", type=output_folder, default="reports")
     arguments = parser.parse_args()
     started = time.perf_counter()
     cache = arguments.out / ".cache" / "calibration"
 
     history = fit(arguments.replicates, arguments.rounds, cache)
     parameters = fitted_parameters(history)
-    path = conf_dir() / "scenario" / f"{SCENARIO}.yaml"
-    write_text_atomic(scenario_yaml(parameters, arguments.replicates), path)
+    path = write_scenario(history, parameters, arguments.replicates, arguments.out)
+    if path.parent != conf_dir() / "scenario":
+        sys.exit(
+            f"calibrate: the fit did not settle in {len(history)} rounds (closest: every target "
+            f"within {math.expm1(min(r.distance() for r in history)):.0%}; settled is within "
+            f"{math.expm1(SETTLED):.0%}), so conf/scenario/{SCENARIO}.yaml is left as it was. "
+            f"The closest round's values are in {path}. Run with more --rounds or --replicates."
+        )
     print(f"wrote {path}")
 
     market = [f"+scenario={SCENARIO}"]
@@ -262,4 +286,4 @@ def write_outputs(table, history, parameters, f8, arguments, seconds: float) -> 
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main, resumes=True)

@@ -9,6 +9,7 @@ strategist, is ``reports/seed_claims.md`` with PNG figures in ``reports/``::
 
     python -m experiments.seed_claims            # 60 replicates per configuration
     python -m experiments.seed_claims --quick    # 3 replicates on 2,000 consumers: a smoke test
+                                                 # (into reports/quick/)
 """
 
 from __future__ import annotations
@@ -16,9 +17,8 @@ from __future__ import annotations
 import argparse
 import logging
 import time
-from pathlib import Path
 
-from experiments.arguments import at_least
+from experiments.arguments import at_least, output_folder, run_script, worker_count
 from experiments.claims import CLAIMS, Claim, Finding, Setup
 from experiments.claims.base import SCENARIO
 from experiments.claims_report import markdown
@@ -51,10 +51,18 @@ def main(argv: list[str] | None = None) -> dict[str, Finding]:
         "--replicates", type=at_least(1), help="per configuration (default 60; 3 quick)"
     )
     parser.add_argument("--seed", type=at_least(0), default=0)
-    parser.add_argument("--jobs", type=int, default=-1, help="worker processes (-1: all cores)")
-    parser.add_argument("--out", type=Path, default=Path("reports"))
+    parser.add_argument(
+        "--jobs", type=worker_count, default=-1, help="worker processes (-1: all cores)"
+    )
+    parser.add_argument(
+        "--out",
+        type=output_folder,
+        help="default reports; with --quick reports/quick, never over the full report",
+    )
     parser.add_argument("--no-progress", action="store_true")
     arguments = parser.parse_args(argv)
+    default_out = "reports/quick" if arguments.quick else "reports"
+    arguments.out = arguments.out or output_folder(default_out)
     logging.getLogger("MESA").setLevel(logging.WARNING)
     started = time.perf_counter()
     setup = setup_from(arguments)
@@ -71,4 +79,4 @@ def main(argv: list[str] | None = None) -> dict[str, Finding]:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main, resumes=True)

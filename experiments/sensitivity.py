@@ -28,9 +28,10 @@ import pandas as pd
 from joblib import Parallel, delayed
 from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import sobol as sobol_sample
+from tqdm.auto import tqdm
 
 import sim
-from experiments.arguments import at_least
+from experiments.arguments import at_least, output_folder, run_script, worker_count
 from sim.report import save_figure
 from sim.storage import write_text_atomic
 
@@ -45,6 +46,7 @@ PARAMETERS = {
     "population.price_sensitivity": (0.0, 2.0),
 }
 OUTPUTS = ("cac", "customers")
+ANALYSIS_SEED = 1  # SALib's bootstrap of the CIs; it reads 0 as "no seed" (`if seed:`)
 
 
 def problem() -> dict:
@@ -69,7 +71,7 @@ def indices(samples: np.ndarray, outputs: np.ndarray) -> pd.DataFrame:
     rows = []
     for column, name in enumerate(OUTPUTS):
         result = sobol_analyze.analyze(
-            problem(), outputs[:, column], calc_second_order=False, seed=0
+            problem(), outputs[:, column], calc_second_order=False, seed=ANALYSIS_SEED
         )
         for position, parameter in enumerate(PARAMETERS):
             rows.append(
@@ -107,8 +109,10 @@ def main() -> None:
     parser.add_argument("--n", type=at_least(2), default=2000, help="consumers")
     parser.add_argument("--days", type=at_least(1), default=60)
     parser.add_argument("--replicates", type=at_least(1), default=2, help="per sample")
-    parser.add_argument("--jobs", type=int, default=-1, help="parallel processes (joblib)")
-    parser.add_argument("--out", type=Path, default=Path("outputs/sensitivity"))
+    parser.add_argument(
+        "--jobs", type=worker_count, default=-1, help="parallel processes (joblib; -1: all)"
+    )
+    parser.add_argument("--out", type=output_folder, default="outputs/sensitivity")
     arguments = parser.parse_args()
 
     market = [
@@ -117,12 +121,13 @@ def main() -> None:
         f"days={arguments.days}",
         f"run.replicates={arguments.replicates}",
     ]
+    sim.compose(market)  # a market the model refuses stops here, before any sample runs
     samples = sobol_sample.sample(problem(), arguments.samples, calc_second_order=False, seed=0)
-    print(f"{len(samples)} samples x {arguments.replicates} replicates")
-    outputs = np.array(
-        Parallel(n_jobs=arguments.jobs)(delayed(evaluate)(row, market) for row in samples)
+    runs = Parallel(n_jobs=arguments.jobs, return_as="generator")(
+        delayed(evaluate)(row, market) for row in samples
     )
-    arguments.out.mkdir(parents=True, exist_ok=True)
+    label = f"{len(samples)} samples x {arguments.replicates} replicates"
+    outputs = np.array(list(tqdm(runs, total=len(samples), desc=label, unit="sample")))
     frame = pd.DataFrame(samples, columns=list(PARAMETERS)).assign(
         **{name: outputs[:, i] for i, name in enumerate(OUTPUTS)}
     )
@@ -135,4 +140,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main, resumes=False)

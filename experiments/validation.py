@@ -30,10 +30,10 @@ import argparse
 import itertools
 import logging
 import math
+import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -41,6 +41,7 @@ from scipy import stats
 from tqdm import tqdm
 
 import sim
+from experiments.arguments import output_folder, run_script
 from sim import theory
 from sim.metrics import cascade_forest, structural_virality
 
@@ -584,6 +585,7 @@ def run_checks(
 
 
 PARTIAL = "partial"  # the folder, under --out, of a run of some checks (--only)
+FULL_OUT, QUICK_OUT = "reports/validation", "reports/quick/validation"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -592,7 +594,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="the small sizes the tests use")
-    parser.add_argument("--out", type=Path, default=Path("reports/validation"))
+    parser.add_argument(
+        "--out",
+        type=output_folder,
+        help=f"default {FULL_OUT}; with --quick {QUICK_OUT}, never over the full report",
+    )
     parser.add_argument(
         "--only",
         nargs="+",
@@ -601,6 +607,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         help=f"run these checks; their report, figures and tables go to OUT/{PARTIAL}/",
     )
     args = parser.parse_args(argv)
+    args.out = args.out or output_folder(QUICK_OUT if args.quick else FULL_OUT)
     logging.getLogger("MESA").setLevel(logging.WARNING)
     scale = QUICK if args.quick else FULL
     start = time.perf_counter()
@@ -615,4 +622,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    run_script(lambda: sys.exit(main()), resumes=False)

@@ -1,0 +1,97 @@
+"""The experiment scripts' shared behaviour: where they write, and how they stop."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+
+import pytest
+
+from experiments import arguments, calibrate
+from experiments.calibration_targets import FITTED
+from sim.params import ConfigError
+
+
+def test_an_unsettled_calibration_leaves_the_scenario_file_alone(tmp_path, monkeypatch):
+    conf = tmp_path / "conf"
+    (conf / "scenario").mkdir(parents=True)
+    scenario = conf / "scenario" / f"{calibrate.SCENARIO}.yaml"
+    scenario.write_text("# the good calibration\n")
+    monkeypatch.setattr(calibrate, "conf_dir", lambda: conf)
+    parameters = {f.key: 1.0 for f in FITTED}
+    history = [calibrate.Round(parameters, {})]
+
+    monkeypatch.setattr(calibrate, "settled", lambda history: [])
+    path = calibrate.write_scenario(history, parameters, 1, tmp_path / "out")
+    assert path == tmp_path / "out" / f"{calibrate.SCENARIO}.unsettled.yaml" and path.exists()
+    assert scenario.read_text() == "# the good calibration\n"
+
+    monkeypatch.setattr(calibrate, "settled", lambda history: history)
+    assert calibrate.write_scenario(history, parameters, 1, tmp_path / "out") == scenario
+    assert "Fitted on 1 replicates" in scenario.read_text()
+
+
+def test_an_output_folder_is_made_up_front_and_a_bad_one_refused(tmp_path):
+    made = arguments.output_folder(str(tmp_path / "a" / "b"))
+    assert made.is_dir()
+    (tmp_path / "file").write_text("")
+    with pytest.raises(argparse.ArgumentTypeError, match=r"cannot make folder .*file/x"):
+        arguments.output_folder(str(tmp_path / "file" / "x"))
+
+
+@pytest.mark.parametrize(("text", "value"), [("-1", -1), ("2", 2), ("-2", -2)])
+def test_worker_counts_are_joblib_counts_but_zero(text, value):
+    assert arguments.worker_count(text) == value
+    with pytest.raises(argparse.ArgumentTypeError, match="0 workers"):
+        arguments.worker_count("0")
+
+
+def raise_(error: BaseException):
+    def main():
+        raise error
+
+    return main
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "line"),
+    [
+        (KeyboardInterrupt(), 130, "interrupted. Finished work is kept: run the same command"),
+        (ConfigError("seed=-1 is not allowed"), 2, "seed=-1 is not allowed"),
+    ],
+)
+def test_a_script_stopped_or_refused_says_so_in_one_line(error, status, line, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        arguments.run_script(raise_(error), resumes=True)
+    assert stopped.value.code == status
+    printed = capsys.readouterr().err
+    assert line in printed and printed.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("script", "options", "message"),
+    [
+        ("benchmark", ["--sections", "cascades"], "invalid choice: 'cascades'"),
+        ("benchmark", ["--sizes", "5"], "5 is too small"),
+        ("seed_claims", ["--jobs", "0"], "0 workers"),
+        ("seed_claims", ["--seed", "99999999999999999999", "--quick"], "below 2**63"),
+        ("sensitivity", ["--n", "2", "--samples", "1"], "network.n=2 is not allowed"),
+    ],
+)
+def test_experiment_scripts_refuse_bad_settings_in_one_line_before_work(
+    script, options, message, tmp_path
+):
+    done = subprocess.run(
+        [sys.executable, "-m", f"experiments.{script}", *options, "--out", str(tmp_path)]
+        if script != "benchmark"
+        else [sys.executable, "-m", f"experiments.{script}", *options],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "HYDRA_FULL_ERROR": "0"},
+        check=False,
+    )
+    assert done.returncode == 2
+    assert message in done.stderr and "Traceback" not in done.stderr
