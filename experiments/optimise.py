@@ -34,9 +34,10 @@ from pathlib import Path
 
 import optuna
 import pandas as pd
+from optuna.trial import TrialState
 
 import sim
-from experiments.arguments import at_least
+from experiments.arguments import at_least, run_script
 from sim.compare import mean_interval
 from sim.failures import EXIT_BAD_INPUT
 from sim.params import ConfigError
@@ -165,9 +166,14 @@ def study_for(problem: Problem, storage: Path, trials: int) -> optuna.Study:
         load_if_exists=True,
         sampler=optuna.samplers.TPESampler(seed=0),
     )
-    done = len([t for t in study.trials if t.state.is_finished()])
-    if done:
-        print(f"resuming study {study.study_name} in {storage}: {done} trials already")
+    # a resumed study's sampler starts from a seed of its own: with seed 0 again its first
+    # random trials would repeat the study's first ones exactly
+    study.sampler = optuna.samplers.TPESampler(seed=len(study.trials))
+    done = len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
+    if study.trials:
+        others = len(study.trials) - done
+        failed = f" ({others} failed or interrupted, run again)" if others else ""
+        print(f"resuming study {study.study_name} in {storage}: {done} trials done{failed}")
     else:
         study.set_user_attr("settings", settings_of(problem))
         print(f"new study {study.study_name} in {storage}")
@@ -272,6 +278,30 @@ def _check_value(entry: str, scheme: str, key: str, value: object) -> None:
         raise ConfigError(f"--space {entry}: {error}") from error
 
 
+OWN_SETTINGS = {
+    "budget.total": "--budget",
+    "run.replicates": "--replicates and --check-replicates",
+    "seed": "none: the search runs seed 0 and the final check seed 1000",
+    "referral": "--scheme",
+}
+"""Settings the study sets itself, with the option that sets each."""
+
+
+def check_market(market: list[str]) -> None:
+    """Refuse market overrides of settings the study sets itself (they were silently lost).
+
+    Raises:
+        ConfigError: naming the setting and the option to use instead.
+
+    """
+    for override in market:
+        key = override.split("=", 1)[0].lstrip("+~")
+        if key in OWN_SETTINGS:
+            raise ConfigError(
+                f"--market {override}: the study sets {key} itself (use {OWN_SETTINGS[key]})"
+            )
+
+
 def reach_floor(given: float | None, problem: Problem, defaults: dict) -> float:
     """The given reach floor (0 included), or else the defaults' mean reach."""
     if given is not None:
@@ -291,6 +321,17 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(EXIT_BAD_INPUT)
 
 
+def finite_number(text: str) -> float:
+    """An ``argparse`` type: a finite number (``nan`` and ``inf`` are refused)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text} is not a finite number")
+    return value
+
+
 def argument_parser() -> argparse.ArgumentParser:
     """The command line of the study (see the module docstring)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -306,8 +347,10 @@ def argument_parser() -> argparse.ArgumentParser:
         default=list(VIRAL_MARKET),
         help="further overrides of the market; alone, none (drops the viral defaults)",
     )
-    parser.add_argument("--budget", type=float, default=20000.0, help="budget.total (yuan)")
-    parser.add_argument("--reach-floor", type=float, help="default: the defaults' mean reach")
+    parser.add_argument("--budget", type=finite_number, default=20000.0, help="budget.total (yuan)")
+    parser.add_argument(
+        "--reach-floor", type=finite_number, help="default: the defaults' mean reach"
+    )
     parser.add_argument("--replicates", type=at_least(1), default=40, help="per trial")
     parser.add_argument(
         "--check-replicates", type=at_least(1), default=200, help="final comparison"
@@ -320,6 +363,12 @@ def argument_parser() -> argparse.ArgumentParser:
 def run(argv: list[str] | None = None) -> None:
     """Parse the arguments, search, and compare the best setting with the defaults."""
     arguments = argument_parser().parse_args(argv)
+    check_market(arguments.market)
+    if arguments.storage.is_dir():
+        raise ConfigError(
+            f"--storage {arguments.storage} is a folder: give a file such as "
+            f"{arguments.storage / 'optuna.db'}"
+        )
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     logging.getLogger("MESA").setLevel(logging.WARNING)
     market = [f"network.n={arguments.n}", f"days={arguments.days}", *arguments.market]
@@ -361,4 +410,4 @@ def _rounded(parameters: dict) -> dict:
 
 
 if __name__ == "__main__":
-    main()
+    run_script(main, resumes=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import numpy as np
+import pandas as pd
 import pytest
 
 optuna = pytest.importorskip("optuna")
@@ -79,7 +80,7 @@ def test_a_study_is_resumed_only_with_the_same_objective(tmp_path, capsys):
     assert len(other.trials) == 2
     assert all(40 <= t.params["referral.referrer_reward"] <= 50 for t in other.trials)
     same = optimise.study_for(problem((0.0, 30.0)), storage, trials=2)
-    assert f"resuming study {same.study_name} in {storage}: 2 trials already" in (
+    assert f"resuming study {same.study_name} in {storage}: 2 trials done" in (
         capsys.readouterr().out
     )
     names = {
@@ -87,6 +88,48 @@ def test_a_study_is_resumed_only_with_the_same_objective(tmp_path, capsys):
         for p in (problem((0.0, 30.0)), problem((0.0, 30.0), n=300), problem((0.0, 31.0)))
     }
     assert len(names) == 3
+
+
+def test_a_resumed_study_tries_new_parameters_and_reruns_failed_trials(tmp_path, monkeypatch):
+    problem = optimise.Problem(
+        "one_sided", {"referral.referrer_reward": (0.0, 30.0)}, [], 1, 5000.0, reach_floor=0.0
+    )
+    monkeypatch.setattr(
+        optimise.Problem,
+        "evaluate",
+        lambda self, p, *_: pd.DataFrame(
+            {"customers": [1.0], "cac": [p["referral.referrer_reward"]]}
+        ),
+    )
+    storage = tmp_path / "optuna.db"
+    first = optimise.study_for(problem, storage, trials=3)
+    tried = [t.params["referral.referrer_reward"] for t in first.trials]
+    first.add_trial(optuna.trial.create_trial(state=optuna.trial.TrialState.FAIL))  # a Ctrl-C
+    resumed = optimise.study_for(problem, storage, trials=6)
+    complete = resumed.get_trials(states=(optuna.trial.TrialState.COMPLETE,))
+    assert len(complete) == 6  # the failed trial is not counted as done
+    again = [t.params["referral.referrer_reward"] for t in complete[3:]]
+    assert not set(again) & set(tried)  # with seed 0 again the sampler replayed the first ones
+
+
+@pytest.mark.parametrize(
+    ("override", "option"),
+    [
+        ("budget.total=100", "--budget"),
+        ("seed=7", "the search runs seed 0"),
+        ("run.replicates=5", "--replicates"),
+        ("referral=none", "--scheme"),
+    ],
+)
+def test_market_overrides_of_the_studys_own_settings_are_refused(
+    override, option, capsys, monkeypatch
+):
+    monkeypatch.setattr(optimise.Problem, "evaluate", lambda *_: pytest.fail("ran a model"))
+    with pytest.raises(SystemExit) as caught:
+        optimise.main(["--market", override])
+    assert caught.value.code == 2
+    error = capsys.readouterr().err
+    assert f"--market {override}: the study sets" in error and option in error
 
 
 def test_the_best_trial_is_the_cheapest_that_meets_the_reach_floor(tmp_path):
