@@ -19,11 +19,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import matplotlib
-import matplotlib.ticker
-
-matplotlib.use("Agg")
-
 import matplotlib.pyplot as plt
+import matplotlib.ticker
 import numpy as np
 import pandas as pd
 
@@ -568,6 +565,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--out", type=Path, help="where to write (default: the folder)")
     arguments = parser.parse_args(argv)
+    matplotlib.use("Agg")  # files only; set here, not on import, which broke notebooks' plots
     try:
         table = write_report(arguments.folder, arguments.baseline, arguments.by, arguments.out)
     except (store.ResultsError, ValueError) as error:

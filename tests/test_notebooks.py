@@ -72,9 +72,23 @@ def this_python_kernel(tmp_path, monkeypatch) -> str:
     return "referral-sim"
 
 
-@pytest.mark.parametrize("name", sorted(SMALL))
-def test_notebook_runs_and_draws_its_figures(name, tmp_path, this_python_kernel):
+VARIANTS = [
+    # organic seeding without referral wins no customer by any channel: nothing to stack
+    ("1.0-quickstart.ipynb", 'SEEDING = "organic"\nREFERRAL = "none"'),
+    # compared by another parameter than referral, as for a sweep without referral in it
+    ("3.0-sweep-analysis.ipynb", 'BY = "retention"\nBASELINE = "none"'),
+]
+"""Settings of the parameters cell a user may choose, run on top of the small ones."""
+
+
+@pytest.mark.parametrize(
+    ("name", "variant"),
+    [(name, "") for name in sorted(SMALL)] + VARIANTS,
+    ids=lambda value: value.split("\n")[0] if value else "defaults",
+)
+def test_notebook_runs_and_draws_its_figures(name, variant, tmp_path, this_python_kernel):
     source, figures = SMALL[name]
+    source = f"{source}\n{variant}"
     book = with_small_parameters(nbformat.read(NOTEBOOKS / name, as_version=4), source)
     client = NotebookClient(
         book,
