@@ -55,7 +55,7 @@ def test_two_consumers_one_friendship_certain_conversion_the_friend_buys_on_day_
 
 TWO_CONSUMERS = {
     "random": ["network.k=1"],
-    "circles": ["network.communities=1"],
+    "circles": ["network.communities=1", "network.k_in=1", "network.k_out=0"],
     "complete": [],
     "lattice": ["network.n=3", "network.k=2"],  # a ring needs three
 }
