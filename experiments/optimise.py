@@ -187,7 +187,7 @@ def parse_space(entries: list[str], scheme: str) -> Space:
 
     Raises:
         ConfigError: for an entry of another form, a key the scheme lacks (with the nearest
-            key), low >= high, or a bound or choice the key does not allow.
+            key), a key given twice, low >= high, or a bound or choice the key does not allow.
 
     """
     defaults = scheme_defaults(scheme)
@@ -198,7 +198,13 @@ def parse_space(entries: list[str], scheme: str) -> Space:
                 f"space: pass --space key=low:high (defaults exist for {', '.join(SPACES)})."
             )
         return SPACES[scheme]
-    return dict(parse_entry(entry, scheme, defaults) for entry in entries)
+    space: Space = {}
+    for entry in entries:
+        key, values = parse_entry(entry, scheme, defaults)
+        if key in space:
+            raise ConfigError(f"--space {entry}: {key} is given twice (one range per key)")
+        space[key] = values
+    return space
 
 
 def scheme_defaults(scheme: str) -> dict[str, object]:

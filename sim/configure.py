@@ -174,6 +174,11 @@ def compose(overrides: Sequence[str] = ()) -> Config:
         ConfigError: for an unknown option or key, a wrong type or an out-of-range value.
 
     """
+    if isinstance(overrides, str):  # a lone string would be read letter by letter
+        raise ConfigError(
+            f"overrides must be a list of strings, e.g. sim.compose([{overrides!r}]), "
+            f"not the string {overrides!r}"
+        )
     register_configs()
     if GlobalHydra.instance().is_initialized():
         GlobalHydra.instance().clear()

@@ -100,7 +100,13 @@ class ReferralModel(mesa.Model):
         self, config: Config, replicate: int = 0, graph: nx.Graph | SocialGraph | None = None
     ) -> None:
         check(config)
-        streams = Streams.for_replicate(config.seed, replicate)
+        if (
+            isinstance(replicate, bool)
+            or not isinstance(replicate, int | np.integer)
+            or replicate < 0
+        ):
+            raise ConfigError(f"replicate={replicate!r} is not allowed: expected an integer >= 0.")
+        streams = Streams.for_replicate(config.seed, int(replicate))
         super().__init__(rng=streams.dynamics)
         self.config, self.replicate, self.day = config, replicate, 0
         self.network = _network(config, graph, streams.network)

@@ -443,3 +443,16 @@ def test_the_experiment_scripts_refuse_a_count_below_one_before_any_work(script,
     assert result.returncode == 2 and "Traceback" not in result.stderr
     name, value = argument.split("=")
     assert f"argument {name}: {value} is too small: at least 1" in result.stderr
+
+
+def test_a_lone_string_of_overrides_is_refused_with_the_list_to_write():
+    # it was read letter by letter: "Error parsing override 'r'"
+    with pytest.raises(sim.ConfigError, match=r"sim.compose\(\['referral=two_sided'\]\)"):
+        sim.compose("referral=two_sided")
+
+
+@pytest.mark.parametrize("replicate", [-1, "1", 1.5, True])
+def test_a_replicate_that_is_not_a_whole_number_from_zero_is_refused(replicate):
+    config = sim.compose(["network.n=100"])
+    with pytest.raises(sim.ConfigError, match=r"replicate=.* expected an integer >= 0"):
+        sim.ReferralModel(config, replicate)

@@ -168,3 +168,10 @@ def test_sobol_indices_find_the_only_parameter_that_matters():
     cac = table.loc["cac"]
     assert cac.loc["referral.referrer_reward", "ST"] == pytest.approx(1.0, abs=0.05)
     assert cac.drop("referral.referrer_reward")["ST"].abs().max() < 0.01
+
+
+def test_a_key_given_twice_in_the_space_is_refused():
+    with pytest.raises(ConfigError, match=r"referral\.referrer_reward is given twice"):
+        optimise.parse_space(
+            ["referral.referrer_reward=0:30", "referral.referrer_reward=5:10"], "one_sided"
+        )
