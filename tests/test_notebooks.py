@@ -75,6 +75,8 @@ def this_python_kernel(tmp_path, monkeypatch) -> str:
 VARIANTS = [
     # organic seeding without referral wins no customer by any channel: nothing to stack
     ("1.0-quickstart.ipynb", 'SEEDING = "organic"\nREFERRAL = "none"'),
+    # KOL links start no tree of consumers; a root won through a KOL is drawn as a root
+    ("1.0-quickstart.ipynb", 'SEEDING = "kol"'),
     # compared by another parameter than referral, as for a sweep without referral in it
     ("3.0-sweep-analysis.ipynb", 'BY = "retention"\nBASELINE = "none"'),
 ]
