@@ -54,16 +54,20 @@ def test_two_consumers_one_friendship_certain_conversion_the_friend_buys_on_day_
 
 
 TWO_CONSUMERS = {
-    "random": ["network.k=1"],
-    "circles": ["network.communities=1", "network.k_in=1", "network.k_out=0"],
-    "complete": [],
-    "lattice": ["network.n=3", "network.k=2"],  # a ring needs three
+    "random": (["network.k=1"], 1),
+    "circles": (["network.communities=1", "network.k_in=1", "network.k_out=0"], 1),
+    "complete": ([], 0),  # random mixing stores no edge
+    "lattice": (["network.n=3", "network.k=2"], 3),  # a ring needs three: a triangle
 }
+"""Per network: the overrides of its smallest market and the friendships it must have."""
 
 
 @pytest.mark.parametrize("network", TWO_CONSUMERS)
 def test_the_smallest_market_of_every_network_runs(network):
-    model = run(f"network={network}", "network.n=2", *TWO_CONSUMERS[network], "days=10")
+    overrides, friendships = TWO_CONSUMERS[network]
+    model = run(f"network={network}", "network.n=2", *overrides, "days=10")
+    assert model.network.edges == friendships
+    assert model.timeseries()["day"].tolist() == list(range(11))  # day 0 and every day after
     assert 0 <= model.metrics()["customers"] <= model.n <= 3
 
 
