@@ -1,0 +1,337 @@
+"""Scheme rules against the exact formulas, costs and counts that docs/odd.md §7 documents.
+
+Each test builds a small model and either calls a scheme's method directly (deterministic rules
+are checked to the last digit) or draws enough random events that the documented rate is
+checked within a few standard errors (the bound is derived in a comment next to it).
+
+Covered: points cost at the points' cost per yuan; members' churn multiplier; KOL reach and
+commission; KOC posts after a purchase; the commission scheme's expected repeat orders; the
+tiered scheme's dearest tier closing offers; group-buy leader fanout; group shares on the
+random-mixing network; mixed-seeding channel caps; reserved rewards in the ledger.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import sim
+from sim.dynamics.purchase import Purchases
+from sim.dynamics.repurchase import repurchase_and_churn
+from sim.dynamics.sharing import group_shares
+from sim.ledger import ROUNDING_MARGIN, Ledger
+from sim.state import Channel, State
+from tests.conftest import run_model, small
+
+
+def build(*overrides: str, n: int = 2000) -> sim.ReferralModel:
+    """A model on day 0 with no customers, so that every consumer can still buy."""
+    return sim.ReferralModel(small("seeding.initial_customers=0", *overrides, n=n))
+
+
+# ----- retention --------------------------------------------------------------------------
+
+
+def test_points_cost_is_orders_times_price_times_rate_times_the_points_cost():
+    model = build(
+        "retention=points",
+        "retention.points_rate=0.1",
+        "rewards.points.cost=0.6",
+        "product.price=80",
+    )
+    cost = model.retention.after_orders(np.arange(3), np.arange(10, 12))
+    # 5 orders x 80 yuan x 0.1 points per yuan = 40 yuan of points at 0.6 per yuan
+    assert cost == pytest.approx(5 * 80 * 0.1 * 0.6, rel=1e-12)
+    assert cost != pytest.approx(5 * 80 * 0.1)  # not the face value
+
+
+def test_a_points_run_books_exactly_the_points_issued_at_cost():
+    config = small(
+        "seeding=organic",
+        "seeding.initial_customers=40",
+        "retention=points",
+        "retention.points_rate=0.05",
+        "rewards.points.cost=0.6",
+        "repurchase.propensity=3",
+        "days=12",
+        n=1000,
+    )
+    model = run_model(config)
+    assert model.orders_total > 20  # first and repeat orders of days 1-12
+    expected = model.orders_total * config.product.price * 0.05 * 0.6
+    assert model.metrics()["spend_retention"] == pytest.approx(expected, rel=1e-9)
+
+
+def test_membership_multiplies_members_churn_and_hazard_only():
+    model = build(
+        "retention=membership",
+        "retention.churn_multiplier=0.5",
+        "retention.hazard_multiplier=2",
+    )
+    model.retention.member[[1, 3]] = True
+    customers = np.arange(5)
+    np.testing.assert_array_equal(
+        model.retention.churn_multiplier(customers), [1.0, 0.5, 1.0, 0.5, 1.0]
+    )
+    np.testing.assert_array_equal(
+        model.retention.hazard_multiplier(customers), [1.0, 2.0, 1.0, 2.0, 1.0]
+    )
+
+
+def test_members_lapse_at_churn_daily_times_the_members_multiplier():
+    n = 20_000
+    model = build(
+        "network=complete",
+        "retention=membership",
+        "retention.churn_multiplier=0.5",
+        "repurchase.churn_daily=0.2",
+        "repurchase.propensity=0",  # no repeat orders: every customer is exposed to churn
+        n=n,
+    )
+    model.consumers.state[:] = State.CUSTOMER
+    model.consumers.channel[:] = Channel.SEED  # not referred: no 0.82 multiplier
+    model.active = np.arange(n)
+    model.retention.member[::2] = True
+    repurchase_and_churn(model)
+    lapsed = model.consumers.state == State.LAPSED
+    members, others = lapsed[::2].mean(), lapsed[1::2].mean()
+    # 10 000 Bernoulli draws each: standard error <= sqrt(0.2 * 0.8 / 10 000) = 0.004;
+    # 5 standard errors = 0.02, far below the 0.1 gap a lost multiplier would make.
+    assert members == pytest.approx(0.2 * 0.5, abs=0.02)
+    assert others == pytest.approx(0.2, abs=0.02)
+
+
+# ----- seeding ----------------------------------------------------------------------------
+
+
+def test_kol_post_reaches_each_follower_with_probability_reach_and_books_the_fees():
+    n = 20_000
+    model = build(
+        "seeding=kol",
+        "seeding.hired=3",
+        "seeding.post_days=[1]",
+        "seeding.reach=0.2",
+        "seeding.fee_per_post=100",
+        "seeding.fee_per_thousand=50",
+        n=n,
+    )
+    sizes = model.follow.kol.sizes
+    hired = np.argsort(-sizes, kind="stable")[:3]
+    exposures = model.seeding.broadcast(1)
+    assert model.ledger.spent["kol"] == pytest.approx(3 * 100 + 50 * sizes[hired].sum() / 1000)
+    assert set(np.unique(exposures.source)) <= set(n + hired)
+    assert (exposures.channel == Channel.KOL).all()
+    for kol in hired:  # each follower sees the post independently: Binomial(size, reach)
+        seen = int((exposures.source == n + kol).sum())
+        size = int(sizes[kol])
+        # 5 binomial standard errors, sqrt(size * 0.2 * 0.8) (size is several hundred)
+        assert seen == pytest.approx(0.2 * size, abs=5 * math.sqrt(size * 0.16))
+        assert seen < 0.5 * size
+    followers = model.follow.kol.indices
+    assert np.isin(exposures.target, followers).all()
+
+
+def test_kol_commission_is_rate_times_price_per_first_order_it_brought():
+    model = build("seeding=kol", "seeding.commission_rate=0.15", "product.price=80")
+    channel = np.array([Channel.KOL] * 4 + [Channel.PEER] * 3 + [Channel.AD] * 2, dtype=np.int8)
+    buyers = np.arange(len(channel))
+    first = Purchases(buyers, channel, np.full(len(buyers), model.n), np.zeros(len(buyers)))
+    model.seeding.after_orders(first, np.arange(20, 25))
+    assert model.ledger.spent["kol"] == pytest.approx(4 * 0.15 * 80, rel=1e-12)
+    assert model.ledger.unbooked == 0
+
+
+def test_a_kol_run_books_commission_on_every_kol_customer():
+    config = small(
+        "seeding=kol",
+        "seeding.initial_customers=0",
+        "seeding.post_days=[1]",
+        "seeding.reach=1",
+        "seeding.fee_per_post=0",
+        "seeding.fee_per_thousand=0",
+        "seeding.commission_rate=0.2",
+        "conversion.kol=0.2",
+        "days=3",
+        n=3000,
+    )
+    model = run_model(config)
+    kol_customers = model.timeseries()["new_customers_kol"].sum()
+    assert kol_customers > 10
+    assert model.metrics()["spend_kol"] == pytest.approx(kol_customers * 0.2 * 100, rel=1e-12)
+
+
+def koc_model(*overrides: str) -> sim.ReferralModel:
+    return build(
+        "seeding=koc_matrix",
+        "seeding.recruits=5",
+        "seeding.post_days=[50]",
+        "seeding.reach=1",
+        *overrides,
+    )
+
+
+@pytest.mark.parametrize("after_purchase", [True, False])
+def test_recruited_kocs_who_bought_yesterday_post_to_their_whole_audience(after_purchase):
+    model = koc_model(f"seeding.post_after_purchase={after_purchase}")
+    follow, scheme = model.follow, model.seeding
+    assert len(scheme.broadcast(1)) == 0  # day 1 recruits; no post day, nobody bought
+    recruits = scheme.recruited
+    assert len(recruits) == 5
+    outsider = np.setdiff1d(np.arange(len(follow.koc_ids)), recruits)[0]  # not recruited
+    posting = recruits[:2]
+    ordinary = np.setdiff1d(np.arange(model.n), follow.koc_ids)[0]
+    model._buyers_yesterday = np.array(
+        [*follow.koc_ids[posting], follow.koc_ids[outsider], ordinary]
+    )
+    exposures = scheme.broadcast(2)
+    if not after_purchase:
+        assert len(exposures) == 0
+        return
+    # reach 1 and nobody is a customer yet: exactly the two buyers' audiences, once each
+    pairs = sorted(
+        (int(follow.koc_ids[k]), int(f))
+        for k in posting
+        for f in follow.koc.indices[follow.koc.indptr[k] : follow.koc.indptr[k + 1]]
+    )
+    assert len(pairs) == follow.koc.sizes[posting].sum() > 0
+    assert sorted(zip(exposures.source.tolist(), exposures.target.tolist(), strict=True)) == pairs
+    assert (exposures.channel == Channel.KOC).all()
+
+
+def test_mixed_seeding_caps_each_channel_at_its_own_share_of_the_total():
+    model = build(
+        "seeding=mixed",
+        "seeding.total=10000",
+        "seeding.ads_share=0.1",
+        "seeding.kol_share=0.2",
+        "seeding.koc_share=0.3",
+        "seeding.referral_share=0.4",
+    )
+    ledger = model.ledger
+    assert ledger.caps == pytest.approx({"ads": 1000, "kol": 2000, "koc": 3000, "referral": 4000})
+    for component, cap in (
+        ("ads", 1000),
+        ("kol", 2000),
+        ("koc", 3000),
+        ("referral_reward", 4000),
+        ("referral_discount", 4000),
+    ):
+        assert ledger.available(component) == pytest.approx(cap - ROUNDING_MARGIN, abs=1e-9)
+    assert ledger.spend_up_to("ads", 5000) == pytest.approx(1000 - ROUNDING_MARGIN, abs=1e-9)
+    assert ledger.available("ads") == 0
+    assert ledger.available("kol") == pytest.approx(2000 - ROUNDING_MARGIN, abs=1e-9)
+
+
+# ----- referral ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("repurchase", [True, False])
+def test_commission_perceived_value_counts_the_expected_orders_in_the_window(repurchase):
+    model = build(
+        "referral=commission",
+        "referral.rate=0.1",
+        "referral.days=30",
+        "referral.reward_kind=points",
+        "rewards.points.perceived=0.8",
+        "repurchase.propensity=0.25",
+        "product.cycle_days=30",
+        f"repurchase.enabled={repurchase}",
+    )
+    value = model.referral.perceived_value(np.arange(4))
+    # 0.1 x 100 yuan of points perceived at 0.8 = 8 yuan per order; expected orders in the
+    # 30-day window: 1 + (0.25 / 30) x 30 = 1.25 with repurchase, 1 without
+    orders = 1 + 0.25 / 30 * 30 if repurchase else 1.0
+    np.testing.assert_allclose(value, np.full(4, 8 * orders), rtol=1e-12)
+
+
+TIERS = (
+    "referral.tiers=[{start:1,reward:10,kind:cash},{start:2,reward:20,kind:points},"
+    "{start:3,reward:30,kind:merchandise}]"
+)
+
+
+def test_tiered_one_referral_cost_is_the_dearest_tier_at_cost_plus_the_discount():
+    model = build("referral=tiered", TIERS, "referral.referee_discount=5")
+    # tier costs: 10 cash x 1 = 10, 20 points x 0.6 = 12, 30 merchandise x 0.5 = 15
+    assert model.referral.one_referral_cost() == pytest.approx(5 + 15, rel=1e-12)
+
+
+@pytest.mark.parametrize(("budget", "is_open"), [(19.9, False), (20, True)])
+def test_tiered_offers_close_when_the_budget_cannot_pay_the_dearest_tier(budget, is_open):
+    model = build("referral=tiered", TIERS, "referral.referee_discount=5", f"budget.total={budget}")
+    model._open_offers()
+    assert model.offers_open is is_open
+    assert model.offer_share == pytest.approx(0.05 if is_open else 0.0)
+
+
+def test_group_buy_leaders_share_with_leader_fanout_of_their_friends():
+    model = build(
+        "referral=group_buy",
+        "referral.leader_fanout=1",
+        "share.fanout=0.3",
+        "share.after_purchase=1",
+    )
+    model._open_offers()
+    assert model.offers_open
+    assert model.referral.fanout() == 1.0
+    buyers = np.arange(0, model.n, 10)
+    exposures, sharers = group_shares(model, buyers)
+    np.testing.assert_array_equal(sharers, buyers)
+    # fanout 1: every friend of every sharer, exactly once (nobody is a customer yet)
+    owner, friend = model.network.friends_of(buyers)
+    assert len(exposures) == len(friend) > 0
+    np.testing.assert_array_equal(exposures.source, owner)
+    np.testing.assert_array_equal(exposures.target, friend)
+
+
+def test_group_buy_leader_fanout_of_zero_silences_group_shares_while_offers_stand():
+    model = build(
+        "referral=group_buy",
+        "referral.leader_fanout=0",
+        "share.fanout=1",
+        "share.after_purchase=1",
+    )
+    model._open_offers()
+    exposures, sharers = group_shares(model, np.arange(0, model.n, 10))
+    assert len(sharers) == model.n // 10 and len(exposures) == 0
+
+
+def test_group_share_on_random_mixing_reaches_binomial_k_fanout_contacts():
+    k, fanout, sharers = 10, 0.3, 4000
+    model = build(
+        "network=complete",
+        f"network.k={k}",
+        f"share.fanout={fanout}",
+        "share.after_purchase=1",
+        n=20_000,
+    )
+    exposures, shared = group_shares(model, np.arange(sharers))
+    assert len(shared) == sharers
+    per_sharer = np.bincount(exposures.source, minlength=sharers)
+    assert per_sharer.max() <= k
+    # the sum of 4000 Binomial(10, 0.3): mean 12 000, sd sqrt(4000 x 2.1) = 92; allow 5 sd
+    assert len(exposures) == pytest.approx(sharers * k * fanout, abs=5 * math.sqrt(sharers * 2.1))
+    # sample variance of 4000 draws: sd about 2.1 x sqrt(2 / 3999) = 0.047; allow 5 sd
+    assert per_sharer.var(ddof=1) == pytest.approx(k * fanout * (1 - fanout), abs=0.25)
+    assert (exposures.target != exposures.source).all()
+
+
+# ----- ledger -----------------------------------------------------------------------------
+
+
+def test_available_subtracts_rewards_reserved_for_verification():
+    ledger = Ledger(1000)
+    ledger.spend("referral_reward", 50)
+    ledger.reserve(100)
+    assert ledger.available("referral_reward") == pytest.approx(850 - ROUNDING_MARGIN, abs=1e-9)
+    assert ledger.available() == pytest.approx(850 - ROUNDING_MARGIN, abs=1e-9)
+    ledger.cap_channels({"referral": 300, "ads": 900})
+    # the referral cap holds both what was spent and what is reserved: 300 - 50 - 100
+    for component in ("referral_reward", "referral_discount"):
+        assert ledger.available(component) == pytest.approx(150 - ROUNDING_MARGIN, abs=1e-9)
+    # another channel's cap ignores the referral reserve, the total budget does not
+    assert ledger.available("ads") == pytest.approx(850 - ROUNDING_MARGIN, abs=1e-9)
+    assert not ledger.can_pay(151, "referral_discount")
+    assert ledger.can_pay(150, "referral_discount")
