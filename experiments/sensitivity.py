@@ -9,7 +9,9 @@ total-order (ST) indices of mean CAC and mean reach with their 95% confidence in
     python experiments/sensitivity.py --samples 512 --n 10000 --days 90 --jobs 2
 
 Writes ``sobol.csv`` (indices), ``samples.csv`` (inputs and outputs) and ``sobol.png`` into
-``--out``. Needs the ``studies`` extra: ``pip install -e '.[studies]'``.
+``--out``; each finished sample is cached in ``--out/.cache/sensitivity`` as it completes, so an
+interrupted study resumes where it stopped. Needs the ``studies`` extra:
+``pip install -e '.[studies]'``.
 """
 
 from __future__ import annotations
@@ -25,13 +27,12 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
 from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import sobol as sobol_sample
-from tqdm.auto import tqdm
 
 import sim
 from experiments.arguments import at_least, output_folder, run_script, worker_count
+from experiments.replicates import Spec, run_specs
 from sim.report import save_figure
 from sim.storage import write_text_atomic
 
@@ -58,12 +59,27 @@ def problem() -> dict:
     }
 
 
-def evaluate(values: np.ndarray, market: list[str]) -> tuple[float, float]:
-    """Mean CAC and mean reach over the replicates of one sample."""
+def sample_specs(samples: np.ndarray, market: list[str], replicates: int) -> list[Spec]:
+    """One cached configuration per sample, each on replicates ``0..replicates-1`` (seed 0)."""
+    return [
+        Spec(
+            f"sample{index:05d}",
+            (*market, *(f"{name}={value}" for name, value in zip(PARAMETERS, row, strict=True))),
+            replicates,
+        )
+        for index, row in enumerate(samples)
+    ]
+
+
+def evaluate(specs: list[Spec], cache: Path, jobs: int, progress: bool = True) -> np.ndarray:
+    """Mean CAC and mean reach of every sample, one row each, in the order of ``specs``.
+
+    Each finished sample is written to ``cache`` as it completes and read back on a re-run, so
+    an interrupted study keeps every sample it finished.
+    """
     logging.getLogger("MESA").setLevel(logging.WARNING)
-    overrides = [f"{name}={value}" for name, value in zip(PARAMETERS, values, strict=True)]
-    metrics = sim.run(sim.compose([*market, *overrides]), progress=False).metrics
-    return float(metrics["cac"].mean()), float(metrics["customers"].mean())
+    results = run_specs(specs, cache, jobs=jobs, progress=progress)
+    return np.array([[results.rows[s.name][column].mean() for column in OUTPUTS] for s in specs])
 
 
 def indices(samples: np.ndarray, outputs: np.ndarray) -> pd.DataFrame:
@@ -115,19 +131,12 @@ def main() -> None:
     parser.add_argument("--out", type=output_folder, default="outputs/sensitivity")
     arguments = parser.parse_args()
 
-    market = [
-        "referral=two_sided",
-        f"network.n={arguments.n}",
-        f"days={arguments.days}",
-        f"run.replicates={arguments.replicates}",
-    ]
+    market = ["referral=two_sided", f"network.n={arguments.n}", f"days={arguments.days}"]
     sim.compose(market)  # a market the model refuses stops here, before any sample runs
     samples = sobol_sample.sample(problem(), arguments.samples, calc_second_order=False, seed=0)
-    runs = Parallel(n_jobs=arguments.jobs, return_as="generator")(
-        delayed(evaluate)(row, market) for row in samples
-    )
-    label = f"{len(samples)} samples x {arguments.replicates} replicates"
-    outputs = np.array(list(tqdm(runs, total=len(samples), desc=label, unit="sample")))
+    print(f"{len(samples)} samples x {arguments.replicates} replicates")
+    specs = sample_specs(samples, market, arguments.replicates)
+    outputs = evaluate(specs, arguments.out / ".cache" / "sensitivity", arguments.jobs)
     frame = pd.DataFrame(samples, columns=list(PARAMETERS)).assign(
         **{name: outputs[:, i] for i, name in enumerate(OUTPUTS)}
     )
@@ -140,4 +149,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    run_script(main, resumes=False)
+    run_script(main, resumes=True)

@@ -11,7 +11,8 @@ import pytest
 optuna = pytest.importorskip("optuna")
 pytest.importorskip("SALib")
 
-from experiments import optimise, sensitivity  # noqa: E402
+import sim  # noqa: E402
+from experiments import optimise, replicates, sensitivity  # noqa: E402
 from sim.params import ConfigError  # noqa: E402
 
 
@@ -175,3 +176,23 @@ def test_a_key_given_twice_in_the_space_is_refused():
         optimise.parse_space(
             ["referral.referrer_reward=0:30", "referral.referrer_reward=5:10"], "one_sided"
         )
+
+
+def test_sensitivity_samples_are_cached_as_they_finish_and_match_a_direct_run(
+    tmp_path, monkeypatch
+):
+    market = ["referral=two_sided", "network.n=300", "days=10"]
+    samples = np.array(
+        [[0.2, 0.3, 0.03, 10.0, 5.0, 400.0, 1.0], [0.5, 0.1, 0.05, 0.0, 30.0, 900.0, 0.5]]
+    )
+    specs = sensitivity.sample_specs(samples, market, replicates=2)
+    outputs = sensitivity.evaluate(specs, tmp_path, jobs=1, progress=False)
+    for row, values in zip(samples, outputs, strict=True):
+        overrides = [f"{k}={v}" for k, v in zip(sensitivity.PARAMETERS, row, strict=True)]
+        direct = sim.run(sim.compose([*market, *overrides, "run.replicates=2"]), progress=False)
+        assert values.tolist() == [direct.metrics[c].mean() for c in sensitivity.OUTPUTS]
+    cached = sorted(tmp_path.glob("sample*.parquet"))
+    assert len([p for p in cached if not p.stem.endswith("-days")]) == len(samples)
+    monkeypatch.setattr(replicates, "_run_missing", lambda *_: pytest.fail("ran a sample again"))
+    again = sensitivity.evaluate(specs, tmp_path, jobs=1, progress=False)
+    np.testing.assert_array_equal(again, outputs)
