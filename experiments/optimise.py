@@ -38,6 +38,7 @@ from optuna.trial import TrialState
 
 import sim
 from experiments.arguments import at_least, run_script
+from sim import jobs
 from sim.compare import mean_interval
 from sim.failures import EXIT_BAD_INPUT
 from sim.params import ConfigError
@@ -144,7 +145,15 @@ def settings_of(problem: Problem) -> dict:
         "replicates": problem.replicates,
         "budget": problem.budget,
         "reach_floor": problem.reach_floor,
+        # the composed market (a refitted +scenario file changes it) and the engine's code:
+        # trials of an older engine or scenario are never mixed into a resumed study
+        "engine": jobs.digest(json.dumps(dataclasses.asdict(base_config(problem)), default=str)),
     }
+
+
+def base_config(problem: Problem) -> sim.Config:
+    """The problem's configuration before any searched parameter is set."""
+    return sim.compose(problem.overrides({}))
 
 
 def study_name(problem: Problem) -> str:

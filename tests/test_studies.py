@@ -196,3 +196,17 @@ def test_sensitivity_samples_are_cached_as_they_finish_and_match_a_direct_run(
     monkeypatch.setattr(replicates, "_run_missing", lambda *_: pytest.fail("ran a sample again"))
     again = sensitivity.evaluate(specs, tmp_path, jobs=1, progress=False)
     np.testing.assert_array_equal(again, outputs)
+
+
+def test_a_study_of_another_engine_or_scenario_file_gets_another_name(monkeypatch):
+    problem = optimise.Problem(
+        "one_sided", {"referral.referrer_reward": (0.0, 30.0)}, [], 1, 5000.0, reach_floor=0.0
+    )
+    name = optimise.study_name(problem)
+    monkeypatch.setattr(optimise.jobs, "code_fingerprint", lambda: "another engine")
+    assert optimise.study_name(problem) != name
+    monkeypatch.undo()
+    monkeypatch.setattr(  # the same overrides composing to another market: a refitted file
+        optimise, "base_config", lambda p: sim.compose(["network.n=1234"])
+    )
+    assert optimise.study_name(problem) != name
