@@ -4,12 +4,12 @@ Each fitted parameter is paired with the target it mainly drives (table ``FITTED
 fixed-point iteration in log space moves every parameter by the ratio of its target to the
 simulated value, all at once, on the same replicates each round (common random numbers, so the
 iteration does not chase noise), until four rounds have every fitted target within 8%, and
-averages those rounds (geometric mean). The fitted values are
-written to ``conf/scenario/gen_z_2026.yaml`` (each commented with its target; a fit that never
-settles leaves that file alone, writes ``gen_z_2026.unsettled.yaml`` into ``--out`` and exits 1),
-then every
-target is re-measured on fresh replicates (seed 2026) through the scenario file itself and
-reported with its 95% CI in ``reports/calibration.md`` (+ ``calibration.csv``/``.parquet``)::
+averages those rounds (geometric mean). The fitted values are written to
+``conf/scenario/gen_z_2026.yaml`` (each commented with its target; a fit without four settled
+rounds leaves that file alone, writes ``gen_z_2026.unsettled.yaml`` into ``--out`` and exits
+1), then every target is re-measured on fresh replicates (seed 2026) through the scenario
+file itself and reported with its 95% CI in ``reports/calibration.md`` (and
+``calibration.csv``/``.parquet``)::
 
     python -m experiments.calibrate                 # about 2.5 minutes on 2 cores
     python -m experiments.calibrate --replicates 20 --check-replicates 50   # a quicker fit
@@ -169,9 +169,14 @@ def write_scenario(
     ``out`` instead, and the path returned shows which happened.
     """
     text = scenario_yaml(parameters, replicates)
-    if settled(history):
+    if has_settled(history):
         return write_text_atomic(text, conf_dir() / "scenario" / f"{SCENARIO}.yaml")
     return write_text_atomic(text, out / f"{SCENARIO}.unsettled.yaml")
+
+
+def has_settled(history: list[Round]) -> bool:
+    """Whether ``SETTLED_ROUNDS`` rounds settled, as the iteration requires to stop."""
+    return len(settled(history)) >= SETTLED_ROUNDS
 
 
 def scenario_yaml(parameters: dict[str, float], replicates: int) -> str:
@@ -248,20 +253,22 @@ def main() -> None:
     parser.add_argument("--replicates", type=at_least(1), default=40, help="per campaign and round")
     parser.add_argument("--rounds", type=at_least(1), default=15)
     parser.add_argument("--check-replicates", type=at_least(1), default=200, help="final check")
-    parser.add_argument("--out", type=output_folder, default="reports")
+    parser.add_argument("--out", type=output_folder, help="default: reports")
     arguments = parser.parse_args()
+    arguments.out = arguments.out or output_folder("reports")
     started = time.perf_counter()
     cache = arguments.out / ".cache" / "calibration"
 
     history = fit(arguments.replicates, arguments.rounds, cache)
     parameters = fitted_parameters(history)
     path = write_scenario(history, parameters, arguments.replicates, arguments.out)
-    if path.parent != conf_dir() / "scenario":
+    if not has_settled(history):
         sys.exit(
-            f"calibrate: the fit did not settle in {len(history)} rounds (closest: every target "
-            f"within {math.expm1(min(r.distance() for r in history)):.0%}; settled is within "
-            f"{math.expm1(SETTLED):.0%}), so conf/scenario/{SCENARIO}.yaml is left as it was. "
-            f"The closest round's values are in {path}. Run with more --rounds or --replicates."
+            f"calibrate: the fit did not settle: {len(settled(history))} of {len(history)} rounds "
+            f"had every target within {math.expm1(SETTLED):.0%} (closest: "
+            f"{math.expm1(min(r.distance() for r in history)):.0%}), {SETTLED_ROUNDS} are "
+            f"needed, so conf/scenario/{SCENARIO}.yaml is left as it was. The values fitted so "
+            f"far are in {path}. Run with more --rounds or --replicates."
         )
     print(f"wrote {path}")
 

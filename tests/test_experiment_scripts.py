@@ -21,12 +21,13 @@ def test_an_unsettled_calibration_leaves_the_scenario_file_alone(tmp_path, monke
     scenario.write_text("# the good calibration\n")
     monkeypatch.setattr(calibrate, "conf_dir", lambda: conf)
     parameters = {f.key: 1.0 for f in FITTED}
-    history = [calibrate.Round(parameters, {})]
+    history = [calibrate.Round(parameters, {})] * calibrate.SETTLED_ROUNDS
 
-    monkeypatch.setattr(calibrate, "settled", lambda history: [])
-    path = calibrate.write_scenario(history, parameters, 1, tmp_path / "out")
-    assert path == tmp_path / "out" / f"{calibrate.SCENARIO}.unsettled.yaml" and path.exists()
-    assert scenario.read_text() == "# the good calibration\n"
+    for settled_rounds in range(calibrate.SETTLED_ROUNDS):  # one lucky round is not a fit
+        monkeypatch.setattr(calibrate, "settled", lambda h, k=settled_rounds: h[:k])
+        path = calibrate.write_scenario(history, parameters, 1, tmp_path / "out")
+        assert path == tmp_path / "out" / f"{calibrate.SCENARIO}.unsettled.yaml" and path.exists()
+        assert scenario.read_text() == "# the good calibration\n"
 
     monkeypatch.setattr(calibrate, "settled", lambda history: history)
     assert calibrate.write_scenario(history, parameters, 1, tmp_path / "out") == scenario
