@@ -58,12 +58,13 @@ def output_folder(text: str) -> Path:
     return folder
 
 
-def run_script(main: Callable[[], object], *, resumes: bool) -> None:
+def run_script(main: Callable[[], object], *, resumes: bool, note: str | None = None) -> None:
     """Run an experiment script's ``main``: Ctrl-C and bad settings end in one line, not a trace.
 
-    Ctrl-C exits 130 (128 + SIGINT, as shells report it) saying whether finished work is kept;
-    a :class:`~sim.params.ConfigError` (a value the model refuses) exits 2 with its message.
-    ``HYDRA_FULL_ERROR=1`` shows the traceback instead, as for ``referral-sim``.
+    Ctrl-C exits 130 (128 + SIGINT, as shells report it) saying whether finished work is kept
+    (``note`` says it in the script's own words); a :class:`~sim.params.ConfigError` (a value
+    the model refuses) exits 2 with its message. ``HYDRA_FULL_ERROR=1`` shows the traceback
+    instead, as for ``referral-sim``.
     """
     program = Path(sys.argv[0]).stem
     if os.environ.get("HYDRA_FULL_ERROR") == "1":
@@ -72,10 +73,10 @@ def run_script(main: Callable[[], object], *, resumes: bool) -> None:
     try:
         main()
     except KeyboardInterrupt:
-        kept = (
+        kept = note or (
             "Finished work is kept: run the same command again to resume."
             if resumes
-            else ("Nothing was written: run the command again.")
+            else "Nothing was written: run the command again."
         )
         print(f"{program}: interrupted. {kept}", file=sys.stderr)
         sys.exit(130)

@@ -320,4 +320,9 @@ SECTIONS = {
 
 
 if __name__ == "__main__":
-    run_script(main, resumes=False)
+    run_script(
+        main,
+        resumes=False,
+        note="Sections finished before are in the --json file, if one was given; "
+        "the benchmark does not resume.",
+    )

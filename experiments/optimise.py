@@ -384,6 +384,12 @@ def run(argv: list[str] | None = None) -> None:
             f"--storage {arguments.storage} is a folder: give a file such as "
             f"{arguments.storage / 'optuna.db'}"
         )
+    try:  # before the reach floor's runs, not after them
+        arguments.storage.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ConfigError(
+            f"--storage {arguments.storage}: cannot make its folder ({error.strerror})"
+        ) from None
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     logging.getLogger("MESA").setLevel(logging.WARNING)
     market = [f"network.n={arguments.n}", f"days={arguments.days}", *arguments.market]

@@ -128,11 +128,12 @@ def main() -> None:
     parser.add_argument(
         "--jobs", type=worker_count, default=-1, help="parallel processes (joblib; -1: all)"
     )
-    parser.add_argument("--out", type=output_folder, default="outputs/sensitivity")
+    parser.add_argument("--out", type=output_folder, help="default: outputs/sensitivity")
     arguments = parser.parse_args()
 
     market = ["referral=two_sided", f"network.n={arguments.n}", f"days={arguments.days}"]
     sim.compose(market)  # a market the model refuses stops here, before any sample runs
+    arguments.out = arguments.out or output_folder("outputs/sensitivity")
     samples = sobol_sample.sample(problem(), arguments.samples, calc_second_order=False, seed=0)
     print(f"{len(samples)} samples x {arguments.replicates} replicates")
     specs = sample_specs(samples, market, arguments.replicates)

@@ -7,6 +7,7 @@ small values (as papermill would) and execute the notebook with nbclient in ``tm
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -74,21 +75,23 @@ def this_python_kernel(tmp_path, monkeypatch) -> str:
 
 VARIANTS = [
     # organic seeding without referral wins no customer by any channel: nothing to stack
-    ("1.0-quickstart.ipynb", 'SEEDING = "organic"\nREFERRAL = "none"'),
-    # KOL links start no tree of consumers; a root won through a KOL is drawn as a root
-    ("1.0-quickstart.ipynb", 'SEEDING = "kol"'),
+    ("1.0-quickstart.ipynb", 'SEEDING = "organic"\nREFERRAL = "none"', r"0 trees"),
+    # KOL links start no tree of consumers: they are counted apart (it printed "26 referral
+    # links in 0 trees"), and a root won through a KOL is drawn as a root
+    ("1.0-quickstart.ipynb", 'SEEDING = "kol"', r"between consumers in \d+ trees \(and [1-9]"),
     # compared by another parameter than referral, as for a sweep without referral in it
-    ("3.0-sweep-analysis.ipynb", 'BY = "retention"\nBASELINE = "none"'),
+    ("3.0-sweep-analysis.ipynb", 'BY = "retention"\nBASELINE = "none"', r"retention against none"),
 ]
-"""Settings of the parameters cell a user may choose, run on top of the small ones."""
+"""Settings of the parameters cell a user may choose, run on top of the small ones, each with a
+pattern its printed output must contain."""
 
 
 @pytest.mark.parametrize(
-    ("name", "variant"),
-    [(name, "") for name in sorted(SMALL)] + VARIANTS,
+    ("name", "variant", "printed"),
+    [(name, "", "") for name in sorted(SMALL)] + VARIANTS,
     ids=lambda value: value.split("\n")[0] if value else "defaults",
 )
-def test_notebook_runs_and_draws_its_figures(name, variant, tmp_path, this_python_kernel):
+def test_notebook_runs_and_draws_its_figures(name, variant, printed, tmp_path, this_python_kernel):
     source, figures = SMALL[name]
     source = f"{source}\n{variant}"
     book = with_small_parameters(nbformat.read(NOTEBOOKS / name, as_version=4), source)
@@ -108,3 +111,14 @@ def test_notebook_runs_and_draws_its_figures(name, variant, tmp_path, this_pytho
     ]
     assert not errors
     assert images(book) >= figures
+    assert re.search(printed, printed_text(book))
+
+
+def printed_text(book: nbformat.NotebookNode) -> str:
+    """Everything the executed notebook's cells printed."""
+    return "".join(
+        output.get("text", "")
+        for cell in book.cells
+        if cell.cell_type == "code"
+        for output in cell.outputs
+    )

@@ -210,3 +210,12 @@ def test_a_study_of_another_engine_or_scenario_file_gets_another_name(monkeypatc
         optimise, "base_config", lambda p: sim.compose(["network.n=1234"])
     )
     assert optimise.study_name(problem) != name
+
+
+def test_a_storage_under_a_file_is_refused_before_any_run(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(optimise.Problem, "evaluate", lambda *_: pytest.fail("ran a model"))
+    (tmp_path / "file").write_text("")
+    with pytest.raises(SystemExit) as caught:
+        optimise.main(["--storage", str(tmp_path / "file" / "optuna.db")])
+    assert caught.value.code == 2
+    assert "cannot make its folder" in capsys.readouterr().err
