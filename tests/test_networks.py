@@ -235,3 +235,15 @@ def test_connectivity_check_finds_a_split_and_a_join():
     isolated = from_edges(3, np.array([0]), np.array([1]))
     assert not gen._is_connected(isolated)
     assert gen._is_connected(from_edges(1, np.zeros(0), np.zeros(0)))
+
+
+def test_circles_at_the_limit_of_their_size_warn_how_many_friendships_were_drawn():
+    # a circle of 10 holds at most 9 friends each: redrawing repeats gives up short of all 45,000
+    with pytest.warns(
+        UserWarning, match=r"circles: drew [\d,]+ distinct friendships of the 45,000"
+    ):
+        graph = gen.planted_communities(10_000, 1000, 9, 0, rng())
+    assert 40_000 < graph.edges < 45_000
+    assert_simple_undirected(graph)
+    with pytest.raises(ValueError, match="k_in=10 needs at most 9"):
+        gen.planted_communities(10_000, 1000, 10, 0, rng())

@@ -8,6 +8,8 @@ but work on whole edge arrays at once, so a 1M-node graph takes seconds, not min
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from scipy.sparse.csgraph import breadth_first_order
 
@@ -185,6 +187,11 @@ def planted_communities(
     label = np.arange(n, dtype=np.int64) * communities // n
     starts = np.searchsorted(label, np.arange(communities))
     sizes = np.diff(np.append(starts, n))
+    if k_in > sizes.min() - 1 or k_out > n - sizes.max():
+        raise ValueError(
+            f"k_in={k_in} needs at most {sizes.min() - 1} (the smallest circle's size - 1) and "
+            f"k_out={k_out} at most {n - sizes.max()} (consumers outside the largest circle)"
+        )
 
     def inside(size: int) -> np.ndarray:
         u = rng.integers(0, n, size=size)
@@ -200,12 +207,15 @@ def planted_communities(
         v = np.where(outsider < start, outsider, outsider + members)
         return _keys(u, v, n)
 
-    keys = np.concatenate(
-        [
-            _distinct_keys(round(n * k_in / 2), inside),
-            _distinct_keys(round(n * k_out / 2), across),
-        ]
-    )
+    wanted = round(n * k_in / 2), round(n * k_out / 2)
+    keys = np.concatenate([_distinct_keys(wanted[0], inside), _distinct_keys(wanted[1], across)])
+    if len(keys) < sum(wanted):  # near the limits, redrawing repeats stops after its rounds
+        warnings.warn(
+            f"circles: drew {len(keys):,} distinct friendships of the {sum(wanted):,} asked for "
+            f"(mean degree {2 * len(keys) / n:.2f} instead of {k_in + k_out:g}): k_in or k_out "
+            "is close to the most the circles allow",
+            stacklevel=2,
+        )
     return from_edges(n, keys // n, keys % n, community=label, distinct=True)
 
 

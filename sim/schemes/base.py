@@ -134,7 +134,7 @@ class ReferralScheme(Scheme):
         face, kind = self.referrer_reward(referrers)
         reward = self.model.reward_table.cost_of(face, kind)
         funded = fund_referrals(self.model, referrers, referees, discount, reward)
-        count_referrals(self.model, referrers[:funded], referees[:funded])
+        count_referrals(self.model, referrers[:funded])
         return funded
 
     def fanout(self) -> float:
@@ -158,7 +158,7 @@ class ReferralScheme(Scheme):
         return getattr(self.config, "holdback_days", 0)
 
 
-def count_referrals(model: ReferralModel, referrers: np.ndarray, referees: np.ndarray) -> None:
+def count_referrals(model: ReferralModel, referrers: np.ndarray) -> None:
     """Credit funded referrals (fake ones included) to their referrers."""
     counted, times = model.scratch.tally(referrers)
     model.consumers.referrals[counted] += times

@@ -318,7 +318,7 @@ class GroupBuy(ReferralScheme):
         # the teams were found affordable whole: book their rows without a second, row-wise
         # check that float rounding could cut short inside the last team
         book_referrals(model, rows_leader[:rows], members[:rows], discount[:rows], reward[:rows])
-        count_referrals(model, rows_leader[:rows], members[:rows])
+        count_referrals(model, rows_leader[:rows])
         self.filled_teams += teams
         self.unpaid_teams += len(leaders) - teams
 
