@@ -27,10 +27,14 @@ CASH = (20, 60, 120)
 
 
 def tiers(first_cash: float) -> str:
-    """The progressive scheme of fact R1: cash, then points, then merchandise."""
+    """The progressive scheme of fact R1, shaped as the default ladder.
+
+    Cash, then points from the 2nd referral, then merchandise from the 3rd (most referrers make
+    one or two referrals, so later steps would never be reached).
+    """
     return (
         f"referral.tiers=[{{start:1,reward:{first_cash},kind:cash}},"
-        "{start:3,reward:20,kind:points},{start:6,reward:20,kind:merchandise}]"
+        "{start:2,reward:20,kind:points},{start:3,reward:30,kind:merchandise}]"
     )
 
 
@@ -120,9 +124,9 @@ R1 = Claim(
     "Referral rewards that are too high draw fake invitations; a three-step reward (a cash "
     "subsidy, then points, then merchandise) held cheating under 2%.",
     "Ads campaign with one-sided cash rewards of 20, 60 and 120 yuan per referral, and with "
-    "the progressive reward (referrals 1-2 cash, 3-5 points, 6+ merchandise; 20 yuan face for "
-    "the later steps) whose cash step pays 5, 10, 20 or 40 yuan; also paid only at the "
-    "friend's second order.",
+    "the progressive reward of the default ladder (referral 1 cash, 2 points, 3+ merchandise; "
+    "20 and 30 yuan face for the later steps) whose cash step pays 5, 10, 20 or 40 yuan; also "
+    "paid only at the friend's second order.",
     r1_specs,
     r1_analyse,
 )
