@@ -31,6 +31,17 @@ def at_least(minimum: int) -> Callable[[str], int]:
     return parse
 
 
+def power_of_two(text: str) -> int:
+    """An ``argparse`` type: a power of 2 from 1 (Saltelli's Sobol sampling needs one)."""
+    value = at_least(1)(text)
+    if value & (value - 1):
+        lower = 1 << (value.bit_length() - 1)
+        raise argparse.ArgumentTypeError(
+            f"{value} is not a power of 2 (Sobol sampling needs one): try {lower} or {2 * lower}"
+        )
+    return value
+
+
 def worker_count(text: str) -> int:
     """An ``argparse`` type for ``--jobs``: joblib's count, any whole number but 0.
 

@@ -31,7 +31,13 @@ from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import sobol as sobol_sample
 
 import sim
-from experiments.arguments import at_least, output_folder, run_script, worker_count
+from experiments.arguments import (
+    at_least,
+    output_folder,
+    power_of_two,
+    run_script,
+    worker_count,
+)
 from experiments.replicates import Spec, run_specs
 from sim.report import save_figure
 from sim.storage import write_text_atomic
@@ -120,7 +126,7 @@ def plot(table: pd.DataFrame, path: Path) -> Path:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
-        "--samples", type=at_least(1), default=128, help="base samples (a power of 2)"
+        "--samples", type=power_of_two, default=128, help="base samples (a power of 2)"
     )
     parser.add_argument("--n", type=at_least(2), default=2000, help="consumers")
     parser.add_argument("--days", type=at_least(1), default=60)

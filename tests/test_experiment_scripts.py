@@ -42,6 +42,12 @@ def test_an_output_folder_is_made_up_front_and_a_bad_one_refused(tmp_path):
         arguments.output_folder(str(tmp_path / "file" / "x"))
 
 
+def test_sobol_samples_are_a_power_of_two():
+    assert [arguments.power_of_two(t) for t in ("1", "64", "128")] == [1, 64, 128]
+    with pytest.raises(argparse.ArgumentTypeError, match=r"100 is not a power of 2.*64 or 128"):
+        arguments.power_of_two("100")
+
+
 @pytest.mark.parametrize(("text", "value"), [("-1", -1), ("2", 2), ("-2", -2)])
 def test_worker_counts_are_joblib_counts_but_zero(text, value):
     assert arguments.worker_count(text) == value
