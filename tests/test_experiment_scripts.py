@@ -102,3 +102,9 @@ def test_experiment_scripts_refuse_bad_settings_in_one_line_before_work(
     )
     assert done.returncode == 2
     assert message in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_scripts_own_note_replaces_the_interrupted_line(capsys):
+    with pytest.raises(SystemExit):
+        arguments.run_script(raise_(KeyboardInterrupt()), resumes=False, note="Sections kept.")
+    assert capsys.readouterr().err.endswith("interrupted. Sections kept.\n")

@@ -223,3 +223,10 @@ def test_a_storage_under_a_file_is_refused_before_any_run(tmp_path, capsys, monk
         optimise.main(["--storage", str(tmp_path / "file" / "optuna.db")])
     assert caught.value.code == 2
     assert "cannot make its folder" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("text", ["nan", "inf", "-inf", "lots"])
+def test_a_reach_floor_or_budget_that_is_not_a_finite_number_is_refused(text):
+    with pytest.raises(SystemExit) as caught:
+        optimise.argument_parser().parse_args(["--reach-floor", text])
+    assert caught.value.code == 2
