@@ -39,7 +39,7 @@ from sim.history import History
 from sim.ledger import Ledger
 from sim.metrics import run_metrics, tree_sizes
 from sim.network import SocialGraph, from_networkx
-from sim.params import ConfigError, check
+from sim.params import ConfigError, check, fail
 from sim.population import draw_traits
 from sim.rng import Streams
 from sim.schemes import REFERRAL, RETENTION, REWARD_KINDS, SEEDING
@@ -100,12 +100,9 @@ class ReferralModel(mesa.Model):
         self, config: Config, replicate: int = 0, graph: nx.Graph | SocialGraph | None = None
     ) -> None:
         check(config)
-        if (
-            isinstance(replicate, bool)
-            or not isinstance(replicate, int | np.integer)
-            or replicate < 0
-        ):
-            raise ConfigError(f"replicate={replicate!r} is not allowed: expected an integer >= 0.")
+        whole = isinstance(replicate, int | np.integer) and not isinstance(replicate, bool)
+        if not (whole and replicate >= 0):
+            fail("replicate", replicate, "an integer >= 0")
         streams = Streams.for_replicate(config.seed, int(replicate))
         super().__init__(rng=streams.dynamics)
         self.config, self.replicate, self.day = config, replicate, 0

@@ -37,6 +37,7 @@ CHANNEL_COLOURS = {
     Channel.PEER: CHANNEL_SERIES["Peer"],
 }
 LAPSED_EDGE = "#c0392b"
+RING_WIDTHS = {"white": 0.3, LAPSED_EDGE: 1.2}  # a thin white edge, a lapsed customer's ring
 NODE_SIZES = {"other": 10, "customer": 26, "lapsed": 44}
 """Marker areas (points^2): customers stand out from the unaware and aware by size as well as
 colour, and a lapsed customer's ring is drawn around a dot large enough to show its fill."""
@@ -183,7 +184,7 @@ def network_figure(model: ReferralModel) -> Figure:
         c=node_colours(model, nodes),
         zorder=3,
         edgecolors=np.where(lapsed, LAPSED_EDGE, "white"),
-        linewidths=np.where(lapsed, 1.2, 0.3),
+        linewidths=np.where(lapsed, RING_WIDTHS[LAPSED_EDGE], RING_WIDTHS["white"]),
     )
     ax.set_title(f"Network: {len(nodes)} of {model.n:,} consumers, day {model.day}")
     ax.set_axis_off()
@@ -199,7 +200,6 @@ def _referral_segments(model: ReferralModel, pos: dict) -> list:
 
 def _legend_handles() -> list[Line2D]:
     def dot(colour: str, label: str, size: str, edge: str = "white") -> Line2D:
-        width = 1.2 if edge == LAPSED_EDGE else 0.3
         return Line2D(
             [],
             [],
@@ -207,7 +207,7 @@ def _legend_handles() -> list[Line2D]:
             ls="",
             color=colour,
             mec=edge,
-            mew=width,
+            mew=RING_WIDTHS[edge],
             label=label,
             markersize=NODE_SIZES[size] ** 0.5,
         )

@@ -167,6 +167,15 @@ def barabasi_albert(n: int, m: int, rng: np.random.Generator) -> SocialGraph:
     return from_edges(n, new_node, target)
 
 
+def circle_limits(n: int, communities: int) -> tuple[int, int]:
+    """The largest ``k_in`` and ``k_out`` that ``communities`` circles of ``n`` allow.
+
+    Circles hold ``n // communities`` or one more consumers: a friend inside needs another
+    member of the smallest, a friend across someone outside the largest.
+    """
+    return n // communities - 1, n - -(-n // communities)
+
+
 def planted_communities(
     n: int, communities: int, k_in: float, k_out: float, rng: np.random.Generator
 ) -> SocialGraph:
@@ -184,14 +193,15 @@ def planted_communities(
         The graph, with ``community`` labels.
 
     """
+    most_in, most_out = circle_limits(n, communities)
+    if k_in > most_in or k_out > most_out:
+        raise ValueError(
+            f"k_in={k_in} needs at most {most_in} (the smallest circle's size - 1) and "
+            f"k_out={k_out} at most {most_out} (consumers outside the largest circle)"
+        )
     label = np.arange(n, dtype=np.int64) * communities // n
     starts = np.searchsorted(label, np.arange(communities))
     sizes = np.diff(np.append(starts, n))
-    if k_in > sizes.min() - 1 or k_out > n - sizes.max():
-        raise ValueError(
-            f"k_in={k_in} needs at most {sizes.min() - 1} (the smallest circle's size - 1) and "
-            f"k_out={k_out} at most {n - sizes.max()} (consumers outside the largest circle)"
-        )
 
     def inside(size: int) -> np.ndarray:
         u = rng.integers(0, n, size=size)

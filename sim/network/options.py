@@ -116,19 +116,19 @@ class CirclesConfig(NetworkConfig):
         """Check the circles fit the population and the friends fit the circles."""
         if self.communities > self.n:
             fail(prefix + "communities", self.communities, f"at most n={self.n}")
-        smallest, largest = self.n // self.communities, -(-self.n // self.communities)
-        if self.k_in > smallest - 1:
+        most_in, most_out = generators.circle_limits(self.n, self.communities)
+        if self.k_in > most_in:
             fail(
                 prefix + "k_in",
                 self.k_in,
-                f"at most {smallest - 1}: the smallest of {self.communities} circles of "
-                f"n={self.n} has {smallest} members",
+                f"at most {most_in}: the smallest of {self.communities} circles of "
+                f"n={self.n} has {most_in + 1} members",
             )
-        if self.k_out > self.n - largest:
+        if self.k_out > most_out:
             fail(
                 prefix + "k_out",
                 self.k_out,
-                f"at most {self.n - largest}: the consumers outside the largest circle",
+                f"at most {most_out}: the consumers outside the largest circle",
             )
 
     def build(self, rng: np.random.Generator) -> SocialGraph:
