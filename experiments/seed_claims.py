@@ -18,6 +18,8 @@ import argparse
 import logging
 import time
 
+import matplotlib
+
 from experiments.arguments import at_least, output_folder, run_script, worker_count
 from experiments.claims import CLAIMS, Claim, Finding, Setup
 from experiments.claims.base import SCENARIO
@@ -45,6 +47,7 @@ def run_claims(claims: list[Claim], setup: Setup, jobs: int, progress: bool = Tr
 
 
 def main(argv: list[str] | None = None) -> dict[str, Finding]:
+    matplotlib.use("Agg")  # files only; set here: on import it would stop notebook plots
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="3 replicates, 2,000 consumers")
     parser.add_argument(

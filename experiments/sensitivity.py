@@ -21,9 +21,6 @@ import logging
 from pathlib import Path
 
 import matplotlib
-
-matplotlib.use("Agg")
-
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -124,6 +121,7 @@ def plot(table: pd.DataFrame, path: Path) -> Path:
 
 
 def main() -> None:
+    matplotlib.use("Agg")  # files only; set here: on import it would stop notebook plots
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
         "--samples", type=power_of_two, default=128, help="base samples (a power of 2)"

@@ -35,6 +35,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
+import matplotlib
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -592,6 +593,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the suite, write the report, print a summary; exit status 1 if a check fails."""
     from experiments.validation_report import write_report
 
+    matplotlib.use("Agg")  # files only; set here: on import it would stop notebook plots
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="the small sizes the tests use")
     parser.add_argument(

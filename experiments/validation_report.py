@@ -13,11 +13,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import matplotlib
-import matplotlib.ticker
-
-matplotlib.use("Agg")
-
 import matplotlib.pyplot as plt
+import matplotlib.ticker
 import numpy as np
 import pandas as pd
 from scipy import stats

@@ -108,3 +108,24 @@ def test_a_scripts_own_note_replaces_the_interrupted_line(capsys):
     with pytest.raises(SystemExit):
         arguments.run_script(raise_(KeyboardInterrupt()), resumes=False, note="Sections kept.")
     assert capsys.readouterr().err.endswith("interrupted. Sections kept.\n")
+
+
+def test_importing_the_plotting_modules_leaves_a_notebooks_backend_alone():
+    """Only the scripts' main() switches to Agg: on import it stopped a notebook's figures."""
+    modules = [
+        "sim.report",
+        "experiments.validation",
+        "experiments.validation_report",
+        "experiments.claims",
+        "experiments.seed_claims",
+        "experiments.sensitivity",
+    ]
+    code = (
+        "import importlib, matplotlib; matplotlib.use('svg')\n"
+        f"for name in {modules!r}: importlib.import_module(name)\n"
+        "print(matplotlib.get_backend())"
+    )
+    env = {**os.environ, "MPLBACKEND": ""}
+    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.strip() == "svg"
