@@ -7,25 +7,21 @@ dataclasses' metadata (``tests.declared``), so a new key is covered without a ne
 
 from __future__ import annotations
 
-import contextlib
-import copy
-import functools
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
-from hydra import compose as hydra_compose
-from hydra import initialize_config_dir
-from hydra.core.global_hydra import GlobalHydra
-from hydra.core.override_parser.overrides_parser import OverridesParser
-from hydra.errors import ConfigCompositionException, HydraException
-from omegaconf import DictConfig, OmegaConf, open_dict
+from hydra.errors import HydraException
 from omegaconf.errors import OmegaConfBaseException
 
 import sim
+from experiments.claims import CLAIMS, Setup
+from experiments.claims.base import SCENARIO
 from sim import cli
-from sim.configure import conf_dir, register_configs, to_config
+from sim.configure import compose_with_hydra, conf_dir, describe_error, to_config
 from tests.declared import Key, declared_keys, walk
 from tests.sweeps import cli_process
 
@@ -137,37 +133,17 @@ EXPLICIT = [
 ]
 
 
-@functools.cache
-def base_config(options: tuple[str, ...]) -> DictConfig:
-    """The composed (not yet checked) configuration of these group choices."""
-    register_configs()
-    GlobalHydra.instance().clear()
-    with initialize_config_dir(config_dir=str(conf_dir()), version_base="1.3"):
-        return hydra_compose(config_name="config", overrides=list(options))
-
-
 def check_overrides(options: tuple[str, ...], overrides: str) -> sim.Config:
-    """Apply key overrides the way Hydra does and check them the way :func:`sim.compose` does.
+    """``sim.compose`` of the group choices and the key overrides (a few ms each)."""
+    return sim.compose([*options, *overrides.split()])
 
-    Composing from scratch costs about 0.2 s; applying overrides to a cached composition costs
-    a few milliseconds, which lets every key be tried with every bad value. The overrides are
-    merged as Hydra's ``ConfigLoaderImpl._apply_overrides_to_config`` merges them (its parser,
-    a typed ``OmegaConf.update``, its ``ConfigCompositionException`` around a failed merge), and
-    the error is turned into a message exactly as :func:`sim.compose` turns it, by the
-    project's own :func:`sim.configure.describe_error`: the test writes none of the message.
-    ``test_the_fast_path_gives_the_message_sim_compose_gives`` checks the two agree.
-    """
-    cfg = copy.deepcopy(base_config(options))
+
+def compose_by_hydra_alone(overrides: list[str]) -> sim.Config:
+    """Hydra composes every override (about 0.1 s), errors described as ``sim.compose`` does."""
     try:
-        for override in OverridesParser.create().parse_overrides(overrides.split()):
-            try:
-                with open_dict(cfg) if override.is_add() else contextlib.nullcontext():
-                    OmegaConf.update(cfg, override.key_or_group, override.value(), merge=True)
-            except OmegaConfBaseException as error:
-                line = f"Error merging override {override.input_line}"  # Hydra's own text
-                raise ConfigCompositionException(line) from error
-    except (HydraException, OmegaConfBaseException, OverflowError) as error:  # as sim.compose
-        raise sim.ConfigError(sim.configure.describe_error(error)) from error
+        cfg = compose_with_hydra(overrides)
+    except (HydraException, OmegaConfBaseException, OverflowError) as error:
+        raise sim.ConfigError(describe_error(error)) from error
     return to_config(cfg)
 
 
@@ -210,10 +186,10 @@ def sampled_cases() -> list:
 
 
 @pytest.mark.parametrize(("options", "override", "key"), sampled_cases())
-def test_the_fast_path_gives_the_message_sim_compose_gives(options, override, key):
-    # sim.compose costs ~0.2 s a case (~110 s for all of them), so a sample goes the whole way
+def test_sim_compose_gives_the_message_hydra_alone_gives(options, override, key):
+    # Hydra alone costs ~0.1 s a case (~60 s for all of them), so a sample goes the whole way
     with pytest.raises(sim.ConfigError) as composed:
-        sim.compose([*options, *override.split()])
+        compose_by_hydra_alone([*options, *override.split()])
     assert_explains(str(composed.value), key)
     with pytest.raises(sim.ConfigError) as fast:
         check_overrides(options, override)
@@ -456,3 +432,47 @@ def test_a_replicate_that_is_not_a_whole_number_from_zero_is_refused(replicate):
     config = sim.compose(["network.n=100"])
     with pytest.raises(sim.ConfigError, match=r"replicate=.* expected an integer >= 0"):
         sim.ReferralModel(config, replicate)
+
+
+# ----- sim.compose (cached groups, Hydra's merge of key overrides) against Hydra alone --------
+def composed_studies() -> list[tuple[str, ...]]:
+    """Every configuration of the claims report, random key values, and orders Hydra allows."""
+    setup = Setup((SCENARIO,), replicates=1, seed=0, out=Path("unused"))
+    claims = [(*spec.overrides, f"seed={spec.seed}") for c in CLAIMS for spec in c.specs(setup)]
+    draws = np.random.default_rng(0).uniform(size=(40, 4))
+    samples = [
+        (
+            "referral=two_sided",
+            f"share.fanout={fanout:.6f}",
+            f"conversion.peer={0.1 * peer}",
+            f"referral.referee_discount={40 * discount}",
+            f"population.price_sensitivity={2 * price}",
+        )
+        for fanout, peer, discount, price in draws
+    ]
+    orders = [
+        ("network.n=500", "referral=tiered", "network.n=700"),  # a key before its group; twice
+        ("referral.referrer_reward=3", "referral=one_sided", "+scenario=gen_z_2026"),
+        ("seeding=mixed", "seeding.kol.hired=1", "network=circles", "network.k_in=4"),
+        ("retention=points", "retention.points_rate=0.2", "days=5", "seed=9"),
+    ]
+    return list(dict.fromkeys([*claims, *samples, *orders]))
+
+
+def test_sim_compose_equals_hydra_alone_on_every_studys_configuration():
+    studies = composed_studies()
+    assert len(studies) > 100
+    different = [o for o in studies if sim.compose(list(o)) != compose_by_hydra_alone(list(o))]
+    assert different == []
+
+
+def test_an_edited_option_file_is_composed_anew(tmp_path, monkeypatch):
+    conf = tmp_path / "conf"
+    shutil.copytree(conf_dir(), conf)
+    monkeypatch.setattr(sim.configure, "conf_dir", lambda: conf)
+    assert sim.compose(["referral=two_sided"]).referral.referrer_reward == 10
+    option = conf / "referral" / "two_sided.yaml"
+    text = option.read_text()
+    option.write_text(text.replace("referrer_reward: 10.0", "referrer_reward: 7.5", 1))
+    assert sim.compose(["referral=two_sided"]).referral.referrer_reward == 7.5
+    assert sim.compose(["referral=two_sided"]) == compose_by_hydra_alone(["referral=two_sided"])

@@ -183,6 +183,16 @@ def test_a_changed_engine_is_not_read_from_the_cache(tmp_path, monkeypatch):
     assert len(list(tmp_path.glob("tiny-*-days.parquet"))) == 2
 
 
+def test_configurations_are_composed_in_order_with_a_bar_while_hydra_works(tmp_path, capsys):
+    specs = [Spec(f"days{days}", ("network.n=200", f"days={days}"), 1) for days in (5, 3, 4)]
+    results = run_specs(specs, tmp_path, jobs=2, progress=True)
+    assert [results.days[spec.name]["day"].max() for spec in specs] == [5, 3, 4]
+    shown = capsys.readouterr().err
+    assert "configurations: 100%" in shown and "3/3" in shown
+    run_specs(specs[:1], tmp_path, jobs=1, progress=True)  # one configuration: no bar for it
+    assert "configurations" not in capsys.readouterr().err
+
+
 def test_every_required_claim_is_in_the_catalogue():
     assert REQUIRED <= {claim.id for claim in CLAIMS}
 
