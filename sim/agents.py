@@ -2,7 +2,12 @@
 
 The daily step is vectorised over arrays (``sim.dynamics``); an agent object only reads its
 row, so ``model.agents``, ``model.agents_by_type[KOC]`` and Mesa's ``DataCollector`` work as
-usual. Agents are created on first access to ``model.agents``.
+usual. Agents are created on first access to ``model.agents``; every attribute is read-only.
+
+Mesa keys ``agents_by_type`` by exact class: ``agents_by_type[Consumer]`` holds the consumers
+that are not KOCs, and ``model.agents.select(agent_type=Consumer)`` all ``n`` of them. KOLs
+have no consumer attributes, so a DataCollector reads consumers through
+``agenttype_reporters={Consumer: {...}, KOC: {...}}`` rather than ``agent_reporters``.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import mesa
+import numpy as np
 
 from sim.state import Channel, State
 
@@ -28,7 +34,17 @@ class Consumer(mesa.Agent):
 
     def __init__(self, model: ReferralModel, index: int) -> None:
         super().__init__(model)
-        self.index = index
+        self._index = index
+
+    @property
+    def index(self) -> int:
+        """Row in the model's consumer arrays (the node id ``0..n-1``)."""
+        return self._index
+
+    @property
+    def node(self) -> object:
+        """The consumer's id in the user's edge list or networkx graph (else ``index``)."""
+        return self.model.network.label_of(self.index)
 
     @property
     def state(self) -> State:
@@ -44,6 +60,16 @@ class Consumer(mesa.Agent):
     def first_order_day(self) -> int:
         """Day of the first order (-1 if none; 0 for a seed)."""
         return int(self.model.consumers.first_order_day[self.index])
+
+    @property
+    def second_order_day(self) -> int:
+        """Day of the second order (-1 if none)."""
+        return int(self.model.consumers.second_order_day[self.index])
+
+    @property
+    def first_aware_day(self) -> int:
+        """Day of the first exposure (0 for a seed; -1 if never exposed)."""
+        return int(self.model.consumers.first_aware_day[self.index])
 
     @property
     def last_order_day(self) -> int:
@@ -82,7 +108,7 @@ class Consumer(mesa.Agent):
 
     @property
     def friends(self) -> list[int]:
-        """Ids of friends."""
+        """Ids of friends (none under random mixing, ``network=complete``: no fixed friends)."""
         graph = self.model.network
         return graph.indices[graph.indptr[self.index] : graph.indptr[self.index + 1]].tolist()
 
@@ -94,7 +120,11 @@ class Consumer(mesa.Agent):
 
     @property
     def is_customer(self) -> bool:
-        """Whether this consumer ever bought."""
+        """Whether this consumer ever bought, day-0 seeds included.
+
+        ``metrics()['customers']`` counts customers won by the campaign: it leaves the seeds
+        out (``channel == 'seed'``).
+        """
         return self.first_order_day >= 0
 
     @property
@@ -122,6 +152,11 @@ class KOC(Consumer):
         """Followers."""
         return int(self.model.follow.koc.sizes[self.koc_index])
 
+    @property
+    def recruited(self) -> bool:
+        """Whether the seeding scheme recruited this KOC (``koc_matrix`` or ``mixed``, day 1)."""
+        return bool(np.any(self.model.seeding.recruited_kocs() == self.index))
+
 
 class KOL(mesa.Agent):
     """A key opinion leader: a creator account outside the friendship graph.
@@ -134,12 +169,22 @@ class KOL(mesa.Agent):
 
     def __init__(self, model: ReferralModel, index: int) -> None:
         super().__init__(model)
-        self.index = index
+        self._index = index
+
+    @property
+    def index(self) -> int:
+        """KOL index ``j``."""
+        return self._index
 
     @property
     def audience_size(self) -> int:
         """Followers."""
         return int(self.model.follow.kol.sizes[self.index])
+
+    @property
+    def hired(self) -> bool:
+        """Whether the seeding scheme hired this KOL (``kol`` or ``mixed``)."""
+        return bool(np.any(self.model.seeding.hired_kols() == self.index))
 
     @property
     def referrer_id(self) -> int:

@@ -45,6 +45,7 @@ from sim.rng import Streams
 from sim.schemes import REFERRAL, RETENTION, REWARD_KINDS, SEEDING
 from sim.state import Channel, ConsumerState, State, channel_name
 
+AGENT_CLASSES = (Consumer, KOC, KOL)  # every agent type, in the order agents are made
 REFERRAL_COLUMNS = ("referrer", "referee", "day", "channel")
 
 
@@ -178,12 +179,16 @@ class ReferralModel(mesa.Model):
         """Step until ``config.days`` days have been simulated; returns the model.
 
         Once nothing can change any more (see :meth:`is_settled`) the remaining days are
-        recorded without being simulated: they would all be identical and empty.
+        recorded without being simulated: they would all be identical and empty. Mesa's clock
+        still passes them (``model.steps == model.time == model.day`` after a run), so a
+        DataCollector files what it collects next under the last day.
         """
         while self.day < self.config.days:
             if self.is_settled():
-                self.history.repeat_last(self.config.days - self.day)
+                remaining = self.config.days - self.day
+                self.history.repeat_last(remaining)
                 self.day = self.config.days
+                self.run_for(remaining)  # steps past the end: no work, about 5 us each
                 break
             self.step()
         self.running = False
@@ -307,9 +312,14 @@ class ReferralModel(mesa.Model):
 
     @property
     def agents_by_type(self) -> dict[type, mesa.agent.AgentSet]:
-        """Agents by class (``Consumer``, ``KOC``, ``KOL``); created on first access."""
+        """Agents by exact class; created on first access.
+
+        ``Consumer``, ``KOC`` and ``KOL`` are always keys (an empty set when the market has
+        none). As in Mesa, ``Consumer`` holds the consumers that are not KOCs.
+        """
         self._make_agents()
-        return super().agents_by_type
+        empty = {kind: mesa.agent.AgentSet([], random=self.random) for kind in AGENT_CLASSES}
+        return {**empty, **super().agents_by_type}
 
     @property
     def agent_types(self) -> list[type]:

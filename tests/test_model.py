@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import mesa
+import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
@@ -212,6 +213,55 @@ def test_mesa_datacollector_matches_the_timeseries():
     assert len(orders) == 10 * len(model.agents_by_type[Consumer])
 
 
+def test_a_datacollector_files_a_settled_runs_last_collection_under_its_last_day():
+    config = small("seeding=organic", "share.daily=0", "repurchase.enabled=false", n=500)
+    model = sim.ReferralModel(config, 0)
+    collector = mesa.DataCollector(agenttype_reporters={Consumer: {"orders": agent_orders}})
+    for _ in range(2):
+        model.step()
+        collector.collect(model)
+    model.run()  # settles before day 30: the days left are recorded, not simulated
+    collector.collect(model)
+    steps = collector.get_agenttype_vars_dataframe(Consumer).index.get_level_values(0)
+    assert sorted(set(steps)) == [1, 2, config.days]  # day 2 was overwritten by day 30 before
+
+
+def test_every_agent_class_is_a_key_even_without_agents_of_it():
+    model = sim.ReferralModel(small("influencers.kols=0", "influencers.koc_share=0", n=200))
+    agents = model.agents_by_type
+    assert list(agents) == [Consumer, KOC, KOL]
+    assert (len(agents[Consumer]), len(agents[KOC]), len(agents[KOL])) == (200, 0, 0)
+    assert len(model.agents.select(agent_type=Consumer)) == 200  # KOCs included, by isinstance
+
+
+def test_agents_report_recruits_hires_awareness_and_second_orders():
+    model = run_model(small("seeding=mixed", "repurchase.enabled=true", n=2000))
+    kocs, kols = model.agents_by_type[KOC], model.agents_by_type[KOL]
+    recruited = sorted(koc.index for koc in kocs if koc.recruited)
+    assert recruited == sorted(model.seeding.channels[2].recruited_kocs()) and recruited
+    hired = sorted(kol.index for kol in kols if kol.hired)
+    sizes = model.follow.kol.sizes  # the largest audiences are hired
+    assert sorted(sizes[hired]) == sorted(sizes)[-model.config.seeding.kol.hired :]
+    consumers = model.consumers
+    for agent in model.agents.select(agent_type=Consumer):
+        assert agent.first_aware_day == consumers.first_aware_day[agent.index]
+        assert agent.second_order_day == consumers.second_order_day[agent.index]
+    assert (consumers.second_order_day >= 0).any()
+    with pytest.raises(AttributeError):
+        kocs[0].index = 3  # an agent reads its row; it cannot be pointed at another
+
+
+def test_consumers_on_a_users_graph_know_their_node():
+    graph = nx.Graph([("bob", "alice"), ("alice", "carol"), ("carol", "dave")])
+    config = small("seeding=organic", "seeding.initial_customers=1", "influencers.kols=0")
+    model = sim.ReferralModel(config, graph=graph)
+    agents = sorted(model.agents.select(agent_type=Consumer), key=lambda a: a.index)
+    assert [a.node for a in agents] == ["bob", "alice", "carol", "dave"]
+    assert [[agents[f].node for f in a.friends] for a in agents] == [
+        list(graph.neighbors(a.node)) for a in agents
+    ]
+
+
 def test_referral_edges_agree_with_consumer_records():
     model = run_model(small("referral=two_sided", "seeding.initial_customers=30"))
     edges = model.referrals()
@@ -248,6 +298,7 @@ def test_skipping_settled_days_changes_nothing(overrides):
     while slow.running:
         slow.step()
     assert fast.day == slow.day == config.days
+    assert fast.steps == fast.time == slow.steps == config.days  # Mesa's clock passes them too
     pd.testing.assert_frame_equal(fast.timeseries(), slow.timeseries(), check_exact=True)
     pd.testing.assert_frame_equal(fast.referrals(), slow.referrals(), check_exact=True)
     assert_same_metrics(fast.metrics(), slow.metrics())

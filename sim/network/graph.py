@@ -27,6 +27,8 @@ class SocialGraph:
         community: community label of each consumer, or None.
         mixing_contacts: for random mixing (the ``complete`` network) the number of contacts
             per consumer; no edges are stored and friends are drawn uniformly.
+        labels: the id each consumer has in the user's file or networkx graph (``labels[i]``
+            of consumer ``i``), or None when the ids are ``0..n-1`` themselves.
 
     """
 
@@ -34,6 +36,14 @@ class SocialGraph:
     indices: np.ndarray
     community: np.ndarray | None = None
     mixing_contacts: int | None = None
+    labels: np.ndarray | list | None = None
+
+    def label_of(self, node: int) -> object:
+        """The user's id of consumer ``node`` (``node`` itself when the graph has no labels)."""
+        if self.labels is None:
+            return node
+        label = self.labels[node]
+        return label.item() if isinstance(label, np.generic) else label
 
     @property
     def n(self) -> int:

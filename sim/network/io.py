@@ -2,9 +2,9 @@
 
 Node ids may be any integers or strings (``NA`` and ``null`` are ids too); they are relabelled
 ``0..n-1`` in sorted order (those of a GraphML file or a networkx graph: in the graph's node
-order). Self-loops, duplicate edges and lines with fewer than two ids are dropped with a
-warning; a first line of text followed by numbers is read as a header (with a warning, except
-in a CSV file).
+order), and the original ids are kept as the graph's ``labels``. Self-loops, duplicate edges and
+lines with fewer than two ids are dropped with a warning; a first line of text followed by
+numbers is read as a header (with a warning, except in a CSV file).
 """
 
 from __future__ import annotations
@@ -106,7 +106,9 @@ def _graph_from_pairs(u: np.ndarray, v: np.ndarray, source: str) -> SocialGraph:
     integers = _as_integers(ids)
     labels, codes = np.unique(ids if integers is None else integers, return_inverse=True)
     half = len(u)
-    return from_edges(len(labels), codes[:half], codes[half:], warn_source=source)
+    graph = from_edges(len(labels), codes[:half], codes[half:], warn_source=source)
+    graph.labels = labels
+    return graph
 
 
 def _as_integers(ids: np.ndarray) -> np.ndarray | None:
@@ -128,7 +130,8 @@ def _as_integers(ids: np.ndarray) -> np.ndarray | None:
 def from_networkx(graph: nx.Graph, source: str = "networkx graph") -> SocialGraph:
     """Convert any ``networkx`` graph (directions and weights ignored) to a SocialGraph.
 
-    Nodes are numbered in the graph's node order. A node attribute ``community`` is kept.
+    Nodes are numbered in the graph's node order; the graph's own nodes are kept as
+    ``labels`` (a consumer agent's ``node``). A node attribute ``community`` is kept.
     """
     nodes = list(graph.nodes)
     position = {node: i for i, node in enumerate(nodes)}
@@ -139,4 +142,6 @@ def from_networkx(graph: nx.Graph, source: str = "networkx graph") -> SocialGrap
     labels = nx.get_node_attributes(graph, "community")
     if len(labels) == len(nodes) and nodes:
         _, community = np.unique([labels[node] for node in nodes], return_inverse=True)
-    return from_edges(len(nodes), pairs[:, 0], pairs[:, 1], community, warn_source=source)
+    social = from_edges(len(nodes), pairs[:, 0], pairs[:, 1], community, warn_source=source)
+    social.labels = None if nodes == list(range(len(nodes))) else nodes
+    return social

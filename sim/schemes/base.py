@@ -61,6 +61,14 @@ class SeedingScheme(Scheme):
         """Whether the scheme will broadcast nothing after ``day`` (no more exposures)."""
         return True
 
+    def recruited_kocs(self) -> np.ndarray:
+        """Consumer ids of the KOCs recruited so far (none unless the scheme recruits)."""
+        return np.zeros(0, dtype=np.int64)
+
+    def hired_kols(self) -> np.ndarray:
+        """Indices ``j`` of the KOLs hired (none unless the scheme hires)."""
+        return np.zeros(0, dtype=np.int64)
+
 
 class ReferralScheme(Scheme):
     """What a successful referral earns the referrer and offers the referee."""

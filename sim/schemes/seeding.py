@@ -215,6 +215,10 @@ class Kol(SeedingScheme):
         self.fees = config.fee_per_post + config.fee_per_thousand * sizes[self.hired] / 1000
         self.post_days = set(config.post_days)
 
+    def hired_kols(self) -> np.ndarray:
+        """The KOLs hired, largest audiences first (each post is paid while the budget lasts)."""
+        return self.hired
+
     def is_idle(self, day: int) -> bool:
         """Idle after the last post day."""
         return not len(self.hired) or all(post <= day for post in self.post_days)
@@ -265,6 +269,10 @@ class KocMatrix(SeedingScheme):
             return by_degree[np.argsort(_first_seen_rank(community), kind="stable")][:count]
         turn = occurrence_rank(community)  # the i-th best KOC of each community goes in round i
         return by_degree[np.lexsort((community, turn))][:count]
+
+    def recruited_kocs(self) -> np.ndarray:
+        """Consumer ids of the recruits whose free product was paid (on day 1)."""
+        return self.model.follow.koc_ids[self.recruited]
 
     def is_idle(self, day: int) -> bool:
         """Idle once recruitment is over and no post day is left.
@@ -343,6 +351,14 @@ class Mixed(SeedingScheme):
     def is_idle(self, day: int) -> bool:
         """Idle when every channel is."""
         return all(channel.is_idle(day) for channel in self.channels)
+
+    def recruited_kocs(self) -> np.ndarray:
+        """The KOC matrix's recruits."""
+        return np.concatenate([channel.recruited_kocs() for channel in self.channels])
+
+    def hired_kols(self) -> np.ndarray:
+        """The KOL channel's hires."""
+        return np.concatenate([channel.hired_kols() for channel in self.channels])
 
     def broadcast(self, day: int) -> Exposures:
         """Every channel's exposures."""
