@@ -112,20 +112,22 @@ def _hydra_main(cfg: DictConfig) -> None:
     logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every step at INFO
     hydra_config = HydraConfig.get()
     output = Path(hydra_config.runtime.output_dir)
+    in_sweep = hydra_config.mode == RunMode.MULTIRUN
     try:
-        _run_job(cfg, output)
+        _run_job(cfg, output, Path(hydra_config.sweep.dir) if in_sweep else None)
     except Exception as error:  # recorded and reported; a sweep goes on with its other jobs
-        in_sweep = hydra_config.mode == RunMode.MULTIRUN
         failure = failures.fail_job(error, output, in_sweep=in_sweep)
         if not in_sweep:
             sys.exit(failure.exit_code)
 
 
-def _run_job(cfg: DictConfig, output: Path) -> None:
+def _run_job(cfg: DictConfig, output: Path, sweep: Path | None = None) -> None:
     """Run one job into ``output`` unless it holds this configuration's results already.
 
-    Results of another configuration go before the configuration is checked: a job that then
-    fails leaves its failure, never the older results (which a sweep would count as finished).
+    Results of another configuration leave ``output`` before the configuration is checked: a
+    job that then fails leaves its failure, never the older results (which a sweep would count
+    as finished). In a sweep they are kept in ``<sweep>/earlier/`` (:func:`sim.jobs.keep_aside`),
+    and a job whose configuration was kept there takes its results back instead of running.
     """
     try:
         resolved = OmegaConf.to_yaml(cfg, resolve=True)
@@ -134,9 +136,12 @@ def _run_job(cfg: DictConfig, output: Path) -> None:
         raise
     if jobs.is_finished(output, resolved) and _skip(output, cfg):
         return
-    if jobs.has_results(output):
-        say(f"{PROGRAM}: replacing results of another configuration or code version: {output}")
-    jobs.start(output)
+    _clear(output, resolved, sweep)
+    if sweep is not None and jobs.take_kept(output, sweep, resolved):
+        say(f"{PROGRAM}: results of this configuration moved back from {sweep / jobs.EARLIER}")
+        if _skip(output, cfg):
+            return
+        jobs.start(output)  # they could not be read back: recompute
     config = to_config(cfg)
     started = time.perf_counter()
     result = run(config)
@@ -152,6 +157,18 @@ def _run_job(cfg: DictConfig, output: Path) -> None:
     say(_headline(config, parameters))
     say(format_summary(result.metrics))
     say(f"results: {output}")
+
+
+def _clear(output: Path, resolved: str, sweep: Path | None) -> None:
+    """Empty ``output`` for this job, keeping a sweep's results of another configuration."""
+    if not jobs.has_results(output):
+        pass
+    elif jobs.same_configuration(output, resolved) or sweep is None:
+        say(f"{PROGRAM}: replacing results of another configuration or code version: {output}")
+    else:
+        kept = jobs.keep_aside(output, sweep)
+        say(f"{PROGRAM}: another configuration's results in {output} are kept in {kept}")
+    jobs.start(output)
 
 
 def _skip(output: Path, cfg: DictConfig) -> bool:

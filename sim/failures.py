@@ -16,12 +16,13 @@ bug report, the traceback) and prints one paragraph to standard error, never a t
 from __future__ import annotations
 
 import errno
+import os
 import re
 import sys
 import traceback
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from hydra.errors import HydraException
 from hydra.experimental.callback import Callback
@@ -32,6 +33,11 @@ from omegaconf.errors import OmegaConfBaseException
 from sim import jobs
 from sim.configure import describe_error
 from sim.params import ConfigError
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: sweeps are not locked
+    fcntl = None
 
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
@@ -69,6 +75,11 @@ def classify(error: BaseException) -> Failure:
         return _bad_input(str(error))
     if isinstance(error, HydraException | OmegaConfBaseException):
         return _bad_input(describe_error(error))
+    if isinstance(error, ValueError) and "n_jobs == 0" in str(error):  # joblib's launcher
+        return _bad_input(
+            "hydra.launcher.n_jobs=0 is not allowed: expected -1 (every core) or a number "
+            "of worker processes >= 1."
+        )
     for cause in _causes(error):  # e.g. logging's ValueError around an unwritable log file
         if isinstance(cause, MemoryError):
             detail = "the job needs more memory than this machine can give it."
@@ -190,6 +201,28 @@ def launched_jobs(sweep: Path) -> list[Path]:
     return sorted(folders, key=jobs.natural_order)
 
 
+SWEEP_LOCK = ".sweep.lock"
+_HELD: list[IO] = []  # this process's sweep locks, held until it ends
+
+
+def lock_sweep(sweep: Path) -> IO | None:
+    """Hold ``<sweep>/.sweep.lock`` for this process's lifetime; None when another holds it.
+
+    An advisory ``flock``: the kernel drops it when the process ends, however it ends, so a
+    killed sweep never leaves the folder locked. Without ``fcntl`` (not POSIX) nothing is locked.
+    """
+    if fcntl is None:  # not POSIX
+        return open(os.devnull)
+    sweep.mkdir(parents=True, exist_ok=True)
+    handle = open(sweep / SWEEP_LOCK, "a")  # held open until the process ends
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        return None
+    return handle
+
+
 def unfinished_jobs(sweep: Path) -> tuple[int, dict[Path, dict[str, Any]]]:
     """How many jobs the latest sweep launched, and the failure record of each unfinished one."""
     launched = launched_jobs(sweep)
@@ -202,11 +235,29 @@ def unfinished_jobs(sweep: Path) -> tuple[int, dict[Path, dict[str, Any]]]:
 
 
 class SweepReport(Callback):
-    """Hydra callback: at the end of a sweep, list the jobs that did not finish and exit non-zero.
+    """Hydra callback: one sweep at a time per folder; at its end, the jobs that did not finish.
 
-    It exits from the callback (``SystemExit`` passes through Hydra, which turns any other
-    exception of a callback into a warning).
+    At the start it takes ``<sweep>/.sweep.lock`` (released when the process ends, even
+    killed): a second sweep into a folder in use stops there, since two different sweeps would
+    replace each other's jobs. At the end it lists the jobs that did not finish and exits
+    non-zero. It exits from the callback (``SystemExit`` passes through Hydra, which turns any
+    other exception of a callback into a warning).
     """
+
+    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        """Refuse to sweep into a folder another sweep is using."""
+        sweep = Path(config.hydra.sweep.dir)
+        lock = lock_sweep(sweep)
+        if lock is not None:  # held by the module, not the callback, which launchers pickle
+            _HELD.append(lock)
+        else:
+            print(
+                f"{PROGRAM}: another sweep is running into {sweep} (it holds {SWEEP_LOCK}). "
+                "Wait for it to finish, or give this one its own hydra.sweep.dir: two sweeps "
+                "at once in one folder would replace each other's jobs.",
+                file=sys.stderr,
+            )
+            sys.exit(EXIT_FAILED)
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         """Check the sweep folder for jobs that did not finish."""

@@ -17,12 +17,21 @@ that were running. Files:
 Every Parquet row starts with the job's parameters, so a sweep folder is one table. A job that
 fails leaves ``failed.json`` instead of ``metrics.parquet`` (see :mod:`sim.failures`); a later
 attempt removes it, and the hidden temporary files of an attempt killed mid-write.
+
+A sweep that finds another configuration's finished results in a job folder (a different
+sweep into the same folder) keeps them: :func:`keep_aside` moves them to
+``<sweep>/earlier/<digest>/``, where they stay readable, and a later job of that very
+configuration takes them back (:func:`take_kept`) instead of running again. Results of the
+same configuration made by another version of the code are stale and are replaced.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
+import shutil
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -33,6 +42,8 @@ from sim.provenance import code_fingerprint
 from sim.runner import RunResult
 from sim.storage import remove_orphaned_temporaries, write_parquet_atomic, write_text_atomic
 
+EARLIER = "earlier"
+"""The folder, in a sweep folder, of finished jobs another sweep's jobs replaced."""
 METRICS = "metrics.parquet"
 JOB = "job.json"
 CONFIG = "config.yaml"
@@ -44,6 +55,75 @@ RESULTS = ("timeseries.parquet", "cascades.parquet", "referrals.parquet")
 def digest(config_yaml: str) -> str:
     """A short fingerprint of a resolved configuration and of the code that runs it."""
     return hashlib.sha256(f"{config_yaml}\n{code_fingerprint()}".encode()).hexdigest()[:16]
+
+
+def code_version() -> str:
+    """A short fingerprint of the simulator's code alone (``job.json``'s ``code``)."""
+    return code_fingerprint()[:16]
+
+
+def same_configuration(folder: Path, config_yaml: str) -> bool:
+    """Whether ``folder``'s results are of this resolved configuration (whatever the code)."""
+    try:
+        return (folder / CONFIG).read_text(encoding="utf-8") == config_yaml
+    except OSError:
+        return False
+
+
+def keep_aside(folder: Path, sweep: Path) -> Path:
+    """Keep a finished job's files as ``<sweep>/earlier/<digest>/`` (hard links, else copies).
+
+    They are published whole, by renaming a hidden staging folder (which readers skip), so a
+    kill leaves either the kept job or nothing kept; the originals stay until :func:`start`.
+
+    Returns:
+        The folder that holds them (one already kept with this digest is not kept twice).
+
+    """
+    name = read_record(folder / JOB).get("digest") or f"unknown-{time.time_ns()}"
+    target = sweep / EARLIER / name
+    if has_results(target):
+        return target
+    staging = target.with_name(f".{name}.{os.getpid()}.staging")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    for file in (*RESULTS, CONFIG, JOB, METRICS):
+        if (folder / file).is_file():
+            _link_or_copy(folder / file, staging / file)
+    try:
+        staging.rename(target)
+    except OSError:  # kept meanwhile by another job of this sweep
+        shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def take_kept(folder: Path, sweep: Path, config_yaml: str) -> bool:
+    """Move this configuration's kept results from ``<sweep>/earlier/`` into ``folder``.
+
+    Returns:
+        Whether there were any (``metrics.parquet`` arrives last: the job is then finished).
+
+    """
+    kept = sweep / EARLIER / digest(config_yaml)
+    if not has_results(kept):
+        return False
+    claimed = kept.with_name(f".{kept.name}.{os.getpid()}.taking")
+    try:
+        kept.rename(claimed)  # one job takes them, however many look
+    except OSError:
+        return False
+    for file in (*RESULTS, CONFIG, JOB, METRICS):
+        if (claimed / file).is_file():
+            os.replace(claimed / file, folder / file)
+    shutil.rmtree(claimed, ignore_errors=True)
+    return True
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)
+    except OSError:  # another file system, or no hard links
+        shutil.copy2(source, target)
 
 
 def is_finished(folder: Path, config_yaml: str) -> bool:
@@ -160,7 +240,12 @@ def write_job(
             with_parameters(result.referrals, parameters), folder / "referrals.parquet"
         )
     write_text_atomic(config_yaml, folder / CONFIG)
-    record = {"parameters": dict(parameters), "digest": digest(config_yaml), "seconds": seconds}
+    record = {
+        "parameters": dict(parameters),
+        "digest": digest(config_yaml),
+        "code": code_version(),
+        "seconds": seconds,
+    }
     write_text_atomic(json.dumps(record, indent=2, default=str), folder / JOB)
     write_parquet_atomic(with_parameters(result.metrics, parameters), folder / METRICS)
 

@@ -329,6 +329,9 @@ DEFAULT_BY = "referral"
 DEFAULT_BASELINE = "none"
 
 
+LOAD_NOTES = (store.DuplicateJobWarning, store.MixedCodeWarning)  # said in the report's notes
+
+
 def write_report(
     folder: Path, baseline: object = None, by: str | None = None, out: Path | None = None
 ) -> str:
@@ -347,11 +350,12 @@ def write_report(
     """
     with warnings.catch_warnings(record=True) as caught:  # said once, below, and in the notes
         warnings.simplefilter("always")
-        metrics = store.load(folder)  # first: a missing folder or a file is refused, not made
-    repeated = [str(w.message) for w in caught if w.category is store.DuplicateJobWarning]
-    for message in repeated:
+        jobs = store.job_folders(folder)  # first: a missing folder or a file is refused, not made
+        metrics = store.load(jobs)  # these jobs in every table, though a sweep still runs
+    noted = [str(w.message) for w in caught if w.category in LOAD_NOTES]
+    for message in noted:
         print(f"referral-sim-report: note: {message}", file=sys.stderr)
-    for other in (w for w in caught if w.category is not store.DuplicateJobWarning):
+    for other in (w for w in caught if w.category not in LOAD_NOTES):
         warnings.showwarning(other.message, other.category, other.filename, other.lineno)
     by = compared_by(metrics, by)
     baseline = baseline_of(metrics, by, baseline)
@@ -360,12 +364,13 @@ def write_report(
         raise ValueError(f"--out {out} is a file: give a folder for report.md and the figures")
     out.mkdir(parents=True, exist_ok=True)
     remove_orphaned_temporaries(out)  # of an earlier report killed while it wrote
+    (out / "report.md").unlink(missing_ok=True)  # never beside figures of another snapshot
     keys = store.swept(metrics) or [by]
     comparison = compare(metrics, baseline=baseline, by=by)
     table = wide(comparison, by)
     figures = [
         plot_adoption(
-            _quietly(store.load, folder, "timeseries"),
+            _quietly(store.load, jobs, "timeseries"),
             keys,
             out / "adoption.png",
             baseline if keys == [by] else None,
@@ -373,12 +378,12 @@ def write_report(
         plot_reach_cac(table, [k for k in keys if k in table], out / "reach_cac.png"),
         plot_repurchase(table, [k for k in keys if k in table], out / "repurchase.png"),
     ]
-    cascades = _quietly(store.load, folder, "cascades")
+    cascades = _quietly(store.load, jobs, "cascades")
     if len(cascades):
         figures.append(plot_cascades(cascades, keys, out / "cascades.png"))
     text = format_table(comparison, by)
     notes = [
-        *repeated,
+        *noted,
         *same_spend_note(comparison, by),
         *pending_rewards_note(metrics),
         *unbooked_commissions_note(metrics),
@@ -388,9 +393,10 @@ def write_report(
 
 
 def _quietly(load, *arguments):
-    """``load(*arguments)`` without repeating the duplicate-job warning the metrics gave."""
+    """``load(*arguments)`` without repeating the notes the metrics' load gave."""
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", store.DuplicateJobWarning)
+        for category in LOAD_NOTES:
+            warnings.simplefilter("ignore", category)
         return load(*arguments)
 
 
@@ -479,7 +485,8 @@ def _markdown(
         f"{len(metrics)} runs; {per_setting} replicates per setting. "
         f"Cells are means with 95% CIs over replicates; Δ and incremental CAC are paired by "
         f"replicate against `{baseline}` (incremental CAC: extra acquisition spend per extra "
-        f"customer, bootstrap CI; – where the scheme wins no extra customers).",
+        f"customer, bootstrap CI; – where the scheme wins no extra customers). CAC and "
+        f"incremental CAC are in yuan per customer; ROI is revenue per yuan spent.",
         "",
         table,
         "",

@@ -47,15 +47,25 @@ def job_folders(paths: PathLike | Iterable[PathLike]) -> list[Path]:
     folders = []
     for root in roots:
         check_folder(root)
-        folders += sorted((m.parent for m in root.rglob(METRICS)), key=natural_order)
+        found = (m.parent for m in root.rglob(METRICS) if not _hidden(m.parent, root))
+        folders += sorted(found, key=natural_order)
     if not folders:
         listed = ", ".join(str(r) for r in roots)
         raise ResultsError(f"no finished job ({METRICS}) under {listed}: nothing to load")
     return distinct_jobs(list(dict.fromkeys(f.resolve() for f in folders)))
 
 
+def _hidden(folder: Path, root: Path) -> bool:
+    """Whether ``folder`` lies in a hidden folder under ``root`` (a job being kept or taken)."""
+    return any(part.startswith(".") for part in folder.relative_to(root).parts)
+
+
 class DuplicateJobWarning(UserWarning):
     """Job folders holding the same configuration's results were read once."""
+
+
+class MixedCodeWarning(UserWarning):
+    """The jobs read were made by more than one version of the simulator's code."""
 
 
 def distinct_jobs(folders: list[Path]) -> list[Path]:
@@ -71,8 +81,11 @@ def distinct_jobs(folders: list[Path]) -> list[Path]:
     """
     first: dict[str, Path] = {}
     kept, repeats = [], []
+    versions: dict[str, list[Path]] = {}
     for folder in folders:
-        digest = read_record(folder / JOB).get("digest")
+        record = read_record(folder / JOB)
+        digest = record.get("digest")
+        versions.setdefault(record.get("code", "unrecorded"), []).append(folder)
         if digest in first:
             repeats.append(f"{folder} (as {first[digest]})")
             continue
@@ -86,7 +99,23 @@ def distinct_jobs(folders: list[Path]) -> list[Path]:
             DuplicateJobWarning,
             stacklevel=4,  # the caller of load or relation
         )
+    if len(versions) > 1:
+        warnings.warn(mixed_code_message(versions), MixedCodeWarning, stacklevel=4)
     return kept
+
+
+def mixed_code_message(versions: dict[str, list[Path]]) -> str:
+    """Which jobs each code version made, and what to do about it."""
+    parts = [
+        f"{len(folders)} by code {version} (e.g. {folders[0]})"
+        for version, folders in sorted(versions.items(), key=lambda item: -len(item[1]))
+    ]
+    return (
+        f"these results come from {len(versions)} versions of the simulator's code: "
+        f"{'; '.join(parts)}. Comparisons across versions may reflect the code, not the "
+        "settings: re-run the sweep with the current code into its folder (finished jobs of "
+        "the current code are skipped), or delete the older jobs"
+    )
 
 
 def check_folder(root: Path) -> None:
@@ -136,6 +165,16 @@ def relation(
     if table not in TABLES:
         raise ValueError(f"unknown results table {table!r}; choose one of {', '.join(TABLES)}")
     folders = job_folders(paths)
+    return _relation(folders, table, parameters(folders), connection)
+
+
+def _relation(
+    folders: list[Path],
+    table: str,
+    names: list[str],
+    connection: duckdb.DuckDBPyConnection | None = None,
+) -> duckdb.DuckDBPyRelation:
+    """:func:`relation` over these job folders, ``names`` their parameters."""
     files = [str(f / f"{table}.parquet") for f in folders if (f / f"{table}.parquet").is_file()]
     if not files:
         raise ResultsError(f"the finished jobs have no {table}.parquet (see run.save_referrals)")
@@ -144,7 +183,6 @@ def relation(
         raw = connection.read_parquet(files, union_by_name=True, filename=True)
     except duckdb.Error as error:
         raise _damaged(error) from error
-    names = parameters(folders)
     columns = [c for c in raw.columns if c != "filename"]
     leading = [c for c in names if c in columns]
     rest = [c for c in columns if c not in leading]
@@ -160,31 +198,43 @@ def load(paths: PathLike | Iterable[PathLike], table: str = "metrics") -> pd.Dat
     ``frame.attrs["parameters"]`` lists the parameter columns (the keys overridden on the
     command line or by the sweeper), and :func:`swept` those that vary.
     """
+    if table not in TABLES:
+        raise ValueError(f"unknown results table {table!r}; choose one of {', '.join(TABLES)}")
     folders = job_folders(paths)
+    records = {folder: read_record(folder / JOB) for folder in folders}  # each read once here
+    recorded = [record.get("parameters", {}) for record in records.values()]
+    names = list({name: None for parameters_ in recorded for name in parameters_})
     try:
-        frame = relation(folders, table).df()
+        frame = _relation(folders, table, names).df()
     except duckdb.Error as error:
         raise _damaged(error) from error
     order = {str(folder): position for position, folder in enumerate(folders)}
     frame = frame.sort_values("job", key=lambda jobs: jobs.map(order), kind="stable")
     frame = frame.reset_index(drop=True)
-    names = [c for c in parameters(folders) if c in frame.columns]
+    names = [c for c in names if c in frame.columns]
     frame.attrs["parameters"] = names
-    return fill_unset(frame, folders, names)
+    return fill_unset(frame, folders, names, records)
 
 
-def fill_unset(frame: pd.DataFrame, folders: Iterable[Path], names: list[str]) -> pd.DataFrame:
+def fill_unset(
+    frame: pd.DataFrame,
+    folders: Iterable[Path],
+    names: list[str],
+    records: dict[Path, dict] | None = None,
+) -> pd.DataFrame:
     """Give each job's rows the value it ran with for a parameter it did not set itself.
 
     Jobs of several sweeps (or a sweep and a single run) in one folder set different keys;
     a job that left ``referral`` at its default ran ``none``, which its resolved
     ``config.yaml`` records (a config group by its option's ``name``). A value the job cannot
     tell (no ``config.yaml``, a group without a name) stays missing, as does an explicit null.
-    Only jobs that lack a parameter are read (about 1 ms each).
+    Only jobs that lack a parameter are read (about 1 ms each); ``records`` holds each folder's
+    ``job.json`` when the caller has read them already.
     """
+    records = records or {folder: read_record(folder / JOB) for folder in folders}
     filled: dict[str, dict[str, object]] = {}  # parameter -> job folder -> value it ran with
     for folder in folders:
-        recorded = read_record(folder / JOB).get("parameters", {})
+        recorded = records[folder].get("parameters", {})
         unset = [name for name in names if name not in recorded]
         config = _resolved_config(folder) if unset else None
         for name in unset if config is not None else []:
@@ -195,15 +245,21 @@ def fill_unset(frame: pd.DataFrame, folders: Iterable[Path], names: list[str]) -
                 filled.setdefault(name, {})[str(folder)] = value
     for name, by_job in filled.items():
         values = frame["job"].map(by_job)
-        frame[name] = _tidy(frame[name].astype(object).where(values.isna(), values))
+        column = frame[name].astype(object).where(values.isna(), values).infer_objects()
+        ran_with = [r.get("parameters", {}).get(name) for r in records.values()]
+        integers = _all_integers([*ran_with, *by_job.values()])
+        frame[name] = column.astype("int64") if integers and column.notna().all() else column
     return frame
 
 
-def _tidy(column: pd.Series) -> pd.Series:
-    """One dtype for a filled column: whole numbers stay integers (a seed reads 0, not 0.0)."""
-    column = column.infer_objects()
-    whole = column.dtype.kind == "f" and column.notna().all() and (column % 1 == 0).all()
-    return column.astype("int64") if whole else column
+def _all_integers(values: list[object]) -> bool:
+    """Whether every known value is an integer (a seed reads 0, not 0.0; a reward stays 5.0).
+
+    ``job.json`` keeps the type each job ran with (JSON tells 5 from 5.0); the loaded column
+    cannot, once a job without the parameter has made it a float column with NaN.
+    """
+    known = [value for value in values if value is not None]
+    return bool(known) and all(type(value) is int for value in known)
 
 
 def _resolved_config(folder: Path) -> dict | None:

@@ -342,3 +342,26 @@ def test_every_error_becomes_one_paragraph_with_its_exit_code(error, kind, code)
     assert (failure.kind, failure.exit_code) == (kind, code)
     paragraph = failure.paragraph()
     assert "\n\n" not in paragraph and len(paragraph.splitlines()) == 2
+
+
+def test_joblibs_zero_workers_is_bad_input_naming_the_key(tmp_path):
+    folder = tmp_path / "sweep"
+    launcher = ("hydra/launcher=local_cores", "hydra.launcher.n_jobs=0")
+    run = cli_process("-m", "seed=0,1", *TINY, *launcher, f"hydra.sweep.dir={folder}", cwd=tmp_path)
+    assert run.returncode == 2, run.stderr[-2000:]
+    assert "hydra.launcher.n_jobs=0 is not allowed" in run.stderr
+    assert "This is a bug" not in run.stderr and "Traceback" not in run.stderr
+
+
+def test_a_second_sweep_into_a_folder_in_use_is_refused_and_touches_nothing(tmp_path):
+    folder = tmp_path / "sweep"
+    referral_sim("-m", "seed=0,1", *TINY, f"hydra.sweep.dir={folder}", cwd=tmp_path)
+    before = {p: p.stat().st_mtime_ns for p in folder.rglob("*.parquet")}
+    lock = failures.lock_sweep(folder)  # as a sweep still running would hold it
+    try:
+        run = cli_process("-m", "seed=5,6", *TINY, f"hydra.sweep.dir={folder}", cwd=tmp_path)
+    finally:
+        lock.close()
+    assert run.returncode == 1 and "another sweep is running into" in run.stderr
+    assert {p: p.stat().st_mtime_ns for p in folder.rglob("*.parquet")} == before
+    referral_sim("-m", "seed=5,6", *TINY, f"hydra.sweep.dir={folder}", cwd=tmp_path)  # freed

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 import subprocess
 import sys
 
@@ -349,3 +351,39 @@ def test_by_a_parameter_that_never_varies_is_refused_naming_those_that_do(tmp_pa
     assert "'seed' takes one value in every job (7): nothing to compare by it" in error
     assert "the parameters that vary across the jobs are referral" in error
     assert report.main([str(tmp_path), "--by", "referral"]) == 0
+
+
+def test_a_report_that_fails_part_way_leaves_no_report_md_of_an_older_snapshot(
+    sweep_folder, tmp_path, monkeypatch
+):
+    out = tmp_path / "out"
+    report.write_report(sweep_folder, out=out)
+    assert (out / "report.md").is_file()
+
+    def killed(*arguments, **keywords):
+        raise KeyboardInterrupt  # as a Ctrl-C or a kill while the figures are drawn
+
+    monkeypatch.setattr(report, "plot_reach_cac", killed)
+    with pytest.raises(KeyboardInterrupt):
+        report.write_report(sweep_folder, out=out)
+    assert not (out / "report.md").exists()  # not beside the new adoption.png
+
+
+def test_every_table_of_a_report_reads_the_same_jobs(sweep_folder, tmp_path, monkeypatch):
+    late = tmp_path / "sweep"
+    shutil.copytree(sweep_folder, late)
+    loads = []
+    original = sim.results.load
+
+    def load_then_a_job_finishes(paths, table="metrics"):
+        frame = original(paths, table)
+        loads.append((table, sorted(set(frame["job"]))))
+        if not (late / "9").exists():  # a job of the running sweep finishes after the metrics
+            shutil.copytree(late / "2", late / "9")
+            record = json.loads((late / "9" / jobs.JOB).read_text())
+            (late / "9" / jobs.JOB).write_text(json.dumps({**record, "digest": "later"}))
+        return frame
+
+    monkeypatch.setattr(sim.results, "load", load_then_a_job_finishes)
+    report.write_report(late, out=tmp_path / "out")
+    assert len(loads) >= 2 and all(jobs_ == loads[0][1] for _, jobs_ in loads)

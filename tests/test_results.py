@@ -67,6 +67,37 @@ def test_unfinished_and_half_written_files_are_never_read(two_schemes, tmp_path)
     assert len(sim.results.load(copy, "timeseries")) == 2 * 3 * 21
 
 
+def test_jobs_being_kept_or_taken_back_are_not_read(two_schemes, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(two_schemes, copy)
+    staging = copy / jobs.EARLIER / ".0123abcd.77.staging"  # keep_aside killed before publishing
+    shutil.copytree(copy / "0", staging)
+    assert len(sim.results.load(copy)) == 6
+
+
+def test_jobs_of_two_code_versions_are_read_with_a_warning_naming_both(two_schemes, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(two_schemes, copy)
+    current = json.loads((copy / "0" / jobs.JOB).read_text())["code"]
+    assert current == jobs.code_version()
+    record = json.loads((copy / "1" / jobs.JOB).read_text())
+    (copy / "1" / jobs.JOB).write_text(json.dumps({**record, "code": "0ld3ng1ne"}))
+    with pytest.warns(sim.results.MixedCodeWarning, match="2 versions") as caught:
+        assert len(sim.results.load(copy)) == 6
+    assert current in str(caught[0].message) and "0ld3ng1ne" in str(caught[0].message)
+    text = sim.report.write_report(copy)  # the report says so in its notes
+    assert "versions of the simulator's code" in (copy / "report.md").read_text() and text
+
+
+def test_a_filled_parameter_keeps_the_type_the_jobs_ran_with(tmp_path):
+    sweep(tmp_path / "rewards", "referral=one_sided", "referral.referrer_reward=5,10")
+    sweep(tmp_path / "seeds", "referral=one_sided", "seed=3,4")  # reward left at its 20.0
+    frame = sim.results.load(tmp_path)
+    assert frame["referral.referrer_reward"].dtype.kind == "f"  # 5.0, 10.0, 20.0: not int64
+    assert sorted(frame["referral.referrer_reward"].unique()) == [5.0, 10.0, 20.0]
+    assert frame["seed"].dtype.kind == "i"  # 0 (filled), 3, 4
+
+
 def test_several_folders_union_by_name(two_schemes, tmp_path):
     other = tmp_path / "other"
     sweep(other, "referral=one_sided", "referral.referrer_reward=5,15")

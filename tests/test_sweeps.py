@@ -45,14 +45,32 @@ def test_a_rerun_skips_finished_jobs_and_completes_the_missing_one(tmp_path):
     pd.testing.assert_frame_equal(metrics(folder), complete)
 
 
-def test_a_different_configuration_in_the_same_folder_is_recomputed(tmp_path):
+def test_a_different_sweep_into_the_same_folder_keeps_the_earlier_ones_results(tmp_path):
     folder = tmp_path / "sweep"
     sweep(folder, "referral=none,two_sided")
+    earlier = metrics(folder)
     rerun = sweep(folder, "referral=none,two_sided", "seed=7")
     assert "finished already" not in rerun.stdout
-    assert rerun.stdout.count("replacing results of another configuration or code version") == 2
-    frame = metrics(folder)
-    assert len(frame) == 6 and (frame["seed"] == 7).all()
+    assert rerun.stdout.count("are kept in") == 2
+    assert (metrics(folder / "0")["seed"] == 7).all() and (metrics(folder / "1")["seed"] == 7).all()
+    kept = metrics(folder / jobs.EARLIER).sort_values(["referral", "replicate"], ignore_index=True)
+    before = earlier.sort_values(["referral", "replicate"], ignore_index=True)
+    pd.testing.assert_frame_equal(kept, before, check_like=True)  # seed filled: 0 either way
+    assert len(metrics(folder)) == 12
+
+
+def test_a_job_whose_configuration_was_kept_takes_it_back_instead_of_running(tmp_path):
+    folder = tmp_path / "sweep"
+    sweep(folder, SCHEMES)
+    finished = metrics(folder)
+    sweep(folder, "referral=one_sided", "seed=3")  # another sweep: job 0's none is kept
+    again = sweep(folder, SCHEMES)  # none comes back into job 0 instead of running again
+    assert again.stdout.count("finished already, skipped") == 3
+    assert again.stdout.count("moved back from") == 1 and "are kept in" in again.stdout
+    assert "results:" not in again.stdout  # nothing ran
+    runs = metrics(folder / "0"), metrics(folder / "1"), metrics(folder / "2")
+    pd.testing.assert_frame_equal(pd.concat(runs, ignore_index=True), finished)
+    assert metrics(folder / jobs.EARLIER)["seed"].tolist() == [3] * 3  # one_sided, seed 3
 
 
 def test_a_job_whose_new_value_is_refused_keeps_no_older_results(tmp_path):
@@ -62,7 +80,8 @@ def test_a_job_whose_new_value_is_refused_keeps_no_older_results(tmp_path):
     assert rerun.returncode == 2, rerun.stderr[-3000:]  # the sweep says a job failed
     assert "1 of 2 jobs did not finish" in rerun.stderr and "seed=-1" in rerun.stderr
     assert not (folder / "1" / jobs.METRICS).exists() and (folder / "1" / jobs.FAILED).exists()
-    assert metrics(folder)["seed"].unique().tolist() == [0]  # not seed 1's old results
+    assert metrics(folder)["seed"].unique().tolist() == [0, 1]  # seed 1 in earlier/, kept
+    assert metrics(folder / jobs.EARLIER)["seed"].unique().tolist() == [1]  # not job 1's
 
 
 def test_a_recomputed_job_keeps_no_table_of_the_earlier_one(tmp_path):
@@ -71,7 +90,8 @@ def test_a_recomputed_job_keeps_no_table_of_the_earlier_one(tmp_path):
     sweep(folder, "referral=one_sided")  # saves no referral edges
     assert not (folder / "0" / "referrals.parquet").exists()
     with pytest.raises(sim.results.ResultsError, match=r"no referrals\.parquet"):
-        sim.results.load(folder, "referrals")
+        sim.results.load(folder / "0", "referrals")
+    assert set(sim.results.load(folder, "referrals")["referral"]) == {"two_sided"}  # kept
 
 
 def test_a_smaller_sweep_into_a_bigger_ones_folder_counts_each_setting_once(tmp_path):
@@ -80,7 +100,8 @@ def test_a_smaller_sweep_into_a_bigger_ones_folder_counts_each_setting_once(tmp_
     sweep(folder, "referral=none,two_sided")  # job 1 is two_sided now; job 2 still is
     with pytest.warns(sim.results.DuplicateJobWarning, match=r"/2 \(as .*/1\)"):
         frame = metrics(folder)
-    assert frame.groupby("referral").size().to_dict() == {"none": 3, "two_sided": 3}  # not 6
+    sizes = frame.groupby("referral").size().to_dict()
+    assert sizes == {"none": 3, "one_sided": 3, "two_sided": 3}  # two_sided not 6; one_sided kept
 
 
 def test_two_sweeps_that_ran_one_setting_read_it_once(tmp_path):
@@ -117,7 +138,8 @@ def test_a_skipped_job_carries_the_parameters_of_the_command_that_skipped_it(tmp
     folder = tmp_path / "sweep"
     sweep(folder, "referral=none,two_sided")
     rerun = sweep(folder, "referral=none,two_sided", "seed=0,1")
-    assert rerun.stdout.count("finished already, skipped") == 1  # job 0: none, seed 0
+    assert rerun.stdout.count("finished already, skipped") == 2  # none and two_sided, seed 0
+    assert "moved back from" in rerun.stdout  # two_sided, seed 0: job 1 kept it, job 2 took it
     assert "now carry this command's parameters" in rerun.stdout
     for table in ("metrics", "timeseries", "cascades"):
         frame = sim.results.load(folder, table)
