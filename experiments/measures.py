@@ -23,7 +23,6 @@ import numpy as np
 
 import sim
 from sim.metrics import cascade_forest, ratio, roots_and_depths
-from sim.schemes.seeding import KocMatrix
 from sim.state import ACQUISITION_CHANNELS, Channel, channel_name
 
 HEAD = 0.01  # "the 1% head" of fact F6
@@ -117,11 +116,7 @@ def head_share(amounts: np.ndarray, head: float = HEAD) -> float:
 
 def recruited_kocs(model: sim.ReferralModel) -> np.ndarray:
     """Consumer ids of the recruited KOCs (KOC matrix, alone or within ``mixed``)."""
-    schemes = [model.seeding, *getattr(model.seeding, "channels", [])]
-    for scheme in schemes:
-        if isinstance(scheme, KocMatrix):
-            return model.follow.koc_ids[scheme.recruited]
-    return np.zeros(0, dtype=np.int64)
+    return np.sort(model.seeding.recruited_kocs())
 
 
 def koc_head_share(model: sim.ReferralModel) -> float:

@@ -145,7 +145,12 @@ class KOC(Consumer):
 
     def __init__(self, model: ReferralModel, index: int, koc_index: int) -> None:
         super().__init__(model, index)
-        self.koc_index = koc_index
+        self._koc_index = koc_index
+
+    @property
+    def koc_index(self) -> int:
+        """Position among the KOCs (row of the KOC audiences)."""
+        return self._koc_index
 
     @property
     def audience_size(self) -> int:

@@ -18,16 +18,6 @@ def unique_sorted(keys: np.ndarray) -> np.ndarray:
     return ordered[np.concatenate(([True], ordered[1:] != ordered[:-1]))]
 
 
-def unique_inverse(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted distinct values of ``keys`` and, for each key, the index of its value."""
-    order = np.argsort(keys)
-    ordered = keys[order]
-    starts = np.concatenate(([True], ordered[1:] != ordered[:-1])) if len(keys) else ordered
-    inverse = np.empty(len(keys), dtype=np.int64)
-    inverse[order] = np.cumsum(starts) - 1
-    return ordered[starts], inverse
-
-
 def first_occurrences(keys: np.ndarray) -> np.ndarray:
     """Mask of the first occurrence of each distinct value, in the original order."""
     first = np.zeros(len(keys), dtype=bool)

@@ -1,10 +1,11 @@
-"""Typed configuration: dataclass schemas for every key, registered in Hydra's ConfigStore.
+"""Typed configuration: dataclass schemas for every key (Hydra's ConfigStore holds them).
 
 The YAML options in ``conf/`` extend these schemas (``schema_<group>_<option>`` entries).
 Defaults cite the numeric claims of ``shared/SEED_FACTS.md`` by id (F5, C1, ...) or a paper.
 The scheme groups (``network``, ``seeding``, ``referral``, ``retention``) hold one dataclass per
-option; each is defined next to the code that uses it (``sim.network.options``, ``sim.schemes``)
-and registered here. :func:`sim.compose` returns a fully checked :class:`Config`.
+option; each is defined next to the code that uses it (``sim.network.options``, ``sim.schemes``),
+and :func:`sim.configure.register_configs` registers them all. :func:`sim.compose` returns a
+fully checked :class:`Config`.
 """
 
 from __future__ import annotations

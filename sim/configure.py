@@ -24,6 +24,7 @@ from hydra.core.global_hydra import GlobalHydra
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import Override, OverrideType
 from hydra.errors import HydraException
+from hydra.initialize import get_gh_backup, restore_gh_from_backup
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
@@ -33,6 +34,9 @@ from sim.params import ConfigError, check, fail
 from sim.schemes import GROUPS
 
 _registered = False
+# Hydra's own merge of key overrides (private: hydra-core is pinned to 1.3, and
+# tests/test_bad_input.py checks sim.compose against Hydra alone).
+APPLY_CHANGES = getattr(ConfigLoaderImpl, "_apply_overrides_to_config", None)
 
 
 def conf_dir() -> Path:
@@ -195,20 +199,30 @@ def compose(overrides: Sequence[str] = ()) -> Config:
         parsed = OverridesParser.create().parse_overrides(list(overrides))
         changes = [override for override in parsed if _is_value_change(override)]
         groups = tuple(override.input_line for override in parsed if not _is_value_change(override))
-        cfg = copy.deepcopy(_composed(groups, _conf_state()))
-        ConfigLoaderImpl._apply_overrides_to_config(changes, cfg)  # what Hydra calls next
+        if APPLY_CHANGES is None:  # another Hydra 1.3.x: Hydra composes everything
+            cfg = compose_with_hydra(overrides)
+        else:
+            cfg = copy.deepcopy(_composed(groups, _conf_state()))
+            APPLY_CHANGES(changes, cfg)  # what Hydra calls next, after its groups
     except (HydraException, OmegaConfBaseException, OverflowError) as error:
         raise ConfigError(describe_error(error)) from error  # OverflowError: a number too large
     return to_config(cfg)
 
 
 def compose_with_hydra(overrides: Sequence[str]) -> DictConfig:
-    """Hydra's own composition of ``overrides`` (unchecked; Hydra's exceptions unchanged)."""
+    """Hydra's own composition of ``overrides`` (unchecked; Hydra's exceptions unchanged).
+
+    A caller's own Hydra session (``initialize_config_dir`` in a notebook) is put back after.
+    """
     register_configs()
-    if GlobalHydra.instance().is_initialized():
-        GlobalHydra.instance().clear()
-    with initialize_config_dir(config_dir=str(conf_dir()), version_base="1.3"):
-        return hydra_compose(config_name="config", overrides=list(overrides))
+    caller = get_gh_backup()
+    try:
+        if GlobalHydra.instance().is_initialized():
+            GlobalHydra.instance().clear()
+        with initialize_config_dir(config_dir=str(conf_dir()), version_base="1.3"):
+            return hydra_compose(config_name="config", overrides=list(overrides))
+    finally:
+        restore_gh_from_backup(caller)
 
 
 def _is_value_change(override: Override) -> bool:

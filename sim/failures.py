@@ -20,13 +20,13 @@ import os
 import re
 import sys
 import traceback
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO, Any
 
 from hydra.errors import HydraException
 from hydra.experimental.callback import Callback
-from joblib.externals.loky.process_executor import TerminatedWorkerError
 from omegaconf import DictConfig
 from omegaconf.errors import OmegaConfBaseException
 
@@ -87,7 +87,7 @@ def classify(error: BaseException) -> Failure:
             return Failure("out of memory", detail, advice, EXIT_FAILED)
         if isinstance(cause, OSError):
             return _file_error(cause)
-        if isinstance(cause, TerminatedWorkerError):
+        if isinstance(cause, BrokenProcessPool):  # joblib's TerminatedWorkerError among them
             advice = f"It was killed (out of memory?); finished jobs are intact. {RERUN}"
             return Failure("a worker process died", _one_line(cause), advice, EXIT_FAILED)
     advice = "This is a bug: please report it with the command and the traceback in failed.json."

@@ -1,7 +1,8 @@
 """The referral model: a ``mesa.Model`` whose state lives in numpy arrays.
 
-One step is one day (DESIGN.md §1.3): broadcast, sharing, purchase, rewards and accounting,
-repurchase and churn, fraud. Every phase is vectorised over what is active that day; Mesa
+One step is one day (DESIGN.md §1.3), in the order of :meth:`ReferralModel.step`: broadcast,
+sharing and word of mouth, fake referrers (fraud), first purchases, repurchase and churn, then
+rewards, retention and accounting. Every phase is vectorised over what is active that day; Mesa
 agents (``sim.agents``) are views on the arrays, created on first access.
 """
 
@@ -257,6 +258,13 @@ class ReferralModel(mesa.Model):
                 purchases.channel[linked],
             )
         )
+
+    @property
+    def buyers_yesterday(self) -> np.ndarray:
+        """Consumers who ordered yesterday, first orders then repeat orders (read-only view)."""
+        view = self._buyers_yesterday.view()
+        view.flags.writeable = False
+        return view
 
     @property
     def active(self) -> np.ndarray:

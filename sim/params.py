@@ -97,7 +97,7 @@ def param(
         range: allowed numeric range, checked by :func:`check` (for a list, each item's).
         choices: allowed string values, checked by :func:`check`.
         source: where the default comes from (seed-fact id or paper).
-        default_factory: for mutable defaults (mappings).
+        default_factory: for mutable defaults (lists and mappings).
 
     Returns:
         A ``dataclasses.field`` carrying the metadata.

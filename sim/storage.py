@@ -15,11 +15,14 @@ _TEMPORARY_SUFFIX = ".tmp"
 _FIELD = "~"  # separates the writer's host and process id in a temporary file's name
 
 
-def _umask() -> int:
+def _read_umask() -> int:
     """The process's umask (read by setting it and putting it back)."""
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
+
+
+_UMASK = _read_umask()  # once, at import: setting it per write raced with other threads' files
 
 
 def write_atomic(path: str | Path, write: Callable[[Path], object]) -> Path:
@@ -38,7 +41,7 @@ def write_atomic(path: str | Path, write: Callable[[Path], object]) -> Path:
     )
     os.close(handle)
     try:
-        os.chmod(temporary, _READABLE & ~_umask())  # mkstemp makes 0600; results are for sharing
+        os.chmod(temporary, _READABLE & ~_UMASK)  # mkstemp makes 0600; results are for sharing
         write(Path(temporary))
         with open(temporary, "rb") as written:
             os.fsync(written.fileno())

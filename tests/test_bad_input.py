@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hydra import compose as hydra_compose
+from hydra import initialize_config_dir
 from hydra.errors import HydraException
 from omegaconf.errors import OmegaConfBaseException
 
@@ -476,3 +478,11 @@ def test_an_edited_option_file_is_composed_anew(tmp_path, monkeypatch):
     option.write_text(text.replace("referrer_reward: 10.0", "referrer_reward: 7.5", 1))
     assert sim.compose(["referral=two_sided"]).referral.referrer_reward == 7.5
     assert sim.compose(["referral=two_sided"]) == compose_by_hydra_alone(["referral=two_sided"])
+
+
+def test_sim_compose_leaves_a_callers_hydra_session_as_it_was(tmp_path):
+    (tmp_path / "mine.yaml").write_text("answer: 42\n")
+    sim.configure._composed.cache_clear()  # so that Hydra composes, not the cache
+    with initialize_config_dir(config_dir=str(tmp_path), version_base="1.3"):
+        sim.compose(["network.n=321", "referral=tiered"])
+        assert hydra_compose(config_name="mine").answer == 42  # the caller's session is back

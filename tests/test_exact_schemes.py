@@ -335,3 +335,21 @@ def test_available_subtracts_rewards_reserved_for_verification():
     assert ledger.available("ads") == pytest.approx(850 - ROUNDING_MARGIN, abs=1e-9)
     assert not ledger.can_pay(151, "referral_discount")
     assert ledger.can_pay(150, "referral_discount")
+
+
+# ----- offers ------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "scheme",
+    [
+        ("referral=one_sided", "referral.reward_kind=points"),
+        ("referral=two_sided", "referral.reward_kind=points", "referral.referee_discount=0"),
+        ("referral=tiered", "referral.tiers=[{start:1,reward:20,kind:points}]"),
+    ],
+    ids=["one_sided", "two_sided", "tiered"],
+)
+def test_a_reward_the_brand_books_at_no_cost_is_still_on_offer(scheme):
+    model = build(*scheme, "rewards.points.cost=0")
+    assert model.referral.one_referral_cost() == 0  # free to the brand...
+    assert model.referral.offers_anything()  # ...but worth 20 yuan of points to the sharer
+    model.step()
+    assert model.offers_open and model.referral.perceived_value(np.array([0]))[0] > 0

@@ -29,7 +29,7 @@ def rng(seed: int = 1) -> np.random.Generator:
 
 
 def test_lattice_has_exact_degree_and_clustering():
-    graph = gen.lattice(500, 10)
+    graph = gen.small_world(500, 10, 0.0, rng())  # network=lattice: a small world unrewired
     assert_simple_undirected(graph)
     assert (graph.degree() == 10).all()
     clustering = nx.average_clustering(graph.to_networkx())

@@ -97,10 +97,6 @@ class ByTarget:
         starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
         return cls(order, starts, ordered[starts])
 
-    def sums(self, values: np.ndarray) -> np.ndarray:
-        """Sum of ``values`` (in sort order) within each group."""
-        return np.add.reduceat(values, self.starts)
-
 
 def decide_purchases(model: ReferralModel, exposures: Exposures) -> Purchases:
     """Mark the exposed aware and decide today's first orders.

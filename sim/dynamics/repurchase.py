@@ -2,7 +2,8 @@
 
 Each active customer re-buys with daily hazard ``propensity / cycle_days`` times the retention
 scheme's multiplier, and lapses for good with daily probability ``churn_daily`` times the
-retention multiplier, times 0.82 for referred customers (Schmitt, Skiera & Van den Bulte 2011).
+retention multiplier, times ``repurchase.referred_churn_multiplier`` for referred customers
+(0.82 by default: Schmitt, Skiera & Van den Bulte 2011).
 The defaults keep the 90-day repurchase rate under 30% (fact P1).
 """
 

@@ -103,14 +103,6 @@ def _self_loops_or_duplicates(
     return among[bad[among]]
 
 
-def lattice(n: int, k: int) -> SocialGraph:
-    """Ring lattice: each node linked to its ``k/2`` nearest neighbours on each side."""
-    half = k // 2
-    u = np.repeat(np.arange(n, dtype=np.int64), half)
-    v = (u + np.tile(np.arange(1, half + 1, dtype=np.int64), n)) % n
-    return from_edges(n, u, v)
-
-
 def erdos_renyi(n: int, k: float, rng: np.random.Generator) -> SocialGraph:
     """Erdős–Rényi G(n, m) with ``m = round(n k / 2)`` distinct edges (mean degree ``k``)."""
     target = round(n * k / 2)

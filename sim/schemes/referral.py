@@ -189,8 +189,11 @@ class OneSided(ReferralScheme):
         return np.full(size, self.config.referrer_reward), np.full(size, kind, dtype=np.int8)
 
     def offers_anything(self) -> bool:
-        """Whether a reward or discount is on offer."""
-        return self.one_referral_cost() > 0 or self.referee_discount() > 0
+        """Whether a reward or discount is on offer, by face value as in the other schemes.
+
+        Points the brand books at no cost (``rewards.points.cost=0``) still move sharers.
+        """
+        return self.config.referrer_reward > 0 or self.referee_discount() > 0
 
 
 class TwoSided(OneSided):

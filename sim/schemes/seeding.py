@@ -294,8 +294,8 @@ class KocMatrix(SeedingScheme):
         follow, model = self.model.follow, self.model
         posting = self.recruited if day in self.post_days else np.zeros(0, dtype=np.int64)
         if self.config.post_after_purchase:
-            bought = self.is_recruit[model._buyers_yesterday]
-            buyers = np.searchsorted(follow.koc_ids, model._buyers_yesterday[bought])
+            bought = self.is_recruit[model.buyers_yesterday]
+            buyers = np.searchsorted(follow.koc_ids, model.buyers_yesterday[bought])
             posting = np.union1d(posting, buyers)
         koc, follower = follow.koc.reached(posting, self.config.reach, model.rng)
         can_buy = model.consumers.can_buy(follower)
