@@ -34,6 +34,10 @@ PAIRED = ("customers", "cac", "spend_acquisition")
 COLUMNS = ["mean", "ci_low", "ci_high", "replicates"]
 
 
+class ComparisonError(ValueError):
+    """What was asked cannot be compared in these results (a missing column or baseline)."""
+
+
 def compare(
     results: pd.DataFrame,
     baseline: object = "none",
@@ -55,7 +59,7 @@ def compare(
         ``ci_low``, ``ci_high``, ``replicates``.
 
     Raises:
-        ValueError: ``by`` or a metric is missing, or the baseline is not among the schemes.
+        ComparisonError: ``by`` or a metric is missing, or the baseline is not among the schemes.
 
     """
     metrics = [metrics] if isinstance(metrics, str) else list(metrics)  # not its letters
@@ -89,7 +93,7 @@ def _check(results: pd.DataFrame, baseline: object, by: str, metrics: Sequence[s
     """Check the columns; return the baseline as a value of ``by`` ("0" matches 0.0)."""
     missing = [c for c in (by, "replicate", *metrics) if c not in results.columns]
     if missing:
-        raise ValueError(f"results lack column(s) {', '.join(missing)}")
+        raise ComparisonError(f"results lack column(s) {', '.join(missing)}")
     return baseline_value(results, baseline, by)
 
 
@@ -97,7 +101,7 @@ def baseline_value(results: pd.DataFrame, baseline: object, by: str) -> object:
     """The value of column ``by`` that ``baseline`` names: equal, same text or same number.
 
     Raises:
-        ValueError: no value of ``by`` matches.
+        ComparisonError: no value of ``by`` matches.
 
     """
     schemes = results[by].unique().tolist()
@@ -106,7 +110,7 @@ def baseline_value(results: pd.DataFrame, baseline: object, by: str) -> object:
             return value
     if UNSET in schemes and (baseline is None or str(baseline).lower() == "null"):
         return UNSET
-    raise ValueError(f"baseline {by}={baseline!r} is not in the results: {schemes}")
+    raise ComparisonError(f"baseline {by}={baseline!r} is not in the results: {schemes}")
 
 
 def _same_number(value: object, baseline: object) -> bool:

@@ -25,7 +25,15 @@ import numpy as np
 import pandas as pd
 
 from sim import results as store
-from sim.compare import COLUMNS, UNSET, baseline_value, compare, name_unset, wide
+from sim.compare import (
+    COLUMNS,
+    UNSET,
+    ComparisonError,
+    baseline_value,
+    compare,
+    name_unset,
+    wide,
+)
 from sim.console import say
 from sim.storage import remove_orphaned_temporaries, write_atomic, write_text_atomic
 from sim.summary import grouped_mean_interval, support_of
@@ -345,7 +353,7 @@ def write_report(
 
     Raises:
         ResultsError: ``folder`` holds no finished job, does not exist or is a file.
-        ValueError: ``by`` or ``baseline`` is not in the results, or ``out`` is a file.
+        ComparisonError: ``by`` or ``baseline`` is not in the results, or ``out`` is a file.
 
     """
     with warnings.catch_warnings(record=True) as caught:  # said once, below, and in the notes
@@ -361,7 +369,7 @@ def write_report(
     baseline = baseline_of(metrics, by, baseline)
     out = Path(out or folder)
     if out.is_file():
-        raise ValueError(f"--out {out} is a file: give a folder for report.md and the figures")
+        raise ComparisonError(f"--out {out} is a file: give a folder for report.md and the figures")
     out.mkdir(parents=True, exist_ok=True)
     remove_orphaned_temporaries(out)  # of an earlier report killed while it wrote
     (out / "report.md").unlink(missing_ok=True)  # never beside figures of another snapshot
@@ -408,7 +416,7 @@ def compared_by(metrics: pd.DataFrame, by: str | None) -> str:
     varies and every job has it.
 
     Raises:
-        ValueError: listing the parameters that vary, when ``by`` is missing from the results,
+        ComparisonError: listing the parameters that vary, when ``by`` is missing from the results,
             is measured rather than set, takes one value while others vary, or cannot be told
             from the results.
 
@@ -416,12 +424,12 @@ def compared_by(metrics: pd.DataFrame, by: str | None) -> str:
     varying = store.swept(metrics)
     parameters = metrics.attrs.get("parameters", [])
     if by is not None and by in metrics.columns and parameters and by not in parameters:
-        raise ValueError(
+        raise ComparisonError(
             f"{by!r} is measured, not set: --by takes a parameter of the jobs; "
             + _varying_text(metrics, varying)
         )
     if by is not None and by in metrics.columns and varying and by not in varying:
-        raise ValueError(
+        raise ComparisonError(
             f"{by!r} takes one value in every job ({_text(metrics[by].iloc[0])}): "
             "nothing to compare by it; " + _varying_text(metrics, varying)
         )
@@ -435,7 +443,7 @@ def compared_by(metrics: pd.DataFrame, by: str | None) -> str:
     missing = f"results lack column {by!r}" if by else f"results lack column {DEFAULT_BY!r}"
     if by is None and varying:
         missing = f"several parameters vary and none is {DEFAULT_BY!r}"
-    raise ValueError(f"{missing}; {_varying_text(metrics, varying)}")
+    raise ComparisonError(f"{missing}; {_varying_text(metrics, varying)}")
 
 
 def _varying_text(metrics: pd.DataFrame, varying: list[str]) -> str:
@@ -575,7 +583,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     matplotlib.use("Agg")  # files only; set here, not on import, which broke notebooks' plots
     try:
         table = write_report(arguments.folder, arguments.baseline, arguments.by, arguments.out)
-    except (store.ResultsError, ValueError) as error:
+    except (store.ResultsError, ComparisonError) as error:  # any other error is a bug: shown
         print(f"referral-sim-report: {error}", file=sys.stderr)
         return 2
     except OSError as error:  # --out where no folder can be made (under a file, /dev/null)

@@ -387,3 +387,13 @@ def test_every_table_of_a_report_reads_the_same_jobs(sweep_folder, tmp_path, mon
     monkeypatch.setattr(sim.results, "load", load_then_a_job_finishes)
     report.write_report(late, out=tmp_path / "out")
     assert len(loads) >= 2 and all(jobs_ == loads[0][1] for _, jobs_ in loads)
+
+
+def test_a_bug_in_the_report_is_not_passed_off_as_bad_input(sweep_folder, tmp_path, monkeypatch):
+    def broken(*arguments, **keywords):
+        raise ValueError("a bug while drawing")
+
+    monkeypatch.setattr(report, "plot_repurchase", broken)
+    with pytest.raises(ValueError, match="a bug while drawing"):  # a traceback, not exit 2
+        report.main([str(sweep_folder), "--out", str(tmp_path / "out")])
+    assert report.main([str(sweep_folder), "--baseline", "bogus", "--out", str(tmp_path)]) == 2
