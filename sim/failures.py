@@ -96,11 +96,16 @@ def classify(error: BaseException) -> Failure:
 
 
 def _causes(error: BaseException) -> list[BaseException]:
-    """The error, then what caused it, and so on."""
+    """The error, then what it was raised ``from``, and so on.
+
+    Only explicit causes: an error raised while another was being handled (its
+    ``__context__``) is not about that one, and a bug inside an ``except OSError:`` must read as
+    a bug, not as a file the user should fix.
+    """
     chain: list[BaseException] = []
     while error is not None and error not in chain:
         chain.append(error)
-        error = error.__cause__ or error.__context__
+        error = error.__cause__
     return chain
 
 

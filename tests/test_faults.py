@@ -319,6 +319,16 @@ def _wrapped_in_logging_error() -> ValueError:
         return error
 
 
+def _raised_while_handling_an_os_error() -> KeyError:
+    try:
+        try:
+            raise FileNotFoundError(errno.ENOENT, "No such file or directory", "/tmp/x")
+        except FileNotFoundError:
+            raise KeyError("a bug in the handler")  # noqa: B904 - implicit context, as a bug
+    except KeyError as error:
+        return error
+
+
 @pytest.mark.parametrize(
     ("error", "kind", "code"),
     [
@@ -334,8 +344,12 @@ def _wrapped_in_logging_error() -> ValueError:
             1,
         ),
         (ZeroDivisionError("division by zero"), "internal error", 1),
+        (_raised_while_handling_an_os_error(), "internal error", 1),
     ],
-    ids=["config", "ENOSPC", "EDQUOT", "EROFS", "logging", "memory", "worker", "bug"],
+    ids=[
+        *("config", "ENOSPC", "EDQUOT", "EROFS", "logging", "memory", "worker", "bug"),
+        "bug-while-handling-an-OSError",
+    ],
 )
 def test_every_error_becomes_one_paragraph_with_its_exit_code(error, kind, code):
     failure = failures.classify(error)
