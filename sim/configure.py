@@ -55,11 +55,9 @@ def register_configs() -> None:
         return
     store = ConfigStore.instance()
     store.store(name="schema_config", node=Config)
-    for name, schema in NETWORK_OPTIONS.items():
-        store.store(name=f"schema_network_{name}", node=schema)
-    for group, registry in GROUPS.items():
-        for name, scheme in registry.items():
-            store.store(name=f"schema_{group}_{name}", node=scheme.config_class)
+    for group, classes in option_classes().items():
+        for name, schema in classes.items():
+            store.store(name=f"schema_{group}_{name}", node=schema)
     _registered = True
 
 

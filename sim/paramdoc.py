@@ -23,10 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from sim.config import Config
-from sim.configure import compose
-from sim.network.options import NETWORK_OPTIONS
+from sim.configure import compose, option_classes
 from sim.params import ConfigError, Range
-from sim.schemes import GROUPS
 from sim.storage import write_text_atomic
 
 MARKET_SECTIONS = (
@@ -142,13 +140,7 @@ def option_config(group: str, option: str) -> Any:
     try:
         return getattr(compose([f"{group}={option}"]), group)
     except ConfigError:  # e.g. network=edgelist needs a path
-        return _option_classes(group)[option]()
-
-
-def _option_classes(group: str) -> dict[str, type]:
-    if group == "network":
-        return dict(NETWORK_OPTIONS)
-    return {name: scheme.config_class for name, scheme in GROUPS[group].items()}
+        return option_classes()[group][option]()
 
 
 def tables() -> dict[str, str]:
@@ -169,7 +161,7 @@ def _nested(field: dataclasses.Field) -> bool:
 
 def _group_tables(group: str) -> str:
     parts = []
-    for option, cls in _option_classes(group).items():
+    for option, cls in option_classes()[group].items():
         rows = list(parameter_rows(option_config(group, option), group + "."))
         summary = (cls.__doc__ or "").strip().splitlines()[0].replace("``", "`")
         parts.append(
