@@ -114,7 +114,8 @@ def _hydra_main(cfg: DictConfig) -> None:
     output = Path(hydra_config.runtime.output_dir)
     in_sweep = hydra_config.mode == RunMode.MULTIRUN
     try:
-        _run_job(cfg, output, Path(hydra_config.sweep.dir) if in_sweep else None)
+        sweep = Path(hydra_config.runtime.cwd) / hydra_config.sweep.dir  # not the job's cwd
+        _run_job(cfg, output, sweep if in_sweep else None)
     except Exception as error:  # recorded and reported; a sweep goes on with its other jobs
         failure = failures.fail_job(error, output, in_sweep=in_sweep)
         if not in_sweep:
@@ -163,7 +164,7 @@ def _clear(output: Path, resolved: str, sweep: Path | None) -> None:
     """Empty ``output`` for this job, keeping a sweep's results of another configuration."""
     if not jobs.has_results(output):
         pass
-    elif jobs.same_configuration(output, resolved) or sweep is None:
+    elif jobs.same_configuration(output, resolved) or sweep is None or not jobs.is_current(output):
         say(f"{PROGRAM}: replacing results of another configuration or code version: {output}")
     else:
         kept = jobs.keep_aside(output, sweep)

@@ -172,7 +172,8 @@ def compose(overrides: Sequence[str] = ()) -> Config:
     """Compose the configuration with Hydra-style overrides and check it.
 
     Hydra composes the option groups (``referral=two_sided``, ``+scenario=...``) and any
-    override that is not a plain ``a.b=value`` change; that composition is cached per
+    override that is not a plain ``a.b=value`` change (everything, when ``++a.b``, ``~a.b``,
+    ``+a.b`` or ``a={...}`` could interleave with those changes); that composition is cached per
     ``conf/`` state (about 0.08 s each), and the ``a.b=value`` changes are applied to a copy by
     Hydra's own merge, as Hydra applies them after its groups: the same configuration and the
     same error messages in about 6 ms (a study composes thousands; ``tests/test_bad_input.py``
@@ -197,7 +198,7 @@ def compose(overrides: Sequence[str] = ()) -> Config:
         parsed = OverridesParser.create().parse_overrides(list(overrides))
         changes = [override for override in parsed if _is_value_change(override)]
         groups = tuple(override.input_line for override in parsed if not _is_value_change(override))
-        if APPLY_CHANGES is None:  # another Hydra 1.3.x: Hydra composes everything
+        if APPLY_CHANGES is None or _order_matters(parsed, changes):  # Hydra does it all
             cfg = compose_with_hydra(overrides)
         else:
             cfg = copy.deepcopy(_composed(groups, _conf_state()))
@@ -233,6 +234,19 @@ def _is_value_change(override: Override) -> bool:
         and override.package is None
         and not override.is_sweep_override()
         and not override.is_hydra_override()
+    )
+
+
+def _order_matters(parsed: list[Override], changes: list[Override]) -> bool:
+    """Whether another override touches keys too (``++a.b``, ``~a.b``, ``+a.b``, ``a={...}``).
+
+    Hydra applies those in command-line order among the ``a.b=value`` changes; applied to the
+    cached groups first, they would come out in another order.
+    """
+    others = [override for override in parsed if override not in changes]
+    return any(
+        "." in override.key_or_group or isinstance(override.value(), dict | list)
+        for override in others
     )
 
 

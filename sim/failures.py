@@ -234,7 +234,7 @@ def unfinished_jobs(sweep: Path) -> tuple[int, dict[Path, dict[str, Any]]]:
     unfinished = {
         folder: jobs.read_record(folder / jobs.FAILED)
         for folder in launched
-        if not jobs.has_results(folder)
+        if not jobs.has_results(folder) or (folder / jobs.FAILED).is_file()  # older results
     }
     return len(launched), unfinished
 
@@ -267,7 +267,11 @@ class SweepReport(Callback):
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         """Check the sweep folder for jobs that did not finish."""
         sweep = Path(config.hydra.sweep.dir)
-        launched, unfinished = unfinished_jobs(sweep)
+        try:
+            launched, unfinished = unfinished_jobs(sweep)
+        finally:  # a script may sweep into this folder again in this process
+            while _HELD:
+                _HELD.pop().close()
         if unfinished:
             print(sweep_summary(sweep, launched, unfinished), file=sys.stderr)
             sys.exit(sweep_exit_code(unfinished))

@@ -62,6 +62,11 @@ def code_version() -> str:
     return code_fingerprint()[:16]
 
 
+def is_current(folder: Path) -> bool:
+    """Whether ``folder``'s results were made by this version of the code (else stale)."""
+    return read_record(folder / JOB).get("code") == code_version()
+
+
 def same_configuration(folder: Path, config_yaml: str) -> bool:
     """Whether ``folder``'s results are of this resolved configuration (whatever the code)."""
     try:

@@ -360,7 +360,7 @@ def write_report(
         warnings.simplefilter("always")
         jobs = store.job_folders(folder)  # first: a missing folder or a file is refused, not made
         metrics = store.load(jobs)  # these jobs in every table, though a sweep still runs
-    noted = [str(w.message) for w in caught if w.category in LOAD_NOTES]
+    noted = list(dict.fromkeys(str(w.message) for w in caught if w.category in LOAD_NOTES))
     for message in noted:
         print(f"referral-sim-report: note: {message}", file=sys.stderr)
     for other in (w for w in caught if w.category not in LOAD_NOTES):

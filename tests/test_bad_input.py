@@ -457,6 +457,8 @@ def composed_studies() -> list[tuple[str, ...]]:
         ("referral.referrer_reward=3", "referral=one_sided", "+scenario=gen_z_2026"),
         ("seeding=mixed", "seeding.kol.hired=1", "network=circles", "network.k_in=4"),
         ("retention=points", "retention.points_rate=0.2", "days=5", "seed=9"),
+        ("network.n=700", "++network.n=300"),  # Hydra applies these in command-line order
+        ("network.n=500", "network={n:700}"),
     ]
     return list(dict.fromkeys([*claims, *samples, *orders]))
 

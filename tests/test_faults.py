@@ -358,6 +358,33 @@ def test_every_error_becomes_one_paragraph_with_its_exit_code(error, kind, code)
     assert "\n\n" not in paragraph and len(paragraph.splitlines()) == 2
 
 
+def test_a_job_that_cannot_keep_the_earlier_results_is_reported_unfinished(tmp_path):
+    folder = tmp_path / "sweep"
+    referral_sim("-m", "referral=none", *TINY, f"hydra.sweep.dir={folder}", cwd=tmp_path)
+    (folder / jobs.EARLIER).write_text("")  # earlier/ cannot be made: the results stay put
+    run = cli_process("-m", "referral=one_sided", *TINY, f"hydra.sweep.dir={folder}", cwd=tmp_path)
+    assert run.returncode == 1 and "1 of 1 jobs did not finish" in run.stderr
+    assert sim.results.load(folder)["referral"].unique().tolist() == ["none"]  # kept, labelled
+
+
+def test_two_sweeps_in_one_process_into_one_folder_both_run(tmp_path):
+    folder = tmp_path / "sweep"
+    arguments = ["-m", "SEEDS", *TINY, f"hydra.sweep.dir={folder}"]
+    code = (
+        "import sys\nfrom sim.cli import main\n"
+        "for seeds in ('seed=0,1', 'seed=2,3'):\n"
+        f"    sys.argv = ['referral-sim', *{arguments!r}]\n"
+        "    sys.argv[2] = seeds\n"
+        "    try:\n"
+        "        main()\n"
+        "    except SystemExit as stop:\n"
+        "        assert not stop.code, stop\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert sorted(sim.results.load(folder)["seed"].unique()) == [0, 1, 2, 3]
+
+
 def test_joblibs_zero_workers_is_bad_input_naming_the_key(tmp_path):
     folder = tmp_path / "sweep"
     launcher = ("hydra/launcher=local_cores", "hydra.launcher.n_jobs=0")

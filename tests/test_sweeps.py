@@ -273,3 +273,13 @@ def test_ctrl_c_part_way_says_one_line_and_keeps_the_finished_jobs(tmp_path):
     assert "Traceback" not in error
     finished = finished_at(folder)
     assert 1 <= len(finished) < 6 and len(metrics(folder)) == 3 * len(finished)
+
+
+def test_results_of_older_code_are_replaced_not_kept(tmp_path):
+    folder = tmp_path / "sweep"
+    sweep(folder, "referral=none")
+    record = json.loads((folder / "0" / jobs.JOB).read_text())
+    (folder / "0" / jobs.JOB).write_text(json.dumps({**record, "code": "0ld3ng1ne"}))
+    rerun = sweep(folder, "referral=one_sided")
+    assert "replacing results" in rerun.stdout and not (folder / jobs.EARLIER).exists()
+    assert metrics(folder)["referral"].unique().tolist() == ["one_sided"]  # no stale engine
