@@ -162,13 +162,13 @@ def _run_job(cfg: DictConfig, output: Path, sweep: Path | None = None) -> None:
 
 def _clear(output: Path, resolved: str, sweep: Path | None) -> None:
     """Empty ``output`` for this job, keeping a sweep's results of another configuration."""
-    if not jobs.has_results(output):
-        pass
-    elif jobs.same_configuration(output, resolved) or sweep is None or not jobs.is_current(output):
-        say(f"{PROGRAM}: replacing results of another configuration or code version: {output}")
-    else:
-        kept = jobs.keep_aside(output, sweep)
-        say(f"{PROGRAM}: another configuration's results in {output} are kept in {kept}")
+    if jobs.has_results(output):
+        keep = sweep is not None and jobs.is_current(output)
+        if keep and not jobs.same_configuration(output, resolved):
+            kept = jobs.keep_aside(output, sweep)
+            say(f"{PROGRAM}: another configuration's results in {output} are kept in {kept}")
+        else:
+            say(f"{PROGRAM}: replacing results of another configuration or code version: {output}")
     jobs.start(output)
 
 
