@@ -128,7 +128,8 @@ def _run_job(cfg: DictConfig, output: Path, sweep: Path | None = None) -> None:
     Results of another configuration leave ``output`` before the configuration is checked: a
     job that then fails leaves its failure, never the older results (which a sweep would count
     as finished). In a sweep they are kept in ``<sweep>/earlier/`` (:func:`sim.jobs.keep_aside`),
-    and a job whose configuration was kept there takes its results back instead of running.
+    and a job whose configuration was kept there, or is held by another job folder, takes its
+    results instead of running.
     """
     try:
         resolved = OmegaConf.to_yaml(cfg, resolve=True)
@@ -138,11 +139,8 @@ def _run_job(cfg: DictConfig, output: Path, sweep: Path | None = None) -> None:
     if jobs.is_finished(output, resolved) and _skip(output, cfg):
         return
     _clear(output, resolved, sweep)
-    if sweep is not None and jobs.take_kept(output, sweep, resolved):
-        say(f"{PROGRAM}: results of this configuration moved back from {sweep / jobs.EARLIER}")
-        if _skip(output, cfg):
-            return
-        jobs.start(output)  # they could not be read back: recompute
+    if sweep is not None and _reuse(output, sweep, resolved, cfg):
+        return
     config = to_config(cfg)
     started = time.perf_counter()
     result = run(config)
@@ -170,6 +168,34 @@ def _clear(output: Path, resolved: str, sweep: Path | None) -> None:
         else:
             say(f"{PROGRAM}: replacing results of another configuration or code version: {output}")
     jobs.start(output)
+
+
+def _reuse(output: Path, sweep: Path, resolved: str, cfg: DictConfig) -> bool:
+    """Take this configuration's finished results from elsewhere in the sweep instead of running.
+
+    From ``earlier/`` (moved back), else from another job folder (copied: a setting that changed
+    job number), else from ``earlier/`` again: a job folder being cleared by its own job keeps
+    its results there before it lets them go (:func:`sim.jobs.keep_aside`).
+
+    Returns:
+        Whether the job is done (False: nothing found, or results that could not be read back,
+        which are removed).
+
+    """
+    moved_back = f"moved back from {sweep / jobs.EARLIER}"
+    if jobs.take_kept(output, sweep, resolved):
+        found = moved_back
+    elif (source := jobs.copy_finished(output, sweep, resolved)) is not None:
+        found = f"copied from {source}"
+    elif jobs.take_kept(output, sweep, resolved):
+        found = moved_back
+    else:
+        return False
+    say(f"{PROGRAM}: results of this configuration {found}")
+    if _skip(output, cfg):
+        return True
+    jobs.start(output)  # they could not be read back: recompute
+    return False
 
 
 def _skip(output: Path, cfg: DictConfig) -> bool:

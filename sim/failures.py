@@ -32,6 +32,7 @@ from omegaconf.errors import OmegaConfBaseException
 
 from sim import jobs
 from sim.configure import describe_error
+from sim.console import say
 from sim.params import ConfigError
 
 try:
@@ -228,15 +229,26 @@ def lock_sweep(sweep: Path) -> IO | None:
     return handle
 
 
-def unfinished_jobs(sweep: Path) -> tuple[int, dict[Path, dict[str, Any]]]:
+def unfinished_jobs(
+    sweep: Path, launched: list[Path] | None = None
+) -> tuple[int, dict[Path, dict[str, Any]]]:
     """How many jobs the latest sweep launched, and the failure record of each unfinished one."""
-    launched = launched_jobs(sweep)
+    launched = launched_jobs(sweep) if launched is None else launched
     unfinished = {
         folder: jobs.read_record(folder / jobs.FAILED)
         for folder in launched
         if not jobs.has_results(folder) or (folder / jobs.FAILED).is_file()  # older results
     }
     return len(launched), unfinished
+
+
+def _remove_copies(sweep: Path, launched: list[Path]) -> None:
+    """Remove results the sweep's jobs hold too (:func:`sim.jobs.remove_copies`), and say so."""
+    removed = jobs.remove_copies(sweep, launched)
+    if removed:
+        listed = ", ".join(str(folder.relative_to(sweep)) for folder in removed)
+        copies = "a copy" if len(removed) == 1 else f"{len(removed)} copies"
+        say(f"{PROGRAM}: removed {copies} of results a job of this sweep holds: {listed}")
 
 
 class SweepReport(Callback):
@@ -268,10 +280,12 @@ class SweepReport(Callback):
         """Check the sweep folder for jobs that did not finish."""
         sweep = Path(config.hydra.sweep.dir)
         try:
-            launched, unfinished = unfinished_jobs(sweep)
+            launched = launched_jobs(sweep)
+            _remove_copies(sweep, launched)
+            _, unfinished = unfinished_jobs(sweep, launched)
         finally:  # a script may sweep into this folder again in this process
             while _HELD:
                 _HELD.pop().close()
         if unfinished:
-            print(sweep_summary(sweep, launched, unfinished), file=sys.stderr)
+            print(sweep_summary(sweep, len(launched), unfinished), file=sys.stderr)
             sys.exit(sweep_exit_code(unfinished))

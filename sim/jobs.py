@@ -21,8 +21,10 @@ attempt removes it, and the hidden temporary files of an attempt killed mid-writ
 A sweep that finds another configuration's finished results in a job folder (a different
 sweep into the same folder) keeps them: :func:`keep_aside` moves them to
 ``<sweep>/earlier/<digest>/``, where they stay readable, and a later job of that very
-configuration takes them back (:func:`take_kept`) instead of running again. Results of the
-same configuration made by another version of the code are stale and are replaced.
+configuration takes them back (:func:`take_kept`) instead of running again. A setting that
+moved to another job number copies its results from its old folder (:func:`copy_finished`),
+and when the sweep ends the copies its jobs made redundant go (:func:`remove_copies`). Results
+of the same configuration made by another version of the code are stale and are replaced.
 """
 
 from __future__ import annotations
@@ -124,6 +126,86 @@ def take_kept(folder: Path, sweep: Path, config_yaml: str) -> bool:
     return True
 
 
+def copy_finished(folder: Path, sweep: Path, config_yaml: str) -> Path | None:
+    """Copy this configuration's results from another job folder of ``sweep`` into ``folder``.
+
+    A setting that moved to another job number (``-m referral=a,b,c``, then ``referral=b,c``)
+    finds its results in its old folder. They are linked (else copied) into a hidden staging
+    folder, ``metrics.parquet`` last, then moved in; the source keeps them. A source cleared
+    meanwhile by its own job (:func:`start` removes ``metrics.parquet`` first) leaves no
+    ``metrics.parquet`` in the staging folder, and nothing is copied.
+
+    Returns:
+        The folder copied from, or None when no other job folder holds this configuration.
+
+    """
+    wanted = digest(config_yaml)
+    source = _job_holding(sweep, wanted, besides=folder)
+    if source is None:
+        return None
+    staging = sweep / f".{wanted}.{os.getpid()}.copying"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    try:
+        for file in (*RESULTS, CONFIG, JOB, METRICS):
+            if (source / file).is_file():
+                _link_or_copy(source / file, staging / file)
+        whole = has_results(staging) and read_record(staging / JOB).get("digest") == wanted
+        if whole:
+            for file in (*RESULTS, CONFIG, JOB, METRICS):
+                if (staging / file).is_file():
+                    os.replace(staging / file, folder / file)
+    except FileNotFoundError:  # the source was cleared while it was being copied
+        whole = False
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return source if whole else None
+
+
+def _job_holding(sweep: Path, wanted: str, besides: Path) -> Path | None:
+    """The first job folder of ``sweep`` (a numbered one, not ``besides``) with these results."""
+    for folder in _job_folders(sweep):
+        if folder.resolve() != besides.resolve() and _digest_of(folder) == wanted:
+            return folder
+    return None
+
+
+def _job_folders(sweep: Path) -> list[Path]:
+    """The finished job folders directly in ``sweep`` (not ``earlier/``), in job order."""
+    found = (m.parent for m in sweep.glob(f"*/{METRICS}"))
+    folders = [f for f in found if f.name != EARLIER and not f.name.startswith(".")]
+    return sorted(folders, key=natural_order)
+
+
+def _digest_of(folder: Path) -> str | None:
+    return read_record(folder / JOB).get("digest")
+
+
+def remove_copies(sweep: Path, launched: list[Path]) -> list[Path]:
+    """Remove results that a job of the sweep that just ended holds too; return their folders.
+
+    Called when every job of the sweep has ended, so no job is reading them. Such copies are
+    left by settings that changed job number (the old folder, beyond or outside the new
+    sweep's jobs) and by results kept in ``earlier/`` that a job copied or recomputed; they have
+    the same digest (configuration and code: the same numbers), and read twice they would
+    count twice. A job folder keeps its logs (``.hydra/``); a kept one in ``earlier/`` goes.
+    """
+    ours = {f.resolve() for f in launched}
+    held = {_digest_of(f) for f in launched if has_results(f) and not (f / FAILED).is_file()}
+    held.discard(None)
+    kept = [m.parent for m in (sweep / EARLIER).glob(f"*/{METRICS}")]
+    removed = []
+    for folder in (*_job_folders(sweep), *kept):
+        if folder.resolve() in ours or _digest_of(folder) not in held:
+            continue
+        if folder.parent.name == EARLIER:
+            shutil.rmtree(folder)
+        else:
+            start(folder)
+        removed.append(folder)
+    return removed
+
+
 def _link_or_copy(source: Path, target: Path) -> None:
     try:
         os.link(source, target)
@@ -133,9 +215,7 @@ def _link_or_copy(source: Path, target: Path) -> None:
 
 def is_finished(folder: Path, config_yaml: str) -> bool:
     """Whether ``folder`` holds finished results of exactly this configuration and code."""
-    if not has_results(folder):
-        return False
-    return read_record(folder / JOB).get("digest") == digest(config_yaml)
+    return has_results(folder) and _digest_of(folder) == digest(config_yaml)
 
 
 def read_record(path: Path) -> dict[str, Any]:

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import sim
-from sim import jobs
+from sim import jobs, report
 from sim.results import ResultsError
 from tests.sweeps import sweep
 
@@ -85,7 +85,7 @@ def test_jobs_of_two_code_versions_are_read_with_a_warning_naming_both(two_schem
     with pytest.warns(sim.results.MixedCodeWarning, match="2 versions") as caught:
         assert len(sim.results.load(copy)) == 6
     assert current in str(caught[0].message) and "0ld3ng1ne" in str(caught[0].message)
-    text = sim.report.write_report(copy)  # the report says so in its notes
+    text = report.write_report(copy)  # the report says so in its notes
     assert "versions of the simulator's code" in (copy / "report.md").read_text() and text
 
 

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -97,11 +98,36 @@ def test_a_recomputed_job_keeps_no_table_of_the_earlier_one(tmp_path):
 def test_a_smaller_sweep_into_a_bigger_ones_folder_counts_each_setting_once(tmp_path):
     folder = tmp_path / "sweep"
     sweep(folder, SCHEMES)
-    sweep(folder, "referral=none,two_sided")  # job 1 is two_sided now; job 2 still is
-    with pytest.warns(sim.results.DuplicateJobWarning, match=r"/2 \(as .*/1\)"):
+    again = sweep(folder, "referral=none,two_sided")  # job 1 is two_sided now; job 2 was
+    assert "copied from" in again.stdout and "results:" not in again.stdout  # nothing ran
+    assert "removed a copy of results a job of this sweep holds: 2" in again.stdout
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", sim.results.DuplicateJobWarning)
         frame = metrics(folder)
     sizes = frame.groupby("referral").size().to_dict()
     assert sizes == {"none": 3, "one_sided": 3, "two_sided": 3}  # two_sided not 6; one_sided kept
+    assert not (folder / "2" / jobs.METRICS).exists() and (folder / "2" / ".hydra").is_dir()
+
+
+def test_a_setting_that_moved_to_another_job_number_is_copied_not_run_again(tmp_path):
+    folder = tmp_path / "sweep"
+    sweep(folder, SCHEMES)
+    finished = metrics(folder).set_index(["referral", "replicate"]).sort_index()
+    again = sweep(folder, "referral=two_sided,none,one_sided")  # every setting moved
+    assert "results:" not in again.stdout  # nothing ran
+    assert again.stdout.count("copied from") == 1  # two_sided, from job 2 into job 0
+    assert again.stdout.count("moved back from") == 2  # none and one_sided, kept by jobs 1, 2
+    assert "removed a copy of results a job of this sweep holds: earlier/" in again.stdout
+    assert not list((folder / jobs.EARLIER).glob(f"*/{jobs.METRICS}"))  # held by jobs 0-2
+    assert [metrics(folder / str(job))["referral"][0] for job in range(3)] == [
+        "two_sided",
+        "none",
+        "one_sided",
+    ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", sim.results.DuplicateJobWarning)
+        moved = metrics(folder).set_index(["referral", "replicate"]).sort_index()
+    pd.testing.assert_frame_equal(moved, finished)
 
 
 def test_two_sweeps_that_ran_one_setting_read_it_once(tmp_path):
@@ -256,12 +282,22 @@ def test_every_experiment_preset_composes_and_sweeps(tmp_path, name):
     assert len(sim.results.swept(frame)) >= 1
 
 
+def _default_ctrl_c() -> None:
+    """Let the child take Ctrl-C: Python ignores it if its parent ignored it (``cmd &``)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_part_way_says_one_line_and_keeps_the_finished_jobs(tmp_path):
     folder = tmp_path / "sweep"
     command = [sys.executable, "-m", "sim.cli", "-m", "seed=0,1,2,3,4,5"]
     command += [*TINY, f"hydra.sweep.dir={folder}"]
     process = subprocess.Popen(
-        command, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        command,
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=_default_ctrl_c,  # a shell's background job would ignore it otherwise
     )
     deadline = time.monotonic() + 120
     while not finished_at(folder) and time.monotonic() < deadline:
@@ -283,3 +319,36 @@ def test_results_of_older_code_are_replaced_not_kept(tmp_path):
     rerun = sweep(folder, "referral=one_sided")
     assert "replacing results" in rerun.stdout and not (folder / jobs.EARLIER).exists()
     assert metrics(folder)["referral"].unique().tolist() == ["one_sided"]  # no stale engine
+
+
+@pytest.mark.parametrize("linked_first", [False, True], ids=["mid-link", "after-link"])
+def test_a_job_folder_cleared_by_its_own_job_while_it_is_copied_gives_nothing(
+    tmp_path, monkeypatch, linked_first
+):
+    config_yaml = "seed: 1\n"
+    source, target = tmp_path / "1", tmp_path / "0"
+    source.mkdir(), target.mkdir()
+    (source / jobs.CONFIG).write_text(config_yaml)
+    (source / jobs.JOB).write_text(json.dumps({"digest": jobs.digest(config_yaml)}))
+    (source / "timeseries.parquet").write_bytes(b"series")
+    (source / jobs.METRICS).write_bytes(b"metrics")
+    link = jobs._link_or_copy
+
+    def cleared_part_way(origin: Path, copy: Path) -> None:
+        if linked_first:
+            link(origin, copy)
+        if origin.name == jobs.JOB:  # job 1 starts over (metrics.parquet goes first)
+            jobs.start(source)
+        if not linked_first:
+            link(origin, copy)  # job.json is gone: FileNotFoundError
+
+    monkeypatch.setattr(jobs, "_link_or_copy", cleared_part_way)
+    assert jobs.copy_finished(target, tmp_path, config_yaml) is None
+    assert not list(target.iterdir())  # not the series without its metrics
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["0", "1"]  # no staging folder left
+    monkeypatch.setattr(jobs, "_link_or_copy", link)
+    (source / jobs.CONFIG).write_text(config_yaml)  # finished again, intact
+    (source / jobs.JOB).write_text(json.dumps({"digest": jobs.digest(config_yaml)}))
+    (source / jobs.METRICS).write_bytes(b"metrics")
+    assert jobs.copy_finished(target, tmp_path, config_yaml) == source
+    assert sorted(p.name for p in target.iterdir()) == sorted(p.name for p in source.iterdir())
