@@ -31,12 +31,12 @@ endif
 
 test: $(STAMP)
 	scripts/ci-browser-setup.sh $(PY)
-	$(VENV)/bin/ruff check sim tests experiments notebooks
+	$(VENV)/bin/ruff check sim hydra_plugins tests experiments notebooks
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check sim tests experiments notebooks
-	$(VENV)/bin/ruff format --check sim tests experiments
+	$(VENV)/bin/ruff check sim hydra_plugins tests experiments notebooks
+	$(VENV)/bin/ruff format --check sim hydra_plugins tests experiments
 
 clean:
 	rm -rf $(VENV) outputs multirun .pytest_cache

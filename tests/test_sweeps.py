@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import fcntl
 import importlib.util
 import json
 import os
+import pty
 import signal
+import struct
 import subprocess
 import sys
+import termios
 import time
 import warnings
 from pathlib import Path
@@ -16,6 +20,7 @@ import pandas as pd
 import pytest
 
 import sim
+from hydra_plugins.referral_sim_sweeper.checked_sweeper import CHECKING, SHOWN_FROM
 from sim import jobs
 from tests.sweeps import TINY, cli_process, referral_sim, sweep
 
@@ -352,3 +357,51 @@ def test_a_job_folder_cleared_by_its_own_job_while_it_is_copied_gives_nothing(
     (source / jobs.METRICS).write_bytes(b"metrics")
     assert jobs.copy_finished(target, tmp_path, config_yaml) == source
     assert sorted(p.name for p in target.iterdir()) == sorted(p.name for p in source.iterdir())
+
+
+def test_a_large_sweep_says_it_checks_its_configurations_and_a_bad_value_stops_it_early(
+    tmp_path,
+):
+    few = sweep(tmp_path / "few", "seed=0,1")
+    assert CHECKING not in few.stderr  # a few jobs: nothing to wait for
+    many = sweep(tmp_path / "many", f"seed=range({SHOWN_FROM})")
+    line = f"referral-sim: {CHECKING} ({SHOWN_FROM} jobs) before launching them\n"  # one line
+    assert line in many.stderr and "%|" not in many.stderr
+    assert f"Launching {SHOWN_FROM} jobs" in many.stdout
+    assert len(list((tmp_path / "many").glob(f"*/{jobs.METRICS}"))) == SHOWN_FROM
+    folder = tmp_path / "bad"
+    bad = cli_process(
+        "-m", "seed=range(12)", "network.n=300,abc", "days=2", f"hydra.sweep.dir={folder}",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert bad.returncode == 2 and "'abc' of type 'str' could not be converted" in bad.stderr
+    assert f"{CHECKING} (24 jobs)" in bad.stderr  # stopped at the second, before launching
+    assert "Launching" not in bad.stdout and not [p for p in folder.iterdir() if p.is_dir()]
+
+
+def test_the_configuration_check_shows_a_bar_on_a_terminal(tmp_path):
+    leader, follower = pty.openpty()
+    rows_columns = struct.pack("HHHH", 24, 100, 0, 0)  # a new pty is 0 wide: tqdm draws nothing
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, rows_columns)
+    command = [sys.executable, "-m", "sim.cli", "-m", f"seed=range({SHOWN_FROM})", *TINY[:2]]
+    with os.fdopen(leader, "rb", buffering=0) as terminal:
+        process = subprocess.Popen(
+            [*command, "run.replicates=1", f"hydra.sweep.dir={tmp_path / 'sweep'}"],
+            cwd=tmp_path,
+            stdout=subprocess.DEVNULL,
+            stderr=follower,
+        )
+        os.close(follower)
+        written = b""
+        while True:
+            try:
+                chunk = terminal.read(4096)
+            except OSError:  # EIO: the process closed the terminal
+                break
+            if not chunk:
+                break
+            written += chunk
+        assert process.wait(timeout=300) == 0
+    text = written.decode(errors="replace")
+    assert f"{CHECKING}: 100%" in text and f"{SHOWN_FROM}/{SHOWN_FROM}" in text
+    assert f"{CHECKING} (" not in text  # the bar, not the line

@@ -1,0 +1,1 @@
+"""referral-sim's Hydra sweeper: the basic one, showing its check (``hydra/sweeper=checked``)."""

@@ -1,0 +1,38 @@
+"""Hydra's basic sweeper, showing progress while it checks every job's configuration.
+
+Before it launches a batch, Hydra composes each job's configuration once to stop a bad
+override early, at about 0.1 s a job: a 400-job sweep spent some 40 s in silence before
+``Launching``. This sweeper does the same check and says so, for batches of
+:data:`SHOWN_FROM` jobs or more: a progress bar when standard error is a terminal (as the
+replicates' bar), else one line; everything else is Hydra's ``BasicSweeper``.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+from tqdm import tqdm
+
+SHOWN_FROM = 20
+"""The smallest batch whose check is shown (a few jobs take under two seconds)."""
+CHECKING = "checking job configurations"
+
+
+class CheckedSweeper(BasicSweeper):
+    """``BasicSweeper`` that shows its check of each job's configuration."""
+
+    def validate_batch_is_legal(self, batch: Sequence[Sequence[str]]) -> None:
+        """Compose every job's configuration of ``batch`` (Hydra's check), counting them."""
+        shown = len(batch) >= SHOWN_FROM
+        terminal = sys.stderr.isatty()
+        if shown and not terminal:
+            line = f"referral-sim: {CHECKING} ({len(batch)} jobs) before launching them"
+            print(line, file=sys.stderr, flush=True)
+        loader = self.hydra_context.config_loader
+        bar = tqdm(total=len(batch), desc=CHECKING, unit="job", disable=not (shown and terminal))
+        with bar:
+            for overrides in batch:
+                loader.load_sweep_config(master_config=self.config, sweep_overrides=list(overrides))
+                bar.update()
