@@ -22,7 +22,7 @@ import math
 import numpy as np
 
 import sim
-from sim.metrics import cascade_forest, ratio, roots_and_depths
+from sim.metrics import cascade_forest, ratio, roots_and_depths, sizes_by_root
 from sim.state import ACQUISITION_CHANNELS, Channel, channel_name
 
 HEAD = 0.01  # "the 1% head" of fact F6
@@ -99,10 +99,10 @@ def origin_shares(model: sim.ReferralModel) -> dict[str, float]:
     }
 
 
-def tree_sizes(model: sim.ReferralModel) -> np.ndarray:
-    """Sizes of the referral trees among consumers (the forest of ``sim.metrics``)."""
+def every_tree_size(model: sim.ReferralModel) -> np.ndarray:
+    """Size of every referral tree among consumers, single members included (``sim.metrics``)."""
     _, nodes, root, _ = cascade_forest(model.consumers, model.n)
-    sizes = np.bincount(root[nodes], minlength=model.n)
+    sizes = sizes_by_root(nodes, root, model.n)
     return sizes[sizes > 0]
 
 
@@ -144,7 +144,7 @@ def team_fill(model: sim.ReferralModel) -> float:
 
 def measure(model: sim.ReferralModel) -> dict[str, float]:
     """Every measure of this module for one finished replicate, with the run metrics."""
-    sizes = tree_sizes(model)
+    sizes = every_tree_size(model)
     row = dict(model.metrics())
     row.update(realised_conversion(model))
     row.update(member_repurchase(model))

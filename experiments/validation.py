@@ -44,7 +44,7 @@ from tqdm import tqdm
 import sim
 from experiments.arguments import output_folder, run_script
 from sim import theory
-from sim.metrics import cascade_forest, structural_virality
+from sim.metrics import cascade_forest, sizes_by_root, structural_virality
 
 K = 10  # mean degree of every network here
 MIN_SMALL_OUTBREAKS = 30  # fewer give no usable standard error
@@ -480,7 +480,7 @@ def contagion_row(label: str, by_rewire: dict[float, np.ndarray]) -> dict:
 def tree_shapes(model: sim.ReferralModel, smallest: int = LARGER_TREE) -> tuple[np.ndarray, list]:
     """Sizes of every referral tree, and (size, structural virality) of the larger ones."""
     parent, nodes, root, depth = cascade_forest(model.consumers, model.n)
-    sizes = np.bincount(root[nodes], minlength=model.n)
+    sizes = sizes_by_root(nodes, root, model.n)
     larger = [
         (int(sizes[r]), structural_virality(nodes[root[nodes] == r], parent, depth))
         for r in np.flatnonzero(sizes >= smallest)
@@ -493,8 +493,8 @@ def shape_sample(overrides: Sequence[str], runs: int, bar: tqdm | None) -> dict:
     metrics, sizes, larger = [], [], []
     for model in run_models(overrides, runs, bar):
         metrics.append(model.metrics())
-        tree_sizes, big = tree_shapes(model)
-        sizes.append(tree_sizes)
+        every_size, big = tree_shapes(model)
+        sizes.append(every_size)
         larger += big
     return {
         "metrics": pd.DataFrame(metrics),

@@ -46,11 +46,13 @@ from sim.storage import remove_orphaned_temporaries, write_parquet_atomic, write
 
 EARLIER = "earlier"
 """The folder, in a sweep folder, of finished jobs another sweep's jobs replaced."""
+TABLES = ("metrics", "timeseries", "cascades", "referrals")
+"""The tables a job writes, each as ``<name>.parquet`` (``referrals`` only when asked for)."""
 METRICS = "metrics.parquet"
 JOB = "job.json"
 CONFIG = "config.yaml"
 FAILED = "failed.json"
-RESULTS = ("timeseries.parquet", "cascades.parquet", "referrals.parquet")
+RESULTS = tuple(f"{name}.parquet" for name in TABLES if name != "metrics")
 """The tables a job writes besides ``metrics.parquet``."""
 
 
@@ -316,14 +318,10 @@ def write_job(
         seconds: running time, recorded in ``job.json``.
 
     """
-    write_parquet_atomic(
-        with_parameters(result.timeseries, parameters), folder / "timeseries.parquet"
-    )
-    write_parquet_atomic(with_parameters(result.cascades, parameters), folder / "cascades.parquet")
-    if save_referrals:
-        write_parquet_atomic(
-            with_parameters(result.referrals, parameters), folder / "referrals.parquet"
-        )
+    for name in TABLES[1:]:  # metrics last
+        if name != "referrals" or save_referrals:
+            table = with_parameters(getattr(result, name), parameters)
+            write_parquet_atomic(table, folder / f"{name}.parquet")
     write_text_atomic(config_yaml, folder / CONFIG)
     record = {
         "parameters": dict(parameters),

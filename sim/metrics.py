@@ -119,7 +119,7 @@ def cascade_metrics(consumers: ConsumerState, n: int) -> dict[str, float]:
             ),
             0.0,
         )
-    sizes = np.bincount(root[nodes], minlength=n)
+    sizes = sizes_by_root(nodes, root, n)
     of_trees = sizes[sizes > 0]
     largest = int(np.argmax(sizes))
     in_largest = nodes[root[nodes] == largest]
@@ -145,14 +145,19 @@ def reproduction_number(consumers: ConsumerState, n: int) -> float:
     return referred_by_customers / customer.sum() if customer.any() else 0.0
 
 
-def tree_sizes(consumers: ConsumerState, n: int) -> tuple[np.ndarray, np.ndarray]:
+def tree_size_counts(consumers: ConsumerState, n: int) -> tuple[np.ndarray, np.ndarray]:
     """Sizes of the referral trees with two members or more, and how many trees have each.
 
-    The trees of :func:`cascade_forest`, those of ``cascade_max_size``.
+    The trees of :func:`cascade_forest`, those of ``cascade_max_size`` (``cascades.parquet``).
     """
     _, nodes, root, _ = cascade_forest(consumers, n)
-    sizes = np.bincount(root[nodes], minlength=n)
+    sizes = sizes_by_root(nodes, root, n)
     return np.unique(sizes[sizes >= 2], return_counts=True)
+
+
+def sizes_by_root(nodes: np.ndarray, root: np.ndarray, n: int) -> np.ndarray:
+    """Members of the tree rooted at each consumer (0 where none is), as :func:`cascade_forest`."""
+    return np.bincount(root[nodes], minlength=n)
 
 
 def cascade_forest(

@@ -38,7 +38,7 @@ from sim.exposures import Exposures
 from sim.follow import FollowLayer
 from sim.history import History
 from sim.ledger import Ledger
-from sim.metrics import run_metrics, tree_sizes
+from sim.metrics import run_metrics, tree_size_counts
 from sim.network import SocialGraph, from_networkx
 from sim.params import ConfigError, check, fail
 from sim.population import draw_traits
@@ -289,7 +289,7 @@ class ReferralModel(mesa.Model):
 
         Columns: ``size``, ``trees`` (how many trees have that size).
         """
-        size, trees = tree_sizes(self.consumers, self.n)
+        size, trees = tree_size_counts(self.consumers, self.n)
         return pd.DataFrame({"size": size.astype(np.int64), "trees": trees.astype(np.int64)})
 
     def referrals(self) -> pd.DataFrame:

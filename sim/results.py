@@ -25,9 +25,8 @@ import duckdb
 import pandas as pd
 import yaml
 
-from sim.jobs import CONFIG, JOB, METRICS, natural_order, read_record
+from sim.jobs import CONFIG, JOB, METRICS, TABLES, natural_order, read_record
 
-TABLES = ("metrics", "timeseries", "cascades", "referrals")
 PathLike = str | Path
 
 

@@ -299,11 +299,23 @@ def test_a_malformed_edge_list_is_refused_naming_the_key_and_the_problem(tmp_pat
     assert_one_paragraph(str(refused.value), "network.path")
 
 
-@pytest.mark.parametrize("path", ["", "{tmp}", "{tmp}/missing.txt"])
+NOT_A_FILE = {
+    "": "is empty",
+    "{tmp}": "is not a regular file",
+    "{tmp}/missing.txt": "does not exist",
+}
+
+
+@pytest.mark.parametrize("path", NOT_A_FILE)
 def test_a_missing_path_or_a_directory_is_refused_before_anything_runs(tmp_path, path):
+    path = path.format(tmp=tmp_path)
     with pytest.raises(sim.ConfigError) as refused:
-        edgelist_model(path.format(tmp=tmp_path))
+        sim.compose(["network=edgelist", f"network.path={path}"])  # before the model is built
     assert_one_paragraph(str(refused.value), "network.path")
+    assert NOT_A_FILE[path.replace(str(tmp_path), "{tmp}")] in str(refused.value)
+    with pytest.raises(sim.ConfigError) as loading:
+        sim.network.load_edgelist(path)
+    assert str(loading.value) == str(refused.value)  # one message, by config or by the API
 
 
 def test_an_unreadable_edge_list_is_refused_naming_the_key(tmp_path, monkeypatch):

@@ -337,3 +337,23 @@ def test_a_figure_shades_the_slack_its_verdict_allows(tmp_path, measures, monkey
     assert band.get_x() == pytest.approx(edge)
     claimed = band.get_x() + band.get_width()  # the band ends at the claim (P5: 10% above it)
     assert claimed == pytest.approx(edge / 0.9 * (1.1 if claim_id == "P5" else 1.0))
+
+
+def test_the_daily_curves_band_is_the_mean_interval_and_absent_for_one_replicate(
+    tmp_path, monkeypatch
+):
+    drawn = {}
+    monkeypatch.setattr(
+        figures, "save_figure", lambda figure, path: drawn.setdefault(path.name, figure)
+    )
+    three = pd.DataFrame(
+        {"replicate": [0, 1, 2] * 2, "day": [0, 0, 0, 1, 1, 1], "aware": [1, 2, 3, 4, 6, 8.0]}
+    )
+    one = pd.DataFrame({"replicate": [0, 0], "day": [0, 1], "aware": [5.0, 7.0]})
+    figures.curves(tmp_path / "c.png", "reach", {"three": three, "one": one}, "aware", "reached")
+    banded, alone = drawn["c.png"].axes[0].collections
+    heights = {round(y, 9) for y in banded.get_paths()[0].vertices[:, 1]}
+    for day in (0, 1):
+        _, low, high, _ = sim.summary.mean_interval(three.loc[three["day"] == day, "aware"])
+        assert {round(low, 9), round(high, 9)} <= heights
+    assert all(len(path.vertices) == 0 for path in alone.get_paths())  # no zero-width band

@@ -15,7 +15,7 @@ from sim.metrics import (
     cascade_parents,
     roots_and_depths,
     structural_virality,
-    tree_sizes,
+    tree_size_counts,
 )
 from sim.network import generators as gen
 from sim.state import Channel, ConsumerState
@@ -111,7 +111,7 @@ def test_a_recruited_koc_who_never_buys_counts_as_a_channel_not_a_customer():
     metrics = cascade_metrics(consumers, 6)
     assert metrics["reproduction_number"] == pytest.approx(2 / 5)  # 0 -> 1 and 4 -> 5
     assert metrics["cascade_max_size"] == 4  # the KOC's tree: 2, 3, 4, 5
-    sizes, trees = tree_sizes(consumers, 6)
+    sizes, trees = tree_size_counts(consumers, 6)
     assert sizes.tolist() == [2, 4] and trees.tolist() == [1, 1]
 
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from sim.report import save_figure
+from sim.summary import grouped_mean_interval, support_of
 
 Triple = tuple[float, float, float]
 
@@ -161,14 +161,17 @@ def curves(
     ylabel: str,
     mark_day: int | None = None,
 ):
-    """Mean daily curve of ``column`` per setting with a 95% band over replicates."""
+    """Mean daily curve of ``column`` per setting with a 95% band over replicates.
+
+    The band is :func:`sim.summary.grouped_mean_interval`'s (as the report's series): clipped to
+    the column's values, and absent on a day with one replicate (not a band of zero width).
+    """
     figure, axis = plt.subplots(figsize=(7, 4.2))
     for label, frame in days.items():
-        by_day = frame.groupby("day")[column]
-        mean, sem, count = by_day.mean(), by_day.sem().fillna(0.0), by_day.count()
-        half = sem * stats.t.ppf(0.975, np.maximum(count - 1, 1))
-        axis.plot(mean.index, mean, label=label)
-        axis.fill_between(mean.index, mean - half, mean + half, alpha=0.2)
+        by_day = grouped_mean_interval(frame, "day", column, support=support_of(column))
+        by_day = by_day.sort_index()
+        axis.plot(by_day.index, by_day["mean"], label=label)
+        axis.fill_between(by_day.index, by_day["low"], by_day["high"], alpha=0.2)
     if mark_day is not None:
         _reference(axis, mark_day, f"day {mark_day}", horizontal=False)
     axis.set(xlabel="day", ylabel=ylabel)

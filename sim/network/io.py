@@ -39,6 +39,23 @@ def load_edgelist(path: str | Path, key: str = "network.path") -> SocialGraph:
         ConfigError: when the file is missing, unreadable, empty or malformed.
 
     """
+    file = check_network_file(path, key)
+    if file.suffix.lower() in GRAPHML_SUFFIXES:
+        try:
+            return from_networkx(nx.read_graphml(file), source=str(path))
+        except Exception as error:  # networkx raises several parser errors
+            raise ConfigError(f"{key}={str(path)!r} is not valid GraphML: {error}") from error
+    table = _read_table(file, key)
+    return _graph_from_pairs(table.iloc[:, 0].to_numpy(), table.iloc[:, 1].to_numpy(), str(path))
+
+
+def check_network_file(path: str | Path, key: str = "network.path") -> Path:
+    """The network file at ``path``, checked to be a regular file (its contents are not read).
+
+    Raises:
+        ConfigError: naming ``key``, when ``path`` is empty, missing or not a regular file.
+
+    """
     file = Path(path).expanduser()
     if not str(path):
         raise ConfigError(f"{key} is empty: give the path of an edge-list, CSV or GraphML file.")
@@ -48,13 +65,7 @@ def load_edgelist(path: str | Path, key: str = "network.path") -> SocialGraph:
         )
     if not file.is_file():
         raise ConfigError(f"{key}={str(path)!r} is not a regular file.")
-    if file.suffix.lower() in GRAPHML_SUFFIXES:
-        try:
-            return from_networkx(nx.read_graphml(file), source=str(path))
-        except Exception as error:  # networkx raises several parser errors
-            raise ConfigError(f"{key}={str(path)!r} is not valid GraphML: {error}") from error
-    table = _read_table(file, key)
-    return _graph_from_pairs(table.iloc[:, 0].to_numpy(), table.iloc[:, 1].to_numpy(), str(path))
+    return file
 
 
 def _read_table(file: Path, key: str) -> pd.DataFrame:

@@ -7,13 +7,12 @@ Options: ``small_world`` (default), ``lattice``, ``random``, ``scale_free``, ``c
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
 from sim.network import generators
 from sim.network.graph import SocialGraph
-from sim.network.io import load_edgelist
+from sim.network.io import check_network_file, load_edgelist
 from sim.params import COUNT, NON_NEGATIVE, POSITIVE_COUNT, PROBABILITY, Range, fail, param
 
 N_RANGE = Range(2, integer=True)
@@ -157,11 +156,8 @@ class EdgelistConfig(NetworkConfig):
     path: str = param("", "edge list ('u v' lines), CSV or GraphML file")
 
     def validate(self, prefix: str) -> None:
-        """Check the file is there before anything runs."""
-        if not self.path:
-            fail(prefix + "path", self.path, "the path of an edge-list, CSV or GraphML file")
-        if not Path(self.path).expanduser().is_file():
-            fail(prefix + "path", self.path, "an existing file (edge list, CSV or GraphML)")
+        """Check the file is there before anything runs (as :func:`load_edgelist` does)."""
+        check_network_file(self.path, prefix + "path")
 
     def build(self, rng: np.random.Generator) -> SocialGraph:
         """Load the graph."""
