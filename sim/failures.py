@@ -242,11 +242,17 @@ def unfinished_jobs(
     return len(launched), unfinished
 
 
+LISTED = 5
+"""Folders named when a sweep removes copies (a reordered 400-job sweep removes hundreds)."""
+
+
 def _remove_copies(sweep: Path, launched: list[Path]) -> None:
     """Remove results the sweep's jobs hold too (:func:`sim.jobs.remove_copies`), and say so."""
     removed = jobs.remove_copies(sweep, launched)
     if removed:
-        listed = ", ".join(str(folder.relative_to(sweep)) for folder in removed)
+        named = [str(folder.relative_to(sweep)) for folder in removed[:LISTED]]
+        more = len(removed) - len(named)
+        listed = ", ".join(named) + (f" and {more} more" if more else "")
         copies = "a copy" if len(removed) == 1 else f"{len(removed)} copies"
         say(f"{PROGRAM}: removed {copies} of results a job of this sweep holds: {listed}")
 

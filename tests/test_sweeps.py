@@ -21,7 +21,7 @@ import pytest
 
 import sim
 from hydra_plugins.referral_sim_sweeper.checked_sweeper import CHECKING, SHOWN_FROM
-from sim import jobs
+from sim import failures, jobs
 from tests.sweeps import TINY, cli_process, referral_sim, sweep
 
 SCHEMES = "referral=none,one_sided,two_sided"
@@ -405,3 +405,28 @@ def test_the_configuration_check_shows_a_bar_on_a_terminal(tmp_path):
     text = written.decode(errors="replace")
     assert f"{CHECKING}: 100%" in text and f"{SHOWN_FROM}/{SHOWN_FROM}" in text
     assert f"{CHECKING} (" not in text  # the bar, not the line
+
+
+def finished_job(folder: Path, digest: str) -> Path:
+    """A job folder that looks finished, with ``digest`` in its ``job.json``."""
+    folder.mkdir(parents=True)
+    (folder / jobs.JOB).write_text(json.dumps({"digest": digest}))
+    (folder / jobs.METRICS).write_bytes(b"metrics")
+    return folder
+
+
+def test_the_end_of_a_sweep_removes_only_copies_of_what_its_finished_jobs_hold(tmp_path, capsys):
+    launched = [finished_job(tmp_path / str(job), f"d{job}") for job in range(7)]
+    copies = [finished_job(tmp_path / str(job + 7), f"d{job}") for job in range(7)]
+    other = finished_job(tmp_path / "14", "elsewhere")  # another configuration: kept
+    kept = finished_job(tmp_path / jobs.EARLIER / "d3", "d3")  # held by job 3: a copy
+    (launched[6] / jobs.FAILED).write_text("{}")  # failed: holds nothing, its copy stays
+    failures._remove_copies(tmp_path, launched)
+    said = capsys.readouterr().out
+    assert said.strip() == (
+        "referral-sim: removed 7 copies of results a job of this sweep holds: "
+        "7, 8, 9, 10, 11 and 2 more"
+    )
+    assert all(jobs.has_results(folder) for folder in [*launched, other, copies[6]])
+    assert not any(jobs.has_results(folder) for folder in copies[:6])
+    assert not kept.exists() and (copies[0]).is_dir()  # a job folder stays (its logs), emptied
