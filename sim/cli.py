@@ -46,6 +46,7 @@ EXIT_BAD_CONFIG = failures.EXIT_BAD_INPUT
 PROGRAM = failures.PROGRAM
 EXIT_OUTPUT_CLOSED = 1  # as Python itself exits on EPIPE (the docs' Note on SIGPIPE)
 READ_ONLY = (errno.EACCES, errno.EPERM, errno.EROFS)  # a finished job that cannot be relabelled
+FULL = (errno.ENOSPC, errno.EDQUOT)  # nor can one on a full disk: a failure, its results kept
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a command stopped by Ctrl-C
 INTERRUPTED = (
     f"{PROGRAM}: interrupted. Finished jobs are kept; run the same command again to complete "
@@ -202,16 +203,25 @@ def _skip(output: Path, cfg: DictConfig) -> bool:
     """Skip a finished job, giving its rows this command's parameters; False to recompute it.
 
     Results that cannot be read back for relabelling (a damaged table) are recomputed; a folder
-    that cannot be written (a read-only archive) is skipped as it is, and said so.
+    that cannot be written (a read-only archive) is skipped as it is, and said so; a full disk
+    fails the job, its results kept (recomputing would delete them first, perhaps the only
+    copy), and the next attempt relabels them.
+
+    Raises:
+        OSError: the disk is full (ENOSPC, EDQUOT).
+
     """
     try:
         relabelled = jobs.relabel(output, job_parameters(cfg))
     except Exception as error:  # a table that cannot be read back, or a folder not writable
+        if isinstance(error, OSError) and error.errno in FULL:
+            raise
         if isinstance(error, OSError) and error.errno in READ_ONLY:
             say(f"{PROGRAM}: finished already, skipped as it is ({error.strerror}): {output}")
             return True
         say(f"{PROGRAM}: recomputing, its results could not be read back ({error}): {output}")
         return False
+    (output / jobs.FAILED).unlink(missing_ok=True)  # an earlier attempt's, on a full disk
     note = " (its rows now carry this command's parameters)" if relabelled else ""
     say(f"{PROGRAM}: finished already, skipped: {output}{note}")
     return True

@@ -10,7 +10,8 @@ bug report, the traceback) and prints one paragraph to standard error, never a t
 - In a sweep the other jobs go on. At the end :class:`SweepReport` (a Hydra callback, set in
   ``conf/config.yaml``) lists the jobs of the sweep that did not finish, and the command exits
   with 2 when they all failed on bad input, else 1. Running the same command again retries them
-  and skips the finished ones.
+  and skips the finished ones. The callback also holds the sweep folder's lock while the sweep
+  runs, and at its end removes copies of results its jobs hold (:func:`sim.jobs.copies_of`).
 """
 
 from __future__ import annotations
@@ -247,8 +248,19 @@ LISTED = 5
 
 
 def _remove_copies(sweep: Path, launched: list[Path]) -> None:
-    """Remove results the sweep's jobs hold too (:func:`sim.jobs.remove_copies`), and say so."""
-    removed = jobs.remove_copies(sweep, launched)
+    """Remove results the sweep's jobs hold too (:func:`sim.jobs.copies_of`), and say so.
+
+    A copy that cannot be removed (a read-only folder) is named and left: it is read once, with
+    a ``DuplicateJobWarning``.
+    """
+    removed = []
+    for folder in jobs.copies_of(sweep, launched):
+        try:
+            jobs.remove_copy(folder)
+        except OSError as error:
+            say(f"{PROGRAM}: a copy of results this sweep holds stays in {folder}: {error}")
+        else:
+            removed.append(folder)
     if removed:
         named = [str(folder.relative_to(sweep)) for folder in removed[:LISTED]]
         more = len(removed) - len(named)
@@ -262,9 +274,10 @@ class SweepReport(Callback):
 
     At the start it takes ``<sweep>/.sweep.lock`` (released when the process ends, even
     killed): a second sweep into a folder in use stops there, since two different sweeps would
-    replace each other's jobs. At the end it lists the jobs that did not finish and exits
-    non-zero. It exits from the callback (``SystemExit`` passes through Hydra, which turns any
-    other exception of a callback into a warning).
+    replace each other's jobs; then it removes what killed copies left. At the end it lists the
+    jobs that did not finish and exits non-zero, and removes copies of results its jobs hold.
+    It exits from the callback (``SystemExit`` passes through Hydra, which turns any other
+    exception of a callback into a warning: nothing else may escape it).
     """
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
@@ -273,6 +286,7 @@ class SweepReport(Callback):
         lock = lock_sweep(sweep)
         if lock is not None:  # held by the module, not the callback, which launchers pickle
             _HELD.append(lock)
+            jobs.remove_interrupted_copies(sweep)
         else:
             print(
                 f"{PROGRAM}: another sweep is running into {sweep} (it holds {SWEEP_LOCK}). "
@@ -283,12 +297,15 @@ class SweepReport(Callback):
             sys.exit(EXIT_FAILED)
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
-        """Check the sweep folder for jobs that did not finish."""
+        """List the jobs that did not finish (exit 1 or 2); remove copies of the finished ones."""
         sweep = Path(config.hydra.sweep.dir)
         try:
             launched = launched_jobs(sweep)
-            _remove_copies(sweep, launched)
             _, unfinished = unfinished_jobs(sweep, launched)
+            try:
+                _remove_copies(sweep, launched)
+            except OSError as error:  # the summary and the exit code come first
+                say(f"{PROGRAM}: copies of this sweep's results were not looked for: {error}")
         finally:  # a script may sweep into this folder again in this process
             while _HELD:
                 _HELD.pop().close()

@@ -183,29 +183,46 @@ def _digest_of(folder: Path) -> str | None:
     return read_record(folder / JOB).get("digest")
 
 
-def remove_copies(sweep: Path, launched: list[Path]) -> list[Path]:
-    """Remove results that a job of the sweep that just ended holds too; return their folders.
+def copies_of(sweep: Path, launched: list[Path]) -> list[Path]:
+    """Folders of ``sweep`` holding results that a finished job of ``launched`` holds too.
 
-    Called when every job of the sweep has ended, so no job is reading them. Such copies are
-    left by settings that changed job number (the old folder, beyond or outside the new
-    sweep's jobs) and by results kept in ``earlier/`` that a job copied or recomputed; they have
-    the same digest (configuration and code: the same numbers), and read twice they would
-    count twice. A job folder keeps its logs (``.hydra/``); a kept one in ``earlier/`` goes.
+    Numbered job folders the sweep did not launch, and kept ones in ``earlier/``, with the digest
+    (configuration and code: the same numbers) of a launched job that finished. They are left
+    by settings that changed job number (the old folder) and by results kept in ``earlier/``
+    that a job copied meanwhile (with parallel workers, a job may copy its setting's old folder
+    while that folder's own job keeps it aside). Read with the job's, they would count twice.
     """
     ours = {f.resolve() for f in launched}
     held = {_digest_of(f) for f in launched if has_results(f) and not (f / FAILED).is_file()}
     held.discard(None)
     kept = [m.parent for m in (sweep / EARLIER).glob(f"*/{METRICS}")]
-    removed = []
-    for folder in (*_job_folders(sweep), *kept):
-        if folder.resolve() in ours or _digest_of(folder) not in held:
-            continue
-        if folder.parent.name == EARLIER:
-            shutil.rmtree(folder)
-        else:
-            start(folder)
-        removed.append(folder)
-    return removed
+    return [
+        folder
+        for folder in (*_job_folders(sweep), *kept)
+        if folder.resolve() not in ours and _digest_of(folder) in held
+    ]
+
+
+def remove_copy(folder: Path) -> None:
+    """Remove a copy (:func:`copies_of`): ``metrics.parquet`` first, so it stops counting at once.
+
+    A job folder keeps its logs (``.hydra/``); a folder kept in ``earlier/`` goes whole.
+    """
+    start(folder)
+    if folder.parent.name == EARLIER:
+        shutil.rmtree(folder)
+
+
+def remove_interrupted_copies(sweep: Path) -> None:
+    """Remove the hidden staging folders of copies a killed process left (readers skip them).
+
+    Only hard links of results that stay where they were (:func:`keep_aside`,
+    :func:`copy_finished`); called when a sweep starts, holding the folder's lock, so no
+    process is writing them. (A kill while kept results are taken back, between the first and
+    the last file moved, leaves them in a hidden ``.taking`` folder, which is not touched.)
+    """
+    for staging in (*sweep.glob(".*.copying"), *(sweep / EARLIER).glob(".*.staging")):
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def _link_or_copy(source: Path, target: Path) -> None:

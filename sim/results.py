@@ -72,11 +72,12 @@ def distinct_jobs(folders: list[Path]) -> list[Path]:
 
     A digest covers the resolved configuration and the simulator's code, and a run is
     reproducible from them, so two job folders with one digest hold the same numbers. Read
-    twice they would count each replicate twice and pair it with itself: a smaller sweep
-    re-run into a larger one's folder (``-m referral=none,two_sided`` after ``-m
-    referral=none,one_sided,two_sided`` leaves the earlier ``two_sided`` in job 2 beside the
-    new one in job 1), or a parent of two sweeps that both ran one setting. The first folder
-    (in job order) is kept; the others are named in a :class:`DuplicateJobWarning`.
+    twice they would count each replicate twice and pair it with itself: a parent of two
+    sweeps that both ran one setting, a sweep that ran a setting twice (``seed=1,1``), or a
+    sweep interrupted before its end removed the copies its jobs made (``-m
+    referral=none,two_sided`` after ``-m referral=none,one_sided,two_sided`` copies job 2's
+    ``two_sided`` into job 1). The first folder (in job order) is kept; the others are named in
+    a :class:`DuplicateJobWarning`.
     """
     first: dict[str, Path] = {}
     kept, repeats = [], []

@@ -25,6 +25,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 from joblib.externals.loky.process_executor import TerminatedWorkerError
+from omegaconf import OmegaConf
 
 import sim
 from sim import failures, jobs, storage
@@ -406,3 +407,71 @@ def test_a_second_sweep_into_a_folder_in_use_is_refused_and_touches_nothing(tmp_
     assert run.returncode == 1 and "another sweep is running into" in run.stderr
     assert {p: p.stat().st_mtime_ns for p in folder.rglob("*.parquet")} == before
     referral_sim("-m", "seed=5,6", *TINY, f"hydra.sweep.dir={folder}", cwd=tmp_path)  # freed
+
+
+# ----- a full disk while a finished job takes a new command's parameters ----------------------
+def test_a_full_disk_while_relabelling_fails_the_job_and_keeps_its_results(tmp_path):
+    folder = tmp_path / "sweep"
+    referral_sim(*sweep_arguments(folder), cwd=tmp_path)
+    made = {job: (folder / job / jobs.METRICS).stat().st_mtime_ns for job in ("0", "1", "2")}
+    full = patch_to_parquet("""
+    if job == "1":  # relabelling job 1's tables for seed=0 finds the disk full
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+""")
+    result = cli_process(*sweep_arguments(folder, "seed=0"), cwd=tmp_path, prelude=full)
+    assert result.returncode == 1 and "1 of 3 jobs did not finish" in result.stderr
+    assert f"job {folder / '1'} failed: disk full" in result.stderr
+    assert "recomputing" not in result.stdout  # its results were not deleted to recompute
+    assert (folder / "1" / jobs.METRICS).stat().st_mtime_ns == made["1"]
+    rerun = referral_sim(*sweep_arguments(folder, "seed=0"), cwd=tmp_path)
+    assert rerun.stdout.count("finished already, skipped") == 3 and "results:" not in rerun.stdout
+    assert not (folder / "1" / jobs.FAILED).exists()
+    assert sim.results.load(folder)["seed"].tolist() == [0] * 3 * REPLICATES
+
+
+def test_a_copy_that_cannot_be_removed_leaves_the_sweeps_summary_and_exit_code(
+    tmp_path, monkeypatch, capsys
+):
+    sweep = tmp_path / "sweep"
+    (sweep / "0" / ".hydra").mkdir(parents=True)
+    (sweep / "multirun.yaml").write_text("{}")
+    time.sleep(0.01)
+    (sweep / "0" / ".hydra" / "overrides.yaml").write_text("[]")  # launched, never finished
+    for job in ("1", "2"):  # finished, launched
+        (sweep / job / ".hydra").mkdir(parents=True)
+        (sweep / job / ".hydra" / "overrides.yaml").write_text("[]")
+        (sweep / job / jobs.JOB).write_text(json.dumps({"digest": f"d{job}"}))
+        (sweep / job / jobs.METRICS).write_bytes(b"metrics")
+    for job in ("3", "4"):  # copies of 1 and 2, from an earlier sweep
+        (sweep / job).mkdir()
+        (sweep / job / jobs.JOB).write_text(json.dumps({"digest": f"d{int(job) - 2}"}))
+        (sweep / job / jobs.METRICS).write_bytes(b"metrics")
+    start = jobs.start
+
+    def read_only(folder: Path) -> None:
+        if folder.name == "3":
+            raise PermissionError(errno.EROFS, "Read-only file system", str(folder))
+        start(folder)
+
+    monkeypatch.setattr(jobs, "start", read_only)
+    config = OmegaConf.create({"hydra": {"sweep": {"dir": str(sweep)}}})
+    with pytest.raises(SystemExit) as ended:
+        failures.SweepReport().on_multirun_end(config)
+    assert ended.value.code == failures.EXIT_FAILED
+    said = capsys.readouterr()
+    assert "1 of 3 jobs did not finish" in said.err
+    assert f"stays in {sweep / '3'}: [Errno 30] Read-only file system" in said.out
+    assert "removed a copy of results a job of this sweep holds: 4" in said.out
+    assert jobs.has_results(sweep / "3") and not jobs.has_results(sweep / "4")
+
+
+def test_a_sweep_removes_the_staging_folders_a_killed_copy_left(tmp_path):
+    folder = tmp_path / "sweep"
+    staged = [folder / ".0123abcd.77.copying", folder / jobs.EARLIER / ".0123abcd.77.staging"]
+    taking = folder / jobs.EARLIER / ".0123abcd.77.taking"  # moved files: never removed
+    for hidden in (*staged, taking):
+        hidden.mkdir(parents=True)
+        (hidden / jobs.METRICS).write_bytes(b"metrics")
+    referral_sim(*sweep_arguments(folder), cwd=tmp_path)
+    assert not any(hidden.exists() for hidden in staged) and (taking / jobs.METRICS).exists()
+    assert finished(folder) == ["0", "1", "2"]
