@@ -65,7 +65,7 @@ def test_a_ring_degree_that_does_not_fit_names_n_and_the_largest_even_k(override
 
 
 def test_missing_edge_list_is_caught_before_the_run(tmp_path):
-    with pytest.raises(sim.ConfigError, match=r"network.path=.*existing file"):
+    with pytest.raises(sim.ConfigError, match=r"network.path=.*missing.txt. does not exist"):
         sim.compose(["network=edgelist", f"network.path={tmp_path / 'missing.txt'}"])
 
 
