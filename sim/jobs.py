@@ -23,7 +23,7 @@ sweep into the same folder) keeps them: :func:`keep_aside` moves them to
 ``<sweep>/earlier/<digest>/``, where they stay readable, and a later job of that very
 configuration takes them back (:func:`take_kept`) instead of running again. A setting that
 moved to another job number copies its results from its old folder (:func:`copy_finished`),
-and when the sweep ends the copies its jobs made redundant go (:func:`remove_copies`). Results
+and when the sweep ends the copies its jobs made redundant go (:func:`copies_of`). Results
 of the same configuration made by another version of the code are stale and are replaced.
 """
 
