@@ -46,7 +46,6 @@ EXIT_BAD_CONFIG = failures.EXIT_BAD_INPUT
 PROGRAM = failures.PROGRAM
 EXIT_OUTPUT_CLOSED = 1  # as Python itself exits on EPIPE (the docs' Note on SIGPIPE)
 READ_ONLY = (errno.EACCES, errno.EPERM, errno.EROFS)  # a finished job that cannot be relabelled
-FULL = (errno.ENOSPC, errno.EDQUOT)  # nor can one on a full disk: a failure, its results kept
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a command stopped by Ctrl-C
 INTERRUPTED = (
     f"{PROGRAM}: interrupted. Finished jobs are kept; run the same command again to complete "
@@ -214,7 +213,7 @@ def _skip(output: Path, cfg: DictConfig) -> bool:
     try:
         relabelled = jobs.relabel(output, job_parameters(cfg))
     except Exception as error:  # a table that cannot be read back, or a folder not writable
-        if isinstance(error, OSError) and error.errno in FULL:
+        if isinstance(error, OSError) and error.errno in failures.FULL_DISK:
             raise
         if isinstance(error, OSError) and error.errno in READ_ONLY:
             say(f"{PROGRAM}: finished already, skipped as it is ({error.strerror}): {output}")

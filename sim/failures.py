@@ -230,17 +230,13 @@ def lock_sweep(sweep: Path) -> IO | None:
     return handle
 
 
-def unfinished_jobs(
-    sweep: Path, launched: list[Path] | None = None
-) -> tuple[int, dict[Path, dict[str, Any]]]:
-    """How many jobs the latest sweep launched, and the failure record of each unfinished one."""
-    launched = launched_jobs(sweep) if launched is None else launched
-    unfinished = {
+def unfinished_jobs(launched: list[Path]) -> dict[Path, dict[str, Any]]:
+    """The failure record of each unfinished job of ``launched`` (:func:`launched_jobs`)."""
+    return {
         folder: jobs.read_record(folder / jobs.FAILED)
         for folder in launched
         if not jobs.has_results(folder) or (folder / jobs.FAILED).is_file()  # older results
     }
-    return len(launched), unfinished
 
 
 LISTED = 5
@@ -301,7 +297,7 @@ class SweepReport(Callback):
         sweep = Path(config.hydra.sweep.dir)
         try:
             launched = launched_jobs(sweep)
-            _, unfinished = unfinished_jobs(sweep, launched)
+            unfinished = unfinished_jobs(launched)
             try:
                 _remove_copies(sweep, launched)
             except OSError as error:  # the summary and the exit code come first

@@ -54,6 +54,8 @@ CONFIG = "config.yaml"
 FAILED = "failed.json"
 RESULTS = tuple(f"{name}.parquet" for name in TABLES if name != "metrics")
 """The tables a job writes besides ``metrics.parquet``."""
+FILES = (*RESULTS, CONFIG, JOB, METRICS)
+"""Every file of a finished job, ``metrics.parquet`` last (linked or moved in this order)."""
 
 
 def digest(config_yaml: str) -> str:
@@ -89,16 +91,14 @@ def keep_aside(folder: Path, sweep: Path) -> Path:
         The folder that holds them (one already kept with this digest is not kept twice).
 
     """
-    name = read_record(folder / JOB).get("digest") or f"unknown-{time.time_ns()}"
+    name = _digest_of(folder) or f"unknown-{time.time_ns()}"
     target = sweep / EARLIER / name
     if has_results(target):
         return target
     staging = target.with_name(f".{name}.{os.getpid()}.staging")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
-    for file in (*RESULTS, CONFIG, JOB, METRICS):
-        if (folder / file).is_file():
-            _link_or_copy(folder / file, staging / file)
+    _link_files(folder, staging)
     try:
         staging.rename(target)
     except OSError:  # kept meanwhile by another job of this sweep
@@ -121,9 +121,7 @@ def take_kept(folder: Path, sweep: Path, config_yaml: str) -> bool:
         kept.rename(claimed)  # one job takes them, however many look
     except OSError:
         return False
-    for file in (*RESULTS, CONFIG, JOB, METRICS):
-        if (claimed / file).is_file():
-            os.replace(claimed / file, folder / file)
+    _move_files(claimed, folder)
     shutil.rmtree(claimed, ignore_errors=True)
     return True
 
@@ -149,14 +147,10 @@ def copy_finished(folder: Path, sweep: Path, config_yaml: str) -> Path | None:
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     try:
-        for file in (*RESULTS, CONFIG, JOB, METRICS):
-            if (source / file).is_file():
-                _link_or_copy(source / file, staging / file)
-        whole = has_results(staging) and read_record(staging / JOB).get("digest") == wanted
+        _link_files(source, staging)
+        whole = has_results(staging) and _digest_of(staging) == wanted
         if whole:
-            for file in (*RESULTS, CONFIG, JOB, METRICS):
-                if (staging / file).is_file():
-                    os.replace(staging / file, folder / file)
+            _move_files(staging, folder)
     except FileNotFoundError:  # the source was cleared while it was being copied
         whole = False
     finally:
@@ -223,6 +217,20 @@ def remove_interrupted_copies(sweep: Path) -> None:
     """
     for staging in (*sweep.glob(".*.copying"), *(sweep / EARLIER).glob(".*.staging")):
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _link_files(source: Path, target: Path) -> None:
+    """Hard-link (else copy) the job files of ``source`` into ``target``, in :data:`FILES` order."""
+    for file in FILES:
+        if (source / file).is_file():
+            _link_or_copy(source / file, target / file)
+
+
+def _move_files(source: Path, target: Path) -> None:
+    """Move the job files of ``source`` into ``target``, in :data:`FILES` order."""
+    for file in FILES:
+        if (source / file).is_file():
+            os.replace(source / file, target / file)
 
 
 def _link_or_copy(source: Path, target: Path) -> None:
