@@ -224,7 +224,8 @@ def plot_cascade_shape(result: CheckResult, path: Path) -> Path:
     sample, sweep = result.data["sample"], result.data["sweep"]
     figure, axes = plt.subplots(1, 3 if sweep else 2, figsize=(15 if sweep else 10, 4.2))
     sizes = np.sort(sample["sizes"])
-    axes[0].step(sizes, 1 - np.arange(len(sizes)) / len(sizes), where="post")
+    # P(size >= s) of the i-th smallest is 1 - i/n; "pre" holds it back to the one before
+    axes[0].step(sizes, 1 - np.arange(len(sizes)) / len(sizes), where="pre")
     axes[0].set(
         xscale="log",
         yscale="log",

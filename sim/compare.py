@@ -6,8 +6,9 @@ is a paired t-interval, much narrower than the difference of two independent int
 
 Incremental CAC is the extra acquisition spend per extra customer against the baseline,
 ``mean(spend_s - spend_b) / mean(customers_s - customers_b)`` over replicates, with a paired
-percentile bootstrap interval (its upper bound may be infinite). It is NaN where the scheme wins no
-extra customers on average.
+Fieller interval: its upper bound is infinite exactly when the extra customers' t-interval
+reaches 0 (the scheme may win nobody extra). It is NaN where the scheme wins no extra customers
+on average.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from sim.results import DuplicateJobWarning, swept
 from sim.summary import CONFIDENCE, difference_support, mean_interval, support_of
@@ -53,10 +55,13 @@ def compare(
         metrics: metrics to summarise.
 
     Returns:
-        Long table: the other swept parameters (comparisons are made within each of their
-        combinations), ``by``, ``metric`` (each of ``metrics``, then ``delta_customers``,
-        ``delta_cac``, ``delta_spend_acquisition`` and ``incremental_cac``), ``mean``,
-        ``ci_low``, ``ci_high``, ``replicates``.
+        Long table: the other swept parameters the baseline's jobs set (comparisons are made
+        within each of their combinations), ``by``, the swept parameters they never set (they
+        describe the settings, see :func:`_conditions_and_attributes`), ``metric`` (each of
+        ``metrics``, then ``delta_customers``, ``delta_cac``, ``delta_spend_acquisition`` and
+        ``incremental_cac``), ``mean``, ``ci_low``, ``ci_high``, ``replicates``. A setting with
+        no baseline replicate to pair with (its combination's baseline job unfinished or
+        failed) has empty paired rows with 0 replicates, and an :class:`UnpairedWarning` says so.
 
     Raises:
         ComparisonError: ``by`` or a metric is missing, or the baseline is not among the schemes.
@@ -65,15 +70,79 @@ def compare(
     metrics = [metrics] if isinstance(metrics, str) else list(metrics)  # not its letters
     results = name_unset(results, by)
     baseline = _check(results, baseline, by, metrics)
-    within = [c for c in swept(results) if c != by]
+    within, described = _conditions_and_attributes(results, baseline, by)
+    setting = [by, *described]
     parts = []
     for key, group in results.groupby(within, dropna=False) if within else [((), results)]:
-        table = _compare_group(_once_each(group, by), baseline, by, metrics)
+        table = _compare_group(_once_each(group, setting), baseline, setting, metrics)
         values = key if isinstance(key, tuple) else (key,)  # keeps each value's own type
         for position, (name, value) in enumerate(zip(within, values, strict=True)):
             table.insert(position, name, value)
         parts.append(table)
-    return pd.concat(parts, ignore_index=True)
+    comparison = pd.concat(parts, ignore_index=True)
+    _warn_of_unpaired(comparison, baseline, by)
+    return comparison
+
+
+class UnpairedWarning(UserWarning):
+    """Some settings have no baseline replicate to pair with: their paired cells are empty."""
+
+
+def _conditions_and_attributes(
+    results: pd.DataFrame, baseline: object, by: str
+) -> tuple[list[str], list[str]]:
+    """Split the other swept parameters into conditions and attributes of the settings.
+
+    A parameter the baseline's jobs set is a condition: each setting is compared with the
+    baseline under the same value. One they never set (``referral.referrer_reward`` beside
+    ``referral=none``, in a folder of several sweeps) describes the settings that have it,
+    like ``by`` itself: grouping by it would leave those settings without a baseline.
+    """
+    at_baseline = results[results[by] == baseline]
+    others = [c for c in swept(results) if c != by]
+    within = [c for c in others if at_baseline[c].notna().any()]
+    return within, [c for c in others if c not in within]
+
+
+def _warn_of_unpaired(comparison: pd.DataFrame, baseline: object, by: str) -> None:
+    """Warn of the settings with no baseline replicate to pair with (see :func:`unpaired`)."""
+    missing = comparison[unpaired(comparison)]
+    if missing.empty:
+        return
+    keys = [c for c in comparison.columns if c not in ("metric", *COLUMNS)]
+    labels = [_setting_text(row) for row in missing[keys].to_dict("records")]
+    shown = "; ".join(labels[:LISTED]) + (
+        f"; and {len(labels) - LISTED} more" if len(labels) > LISTED else ""
+    )
+    warnings.warn(
+        f"no {by}={baseline} replicate to pair with (a baseline job unfinished or failed, or "
+        f"other replicate numbers) for {len(labels)} setting(s): {shown}; their paired "
+        "differences and incremental CAC are left empty",
+        UnpairedWarning,
+        stacklevel=3,
+    )
+
+
+def _setting_text(setting: dict) -> str:
+    """``name=value`` of each parameter a setting has (whole numbers without ``.0``)."""
+    whole = (float, np.floating)
+    shown = (
+        f"{name}={int(value)}"
+        if isinstance(value, whole) and value.is_integer()
+        else f"{name}={value}"
+        for name, value in setting.items()
+        if not pd.isna(value)
+    )
+    return ", ".join(shown)
+
+
+LISTED = 5
+"""How many unpaired settings a warning names."""
+
+
+def unpaired(comparison: pd.DataFrame) -> pd.Series:
+    """Rows of a :func:`compare` table (its ``delta_customers`` rows) with nothing to pair."""
+    return (comparison["metric"] == "delta_customers") & (comparison["replicates"] == 0)
 
 
 UNSET = "default"
@@ -123,15 +192,16 @@ def _same_number(value: object, baseline: object) -> bool:
         return False
 
 
-def _once_each(group: pd.DataFrame, by: str) -> pd.DataFrame:
+def _once_each(group: pd.DataFrame, setting: list[str]) -> pd.DataFrame:
     """``group`` with each (setting, replicate) once: pairing a repeat would count it twice.
 
     :func:`sim.results.load` reads a configuration's results once, so a repeat here means two
     jobs whose settings differ only in something the frame does not show; the first is kept.
     """
-    repeated = group.duplicated([by, "replicate"])
+    repeated = group.duplicated([*setting, "replicate"])
     if not repeated.any():
         return group
+    by = setting[0]
     settings = ", ".join(str(s) for s in group.loc[repeated, by].unique())
     warnings.warn(
         f"{by}={settings}: {int(repeated.sum())} replicate(s) appear more than once with the "
@@ -143,62 +213,76 @@ def _once_each(group: pd.DataFrame, by: str) -> pd.DataFrame:
 
 
 def _compare_group(
-    group: pd.DataFrame, baseline: str, by: str, metrics: Sequence[str]
+    group: pd.DataFrame, baseline: object, setting: list[str], metrics: Sequence[str]
 ) -> pd.DataFrame:
+    """Summaries and paired comparisons of each setting (``by`` then its attributes)."""
+    by = setting[0]
     base = group[group[by] == baseline].set_index("replicate")
     rows = []
-    for scheme, runs in group.groupby(by, sort=False):
+    for values, runs in group.groupby(setting, sort=False, dropna=False):
         runs = runs.set_index("replicate")
         for metric in metrics:
-            rows.append((scheme, metric, *mean_interval(runs[metric], support=support_of(metric))))
+            summary = mean_interval(runs[metric], support=support_of(metric))
+            rows.append((*values, metric, *summary))
         paired = runs.merge(
             base, left_index=True, right_index=True, how="inner", suffixes=("", "_base")
         )
         for metric in PAIRED:
             difference = paired[metric] - paired[f"{metric}_base"]
             support = difference_support(metric)
-            rows.append((scheme, f"delta_{metric}", *mean_interval(difference, support=support)))
+            rows.append((*values, f"delta_{metric}", *mean_interval(difference, support=support)))
         extra_spend = paired["spend_acquisition"] - paired["spend_acquisition_base"]
         extra_customers = paired["customers"] - paired["customers_base"]
-        rows.append((scheme, "incremental_cac", *ratio_interval(extra_spend, extra_customers)))
-    return pd.DataFrame(rows, columns=[by, "metric", *COLUMNS])
+        rows.append((*values, "incremental_cac", *ratio_interval(extra_spend, extra_customers)))
+    return pd.DataFrame(rows, columns=[*setting, "metric", *COLUMNS])
 
 
 def ratio_interval(
     numerator: pd.Series, denominator: pd.Series, confidence: float = CONFIDENCE
 ) -> tuple:
-    """``mean(numerator) / mean(denominator)`` with a paired percentile bootstrap interval.
+    """``mean(numerator) / mean(denominator)`` with a paired Fieller interval.
 
-    NaN when the denominator's mean is not positive (no extra customers to pay for).
+    NaN when the denominator's mean is not positive (no extra customers to pay for); no
+    interval from one pair. See :func:`fieller_interval`.
     """
     pairs = pd.concat([numerator, denominator], axis=1).dropna().to_numpy(dtype=float)
     count = len(pairs)
     if count == 0 or pairs[:, 1].mean() <= 0:
         return (np.nan, np.nan, np.nan, count)
     ratio = float(pairs[:, 0].mean() / pairs[:, 1].mean())
-    if count < 3:
+    if count < 2:
         return (ratio, np.nan, np.nan, count)
-    low, high = paired_bootstrap(pairs[:, 0], pairs[:, 1], confidence)
+    low, high = fieller_interval(pairs[:, 0], pairs[:, 1], confidence)
     return (ratio, low, high, count)
 
 
-def paired_bootstrap(
-    numerator: np.ndarray, denominator: np.ndarray, confidence: float, resamples: int = 4000
+def fieller_interval(
+    numerator: np.ndarray, denominator: np.ndarray, confidence: float
 ) -> tuple[float, float]:
-    """Percentile interval of ``mean(numerator) / mean(denominator)`` over paired resamples.
+    """Fieller's interval for ``mean(numerator) / mean(denominator)`` of paired values.
 
-    Resamples whose denominator mean is not positive (no extra customers) count as an
-    infinite ratio, so the upper bound may be ``inf``: the honest answer when a scheme may win
-    nobody. (``scipy.stats.bootstrap`` rejects infinite statistics, hence this short function.)
+    The ratios ``r`` whose paired differences ``numerator - r * denominator`` have a mean
+    within the t-test's reach of 0 (``n - 1`` degrees of freedom): exact for normal pairs, and
+    unbounded exactly when the denominator's own t-interval reaches 0. Then the upper bound is
+    ``inf`` (the scheme may win nobody extra: every yuan for no customer), and the lower bound
+    is the finite end on the ratio's side, or ``-inf`` when there is none.
     """
-    rng = np.random.default_rng(0)
-    picks = rng.integers(0, len(numerator), size=(resamples, len(numerator)))
-    above, below = numerator[picks].mean(axis=1), denominator[picks].mean(axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratios = np.where(below > 0, above / below, np.inf)
-    tail = (1 - confidence) / 2 * 100
-    low, high = np.percentile(ratios, [tail, 100 - tail], method="inverted_cdf")
-    return float(low), float(high)
+    count = len(numerator)
+    covariance = np.cov(numerator, denominator) / count  # of the two means
+    t = stats.t.ppf(0.5 + confidence / 2, count - 1)
+    top, bottom = numerator.mean(), denominator.mean()
+    # (top - r bottom)^2 <= t^2 var(top - r bottom), as a r^2 + b r + c <= 0
+    a = bottom**2 - t**2 * covariance[1, 1]
+    b = -2 * (top * bottom - t**2 * covariance[0, 1])
+    c = top**2 - t**2 * covariance[0, 0]
+    discriminant = b**2 - 4 * a * c
+    if a > 0:  # the ratio is inside, so the roots are real (up to rounding)
+        root = np.sqrt(max(discriminant, 0.0))
+        return float((-b - root) / (2 * a)), float((-b + root) / (2 * a))
+    if a < 0 and discriminant > 0:  # two rays: below the lower root and above the upper one
+        upper_root = (-b - np.sqrt(discriminant)) / (2 * a)
+        return (float(upper_root) if top / bottom >= upper_root else -np.inf), np.inf
+    return -np.inf, np.inf
 
 
 def wide(comparison: pd.DataFrame, by: str = "referral") -> pd.DataFrame:

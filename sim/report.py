@@ -29,9 +29,11 @@ from sim.compare import (
     COLUMNS,
     UNSET,
     ComparisonError,
+    UnpairedWarning,
     baseline_value,
     compare,
     name_unset,
+    unpaired,
     wide,
 )
 from sim.console import say
@@ -53,13 +55,25 @@ def format_table(comparison: pd.DataFrame, by: str) -> str:
     """A Markdown table: one row per scheme, each cell a mean and its 95% CI."""
     table = wide(comparison, by)
     keys = [c for c in table.columns if c in comparison.columns and c != "metric"]
+    alone = comparison.loc[unpaired(comparison), keys].assign(_alone=True)
+    table = table.merge(alone, on=keys, how="left")  # NaN keys match NaN, as in wide
+    table["_alone"] = table["_alone"].astype("boolean").fillna(False)
     header = [*keys, *(label for _, label, _ in TABLE)]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for _, row in table.iterrows():
         cells = [_label([row[k]]) for k in keys]
-        cells += [_cell(row, metric, fmt) for metric, _, fmt in TABLE]
+        for metric, _, fmt in TABLE:
+            paired = metric in PAIRED_CELLS
+            cells.append(
+                NO_BASELINE if paired and row["_alone"] is True else _cell(row, metric, fmt)
+            )
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+PAIRED_CELLS = ("delta_customers", "incremental_cac")
+NO_BASELINE = "no baseline"
+"""A paired cell of a setting with no baseline replicate to pair with (not "–": no gain)."""
 
 
 def _cell(row: pd.Series, metric: str, fmt: str) -> str:
@@ -298,9 +312,11 @@ def plot_cascades(cascades: pd.DataFrame, keys: Sequence[str], path: Path) -> Pa
     styles = itertools.cycle(LINE_STYLES)
     for label, trees in cascades.groupby("label", sort=False):
         counts = trees.groupby("size")["trees"].sum().sort_index()
-        tail = (counts[::-1].cumsum()[::-1] / counts.sum()).to_numpy()
-        sizes = np.append(counts.index.to_numpy(), counts.index.max() + 1)  # the last step too
-        axes.step(sizes, np.append(tail, tail[-1]), where="post", label=label, ls=next(styles))
+        tail = (counts[::-1].cumsum()[::-1] / counts.sum()).to_numpy()  # P(size >= each size)
+        # drawn "pre": between two observed sizes the share is that of the larger one; from
+        # s = 1 (every tree) so that a single observed size still draws a step
+        sizes = np.append(1, counts.index.to_numpy())
+        axes.step(sizes, np.append(1.0, tail), where="pre", label=label, ls=next(styles))
     largest = int(cascades["size"].max())
     axes.set(yscale="log", xlabel="referral-tree size s (customers)")
     if largest > LINEAR_SIZES_UP_TO:
@@ -370,11 +386,22 @@ def write_report(
     out = Path(out or folder)
     if out.is_file():
         raise ComparisonError(f"--out {out} is a file: give a folder for report.md and the figures")
+    with warnings.catch_warnings(record=True) as caught:  # said in the notes
+        warnings.simplefilter("always", UnpairedWarning)
+        comparison = compare(metrics, baseline=baseline, by=by)  # before a bad one deletes
+    for warning in caught:
+        if warning.category is not UnpairedWarning:
+            warnings.showwarning(
+                warning.message, warning.category, warning.filename, warning.lineno
+            )
+            continue
+        print(f"referral-sim-report: note: {warning.message}", file=sys.stderr)
+        message = str(warning.message)
+        noted.append(f"{message[:1].upper()}{message[1:]}.")
     out.mkdir(parents=True, exist_ok=True)
     remove_orphaned_temporaries(out)  # of an earlier report killed while it wrote
     (out / "report.md").unlink(missing_ok=True)  # never beside figures of another snapshot
     keys = store.swept(metrics) or [by]
-    comparison = compare(metrics, baseline=baseline, by=by)
     table = wide(comparison, by)
     figures = [
         plot_adoption(
@@ -391,7 +418,7 @@ def write_report(
         figures.append(plot_cascades(cascades, keys, out / "cascades.png"))
     text = format_table(comparison, by)
     notes = [
-        *noted,
+        *(line for note in noted for line in (note, "")),
         *same_spend_note(comparison, by),
         *pending_rewards_note(metrics),
         *unbooked_commissions_note(metrics),
@@ -493,7 +520,7 @@ def _markdown(
         f"{len(metrics)} runs; {per_setting} replicates per setting. "
         f"Cells are means with 95% CIs over replicates; Δ and incremental CAC are paired by "
         f"replicate against `{baseline}` (incremental CAC: extra acquisition spend per extra "
-        f"customer, bootstrap CI; – where the scheme wins no extra customers). CAC and "
+        f"customer, Fieller CI; – where the scheme wins no extra customers). CAC and "
         f"incremental CAC are in yuan per customer; ROI is revenue per yuan spent.",
         "",
         table,

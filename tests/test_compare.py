@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
 
 import sim
-from sim.compare import mean_interval, ratio_interval, wide
+from sim.compare import UnpairedWarning, mean_interval, ratio_interval, unpaired, wide
 
 
 def replicates(scheme: str, customers, spend, **extra) -> pd.DataFrame:
@@ -57,54 +55,66 @@ def test_means_and_paired_differences(results):
     assert table.loc["none", "delta_customers"] == 0
 
 
-def enumerated_bounds(numerator, denominator, confidence: float, resamples: int = 4000):
-    """Where a percentile bootstrap of mean(numerator) / mean(denominator) may put its bounds.
-
-    With 4 pairs every resample is one of the 4**4 = 256 equally likely ordered index tuples,
-    so the exact bootstrap distribution is enumerated here. sim.compare.paired_bootstrap draws
-    ``resamples`` (4000) tuples and takes the ``inverted_cdf`` percentiles at (1 - confidence)/2
-    and 1 - (1 - confidence)/2; the empirical CDF of 4000 draws has Monte-Carlo standard error
-    sqrt(p (1 - p) / 4000) (0.0025 at p = 0.025), so each bound lies between the exact
-    quantiles at p -/+ 3 standard errors. Returns ((low_min, low_max), (high_min, high_max)).
-    """
-    numerator, denominator = np.asarray(numerator, float), np.asarray(denominator, float)
-    tuples = [list(t) for t in itertools.product(range(len(numerator)), repeat=len(numerator))]
-    ratios = [numerator[t].mean() / denominator[t].mean() for t in tuples]
-    assert len(ratios) == 256
-
-    def between(p):
-        error = 3 * np.sqrt(p * (1 - p) / resamples)
-        return tuple(
-            np.percentile(ratios, [100 * (p - error), 100 * (p + error)], method="inverted_cdf")
-        )
-
-    tail = (1 - confidence) / 2
-    return between(tail), between(1 - tail)
+def t_statistic_at(ratio: float, numerator, denominator) -> float:
+    """|t| of the paired differences numerator - ratio * denominator (Fieller's pivot)."""
+    differences = np.asarray(numerator, float) - ratio * np.asarray(denominator, float)
+    return abs(differences.mean()) / stats.sem(differences)
 
 
 def test_incremental_cac_is_extra_spend_per_extra_customer(results):
     table = wide(sim.compare(results)).set_index("referral")
     assert table.loc["two_sided", "incremental_cac"] == pytest.approx(2000 / 40)
     low, high = table.loc["two_sided", ["incremental_cac_low", "incremental_cac_high"]]
-    # paired differences of the fixture: 500, 480, 520, 500 yuan for 10, 12, 8, 10 customers
-    (low_min, low_max), (high_min, high_max) = enumerated_bounds(
-        [500, 480, 520, 500], [10, 12, 8, 10], 0.95
-    )
-    assert low_min <= low <= low_max < 50 < high_min <= high <= high_max
+    # paired differences of the fixture: 500, 480, 520, 500 yuan for 10, 12, 8, 10 customers;
+    # Fieller's bounds are the ratios at which the pivot reaches the t quantile (3 d.o.f.)
+    assert low < 50 < high
+    for bound in (low, high):
+        pivot = t_statistic_at(bound, [500, 480, 520, 500], [10, 12, 8, 10])
+        assert pivot == pytest.approx(stats.t.ppf(0.975, 3))
     assert np.isnan(table.loc["none", "incremental_cac"])
 
 
 @pytest.mark.parametrize("confidence", [0.95, 0.9])
-def test_the_ratio_interval_is_the_percentile_bootstrap_at_its_confidence(confidence):
-    # spread-out pairs: the 256 resamples give 35 distinct ratios, so a 50% interval or a fixed
-    # band around the ratio lands outside the bounds (the 95% and 90% bounds touch at the
-    # atoms 38.9 and 76.0, so this does not tell the two levels apart)
+def test_the_ratio_interval_is_fiellers_at_its_confidence(confidence):
     spend, customers = [2000.0, 2600, 1500, 3100], [40.0, 30, 50, 45]
     ratio, low, high, count = ratio_interval(pd.Series(spend), pd.Series(customers), confidence)
     assert ratio == pytest.approx(sum(spend) / sum(customers)) and count == 4
-    (low_min, low_max), (high_min, high_max) = enumerated_bounds(spend, customers, confidence)
-    assert low_min <= low <= low_max
-    assert high_min <= high <= high_max
+    quantile = stats.t.ppf(0.5 + confidence / 2, 3)
+    assert low < ratio < high
+    assert t_statistic_at(low, spend, customers) == pytest.approx(quantile)
+    assert t_statistic_at(high, spend, customers) == pytest.approx(quantile)
+    inside = np.linspace(low, high, 50)[1:-1]  # every ratio inside passes the t-test
+    assert all(t_statistic_at(r, spend, customers) < quantile for r in inside)
+
+
+def test_the_ratio_interval_covers_the_true_ratio_at_its_confidence():
+    # normal pairs, true incremental CAC 50; Fieller's interval is exact for them, so 2,000
+    # seeded trials at 5 replicates cover 95% up to binomial noise (sd 0.5%: +-3 sd here)
+    rng = np.random.default_rng(7)
+    covered = 0
+    for _ in range(2000):
+        customers = rng.normal(10, 4, 5)
+        spend = 50 * customers + rng.normal(0, 100, 5)
+        _, low, high, _ = ratio_interval(pd.Series(spend), pd.Series(customers))
+        covered += low <= 50 <= high
+    assert 0.935 <= covered / 2000 <= 0.965
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_the_ratio_interval_is_unbounded_exactly_when_extra_customers_may_be_zero(seed):
+    # the incremental CAC must not look precise when the Δ customers column says "maybe none"
+    rng = np.random.default_rng(seed)
+    seen = set()
+    for _ in range(40):
+        customers = rng.normal(rng.uniform(0.5, 10), 6, 4)
+        if customers.mean() <= 0:
+            continue
+        spend = 40 * customers + rng.normal(0, 150, 4)
+        high = ratio_interval(pd.Series(spend), pd.Series(customers))[2]
+        delta_low = mean_interval(pd.Series(customers))[1]
+        assert (high == np.inf) == (delta_low <= 0)
+        seen.add(high == np.inf)
+    assert seen == {True, False}  # both cases were met
 
 
 def test_no_extra_customers_means_no_incremental_cac():
@@ -209,3 +219,51 @@ def test_a_replicate_repeated_within_a_setting_is_compared_once(results):
     with pytest.warns(sim.results.DuplicateJobWarning, match="referral=two_sided: 4 replicate"):
         table = sim.compare(doubled)
     pd.testing.assert_frame_equal(table, sim.compare(results))
+
+
+def test_a_parameter_the_baseline_never_sets_describes_the_settings():
+    # none has no reward; one_sided at rewards 10 and 20 are two settings, each paired with none
+    parts = [replicates("none", [100, 120, 140], [5000] * 3)]
+    parts[0]["referral.referrer_reward"] = np.nan
+    for reward, lift in ((10, 5), (20, 9)):
+        more = np.array([100, 120, 140]) + lift
+        extra = {"referral.referrer_reward": reward}
+        parts.append(replicates("one_sided", more, [5500] * 3, **extra))
+    frame = pd.concat(parts, ignore_index=True)
+    frame.attrs["parameters"] = ["referral", "referral.referrer_reward"]
+    table = sim.compare(frame)
+    assert list(table.columns[:2]) == ["referral", "referral.referrer_reward"]
+    table = wide(table).set_index(["referral", "referral.referrer_reward"])
+    assert table.loc[("one_sided", 10), "delta_customers"] == pytest.approx(5)
+    assert table.loc[("one_sided", 20), "delta_customers"] == pytest.approx(9)
+
+
+def test_a_parameter_the_baseline_sets_stays_a_condition_of_the_comparison():
+    # a factorial design: two_sided at reward r is compared with one_sided at the same r
+    parts = []
+    for reward, base in ((10, 100), (20, 200)):
+        extra = {"referral.referrer_reward": reward}
+        parts.append(replicates("one_sided", [base, base + 10, base + 20], [5000] * 3, **extra))
+        more = np.array([base, base + 10, base + 20]) + reward
+        parts.append(replicates("two_sided", more, [5500] * 3, **extra))
+    frame = pd.concat(parts, ignore_index=True)
+    frame.attrs["parameters"] = ["referral", "referral.referrer_reward"]
+    table = wide(sim.compare(frame, baseline="one_sided"))
+    table = table.set_index(["referral.referrer_reward", "referral"])
+    assert table.loc[(10, "two_sided"), "delta_customers"] == pytest.approx(10)
+    assert table.loc[(20, "two_sided"), "delta_customers"] == pytest.approx(20)
+
+
+def test_a_setting_with_no_baseline_to_pair_with_is_empty_and_warned_of():
+    parts = [
+        replicates("none", [100, 120, 140], [5000] * 3, **{"network.n": 1000}),
+        replicates("two_sided", [110, 130, 150], [5500] * 3, **{"network.n": 1000}),
+        replicates("two_sided", [110, 130, 150], [5500] * 3, **{"network.n": 5000}),
+    ]
+    frame = pd.concat(parts, ignore_index=True)
+    frame.attrs["parameters"] = ["referral", "network.n"]
+    with pytest.warns(UnpairedWarning, match=r"for 1 setting\(s\): network.n=5000, referral=two"):
+        table = sim.compare(frame)
+    alone = table[(table["network.n"] == 5000) & table["metric"].isin(["delta_customers"])]
+    assert alone["replicates"].tolist() == [0] and alone["mean"].isna().all()
+    assert unpaired(table).sum() == 1

@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import matplotlib.image
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -146,14 +147,70 @@ def test_a_parent_of_sweeps_with_different_parameters_gets_a_report(tmp_path, ca
         overrides = ["referral=one_sided", f"referral.referrer_reward={reward}"]
         write_small_job(tmp_path / "b" / str(job), parameters, overrides)
     assert report.main([str(tmp_path)]) == 0
-    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| ")]
-    settings = sorted(tuple(row.split(" | ")[:2]) for row in rows[1:])
+    printed = capsys.readouterr().out.splitlines()
+    rows = [line.split(" | ") for line in printed if line.startswith("| ")]
+    assert rows[0][:2] == ["| referral", "referral.referrer_reward"]  # the reward: an attribute
+    settings = sorted(tuple(row[:2]) for row in rows[1:])
     assert settings == [
-        ("| 0", "one_sided"),
-        ("| 10", "one_sided"),
-        ("| default", "none"),
-        ("| default", "two_sided"),
+        ("| none", "default"),
+        ("| one_sided", "0"),
+        ("| one_sided", "10"),
+        ("| two_sided", "default"),
     ]
+    # none never sets the reward, so each one_sided setting is still paired with it
+    delta = rows[0].index("Δ customers")
+    assert all(row[delta][0] in "+-" for row in rows[1:]), rows
+
+
+def test_settings_without_a_baseline_to_pair_with_say_so(tmp_path, capsys):
+    # budget 2000 has no finished `none` job (still running, or failed): no "–", which reads
+    # "no extra customers", but "no baseline", and a note naming the setting
+    for job, (budget, scheme) in enumerate(
+        [(1000, "none"), (1000, "two_sided"), (2000, "two_sided")]
+    ):
+        parameters = {"budget.total": budget, "referral": scheme}
+        write_small_job(
+            tmp_path / str(job), parameters, [f"budget.total={budget}", f"referral={scheme}"]
+        )
+    assert report.main([str(tmp_path)]) == 0
+    captured = capsys.readouterr()
+    rows = [line.split(" | ") for line in captured.out.splitlines() if line.startswith("| ")]
+    columns = rows[0]
+    by_setting = {(row[0], row[1]): row for row in rows[1:]}
+    alone = by_setting[("| 2000", "two_sided")]
+    assert alone[columns.index("Δ customers")] == report.NO_BASELINE
+    assert alone[columns.index("incremental CAC")] == report.NO_BASELINE
+    assert by_setting[("| 1000", "two_sided")][columns.index("Δ customers")][0] in "+-"
+    note = "no referral=none replicate to pair with"
+    assert note in captured.err and "budget.total=2000, referral=two_sided" in captured.err
+    assert note.capitalize() in (tmp_path / "report.md").read_text()
+
+
+def test_a_mistyped_baseline_leaves_the_last_report_in_place(sweep_folder, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert report.main([str(sweep_folder), "--out", str(out)]) == 0
+    before = (out / "report.md").read_text()
+    assert report.main([str(sweep_folder), "--out", str(out), "--baseline", "None"]) == 2
+    assert "baseline referral='None' is not in the results" in capsys.readouterr().err
+    assert (out / "report.md").read_text() == before
+
+
+def test_the_cascade_figure_draws_the_share_of_trees_at_least_each_size(monkeypatch, tmp_path):
+    # trees of sizes 2, 3 and 10 (one each): P(size >= s) is 1/3 for every s from 4 to 10
+    drawn = []
+    monkeypatch.setattr(report, "save_figure", lambda figure, path: drawn.append(figure) or path)
+    trees = pd.DataFrame({"referral": "none", "size": [2, 3, 10], "trees": [1, 1, 1]})
+    report.plot_cascades(trees, ["referral"], tmp_path / "cascades.png")
+    (line,) = drawn[0].axes[0].get_lines()
+    assert line.get_drawstyle() == "steps-pre"
+    x, y = line.get_xdata(), line.get_ydata()
+
+    def curve(s):  # a "steps-pre" line holds each point's value back to the point before
+        return y[np.searchsorted(x, s, side="left")]
+
+    sizes = np.array([2, 3, 10])
+    for s in range(1, 11):
+        assert curve(s) == pytest.approx((sizes >= s).mean()), s
 
 
 def test_the_paired_adoption_panel_finds_a_numeric_baseline_given_as_text():

@@ -130,7 +130,7 @@ def check(values: pd.Series, threshold: float, better: str = "higher") -> str:
 
 
 def ratio_of_means(numerator: pd.Series, denominator: pd.Series) -> tuple[float, float, float]:
-    """``mean(numerator) / mean(denominator)`` with a paired bootstrap 95% CI."""
+    """``mean(numerator) / mean(denominator)`` with a paired Fieller 95% CI."""
     mean, low, high, _ = ratio_interval(numerator, denominator)
     return mean, low, high
 

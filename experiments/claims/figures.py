@@ -18,12 +18,13 @@ Triple = tuple[float, float, float]
 
 
 def _errors(triples: Sequence[Triple]) -> np.ndarray:
+    """Error bar lengths below and above each mean; none on a side with no end (infinite)."""
     means = np.array([t[0] for t in triples], dtype=float)
     lows = np.array([t[1] for t in triples], dtype=float)
     highs = np.array([t[2] for t in triples], dtype=float)
-    below = np.nan_to_num(means - lows, nan=0.0)
-    above = np.nan_to_num(np.where(np.isfinite(highs), highs - means, 0.0), nan=0.0)
-    return np.vstack([below, above])
+    below = np.where(np.isfinite(lows), means - lows, 0.0)
+    above = np.where(np.isfinite(highs), highs - means, 0.0)
+    return np.nan_to_num(np.vstack([below, above]), nan=0.0)
 
 
 CI = " (mean, 95% CI)"  # every bar and point of these charts is a mean with its 95% CI
