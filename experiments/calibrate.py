@@ -249,7 +249,12 @@ def decision_by_size(sizes: dict[int, int], cache: Path) -> pd.DataFrame:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n")[0],
+        epilog=f"A settled fit rewrites conf/scenario/{SCENARIO}.yaml (the scenario every "
+        "+scenario run reads), whatever --out says; --out takes the report, the fit's history "
+        "and an unsettled fit's values.",
+    )
     parser.add_argument("--replicates", type=at_least(1), default=40, help="per campaign and round")
     parser.add_argument("--rounds", type=at_least(1), default=15)
     parser.add_argument("--check-replicates", type=at_least(1), default=200, help="final check")

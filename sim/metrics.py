@@ -14,7 +14,8 @@ Definitions (``customers`` always excludes fakes and the day-0 seeds):
   the convention of the source documents' ROI figures); ``gross_profit`` = revenue x margin -
   spend_total. ``revenue`` counts the real orders of days 1.. at list price (discounts are spend).
   ``rewards_pending``: referrer rewards promised and still awaiting verification at the end
-  (``verify=holdback``: due after the last day; ``second_order``: paid if the referee re-buys);
+  (``verify=holdback``: due after the last day; ``second_order``: paid if the referee re-buys)
+  whose referee is still a customer (those of fakes and lapsed referees will never be paid);
   in no spend and so in no CAC, the cost a verification rule defers past the run.
   ``commissions_unbooked``: KOL and KOC commissions earned on sales made after the budget (or
   the channel's cap) ran out, which could not be paid: in no spend and so in no CAC.
@@ -33,7 +34,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.dynamics.referrals import is_referral
+from sim.dynamics.referrals import is_referral, payable_pending
 from sim.ledger import ACQUISITION, COMPONENTS, RETENTION
 from sim.state import ConsumerState
 
@@ -85,7 +86,7 @@ def money_metrics(model: ReferralModel, customers: int) -> dict[str, float]:
         revenue=revenue,
         gross_profit=revenue * model.config.product.margin - total,
         roi=ratio(revenue, total),
-        rewards_pending=model.ledger.reserved,
+        rewards_pending=payable_pending(model),
         commissions_unbooked=model.ledger.unbooked,
     )
     return result

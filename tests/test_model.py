@@ -16,6 +16,7 @@ import pytest
 import sim
 from sim import KOC, KOL, Consumer, State
 from sim.dynamics import sharing
+from sim.dynamics.referrals import FAKE
 from tests.conftest import (
     INDEPENDENT_CASCADE,
     assert_same_metrics,
@@ -168,8 +169,30 @@ def test_holdback_rewards_of_the_last_days_are_reported_as_pending_not_spent():
     )
     recent = referred & (consumers.first_order_day > model.day - 14)  # due after the last day
     assert 0 < recent.sum() < referred.sum()
-    assert metrics["rewards_pending"] == pytest.approx(50 * recent.sum())
+    still = recent & (consumers.state == State.CUSTOMER)  # a lapsed referee will not be paid
+    assert metrics["rewards_pending"] == pytest.approx(50 * still.sum())
     assert metrics["spend_referral_reward"] <= 50 * (referred.sum() - recent.sum())
+
+
+def test_holdback_rewards_pending_are_what_the_following_days_pay():
+    # no churn, so every real referee stays a customer; fakes (a 60-yuan cash reward draws
+    # them) hold reserved budget until their due day but are never paid: the next 14 days pay
+    # exactly rewards_pending (a longer run repeats a shorter one's days)
+    market = (
+        "referral=one_sided",
+        "referral.verify=holdback",
+        "referral.holdback_days=14",
+        "referral.referrer_reward=60",
+        "seeding.initial_customers=30",
+        "repurchase.churn_daily=0",
+    )
+    model = run_model(small(*market, "days=30"))
+    later = run_model(small(*market, "days=44")).metrics()
+    metrics = model.metrics()
+    paid_after = later["spend_referral_reward"] - metrics["spend_referral_reward"]
+    assert (model.pending.referee == FAKE).any()  # some reserved rewards are of fakes
+    assert model.ledger.reserved > metrics["rewards_pending"] > 0
+    assert paid_after == pytest.approx(metrics["rewards_pending"])
 
 
 def test_mesa_agents_read_the_arrays():

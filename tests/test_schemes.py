@@ -121,19 +121,55 @@ def test_kol_fees_are_per_post_and_per_thousand_followers():
     assert model.metrics()["spend_kol"] == pytest.approx(expected)
 
 
-def test_koc_matrix_spreads_recruits_over_circles():
+def koc_matrix_over_circles(circles: int) -> sim.ReferralModel:
+    """Ten KOCs recruited round robin over ``circles`` circles of 5,000 consumers."""
     config = small(
         "network=circles",
-        "network.communities=10",
+        f"network.communities={circles}",
         "seeding=koc_matrix",
         "seeding.chosen_by=community",
         "seeding.recruits=10",
         "influencers.koc_share=0.05",
         n=5000,
     )
-    model = sim.ReferralModel(config)
+    return sim.ReferralModel(config)
+
+
+def test_koc_matrix_spreads_recruits_over_circles():
+    model = koc_matrix_over_circles(10)
     recruits = model.follow.koc_ids[model.seeding.chosen]
     assert len(np.unique(model.network.community[recruits])) == 10
+
+
+def test_koc_matrix_by_degree_breaks_ties_at_random_not_by_id():
+    # on a small world, many KOCs tie at the recruits' lowest degree; ids follow ring positions,
+    # so taking the lowest ids would crowd the recruits into one arc of the ring
+    lowest_ids_taken = []
+    for replicate in range(3):
+        config = small("seeding=koc_matrix", "seeding.recruits=20", n=10000)
+        model = sim.ReferralModel(config, replicate)
+        pool, degree = model.follow.koc_ids, model.network.degree()
+        recruits = pool[model.seeding.chosen]
+        cut = degree[recruits].min()
+        others = np.setdiff1d(pool, recruits)
+        assert (degree[others] <= cut).all()  # the best connected, whatever the tie-break
+        tied = np.sort(pool[degree[pool] == cut])
+        at_cut = np.sort(recruits[degree[recruits] == cut])
+        assert 0 < len(at_cut) < len(tied)
+        lowest_ids_taken.append(np.array_equal(at_cut, tied[: len(at_cut)]))
+    assert not all(lowest_ids_taken)
+
+
+def test_koc_matrix_by_community_takes_the_best_connected_circle_heads_first():
+    # 50 circles, 10 recruits: round one takes the 10 best-connected circles' heads, not the
+    # circles with the smallest labels
+    model = koc_matrix_over_circles(50)
+    pool, degree = model.follow.koc_ids, model.network.degree()
+    circle = model.network.community
+    recruits = pool[model.seeding.chosen]
+    assert len(np.unique(circle[recruits])) == 10
+    heads = pd.Series(degree[pool]).groupby(circle[pool]).max()  # each circle's best KOC
+    assert degree[recruits].min() >= heads.drop(circle[recruits]).max()
 
 
 def group_buy_config(*overrides: str) -> sim.Config:

@@ -113,9 +113,8 @@ def settle_rewards(model: ReferralModel) -> None:
     if not len(pending):
         return
     consumers = model.consumers
-    real = pending.referee != FAKE
+    real, active = _referees_still_customers(model)
     referee = np.where(real, pending.referee, 0)
-    active = real & (consumers.state[referee] == State.CUSTOMER)
     if model.referral.verify == "second_order":
         pay = real & (consumers.orders[referee] >= 2)
         cancel = real & ~active & ~pay
@@ -126,6 +125,25 @@ def settle_rewards(model: ReferralModel) -> None:
     model.ledger.pay_reserved("referral_reward", pending.cost[pay].sum())
     model.ledger.release(pending.cost[cancel].sum())
     pending.keep(~(pay | cancel))
+
+
+def _referees_still_customers(model: ReferralModel) -> tuple[np.ndarray, np.ndarray]:
+    """Per pending reward: whether its referee is real, and whether it is still a customer."""
+    referee = model.pending.referee
+    real = referee != FAKE
+    return real, real & (model.consumers.state[np.where(real, referee, 0)] == State.CUSTOMER)
+
+
+def payable_pending(model: ReferralModel) -> float:
+    """What the rewards awaiting verification can still cost: those of referees still customers.
+
+    A fake referee or one who lapsed (for good) fails verification whenever it comes; under
+    ``holdback`` its reward stays reserved until its due day (the brand cannot tell yet), but
+    it will never be paid, so it is no cost deferred past the run.
+    """
+    if not len(model.pending):
+        return 0.0
+    return float(model.pending.cost[_referees_still_customers(model)[1]].sum())
 
 
 def fake_referrers(model: ReferralModel, sharers: np.ndarray) -> np.ndarray:

@@ -261,14 +261,15 @@ class KocMatrix(SeedingScheme):
         count = min(self.config.recruits, pool)
         if self.config.chosen_by == "random":
             return self.model.rng.permutation(pool)[:count]
-        by_degree = np.argsort(-graph.degree()[follow.koc_ids], kind="stable")
+        # best connected first, ties in random order (not by id: ids follow a ring's positions)
+        by_degree = np.lexsort((self.model.rng.random(pool), -graph.degree()[follow.koc_ids]))
         if self.config.chosen_by == "degree" or graph.community is None:
             return by_degree[:count]
         community = graph.community[follow.koc_ids[by_degree]]
         if self.config.chosen_by == "clustered":
             return by_degree[np.argsort(_first_seen_rank(community), kind="stable")][:count]
-        turn = occurrence_rank(community)  # the i-th best KOC of each community goes in round i
-        return by_degree[np.lexsort((community, turn))][:count]
+        # round i takes the i-th best KOC of each community, best connected first (not by label)
+        return by_degree[np.argsort(occurrence_rank(community), kind="stable")][:count]
 
     def recruited_kocs(self) -> np.ndarray:
         """Consumer ids of the recruits whose free product was paid (on day 1)."""
