@@ -27,6 +27,7 @@ from sim.params import (
     fail,
     param,
 )
+from sim.schemes.seeding import BY_COMMUNITY, NETWORKS_WITH_COMMUNITIES
 
 
 @dataclass
@@ -267,6 +268,19 @@ class Config:
             hired = getattr(channel, "hired", 0)
             if hired > kols:
                 fail(f"{prefix}{key}.hired", hired, f"at most influencers.kols={kols}")
+        for key, channel in (
+            ("seeding", self.seeding),
+            ("seeding.koc", getattr(self.seeding, "koc", None)),
+        ):
+            chosen_by = getattr(channel, "chosen_by", None)
+            network = self.network.name
+            if chosen_by in BY_COMMUNITY and network not in NETWORKS_WITH_COMMUNITIES:
+                fail(
+                    f"{prefix}{key}.chosen_by",
+                    chosen_by,
+                    f"degree or random: network={network} has no communities (network=circles "
+                    "has, and a GraphML edge list may)",
+                )
         n = getattr(self.network, "n", None)
         initial = getattr(self.seeding, "initial_customers", 0)
         if n is not None and initial > n:

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
 
 
 class ConfigError(ValueError):
@@ -37,10 +40,14 @@ class Range:
     integer: bool = False
 
     def allows(self, value: float) -> bool:
-        """Return whether ``value`` lies in the range (never infinite; integers fit 64 bits)."""
-        if isinstance(value, bool) or not isinstance(value, int | float):
+        """Return whether ``value`` lies in the range (never infinite; integers fit 64 bits).
+
+        numpy numbers count as numbers; an integer range takes integers only, not ``10.0``
+        (it would reach numpy as a float: an index or a size must be an integer).
+        """
+        if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
             return False
-        if isinstance(value, float) and not math.isfinite(value):
+        if not math.isfinite(value):
             return False
         if self.integer and not _fits_int64(value):
             return False
@@ -63,8 +70,7 @@ class Range:
 
 
 def _fits_int64(value: float) -> bool:
-    whole = isinstance(value, int) or value.is_integer()
-    return whole and abs(value) <= INT64_MAX
+    return isinstance(value, numbers.Integral) and abs(int(value)) <= INT64_MAX
 
 
 def _fmt(x: float) -> str:
@@ -72,6 +78,7 @@ def _fmt(x: float) -> str:
 
 
 INT64_MAX = 2**63 - 1  # integers are stored as int64 (arrays, Parquet columns)
+MAX_THRESHOLD = 2**15 - 1  # thresholds are stored as int16 (far above any degree)
 PROBABILITY = Range(0.0, 1.0)
 SHARE = Range(0.0, 1.0)
 NON_NEGATIVE = Range(0.0)
@@ -184,9 +191,9 @@ def check_shares(key: str, shares: Mapping[Any, float]) -> None:
     try:
         levels = threshold_levels(shares)
     except ValueError:
-        fail(key, shown, "whole-number levels >= 1 as keys")
-    if min(levels) < 1:
-        fail(key, shown, "whole-number levels >= 1 as keys")
+        fail(key, shown, f"whole-number levels in [1, {MAX_THRESHOLD}] as keys")
+    if min(levels) < 1 or max(levels) > MAX_THRESHOLD:
+        fail(key, shown, f"whole-number levels in [1, {MAX_THRESHOLD}] as keys")
     if not all(SHARE.allows(share) for share in levels.values()):
         fail(key, shown, "shares in [0, 1]")
     if not math.isclose(sum(levels.values()), 1.0, abs_tol=1e-9):

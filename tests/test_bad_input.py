@@ -117,7 +117,15 @@ EXPLICIT = [
     (("network=circles",), "network.communities=6 network.n=5", "network.communities"),
     (("seeding=kol",), "seeding.hired=11", "seeding.hired"),
     (("seeding=mixed",), "seeding.kol.hired=11", "seeding.kol.hired"),
-    (("seeding=organic",), "seeding.initial_customers=6 network.n=5 network.k=2", "initial"),
+    (
+        ("seeding=organic",),
+        "seeding.initial_customers=6 network.n=5 network.k=2 network.rewire=0",
+        "initial",
+    ),
+    ((), "network.k=2 network.n=50", "network.k"),  # a rewired ring of degree 2: disconnected
+    ((), "population.threshold.1=0 +population.threshold.40000=1", "population.threshold"),
+    (("seeding=koc_matrix",), "seeding.chosen_by=community", "seeding.chosen_by"),
+    (("seeding=mixed",), "seeding.koc.chosen_by=clustered", "seeding.koc.chosen_by"),
     (("seeding=mixed",), "seeding.ads_share=0.9", "seeding.ads_share+kol_share"),
     (("referral=tiered",), "referral.tiers=[{start:2}]", "referral.tiers"),
     (
@@ -500,3 +508,21 @@ def test_sim_compose_leaves_a_callers_hydra_session_as_it_was(tmp_path):
     with initialize_config_dir(config_dir=str(tmp_path), version_base="1.3"):
         sim.compose(["network.n=321", "referral=tiered"])
         assert hydra_compose(config_name="mine").answer == 42  # the caller's session is back
+
+
+@pytest.mark.parametrize(("key", "value"), [("network.n", 3000.0), ("days", 30.0), ("seed", 1.0)])
+def test_a_whole_float_set_in_code_for_an_integer_is_refused_by_name(key, value):
+    # it passed the check and failed deep in numpy (an array size or index must be an int)
+    config = sim.compose(["network.n=2000"])
+    node, name = (config.network, "n") if key == "network.n" else (config, key)
+    setattr(node, name, value)
+    with pytest.raises(
+        sim.ConfigError, match=rf"^{key}={value} is not allowed: expected an integer"
+    ):
+        sim.ReferralModel(config)
+
+
+def test_numpy_numbers_set_in_code_are_numbers():
+    config = sim.compose(["network.n=2000"])
+    config.network.n, config.network.rewire = np.int64(3000), np.float64(0.2)
+    assert sim.ReferralModel(config).n == 3000

@@ -141,6 +141,27 @@ def test_malformed_edge_lists_fail_with_the_key_named(tmp_path, content, message
         load_edgelist(path)
 
 
+def test_ids_written_differently_are_different_people(tmp_path):
+    # "01" and "1", "1e3" and "1000", "2.0" and "2": two people each, kept as the text written
+    path = tmp_path / "edges.txt"
+    path.write_text("01 1e3\n1 1000\n2.0 2\n")
+    graph = load_edgelist(path)
+    assert graph.n == 6 and graph.edges == 3
+    assert sorted(graph.labels) == ["01", "1", "1000", "1e3", "2", "2.0"]
+    path.write_text("1 2\n-3 2\n")  # plain integers stay numbers
+    assert list(load_edgelist(path).labels) == [-3, 1, 2]
+
+
+@pytest.mark.parametrize("nodes", [0, 1])
+def test_a_network_file_of_fewer_than_two_people_is_refused(tmp_path, nodes):
+    path = tmp_path / "tiny.graphml"
+    graph = nx.Graph()
+    graph.add_nodes_from(range(nodes))
+    nx.write_graphml(graph, path)
+    with pytest.raises(ConfigError, match=f"network.path=.*has {nodes} node.*at least 2"):
+        load_edgelist(path)
+
+
 def test_networkx_round_trip_keeps_every_edge():
     original = nx.connected_watts_strogatz_graph(300, 6, 0.2, seed=3)
     graph = from_networkx(original)

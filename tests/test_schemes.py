@@ -172,6 +172,23 @@ def test_koc_matrix_by_community_takes_the_best_connected_circle_heads_first():
     assert degree[recruits].min() >= heads.drop(circle[recruits]).max()
 
 
+def test_koc_matrix_by_community_on_an_edge_list_without_communities_is_refused(tmp_path):
+    # it ran like chosen_by=degree, silently (generated networks are refused by the config)
+    path = tmp_path / "ring.txt"
+    path.write_text("".join(f"{i} {(i + 1) % 300}\n" for i in range(300)))
+    overrides = ["network=edgelist", f"network.path={path}", "seeding=koc_matrix"]
+    config = sim.compose([*overrides, "seeding.chosen_by=community"])
+    with pytest.raises(sim.ConfigError, match="chosen_by=community needs communities"):
+        sim.ReferralModel(config)
+
+
+def test_more_recruits_than_the_koc_pool_says_how_many_are_recruited():
+    config = small("seeding=koc_matrix", "seeding.recruits=20", n=1000)  # a pool of 10
+    with pytest.warns(UserWarning, match="recruits=20 is more than the KOC pool of 10"):
+        model = sim.ReferralModel(config)
+    assert len(model.seeding.chosen) == 10
+
+
 def group_buy_config(*overrides: str) -> sim.Config:
     return small(
         "referral=group_buy",

@@ -1,10 +1,11 @@
 """Loading a user's friendship network: an edge list, a CSV or GraphML file, or a networkx graph.
 
-Node ids may be any integers or strings (``NA`` and ``null`` are ids too); they are relabelled
-``0..n-1`` in sorted order (those of a GraphML file or a networkx graph: in the graph's node
-order), and the original ids are kept as the graph's ``labels``. Self-loops, duplicate edges and
-lines with fewer than two ids are dropped with a warning; a first line of text followed by
-numbers is read as a header (with a warning, except in a CSV file).
+Node ids may be any integers or strings (``NA`` and ``null`` are ids too; ids are integers only
+when every one is written as a plain integer, so ``01`` and ``1`` are two people); they are
+relabelled ``0..n-1`` in sorted order (those of a GraphML file or a networkx graph: in the
+graph's node order), and the original ids are kept as the graph's ``labels``. Self-loops,
+duplicate edges and lines with fewer than two ids are dropped with a warning; a first line of
+text followed by numbers is read as a header (with a warning, except in a CSV file).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from sim.network.graph import SocialGraph, from_edges
 from sim.params import ConfigError
 
 GRAPHML_SUFFIXES = (".graphml", ".xml")
+PLAIN_INTEGER = r"0|-?[1-9][0-9]*"
+"""An id written as an integer, read as one (``"007"`` and ``"7"`` are two people)."""
 
 
 def load_edgelist(path: str | Path, key: str = "network.path") -> SocialGraph:
@@ -42,11 +45,19 @@ def load_edgelist(path: str | Path, key: str = "network.path") -> SocialGraph:
     file = check_network_file(path, key)
     if file.suffix.lower() in GRAPHML_SUFFIXES:
         try:
-            return from_networkx(nx.read_graphml(file), source=str(path))
+            graph = from_networkx(nx.read_graphml(file), source=str(path))
         except Exception as error:  # networkx raises several parser errors
             raise ConfigError(f"{key}={str(path)!r} is not valid GraphML: {error}") from error
-    table = _read_table(file, key)
-    return _graph_from_pairs(table.iloc[:, 0].to_numpy(), table.iloc[:, 1].to_numpy(), str(path))
+    else:
+        table = _read_table(file, key)
+        graph = _graph_from_pairs(
+            table.iloc[:, 0].to_numpy(), table.iloc[:, 1].to_numpy(), str(path)
+        )
+    if graph.n < 2:  # a GraphML file of one node or none; an edge list of self-loops alone
+        raise ConfigError(
+            f"{key}={str(path)!r} has {graph.n} node(s): a network needs at least 2 consumers."
+        )
+    return graph
 
 
 def check_network_file(path: str | Path, key: str = "network.path") -> Path:
@@ -125,9 +136,15 @@ def _graph_from_pairs(u: np.ndarray, v: np.ndarray, source: str) -> SocialGraph:
 def _as_integers(ids: np.ndarray) -> np.ndarray | None:
     """The ids as int64 when all are whole numbers that int64 holds exactly, else None.
 
-    Larger numbers stay text: cast to int64 or float they could collide and merge two people.
+    Only integers written plainly (``12``, ``-3``) count: ``012``, ``12.0`` or ``1.2e1`` stay
+    text, or two people written differently would merge. Larger numbers stay text too: cast
+    to int64 or float they could collide.
     """
-    numeric = pd.to_numeric(pd.Series(ids), errors="coerce")
+    text = pd.Series(ids)
+    written = not pd.api.types.is_numeric_dtype(text)  # text, as read from a file
+    if written and not text.astype(str).str.fullmatch(PLAIN_INTEGER).all():
+        return None
+    numeric = pd.to_numeric(text, errors="coerce")
     if numeric.isna().any():
         return None
     if numeric.dtype.kind == "i":

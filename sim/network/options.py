@@ -50,8 +50,11 @@ class SmallWorldConfig(NetworkConfig):
     rewire: float = param(0.1, "probability each edge is rewired", range=PROBABILITY)
 
     def validate(self, prefix: str) -> None:
-        """Check the degree fits the ring."""
+        """Check the degree fits the ring, and that a rewired ring can stay connected."""
         _check_ring_degree(prefix, self.n, self.k)
+        if self.k == 2 and self.rewire > 0:  # a rewired cycle is connected about 1/sqrt(n)
+            allowed = "an even integer >= 4 when rewire > 0 (a rewired ring of k = 2 is almost"
+            fail(prefix + "k", self.k, f"{allowed} never connected), or {prefix}rewire=0")
 
     def build(self, rng: np.random.Generator) -> SocialGraph:
         """Generate the graph."""

@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Optional
 
@@ -30,6 +31,7 @@ from sim.params import (
     POSITIVE_COUNT,
     PROBABILITY,
     SHARE,
+    ConfigError,
     fail,
     param,
 )
@@ -142,6 +144,12 @@ class KolConfig(SeedingConfig):
     )
 
 
+BY_COMMUNITY = ("community", "clustered")
+"""The ``chosen_by`` rules that need the network's communities."""
+NETWORKS_WITH_COMMUNITIES = ("circles", "edgelist")
+"""Networks that have (circles) or may have (a GraphML edge list) community labels."""
+
+
 @dataclass
 class KocMatrixConfig(SeedingConfig):
     """A recruited matrix of KOCs (facts F1, F6, C2)."""
@@ -154,8 +162,9 @@ class KocMatrixConfig(SeedingConfig):
     chosen_by: str = param(
         "degree",
         "which KOCs: best connected, random, spread over communities (round robin), or "
-        "clustered (fill the best KOCs' community before the next; the opposite of spread)",
-        choices=("degree", "random", "community", "clustered"),
+        "clustered (fill the best KOCs' community before the next; the opposite of spread); "
+        "the last two need communities (network=circles, or GraphML with 'community')",
+        choices=("degree", "random", *BY_COMMUNITY),
         source="C3",
     )
     post_days: list[int] = param(
@@ -255,15 +264,33 @@ class KocMatrix(SeedingScheme):
         self.post_days = set(config.post_days)
 
     def _choose(self) -> np.ndarray:
-        """KOC indices to recruit, in order of priority."""
+        """KOC indices to recruit, in order of priority.
+
+        Raises:
+            ConfigError: ``chosen_by`` needs communities the network does not have (an edge
+                list without a ``community`` node attribute; generated networks are checked
+                with the configuration).
+
+        """
         follow, graph = self.model.follow, self.model.network
+        if self.config.chosen_by in BY_COMMUNITY and graph.community is None:
+            raise ConfigError(
+                f"chosen_by={self.config.chosen_by} needs communities, and this network has "
+                "none: use network=circles, or a GraphML file whose nodes carry 'community'"
+            )
         pool = len(follow.koc_ids)
+        if self.config.recruits > pool:
+            warnings.warn(
+                f"recruits={self.config.recruits} is more than the KOC pool of {pool} "
+                "(influencers.koc_share x network.n): all of them are recruited",
+                stacklevel=2,
+            )
         count = min(self.config.recruits, pool)
         if self.config.chosen_by == "random":
             return self.model.rng.permutation(pool)[:count]
         # best connected first, ties in random order (not by id: ids follow a ring's positions)
         by_degree = np.lexsort((self.model.rng.random(pool), -graph.degree()[follow.koc_ids]))
-        if self.config.chosen_by == "degree" or graph.community is None:
+        if self.config.chosen_by == "degree":
             return by_degree[:count]
         community = graph.community[follow.koc_ids[by_degree]]
         if self.config.chosen_by == "clustered":
