@@ -210,3 +210,21 @@ def test_friends_of_lists_each_row_of_the_graph_in_order():
     assert np.array_equal(owner, np.repeat(nodes, [len(r) for r in rows]))
     assert np.array_equal(friend, np.concatenate(rows))
     assert len(graph.friends_of(np.zeros(0, dtype=np.int64))[0]) == 0
+
+
+def test_koc_audiences_are_distinct_friends_and_friends_of_friends_up_to_the_cap():
+    # what docs/odd.md says a KOC audience is: at most koc_audience followers, each a friend or
+    # a friend of a friend (never the KOC), and fewer on the default small world, where the
+    # neighbourhood holds about 60 and the two-step walks repeat themselves
+    model = sim.ReferralModel(small(n=10_000))
+    graph, follow = model.network, model.follow
+    sizes = follow.koc.sizes
+    assert sizes.max() <= model.config.influencers.koc_audience
+    assert 35 <= np.median(sizes) <= 50  # a median of 43 at the default 100 (docs/odd.md)
+    for index in range(0, len(follow.koc_ids), 10):
+        koc = follow.koc_ids[index]
+        members = follow.koc.indices[follow.koc.indptr[index] : follow.koc.indptr[index + 1]]
+        friends = graph.friends_of(np.array([koc]))[1]
+        ball = set(friends) | set(graph.friends_of(friends)[1])
+        assert len(set(members)) == len(members) and koc not in members
+        assert set(members) <= ball - {koc}
