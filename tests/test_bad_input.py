@@ -7,6 +7,7 @@ dataclasses' metadata (``tests.declared``), so a new key is covered without a ne
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -120,13 +121,17 @@ EXPLICIT = [
     (
         ("seeding=organic",),
         "seeding.initial_customers=6 network.n=5 network.k=2 network.rewire=0",
-        "initial",
+        "seeding.initial_customers",
     ),
     ((), "network.k=2 network.n=50", "network.k"),  # a rewired ring of degree 2: disconnected
     ((), "population.threshold.1=0 +population.threshold.40000=1", "population.threshold"),
     (("seeding=koc_matrix",), "seeding.chosen_by=community", "seeding.chosen_by"),
     (("seeding=mixed",), "seeding.koc.chosen_by=clustered", "seeding.koc.chosen_by"),
-    (("seeding=mixed",), "seeding.ads_share=0.9", "seeding.ads_share+kol_share"),
+    (
+        ("seeding=mixed",),
+        "seeding.ads_share=0.9",
+        "seeding.ads_share+kol_share+koc_share+referral_share",
+    ),
     (("referral=tiered",), "referral.tiers=[{start:2}]", "referral.tiers"),
     (
         ("referral=tiered",),
@@ -164,6 +169,22 @@ def assert_one_paragraph(message: str, key: str) -> None:
     assert len(message.strip().splitlines()) <= 6, message
 
 
+def assert_starts_with_the_key(message: str, key: str) -> None:
+    """The first line is about ``key``: ``key=value is not allowed: expected ...`` (or a path's
+    own sentence), or Hydra's ``Error merging override key=...`` / ``Could not override 'key'``.
+
+    Naming the key anywhere is not enough: another key's message may mention it (``network.k=10
+    ... with network.n=2`` when the rule about ``network.n`` itself is missing).
+    """
+    first = message.splitlines()[0]
+    if first.startswith((f"Error merging override {key}=", f"Could not override '{key}'")):
+        return
+    # the key, an item of it (post_days[0], tiers[0].start), then its value or what it is
+    assert re.match(rf"{re.escape(key)}(\[\d+\](\.\w+)?)?(=| is )", first), message
+    reasons = (" is not allowed: expected ", " is not a ", " does not exist", " is empty")
+    assert any(reason in first for reason in reasons), message
+
+
 def test_the_generated_cases_cover_every_declared_key():
     keys = {case.values[2] for case in generated_cases()}
     assert keys == {key.name for key in declared_keys()}
@@ -173,6 +194,7 @@ def test_the_generated_cases_cover_every_declared_key():
 def assert_explains(message: str, key: str) -> None:
     """One paragraph naming the key; a failed merge also says why (Hydra's line is not enough)."""
     assert_one_paragraph(message, key)
+    assert_starts_with_the_key(message, key)
     if message.startswith("Error merging override"):
         reason = message.splitlines()[1:]
         assert reason and any(word in " ".join(reason) for word in ("Value", "assign")), message
@@ -211,6 +233,7 @@ def test_constraints_between_keys_are_refused_naming_the_key(options, overrides,
     with pytest.raises(sim.ConfigError) as refused:
         sim.compose([*options, *overrides.split()])
     assert_one_paragraph(str(refused.value), key)
+    assert_starts_with_the_key(str(refused.value), key)
 
 
 def one_case_per_kind() -> list:

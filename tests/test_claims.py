@@ -208,6 +208,7 @@ def test_the_quick_report_has_every_claim_with_a_verdict_and_its_figures(tmp_pat
     for claim_id in REQUIRED:
         assert VERDICT.search(by_id[claim_id]), f"{claim_id} has no verdict"
         assert "[" in by_id[claim_id], f"{claim_id} has no confidence interval"
+        assert findings[claim_id].figures, f"{claim_id} has no figure"
         for figure in findings[claim_id].figures:
             assert figure.is_file() and figure.stat().st_size > 1000
             assert f"]({figure.name})" in by_id[claim_id]

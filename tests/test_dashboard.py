@@ -94,9 +94,12 @@ def test_controls_are_the_model_keywords_with_valid_defaults():
     _check_model_params(DashboardModel.__init__, offered)
     for name, control in offered.items():
         value = control.value if hasattr(control, "value") else control["value"]
-        assert value == params.DEFAULTS[name]
         if isinstance(control, dict) and control["type"] == "Select":
-            assert value in control["values"]
+            assert value in control["values"], name
+        elif hasattr(control, "min"):  # a slider: its default is one of its positions
+            assert control.min <= value <= control.max, name
+            steps = (value - control.min) / control.step
+            assert steps == pytest.approx(round(steps)), name
 
 
 # ----- the model wrapper and its data collector ---------------------------------------------------

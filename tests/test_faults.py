@@ -284,12 +284,15 @@ def test_two_workers_writing_one_sweep_folder_lose_and_corrupt_nothing(tmp_path)
     process = subprocess.Popen(
         command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
+    reads = 0
     while process.poll() is None:  # a reader loading while the workers write sees whole jobs
-        if finished(folder):
+        if finished(folder) and len(finished(folder)) < 6:
             frame = sim.results.load(folder)
             assert frame.groupby("job").size().eq(REPLICATES).all()
+            reads += 1
         time.sleep(0.05)
     assert process.returncode == 0, process.stderr.read()[-3000:]
+    assert reads >= 1  # the reader did read while jobs were still being written
     assert finished(folder) == [str(i) for i in range(6)] and not temporary_files(folder)
     for job in sorted(folder.glob("[0-9]*")):
         assert_job_consistent(job)

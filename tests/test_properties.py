@@ -260,6 +260,10 @@ def test_an_edge_list_becomes_exactly_its_distinct_people_and_friendships(pairs)
         path.write_text("".join(f"{u} {v}\n" for u, v in pairs), encoding="utf-8")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # dropped duplicates and self-loops
+            if len(nodes) < 2:  # self-loops of one person: no network
+                with pytest.raises(sim.ConfigError, match=r"has 1 node.*at least 2 consumers"):
+                    load_edgelist(path)
+                return
             graph = load_edgelist(path)
     assert (graph.n, graph.edges) == (len(nodes), len(friendships))
     expected = sorted([degrees[node] for node in nodes])

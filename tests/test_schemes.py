@@ -141,15 +141,20 @@ def test_koc_matrix_spreads_recruits_over_circles():
     assert len(np.unique(model.network.community[recruits])) == 10
 
 
+def koc_recruits(chosen_by: str, replicate: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """KOC pool, every consumer's degree and the 20 recruits, on a small world of 10,000."""
+    config = small("seeding=koc_matrix", f"seeding.chosen_by={chosen_by}", n=10_000)
+    model = sim.ReferralModel(config, replicate)
+    pool = model.follow.koc_ids
+    return pool, model.network.degree(), pool[model.seeding.chosen]
+
+
 def test_koc_matrix_by_degree_breaks_ties_at_random_not_by_id():
     # on a small world, many KOCs tie at the recruits' lowest degree; ids follow ring positions,
     # so taking the lowest ids would crowd the recruits into one arc of the ring
     lowest_ids_taken = []
     for replicate in range(3):
-        config = small("seeding=koc_matrix", "seeding.recruits=20", n=10000)
-        model = sim.ReferralModel(config, replicate)
-        pool, degree = model.follow.koc_ids, model.network.degree()
-        recruits = pool[model.seeding.chosen]
+        pool, degree, recruits = koc_recruits("degree", replicate)
         cut = degree[recruits].min()
         others = np.setdiff1d(pool, recruits)
         assert (degree[others] <= cut).all()  # the best connected, whatever the tie-break
@@ -359,28 +364,23 @@ def test_every_fake_referee_created_counts_in_the_fraud_share(scheme, monkeypatc
     assert metrics["fraud_share"] == pytest.approx(fakes / (fakes + referred))
 
 
-@pytest.mark.parametrize("budget", [20117, 20169, 20182])
-def test_a_second_level_commission_is_paid_only_with_its_first_level(budget):
-    # a budget that runs out while repeat orders earn commissions: on day 64 of the first
-    # budget no 10-yuan level-1 commission fitted, but 3-yuan level-2 ones did and were paid
-    model = run_model(
-        small(
-            "referral=commission",
-            "seeding.daily_budget=200",
-            "conversion.peer=0.08",
-            "share.after_purchase=0.8",
-            "repurchase.propensity=3",
-            "fraud.enabled=false",
-            f"budget.total={budget}",
-            n=3000,
-        )
-    )
-    paid = {1: set(), 2: []}
-    for _, buyers, day, level in model.referral.payments:
-        for buyer in buyers.tolist():
-            paid[1].add((buyer, day)) if level == 1 else paid[2].append((buyer, day))
-    assert paid[2] and model.metrics()["spend_total"] > budget - 10  # level 2 paid, budget spent
-    assert [order for order in paid[2] if order not in paid[1]] == []
+@pytest.mark.parametrize(("left", "levels_paid"), [(5.0, []), (13.0, [1, 2]), (10.0, [1])])
+def test_a_repeat_orders_second_level_commission_needs_its_first_level(left, levels_paid):
+    # built by hand: buyer 2 was referred by 1, who was referred by 0; a repeat order earns 1 a
+    # 10-yuan commission (10% of 100) and 0 a 3-yuan one (3%); with 5 yuan left the first does
+    # not fit, so the second, which would, is not paid either
+    config = small("referral=commission", "budget.total=100000", "product.price=100", n=300)
+    model = sim.ReferralModel(config)
+    consumers = model.consumers
+    for buyer, parent in ((1, 0), (2, 1)):
+        consumers.referrer[buyer], consumers.channel[buyer] = parent, sim.Channel.PEER
+        consumers.first_order_day[buyer] = 0
+    ledger = model.ledger
+    ledger.budget = ledger.total + ledger.reserved + left
+    model.referral.after_repeat_orders(np.array([2]))
+    paid = [level for payees, _, _, level in model.referral.payments if len(payees)]
+    assert paid == levels_paid
+    assert ledger.total <= ledger.budget
 
 
 @pytest.mark.parametrize("seeding", ["organic", "koc_matrix"])
@@ -577,3 +577,81 @@ def test_tiered_points_keep_fraud_under_two_percent_where_high_cash_exceeds_it()
 def test_bad_scheme_parameters_are_named(override, message):
     with pytest.raises(sim.ConfigError, match=f"(?s){message}"):
         sim.compose(override.split(" "))
+
+
+# ----- documented behaviours that had no test of their own --------------------------------------
+NO_WORD_OF_MOUTH = ("share.after_purchase=0", "share.daily=0", "referral=none")
+
+
+@pytest.mark.parametrize("threshold", [1, 2])
+def test_ads_count_as_one_source_towards_a_threshold(threshold):
+    # docs/model.md: "ads count as one source". With everyone needing 2 distinct sources and
+    # ads the only one, nobody buys however many impressions; needing 1, every ad sells
+    config = small(
+        "seeding=ads",
+        "seeding.daily_budget=3000",
+        "conversion.ad=1",
+        "population.threshold.1=0",
+        f"++population.threshold.{threshold}=1",
+        *NO_WORD_OF_MOUTH,
+        "days=10",
+    )
+    model = run_model(config)
+    assert model.aware_count > 100
+    customers = model.metrics()["customers"]
+    assert customers == 0 if threshold == 2 else customers == model.aware_count
+
+
+def test_membership_discounts_the_repeat_orders_of_members_only():
+    config = small("retention=membership", "repurchase.propensity=3", *NO_WORD_OF_MOUTH)
+    model = run_model(config)
+    member, consumers = model.retention.member, model.consumers
+    assert 0 < member.sum() < consumers.acquired().sum()  # some joined, not all
+    member_repeats = int((consumers.orders[member] - 1).sum())
+    assert (consumers.orders[consumers.acquired() & ~member] >= 2).any()  # non-members re-buy
+    membership = model.config.retention
+    expected = member_repeats * membership.member_discount * model.config.product.price
+    assert model.metrics()["spend_retention"] == pytest.approx(expected)
+
+
+def test_koc_matrix_chosen_at_random_ignores_degree():
+    chosen = []
+    for replicate in range(2):
+        pool, degree, recruits = koc_recruits("random", replicate)
+        chosen.append(set(recruits))
+        assert len(recruits) == 20 and set(recruits) <= set(pool)
+        by_degree = np.sort(degree[pool])[::-1][:20]
+        assert degree[recruits].mean() < by_degree.mean()  # not the best connected
+    assert chosen[0] != chosen[1]
+
+
+def test_ads_run_from_their_start_day():
+    config = small("seeding=ads", "seeding.start_day=20", *NO_WORD_OF_MOUTH, "days=40")
+    model = run_model(config)
+    first_aware = model.consumers.first_aware_day
+    assert first_aware[first_aware >= 0].min() == 20
+    series = model.timeseries().set_index("day")
+    assert series.loc[:19, "spend_total"].max() == 0 and series.loc[20, "spend_total"] > 0
+
+
+@pytest.mark.parametrize("budget", ["budget.total=3000", "budget.total=null"])
+def test_kol_commissions_are_booked_or_counted_as_unbooked(budget):
+    # docs/model.md: commissions earned after the budget ran out are not booked ("KOL
+    # commissions likewise"); the posts stop when their fee no longer fits
+    config = small("seeding=kol", "seeding.commission_rate=0.5", budget, n=5000)
+    model = run_model(config)
+    consumers, metrics = model.consumers, model.metrics()
+    from_kol = int((consumers.acquired() & (consumers.channel == sim.Channel.KOL)).sum())
+    commissions = from_kol * 0.5 * model.config.product.price
+    fees = model.seeding.fees  # per post of each hired KOL, largest audience first
+    paid = metrics["spend_kol"] + metrics["commissions_unbooked"] - commissions
+    post_days = sum(day <= model.config.days for day in model.config.seeding.post_days)
+    # whole rounds of posts, then the first KOLs of one more round while their fees fit
+    rounds = {(r, j): r * fees.sum() + fees[:j].sum() for r in range(post_days) for j in range(2)}
+    rounds[(post_days, 0)] = post_days * fees.sum()
+    (made,) = [key for key, fee in rounds.items() if fee == pytest.approx(paid)]
+    if budget == "budget.total=null":
+        assert metrics["commissions_unbooked"] == 0 and made == (post_days, 0)
+    else:  # the fees use up the budget: later sales earn commissions nobody pays
+        assert metrics["commissions_unbooked"] > 0 and made < (post_days, 0)
+        assert metrics["spend_total"] <= 3000

@@ -225,8 +225,11 @@ def test_a_storage_under_a_file_is_refused_before_any_run(tmp_path, capsys, monk
     assert "cannot make its folder" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("option", ["--reach-floor", "--budget"])
 @pytest.mark.parametrize("text", ["nan", "inf", "-inf", "lots"])
-def test_a_reach_floor_or_budget_that_is_not_a_finite_number_is_refused(text):
+def test_a_reach_floor_or_budget_that_is_not_a_finite_number_is_refused(option, text, capsys):
     with pytest.raises(SystemExit) as caught:
-        optimise.argument_parser().parse_args(["--reach-floor", text])
+        optimise.argument_parser().parse_args([f"{option}={text}"])  # "-inf" alone is an option
     assert caught.value.code == 2
+    reason = f"'{text}' is not a number" if text == "lots" else f"{text} is not a finite number"
+    assert f"argument {option}: {reason}" in capsys.readouterr().err

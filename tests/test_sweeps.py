@@ -231,15 +231,17 @@ def test_sigkill_part_way_then_rerun_completes_without_duplicates(tmp_path):
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-    deadline = time.monotonic() + 120
+    deadline, reads = time.monotonic() + 120, 0
     while len(finished_at(folder)) < 2 and time.monotonic() < deadline:
         if finished_at(folder):  # loading while the sweep runs sees whole jobs only
             assert len(sim.results.load(folder)) % 3 == 0
+            reads += 1
         time.sleep(0.02)
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
     before = finished_at(folder)
     assert 2 <= len(before) < 6
+    assert reads >= 1  # one job finished, the next still running: the reader did read
     rerun = referral_sim(*command[3:], cwd=tmp_path)
     assert rerun.stdout.count("finished already, skipped") == len(before)
     after = finished_at(folder)
