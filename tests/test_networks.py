@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import networkx as nx
 import numpy as np
 import pytest
@@ -152,6 +154,36 @@ def test_ids_written_differently_are_different_people(tmp_path):
     assert list(load_edgelist(path).labels) == [-3, 1, 2]
 
 
+@pytest.mark.parametrize("header", ["source,target", "From,To", "u,v"])
+def test_a_csv_header_over_text_ids_is_not_a_friendship(tmp_path, header):
+    path = tmp_path / "edges.csv"
+    path.write_text(f"{header}\nalice,bob\nbob,carol\n")
+    graph = load_edgelist(path)
+    assert sorted(graph.labels) == ["alice", "bob", "carol"] and graph.edges == 2
+
+
+def test_a_first_line_with_a_number_is_a_friendship_not_a_header(tmp_path):
+    path = tmp_path / "edges.csv"
+    path.write_text("guest,2\n1,2\n2,3\n")  # was dropped as a header: the guest vanished
+    graph = load_edgelist(path)
+    assert sorted(graph.labels) == ["1", "2", "3", "guest"] and graph.edges == 3
+
+
+@pytest.mark.parametrize(
+    ("options", "asked"),
+    [
+        (["network=random", "network.n=60", "network.k=59"], 60 * 59 // 2),
+        (["network.n=11", "network.k=10", "network.rewire=0.5"], 55),
+    ],
+)
+def test_a_network_too_dense_for_its_size_says_how_many_edges_it_got(options, asked):
+    config = sim.compose(options)
+    with pytest.warns(UserWarning, match=rf"only (\d+) of the {asked} edges") as caught:
+        graph = config.network.build(np.random.default_rng(0))
+    got = int(re.search(r"only (\d+) of", str(caught[0].message)).group(1))
+    assert got == graph.edges < asked
+
+
 @pytest.mark.parametrize("nodes", [0, 1])
 def test_a_network_file_of_fewer_than_two_people_is_refused(tmp_path, nodes):
     path = tmp_path / "tiny.graphml"
@@ -239,7 +271,8 @@ def test_small_world_edges_are_distinct_at_every_density():
         assert graph.edges == n * (k // 2)
     # 60 edges among 66 slots: some moved edges find no free slot, and the deduplicating path
     # drops them instead of storing a duplicate
-    crowded = gen.small_world(12, 10, 1.0, rng(1), connected=False)
+    with pytest.warns(UserWarning, match="of the 60 edges asked for"):  # and says so
+        crowded = gen.small_world(12, 10, 1.0, rng(1), connected=False)
     assert_simple_undirected(crowded)
     assert crowded.edges < 60
 

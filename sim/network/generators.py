@@ -71,7 +71,19 @@ def _rewired_ring(n: int, k: int, rewire: float, rng: np.random.Generator) -> So
         else:  # ring edges may repeat each other: check against every edge
             pending = _self_loops_or_duplicates(u, v, n, among=moved)
     # Every bad moved edge was redrawn, so the edges are distinct and loop-free: no dedup sort.
-    return from_edges(n, u, v, distinct=not len(pending))
+    graph = from_edges(n, u, v, distinct=not len(pending))
+    _warn_if_short(f"small world n={n}, k={k}, rewire={rewire}", n, graph.edges, len(u))
+    return graph
+
+
+def _warn_if_short(network: str, n: int, edges: int, asked: int) -> None:
+    """Say so when a dense setting left fewer distinct edges than asked for (no free pairs)."""
+    if edges < asked:
+        warnings.warn(
+            f"{network}: only {edges} of the {asked} edges asked for found a free pair of "
+            f"consumers (mean degree {2 * edges / n:.2f}): the setting is too dense for n",
+            stacklevel=4,
+        )
 
 
 def _bad_moved_edges(
@@ -116,6 +128,7 @@ def erdos_renyi(n: int, k: float, rng: np.random.Generator) -> SocialGraph:
         return _keys(u, v, n)[u != v]
 
     keys = _distinct_keys(target, any_pairs)
+    _warn_if_short(f"random network n={n}, k={k}", n, len(keys), target)
     return from_edges(n, keys // n, keys % n)
 
 

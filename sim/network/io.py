@@ -5,7 +5,8 @@ when every one is written as a plain integer, so ``01`` and ``1`` are two people
 relabelled ``0..n-1`` in sorted order (those of a GraphML file or a networkx graph: in the
 graph's node order), and the original ids are kept as the graph's ``labels``. Self-loops,
 duplicate edges and lines with fewer than two ids are dropped with a warning; a first line of
-text followed by numbers is read as a header (with a warning, except in a CSV file).
+text followed by numbers, or a known pair of column names (``source target``, ``from to``,
+...), is read as a header (with a warning, except in a CSV file).
 """
 
 from __future__ import annotations
@@ -98,12 +99,41 @@ def _read_table(file: Path, key: str) -> pd.DataFrame:
         raise ConfigError(
             f"{key}={str(file)!r} has no edges: expected lines of two node ids ('u v')."
         )
-    if not _looks_numeric(table.iloc[0]) and _looks_numeric(table.iloc[1:2].squeeze()):
+    if _is_header(table):
         if file.suffix.lower() != ".csv":  # expected in a CSV; worth a word in an edge list
             header = " ".join(table.iloc[0])
             warnings.warn(f"{file}: read the first line ({header!r}) as a header", stacklevel=3)
         table = table.iloc[1:]
     return table
+
+
+HEADER_NAMES = {
+    ("source", "target"),
+    ("from", "to"),
+    ("src", "dst"),
+    ("u", "v"),
+    ("node1", "node2"),
+    ("node_1", "node_2"),
+    ("id1", "id2"),
+    ("id_1", "id_2"),
+    ("user1", "user2"),
+    ("user_1", "user_2"),
+}
+"""First lines read as column names even when the ids below them are text too."""
+
+
+def _is_header(table: pd.DataFrame) -> bool:
+    """Whether the first line names the columns.
+
+    It has no number in it, and numbers follow it or it is a known pair of column names
+    (``source,target``: the ids below may be text). A line with a number in it is a
+    friendship (``guest,2``), never dropped as a header.
+    """
+    first = table.iloc[0]
+    if pd.to_numeric(first, errors="coerce").notna().any():
+        return False
+    named = tuple(str(name).strip().lower() for name in first) in HEADER_NAMES
+    return named or _looks_numeric(table.iloc[1:2].squeeze())
 
 
 def _complete_lines(table: pd.DataFrame, file: Path) -> pd.DataFrame:

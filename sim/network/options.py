@@ -93,7 +93,12 @@ class ScaleFreeConfig(NetworkConfig):
 
     name: str = "scale_free"
     n: int = param(10_000, "consumers", range=N_RANGE)
-    k: int = param(10, "mean degree (even; each new node brings k/2 links)", range=RING_DEGREE)
+    k: int = param(
+        10,
+        "mean degree, about (even; each new node brings k/2 links, and repeats are dropped: "
+        "less when k is a large share of n)",
+        range=RING_DEGREE,
+    )
 
     def validate(self, prefix: str) -> None:
         """Check the degree."""
