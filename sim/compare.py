@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sim.console import listed, plain
 from sim.results import DuplicateJobWarning, swept
 from sim.summary import CONFIDENCE, difference_support, mean_interval, support_of
 
@@ -111,13 +112,10 @@ def _warn_of_unpaired(comparison: pd.DataFrame, baseline: object, by: str) -> No
         return
     keys = [c for c in comparison.columns if c not in ("metric", *COLUMNS)]
     labels = [_setting_text(row) for row in missing[keys].to_dict("records")]
-    shown = "; ".join(labels[:LISTED]) + (
-        f"; and {len(labels) - LISTED} more" if len(labels) > LISTED else ""
-    )
     warnings.warn(
         f"no {by}={baseline} replicate to pair with (a baseline job unfinished or failed, or "
-        f"other replicate numbers) for {len(labels)} setting(s): {shown}; their paired "
-        "differences and incremental CAC are left empty",
+        f"other replicate numbers) for {len(labels)} setting(s): {listed(labels, '; ')}; "
+        "their paired differences and incremental CAC are left empty",
         UnpairedWarning,
         stacklevel=3,
     )
@@ -125,19 +123,7 @@ def _warn_of_unpaired(comparison: pd.DataFrame, baseline: object, by: str) -> No
 
 def _setting_text(setting: dict) -> str:
     """``name=value`` of each parameter a setting has (whole numbers without ``.0``)."""
-    whole = (float, np.floating)
-    shown = (
-        f"{name}={int(value)}"
-        if isinstance(value, whole) and value.is_integer()
-        else f"{name}={value}"
-        for name, value in setting.items()
-        if not pd.isna(value)
-    )
-    return ", ".join(shown)
-
-
-LISTED = 5
-"""How many unpaired settings a warning names."""
+    return ", ".join(f"{k}={plain(v)}" for k, v in setting.items() if not pd.isna(v))
 
 
 def unpaired(comparison: pd.DataFrame) -> pd.Series:

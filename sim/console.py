@@ -25,3 +25,21 @@ def silence_stdout() -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
     os.close(devnull)
+
+
+LISTED = 5
+"""How many names a message lists before it says how many more there are."""
+
+
+def listed(names: list[str], separator: str = ", ") -> str:
+    """The first :data:`LISTED` of ``names``, then ``and N more`` (a sweep may name hundreds)."""
+    shown = separator.join(names[:LISTED])
+    more = len(names) - LISTED
+    return f"{shown} and {more} more" if more > 0 else shown
+
+
+def plain(value: object) -> str:
+    """``value`` as text, a whole float without ``.0`` (``20`` for ``20.0``)."""
+    if isinstance(value, float) and value.is_integer():  # numpy floats are floats too
+        return str(int(value))
+    return str(value)

@@ -33,7 +33,7 @@ from omegaconf.errors import OmegaConfBaseException
 
 from sim import jobs
 from sim.configure import describe_error
-from sim.console import say
+from sim.console import listed, say
 from sim.params import ConfigError
 
 try:
@@ -239,10 +239,6 @@ def unfinished_jobs(launched: list[Path]) -> dict[Path, dict[str, Any]]:
     }
 
 
-LISTED = 5
-"""Folders named when a sweep removes copies (a reordered 400-job sweep removes hundreds)."""
-
-
 def _remove_copies(sweep: Path, launched: list[Path]) -> None:
     """Remove results the sweep's jobs hold too (:func:`sim.jobs.copies_of`), and say so.
 
@@ -258,11 +254,9 @@ def _remove_copies(sweep: Path, launched: list[Path]) -> None:
         else:
             removed.append(folder)
     if removed:
-        named = [str(folder.relative_to(sweep)) for folder in removed[:LISTED]]
-        more = len(removed) - len(named)
-        listed = ", ".join(named) + (f" and {more} more" if more else "")
+        named = listed([str(folder.relative_to(sweep)) for folder in removed])
         copies = "a copy" if len(removed) == 1 else f"{len(removed)} copies"
-        say(f"{PROGRAM}: removed {copies} of results a job of this sweep holds: {listed}")
+        say(f"{PROGRAM}: removed {copies} of results a job of this sweep holds: {named}")
 
 
 class SweepReport(Callback):

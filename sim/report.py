@@ -36,7 +36,7 @@ from sim.compare import (
     unpaired,
     wide,
 )
-from sim.console import say
+from sim.console import plain, say
 from sim.storage import remove_orphaned_temporaries, write_atomic, write_text_atomic
 from sim.summary import grouped_mean_interval, support_of
 
@@ -105,14 +105,8 @@ def label_of(frame: pd.DataFrame, keys: Sequence[str]) -> pd.Series:
 
 
 def _label(values: list[object]) -> str:
-    shown = [_text(value) for value in values if not pd.isna(value)]
+    shown = [plain(value) for value in values if not pd.isna(value)]
     return ", ".join(shown) if shown else DEFAULT_LABEL
-
-
-def _text(value: object) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 def plot_adoption(
@@ -457,7 +451,7 @@ def compared_by(metrics: pd.DataFrame, by: str | None) -> str:
         )
     if by is not None and by in metrics.columns and varying and by not in varying:
         raise ComparisonError(
-            f"{by!r} takes one value in every job ({_text(metrics[by].iloc[0])}): "
+            f"{by!r} takes one value in every job ({plain(metrics[by].iloc[0])}): "
             "nothing to compare by it; " + _varying_text(metrics, varying)
         )
     if by is not None and by in metrics.columns:
@@ -480,7 +474,7 @@ def _varying_text(metrics: pd.DataFrame, varying: list[str]) -> str:
     return (
         f"the parameters that vary across the jobs are {', '.join(varying)}: pass one with --by "
         f"and its baseline value with --baseline, e.g. --by {varying[0]} --baseline "
-        f"{_text(_smallest(metrics[varying[0]]))}"
+        f"{plain(_smallest(metrics[varying[0]]))}"
     )
 
 

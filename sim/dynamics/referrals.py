@@ -113,8 +113,7 @@ def settle_rewards(model: ReferralModel) -> None:
     if not len(pending):
         return
     consumers = model.consumers
-    real, active = _referees_still_customers(model)
-    referee = np.where(real, pending.referee, 0)
+    real, referee, active = _referees_still_customers(model)
     if model.referral.verify == "second_order":
         pay = real & (consumers.orders[referee] >= 2)
         cancel = real & ~active & ~pay
@@ -127,11 +126,11 @@ def settle_rewards(model: ReferralModel) -> None:
     pending.keep(~(pay | cancel))
 
 
-def _referees_still_customers(model: ReferralModel) -> tuple[np.ndarray, np.ndarray]:
-    """Per pending reward: whether its referee is real, and whether it is still a customer."""
-    referee = model.pending.referee
-    real = referee != FAKE
-    return real, real & (model.consumers.state[np.where(real, referee, 0)] == State.CUSTOMER)
+def _referees_still_customers(model: ReferralModel) -> tuple[np.ndarray, ...]:
+    """Per pending reward: whether the referee is real, its id (0 for a fake), still a customer."""
+    real = model.pending.referee != FAKE
+    referee = np.where(real, model.pending.referee, 0)
+    return real, referee, real & (model.consumers.state[referee] == State.CUSTOMER)
 
 
 def payable_pending(model: ReferralModel) -> float:
@@ -143,7 +142,7 @@ def payable_pending(model: ReferralModel) -> float:
     """
     if not len(model.pending):
         return 0.0
-    return float(model.pending.cost[_referees_still_customers(model)[1]].sum())
+    return float(model.pending.cost[_referees_still_customers(model)[2]].sum())
 
 
 def fake_referrers(model: ReferralModel, sharers: np.ndarray) -> np.ndarray:
