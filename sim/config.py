@@ -142,9 +142,8 @@ class InfluencerConfig:
     koc_by: str = param("degree", "how KOCs are chosen", choices=("degree", "random"))
     koc_audience: int = param(
         100,
-        "largest KOC audience, drawn from friends and friends of friends by two-step walks "
-        "(fewer when walks repeat or the neighbourhood is small: a median of 43 at 100 on the "
-        "default small world)",
+        "largest KOC audience, drawn at random from the KOC's friends and friends of friends "
+        "(all of them when fewer: about 60 on the default small world)",
         range=COUNT,
     )
 

@@ -6,7 +6,6 @@ import itertools
 
 import networkx as nx
 import numpy as np
-import pandas as pd
 import pytest
 
 import sim
@@ -19,6 +18,7 @@ from sim.metrics import (
     tree_size_counts,
 )
 from sim.network import generators as gen
+from sim.network.graph import from_edges
 from sim.state import Channel, ConsumerState
 from tests.conftest import small
 
@@ -213,35 +213,103 @@ def test_friends_of_lists_each_row_of_the_graph_in_order():
     assert len(graph.friends_of(np.zeros(0, dtype=np.int64))[0]) == 0
 
 
-def test_koc_audiences_are_distinct_friends_and_friends_of_friends_up_to_the_cap():
-    # what docs/odd.md says a KOC audience is: at most koc_audience followers, each a friend or
-    # a friend of a friend (never the KOC), and fewer on the default small world, where the
-    # neighbourhood holds about 60 and the two-step walks repeat themselves
+def neighbourhood(graph, koc: int) -> set:
+    """The KOC's friends and friends of friends, not the KOC itself."""
+    friends = graph.friends_of(np.array([koc]))[1]
+    return (set(friends.tolist()) | set(graph.friends_of(friends)[1].tolist())) - {koc}
+
+
+def audience(follow, index: int) -> np.ndarray:
+    return follow.koc.indices[follow.koc.indptr[index] : follow.koc.indptr[index + 1]]
+
+
+def test_a_koc_whose_neighbourhood_fits_the_cap_has_all_of_it_as_its_audience():
+    # docs/odd.md: on the default small world the neighbourhood (about 60) is below the cap
+    # of 100, so each KOC's audience is its whole neighbourhood, in id order
     model = sim.ReferralModel(small(n=10_000))
     graph, follow = model.network, model.follow
-    walks = model.config.influencers.koc_audience
-    sizes = follow.koc.sizes
-    assert sizes.max() <= walks
-    expected = []
+    balls = [neighbourhood(graph, koc) for koc in follow.koc_ids]
+    assert max(map(len, balls)) <= model.config.influencers.koc_audience
+    for index, ball in enumerate(balls):
+        assert audience(follow, index).tolist() == sorted(ball)
+    assert 50 <= np.median(follow.koc.sizes) <= 70
+
+
+@pytest.mark.parametrize("network", ["small_world", "scale_free"])
+def test_a_koc_audience_is_a_random_cap_sized_part_of_its_neighbourhood(network):
+    # the cap binds: koc_audience=20 of about 60 on the small world; on the scale-free graph
+    # the hubs' neighbourhoods (thousands) are walked, not listed, and still fill the cap
+    model = sim.ReferralModel(small(f"network={network}", "influencers.koc_audience=20", n=5000))
+    graph, follow = model.network, model.follow
+    beyond = follow_layer._friends_friendships(graph, graph.degree(), follow.koc_ids)
+    assert (beyond.max() > follow_layer.LISTED_LIMIT) == (network == "scale_free")  # drawn
     for index, koc in enumerate(follow.koc_ids):
-        members = follow.koc.indices[follow.koc.indptr[index] : follow.koc.indptr[index + 1]]
-        friends = graph.friends_of(np.array([koc]))[1]
-        ball = set(friends) | set(graph.friends_of(friends)[1])
-        assert len(set(members)) == len(members) and koc not in members
-        assert set(members) <= ball - {koc}
-        expected.append(expected_koc_audience(graph, koc, walks))
-    # every friend, plus each other end of a two-step walk reached by at least one of the
-    # walks (the cap does not bind: the neighbourhood holds about 60 here)
-    gap = sizes - np.array(expected)
-    assert abs(gap.mean()) < 4 * gap.std(ddof=1) / np.sqrt(len(gap)), gap.mean()
-    assert 35 <= np.median(sizes) <= 50  # docs/odd.md: a median of 43 at the default 100
+        members = audience(follow, index)
+        ball = neighbourhood(graph, koc)
+        assert len(members) == min(20, len(ball))
+        assert len(set(members.tolist())) == len(members) and set(members.tolist()) <= ball
 
 
-def expected_koc_audience(graph, koc: int, walks: int) -> float:
-    """Friends, plus each friend of a friend with its chance of ending one of ``walks`` walks."""
-    friends = graph.friends_of(np.array([koc]))[1]
-    owner, ends = graph.friends_of(friends)  # the second steps, from each friend
-    landing = 1.0 / (len(friends) * graph.degree()[owner])  # owner: the friend walked through
-    chance = pd.Series(landing).groupby(ends).sum()
-    beyond = chance.drop(index=[koc, *friends], errors="ignore")
-    return len(friends) + float((1 - (1 - beyond) ** walks).sum())
+def test_friends_have_no_priority_in_a_koc_audience():
+    # a uniformly random part of the neighbourhood: friends make up the same share of the
+    # audiences as of the neighbourhoods (binomial z-test over all KOCs' members)
+    model = sim.ReferralModel(small("influencers.koc_audience=15", n=20_000))
+    graph, follow = model.network, model.follow
+    friends_kept, expected, variance = 0, 0.0, 0.0
+    for index, koc in enumerate(follow.koc_ids):
+        friends = set(graph.friends_of(np.array([koc]))[1].tolist())
+        ball = neighbourhood(graph, koc)
+        share = len(friends) / len(ball)
+        members = audience(follow, index)
+        friends_kept += sum(member in friends for member in members.tolist())
+        expected += share * len(members)
+        variance += share * (1 - share) * len(members)
+    assert abs(friends_kept - expected) < 4 * np.sqrt(variance), (friends_kept, expected)
+
+
+def test_a_hubs_candidates_are_drawn_evenly_from_its_friends_and_their_friendships():
+    # KOC 0 has friends 1 and 2; 1's friends are 0, 3, 4 and 2's are 0, 5: the list drawn
+    # from is [1, 0, 3, 4, 2, 0, 5], so 0 (dropped later) comes up 2/7 of the time, the rest 1/7
+    graph = from_edges(6, np.array([0, 0, 1, 1, 2]), np.array([1, 2, 3, 4, 5]))
+    walkers, members = follow_layer._sampled(
+        graph, graph.degree(), np.array([0]), 70_000, np.random.default_rng(5)
+    )
+    assert np.all(walkers == 0)
+    share = np.bincount(members, minlength=6) / len(members)
+    expected = np.array([2, 1, 1, 1, 1, 1]) / 7
+    assert np.all(np.abs(share - expected) < 4 * np.sqrt(expected * (1 - expected) / 70_000))
+
+
+def test_kocs_taken_in_chunks_get_the_same_kind_of_audience(monkeypatch):
+    # chunks of about 300 neighbourhood entries (a few KOCs each) instead of one
+    monkeypatch.setattr(follow_layer, "LISTED_PER_CHUNK", 300)
+    model = sim.ReferralModel(small(n=5000))
+    graph, follow = model.network, model.follow
+    assert len(follow.koc.sizes) == len(follow.koc_ids)
+    for index, koc in enumerate(follow.koc_ids):
+        assert audience(follow, index).tolist() == sorted(neighbourhood(graph, koc))
+
+
+def test_chunks_are_consecutive_runs_within_the_limit():
+    cost = np.array([5, 5, 5, 20, 1, 1, 1, 9])
+    chunks = follow_layer._chunks(cost, 10)
+    assert np.array_equal(np.concatenate(chunks), np.arange(len(cost)))
+    # a chunk's entries after its first sum to less than the limit (one big entry stands alone)
+    assert [chunk.tolist() for chunk in chunks] == [[0], [1, 2], [3, 4, 5, 6], [7]]
+    assert all(cost[chunk[1:]].sum() < 10 for chunk in chunks)
+    assert follow_layer._chunks(np.zeros(0, dtype=np.int64), 10) == []
+
+
+def test_random_subset_keeps_each_follower_equally_often_and_in_order():
+    # one audience of 10 cut to 3, one of 2 kept whole: each of the 10 is kept 30% of the time
+    audiences = follow_layer.Audiences(np.array([0, 10, 12]), np.arange(12))
+    rng = np.random.default_rng(4)
+    kept = np.zeros(12)
+    for _ in range(4000):
+        subset = follow_layer._random_subset(audiences, 3, rng)
+        assert subset.sizes.tolist() == [3, 2]
+        assert np.all(np.diff(subset.indices[:3]) > 0)  # the order of the audience is kept
+        kept[subset.indices] += 1
+    assert kept[10] == kept[11] == 4000
+    share = kept[:10] / 4000
+    assert np.all(np.abs(share - 0.3) < 4 * np.sqrt(0.3 * 0.7 / 4000)), share
