@@ -22,11 +22,11 @@ HOW = (
     "(the table above). Every round runs the four campaigns on the same replicates (seed 0, "
     "common random numbers, so rounds differ only by their parameters) and moves each "
     "parameter by `(aim / simulated) ^ (1 / elasticity)` in log space, at most a factor of 2 "
-    "a round; the elasticity is the secant of the last two rounds, or a prior. The price is "
-    "fitted to the ROI the reference campaign would have at the CAC aim (ROI is about orders "
-    "per customer x price / CAC, and CAC itself moves with the price through the KOCs' free "
-    "product), so C4 and C6 do not pull against each other. The price and the word of mouth "
-    "take 80% steps. The fit stops after four settled rounds (every fitted target within 8%, "
+    "a round; the elasticity is the secant of the last two rounds, or a prior. The price acts "
+    "through several channels (revenue, the KOCs' free product, the rewards) and takes 80% "
+    "steps. Word of mouth (`share.daily`) is not fitted: no source figure pins it, and C4 only "
+    "bounds the CAC, which the reference campaign meets at the default. The fit stops "
+    "after four settled rounds (every fitted target within 8%, "
     "the size of replicate noise) and averages them (geometric mean); the values are written to "
     "`conf/scenario/gen_z_2026.yaml` and every target is re-measured through that file on "
     "fresh replicates (seed 2026)."
@@ -127,8 +127,9 @@ def markdown(table, history, parameters, f8, arguments: argparse.Namespace, seco
                 "## Targets not met, and why\n\n" + reasons,
                 "## Scenario values\n\nEverything else keeps its default (`sim/config.py`). "
                 "`influencers.koc_share` is set, not fitted: with 1% of consumers as KOCs the "
-                "reference campaign cannot spend its KOC budget and C4 is out of reach; 5% makes "
-                "the budget, not the pool, the limit (about 400 recruits at the fitted price).",
+                "reference campaign cannot spend its KOC budget and C4 is out of reach; 5% gives "
+                "the matrix enough KOCs to spend the whole KOC budget (10,800 yuan; about 6,600 "
+                "of it with 1%).",
                 markdown_table(parameters_table(parameters)),
                 HOW,
                 f"Rounds ({arguments.replicates} replicates per campaign; distance = largest "
