@@ -44,6 +44,7 @@ from sim.storage import write_text_atomic
 
 CASCADE_P, SEEDS, DEGREE, REWIRE = 0.2, 10, 10, 0.1
 SLOW_PEER_LIMIT = 100_000  # NDlib and per-agent Mesa take minutes beyond this
+NETWORKX_LIMIT = 1_000_000  # EoN needs a networkx graph: 13 s and 1.3 GB to build at 1M
 SLOW_PEER_REPEATS = 3  # their runs at 100k take 3-15 s each: a median of 3, not of --repeats
 
 
@@ -53,12 +54,15 @@ def cascade(sizes: list[int], repeats: int) -> list[dict]:
     print(f"\n{'n':>10} {'engine':>10} {'median s':>10} {'x ours':>8} {'mean final size':>16}")
     for n in sizes:
         graph = generators.small_world(n, DEGREE, REWIRE, np.random.default_rng(n))
-        nx_graph = graph.to_networkx() if n <= 1_000_000 else None
+        nx_graph = graph.to_networkx() if n <= NETWORKX_LIMIT else None
         engines = {
             "ours": (peers.ours, graph),
             "cynetdiff": (peers.cynetdiff_runner, graph),
-            "EoN": (peers.eon_runner, nx_graph),
         }
+        if nx_graph is not None:
+            engines["EoN"] = (peers.eon_runner, nx_graph)
+        else:
+            print(f"{n:>10,} {'EoN':>10} skipped: above {NETWORKX_LIMIT:,} (a networkx graph)")
         if n <= SLOW_PEER_LIMIT:
             engines["NDlib"] = (peers.ndlib_runner, nx_graph)
             engines["Mesa"] = (peers.mesa_runner, nx_graph)

@@ -301,3 +301,35 @@ def test_circles_at_the_limit_of_their_size_warn_how_many_friendships_were_drawn
     assert_simple_undirected(graph)
     with pytest.raises(ValueError, match="k_in=10 needs at most 9"):
         gen.planted_communities(10_000, 1000, 10, 0, rng())
+
+
+def test_first_line_header_reads_any_column_names_over_text_ids(tmp_path):
+    # names the detection does not know: read as a friendship unless the user says otherwise
+    path = tmp_path / "edges.csv"
+    path.write_text("person_a,person_b\nalice,bob\nbob,carol\n")
+    assert "person_a" in load_edgelist(path).labels.tolist()
+    graph = load_edgelist(path, first_line="header")
+    assert sorted(graph.labels) == ["alice", "bob", "carol"] and graph.edges == 2
+
+
+def test_first_line_edge_keeps_a_first_line_that_looks_like_a_header(tmp_path):
+    path = tmp_path / "edges.txt"
+    path.write_text("a b\n1 2\n2 3\n")
+    with pytest.warns(UserWarning, match="network.first_line=edge"):
+        assert load_edgelist(path).edges == 2  # detected as a header
+    graph = load_edgelist(path, first_line="edge")
+    assert sorted(graph.labels) == ["1", "2", "3", "a", "b"] and graph.edges == 3
+
+
+def test_first_line_is_a_network_option_and_a_header_alone_is_refused(tmp_path):
+    path = tmp_path / "edges.csv"
+    path.write_text("person_a,person_b\nalice,bob\nbob,carol\n")
+    options = ["network=edgelist", f"network.path={path}"]
+    model = sim.ReferralModel(sim.compose([*options, "network.first_line=header"]))
+    assert model.network.n == 3
+    assert sim.ReferralModel(sim.compose(options)).network.n == 5
+    path.write_text("person_a,person_b\n")
+    with pytest.raises(sim.ConfigError, match="has a header and no edges below it"):
+        load_edgelist(path, first_line="header")
+    with pytest.raises(sim.ConfigError, match=r"^network.first_line"):
+        sim.compose([*options, "network.first_line=maybe"])

@@ -4,9 +4,10 @@ Node ids may be any integers or strings (``NA`` and ``null`` are ids too; ids ar
 when every one is written as a plain integer, so ``01`` and ``1`` are two people); they are
 relabelled ``0..n-1`` in sorted order (those of a GraphML file or a networkx graph: in the
 graph's node order), and the original ids are kept as the graph's ``labels``. Self-loops,
-duplicate edges and lines with fewer than two ids are dropped with a warning; a first line of
-text followed by numbers, or a known pair of column names (``source target``, ``from to``,
-...), is read as a header (with a warning, except in a CSV file).
+duplicate edges and lines with fewer than two ids are dropped with a warning. The first line is
+read as a header (with a warning, except in a CSV file) when it is text followed by numbers or a
+known pair of column names (``source target``, ``from to``, ...); ``first_line="header"`` or
+``"edge"`` settles the cases this cannot tell, such as other column names over text ids.
 """
 
 from __future__ import annotations
@@ -22,11 +23,15 @@ from sim.network.graph import SocialGraph, from_edges
 from sim.params import ConfigError
 
 GRAPHML_SUFFIXES = (".graphml", ".xml")
+FIRST_LINE = ("auto", "header", "edge")
+"""How the first line of an edge list or CSV is read: detected, column names, or a friendship."""
 PLAIN_INTEGER = r"0|-?[1-9][0-9]*"
 """An id written as an integer, read as one (``"007"`` and ``"7"`` are two people)."""
 
 
-def load_edgelist(path: str | Path, key: str = "network.path") -> SocialGraph:
+def load_edgelist(
+    path: str | Path, key: str = "network.path", first_line: str = "auto"
+) -> SocialGraph:
     """Read a friendship network from a file.
 
     Whitespace-separated edge lists (``u v`` per line, ``#`` comments), CSV files (first two
@@ -35,6 +40,9 @@ def load_edgelist(path: str | Path, key: str = "network.path") -> SocialGraph:
     Args:
         path: the file.
         key: the configuration key to name in error messages.
+        first_line: one of ``FIRST_LINE``: ``"auto"`` detects a header, ``"header"`` always
+            reads the first line as column names, ``"edge"`` always as a friendship (GraphML
+            has no first line to read).
 
     Returns:
         The graph.
@@ -43,6 +51,8 @@ def load_edgelist(path: str | Path, key: str = "network.path") -> SocialGraph:
         ConfigError: when the file is missing, unreadable, empty or malformed.
 
     """
+    if first_line not in FIRST_LINE:
+        raise ValueError(f"first_line={first_line!r}: expected one of {FIRST_LINE}")
     file = check_network_file(path, key)
     if file.suffix.lower() in GRAPHML_SUFFIXES:
         try:
@@ -50,7 +60,7 @@ def load_edgelist(path: str | Path, key: str = "network.path") -> SocialGraph:
         except Exception as error:  # networkx raises several parser errors
             raise ConfigError(f"{key}={str(path)!r} is not valid GraphML: {error}") from error
     else:
-        table = _read_table(file, key)
+        table = _read_table(file, key, first_line)
         graph = _graph_from_pairs(
             table.iloc[:, 0].to_numpy(), table.iloc[:, 1].to_numpy(), str(path)
         )
@@ -80,7 +90,7 @@ def check_network_file(path: str | Path, key: str = "network.path") -> Path:
     return file
 
 
-def _read_table(file: Path, key: str) -> pd.DataFrame:
+def _read_table(file: Path, key: str, first_line: str) -> pd.DataFrame:
     separator = "," if file.suffix.lower() == ".csv" else r"\s+"
     try:
         table = pd.read_csv(  # na_filter off: "NA", "null", "nan" are ids like any other
@@ -99,11 +109,18 @@ def _read_table(file: Path, key: str) -> pd.DataFrame:
         raise ConfigError(
             f"{key}={str(file)!r} has no edges: expected lines of two node ids ('u v')."
         )
-    if _is_header(table):
-        if file.suffix.lower() != ".csv":  # expected in a CSV; worth a word in an edge list
-            header = " ".join(table.iloc[0])
-            warnings.warn(f"{file}: read the first line ({header!r}) as a header", stacklevel=3)
+    if first_line == "header" or (first_line == "auto" and _is_header(table)):
+        # a detected header is expected in a CSV; in an edge list it is worth a word
+        if first_line == "auto" and file.suffix.lower() != ".csv":
+            names = " ".join(table.iloc[0])
+            warnings.warn(
+                f"{file}: read the first line ({names!r}) as a header (set network.first_line="
+                "edge if it is a friendship)",
+                stacklevel=3,
+            )
         table = table.iloc[1:]
+        if len(table) == 0:
+            raise ConfigError(f"{key}={str(file)!r} has a header and no edges below it.")
     return table
 
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from sim.network import generators
 from sim.network.graph import SocialGraph
-from sim.network.io import check_network_file, load_edgelist
+from sim.network.io import FIRST_LINE, check_network_file, load_edgelist
 from sim.params import COUNT, NON_NEGATIVE, POSITIVE_COUNT, PROBABILITY, Range, fail, param
 
 N_RANGE = Range(2, integer=True)
@@ -162,6 +162,13 @@ class EdgelistConfig(NetworkConfig):
 
     name: str = "edgelist"
     path: str = param("", "edge list ('u v' lines), CSV or GraphML file")
+    first_line: str = param(
+        "auto",
+        "how the file's first line is read: auto (column names when it is text over numbers or "
+        "a known pair such as source,target), header (always column names) or edge (always a "
+        "friendship)",
+        choices=FIRST_LINE,
+    )
 
     def validate(self, prefix: str) -> None:
         """Check the file is there before anything runs (as :func:`load_edgelist` does)."""
@@ -169,7 +176,7 @@ class EdgelistConfig(NetworkConfig):
 
     def build(self, rng: np.random.Generator) -> SocialGraph:
         """Load the graph."""
-        return load_edgelist(self.path)
+        return load_edgelist(self.path, first_line=self.first_line)
 
 
 NETWORK_OPTIONS: dict[str, type[NetworkConfig]] = {
