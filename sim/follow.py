@@ -18,9 +18,10 @@ from sim.config import InfluencerConfig
 from sim.network.graph import SocialGraph
 
 LISTED_LIMIT = 1000
-"""A KOC's friends of friends are listed when their friends number at most this many (or the
-draws below, if more); a hub's are sampled: listing them all costs time in about the square of
-its degree (42 million entries for the KOCs of a 1M scale-free graph)."""
+"""A KOC's neighbourhood is listed when its friends have at most this many friendships between
+them (or at most the draws below, if more); a hub's is sampled (``_sampled``): listing costs
+time in about the square of its degree (42 million entries for the KOCs of a 1M scale-free
+graph)."""
 
 DRAWS_PER_FOLLOWER = 3
 """A hub's candidates are this many draws per audience place (repeats merge)."""
@@ -217,12 +218,12 @@ def _listed(
 def _sampled(
     graph: SocialGraph, degree: np.ndarray, kocs: np.ndarray, draws: int, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(index into ``kocs``, member) pairs: ``draws`` candidates of each of ``kocs`` (distinct).
+    """(index into ``kocs``, member) pairs: ``draws`` candidates of each of ``kocs``.
 
     Each draw is uniform over the list a KOC's neighbourhood is made of: each friend, followed
     by that friend's friends. A friend of a friend is therefore drawn in proportion to the
     friends it shares with the KOC, which on a hub's large, loosely knit neighbourhood is about
-    uniform.
+    uniform. Repeats merge when the audiences are made.
     """
     index, friend = _friend_entries(graph, kocs)
     weight = 1 + degree[friend]  # the friend itself, then its friends
@@ -230,7 +231,8 @@ def _sampled(
     total = np.bincount(index, weights=weight, minlength=len(kocs)).astype(np.int64)
     walkers = np.repeat(np.arange(len(kocs)), draws)
     base = np.cumsum(total) - total
-    position = base[walkers] + np.floor(rng.random(len(walkers)) * total[walkers]).astype(np.int64)
+    offset = np.floor(rng.random(len(walkers)) * total[walkers]).astype(np.int64)
+    position = base[walkers] + np.minimum(offset, total[walkers] - 1)  # u * total may round up
     entry = np.searchsorted(end, position, side="right")
     within = position - (end[entry] - weight[entry])  # 0: the friend, i > 0: its i-th friend
     row = graph.indptr[friend[entry]] + np.maximum(within - 1, 0)
