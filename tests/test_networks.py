@@ -72,6 +72,40 @@ def test_barabasi_albert_is_heavy_tailed_with_mean_degree_near_k():
     assert ratio == pytest.approx(0.25, abs=0.04)
 
 
+def test_a_holme_kim_link_closes_a_triangle_with_the_link_before_it():
+    # m = 2 and triad = 1: every new node's second link goes to a friend of its first link's
+    # node, so the two are friends in the final graph (unless a link was a self-loop or both
+    # went to the same node, which are dropped)
+    new_node, target = gen.preferential_links(5000, 2, rng(), triad=1.0)
+    graph = from_edges(5000, new_node, target)
+    first, second = target[0::2], target[1::2]
+    node = new_node[0::2]
+    usable = (first != node) & (second != node) & (first != second)
+    assert usable.mean() > 0.95
+    for w, x in zip(first[usable], second[usable], strict=True):
+        assert x in graph.indices[graph.indptr[w] : graph.indptr[w + 1]]
+    # without triads the second link is preferential: far fewer of the pairs are friends
+    new_node, target = gen.preferential_links(5000, 2, rng(), triad=0.0)
+    graph = from_edges(5000, new_node, target)
+    pairs = [(w, x) for w, x in zip(target[0::2], target[1::2], strict=True) if w != x]
+    friends = np.mean([x in graph.indices[graph.indptr[w] : graph.indptr[w + 1]] for w, x in pairs])
+    assert friends < 0.2
+
+
+@pytest.mark.parametrize(("triad", "clustering"), [(0.0, (0.0, 0.02)), (1.0, (0.2, 0.35))])
+def test_holme_kim_raises_clustering_and_keeps_the_scale_free_tail(triad, clustering):
+    graph = gen.barabasi_albert(20_000, 3, rng(), triad)
+    assert_simple_undirected(graph)
+    degrees = graph.degree()
+    assert degrees.mean() == pytest.approx(6, rel=0.05) and degrees.min() >= 1
+    ratio = (degrees >= 40).mean() / (degrees >= 20).mean()  # P(K >= k) ~ k^-2
+    assert ratio == pytest.approx(0.25, abs=0.05)
+    network = graph.to_networkx()
+    assert nx.is_connected(network)
+    low, high = clustering
+    assert low <= nx.average_clustering(network) <= high
+
+
 @pytest.mark.parametrize("communities", [2, 4, 20, 1000])
 def test_circles_have_exactly_k_in_friends_inside_and_k_out_across_on_average(communities):
     # cross-circle draws used to be dropped when both ends fell in one circle (k_out 1.0 with

@@ -153,23 +153,57 @@ def _distinct_keys(target: int, draw) -> np.ndarray:
     return keys
 
 
-def barabasi_albert(n: int, m: int, rng: np.random.Generator) -> SocialGraph:
+def barabasi_albert(n: int, m: int, rng: np.random.Generator, triad: float = 0.0) -> SocialGraph:
     """Preferential attachment: each new node links to ``m`` earlier nodes by degree.
 
     Batagelj & Brandes (2005): slot ``2e`` of edge ``e`` holds its new node, slot ``2e + 1``
     copies a uniformly random earlier slot, which picks a node in proportion to its degree.
     Copies of copies are resolved by pointer jumping, so the whole graph is drawn at once.
     Self-loops and repeated edges are dropped, so the mean degree is slightly under ``2m``.
+    With ``triad > 0``, Holme–Kim triangles are closed (``preferential_links``).
+    """
+    new_node, target = preferential_links(n, m, rng, triad)
+    return from_edges(n, new_node, target)
+
+
+def preferential_links(
+    n: int, m: int, rng: np.random.Generator, triad: float = 0.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """The ``n * m`` links of preferential attachment as (new node, target) arrays.
+
+    Holme & Kim (2002) triad formation: after each preferential link, with probability
+    ``triad`` the new node's next link goes to a uniformly random friend of the node it has
+    just linked to, closing a triangle. The uniform slot the preferential link copied holds
+    that node, and the other end of its edge is a uniformly random friend of it, so the
+    triangle's link copies that other end. One triangle per preferential link: a new node
+    alternates at most, which keeps every link a copy and the draw vectorised (clustering
+    about 0.16 at ``m = 5, triad = 1`` and 0.26 at ``m = 3``, where Holme–Kim's repeated
+    triangles reach about 0.5); the degree distribution keeps its ``k^-3`` tail.
     """
     edges = n * m
-    new_node = np.arange(edges, dtype=np.int64) // m
-    pointer = np.floor(rng.random(edges) * (2 * np.arange(edges) + 1)).astype(np.int64)
+    index = np.arange(edges, dtype=np.int64)
+    pointer = np.floor(rng.random(edges) * (2 * index + 1)).astype(np.int64)
+    if triad > 0:
+        _close_triangles(pointer, n, m, triad, rng)
     odd = np.flatnonzero(pointer % 2 == 1)
     while len(odd):
         pointer[odd] = pointer[(pointer[odd] - 1) // 2]
         odd = odd[pointer[odd] % 2 == 1]
-    target = (pointer // 2) // m
-    return from_edges(n, new_node, target)
+    return index // m, (pointer // 2) // m
+
+
+def _close_triangles(
+    pointer: np.ndarray, n: int, m: int, triad: float, rng: np.random.Generator
+) -> None:
+    """Point each triangle-closing link at the other end of its previous link's copied slot."""
+    coin = rng.random((n, m)) < triad
+    closes = np.zeros((n, m), dtype=bool)
+    for j in range(1, m):  # only right after a preferential link
+        closes[:, j] = coin[:, j] & ~closes[:, j - 1]
+    link = np.flatnonzero(closes.ravel())
+    copied = pointer[link - 1]
+    # the previous link copied its own new node's slot (a self-loop): so does this one
+    pointer[link] = np.where(copied == 2 * (link - 1), 2 * link, copied ^ 1)
 
 
 def circle_limits(n: int, communities: int) -> tuple[int, int]:

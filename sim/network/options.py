@@ -89,7 +89,7 @@ class RandomConfig(NetworkConfig):
 
 @dataclass
 class ScaleFreeConfig(NetworkConfig):
-    """Barabási–Albert preferential attachment, ``k/2`` links per new node."""
+    """Barabási–Albert preferential attachment, ``k/2`` links per new node; ``triad``: Holme–Kim."""
 
     name: str = "scale_free"
     n: int = param(10_000, "consumers", range=N_RANGE)
@@ -99,6 +99,13 @@ class ScaleFreeConfig(NetworkConfig):
         "less when k is a large share of n)",
         range=RING_DEGREE,
     )
+    triad: float = param(
+        0.0,
+        "probability that a new consumer's link after each preferential one goes to a random "
+        "friend of that link's consumer, closing a triangle (Holme-Kim; clustering about 0.16 "
+        "at 1 with k = 10, 0.005 at 0)",
+        range=PROBABILITY,
+    )
 
     def validate(self, prefix: str) -> None:
         """Check the degree."""
@@ -106,7 +113,7 @@ class ScaleFreeConfig(NetworkConfig):
 
     def build(self, rng: np.random.Generator) -> SocialGraph:
         """Generate the graph."""
-        return generators.barabasi_albert(self.n, self.k // 2, rng)
+        return generators.barabasi_albert(self.n, self.k // 2, rng, self.triad)
 
 
 @dataclass
