@@ -184,7 +184,7 @@ def scenario_yaml(parameters: dict[str, float], replicates: int) -> str:
     values = scenario_values(parameters)
     notes = {f.key: f.comment for f in FITTED}
     notes["conversion.kol"] = "F1: KOL 38 / KOC 52 of the KOC rate (tied, not fitted)"
-    notes["influencers.koc_share"] = "set: the KOC budget, not the pool, limits the matrix"
+    notes["influencers.koc_share"] = "set: KOCs enough to spend the KOC budget (F2)"
     lines = [
         "# @package _global_",
         "# Gen-Z social commerce, 2026: the default market fitted to the 'target' figures of",
@@ -194,7 +194,7 @@ def scenario_yaml(parameters: dict[str, float], replicates: int) -> str:
         "#   referral-sim +scenario=gen_z_2026 seeding=mixed referral=two_sided",
         "# Only market keys are set, so every scheme and network option combines with it.",
     ]
-    for section in ("conversion", "population", "product", "influencers", "share"):
+    for section in ("conversion", "population", "product", "influencers"):
         keys = sorted(k for k in values if k.startswith(section + "."))
         if keys:
             lines.append(f"{section}:")

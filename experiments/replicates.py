@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import warnings
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
@@ -166,8 +167,16 @@ def _run_missing(missing: list[Job], jobs: int, progress: bool) -> None:
                 _write(by_name[name], parts.pop(name))
 
 
+POOL_OVERDRAWN = r"recruits=\d+ is more than the KOC pool"
+"""The calibration's reference campaign asks for more KOCs than the pool on purpose (as many as
+its budget affords, on every market size); the warning is for a user who asks by mistake, and
+would be printed for every chunk of replicates (hundreds of times per report)."""
+
+
 def _named_chunk(name: str, config: sim.Config, replicates: list[int]):
-    rows, days = run_chunk(config, replicates)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=POOL_OVERDRAWN, category=UserWarning)
+        rows, days = run_chunk(config, replicates)
     return name, rows, days
 
 

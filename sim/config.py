@@ -143,7 +143,8 @@ class InfluencerConfig:
     koc_audience: int = param(
         100,
         "largest KOC audience, drawn at random from the KOC's friends and friends of friends "
-        "(all of them when fewer: about 60 on the default small world)",
+        "(all of them when fewer: about 60 on the default small world; a hub's favours people "
+        "who share several of its friends)",
         range=COUNT,
     )
 

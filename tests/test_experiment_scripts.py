@@ -6,11 +6,13 @@ import argparse
 import os
 import subprocess
 import sys
+import warnings
 
 import pytest
 
-from experiments import arguments, calibrate
-from experiments.calibration_targets import FITTED
+import sim
+from experiments import arguments, calibrate, replicates
+from experiments.calibration_targets import CAMPAIGNS, FITTED
 from sim.params import ConfigError
 
 
@@ -129,3 +131,15 @@ def test_importing_the_plotting_modules_leaves_a_notebooks_backend_alone():
     shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert shown.returncode == 0, shown.stderr
     assert shown.stdout.strip() == "svg"
+
+
+def test_the_experiments_run_their_deliberately_overdrawn_koc_pool_without_a_warning_each():
+    # the calibration's reference campaign asks for 1,000 KOCs of a pool of 500 on purpose;
+    # a user's run still warns, the experiments' chunks (hundreds per report) do not
+    config = sim.compose(["+scenario=gen_z_2026", *CAMPAIGNS["reference"], "days=5"])
+    with pytest.warns(UserWarning, match="more than the KOC pool of 500"):
+        sim.ReferralModel(config)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        name, rows, _ = replicates._named_chunk("reference", config, [0])
+    assert name == "reference" and len(rows) == 1

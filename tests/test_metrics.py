@@ -280,6 +280,28 @@ def test_a_hubs_candidates_are_drawn_evenly_from_its_friends_and_their_friendshi
     assert np.all(np.abs(share - expected) < 4 * np.sqrt(expected * (1 - expected) / 70_000))
 
 
+def test_a_tightly_knit_hub_whose_draws_repeat_gets_a_full_uniform_audience():
+    # KOC 0 has 30 friends, all friends with the same 50 people, and 4 friends of their own
+    # each: a neighbourhood of 200 behind 1,650 friendships, so it is drawn, not listed, and
+    # 300 draws find only about 74 people (the shared 50 come up 30 times as often); it is
+    # listed after all and gets 100, friends no more often than their 15% of the neighbourhood
+    u, v = [], []
+    for friend in range(1, 31):
+        u += [0] + [friend] * 54
+        v += [friend, *range(31, 81), *range(81 + (friend - 1) * 4, 85 + (friend - 1) * 4)]
+    graph = from_edges(201, np.array(u), np.array(v))
+    assert follow_layer._friends_friendships(graph, graph.degree(), np.array([0]))[0] == 1650
+    config = sim.config.InfluencerConfig(koc_audience=100)
+    friends = 0
+    for seed in range(200):
+        audiences = follow_layer._koc_audiences(
+            config, graph, np.array([0]), np.random.default_rng(seed)
+        )
+        assert audiences.sizes.tolist() == [100] and 0 not in audiences.indices
+        friends += np.count_nonzero(audiences.indices <= 30)
+    assert abs(friends / 20_000 - 0.15) < 4 * np.sqrt(0.15 * 0.85 / 20_000)
+
+
 def test_kocs_taken_in_chunks_get_the_same_kind_of_audience(monkeypatch):
     # chunks of about 300 neighbourhood entries (a few KOCs each) instead of one
     monkeypatch.setattr(follow_layer, "LISTED_PER_CHUNK", 300)

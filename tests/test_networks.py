@@ -367,3 +367,20 @@ def test_first_line_is_a_network_option_and_a_header_alone_is_refused(tmp_path):
         load_edgelist(path, first_line="header")
     with pytest.raises(sim.ConfigError, match=r"^network.first_line"):
         sim.compose([*options, "network.first_line=maybe"])
+
+
+def test_first_line_header_over_a_line_of_numbers_warns_that_it_may_be_a_friendship(tmp_path):
+    # the first line with two ids, after the comments: a friendship, dropped only because the
+    # user said the file has a header; it is dropped, and said
+    path = tmp_path / "edges.txt"
+    path.write_text("# FromNodeId ToNodeId\n1 2\n2 3\n3 4\n")
+    with pytest.warns(UserWarning, match=r"dropped the first line \('1 2'\).*a friendship\?"):
+        graph = load_edgelist(path, first_line="header")
+    assert graph.edges == 2
+    assert load_edgelist(path).edges == 3  # auto reads it as a friendship
+
+
+def test_triad_without_a_second_link_to_close_a_triangle_is_refused():
+    with pytest.raises(ConfigError, match=r"^network.triad=0.5 is not allowed: .*k >= 4"):
+        sim.compose(["network=scale_free", "network.k=2", "network.triad=0.5"])
+    assert sim.compose(["network=scale_free", "network.k=4", "network.triad=0.5"]).network.k == 4

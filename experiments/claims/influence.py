@@ -234,10 +234,11 @@ def f6_analyse(results: Results, setup: Setup) -> Finding:
         "are spread over many modest cascades, so budget for breadth.",
         pd.DataFrame(spreads + heads).drop(columns=["outcome"]),
         [_f6_spreads_figure(results, setup), _f6_figure(results, setup)],
-        "In the model KOC audiences are alike (about 100 followers each) and cascades stay "
-        "small (each buyer brings in far fewer than one new buyer), so no 1% head can carry 99% "
-        "of traffic. Heavy tails would need audiences as skewed as that, or word of mouth near "
-        "the tipping point where each buyer brings in one more.",
+        "In the model KOC audiences are alike (about 55 followers each, their whole "
+        "neighbourhoods) and cascades stay small (each buyer brings in far fewer than one new "
+        "buyer), so no 1% head can carry 99% of traffic. Heavy tails would need audiences as "
+        "skewed as that, or word of mouth near the tipping point where each buyer brings in one "
+        "more.",
     )
 
 
@@ -247,9 +248,9 @@ F6 = Claim(
     "'pyramid' KOC matrix drives 99% of the long-tail traffic.",
     "(a) The biggest KOL posts once, nothing else runs: re-shares by the buyers it sets off "
     "(on the scenario market and one ten times larger). (b) The reference campaign (C6 budget "
-    "split, about 400 KOCs), as calibrated and with every buyer sharing to every friend: share "
-    "of KOC-started customers from the top 1% of KOCs, and of all customers in the top 1% of "
-    "referral trees.",
+    "split, 500 KOCs: the whole pool), as calibrated and with every buyer sharing to every "
+    "friend: share of KOC-started customers from the top 1% of KOCs, and of all customers in "
+    "the top 1% of referral trees.",
     f6_specs,
     f6_analyse,
 )

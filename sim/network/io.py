@@ -118,6 +118,13 @@ def _read_table(file: Path, key: str, first_line: str) -> pd.DataFrame:
                 "edge if it is a friendship)",
                 stacklevel=3,
             )
+        if first_line == "header" and _looks_numeric(table.iloc[0]):
+            names = " ".join(table.iloc[0])
+            warnings.warn(
+                f"{file}: dropped the first line ({names!r}) as a header, as first_line=header "
+                "says, but it is numbers: a friendship?",
+                stacklevel=3,
+            )
         table = table.iloc[1:]
         if len(table) == 0:
             raise ConfigError(f"{key}={str(file)!r} has a header and no edges below it.")

@@ -102,14 +102,17 @@ class ScaleFreeConfig(NetworkConfig):
     triad: float = param(
         0.0,
         "probability that a new consumer's link after each preferential one goes to a random "
-        "friend of that link's consumer, closing a triangle (Holme-Kim; clustering about 0.16 "
-        "at 1 with k = 10, 0.005 at 0)",
+        "friend of that link's consumer, closing a triangle (Holme-Kim; needs k >= 4; "
+        "clustering about 0.16 at 1 with k = 10, 0.01 at 0 with n = 10,000)",
         range=PROBABILITY,
     )
 
     def validate(self, prefix: str) -> None:
-        """Check the degree."""
+        """Check the degree, and that a triangle has a second link to close it."""
         _check_ring_degree(prefix, self.n, self.k)
+        if self.triad > 0 and self.k < 4:  # one link per new consumer: nothing to close
+            allowed = "0 when k = 2 (one link per new consumer: no second link closes a triangle)"
+            fail(prefix + "triad", self.triad, f"{allowed}, or {prefix}k >= 4")
 
     def build(self, rng: np.random.Generator) -> SocialGraph:
         """Generate the graph."""
@@ -171,9 +174,9 @@ class EdgelistConfig(NetworkConfig):
     path: str = param("", "edge list ('u v' lines), CSV or GraphML file")
     first_line: str = param(
         "auto",
-        "how the file's first line is read: auto (column names when it is text over numbers or "
-        "a known pair such as source,target), header (always column names) or edge (always a "
-        "friendship)",
+        "how the file's first line (its first line with two ids, after comments) is read: auto "
+        "(column names when it is text over numbers or a known pair such as source,target), "
+        "header (always column names) or edge (always a friendship); GraphML has none",
         choices=FIRST_LINE,
     )
 
