@@ -43,6 +43,13 @@ class Audiences:
     indptr: np.ndarray
     indices: np.ndarray
 
+    @classmethod
+    def of_sizes(cls, sizes: np.ndarray, indices: np.ndarray) -> Audiences:
+        """Audiences of the given sizes, their followers one after another in ``indices``."""
+        indptr = np.zeros(len(sizes) + 1, dtype=np.int64)
+        np.cumsum(sizes, out=indptr[1:])
+        return cls(indptr, indices)
+
     @property
     def sizes(self) -> np.ndarray:
         """Audience size of each account."""
@@ -73,9 +80,7 @@ def _to_csr(owner: np.ndarray, member: np.ndarray, accounts: int) -> Audiences:
     width = int(member.max(initial=0)) + 1
     keys = unique_sorted(owner.astype(np.int64) * width + member)
     owner, member = keys // width, keys % width
-    indptr = np.zeros(accounts + 1, dtype=np.int64)
-    np.cumsum(np.bincount(owner, minlength=accounts), out=indptr[1:])
-    return Audiences(indptr, member.astype(np.int64))
+    return Audiences.of_sizes(np.bincount(owner, minlength=accounts), member.astype(np.int64))
 
 
 @dataclass
@@ -212,7 +217,7 @@ def _relisted(
 
 def _friends_friendships(graph: SocialGraph, degree: np.ndarray, nodes: np.ndarray) -> np.ndarray:
     """The summed degree of each node's friends: its friends of friends, repeats included."""
-    index, friend = _friend_entries(graph, nodes)
+    index, friend = _friend_entries(graph, degree, nodes)
     return np.bincount(index, weights=degree[friend], minlength=len(nodes)).astype(np.int64)
 
 
@@ -231,7 +236,7 @@ def _listed(
     graph: SocialGraph, degree: np.ndarray, kocs: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """(index into ``kocs``, member) pairs: every friend and every friend of a friend."""
-    index, friend = _friend_entries(graph, kocs)
+    index, friend = _friend_entries(graph, degree, kocs)
     second = graph.friends_of(friend)[1]
     walkers = np.concatenate([index, np.repeat(index, degree[friend])])
     return walkers, np.concatenate([friend, second.astype(np.int64)])
@@ -247,7 +252,7 @@ def _sampled(
     friends it shares with the KOC, which on a hub's large, loosely knit neighbourhood is about
     uniform. Repeats merge when the audiences are made.
     """
-    index, friend = _friend_entries(graph, kocs)
+    index, friend = _friend_entries(graph, degree, kocs)
     weight = 1 + degree[friend]  # the friend itself, then its friends
     end = np.cumsum(weight)
     total = np.bincount(index, weights=weight, minlength=len(kocs)).astype(np.int64)
@@ -261,9 +266,11 @@ def _sampled(
     return walkers, np.where(within == 0, friend[entry], graph.indices[row])
 
 
-def _friend_entries(graph: SocialGraph, kocs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _friend_entries(
+    graph: SocialGraph, degree: np.ndarray, kocs: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """(index into ``kocs``, friend) pairs, one per friendship of each of ``kocs``."""
-    index = np.repeat(np.arange(len(kocs)), np.diff(graph.indptr)[kocs])
+    index = np.repeat(np.arange(len(kocs)), degree[kocs])
     return index, graph.friends_of(kocs)[1].astype(np.int64)
 
 
@@ -275,11 +282,9 @@ def _candidates(kocs: np.ndarray, walkers: np.ndarray, members: np.ndarray) -> A
 
 def _joined(parts: list[Audiences]) -> Audiences:
     """The audiences of consecutive chunks of KOCs as one."""
-    sizes = np.concatenate([np.zeros(0, dtype=np.int64), *(part.sizes for part in parts)])
-    indptr = np.zeros(len(sizes) + 1, dtype=np.int64)
-    np.cumsum(sizes, out=indptr[1:])
-    indices = [np.zeros(0, dtype=np.int64), *(part.indices for part in parts)]
-    return Audiences(indptr, np.concatenate(indices))
+    none = np.zeros(0, dtype=np.int64)
+    sizes = np.concatenate([none, *(part.sizes for part in parts)])
+    return Audiences.of_sizes(sizes, np.concatenate([none, *(part.indices for part in parts)]))
 
 
 def _random_subset(audiences: Audiences, size: int, rng: np.random.Generator) -> Audiences:
@@ -300,6 +305,4 @@ def _random_subset(audiences: Audiences, size: int, rng: np.random.Generator) ->
     rank = np.arange(len(group)) - np.repeat(np.cumsum(larger_sizes) - larger_sizes, larger_sizes)
     keep = ~in_larger
     keep[shuffled[rank < size]] = True
-    indptr = np.zeros_like(audiences.indptr)
-    np.cumsum(np.minimum(sizes, size), out=indptr[1:])
-    return Audiences(indptr, audiences.indices[keep])
+    return Audiences.of_sizes(np.minimum(sizes, size), audiences.indices[keep])

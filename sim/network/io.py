@@ -110,16 +110,15 @@ def _read_table(file: Path, key: str, first_line: str) -> pd.DataFrame:
             f"{key}={str(file)!r} has no edges: expected lines of two node ids ('u v')."
         )
     if first_line == "header" or (first_line == "auto" and _is_header(table)):
+        names = " ".join(table.iloc[0])
         # a detected header is expected in a CSV; in an edge list it is worth a word
         if first_line == "auto" and file.suffix.lower() != ".csv":
-            names = " ".join(table.iloc[0])
             warnings.warn(
                 f"{file}: read the first line ({names!r}) as a header (set network.first_line="
                 "edge if it is a friendship)",
                 stacklevel=3,
             )
-        if first_line == "header" and _looks_numeric(table.iloc[0]):
-            names = " ".join(table.iloc[0])
+        elif first_line == "header" and _looks_numeric(table.iloc[0]):
             warnings.warn(
                 f"{file}: dropped the first line ({names!r}) as a header, as first_line=header "
                 "says, but it is numbers: a friendship?",
