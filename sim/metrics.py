@@ -42,6 +42,13 @@ if TYPE_CHECKING:
     from sim.model import ReferralModel
 
 REPURCHASE_WINDOW = 30
+COUNTS = (  # whole numbers, kept as int; every other metric is a float (NaN when undefined)
+    "customers",
+    "referred_customers",
+    "cascade_max_size",
+    "cascade_max_depth",
+    "fake_referrals",
+)
 
 
 def ratio(numerator: float, denominator: float) -> float:
@@ -49,8 +56,8 @@ def ratio(numerator: float, denominator: float) -> float:
     return float(numerator) / denominator if denominator else float("nan")
 
 
-def run_metrics(model: ReferralModel) -> dict[str, float]:
-    """Compute every scalar metric of ``model`` as it stands."""
+def run_metrics(model: ReferralModel) -> dict[str, float | int]:
+    """Compute every scalar metric of ``model`` as it stands (:data:`COUNTS` as int)."""
     consumers, n = model.consumers, model.n
     acquired = consumers.acquired()
     customers = int(acquired.sum())
@@ -68,7 +75,7 @@ def run_metrics(model: ReferralModel) -> dict[str, float]:
     metrics["fake_referrals"] = fakes
     metrics["fraud_spend"] = model.fraud.spend
     metrics["fraud_share"] = ratio(fakes, fakes + referred)
-    return {key: float(value) for key, value in metrics.items()}
+    return {key: int(value) if key in COUNTS else float(value) for key, value in metrics.items()}
 
 
 def money_metrics(model: ReferralModel, customers: int) -> dict[str, float]:
@@ -118,7 +125,7 @@ def cascade_metrics(consumers: ConsumerState, n: int) -> dict[str, float]:
                 "reproduction_number",
                 "single_adopter_share",
             ),
-            0.0,
+            0,
         )
     sizes = sizes_by_root(nodes, root, n)
     of_trees = sizes[sizes > 0]

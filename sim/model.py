@@ -276,8 +276,8 @@ class ReferralModel(mesa.Model):
         self._active.replace(ids)
 
     # ----- results ---------------------------------------------------------------------------
-    def metrics(self) -> dict[str, float]:
-        """Scalar outcomes of the run so far (names in DESIGN.md §1.5)."""
+    def metrics(self) -> dict[str, float | int]:
+        """Scalar outcomes of the run so far (names in DESIGN.md §1.5; counts are int)."""
         return run_metrics(self)
 
     def timeseries(self) -> pd.DataFrame:

@@ -11,6 +11,7 @@ import pytest
 import sim
 from sim import jobs, report
 from sim.results import ResultsError
+from sim.summary import SUPPORT
 from tests.sweeps import sweep
 
 
@@ -40,6 +41,25 @@ def test_the_job_rows_match_a_direct_run(two_schemes):
     direct = sim.run(sim.compose(["referral=two_sided", "network.n=600", "days=20"]))
     assert frame["customers"].iloc[0] == direct.metrics["customers"].iloc[0]
     assert frame["cac"].iloc[0] == pytest.approx(direct.metrics["cac"].iloc[0], rel=1e-12)
+
+
+def test_count_metrics_are_whole_numbers_in_the_files_and_the_api(two_schemes):
+    counts = {  # the contract of docs/model.md, Outputs
+        "customers",
+        "referred_customers",
+        "cascade_max_size",
+        "cascade_max_depth",
+        "fake_referrals",
+    }
+    frame = sim.results.load(two_schemes)
+    metrics = sim.ReferralModel(sim.compose(["network.n=600", "days=20"])).run().metrics()
+    assert set(metrics) == set(SUPPORT)
+    for name in counts:
+        assert frame[name].dtype == "int64", name
+        assert type(metrics[name]) is int, name
+    for name in set(metrics) - counts:
+        assert frame[name].dtype == "float64", name
+        assert type(metrics[name]) is float, name
 
 
 def test_time_series_and_sql_relation_carry_the_parameters(two_schemes):
