@@ -35,6 +35,7 @@ from experiments.verdicts import (
 
 SCENARIO = "+scenario=gen_z_2026"
 REQUIRED = {"C1", "C2", "C3", "F2", "F6", "F10", "R1", "R3", "P3", "P4", "P5"}
+INTERVAL = re.compile(r"-?[\d.,]+ \[-?[\d.,]+, -?[\d.,]+\]")  # "175.4 [168.2, 182.6]"
 VERDICT = re.compile(r"\*\*Verdict: (holds|holds only when .+|does not hold|undecided)\.\*\*")
 
 
@@ -44,6 +45,7 @@ def test_the_scenario_sets_only_market_keys_and_combines_with_every_network():
     assert scenario.conversion.koc > default.conversion.koc  # F3: 5.2% vs the F1-ratio default
     assert scenario.conversion.kol / scenario.conversion.koc == pytest.approx(38 / 52, rel=1e-3)
     assert scenario.network == default.network and scenario.seeding == default.seeding
+    assert scenario.referral == default.referral and scenario.retention == default.retention
     for network in ("circles", "lattice", "random", "complete"):
         assert sim.compose([SCENARIO, f"network={network}"]).product.price == scenario.product.price
 
@@ -207,7 +209,8 @@ def test_the_quick_report_has_every_claim_with_a_verdict_and_its_figures(tmp_pat
     assert REQUIRED <= set(by_id)
     for claim_id in REQUIRED:
         assert VERDICT.search(by_id[claim_id]), f"{claim_id} has no verdict"
-        assert "[" in by_id[claim_id], f"{claim_id} has no confidence interval"
+        result = re.search(r"\*\*Result\.\*\*(.*)", by_id[claim_id]).group(1)
+        assert INTERVAL.search(result), f"{claim_id}'s result has no confidence interval"
         assert findings[claim_id].figures, f"{claim_id} has no figure"
         for figure in findings[claim_id].figures:
             assert figure.is_file() and figure.stat().st_size > 1000

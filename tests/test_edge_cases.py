@@ -69,6 +69,14 @@ def test_the_smallest_market_of_every_network_runs(network):
     assert model.network.edges == friendships
     assert model.timeseries()["day"].tolist() == list(range(11))  # day 0 and every day after
     assert 0 <= model.metrics()["customers"] <= model.n <= 3
+    # one seed whose shares reach everyone and convert for certain: the rest buy on day 1
+    certain = run(
+        f"network={network}", "network.n=2", *overrides, "seeding=organic",
+        "seeding.initial_customers=1", *INDEPENDENT_CASCADE[1:], *CERTAIN, "days=10",
+    )  # fmt: skip
+    others = certain.n - 1
+    assert certain.timeseries()["customers"].tolist() == [0] + [others] * 10
+    assert certain.metrics()["referred_customers"] == others
 
 
 def test_no_friendships_means_no_word_of_mouth_at_all():

@@ -155,11 +155,14 @@ def test_daily_word_of_mouth_is_raised_by_the_incentive_lift():
 
 def test_referred_customers_churn_at_the_referred_multiplier():
     model = open_model(
-        "repurchase.propensity=0", "repurchase.churn_daily=1", "share.daily=0", n=6000
+        "repurchase.propensity=0",
+        "repurchase.churn_daily=1",
+        "repurchase.referred_churn_multiplier=0.5",
+        "share.daily=0",
+        n=6000,
     )
     channel = np.resize([Channel.AD, Channel.PEER, Channel.KOC], model.n)
     make_all_customers(model, channel)
-    assert model.config.repurchase.referred_churn_multiplier == 0.82
     repeat = repurchase_and_churn(model)
     assert len(repeat) == 0
     lapsed = model.consumers.state == State.LAPSED
@@ -167,7 +170,7 @@ def test_referred_customers_churn_at_the_referred_multiplier():
     referred = (channel == Channel.PEER) | (channel == Channel.KOC)
     # binomial: 5 standard errors over 4,000 referred customers (mutated: all lapse)
     share = lapsed[referred].mean()
-    assert share == pytest.approx(0.82, abs=5 * math.sqrt(0.82 * 0.18 / referred.sum()))
+    assert share == pytest.approx(0.5, abs=5 * math.sqrt(0.5 * 0.5 / referred.sum()))
     np.testing.assert_array_equal(np.sort(model.active), np.flatnonzero(~lapsed))
 
 

@@ -227,13 +227,21 @@ def test_mesa_datacollector_matches_the_timeseries():
         model_reporters={"customers": count_customers},
         agenttype_reporters={Consumer: {"orders": agent_orders}},
     )
+    snapshots = []  # each day's orders, read from the model's arrays, not through agents
     for _ in range(10):
         model.step()
         collector.collect(model)
+        snapshots.append(model.consumers.orders.copy())
     collected = collector.get_model_vars_dataframe()["customers"].to_list()
     assert collected == model.timeseries()["customers"].iloc[1:].to_list()
-    orders = collector.get_agenttype_vars_dataframe(Consumer)
-    assert len(orders) == 10 * len(model.agents_by_type[Consumer])
+    orders = collector.get_agenttype_vars_dataframe(Consumer)["orders"]
+    consumers = model.agents_by_type[Consumer]
+    assert len(orders) == 10 * len(consumers)
+    index_of = {agent.unique_id: agent.index for agent in consumers}
+    for step, snapshot in enumerate(snapshots, start=1):
+        day = orders.xs(step, level=0)
+        assert (day.to_numpy() == snapshot[[index_of[i] for i in day.index]]).all(), step
+    assert snapshots[-1].sum() > snapshots[0].sum()  # orders did change over the ten days
 
 
 def test_a_datacollector_files_a_settled_runs_last_collection_under_its_last_day():

@@ -199,8 +199,14 @@ def assert_books_balance(model: sim.ReferralModel) -> None:
     assert metrics["revenue"] == pytest.approx(revenue, rel=1e-12)
     profit = metrics["revenue"] * config.product.margin - metrics["spend_total"]
     assert metrics["gross_profit"] == pytest.approx(profit, rel=1e-9, abs=1e-6)
-    retention = metrics["spend_total"] - metrics["spend_acquisition"]
-    assert metrics["spend_retention"] == pytest.approx(retention, abs=1e-6)
+    paid = ("ads", "kol", "koc", "referral_reward", "referral_discount")  # docs/model.md
+    acquisition = math.fsum(metrics[f"spend_{name}"] for name in paid)
+    assert metrics["spend_acquisition"] == pytest.approx(acquisition, rel=1e-12, abs=1e-6)
+    total = math.fsum(model.ledger.spent.values())  # every component the ledger booked
+    assert metrics["spend_total"] == pytest.approx(total, rel=1e-12, abs=1e-6)
+    assert metrics["spend_retention"] == pytest.approx(model.ledger.spent["retention"], abs=1e-6)
+    if metrics["spend_total"] > 0:
+        assert metrics["roi"] == pytest.approx(revenue / total, rel=1e-9)
     assert metrics["adoption_rate"] == metrics["customers"] / model.n
     assert 0 <= metrics["referred_customers"] <= metrics["customers"] <= model.n
     assert series["new_customers"].sum() == metrics["customers"]

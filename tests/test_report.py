@@ -11,6 +11,7 @@ import matplotlib.image
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.stats
 
 import sim
 from sim import jobs, report
@@ -48,8 +49,18 @@ def test_the_table_numbers_are_the_paired_comparison(sweep_folder):
     frame = sim.results.load(sweep_folder)
     table = report.format_table(sim.compare(frame), "referral")
     two_sided = next(line for line in table.splitlines() if line.startswith("| two_sided"))
+    cells = two_sided.split(" | ")
     mean = frame.query("referral == 'two_sided'")["customers"].mean()
-    assert two_sided.split(" | ")[1].startswith(f"{mean:,.0f} [")
+    assert cells[1].startswith(f"{mean:,.0f} [")
+    # paired by replicate: the scheme's run against the baseline's run of the same replicate
+    by_replicate = frame.set_index(["referral", "replicate"])[["customers", "spend_acquisition"]]
+    gained = by_replicate.loc["two_sided"] - by_replicate.loc["none"]
+    delta = gained["customers"]
+    half = scipy.stats.t.ppf(0.975, len(delta) - 1) * delta.std(ddof=1) / np.sqrt(len(delta))
+    low, high = delta.mean() - half, delta.mean() + half
+    assert cells[2] == f"{delta.mean():+,.0f} [{low:,.0f}, {high:,.0f}]"
+    incremental = gained["spend_acquisition"].mean() / delta.mean()
+    assert cells[4].startswith(f"{incremental:,.1f} [")
 
 
 def test_the_figures_are_images_of_the_expected_size(sweep_folder, tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 
 import numpy as np
 import pandas as pd
@@ -615,14 +616,17 @@ def test_membership_discounts_the_repeat_orders_of_members_only():
 
 
 def test_koc_matrix_chosen_at_random_ignores_degree():
-    chosen = []
-    for replicate in range(2):
+    # 20 drawn without replacement from the pool: the recruits' mean degree is the pool's
+    # mean up to sampling error; summed over replicates the standardised gaps are N(0, 1)
+    chosen, gaps = [], []
+    for replicate in range(8):
         pool, degree, recruits = koc_recruits("random", replicate)
         chosen.append(set(recruits))
         assert len(recruits) == 20 and set(recruits) <= set(pool)
-        by_degree = np.sort(degree[pool])[::-1][:20]
-        assert degree[recruits].mean() < by_degree.mean()  # not the best connected
-    assert chosen[0] != chosen[1]
+        spread = degree[pool].std(ddof=1) * math.sqrt((len(pool) - 20) / (len(pool) - 1) / 20)
+        gaps.append((degree[recruits].mean() - degree[pool].mean()) / spread)
+    assert abs(sum(gaps) / math.sqrt(len(gaps))) < 4  # chosen by degree: +17.5 (1 Dec)
+    assert len({frozenset(c) for c in chosen}) == len(chosen)
 
 
 def test_ads_run_from_their_start_day():

@@ -156,9 +156,18 @@ def test_figure_intervals_use_the_t_quantile_and_wilson_shares():
         ] == pytest.approx(high)
     assert validation.mean_and_half_width(np.array([[3.0, 4.0]]))[1].tolist() == [0.0, 0.0]
     below, above = validation_report.wilson_errors([0, 10, 5], [10, 10, 10])
-    assert below[0] == 0 and above[0] == pytest.approx(0.2775, abs=1e-4)  # 0 of 10: not [0, 0]
-    assert above[1] == 0 and below[1] == pytest.approx(0.2775, abs=1e-4)
-    assert below[2] == pytest.approx(above[2]) and 0.5 - below[2] == pytest.approx(0.2366, abs=1e-4)
+    assert below[0] == 0 and above[0] == pytest.approx(wilson(0, 10)[1])  # 0 of 10: not [0, 0]
+    assert above[1] == 0 and 1 - below[1] == pytest.approx(wilson(10, 10)[0])
+    assert 0.5 - below[2] == pytest.approx(wilson(5, 10)[0])
+    assert 0.5 + above[2] == pytest.approx(wilson(5, 10)[1])
+
+
+def wilson(successes: int, trials: int, z: float = stats.norm.ppf(0.975)) -> tuple[float, float]:
+    """Wilson's 95% score interval (Wilson 1927), from its formula."""
+    share, z2 = successes / trials, z * z
+    centre = (share + z2 / (2 * trials)) / (1 + z2 / trials)
+    half = z / (1 + z2 / trials) * math.sqrt(share * (1 - share) / trials + z2 / (4 * trials**2))
+    return centre - half, centre + half
 
 
 def test_the_ordering_figure_ends_soon_after_the_curves_settle():
