@@ -29,6 +29,8 @@ from sim.params import (
 )
 from sim.schemes.seeding import BY_COMMUNITY, NETWORKS_WITH_COMMUNITIES
 
+MAX_DAYS = 36_500  # 100 years of days
+
 
 @dataclass
 class RunConfig:
@@ -252,7 +254,12 @@ class Config:
     seed: int = param(
         0, "master seed: with the replicate index it drives all randomness", range=COUNT
     )
-    days: int = param(90, "simulated days (one step is one day)", range=POSITIVE_COUNT)
+    days: int = param(
+        90,
+        "simulated days (one step is one day); at most 36,500 (100 years: a typo such as "
+        "1e8 would run for hours and fill memory with its time series)",
+        range=Range(1, MAX_DAYS, integer=True),
+    )
     run: RunConfig = field(default_factory=RunConfig)
     share: ShareConfig = field(default_factory=ShareConfig)
     conversion: ConversionConfig = field(default_factory=ConversionConfig)

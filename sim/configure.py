@@ -13,6 +13,8 @@ import copy
 import dataclasses
 import difflib
 import functools
+import re
+import typing
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -26,7 +28,12 @@ from hydra.core.override_parser.types import Override, OverrideType
 from hydra.errors import HydraException
 from hydra.initialize import get_gh_backup, restore_gh_from_backup
 from omegaconf import DictConfig, OmegaConf
-from omegaconf.errors import OmegaConfBaseException
+from omegaconf.errors import (
+    ConfigAttributeError,
+    ConfigKeyError,
+    OmegaConfBaseException,
+    ValidationError,
+)
 
 from sim.config import Config
 from sim.network.options import NETWORK_OPTIONS
@@ -116,13 +123,37 @@ def _refuse_undeclared(
     while isinstance(value, dict) and len(value) == 1:  # +a.b.c=1 arrives as a={'b': {'c': 1}}
         inner, value = next(iter(value.items()))
         key = f"{key}.{inner}"
-    place = _place(prefix, owner)
-    nearest = difflib.get_close_matches(name, declared, n=1)
-    guess = f" (did you mean {prefix}{nearest[0]}?)" if nearest else ""
-    raise ConfigError(
+    raise ConfigError(_undeclared(key, value, _place(prefix, owner), prefix, name, declared))
+
+
+def _undeclared(
+    key: str, value: object, place: str, prefix: str, name: str, declared: list[str]
+) -> str:
+    """The message for an undeclared key: the keys declared at ``place`` and the nearest one."""
+    nearest = _nearest(str(name), declared)
+    guess = f" (did you mean {prefix}{nearest}?)" if nearest else ""
+    return (
         f"{key}={value!r} is not allowed: {place} declares no key {name!r}{guess}. "
         f"Keys of {place}: {', '.join(declared)}."
     )
+
+
+def _nearest(name: str, declared: list[str]) -> str | None:
+    """The declared key most like ``name`` (``nn``: n; a short name needs less: ``at``: start).
+
+    A key that ``name`` begins (``repl``: replicates) is taken first.
+    """
+    begun = [key for key in declared if len(name) >= 3 and key.startswith(name)]
+    if begun:
+        return begun[0]
+
+    def likeness(key: str) -> float:  # difflib's ratio depends on the order: 'at' finds 'start'
+        pairs = ((name, key), (key, name))
+        return max(difflib.SequenceMatcher(None, a, b).ratio() for a, b in pairs)
+
+    cutoff = 0.5 if len(name) <= 3 else 0.6  # two letters of five in common: 0.57
+    best = max(declared, key=likeness, default=None)
+    return best if best is not None and likeness(best) >= cutoff else None
 
 
 def _place(prefix: str, owner: object) -> str:
@@ -264,6 +295,9 @@ def _conf_state() -> tuple:
 
 def describe_error(error: BaseException) -> str:
     """A short message for a Hydra or OmegaConf error, with its cause, without internals."""
+    explained = _unknown_key(error) or _not_a_list(error)
+    if explained:
+        return explained
     parts = []
     while error is not None:
         text, _, details = str(error).partition("\n    full_key:")
@@ -287,3 +321,107 @@ def _compact(lines: Iterable[str]) -> str:
         elif line.strip():
             kept.append(line.strip())
     return "\n".join(kept)
+
+
+def _unknown_key(error: BaseException) -> str | None:
+    """Hydra's ``Could not override 'network.nn'``, said as :func:`check_declared_keys` says it.
+
+    Hydra's own advice, to add the key with ``+``, only leads there: this names the keys declared
+    where it was given and the nearest one. The unknown key may be on the override's path
+    (``network.nn=5000``, ``referral.tiers.0.at=1``) or inside its value
+    (``referral.tiers=[{at: 1, ...}]``).
+    """
+    found = re.fullmatch(
+        r"Could not override '(.+)'\.\nTo append to your config use \+(.*)", str(error), re.DOTALL
+    )
+    cause = error.__cause__
+    if not found or not isinstance(cause, ConfigKeyError | ConfigAttributeError):
+        return None
+    schema = cause.object_type
+    if not (isinstance(schema, type) and dataclasses.is_dataclass(schema)):
+        return None
+    declared = [field.name for field in dataclasses.fields(schema)]
+    name = cause.key
+    if not isinstance(name, str) or name in declared:
+        return None
+    key, value = found.group(1), _override_value(found.group(2))
+    path = re.sub(r"\[(\d+)\]", r".\1", cause.full_key or "")  # referral.tiers[0].at
+    if path == key or key.startswith(path + "."):  # on the override's path
+        prefix = path[: -len(name)]
+        return _undeclared(key, value, _place(prefix, schema), prefix, name, declared)
+    inside = _holder(value, name)  # inside the value: name the item, e.g. referral.tiers[0]
+    if inside is None:
+        place = f"each {schema.__name__} in {key}"
+        return _undeclared(key, value, place, "", name, declared)
+    where, holder = inside
+    place = f"{key}{where}"
+    return _undeclared(f"{place}.{name}", holder[name], place, place + ".", name, declared)
+
+
+def _override_value(line: str) -> object:
+    """The value of an override line ``key=value`` as Hydra reads it (its text if unparsable)."""
+    try:
+        return OverridesParser.create().parse_override(line).value()
+    except HydraException:
+        return line.partition("=")[2]
+
+
+def _holder(value: object, name: str, where: str = "") -> tuple[str, dict] | None:
+    """Where in ``value`` the first mapping holding ``name`` sits (``[0]``), and that mapping."""
+    if isinstance(value, dict):
+        if name in value:
+            return where, value
+        items = [(f"{where}.{key}", item) for key, item in value.items()]
+    elif isinstance(value, list):
+        items = [(f"{where}[{index}]", item) for index, item in enumerate(value)]
+    else:
+        return None
+    for place, item in items:
+        found = _holder(item, name, place)
+        if found is not None:
+            return found
+    return None
+
+
+def _not_a_list(error: BaseException) -> str | None:
+    """OmegaConf's ``int is not a ListConfig, list or tuple`` for a list key, with an example.
+
+    ``referral.tiers=5`` is refused with what a list of tiers looks like, from the default.
+    """
+    found = re.fullmatch(r"Error merging override (.+)", str(error))
+    cause = error.__cause__
+    if not found or not isinstance(cause, ValidationError):
+        return None
+    if "is not a ListConfig, list or tuple" not in str(cause):
+        return None
+    schema = cause.object_type
+    if not (isinstance(schema, type) and dataclasses.is_dataclass(schema)):
+        return None
+    fields = {field.name: field for field in dataclasses.fields(schema)}
+    if cause.key not in fields:
+        return None
+    try:
+        item = typing.get_args(typing.get_type_hints(schema)[cause.key])[0]
+    except (NameError, TypeError, KeyError, IndexError):
+        return None
+    field = fields[cause.key]
+    default = field.default_factory() if callable(field.default_factory) else field.default
+    words = {int: "integers", float: "numbers", str: "strings"}
+    kind = words.get(item, f"{getattr(item, '__name__', 'item').lower()}s")
+    shown = (
+        default[: 1 if dataclasses.is_dataclass(item) else 2] if isinstance(default, list) else []
+    )
+    example = f" like [{', '.join(_yaml(value) for value in shown)}, ...]" if shown else ""
+    line = found.group(1)
+    key, value = line.partition("=")[0], _override_value(line)
+    return f"{key}={value!r} is not allowed: expected a list of {kind}{example}."
+
+
+def _yaml(value: object) -> str:
+    """A value as it is written in an override: ``{start: 1, reward: 10, kind: cash}``."""
+    if dataclasses.is_dataclass(value):
+        fields = dataclasses.fields(value)
+        return "{" + ", ".join(f"{f.name}: {_yaml(getattr(value, f.name))}" for f in fields) + "}"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

@@ -7,7 +7,8 @@ that were running. Files:
 
 - ``timeseries.parquet``, ``cascades.parquet`` (sizes of the referral trees of two members or
   more: the trees of the ``cascade_max_size`` metric), ``referrals.parquet`` (referral edges,
-  when ``run.save_referrals`` is set);
+  when ``run.save_referrals`` is set) and with it ``nodes.parquet`` (each consumer's id in the
+  network file, when that file's ids are not ``0..n-1``: see :func:`node_ids`);
 - ``config.yaml``: the job's resolved configuration;
 - ``job.json``: its parameters (the keys overridden on the command line or by the sweeper),
   the digest of its configuration and of the simulator's code (:mod:`sim.provenance`) and its
@@ -34,20 +35,27 @@ import json
 import os
 import shutil
 import time
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from sim.config import Config
+from sim.network.options import EdgelistConfig
 from sim.provenance import code_fingerprint
 from sim.runner import RunResult
 from sim.storage import remove_orphaned_temporaries, write_parquet_atomic, write_text_atomic
 
 EARLIER = "earlier"
 """The folder, in a sweep folder, of finished jobs another sweep's jobs replaced."""
-TABLES = ("metrics", "timeseries", "cascades", "referrals")
-"""The tables a job writes, each as ``<name>.parquet`` (``referrals`` only when asked for)."""
+TABLES = ("metrics", "timeseries", "cascades", "referrals", "nodes")
+"""The tables a job writes, each as ``<name>.parquet`` (``referrals`` only when asked for, and
+``nodes`` with them when the network file's ids are not ``0..n-1``)."""
+WITH_REFERRALS = ("referrals", "nodes")
+"""The tables written only with ``run.save_referrals``."""
 METRICS = "metrics.parquet"
 JOB = "job.json"
 CONFIG = "config.yaml"
@@ -339,14 +347,14 @@ def write_job(
         result: the replicates' outcomes.
         parameters: the job's parameters, prepended as columns to every table.
         config_yaml: the resolved configuration, saved as ``config.yaml``.
-        save_referrals: also write the referral edges.
+        save_referrals: also write the referral edges (and :func:`node_ids` where needed).
         seconds: running time, recorded in ``job.json``.
 
     """
     for name in TABLES[1:]:  # metrics last
-        if name != "referrals" or save_referrals:
-            table = with_parameters(getattr(result, name), parameters)
-            write_parquet_atomic(table, folder / f"{name}.parquet")
+        table = table_of(result, name, save_referrals=save_referrals)
+        if table is not None:
+            write_parquet_atomic(with_parameters(table, parameters), folder / f"{name}.parquet")
     write_text_atomic(config_yaml, folder / CONFIG)
     record = {
         "parameters": dict(parameters),
@@ -356,6 +364,40 @@ def write_job(
     }
     write_text_atomic(json.dumps(record, indent=2, default=str), folder / JOB)
     write_parquet_atomic(with_parameters(result.metrics, parameters), folder / METRICS)
+
+
+def table_of(result: RunResult, name: str, *, save_referrals: bool) -> pd.DataFrame | None:
+    """The table ``name`` of :data:`TABLES` that a job writes, None when it writes none."""
+    if name in WITH_REFERRALS and not save_referrals:
+        return None
+    return node_ids(result.config) if name == "nodes" else getattr(result, name)
+
+
+def node_ids(config: Config) -> pd.DataFrame | None:
+    """Each consumer's id in the network file, for reading the ids of ``referrals.parquet``.
+
+    A network file's ids are relabelled ``0..n-1`` (:mod:`sim.network.io`); a Mesa consumer's
+    ``node`` is its id in the file. Generated networks have no other ids, nor does a file whose
+    ids are ``0..n-1`` themselves.
+
+    Returns:
+        Columns ``consumer`` (``0..n-1``, as in ``referrals.parquet``) and ``node`` (the file's
+        id: an integer when every id in the file is one, else text), or None when the ids need
+        no mapping.
+
+    """
+    network = config.network
+    if not isinstance(network, EdgelistConfig):
+        return None
+    with warnings.catch_warnings():  # the run warned already about what the file holds
+        warnings.simplefilter("ignore")
+        graph = network.build(np.random.default_rng(0))  # a file's graph needs no randomness
+    consumer = np.arange(graph.n, dtype=np.int64)
+    node = np.asarray(consumer if graph.labels is None else graph.labels)
+    if node.dtype.kind in "iu" and np.array_equal(node, consumer):
+        return None
+    node = node.astype(np.int64) if node.dtype.kind in "iu" else node.astype(str)
+    return pd.DataFrame({"consumer": consumer, "node": node})
 
 
 def with_parameters(frame: pd.DataFrame, parameters: Mapping[str, Any]) -> pd.DataFrame:

@@ -38,7 +38,7 @@ from sim.exposures import Exposures
 from sim.follow import FollowLayer
 from sim.history import History
 from sim.ledger import Ledger
-from sim.metrics import run_metrics, tree_size_counts
+from sim.metrics import cascade_parents, run_metrics, tree_size_counts
 from sim.network import SocialGraph, from_networkx
 from sim.params import ConfigError, check, fail
 from sim.population import draw_traits
@@ -297,6 +297,13 @@ class ReferralModel(mesa.Model):
 
         Columns: ``referrer`` (consumer id, or ``n + j`` for KOL ``j``), ``referee``, ``day``,
         ``channel`` (``peer``, ``koc`` or ``kol``).
+
+        A faithful record of who referred whom, which is not always a forest: a recruited KOC
+        promotes before it buys (a ``koc`` link KOC -> friend) and may later be referred by
+        someone it brought in (a ``peer`` link friend -> KOC), closing a cycle. The cascades
+        (:meth:`cascades`, the ``cascade_*`` metrics) cut the link into a consumer who referred
+        someone before (or on the day of) its own first order, so it stays the root of what it
+        started; :meth:`referral_trees` gives the links they keep.
         """
         if not self._referral_parts:
             return pd.DataFrame({c: pd.Series(dtype="int64") for c in REFERRAL_COLUMNS})
@@ -305,6 +312,21 @@ class ReferralModel(mesa.Model):
         names = {int(c): channel_name(c) for c in Channel}
         frame["channel"] = frame["channel"].map(names)
         return frame
+
+    def referral_trees(self) -> pd.DataFrame:
+        """The referral links of the cascades: the rows of :meth:`referrals` that form a forest.
+
+        Links between consumers, less any into a consumer who referred someone before (or on the
+        day of) its own first order (the link that could close a cycle, see :meth:`referrals`); a
+        KOL's links start no tree of consumers and are left out too. The trees are those of
+        :meth:`cascades` and the ``cascade_*`` metrics: each has one root, with no link into it.
+
+        Returns:
+            The kept rows, with the columns and index they have in :meth:`referrals`.
+
+        """
+        edges = self.referrals()
+        return edges[is_cascade_link(edges, self.consumers, self.n)]
 
     @property
     def graph(self) -> nx.Graph:
@@ -350,6 +372,17 @@ class ReferralModel(mesa.Model):
                 Consumer(self, index)
         for index in range(self.follow.kols):
             KOL(self, index)
+
+
+def is_cascade_link(edges: pd.DataFrame, consumers: ConsumerState, n: int) -> np.ndarray:
+    """Mask of the referral ``edges`` kept in the cascades (:meth:`ReferralModel.referral_trees`).
+
+    A link is kept when it is its referee's parent in :func:`sim.metrics.cascade_parents`, so
+    the links and the metrics always describe the same trees.
+    """
+    parent = cascade_parents(consumers, n)
+    referee = edges["referee"].to_numpy(dtype=np.int64)
+    return parent[referee] == edges["referrer"].to_numpy(dtype=np.int64)
 
 
 def _network(config: Config, graph: nx.Graph | SocialGraph | None, rng) -> SocialGraph:

@@ -9,6 +9,7 @@ raises :class:`ConfigError` naming the first bad key, its value and what is allo
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import math
 import numbers
 from collections.abc import Callable, Mapping
@@ -127,6 +128,7 @@ def check(node: Any, prefix: str = "") -> None:
         ConfigError: naming the first key whose value is not allowed.
 
     """
+    _refuse_undeclared_attributes(node, prefix)
     for f in dataclasses.fields(node):
         key = f"{prefix}{f.name}"
         value = getattr(node, f.name)
@@ -150,6 +152,24 @@ def check(node: Any, prefix: str = "") -> None:
     validate = getattr(node, "validate", None)
     if callable(validate):
         validate(prefix)
+
+
+def _refuse_undeclared_attributes(node: Any, prefix: str) -> None:
+    """Refuse an attribute set in code under a name the schema lacks (a typo would be ignored).
+
+    Raises:
+        ConfigError: naming the attribute, the nearest declared key and every declared key.
+
+    """
+    declared = [f.name for f in dataclasses.fields(node)]
+    extra = sorted(set(vars(node)) - set(declared))
+    if extra:
+        nearest = difflib.get_close_matches(extra[0], declared, n=1)
+        hint = f" (did you mean {prefix}{nearest[0]}?)" if nearest else ""
+        raise ConfigError(
+            f"{prefix}{extra[0]} is not a key of {type(node).__name__}{hint}: it would be "
+            f"ignored. Keys: {', '.join(declared)}."
+        )
 
 
 def _check_items(key: str, items: list | tuple, allowed: Range) -> None:
@@ -194,7 +214,8 @@ def check_shares(key: str, shares: Mapping[Any, float]) -> None:
         fail(key, shown, f"whole-number levels in [1, {MAX_THRESHOLD}] as keys")
     if min(levels) < 1 or max(levels) > MAX_THRESHOLD:
         fail(key, shown, f"whole-number levels in [1, {MAX_THRESHOLD}] as keys")
-    if not all(SHARE.allows(share) for share in levels.values()):
-        fail(key, shown, "shares in [0, 1]")
+    for level, share in levels.items():
+        if not SHARE.allows(share):
+            fail(f"{key}.{level}", share, f"a share in [0, 1] (the mapping: {shown})")
     if not math.isclose(sum(levels.values()), 1.0, abs_tol=1e-9):
         fail(key, shown, "shares that sum to 1 (add levels with +population.threshold.N=share)")

@@ -36,7 +36,8 @@ from sim.compare import (
     unpaired,
     wide,
 )
-from sim.console import plain, say
+from sim.console import listed, plain, say
+from sim.jobs import FAILED, METRICS, natural_order
 from sim.storage import remove_orphaned_temporaries, write_atomic, write_text_atomic
 from sim.summary import grouped_mean_interval, support_of
 
@@ -347,6 +348,13 @@ DEFAULT_BY = "referral"
 DEFAULT_BASELINE = "none"
 
 
+def failed_jobs(folder: Path) -> list[Path]:
+    """Job folders under ``folder`` holding a failure record and no results, in job order."""
+    records = folder.rglob(FAILED) if folder.is_dir() else []
+    failed = {r.parent for r in records if not (r.parent / METRICS).is_file()}
+    return sorted(failed, key=natural_order)
+
+
 LOAD_NOTES = (store.DuplicateJobWarning, store.MixedCodeWarning)  # said in the report's notes
 
 
@@ -371,6 +379,14 @@ def write_report(
         jobs = store.job_folders(folder)  # first: a missing folder or a file is refused, not made
         metrics = store.load(jobs)  # these jobs in every table, though a sweep still runs
     noted = list(dict.fromkeys(str(w.message) for w in caught if w.category in LOAD_NOTES))
+    failed = failed_jobs(Path(folder))
+    if failed:
+        names = [str(job.relative_to(folder)) if job != Path(folder) else "." for job in failed]
+        jobs_text = "1 failed job is" if len(failed) == 1 else f"{len(failed)} failed jobs are"
+        noted.append(
+            f"{jobs_text} not in this report: {listed(names)} (each folder's failed.json says "
+            "why; running the sweep's command again retries them)."
+        )
     for message in noted:
         print(f"referral-sim-report: note: {message}", file=sys.stderr)
     for other in (w for w in caught if w.category not in LOAD_NOTES):
@@ -474,7 +490,7 @@ def _varying_text(metrics: pd.DataFrame, varying: list[str]) -> str:
     return (
         f"the parameters that vary across the jobs are {', '.join(varying)}: pass one with --by "
         f"and its baseline value with --baseline, e.g. --by {varying[0]} --baseline "
-        f"{plain(_smallest(metrics[varying[0]]))}"
+        f"{plain(baseline_of(metrics, varying[0], None))}"
     )
 
 

@@ -158,6 +158,15 @@ def format_summary(metrics: pd.DataFrame, names: tuple[str, ...] = HEADLINE) -> 
     table = summarise(metrics).loc[[n for n in names if n in metrics.columns]]
     lines = [f"{'metric':<22}{'mean':>14}{'95% CI':>28}"]
     for name, row in table.iterrows():
-        interval = "" if np.isnan(row.ci_low) else f"[{row.ci_low:,.4g}, {row.ci_high:,.4g}]"
-        lines.append(f"{name:<22}{row['mean']:>14,.4g}{interval:>28}")
+        interval = "" if np.isnan(row.ci_low) else f"[{figure(row.ci_low)}, {figure(row.ci_high)}]"
+        lines.append(f"{name:<22}{figure(row['mean']):>14}{interval:>28}")
     return "\n".join(lines)
+
+
+def figure(value: float) -> str:
+    """Four significant figures, whole numbers with thousands separators from 1,000 up.
+
+    ``54940.3`` -> ``54,940`` (not ``5.494e+04``); ``0.02434`` -> ``0.02434``; never ``-0``.
+    """
+    text = f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
+    return "0" if text == "-0" else text

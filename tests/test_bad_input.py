@@ -11,8 +11,10 @@ import re
 import shutil
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
+import networkx as nx
 import numpy as np
 import pytest
 from hydra import compose as hydra_compose
@@ -142,7 +144,7 @@ EXPLICIT = [
     ((), "population.threshold.1=abc", "population.threshold.1"),
     ((), "population.threshold.1=0.5 +population.threshold.0=0.5", "population.threshold"),
     ((), "population.threshold.1=0.5 +population.threshold.x=0.5", "population.threshold"),
-    ((), "population.threshold.1=1.5 +population.threshold.2=-0.5", "population.threshold"),
+    ((), "population.threshold.1=1.5 +population.threshold.2=-0.5", "population.threshold.1"),
     ((), "bogus=1", "bogus"),
     ((), "network.bogus=1", "network.bogus"),
 ]
@@ -171,7 +173,8 @@ def assert_one_paragraph(message: str, key: str) -> None:
 
 def assert_starts_with_the_key(message: str, key: str) -> None:
     """The first line is about ``key``: ``key=value is not allowed: expected ...`` (or a path's
-    own sentence), or Hydra's ``Error merging override key=...`` / ``Could not override 'key'``.
+    own sentence, or ``... declares no key ...`` for an unknown key), or Hydra's ``Error merging
+    override key=...`` / ``Could not override 'key'``.
 
     Naming the key anywhere is not enough: another key's message may mention it (``network.k=10
     ... with network.n=2`` when the rule about ``network.n`` itself is missing).
@@ -182,6 +185,7 @@ def assert_starts_with_the_key(message: str, key: str) -> None:
     # the key, an item of it (post_days[0], tiers[0].start), then its value or what it is
     assert re.match(rf"{re.escape(key)}(\[\d+\](\.\w+)?)?(=| is )", first), message
     reasons = (" is not allowed: expected ", " is not a ", " does not exist", " is empty")
+    reasons += (" declares no key ",)  # an unknown key: the keys declared there follow
     assert any(reason in first for reason in reasons), message
 
 
@@ -275,17 +279,34 @@ def test_a_wrong_type_in_a_sweep_stops_it_before_any_job_with_exit_2(tmp_path):
     assert not list(tmp_path.rglob("*.parquet"))
 
 
-def test_an_out_of_range_value_in_a_sweep_fails_its_job_and_the_others_finish(tmp_path):
+def test_an_out_of_range_value_in_a_sweep_stops_it_before_any_job_with_exit_2(tmp_path):
+    # until 1 Dec 2026 job 0 failed when it came and job 1 ran: the sweeper now checks ranges
     folder = tmp_path / "sweep"
     result = cli_process(
         "-m", "days=0,3", "network.n=60", f"hydra.sweep.dir={folder}", cwd=tmp_path
     )
+    assert result.returncode == 2, result.stderr
+    assert_one_paragraph(result.stderr, "days=0 is not allowed")
+    assert not list(tmp_path.rglob("*.parquet")) and not list(tmp_path.rglob("failed.json"))
+
+
+def test_a_value_the_network_refuses_fails_its_job_and_the_others_finish(tmp_path):
+    # 500 seeds fit no configuration check (an edge list's size is known once it is read):
+    # that job fails when it builds its network, and the sweep goes on
+    edges = tmp_path / "ring.txt"
+    edges.write_text("".join(f"{i} {(i + 1) % 60}\n" for i in range(60)))
+    folder = tmp_path / "sweep"
+    result = cli_process(
+        "-m", "network=edgelist", f"network.path={edges}", "seeding=organic",
+        "seeding.initial_customers=500,5", "days=3", f"hydra.sweep.dir={folder}", cwd=tmp_path,
+    )  # fmt: skip
     assert result.returncode == 2
     assert "Traceback" not in result.stderr + result.stdout
-    assert "1 of 2 jobs did not finish" in result.stderr and "days=0" in result.stderr
+    assert "1 of 2 jobs did not finish" in result.stderr
+    assert "seeding.initial_customers=500 is not allowed" in result.stderr
     assert "Fix the values named above" in result.stderr  # not "run again", which cannot help
     assert "Run the same command again" not in result.stderr
-    assert sim.results.load(folder)["days"].tolist() == [3]
+    assert sim.results.load(folder)["seeding.initial_customers"].tolist() == [5]
     assert (folder / "0" / "failed.json").is_file() and not (
         folder / "0" / "metrics.parquet"
     ).exists()
@@ -549,3 +570,204 @@ def test_numpy_numbers_set_in_code_are_numbers():
     config = sim.compose(["network.n=2000"])
     config.network.n, config.network.rewire = np.int64(3000), np.float64(0.2)
     assert sim.ReferralModel(config).n == 3000
+
+
+# ----- messages that say what is allowed: unknown keys, values of the wrong shape -------------
+NETWORK_KEYS = "Keys of network (network=small_world): name, n, k, rewire."
+UNKNOWN_KEYS = [
+    (
+        (),
+        "network.nn=5000",
+        "network.nn=5000 is not allowed: network (network=small_world) declares no key 'nn' "
+        f"(did you mean network.n?). {NETWORK_KEYS}",
+    ),
+    (
+        (),
+        "network.nn.x=5",
+        "network.nn.x=5 is not allowed: network (network=small_world) declares no key 'nn' "
+        f"(did you mean network.n?). {NETWORK_KEYS}",
+    ),
+    (
+        (),
+        "run.repl=3",
+        "run.repl=3 is not allowed: run declares no key 'repl' (did you mean run.replicates?). "
+        "Keys of run: replicates, save_referrals.",
+    ),
+    (
+        ("seeding=mixed",),
+        "seeding.kol.hird=1",
+        "seeding.kol.hird=1 is not allowed: seeding.kol declares no key 'hird' (did you mean "
+        "seeding.kol.hired?). Keys of seeding.kol: name, initial_customers, hired, post_days, "
+        "fee_per_post, fee_per_thousand, reach, commission_rate.",
+    ),
+    (
+        ("referral=tiered",),
+        "referral.tiers.0.at=3",
+        "referral.tiers.0.at=3 is not allowed: referral.tiers.0 declares no key 'at' (did you "
+        "mean referral.tiers.0.start?). Keys of referral.tiers.0: start, reward, kind.",
+    ),
+]
+
+
+@pytest.mark.parametrize(("options", "override", "message"), UNKNOWN_KEYS)
+def test_a_misspelt_key_is_refused_with_the_keys_declared_there_with_or_without_plus(
+    options, override, message
+):
+    # it was Hydra's "Could not override 'network.nn'. To append to your config use
+    # +network.nn=5000 / network.nn: Key 'nn' not in 'SmallWorldConfig'": a '+' only led here
+    for overrides in ([*options, override], [*options, f"+{override}"]):
+        with pytest.raises(sim.ConfigError) as refused:
+            sim.compose(overrides)
+        assert str(refused.value) == message
+    with pytest.raises(sim.ConfigError) as alone:
+        compose_by_hydra_alone([*options, override])
+    assert str(alone.value) == message
+
+
+WRONG_SHAPES = [
+    (
+        ("referral=tiered",),
+        "referral.tiers=[{at: 1, reward: 5, kind: cash}]",
+        "referral.tiers[0].at=1 is not allowed: referral.tiers[0] declares no key 'at' (did you "
+        "mean referral.tiers[0].start?). Keys of referral.tiers[0]: start, reward, kind.",
+    ),
+    (
+        ("referral=tiered",),
+        "referral.tiers=[{start: 1, reward: 5, kind: cash}, {start: 2, rewrd: 9}]",
+        "referral.tiers[1].rewrd=9 is not allowed: referral.tiers[1] declares no key 'rewrd' "
+        "(did you mean referral.tiers[1].reward?). Keys of referral.tiers[1]: start, reward, "
+        "kind.",
+    ),
+    (
+        ("referral=tiered",),
+        "referral.tiers=5",
+        "referral.tiers=5 is not allowed: expected a list of tiers like "
+        "[{start: 1, reward: 10, kind: cash}, ...].",
+    ),
+    (
+        ("referral=tiered",),
+        "referral.tiers=x",
+        "referral.tiers='x' is not allowed: expected a list of tiers like "
+        "[{start: 1, reward: 10, kind: cash}, ...].",
+    ),
+    (
+        ("seeding=kol",),
+        "seeding.post_days=5",
+        "seeding.post_days=5 is not allowed: expected a list of integers like [1, 15, ...].",
+    ),
+]
+
+
+@pytest.mark.parametrize(("options", "override", "message"), WRONG_SHAPES)
+def test_a_list_key_of_the_wrong_shape_is_refused_with_what_its_items_look_like(
+    options, override, message
+):
+    # it was "Key 'at' not in 'Tier'" (no keys listed), "int is not a ListConfig, list or tuple"
+    with pytest.raises(sim.ConfigError) as refused:
+        sim.compose([*options, override])
+    assert str(refused.value) == message
+    with pytest.raises(sim.ConfigError) as alone:
+        compose_by_hydra_alone([*options, override])
+    assert str(alone.value) == message
+
+
+def test_a_bad_threshold_entry_is_named_as_it_was_written():
+    # it was "population.threshold={'1': 1.4} is not allowed" (sim.params.check_shares)
+    with pytest.raises(sim.ConfigError) as refused:
+        sim.compose(["population.threshold.1=1.4"])
+    assert str(refused.value).startswith(
+        "population.threshold.1=1.4 is not allowed: expected a share in [0, 1]"
+    )
+
+
+SCALE_FREE_K = (
+    "network.k=10 is not allowed: expected an even integer in [2, 4] with network.n=5 (each new "
+    "consumer links to k/2 earlier ones, for a mean degree of about k: at most n - 1 among n "
+    "consumers)."
+)
+
+
+def test_a_scale_free_degree_too_large_for_n_is_explained_without_a_ring():
+    # it said "(k/2 neighbours on each side)", a ring lattice's reason, for Barabasi-Albert
+    with pytest.raises(sim.ConfigError) as refused:
+        sim.compose(["network=scale_free", "network.n=5"])
+    assert str(refused.value) == SCALE_FREE_K
+    with pytest.raises(sim.ConfigError, match=r"\(k/2 neighbours on each side\)\.$"):
+        sim.compose(["network.n=5"])  # the small world is a ring: its wording stays
+    with pytest.raises(sim.ConfigError, match=r"^network.n=2 .*\(a mean degree k >= 2 needs"):
+        sim.compose(["network=scale_free", "network.n=2"])
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["network.nn=5000"], UNKNOWN_KEYS[0][2]),
+        (["referral=tiered", WRONG_SHAPES[0][1]], WRONG_SHAPES[0][2]),
+        (["referral=tiered", "referral.tiers=5"], WRONG_SHAPES[2][2]),
+        (["network=scale_free", "network.n=5"], SCALE_FREE_K),
+    ],
+    ids=["unknown-key", "unknown-tier-key", "tiers-not-a-list", "scale-free-k"],
+)
+def test_the_cli_gives_the_explained_message_with_exit_2(
+    tmp_path, monkeypatch, capsys, arguments, message
+):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "argv", ["referral-sim", *arguments])
+    with pytest.raises(SystemExit) as exited:
+        cli.main()
+    assert exited.value.code == cli.EXIT_BAD_CONFIG == 2
+    stderr = capsys.readouterr().err
+    assert stderr.startswith(f"referral-sim: invalid configuration: {message}\n")
+    assert "To append to your config" not in stderr and "ListConfig" not in stderr
+    assert not any(tmp_path.iterdir())
+
+
+def test_a_sweep_with_a_misspelt_key_gives_the_keys_declared_there_with_exit_2(tmp_path):
+    result = cli_process(
+        "-m", "network.nn=5000,6000", "days=2", f"hydra.sweep.dir={tmp_path / 'sweep'}",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    assert "declares no key 'nn' (did you mean network.n?)" in result.stderr
+    assert "To append to your config" not in result.stderr
+    assert not list(tmp_path.rglob("*.parquet"))
+
+
+def write_graphml(folder: Path, communities: dict[int, str]) -> Path:
+    """A path of 6 people; ``communities`` labels some or all of them."""
+    graph = nx.path_graph(6)
+    for node, label in communities.items():
+        graph.nodes[node]["community"] = label
+    path = folder / "friends.graphml"
+    nx.write_graphml(graph, path)
+    return path
+
+
+def test_a_graphml_file_with_community_on_some_nodes_warns_that_none_are_kept(tmp_path):
+    # the labels were dropped silently; seeding by community then said only "this network has
+    # none", though the file has some
+    path = write_graphml(tmp_path, {0: "a", 1: "a", 2: "b", 3: "b"})
+    with pytest.warns(
+        UserWarning,
+        match=r"friends.graphml: 2 of 6 nodes have no 'community' attribute, so communities "
+        r"are ignored \(seeding.chosen_by=community or clustered will be refused\)",
+    ):
+        graph = sim.network.load_edgelist(path)
+    assert graph.community is None
+    config = sim.compose(
+        ["network=edgelist", f"network.path={path}", "seeding=koc_matrix",
+         "seeding.chosen_by=community", "days=2"]
+    )  # fmt: skip
+    with (
+        pytest.warns(UserWarning, match="2 of 6 nodes have no 'community'"),
+        pytest.raises(sim.ConfigError, match="needs communities"),
+    ):
+        sim.ReferralModel(config)
+
+
+def test_a_graphml_file_with_community_on_every_node_keeps_them_without_a_warning(tmp_path):
+    path = write_graphml(tmp_path, {node: "ab"[node // 3] for node in range(6)})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        graph = sim.network.load_edgelist(path)
+    assert graph.community.tolist() == [0, 0, 0, 1, 1, 1]

@@ -40,7 +40,7 @@ def test_compose_returns_typed_defaults_with_overrides():
         ("conversion.peer=1.5", r"conversion.peer=1.5 .*\[0, 1\]"),
         ("network.k=-2", r"network.k=-2 .*>= 2"),
         ("network.k=7", r"network.k=7 .*even"),
-        ("days=0", r"days=0 .*>= 1"),
+        ("days=0", r"days=0 .*an integer in \[1, 36500\]"),
         ("referral=bogus", r"Could not find 'referral/bogus'.*one_sided"),
         ("network.k=abc", r"network.k=abc.*could not be converted"),
         ("seeding.initial_customers=99999", r"seeding.initial_customers=99999 .*at most"),
@@ -368,3 +368,34 @@ def test_compose_works_from_a_built_wheel(tmp_path):
     assert result.returncode == 0, result.stderr
     conf, name = result.stdout.split()
     assert conf == str(unpacked / "sim" / "conf") and name == "two_sided"
+
+
+@pytest.mark.parametrize(
+    ("group", "typo", "message"),
+    [
+        ("referral", "referer_reward", r"referral\.referer_reward is not a key of TwoSidedConfig "
+         r"\(did you mean referral\.referrer_reward\?\): it would be ignored\. Keys: name, "),
+        ("network", "nn", r"network\.nn is not a key of SmallWorldConfig "
+         r"\(did you mean network\.n\?\)"),
+        (None, "dayz", r"^dayz is not a key of Config \(did you mean days\?\)"),
+    ],
+)  # fmt: skip
+def test_a_misspelt_attribute_set_in_code_is_refused_not_ignored(group, typo, message):
+    config = sim.compose(["referral=two_sided", "network.n=300"])
+    setattr(getattr(config, group) if group else config, typo, 50)
+    with pytest.raises(sim.ConfigError, match=message):
+        sim.ReferralModel(config)
+    with pytest.raises(sim.ConfigError, match=message):
+        sim.run(config, progress=False)
+
+
+def test_a_threshold_share_out_of_range_is_named_by_its_level():
+    with pytest.raises(sim.ConfigError, match=r"population\.threshold\.1=1\.4 is not allowed: "):
+        sim.compose(["population.threshold.1=1.4"])
+
+
+def test_days_beyond_a_century_are_refused_before_anything_runs():
+    # a user typed days=100000000: it ran silently for minutes towards ~12 GB of time series
+    assert sim.compose(["days=36500"]).days == 36_500
+    with pytest.raises(sim.ConfigError, match=r"days=36501 is not allowed: .*\[1, 36500\]"):
+        sim.compose(["days=36501"])

@@ -465,3 +465,24 @@ def test_a_bug_in_the_report_is_not_passed_off_as_bad_input(sweep_folder, tmp_pa
     with pytest.raises(ValueError, match="a bug while drawing"):  # a traceback, not exit 2
         report.main([str(sweep_folder), "--out", str(tmp_path / "out")])
     assert report.main([str(sweep_folder), "--baseline", "bogus", "--out", str(tmp_path)]) == 2
+
+
+def test_a_wrong_by_suggests_the_baseline_the_report_would_use(tmp_path, capsys):
+    # with commission and none, the alphabetically smallest setting is commission, but the
+    # report's baseline is none when present (a user was told --baseline commission)
+    for job, scheme in enumerate(("commission", "none")):
+        write_small_job(tmp_path / str(job), {"referral": scheme}, [f"referral={scheme}"])
+    assert report.main([str(tmp_path), "--by", "referal"]) == 2
+    assert "e.g. --by referral --baseline none" in capsys.readouterr().err
+
+
+def test_a_sweeps_failed_jobs_are_named_in_the_report_not_left_out_silently(tmp_path, capsys):
+    for job, scheme in enumerate(("none", "one_sided", "two_sided")):
+        write_small_job(tmp_path / str(job), {"referral": scheme}, [f"referral={scheme}"])
+    (tmp_path / "1" / "metrics.parquet").unlink()  # job 1 failed: a record, no results
+    (tmp_path / "1" / "failed.json").write_text('{"error": "out of memory"}')
+    assert report.main([str(tmp_path)]) == 0
+    note = "1 failed job is not in this report: 1 (each folder's failed.json says why"
+    assert note in capsys.readouterr().err and note in (tmp_path / "report.md").read_text()
+    rows = [line for line in (tmp_path / "report.md").read_text().splitlines() if "| " in line]
+    assert not any(row.startswith("| one_sided") for row in rows)

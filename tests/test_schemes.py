@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -659,3 +660,19 @@ def test_kol_commissions_are_booked_or_counted_as_unbooked(budget):
     else:  # the fees use up the budget: later sales earn commissions nobody pays
         assert metrics["commissions_unbooked"] > 0 and made < (post_days, 0)
         assert metrics["spend_total"] <= 3000
+
+
+def test_mixed_warns_when_its_total_lifts_the_ads_cap_beyond_what_the_ads_can_spend():
+    # the shares are caps: ads spend daily_budget x days whatever total says (a user report:
+    # total=54,000 and 108,000 gave identical runs)
+    doubled = small("seeding=mixed", "seeding.total=108000", "days=90", n=500)
+    with pytest.warns(UserWarning, match=r"= 37,800 yuan, but the ads spend at most 18,900 "):
+        model = sim.ReferralModel(doubled)
+    assert model.run().metrics()["spend_ads"] == 210 * 90
+    for quiet in (
+        small("seeding=mixed", "days=90", n=500),  # 0.35 x 54,000 = 210 x 90: reachable
+        small("seeding=mixed", "seeding.ads.daily_budget=0", n=500),  # ads off on purpose
+    ):
+        with warnings.catch_warnings():
+            warnings.filterwarnings("error", message=r"seeding\.total x seeding\.ads_share")
+            sim.ReferralModel(quiet)

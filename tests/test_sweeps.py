@@ -79,15 +79,38 @@ def test_a_job_whose_configuration_was_kept_takes_it_back_instead_of_running(tmp
     assert metrics(folder / jobs.EARLIER)["seed"].tolist() == [3] * 3  # one_sided, seed 3
 
 
-def test_a_job_whose_new_value_is_refused_keeps_no_older_results(tmp_path):
+def test_a_new_value_refused_before_launch_leaves_the_older_results_as_they_were(tmp_path):
     folder = tmp_path / "sweep"
     sweep(folder, "seed=0,1")
+    before = metrics(folder)
     rerun = cli_process("-m", "seed=0,-1", *TINY, f"hydra.sweep.dir={folder}", cwd=tmp_path)
+    assert rerun.returncode == 2, rerun.stderr[-3000:]
+    assert "seed=-1 is not allowed" in rerun.stderr
+    assert not list(folder.rglob(jobs.FAILED)) and not (folder / jobs.EARLIER).exists()
+    pd.testing.assert_frame_equal(metrics(folder), before)  # nothing ran, nothing moved
+
+
+def test_a_job_whose_new_value_fails_at_run_time_keeps_no_older_results(tmp_path):
+    # 500 seeds pass every configuration check but not the 60 consumers of the file: job 1
+    # fails when it builds its network, and the older job 1 (6 seeds) goes to earlier/
+    edges = tmp_path / "ring.txt"
+    edges.write_text("".join(f"{i} {(i + 1) % 60}\n" for i in range(60)))
+    market = ["network=edgelist", f"network.path={edges}", "seeding=organic", "days=5"]
+    folder = tmp_path / "sweep"
+    first = cli_process(
+        "-m", *market, "seeding.initial_customers=5,6", f"hydra.sweep.dir={folder}", cwd=tmp_path
+    )  # fmt: skip
+    assert first.returncode == 0, first.stderr[-3000:]
+    rerun = cli_process(
+        "-m", *market, "seeding.initial_customers=5,500", f"hydra.sweep.dir={folder}",
+        cwd=tmp_path,
+    )  # fmt: skip
     assert rerun.returncode == 2, rerun.stderr[-3000:]  # the sweep says a job failed
-    assert "1 of 2 jobs did not finish" in rerun.stderr and "seed=-1" in rerun.stderr
+    assert "1 of 2 jobs did not finish" in rerun.stderr
+    assert "seeding.initial_customers=500" in rerun.stderr
     assert not (folder / "1" / jobs.METRICS).exists() and (folder / "1" / jobs.FAILED).exists()
-    assert metrics(folder)["seed"].unique().tolist() == [0, 1]  # seed 1 in earlier/, kept
-    assert metrics(folder / jobs.EARLIER)["seed"].unique().tolist() == [1]  # not job 1's
+    kept = metrics(folder / jobs.EARLIER)["seeding.initial_customers"].unique().tolist()
+    assert kept == [6]  # the older job 1, not relabelled as 500
 
 
 def test_a_recomputed_job_keeps_no_table_of_the_earlier_one(tmp_path):
@@ -146,12 +169,15 @@ def test_two_sweeps_that_ran_one_setting_read_it_once(tmp_path):
     assert (comparison["replicates"] <= 3).all()
 
 
-def test_a_value_that_cannot_be_resolved_keeps_no_older_results(tmp_path):
+def test_a_value_that_cannot_be_resolved_is_refused_before_launch(tmp_path):
     folder = tmp_path / "sweep"
     sweep(folder, "seed=0,1")
+    before = metrics(folder)
     rerun = cli_process("-m", "seed=0,${oops}", *TINY, f"hydra.sweep.dir={folder}", cwd=tmp_path)
-    assert rerun.returncode != 0
-    assert not (folder / "1" / jobs.METRICS).exists() and (folder / "1" / jobs.FAILED).exists()
+    assert rerun.returncode == 2
+    assert "Interpolation key 'oops' not found" in rerun.stderr
+    assert not list(folder.rglob(jobs.FAILED))
+    pd.testing.assert_frame_equal(metrics(folder), before)
 
 
 def test_a_finished_job_whose_table_is_damaged_is_recomputed_not_relabelled(tmp_path):

@@ -2,17 +2,21 @@
 
 Before it launches a batch, Hydra composes each job's configuration once to stop a bad
 override early, at about 0.1 s a job: a 400-job sweep spent some 40 s in silence before
-``Launching``. This sweeper does the same check and says so, for batches of
+``Launching``. This sweeper does the same, also checks each job's values against their
+declared ranges (as the job itself would, so a value out of range stops the sweep before any
+job runs, not when its job comes), and says so, for batches of
 :data:`SHOWN_FROM` jobs or more: a progress bar when standard error is a terminal (as the
 replicates' bar), else one line; everything else is Hydra's ``BasicSweeper``.
 """
 
 from __future__ import annotations
 
+import copy
 import sys
 from collections.abc import Sequence
 
 from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+from omegaconf import DictConfig, open_dict
 from tqdm import tqdm
 
 SHOWN_FROM = 20
@@ -34,5 +38,23 @@ class CheckedSweeper(BasicSweeper):
         bar = tqdm(total=len(batch), desc=CHECKING, unit="job", disable=not (shown and terminal))
         with bar:
             for overrides in batch:
-                loader.load_sweep_config(master_config=self.config, sweep_overrides=list(overrides))
+                job = loader.load_sweep_config(
+                    master_config=self.config, sweep_overrides=list(overrides)
+                )
+                check_job(job)
                 bar.update()
+
+
+def check_job(job: DictConfig) -> None:
+    """Check a job's values as its run will (ranges, choices), so a bad one stops the sweep now.
+
+    Raises:
+        ConfigError: naming the first bad key (the command exits 2 before any job runs).
+
+    """
+    from sim.configure import to_config  # the plugin is imported by Hydra before sim may be
+
+    job = copy.deepcopy(job)
+    with open_dict(job):
+        del job["hydra"]
+    to_config(job)

@@ -212,7 +212,8 @@ def from_networkx(graph: nx.Graph, source: str = "networkx graph") -> SocialGrap
     """Convert any ``networkx`` graph (directions and weights ignored) to a SocialGraph.
 
     Nodes are numbered in the graph's node order; the graph's own nodes are kept as
-    ``labels`` (a consumer agent's ``node``). A node attribute ``community`` is kept.
+    ``labels`` (a consumer agent's ``node``). A node attribute ``community`` is kept when every
+    node has one; when only some do, a warning says so and none is kept.
     """
     nodes = list(graph.nodes)
     position = {node: i for i, node in enumerate(nodes)}
@@ -223,6 +224,13 @@ def from_networkx(graph: nx.Graph, source: str = "networkx graph") -> SocialGrap
     labels = nx.get_node_attributes(graph, "community")
     if len(labels) == len(nodes) and nodes:
         _, community = np.unique([labels[node] for node in nodes], return_inverse=True)
+    elif labels:  # partly labelled: no community to put the others in
+        warnings.warn(
+            f"{source}: {len(nodes) - len(labels)} of {len(nodes)} nodes have no 'community' "
+            "attribute, so communities are ignored (seeding.chosen_by=community or clustered "
+            "will be refused): give every node one",
+            stacklevel=2,
+        )
     social = from_edges(len(nodes), pairs[:, 0], pairs[:, 1], community, warn_source=source)
     social.labels = None if nodes == list(range(len(nodes))) else nodes
     return social

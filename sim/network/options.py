@@ -30,14 +30,24 @@ class NetworkConfig:
         raise NotImplementedError
 
 
-def _check_ring_degree(prefix: str, n: int, k: int) -> None:
+_RING = "k/2 neighbours on each side", "k >= 2 neighbours need k + 1 consumers"
+"""Why a ring lattice's ``k`` is even and below ``n``, and why ``n >= 3``."""
+_PREFERENTIAL = (
+    "each new consumer links to k/2 earlier ones, for a mean degree of about k: at most n - 1 "
+    "among n consumers",
+    "a mean degree k >= 2 needs k + 1 consumers",
+)
+"""The same for preferential attachment (``network=scale_free``)."""
+
+
+def _check_ring_degree(prefix: str, n: int, k: int, why: tuple[str, str] = _RING) -> None:
     if n < 3:  # no even k in [2, n - 1]: name n, not k
-        allowed = "an integer >= 3 (k >= 2 neighbours need k + 1 consumers; network=random, "
+        allowed = f"an integer >= 3 ({why[1]}; network=random, "
         fail(prefix + "n", n, allowed + "circles or complete allow n = 2)")
     if k % 2 or not 2 <= k <= n - 1:
         largest = n - 1 - (n - 1) % 2  # the largest even k that fits n consumers
         allowed = "k = 2" if largest == 2 else f"an even integer in [2, {largest}]"
-        fail(prefix + "k", k, f"{allowed} with {prefix}n={n} (k/2 neighbours on each side)")
+        fail(prefix + "k", k, f"{allowed} with {prefix}n={n} ({why[0]})")
 
 
 @dataclass
@@ -109,7 +119,7 @@ class ScaleFreeConfig(NetworkConfig):
 
     def validate(self, prefix: str) -> None:
         """Check the degree, and that a triangle has a second link to close it."""
-        _check_ring_degree(prefix, self.n, self.k)
+        _check_ring_degree(prefix, self.n, self.k, _PREFERENTIAL)
         if self.triad > 0 and self.k < 4:  # one link per new consumer: nothing to close
             allowed = "0 when k = 2 (one link per new consumer: no second link closes a triangle)"
             fail(prefix + "triad", self.triad, f"{allowed}, or {prefix}k >= 4")

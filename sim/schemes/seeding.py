@@ -185,7 +185,10 @@ class MixedConfig(SeedingConfig):
     name: str = "mixed"
     initial_customers: int = param(0, "customers before day 1", range=COUNT)
     total: float = param(
-        54_000.0, "campaign budget split across channels (yuan)", range=NON_NEGATIVE
+        54_000.0,
+        "campaign budget whose shares cap each channel (yuan); each channel's own keys "
+        "(ads.daily_budget, kol.hired, koc.recruits) set what it spends",
+        range=NON_NEGATIVE,
     )
     ads_share: float = param(0.35, "share for ads (traffic)", range=SHARE, source="C6")
     kol_share: float = param(0.2, "share for KOLs (content)", range=SHARE, source="C6")
@@ -276,7 +279,8 @@ class KocMatrix(SeedingScheme):
         if self.config.chosen_by in BY_COMMUNITY and graph.community is None:
             raise ConfigError(
                 f"chosen_by={self.config.chosen_by} needs communities, and this network has "
-                "none: use network=circles, or a GraphML file whose nodes carry 'community'"
+                "none: use network=circles, or a GraphML file in which every node carries "
+                "'community'"
             )
         pool = len(follow.koc_ids)
         if self.config.recruits > pool:
@@ -354,6 +358,26 @@ def _first_seen_rank(labels: np.ndarray) -> np.ndarray:
     return rank[np.searchsorted(values, labels)]
 
 
+def _warn_if_ads_cannot_reach_their_share(config: MixedConfig, days: int) -> None:
+    """Warn when ``total x ads_share`` exceeds what the ads' own daily budget can spend.
+
+    The shares cap the channels; what each spends is set by its own keys, so raising ``total``
+    alone lifts only the caps. Ads switched off (``daily_budget=0``) are deliberate: no warning.
+    """
+    ads = config.ads
+    last = days if ads.end_day is None else min(ads.end_day, days)
+    ad_days = max(0, last - ads.start_day + 1)
+    spendable, cap = ads.daily_budget * ad_days, config.total * config.ads_share
+    if ads.daily_budget > 0 and cap > spendable * 1.01:
+        warnings.warn(
+            f"seeding.total x seeding.ads_share = {cap:,.0f} yuan, but the ads spend at most "
+            f"{spendable:,.0f} (seeding.ads.daily_budget={ads.daily_budget:g} x {ad_days} days): "
+            f"set seeding.ads.daily_budget={cap / max(ad_days, 1):,.0f} to spend the ads' "
+            "share (the shares are caps; each channel's own keys set what it spends)",
+            stacklevel=3,
+        )
+
+
 class Mixed(SeedingScheme):
     """Ads, KOLs and a KOC matrix together, each capped at its share of ``total``."""
 
@@ -375,6 +399,7 @@ class Mixed(SeedingScheme):
             Kol(config.kol, model),
             KocMatrix(config.koc, model),
         ]
+        _warn_if_ads_cannot_reach_their_share(config, model.config.days)
 
     def is_idle(self, day: int) -> bool:
         """Idle when every channel is."""
