@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import hydra
+import pandas as pd
 from hydra.core.hydra_config import HydraConfig
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.types import RunMode
@@ -137,6 +138,8 @@ def _run_job(cfg: DictConfig, output: Path, sweep: Path | None = None) -> None:
         jobs.start(output)
         raise
     if jobs.is_finished(output, resolved) and _skip(output, cfg):
+        if sweep is None:  # a single run asked again: show what it found, as when it ran
+            say(format_summary(pd.read_parquet(output / jobs.METRICS)))
         return
     _clear(output, resolved, sweep)
     if sweep is not None and _reuse(output, sweep, resolved, cfg):

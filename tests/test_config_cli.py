@@ -399,3 +399,12 @@ def test_days_beyond_a_century_are_refused_before_anything_runs():
     assert sim.compose(["days=36500"]).days == 36_500
     with pytest.raises(sim.ConfigError, match=r"days=36501 is not allowed: .*\[1, 36500\]"):
         sim.compose(["days=36501"])
+
+
+def test_a_single_run_asked_again_shows_the_table_it_found(tmp_path):
+    overrides = ("network.n=400", "days=10", "run.replicates=2", f"hydra.run.dir={tmp_path / 'r'}")
+    first, again = cli(*overrides, cwd=tmp_path), cli(*overrides, cwd=tmp_path)
+    assert first.returncode == again.returncode == 0, again.stderr
+    assert "finished already, skipped" in again.stdout
+    table = [line for line in first.stdout.splitlines() if line.startswith("customers ")]
+    assert len(table) == 1 and table[0] in again.stdout.splitlines()
