@@ -9,7 +9,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from sim.config import Config
-from sim.model import ReferralModel
+from sim.model import ReferralModel, is_cascade_link
 
 
 @dataclass
@@ -52,7 +52,7 @@ def run(config: Config, *, progress: bool | None = None) -> RunResult:
         model = ReferralModel(config, replicate).run()
         metrics.append({"replicate": replicate, **model.metrics()})
         series.append(model.timeseries().assign(replicate=replicate))
-        edges.append(model.referrals().assign(replicate=replicate))
+        edges.append(referral_edges(model).assign(replicate=replicate))
         trees.append(model.cascades().assign(replicate=replicate))
     return RunResult(
         config,
@@ -61,6 +61,16 @@ def run(config: Config, *, progress: bool | None = None) -> RunResult:
         _replicate_first(pd.concat(edges, ignore_index=True)),
         _replicate_first(pd.concat(trees, ignore_index=True)),
     )
+
+
+def referral_edges(model: ReferralModel) -> pd.DataFrame:
+    """``model.referrals()`` with ``in_tree``: whether the cascades keep the link (a forest).
+
+    See :meth:`ReferralModel.referral_trees`: a recruited KOC referred back by someone it
+    brought in closes a cycle, and the cascades cut that link.
+    """
+    edges = model.referrals()
+    return edges.assign(in_tree=is_cascade_link(edges, model.consumers, model.n))
 
 
 def _replicate_first(frame: pd.DataFrame) -> pd.DataFrame:

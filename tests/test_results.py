@@ -188,6 +188,12 @@ def test_referral_edges_load_when_saved(tmp_path):
     assert len(edges) == len(result.referrals) > 0
     assert (edges["referral"] == "two_sided").all()
     assert set(edges.columns) >= {"referrer", "referee", "day", "channel", "replicate", "job"}
+    # in_tree marks the links the cascades keep: each replicate's model gives the same rows
+    for replicate, saved in edges.groupby("replicate"):
+        model = sim.ReferralModel(result.config, int(replicate)).run()
+        kept = saved[saved["in_tree"]][["referrer", "referee"]].reset_index(drop=True)
+        trees = model.referral_trees()[["referrer", "referee"]].reset_index(drop=True)
+        pd.testing.assert_frame_equal(kept, trees, check_dtype=False)
 
 
 def test_a_job_that_left_a_parameter_unset_reads_the_value_it_ran_with(two_schemes, tmp_path):
