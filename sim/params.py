@@ -208,12 +208,10 @@ def check_shares(key: str, shares: Mapping[Any, float]) -> None:
     shown = dict(shares)
     if not shares:
         fail(key, shown, "a non-empty mapping {level: share}")
-    try:
-        levels = threshold_levels(shares)
-    except ValueError:
-        fail(key, shown, f"whole-number levels in [1, {MAX_THRESHOLD}] as keys")
-    if min(levels) < 1 or max(levels) > MAX_THRESHOLD:
-        fail(key, shown, f"whole-number levels in [1, {MAX_THRESHOLD}] as keys")
+    for level in shares:
+        if not str(level).isdigit() or not 1 <= int(str(level)) <= MAX_THRESHOLD:
+            fail(key, shown, f"whole-number levels in [1, {MAX_THRESHOLD}] as keys, not {level!r}")
+    levels = threshold_levels(shares)
     for level, share in levels.items():
         if not SHARE.allows(share):
             fail(f"{key}.{level}", share, f"a share in [0, 1] (the mapping: {shown})")

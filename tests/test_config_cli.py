@@ -408,3 +408,9 @@ def test_a_single_run_asked_again_shows_the_table_it_found(tmp_path):
     assert "finished already, skipped" in again.stdout
     table = [line for line in first.stdout.splitlines() if line.startswith("customers ")]
     assert len(table) == 1 and table[0] in again.stdout.splitlines()
+
+
+@pytest.mark.parametrize("level", ["x", "0", "40000"])
+def test_a_bad_threshold_level_is_named(level):
+    with pytest.raises(sim.ConfigError, match=rf"levels in \[1, 32767\] as keys, not '{level}'"):
+        sim.compose([f"+population.threshold.{level}=0.5"])
