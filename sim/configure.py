@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import difflib
 import functools
 import re
 import typing
@@ -37,7 +36,7 @@ from omegaconf.errors import (
 
 from sim.config import Config
 from sim.network.options import NETWORK_OPTIONS
-from sim.params import ConfigError, check, fail
+from sim.params import ConfigError, check, fail, nearest_key
 from sim.schemes import GROUPS
 
 _registered = False
@@ -130,30 +129,30 @@ def _undeclared(
     key: str, value: object, place: str, prefix: str, name: str, declared: list[str]
 ) -> str:
     """The message for an undeclared key: the keys declared at ``place`` and the nearest one."""
-    nearest = _nearest(str(name), declared)
+    nearest = nearest_key(str(name), declared)
     guess = f" (did you mean {prefix}{nearest}?)" if nearest else ""
     return (
         f"{key}={value!r} is not allowed: {place} declares no key {name!r}{guess}. "
-        f"Keys of {place}: {', '.join(declared)}."
+        f"Keys of {place}: {', '.join(declared)}.{_other_options_hint(key, value, prefix, name)}"
     )
 
 
-def _nearest(name: str, declared: list[str]) -> str | None:
-    """The declared key most like ``name`` (``nn``: n; a short name needs less: ``at``: start).
+def _other_options_hint(key: str, value: object, prefix: str, name: str) -> str:
+    """Which options of the group declare ``name``, and how a sweep over the group takes it.
 
-    A key that ``name`` begins (``repl``: replicates) is taken first.
+    Hydra composes a sweep's base configuration with the group's default option, so
+    ``-m referral=one_sided,two_sided referral.referrer_reward=5`` meets ``referral=none``.
     """
-    begun = [key for key in declared if len(name) >= 3 and key.startswith(name)]
-    if begun:
-        return begun[0]
-
-    def likeness(key: str) -> float:  # difflib's ratio depends on the order: 'at' finds 'start'
-        pairs = ((name, key), (key, name))
-        return max(difflib.SequenceMatcher(None, a, b).ratio() for a, b in pairs)
-
-    cutoff = 0.5 if len(name) <= 3 else 0.6  # two letters of five in common: 0.57
-    best = max(declared, key=likeness, default=None)
-    return best if best is not None and likeness(best) >= cutoff else None
+    group = prefix.rstrip(".")
+    options = option_classes().get(group, {})
+    having = [o for o, cls in options.items() if name in {f.name for f in dataclasses.fields(cls)}]
+    if not having:
+        return ""
+    return (
+        f" Options of {group} that declare it: {', '.join(having)} (choose one first, e.g. "
+        f"{group}={having[0]}; in a sweep over {group}, Hydra composes its default option "
+        f"first: write {key}=choice({value}) or ++{key}={value})."
+    )
 
 
 def _place(prefix: str, owner: object) -> str:

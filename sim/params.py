@@ -154,6 +154,24 @@ def check(node: Any, prefix: str = "") -> None:
         validate(prefix)
 
 
+def nearest_key(name: str, declared: list[str]) -> str | None:
+    """The declared key most like ``name`` (``nn``: n; a short name needs less: ``at``: start).
+
+    A key that ``name`` begins (``repl``: replicates) is taken first.
+    """
+    begun = [key for key in declared if len(name) >= 3 and key.startswith(name)]
+    if begun:
+        return begun[0]
+
+    def likeness(key: str) -> float:  # difflib's ratio depends on the order: 'at' finds 'start'
+        pairs = ((name, key), (key, name))
+        return max(difflib.SequenceMatcher(None, a, b).ratio() for a, b in pairs)
+
+    cutoff = 0.5 if len(name) <= 3 else 0.6  # two letters of five in common: 0.57
+    best = max(declared, key=likeness, default=None)
+    return best if best is not None and likeness(best) >= cutoff else None
+
+
 def _refuse_undeclared_attributes(node: Any, prefix: str) -> None:
     """Refuse an attribute set in code under a name the schema lacks (a typo would be ignored).
 
@@ -164,8 +182,8 @@ def _refuse_undeclared_attributes(node: Any, prefix: str) -> None:
     declared = [f.name for f in dataclasses.fields(node)]
     extra = sorted(set(vars(node)) - set(declared))
     if extra:
-        nearest = difflib.get_close_matches(extra[0], declared, n=1)
-        hint = f" (did you mean {prefix}{nearest[0]}?)" if nearest else ""
+        nearest = nearest_key(extra[0], declared)
+        hint = f" (did you mean {prefix}{nearest}?)" if nearest else ""
         raise ConfigError(
             f"{prefix}{extra[0]} is not a key of {type(node).__name__}{hint}: it would be "
             f"ignored. Keys: {', '.join(declared)}."
@@ -208,12 +226,12 @@ def check_shares(key: str, shares: Mapping[Any, float]) -> None:
     shown = dict(shares)
     if not shares:
         fail(key, shown, "a non-empty mapping {level: share}")
-    for level in shares:
-        if not str(level).isdigit() or not 1 <= int(str(level)) <= MAX_THRESHOLD:
+    for level, share in shares.items():
+        text = str(level)
+        if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_THRESHOLD:
             fail(key, shown, f"whole-number levels in [1, {MAX_THRESHOLD}] as keys, not {level!r}")
-    levels = threshold_levels(shares)
-    for level, share in levels.items():
         if not SHARE.allows(share):
             fail(f"{key}.{level}", share, f"a share in [0, 1] (the mapping: {shown})")
+    levels = threshold_levels(shares)
     if not math.isclose(sum(levels.values()), 1.0, abs_tol=1e-9):
         fail(key, shown, "shares that sum to 1 (add levels with +population.threshold.N=share)")

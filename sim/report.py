@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import sys
 import warnings
 from collections.abc import Sequence
@@ -37,6 +38,7 @@ from sim.compare import (
     wide,
 )
 from sim.console import listed, plain, say
+from sim.failures import EXIT_BAD_INPUT
 from sim.jobs import FAILED, METRICS, natural_order
 from sim.storage import remove_orphaned_temporaries, write_atomic, write_text_atomic
 from sim.summary import grouped_mean_interval, support_of
@@ -355,6 +357,31 @@ def failed_jobs(folder: Path) -> list[Path]:
     return sorted(failed, key=natural_order)
 
 
+def failed_jobs_note(folder: Path, failed: list[Path]) -> str:
+    """The report's note on the jobs that failed: which, and whether running again can help."""
+    names = [str(job.relative_to(folder)) if job != folder else "." for job in failed]
+    jobs_text = "1 failed job is" if len(failed) == 1 else f"{len(failed)} failed jobs are"
+    bad_input = [_exit_code_of(job) == EXIT_BAD_INPUT for job in failed]
+    if all(bad_input):
+        advice = "fix the values it names, then run the sweep's command again"
+    elif any(bad_input):
+        advice = "fix the values named there; running the sweep's command again retries the rest"
+    else:
+        advice = "running the sweep's command again retries them"
+    return (
+        f"{jobs_text} not in this report: {listed(names)} (each folder's failed.json says why; "
+        f"{advice})."
+    )
+
+
+def _exit_code_of(job: Path) -> int | None:
+    """The exit code a job's failure record gives (None when it cannot be read)."""
+    try:
+        return json.loads((job / FAILED).read_text(encoding="utf-8")).get("exit_code")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
 LOAD_NOTES = (store.DuplicateJobWarning, store.MixedCodeWarning)  # said in the report's notes
 
 
@@ -381,12 +408,7 @@ def write_report(
     noted = list(dict.fromkeys(str(w.message) for w in caught if w.category in LOAD_NOTES))
     failed = failed_jobs(Path(folder))
     if failed:
-        names = [str(job.relative_to(folder)) if job != Path(folder) else "." for job in failed]
-        jobs_text = "1 failed job is" if len(failed) == 1 else f"{len(failed)} failed jobs are"
-        noted.append(
-            f"{jobs_text} not in this report: {listed(names)} (each folder's failed.json says "
-            "why; running the sweep's command again retries them)."
-        )
+        noted.append(failed_jobs_note(Path(folder), failed))
     for message in noted:
         print(f"referral-sim-report: note: {message}", file=sys.stderr)
     for other in (w for w in caught if w.category not in LOAD_NOTES):

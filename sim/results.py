@@ -154,7 +154,7 @@ def relation(
 
     Args:
         paths: run, sweep or parent folders.
-        table: ``metrics``, ``timeseries``, ``cascades`` or ``referrals``.
+        table: ``metrics``, ``timeseries``, ``cascades``, ``referrals`` or ``nodes``.
         connection: a DuckDB connection (default: a new in-memory one).
 
     Raises:
@@ -177,7 +177,7 @@ def _relation(
     """:func:`relation` over these job folders, ``names`` their parameters."""
     files = [str(f / f"{table}.parquet") for f in folders if (f / f"{table}.parquet").is_file()]
     if not files:
-        raise ResultsError(f"the finished jobs have no {table}.parquet (see run.save_referrals)")
+        raise ResultsError(f"the finished jobs have no {table}.parquet ({WRITTEN_WHEN[table]})")
     connection = connection or duckdb.connect()
     try:
         raw = connection.read_parquet(files, union_by_name=True, filename=True)
@@ -192,11 +192,27 @@ def _relation(
     return raw.project(", ".join(selected))
 
 
+WRITTEN_WHEN = {
+    "metrics": "every finished job writes it",
+    "timeseries": "every finished job writes it",
+    "cascades": "every finished job writes it",
+    "referrals": "written with run.save_referrals=true",
+    "nodes": "written with run.save_referrals=true, for a network file whose ids are not 0..n-1",
+}
+"""When a job writes each table of :data:`TABLES` (said when none of the jobs has it)."""
+
+
 def load(paths: PathLike | Iterable[PathLike], table: str = "metrics") -> pd.DataFrame:
     """One table of every finished job under ``paths`` as a DataFrame.
 
     ``frame.attrs["parameters"]`` lists the parameter columns (the keys overridden on the
     command line or by the sweeper), and :func:`swept` those that vary.
+
+    Args:
+        paths: run or sweep folders, or parents of several.
+        table: ``metrics``, ``timeseries``, ``cascades``, ``referrals`` or ``nodes`` (see
+            :data:`WRITTEN_WHEN`).
+
     """
     if table not in TABLES:
         raise ValueError(f"unknown results table {table!r}; choose one of {', '.join(TABLES)}")

@@ -155,7 +155,7 @@ def grouped_mean_interval(
 
 def format_summary(metrics: pd.DataFrame, names: tuple[str, ...] = HEADLINE) -> str:
     """A fixed-width table of the headline metrics, with 95% CIs when there are replicates."""
-    table = summarise(metrics).loc[[n for n in names if n in metrics.columns]]
+    table = summarise(metrics[[n for n in names if n in metrics.columns]])  # not parameters
     lines = [f"{'metric':<22}{'mean':>14}{'95% CI':>28}"]
     for name, row in table.iterrows():
         interval = "" if np.isnan(row.ci_low) else f"[{figure(row.ci_low)}, {figure(row.ci_high)}]"

@@ -480,9 +480,15 @@ def test_a_sweeps_failed_jobs_are_named_in_the_report_not_left_out_silently(tmp_
     for job, scheme in enumerate(("none", "one_sided", "two_sided")):
         write_small_job(tmp_path / str(job), {"referral": scheme}, [f"referral={scheme}"])
     (tmp_path / "1" / "metrics.parquet").unlink()  # job 1 failed: a record, no results
-    (tmp_path / "1" / "failed.json").write_text('{"error": "out of memory"}')
+    (tmp_path / "1" / "failed.json").write_text('{"kind": "out of memory", "exit_code": 1}')
     assert report.main([str(tmp_path)]) == 0
-    note = "1 failed job is not in this report: 1 (each folder's failed.json says why"
+    note = (
+        "1 failed job is not in this report: 1 (each folder's failed.json says why; running "
+        "the sweep's command again retries them)."
+    )
     assert note in capsys.readouterr().err and note in (tmp_path / "report.md").read_text()
+    (tmp_path / "1" / "failed.json").write_text('{"kind": "invalid configuration", "exit_code": 2}')
+    assert report.main([str(tmp_path)]) == 0
+    assert "failed.json says why; fix the values it names, then run" in capsys.readouterr().err
     rows = [line for line in (tmp_path / "report.md").read_text().splitlines() if "| " in line]
     assert not any(row.startswith("| one_sided") for row in rows)

@@ -161,8 +161,10 @@ def test_loading_nothing_says_so(tmp_path):
 
 
 def test_referral_edges_are_only_there_when_asked(two_schemes):
-    with pytest.raises(ResultsError, match=r"no referrals\.parquet"):
+    with pytest.raises(ResultsError, match=r"no referrals\.parquet \(written with run\.save_r"):
         sim.results.load(two_schemes, "referrals")
+    with pytest.raises(ResultsError, match=r"no nodes\.parquet \(.* whose ids are not 0\.\.n-1\)"):
+        sim.results.load(two_schemes, "nodes")
 
 
 def test_the_saved_tree_sizes_are_the_trees_of_cascade_max_size(tmp_path):

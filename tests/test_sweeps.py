@@ -458,3 +458,16 @@ def test_the_end_of_a_sweep_removes_only_copies_of_what_its_finished_jobs_hold(t
     assert all(jobs.has_results(folder) for folder in [*launched, other, copies[6]])
     assert not any(jobs.has_results(folder) for folder in copies[:6])
     assert not kept.exists() and (copies[0]).is_dir()  # a job folder stays (its logs), emptied
+
+
+def test_a_sweep_whose_values_read_the_job_number_passes_the_check_before_launch(tmp_path):
+    # the sweeper checks each job with its Hydra node in place (a reviewer found
+    # seed=${hydra:job.num} refused: "HydraConfig was not set"); batches keep counting
+    folder = tmp_path / "sweep"
+    result = cli_process(
+        "-m", "referral=none,one_sided", "seed=${hydra:job.num}", "hydra.sweeper.max_batch_size=1",
+        *TINY, f"hydra.sweep.dir={folder}", cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    seeds = metrics(folder).groupby("referral")["seed"].unique().map(list).to_dict()
+    assert seeds == {"none": [0], "one_sided": [1]}

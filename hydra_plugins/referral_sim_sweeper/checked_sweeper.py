@@ -11,11 +11,11 @@ replicates' bar), else one line; everything else is Hydra's ``BasicSweeper``.
 
 from __future__ import annotations
 
-import copy
 import sys
 from collections.abc import Sequence
 
 from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, open_dict
 from tqdm import tqdm
 
@@ -36,17 +36,22 @@ class CheckedSweeper(BasicSweeper):
             print(line, file=sys.stderr, flush=True)
         loader = self.hydra_context.config_loader
         bar = tqdm(total=len(batch), desc=CHECKING, unit="job", disable=not (shown and terminal))
+        first = getattr(self, "_checked", 0)  # batches come in job order, as they launch
         with bar:
-            for overrides in batch:
+            for index, overrides in enumerate(batch, start=first):
                 job = loader.load_sweep_config(
                     master_config=self.config, sweep_overrides=list(overrides)
                 )
-                check_job(job)
+                check_job(job, index)
                 bar.update()
+        self._checked = first + len(batch)
 
 
-def check_job(job: DictConfig) -> None:
+def check_job(job: DictConfig, index: int) -> None:
     """Check a job's values as its run will (ranges, choices), so a bad one stops the sweep now.
+
+    The job's Hydra node is in place as when it runs (``hydra.job.num`` = ``index``), so values
+    such as ``seed=${hydra:job.num}`` resolve as they will then.
 
     Raises:
         ConfigError: naming the first bad key (the command exits 2 before any job runs).
@@ -54,7 +59,14 @@ def check_job(job: DictConfig) -> None:
     """
     from sim.configure import to_config  # the plugin is imported by Hydra before sim may be
 
-    job = copy.deepcopy(job)
-    with open_dict(job):
-        del job["hydra"]
-    to_config(job)
+    with open_dict(job):  # a fresh configuration per job: Hydra's launcher sets the same keys
+        job.hydra.job.id = job.hydra.job.num = index
+    hydra_config = HydraConfig.instance()
+    running = hydra_config.cfg
+    hydra_config.set_config(job)
+    try:
+        with open_dict(job):
+            del job["hydra"]  # the model's keys only; the resolver reads HydraConfig's copy
+        to_config(job)
+    finally:
+        hydra_config.cfg = running

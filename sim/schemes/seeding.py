@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import functools
 import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Optional
@@ -363,19 +364,31 @@ def _warn_if_ads_cannot_reach_their_share(config: MixedConfig, days: int) -> Non
 
     The shares cap the channels; what each spends is set by its own keys, so raising ``total``
     alone lifts only the caps. Ads switched off (``daily_budget=0``) are deliberate: no warning.
+    Said once per process, not once per replicate.
     """
     ads = config.ads
     last = days if ads.end_day is None else min(ads.end_day, days)
     ad_days = max(0, last - ads.start_day + 1)
     spendable, cap = ads.daily_budget * ad_days, config.total * config.ads_share
-    if ads.daily_budget > 0 and cap > spendable * 1.01:
-        warnings.warn(
-            f"seeding.total x seeding.ads_share = {cap:,.0f} yuan, but the ads spend at most "
-            f"{spendable:,.0f} (seeding.ads.daily_budget={ads.daily_budget:g} x {ad_days} days): "
-            f"set seeding.ads.daily_budget={cap / max(ad_days, 1):,.0f} to spend the ads' "
-            "share (the shares are caps; each channel's own keys set what it spends)",
-            stacklevel=3,
+    if ads.daily_budget == 0 or cap <= spendable * 1.01:
+        return
+    if ad_days == 0:
+        advice = f"the ads never run (seeding.ads.start_day={ads.start_day} with days={days})"
+    else:
+        advice = (
+            f"the ads spend at most {spendable:,.0f} (seeding.ads.daily_budget="
+            f"{ads.daily_budget:g} x {ad_days} days): set seeding.ads.daily_budget="
+            f"{cap / ad_days:.0f} to spend the ads' share"
         )
+    _warn_once(
+        f"seeding.total x seeding.ads_share = {cap:,.0f} yuan, but {advice} (the shares are "
+        "caps; each channel's own keys set what it spends)"
+    )
+
+
+@functools.cache
+def _warn_once(message: str) -> None:
+    warnings.warn(message, stacklevel=4)
 
 
 class Mixed(SeedingScheme):
