@@ -254,16 +254,21 @@ def one_case_per_kind() -> list:
     return cases
 
 
-@pytest.mark.parametrize(("arguments", "key"), one_case_per_kind())
-def test_the_cli_refuses_each_kind_of_bad_value_with_exit_2_and_writes_nothing(
-    tmp_path, monkeypatch, capsys, arguments, key
-):
+def refused_in_process(tmp_path, monkeypatch, capsys, arguments: list[str]) -> str:
+    """Run ``referral-sim arguments`` in this process from ``tmp_path``; exit 2, its stderr."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(sys, "argv", ["referral-sim", *arguments])
     with pytest.raises(SystemExit) as exited:
         cli.main()
-    assert exited.value.code == cli.EXIT_BAD_CONFIG
-    stderr = capsys.readouterr().err
+    assert exited.value.code == cli.EXIT_BAD_CONFIG == 2
+    return capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("arguments", "key"), one_case_per_kind())
+def test_the_cli_refuses_each_kind_of_bad_value_with_exit_2_and_writes_nothing(
+    tmp_path, monkeypatch, capsys, arguments, key
+):
+    stderr = refused_in_process(tmp_path, monkeypatch, capsys, arguments)
     assert stderr.startswith("referral-sim: invalid configuration:")
     assert_one_paragraph(stderr, key)
     assert not any(tmp_path.iterdir())
@@ -711,12 +716,7 @@ def test_a_scale_free_degree_too_large_for_n_is_explained_without_a_ring():
 def test_the_cli_gives_the_explained_message_with_exit_2(
     tmp_path, monkeypatch, capsys, arguments, message
 ):
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(sys, "argv", ["referral-sim", *arguments])
-    with pytest.raises(SystemExit) as exited:
-        cli.main()
-    assert exited.value.code == cli.EXIT_BAD_CONFIG == 2
-    stderr = capsys.readouterr().err
+    stderr = refused_in_process(tmp_path, monkeypatch, capsys, arguments)
     assert stderr.startswith(f"referral-sim: invalid configuration: {message}\n")
     assert "To append to your config" not in stderr and "ListConfig" not in stderr
     assert not any(tmp_path.iterdir())
