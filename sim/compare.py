@@ -275,7 +275,9 @@ def wide(comparison: pd.DataFrame, by: str = "referral") -> pd.DataFrame:
     """One row per scheme, columns ``<metric>``, ``<metric>_low``, ``<metric>_high``.
 
     Only the settings the comparison holds get a row: jobs of several sweeps, whose parameters
-    differ, do not make up the missing combinations.
+    differ, do not make up the missing combinations. Rows come in the comparison's order (job
+    order), except that settings whose parameters are all numbers come in ascending order
+    (``referral.referrer_reward=20,0,5`` reads 0, 5, 20).
     """
     index = [c for c in comparison.columns if c not in ("metric", *COLUMNS)]
     table = comparison.pivot_table(
@@ -291,4 +293,7 @@ def wide(comparison: pd.DataFrame, by: str = "referral") -> pd.DataFrame:
         frame[f"{metric}_low"] = table[("ci_low", metric)]
         frame[f"{metric}_high"] = table[("ci_high", metric)]
     present = comparison[index].drop_duplicates()
-    return frame.reset_index().merge(present, on=index, how="inner")  # NaN keys match NaN
+    rows = frame.reset_index().merge(present, on=index, how="inner")  # NaN keys match NaN
+    if index and all(pd.api.types.is_numeric_dtype(rows[key]) for key in index):
+        rows = rows.sort_values(index, kind="stable", ignore_index=True)
+    return rows
