@@ -8,7 +8,7 @@ that were running. Files:
 - ``timeseries.parquet``, ``cascades.parquet`` (sizes of the referral trees of two members or
   more: the trees of the ``cascade_max_size`` metric), ``referrals.parquet`` (referral edges,
   when ``run.save_referrals`` is set) and with it ``nodes.parquet`` (each consumer's id in the
-  network file, when that file's ids are not ``0..n-1``: see :func:`node_ids`);
+  network file, when that file's ids are not ``0..n-1``: see :func:`sim.runner.node_ids`);
 - ``config.yaml``: the job's resolved configuration;
 - ``job.json``: its parameters (the keys overridden on the command line or by the sweeper),
   the digest of its configuration and of the simulator's code (:mod:`sim.provenance`) and its
@@ -35,16 +35,12 @@ import json
 import os
 import shutil
 import time
-import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from sim.config import Config
-from sim.network.options import EdgelistConfig
 from sim.provenance import code_fingerprint
 from sim.runner import RunResult
 from sim.storage import remove_orphaned_temporaries, write_parquet_atomic, write_text_atomic
@@ -347,7 +343,7 @@ def write_job(
         result: the replicates' outcomes.
         parameters: the job's parameters, prepended as columns to every table.
         config_yaml: the resolved configuration, saved as ``config.yaml``.
-        save_referrals: also write the referral edges (and :func:`node_ids` where needed).
+        save_referrals: also write the referral edges (and the file's ids where needed).
         seconds: running time, recorded in ``job.json``.
 
     """
@@ -370,34 +366,7 @@ def table_of(result: RunResult, name: str, *, save_referrals: bool) -> pd.DataFr
     """The table ``name`` of :data:`TABLES` that a job writes, None when it writes none."""
     if name in WITH_REFERRALS and not save_referrals:
         return None
-    return node_ids(result.config) if name == "nodes" else getattr(result, name)
-
-
-def node_ids(config: Config) -> pd.DataFrame | None:
-    """Each consumer's id in the network file, for reading the ids of ``referrals.parquet``.
-
-    A network file's ids are relabelled ``0..n-1`` (:mod:`sim.network.io`); a Mesa consumer's
-    ``node`` is its id in the file. Generated networks have no other ids, nor does a file whose
-    ids are ``0..n-1`` themselves.
-
-    Returns:
-        Columns ``consumer`` (``0..n-1``, as in ``referrals.parquet``) and ``node`` (the file's
-        id: an integer when every id in the file is one, else text), or None when the ids need
-        no mapping.
-
-    """
-    network = config.network
-    if not isinstance(network, EdgelistConfig):
-        return None
-    with warnings.catch_warnings():  # the run warned already about what the file holds
-        warnings.simplefilter("ignore")
-        graph = network.build(np.random.default_rng(0))  # a file's graph needs no randomness
-    consumer = np.arange(graph.n, dtype=np.int64)
-    node = np.asarray(consumer if graph.labels is None else graph.labels)
-    if node.dtype.kind in "iu" and np.array_equal(node, consumer):
-        return None
-    node = node.astype(np.int64) if node.dtype.kind in "iu" else node.astype(str)
-    return pd.DataFrame({"consumer": consumer, "node": node})
+    return getattr(result, name)
 
 
 def with_parameters(frame: pd.DataFrame, parameters: Mapping[str, Any]) -> pd.DataFrame:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import json
 import sys
 import warnings
 from collections.abc import Sequence
@@ -25,6 +24,7 @@ import matplotlib.ticker
 import numpy as np
 import pandas as pd
 
+from sim import jobs as jobs_store
 from sim import results as store
 from sim.compare import (
     COLUMNS,
@@ -38,8 +38,7 @@ from sim.compare import (
     wide,
 )
 from sim.console import listed, plain, say
-from sim.failures import EXIT_BAD_INPUT
-from sim.jobs import FAILED, METRICS, natural_order
+from sim.failures import EXIT_BAD_INPUT, sweep_exit_code
 from sim.storage import remove_orphaned_temporaries, write_atomic, write_text_atomic
 from sim.summary import grouped_mean_interval, support_of
 
@@ -350,21 +349,21 @@ DEFAULT_BY = "referral"
 DEFAULT_BASELINE = "none"
 
 
-def failed_jobs(folder: Path) -> list[Path]:
-    """Job folders under ``folder`` holding a failure record and no results, in job order."""
-    records = folder.rglob(FAILED) if folder.is_dir() else []
-    failed = {r.parent for r in records if not (r.parent / METRICS).is_file()}
-    return sorted(failed, key=natural_order)
+def failed_jobs(folder: Path) -> dict[Path, dict]:
+    """Failure records of the jobs under ``folder`` that have no results, in job order."""
+    records = folder.rglob(jobs_store.FAILED) if folder.is_dir() else []
+    failed = {r.parent for r in records if not jobs_store.has_results(r.parent)}
+    ordered = sorted(failed, key=jobs_store.natural_order)
+    return {job: jobs_store.read_record(job / jobs_store.FAILED) for job in ordered}
 
 
-def failed_jobs_note(folder: Path, failed: list[Path]) -> str:
+def failed_jobs_note(folder: Path, failed: dict[Path, dict]) -> str:
     """The report's note on the jobs that failed: which, and whether running again can help."""
     names = [str(job.relative_to(folder)) if job != folder else "." for job in failed]
     jobs_text = "1 failed job is" if len(failed) == 1 else f"{len(failed)} failed jobs are"
-    bad_input = [_exit_code_of(job) == EXIT_BAD_INPUT for job in failed]
-    if all(bad_input):
+    if sweep_exit_code(failed) == EXIT_BAD_INPUT:  # every one of them: bad input
         advice = "fix the values it names, then run the sweep's command again"
-    elif any(bad_input):
+    elif any(record.get("exit_code") == EXIT_BAD_INPUT for record in failed.values()):
         advice = "fix the values named there; running the sweep's command again retries the rest"
     else:
         advice = "running the sweep's command again retries them"
@@ -372,14 +371,6 @@ def failed_jobs_note(folder: Path, failed: list[Path]) -> str:
         f"{jobs_text} not in this report: {listed(names)} (each folder's failed.json says why; "
         f"{advice})."
     )
-
-
-def _exit_code_of(job: Path) -> int | None:
-    """The exit code a job's failure record gives (None when it cannot be read)."""
-    try:
-        return json.loads((job / FAILED).read_text(encoding="utf-8")).get("exit_code")
-    except (OSError, ValueError, AttributeError):
-        return None
 
 
 LOAD_NOTES = (store.DuplicateJobWarning, store.MixedCodeWarning)  # said in the report's notes

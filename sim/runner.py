@@ -5,11 +5,13 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
 from sim.config import Config
 from sim.model import ReferralModel, is_cascade_link
+from sim.network import SocialGraph
 
 
 @dataclass
@@ -22,6 +24,8 @@ class RunResult:
         timeseries: one row per replicate and day (columns ``replicate``, ``day``, ...).
         referrals: referral edges with a ``replicate`` column.
         cascades: referral-tree sizes (``ReferralModel.cascades``) with a ``replicate`` column.
+        nodes: each consumer's id in the network file (:func:`node_ids`), None when the ids
+            need no mapping.
 
     """
 
@@ -30,6 +34,7 @@ class RunResult:
     timeseries: pd.DataFrame
     referrals: pd.DataFrame
     cascades: pd.DataFrame
+    nodes: pd.DataFrame | None = None
 
 
 def run(config: Config, *, progress: bool | None = None) -> RunResult:
@@ -60,7 +65,31 @@ def run(config: Config, *, progress: bool | None = None) -> RunResult:
         _replicate_first(pd.concat(series, ignore_index=True)),
         _replicate_first(pd.concat(edges, ignore_index=True)),
         _replicate_first(pd.concat(trees, ignore_index=True)),
+        node_ids(model.network),  # a file's ids are the same in every replicate
     )
+
+
+def node_ids(graph: SocialGraph) -> pd.DataFrame | None:
+    """Each consumer's id in the network file, for reading the ids of ``referrals.parquet``.
+
+    A network file's ids are relabelled ``0..n-1`` (:mod:`sim.network.io`); a Mesa consumer's
+    ``node`` is its id in the file. Generated networks have no other ids, nor does a file whose
+    ids are ``0..n-1`` themselves.
+
+    Returns:
+        Columns ``consumer`` (``0..n-1``, as in ``referrals.parquet``) and ``node`` (the file's
+        id: an integer when every id in the file is one, else text), or None when the ids need
+        no mapping.
+
+    """
+    if graph.labels is None:
+        return None
+    consumer = np.arange(graph.n, dtype=np.int64)
+    node = np.asarray(graph.labels)
+    if node.dtype.kind in "iu" and np.array_equal(node, consumer):
+        return None
+    node = node.astype(np.int64) if node.dtype.kind in "iu" else node.astype(str)
+    return pd.DataFrame({"consumer": consumer, "node": node})
 
 
 def referral_edges(model: ReferralModel) -> pd.DataFrame:
