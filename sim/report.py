@@ -1,6 +1,8 @@
 """``referral-sim-report DIR``: a comparison table and figures for a finished (or running) sweep.
 
-Writes ``report.md`` and PNG figures into ``DIR`` (or ``--out``) and prints the table:
+Writes ``report.md`` and PNG figures into ``DIR`` (or ``--out``) and prints the table. A folder
+where no parameter varies (a single run) gets the one configuration's metrics with their CIs
+instead, without the paired columns and the reach-versus-CAC figure, which need a baseline.
 
 - ``adoption.png``: cumulative customers by day, mean and 95% band per scheme;
 - ``reach_cac.png``: customers against CAC with 95% CIs, and the efficient frontier (schemes no
@@ -42,29 +44,37 @@ from sim.failures import EXIT_BAD_INPUT, sweep_exit_code
 from sim.storage import remove_orphaned_temporaries, write_atomic, write_text_atomic
 from sim.summary import grouped_mean_interval, support_of
 
+# "z": a value that rounds to zero reads 0 (or +0), never -0 ("-0 [-37, 36]")
 TABLE = (
-    ("customers", "customers", "{:,.0f}"),
-    ("delta_customers", "Δ customers", "{:+,.0f}"),
-    ("cac", "CAC", "{:,.1f}"),
-    ("incremental_cac", "incremental CAC", "{:,.1f}"),
-    ("repurchase_rate", "repurchase_rate", "{:.3f}"),
-    ("roi", "roi", "{:.2f}"),
-    ("fraud_share", "fraud_share", "{:.3f}"),
+    ("customers", "customers", "{:z,.0f}"),
+    ("delta_customers", "Δ customers", "{:+z,.0f}"),
+    ("cac", "CAC", "{:z,.1f}"),
+    ("incremental_cac", "incremental CAC", "{:z,.1f}"),
+    ("repurchase_rate", "repurchase_rate", "{:z.3f}"),
+    ("roi", "roi", "{:z.2f}"),
+    ("fraud_share", "fraud_share", "{:z.3f}"),
 )
 
 
-def format_table(comparison: pd.DataFrame, by: str) -> str:
-    """A Markdown table: one row per scheme, each cell a mean and its 95% CI."""
+def format_table(comparison: pd.DataFrame, by: str, columns: Sequence[tuple] = TABLE) -> str:
+    """A Markdown table: one row per scheme, each cell a mean and its 95% CI.
+
+    Args:
+        comparison: a :func:`sim.compare.compare` table.
+        by: the parameter naming the settings.
+        columns: ``(metric, header, format)`` of each column after the settings' own.
+
+    """
     table = wide(comparison, by)
     keys = [c for c in table.columns if c in comparison.columns and c != "metric"]
     alone = comparison.loc[unpaired(comparison), keys].assign(_alone=True)
     table = table.merge(alone, on=keys, how="left")  # NaN keys match NaN, as in wide
     table["_alone"] = table["_alone"].astype("boolean").fillna(False)
-    header = [*keys, *(label for _, label, _ in TABLE)]
+    header = [*keys, *(label for _, label, _ in columns)]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for _, row in table.iterrows():
         cells = [_label([row[k]]) for k in keys]
-        for metric, _, fmt in TABLE:
+        for metric, _, fmt in columns:
             paired = metric in PAIRED_CELLS
             cells.append(
                 NO_BASELINE if paired and row["_alone"] is True else _cell(row, metric, fmt)
@@ -76,6 +86,8 @@ def format_table(comparison: pd.DataFrame, by: str) -> str:
 PAIRED_CELLS = ("delta_customers", "incremental_cac")
 NO_BASELINE = "no baseline"
 """A paired cell of a setting with no baseline replicate to pair with (not "–": no gain)."""
+UNPAIRED_TABLE = tuple(column for column in TABLE if column[0] not in PAIRED_CELLS)
+"""The columns of a report of one configuration: no baseline, so no paired ones."""
 
 
 def _cell(row: pd.Series, metric: str, fmt: str) -> str:
@@ -379,7 +391,10 @@ LOAD_NOTES = (store.DuplicateJobWarning, store.MixedCodeWarning)  # said in the 
 def write_report(
     folder: Path, baseline: object = None, by: str | None = None, out: Path | None = None
 ) -> str:
-    """Write ``report.md`` and the figures for the sweep in ``folder``; return the table.
+    """Write ``report.md`` and the figures for the sweep in ``folder``; return what to print.
+
+    Where no parameter varies across the jobs (a single run) and ``by`` is not given, the report
+    is that one configuration's (see :func:`_write_configuration_report`).
 
     Args:
         folder: a run or sweep folder, or a parent of several.
@@ -387,11 +402,115 @@ def write_report(
         by: the parameter naming the settings compared (default: see :func:`compared_by`).
         out: where to write (default: ``folder``).
 
+    Returns:
+        The table, and for one configuration the line saying there is nothing to compare.
+
     Raises:
         ResultsError: ``folder`` holds no finished job, does not exist or is a file.
-        ComparisonError: ``by`` or ``baseline`` is not in the results, or ``out`` is a file.
+        ComparisonError: ``by`` or ``baseline`` is not in the results, ``by`` takes one value
+            in every job, ``baseline`` is given where nothing varies, or ``out`` is a file.
 
     """
+    jobs, metrics, noted = _load(folder)
+    by = compared_by(metrics, by)
+    if by is None:
+        return _write_configuration_report(folder, jobs, metrics, noted, baseline, out)
+    baseline = baseline_of(metrics, by, baseline)
+    out = _checked_out(folder, out)
+    comparison = _compared(metrics, baseline, by, noted)  # before a bad one deletes
+    _clear(out)
+    keys = store.swept(metrics) or [by]
+    paired = baseline if keys == [by] else None
+    figures = _figures(jobs, wide(comparison, by), keys, out, paired=paired)
+    text = format_table(comparison, by)
+    notes = _notes(noted, metrics, same_spend_note(comparison, by))
+    intro = _comparison_intro(metrics, baseline)
+    write_text_atomic(_markdown(folder, intro, text, figures, notes), out / "report.md")
+    return text
+
+
+CONFIGURATION = "configuration"
+"""The settings column of a report of one configuration: its parameters, ``name=value``."""
+
+
+def _write_configuration_report(
+    folder: Path,
+    jobs: list[Path],
+    metrics: pd.DataFrame,
+    noted: list[str],
+    baseline: object = None,
+    out: Path | None = None,
+) -> str:
+    """The report of jobs that all ran one configuration: its metrics with their 95% CIs.
+
+    One row, the report's columns less the paired ones (Δ customers, incremental CAC), and a
+    line saying there is nothing to compare against and how to make a comparison; the figures
+    less ``reach_cac.png`` (a frontier of one point compares nothing).
+
+    Args:
+        folder: the folder read.
+        jobs: its finished jobs.
+        metrics: their metrics (no parameter varies).
+        noted: notes of the load, said in the report.
+        baseline: must be None: there is nothing to compare against.
+        out: where to write (default: ``folder``).
+
+    Returns:
+        The table and the line saying there is nothing to compare.
+
+    Raises:
+        ComparisonError: ``baseline`` is given, or ``out`` is a file.
+
+    """
+    if baseline is not None:
+        raise ComparisonError(
+            f"--baseline {baseline} has nothing to compare against: {_nothing_varies(metrics)}; "
+            + LEAVE_OUT
+        )
+    out = _checked_out(folder, out)
+    label = configuration_label(metrics)
+    comparison = _compared(metrics.assign(**{CONFIGURATION: label}), label, CONFIGURATION, noted)
+    _clear(out)
+    (out / "reach_cac.png").unlink(missing_ok=True)  # an earlier report's, of other settings
+    table = wide(comparison, CONFIGURATION)
+    figures = _figures(jobs, table, [CONFIGURATION], out, frontier=False, label=label)
+    text = format_table(comparison, CONFIGURATION, UNPAIRED_TABLE)
+    nothing = nothing_to_compare(metrics)
+    notes = [nothing, "", *_notes(noted, metrics)]
+    replicates = int(comparison.query("metric == 'customers'")["replicates"].max())
+    intro = _configuration_intro(replicates)
+    write_text_atomic(_markdown(folder, intro, text, figures, notes), out / "report.md")
+    return f"{text}\n\n{nothing}"
+
+
+def configuration_label(metrics: pd.DataFrame) -> str:
+    """``name=value`` of each parameter the jobs set (all set the same), or ``default``."""
+    first = metrics.iloc[0]
+    names = [n for n in metrics.attrs.get("parameters", []) if not pd.isna(first[n])]
+    return ", ".join(f"{n}={plain(first[n])}" for n in names) or DEFAULT_LABEL
+
+
+def nothing_to_compare(metrics: pd.DataFrame) -> str:
+    """The line of a report of one configuration: why nothing is compared, how to compare."""
+    return (
+        f"Nothing to compare against: {_nothing_varies(metrics)}, so this report has no "
+        "Δ customers, incremental CAC or reach-versus-CAC figure, which need a baseline. "
+        f"To compare, {HOW_TO_COMPARE}."
+    )
+
+
+HOW_TO_COMPARE = (
+    "sweep a parameter with -m (e.g. `referral-sim -m referral=none,two_sided`) and report "
+    "the sweep's folder"
+)
+LEAVE_OUT = (
+    "leave out --by and --baseline for the report of this one configuration, or, to compare, "
+    + HOW_TO_COMPARE
+)
+
+
+def _load(folder: Path) -> tuple[list[Path], pd.DataFrame, list[str]]:
+    """The finished jobs, their metrics and the notes of the load (said on standard error)."""
     with warnings.catch_warnings(record=True) as caught:  # said once, below, and in the notes
         warnings.simplefilter("always")
         jobs = store.job_folders(folder)  # first: a missing folder or a file is refused, not made
@@ -404,14 +523,22 @@ def write_report(
         print(f"referral-sim-report: note: {message}", file=sys.stderr)
     for other in (w for w in caught if w.category not in LOAD_NOTES):
         warnings.showwarning(other.message, other.category, other.filename, other.lineno)
-    by = compared_by(metrics, by)
-    baseline = baseline_of(metrics, by, baseline)
+    return jobs, metrics, noted
+
+
+def _checked_out(folder: Path, out: Path | None) -> Path:
+    """Where the report goes: ``out``, else ``folder``, refused if it is a file."""
     out = Path(out or folder)
     if out.is_file():
         raise ComparisonError(f"--out {out} is a file: give a folder for report.md and the figures")
+    return out
+
+
+def _compared(metrics: pd.DataFrame, baseline: object, by: str, noted: list[str]) -> pd.DataFrame:
+    """:func:`sim.compare.compare`, its unpaired settings said and added to ``noted``."""
     with warnings.catch_warnings(record=True) as caught:  # said in the notes
         warnings.simplefilter("always", UnpairedWarning)
-        comparison = compare(metrics, baseline=baseline, by=by)  # before a bad one deletes
+        comparison = compare(metrics, baseline=baseline, by=by)
     for warning in caught:
         if warning.category is not UnpairedWarning:
             warnings.showwarning(
@@ -421,33 +548,58 @@ def write_report(
         print(f"referral-sim-report: note: {warning.message}", file=sys.stderr)
         message = str(warning.message)
         noted.append(f"{message[:1].upper()}{message[1:]}.")
+    return comparison
+
+
+def _clear(out: Path) -> None:
+    """Make ``out`` and remove what an earlier report left that would mislead."""
     out.mkdir(parents=True, exist_ok=True)
     remove_orphaned_temporaries(out)  # of an earlier report killed while it wrote
     (out / "report.md").unlink(missing_ok=True)  # never beside figures of another snapshot
-    keys = store.swept(metrics) or [by]
-    table = wide(comparison, by)
-    figures = [
-        plot_adoption(
-            _quietly(store.load, jobs, "timeseries"),
-            keys,
-            out / "adoption.png",
-            baseline if keys == [by] else None,
-        ),
-        plot_reach_cac(table, [k for k in keys if k in table], out / "reach_cac.png"),
-        plot_repurchase(table, [k for k in keys if k in table], out / "repurchase.png"),
-    ]
+
+
+def _figures(
+    jobs: list[Path],
+    table: pd.DataFrame,
+    keys: list[str],
+    out: Path,
+    paired: object = None,
+    frontier: bool = True,
+    label: str | None = None,
+) -> list[Path]:
+    """Draw the report's figures into ``out``; return their paths.
+
+    Args:
+        jobs: the finished jobs (their time series and cascades are read here).
+        table: the :func:`sim.compare.wide` table of the settings.
+        keys: the parameters naming the settings.
+        out: where to write.
+        paired: the baseline of the adoption figure's paired panel (None: no such panel).
+        frontier: draw ``reach_cac.png``.
+        label: the :data:`CONFIGURATION` of every row (a report of one configuration).
+
+    """
+    named = {CONFIGURATION: label} if label is not None else {}
+    series = _quietly(store.load, jobs, "timeseries").assign(**named)
+    shown = [k for k in keys if k in table]
+    figures = [plot_adoption(series, keys, out / "adoption.png", paired)]
+    if frontier:
+        figures.append(plot_reach_cac(table, shown, out / "reach_cac.png"))
+    figures.append(plot_repurchase(table, shown, out / "repurchase.png"))
     cascades = _quietly(store.load, jobs, "cascades")
     if len(cascades):
-        figures.append(plot_cascades(cascades, keys, out / "cascades.png"))
-    text = format_table(comparison, by)
-    notes = [
+        figures.append(plot_cascades(cascades.assign(**named), keys, out / "cascades.png"))
+    return figures
+
+
+def _notes(noted: list[str], metrics: pd.DataFrame, comparing: Sequence[str] = ()) -> list[str]:
+    """The paragraphs below the table: ``noted``, ``comparing`` and what is still owed."""
+    return [
         *(line for note in noted for line in (note, "")),
-        *same_spend_note(comparison, by),
+        *comparing,
         *pending_rewards_note(metrics),
         *unbooked_commissions_note(metrics),
     ]
-    write_text_atomic(_markdown(folder, metrics, baseline, text, figures, notes), out / "report.md")
-    return text
 
 
 def _quietly(load, *arguments):
@@ -458,53 +610,64 @@ def _quietly(load, *arguments):
         return load(*arguments)
 
 
-def compared_by(metrics: pd.DataFrame, by: str | None) -> str:
-    """The parameter whose settings the report compares.
+def compared_by(metrics: pd.DataFrame, by: str | None) -> str | None:
+    """The parameter whose settings the report compares, or None if there is nothing to compare.
 
     Unless given, ``referral`` when it varies, else the one parameter that varies across the
-    jobs (``referral.referrer_reward`` in a sweep of rewards), else ``referral`` if nothing
-    varies and every job has it.
+    jobs (``referral.referrer_reward`` in a sweep of rewards); None when no parameter varies
+    (a single run: the report is that configuration's).
 
     Raises:
         ComparisonError: listing the parameters that vary, when ``by`` is missing from the results,
-            is measured rather than set, takes one value while others vary, or cannot be told
-            from the results.
+            is measured rather than set, takes one value in every job, or cannot be told from
+            the results.
 
     """
     varying = store.swept(metrics)
-    parameters = metrics.attrs.get("parameters", [])
-    if by is not None and by in metrics.columns and parameters and by not in parameters:
+    if by is None:
+        return _default_by(metrics, varying)
+    parameters = metrics.attrs.get("parameters")
+    if by in metrics.columns and parameters is not None and by not in parameters:
         raise ComparisonError(
             f"{by!r} is measured, not set: --by takes a parameter of the jobs; "
             + _varying_text(metrics, varying)
         )
-    if by is not None and by in metrics.columns and varying and by not in varying:
+    if by in metrics.columns and by not in varying:
         raise ComparisonError(
             f"{by!r} takes one value in every job ({plain(metrics[by].iloc[0])}): "
             "nothing to compare by it; " + _varying_text(metrics, varying)
         )
-    if by is not None and by in metrics.columns:
+    if by in metrics.columns:
         return by
-    if by is None:
-        if DEFAULT_BY in varying or (not varying and DEFAULT_BY in metrics.columns):
-            return DEFAULT_BY
-        if len(varying) == 1:
-            return varying[0]
-    missing = f"results lack column {by!r}" if by else f"results lack column {DEFAULT_BY!r}"
-    if by is None and varying:
-        missing = f"several parameters vary and none is {DEFAULT_BY!r}"
-    raise ComparisonError(f"{missing}; {_varying_text(metrics, varying)}")
+    raise ComparisonError(f"results lack column {by!r}; {_varying_text(metrics, varying)}")
+
+
+def _default_by(metrics: pd.DataFrame, varying: list[str]) -> str | None:
+    """:func:`compared_by` when ``--by`` is not given."""
+    if not varying:
+        return None
+    if DEFAULT_BY in varying:
+        return DEFAULT_BY
+    if len(varying) == 1:
+        return varying[0]
+    raise ComparisonError(
+        f"several parameters vary and none is {DEFAULT_BY!r}; {_varying_text(metrics, varying)}"
+    )
 
 
 def _varying_text(metrics: pd.DataFrame, varying: list[str]) -> str:
     if not varying:
-        named = ", ".join(metrics.attrs.get("parameters", [])) or "none"
-        return f"no parameter varies across the jobs (parameters: {named}): nothing to compare"
+        return f"{_nothing_varies(metrics)}; {LEAVE_OUT}"
     return (
         f"the parameters that vary across the jobs are {', '.join(varying)}: pass one with --by "
         f"and its baseline value with --baseline, e.g. --by {varying[0]} --baseline "
         f"{plain(baseline_of(metrics, varying[0], None))}"
     )
+
+
+def _nothing_varies(metrics: pd.DataFrame) -> str:
+    named = ", ".join(metrics.attrs.get("parameters", [])) or "none"
+    return f"no parameter varies across the jobs (parameters: {named})"
 
 
 def baseline_of(metrics: pd.DataFrame, by: str, baseline: object) -> object:
@@ -526,32 +689,32 @@ def _smallest(values: pd.Series) -> object:
     return min(present, key=str) if present else None
 
 
-def _markdown(
-    folder: Path,
-    metrics: pd.DataFrame,
-    baseline: str,
-    table: str,
-    figures: list[Path],
-    notes: list[str],
-) -> str:
+def _markdown(folder: Path, intro: str, table: str, figures: list[Path], notes: list[str]) -> str:
+    lines = [f"# Report: {folder}", "", intro, "", table, "", *notes]
+    lines += [f"![{figure.stem}]({figure.name})" for figure in figures]
+    return "\n".join(lines) + "\n"
+
+
+def _comparison_intro(metrics: pd.DataFrame, baseline: object) -> str:
+    """The paragraph above a comparison's table: runs, replicates and what the cells are."""
     replicates = metrics.groupby(store.swept(metrics) or ["job"], dropna=False).size()
     low, high = replicates.min(), replicates.max()
     per_setting = f"{low}" if low == high else f"{low}–{high}"
-    lines = [
-        f"# Report: {folder}",
-        "",
+    return (
         f"{len(metrics)} runs; {per_setting} replicates per setting. "
         f"Cells are means with 95% CIs over replicates; Δ and incremental CAC are paired by "
         f"replicate against `{baseline}` (incremental CAC: extra acquisition spend per extra "
         f"customer, Fieller CI; – where the scheme wins no extra customers). CAC and "
-        f"incremental CAC are in yuan per customer; ROI is revenue per yuan spent.",
-        "",
-        table,
-        "",
-        *notes,
-    ]
-    lines += [f"![{figure.stem}]({figure.name})" for figure in figures]
-    return "\n".join(lines) + "\n"
+        "incremental CAC are in yuan per customer; ROI is revenue per yuan spent."
+    )
+
+
+def _configuration_intro(replicates: int) -> str:
+    """The paragraph above the table of one configuration."""
+    return (
+        f"One configuration, {replicates} replicates. Cells are means with 95% CIs over "
+        "replicates. CAC is in yuan per customer; ROI is revenue per yuan spent."
+    )
 
 
 def same_spend_note(comparison: pd.DataFrame, by: str, tolerance: float = 0.01) -> list[str]:
@@ -605,12 +768,15 @@ def _owed_note(metrics: pd.DataFrame, column: str, text: str) -> list[str]:
     """``text``, then each setting whose mean ``column`` per run is above 0 and that amount."""
     if column not in metrics.columns:  # results of an older engine
         return []
-    keys = store.swept(metrics) or ["job"]
+    keys = store.swept(metrics)
+    if not keys:  # one configuration: its amount, no setting to name
+        owed = metrics[column].mean()
+        return [f"{text}: {owed:z,.0f} yuan.", ""] if owed > 0 else []
     owed = metrics.groupby(keys, sort=False, dropna=False)[column].mean().reset_index()
     owed = owed[owed[column] > 0]
     if owed.empty:
         return []
-    amounts = owed[column].map("{:,.0f} yuan".format)
+    amounts = owed[column].map("{:z,.0f} yuan".format)
     settings = "; ".join(label_of(owed, keys) + " " + amounts)
     return [f"{text}: {settings}.", ""]
 

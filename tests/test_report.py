@@ -493,3 +493,91 @@ def test_a_sweeps_failed_jobs_are_named_in_the_report_not_left_out_silently(tmp_
     assert "failed.json says why; fix the values it names, then run" in capsys.readouterr().err
     rows = [line for line in (tmp_path / "report.md").read_text().splitlines() if "| " in line]
     assert not any(row.startswith("| one_sided") for row in rows)
+
+
+def table_cells(text):
+    """The cells of each row of the Markdown table in ``text`` (header first)."""
+    rows = [line.strip() for line in text.splitlines() if line.startswith("| ")]
+    return [[cell.strip() for cell in row.strip("|").split("|")] for row in rows]
+
+
+# each metric of the one-configuration table: its column, format and the values it can take
+OWN_METRICS = {
+    "customers": ("customers", "{:,.0f}", (0, np.inf)),
+    "cac": ("CAC", "{:,.1f}", (0, np.inf)),
+    "repurchase_rate": ("repurchase_rate", "{:.3f}", (0, 1)),
+    "roi": ("roi", "{:.2f}", (0, np.inf)),
+}
+
+
+@pytest.mark.parametrize(
+    ("parameters", "label"),
+    [
+        ({}, "default"),  # `referral-sim`, nothing overridden: exited 2 ("nothing to compare")
+        ({"referral": "two_sided"}, "referral=two_sided"),  # was compared with itself
+    ],
+)
+def test_a_single_run_gets_a_report_of_its_own_metrics(tmp_path, capsys, parameters, label):
+    folder = tmp_path / "run"
+    overrides = [*(f"{key}={value}" for key, value in parameters.items()), "run.replicates=4"]
+    write_small_job(folder, parameters, overrides)  # run.replicates is not recorded: as if default
+    assert report.main([str(folder)]) == 0
+    printed = capsys.readouterr().out
+    header, *rows = table_cells(printed)
+    assert header == ["configuration", "customers", "CAC", "repurchase_rate", "roi", "fraud_share"]
+    assert len(rows) == 1 and rows[0][0] == label
+    own = pd.read_parquet(folder / "metrics.parquet")
+    assert len(own) == 4
+    for metric, (column, fmt, (lowest, highest)) in OWN_METRICS.items():
+        values = own[metric]
+        half = scipy.stats.t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values))
+        low, high = max(values.mean() - half, lowest), min(values.mean() + half, highest)
+        expected = f"{fmt.format(values.mean())} [{fmt.format(low)}, {fmt.format(high)}]"
+        assert rows[0][header.index(column)] == expected, metric
+    assert "Nothing to compare against: no parameter varies across the jobs" in printed
+    assert "referral-sim -m referral=none,two_sided" in printed
+    text = (folder / "report.md").read_text()
+    assert f"| {label} | {' | '.join(rows[0][1:])} |" in text
+    assert "Nothing to compare against" in text and "no Δ customers" in text
+    for name in ("adoption", "repurchase", "cascades"):
+        assert f"![{name}]({name}.png)" in text and (folder / f"{name}.png").is_file()
+    assert not (folder / "reach_cac.png").exists() and "reach-versus-CAC figure" in text
+
+
+def test_by_or_baseline_on_a_single_run_is_refused_naming_the_parameter(tmp_path, capsys):
+    folder = tmp_path / "run"
+    parameters = {"referral": "two_sided", "run.replicates": 2}
+    write_small_job(folder, parameters, ["referral=two_sided", "run.replicates=2"])
+    assert report.main([str(folder), "--by", "referral"]) == 2
+    error = capsys.readouterr().err
+    assert "'referral' takes one value in every job (two_sided): nothing to compare by it" in error
+    assert "no parameter varies across the jobs (parameters: referral, run.replicates)" in error
+    assert "leave out --by and --baseline for the report of this one configuration" in error
+    assert report.main([str(folder), "--by", "seed"]) == 2  # not a parameter of the run
+    assert "results lack column 'seed'; no parameter varies" in capsys.readouterr().err
+    assert report.main([str(folder), "--baseline", "none"]) == 2
+    assert "--baseline none has nothing to compare against" in capsys.readouterr().err
+    assert not (folder / "report.md").exists()
+    assert report.main([str(folder)]) == 0
+
+
+def test_a_mean_that_rounds_to_zero_reads_0_not_minus_0():
+    # Δ customers of -0.3 [-0.4, 36.2] read "-0 [-0, 36]" (and "-0 [-37, 36]" in a real report)
+    near_zero = {"delta_customers": (-0.3, -0.4, 36.2), "cac": (-0.01, -0.04, 0.02)}
+
+    def cell(scheme, metric):  # mean, low, high, replicates
+        return (0.0, 0.0, 0.0, 4) if scheme == "none" else (*near_zero.get(metric, (1, 0, 2)), 4)
+
+    rows = [
+        (scheme, metric, *cell(scheme, metric))
+        for scheme in ("none", "two_sided")
+        for metric, _, _ in report.TABLE
+    ]
+    comparison = pd.DataFrame(
+        rows, columns=["referral", "metric", "mean", "ci_low", "ci_high", "replicates"]
+    )
+    table = report.format_table(comparison, "referral")  # the report's Markdown and printout
+    assert "-0" not in table
+    header, _, two_sided = table_cells(table)
+    assert two_sided[header.index("Δ customers")] == "+0 [0, 36]"  # as the baseline's +0
+    assert two_sided[header.index("CAC")] == "0.0 [0.0, 0.0]"
