@@ -5,7 +5,8 @@ Sections (each prints a table; ``--json`` writes every row):
 1. ``cascade``: the independent cascade on a small world (k=10, rewire 0.1, p=0.2, 10 seeds)
    in referral-sim, cynetdiff (from CSR arrays), EoN ``basic_discrete_SIR``, NDlib
    ``IndependentCascadesModel`` (n <= 100k) and a per-agent Mesa model (n <= 100k); median
-   time of ``--repeats`` runs, mean final size, and each peer's time over ours.
+   time of ``--repeats`` runs, mean final size, and each peer's time over ours. A bare numpy
+   cascade (no marketing model) is timed too: the floor of a numpy engine, for reference.
 2. ``build``: our small world against networkx ``connected_watts_strogatz_graph``: time and
    peak memory, each in a fresh process.
 3. ``scenario``: the full scenario (KOC matrix, two-sided referral, points retention, 90 days):
@@ -53,45 +54,61 @@ def cascade(sizes: list[int], repeats: int) -> list[dict]:
     rows = []
     print(f"\n{'n':>10} {'engine':>10} {'median s':>10} {'x ours':>8} {'mean final size':>16}")
     for n in sizes:
-        graph = generators.small_world(n, DEGREE, REWIRE, np.random.default_rng(n))
-        nx_graph = graph.to_networkx() if n <= NETWORKX_LIMIT else None
-        engines = {
-            "ours": (peers.ours, graph),
-            "cynetdiff": (peers.cynetdiff_runner, graph),
-        }
-        if nx_graph is not None:
-            engines["EoN"] = (peers.eon_runner, nx_graph)
-        else:
-            print(f"{n:>10,} {'EoN':>10} skipped: above {NETWORKX_LIMIT:,} (a networkx graph)")
-        if n <= SLOW_PEER_LIMIT:
-            engines["NDlib"] = (peers.ndlib_runner, nx_graph)
-            engines["Mesa"] = (peers.mesa_runner, nx_graph)
-        ours_time = None
-        for name, (runner, prepared) in engines.items():
-            times, sizes_ = [], []
+        medians = {}
+        for name, (runner, prepared) in cascade_engines(n).items():
             runs = min(repeats, SLOW_PEER_REPEATS) if name in ("NDlib", "Mesa") else repeats
-            for repeat in range(runs):
-                seeds = np.random.default_rng(repeat).choice(n, SEEDS, replace=False)
-                elapsed, final = runner(prepared, seeds, CASCADE_P, repeat)
-                times.append(elapsed)
-                sizes_.append(final)
-            median = statistics.median(times)
-            ours_time = median if name == "ours" else ours_time
+            times, finals = time_cascades(runner, prepared, n, runs)
+            medians[name] = statistics.median(times)
             row = {
                 "section": "cascade",
                 "n": n,
                 "engine": name,
-                "median_s": median,
-                "runs": len(times),
-                "mean_final_size": float(np.mean(sizes_)),
-                "ratio_to_ours": median / ours_time,
+                "median_s": medians[name],
+                "runs": runs,
+                "mean_final_size": float(np.mean(finals)),
+                "ratio_to_ours": medians[name] / medians["ours"],
             }
             rows.append(row)
             print(
-                f"{n:>10,} {name:>10} {median:>10.3f} {row['ratio_to_ours']:>8.1f} "
+                f"{n:>10,} {name:>10} {medians[name]:>10.3f} {row['ratio_to_ours']:>8.1f} "
                 f"{row['mean_final_size']:>16,.0f}"
             )
+        if "NDlib" in medians:
+            print(
+                f"{n:>10,} NDlib is {medians['NDlib'] / medians['bare numpy']:.1f}x the bare numpy "
+                f"cascade, {medians['NDlib'] / medians['cynetdiff']:.1f}x cynetdiff"
+            )
     return rows
+
+
+def cascade_engines(n: int) -> dict:
+    """Each engine's runner and prepared graph at size ``n`` (ours first: ratios are to it)."""
+    graph = generators.small_world(n, DEGREE, REWIRE, np.random.default_rng(n))
+    nx_graph = graph.to_networkx() if n <= NETWORKX_LIMIT else None
+    engines = {
+        "ours": (peers.ours, graph),
+        "bare numpy": (peers.bare_numpy_runner, graph),
+        "cynetdiff": (peers.cynetdiff_runner, graph),
+    }
+    if nx_graph is not None:
+        engines["EoN"] = (peers.eon_runner, nx_graph)
+    else:
+        print(f"{n:>10,} {'EoN':>10} skipped: above {NETWORKX_LIMIT:,} (a networkx graph)")
+    if n <= SLOW_PEER_LIMIT:
+        engines["NDlib"] = (peers.ndlib_runner, nx_graph)
+        engines["Mesa"] = (peers.mesa_runner, nx_graph)
+    return engines
+
+
+def time_cascades(runner, prepared, n: int, runs: int) -> tuple[list[float], list[int]]:
+    """Times and final sizes of ``runs`` cascades, seeds drawn afresh (the same in every engine)."""
+    times, finals = [], []
+    for repeat in range(runs):
+        seeds = np.random.default_rng(repeat).choice(n, SEEDS, replace=False)
+        elapsed, final = runner(prepared, seeds, CASCADE_P, repeat)
+        times.append(elapsed)
+        finals.append(final)
+    return times, finals
 
 
 MEMORY = """

@@ -46,6 +46,31 @@ def ours(graph: SocialGraph, seeds: np.ndarray, p: float, seed: int) -> tuple[fl
     return time.perf_counter() - start, int(model.consumers.is_customer().sum())
 
 
+def bare_numpy_runner(graph: SocialGraph, seeds: np.ndarray, p: float, seed: int):
+    """The independent cascade alone in numpy, a generation a step: the floor of a numpy engine.
+
+    Not a peer but a reference: the fewest numpy calls a generation that the cascade needs
+    (gather the new adopters' friends, one draw per try, drop the already active, deduplicate),
+    with none of the marketing model that our engine runs each day (awareness, traits, the
+    offer, attribution, accounting). Our time over this one is the cost of that model.
+    """
+    rng = np.random.default_rng(seed)
+    start = time.perf_counter()
+    active = np.zeros(graph.n, dtype=bool)
+    first = np.empty(graph.n, dtype=np.int64)  # scratch: a position of each id in a generation
+    frontier = np.unique(seeds)
+    active[frontier] = True
+    while frontier.size:
+        _, tried = graph.friends_of(frontier)
+        reached = tried[rng.random(tried.size) < p]
+        reached = reached[~active[reached]]
+        positions = np.arange(reached.size)
+        first[reached] = positions  # the last write of each id wins: one position per id
+        frontier = reached[first[reached] == positions]
+        active[frontier] = True
+    return time.perf_counter() - start, int(active.sum())
+
+
 def cynetdiff_runner(graph: SocialGraph, seeds: np.ndarray, p: float, seed: int):
     """Cynetdiff's IndependentCascadeModel built from CSR arrays (its fastest path)."""
     from cynetdiff.models import IndependentCascadeModel

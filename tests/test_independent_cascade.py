@@ -10,6 +10,9 @@ import pytest
 from scipy import stats
 
 import sim
+from experiments.peers import bare_numpy_runner
+from sim.network import generators
+from sim.network.graph import from_edges
 from sim.theory import percolation_size
 from tests.conftest import INDEPENDENT_CASCADE, run_model
 
@@ -77,3 +80,40 @@ def test_final_size_distribution_matches_reference_on_small_world():
     large_ours = [s for s in ours if s > 0.1 * n]
     large_reference = [s for s in reference if s > 0.1 * n]
     assert np.mean(large_ours) == pytest.approx(np.mean(large_reference), rel=0.05)
+
+
+def test_benchmark_numpy_floor_has_the_textbook_cascade_distribution():
+    """The benchmark's bare numpy cascade (experiments.peers) runs the cascade we time."""
+    n, k, rewire, p, runs = 1000, 10, 0.1, 0.25, 200
+    rng = np.random.default_rng(2024)
+    floor = [
+        bare_numpy_runner(
+            generators.small_world(n, k, rewire, np.random.default_rng(run)),
+            rng.choice(n, 1),
+            p,
+            run,
+        )[1]
+        for run in range(runs)
+    ]
+    reference = [
+        reference_cascade(nx.connected_watts_strogatz_graph(n, k, rewire, seed=run), p, rng)
+        for run in range(runs)
+    ]
+    assert stats.ks_2samp(floor, reference).pvalue > 0.01
+    large_floor = [s for s in floor if s > 0.1 * n]
+    large_reference = [s for s in reference if s > 0.1 * n]
+    assert np.mean(large_floor) == pytest.approx(np.mean(large_reference), rel=0.05)
+
+
+def test_benchmark_numpy_floor_tries_each_friend_once():
+    """A star seeded at a leaf: E[size] = 1 + p (1 + p (n - 2)); retries would exceed it."""
+    leaves, p, runs = 200, 0.3, 2000
+    graph = from_edges(leaves + 1, np.zeros(leaves), np.arange(1, leaves + 1))
+    sizes = np.array([bare_numpy_runner(graph, np.array([1]), p, r)[1] for r in range(runs)])
+    expected = 1 + p * (1 + p * (leaves - 1))
+    # size - 1 is p-Bernoulli(hub) times (1 + Binomial(leaves - 1, p))
+    second_moment = p * ((1 + p * (leaves - 1)) ** 2 + (leaves - 1) * p * (1 - p))
+    sd = np.sqrt(second_moment - (expected - 1) ** 2)
+    assert abs(sizes.mean() - expected) < 4 * sd / np.sqrt(runs)
+    # the hub is tried once, by the seed: it stays out with probability 1 - p
+    assert abs((sizes == 1).mean() - (1 - p)) < 4 * np.sqrt(p * (1 - p) / runs)
