@@ -226,3 +226,17 @@ def test_with_no_budget_a_programme_runs_exactly_as_no_programme(programme):
     assert not getattr(model.retention, "member", np.zeros(0, dtype=bool)).any()
     assert model.ledger.spent["retention"] == 0
     assert_same_run(model, baseline)
+
+
+@pytest.mark.parametrize("budget", [(), ("budget.total=1000000",)], ids=["no cap", "a cap"])
+def test_points_that_issue_nothing_run_exactly_as_no_programme(budget):
+    # points_rate=0: no points, so no lift (P7 measured a programme that issues points) and no
+    # cost; with a budget too, since nothing is ever spent on points
+    baseline = run_model(sim.compose([*VIRAL, *budget, "retention=none"]))
+    points = ("retention=points", "retention.points_rate=0", "retention.hazard_multiplier=3")
+    model = run_model(sim.compose([*VIRAL, *budget, *points]))
+    assert baseline.orders_total > baseline.metrics()["customers"] + 30  # repeat orders happened
+    assert model.ledger.spent["retention"] == 0
+    assert_same_run(model, baseline)
+    issuing = run_model(sim.compose([*VIRAL, *budget, *points[:1], *points[2:]]))
+    assert issuing.orders_total > model.orders_total  # the lift, where points are issued

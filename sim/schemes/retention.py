@@ -41,7 +41,11 @@ class PointsConfig(RetentionConfig):
     name: str = "points"
     points_rate: float = param(0.05, "points issued per yuan spent (face value, yuan)", range=SHARE)
     hazard_multiplier: float = param(
-        1.19, "repurchase hazard multiplier for everyone", range=NON_NEGATIVE, source="P7"
+        1.19,
+        "repurchase hazard multiplier for everyone, at any points_rate above 0 (0: no points, "
+        "no programme, no lift)",
+        range=NON_NEGATIVE,
+        source="P7",
     )
 
 
@@ -89,8 +93,8 @@ class Points(RetentionScheme):
     config_class = PointsConfig
 
     def hazard_multiplier(self, customers: np.ndarray) -> float:
-        """The programme's lift, for everyone."""
-        return self.config.hazard_multiplier
+        """The programme's lift, for everyone; none when it issues no points (no programme)."""
+        return self.config.hazard_multiplier if self.config.points_rate > 0 else 1.0
 
     def after_orders(self, first: np.ndarray, repeat: np.ndarray) -> float:
         """Points issued on today's orders, at cost."""
