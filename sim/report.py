@@ -42,7 +42,12 @@ from sim.compare import (
 from sim.console import listed, plain, say
 from sim.failures import EXIT_BAD_INPUT, sweep_exit_code
 from sim.storage import remove_orphaned_temporaries, write_atomic, write_text_atomic
-from sim.summary import grouped_mean_interval, support_of
+from sim.summary import (
+    UNDEFINED_IN_SOME,
+    grouped_mean_interval,
+    support_of,
+    undefined_in_some,
+)
 
 # "z": a value that rounds to zero reads 0 (or +0), never -0 ("-0 [-37, 36]")
 TABLE = (
@@ -597,6 +602,7 @@ def _notes(noted: list[str], metrics: pd.DataFrame, comparing: Sequence[str] = (
     return [
         *(line for note in noted for line in (note, "")),
         *comparing,
+        *undefined_note(metrics),
         *pending_rewards_note(metrics),
         *unbooked_commissions_note(metrics),
     ]
@@ -737,6 +743,25 @@ def same_spend_note(comparison: pd.DataFrame, by: str, tolerance: float = 0.01) 
         f"nothing): {settings}. Compare their customers and CAC at the same spend instead.",
         "",
     ]
+
+
+def undefined_note(metrics: pd.DataFrame) -> list[str]:
+    """A paragraph naming the table's metrics undefined in some replicates of a setting, if any.
+
+    A replicate that spent and won no customer has no CAC, and the mean of the others reads
+    low: the report says where (:func:`sim.summary.undefined_in_some`).
+    """
+    names = [metric for metric, _, _ in TABLE if metric in metrics.columns]
+    keys = store.swept(metrics)
+    labels = label_of(metrics, keys) if keys else pd.Series("", index=metrics.index)
+    found = []
+    for label, frame in metrics.groupby(labels, sort=False):
+        left_out = undefined_in_some(frame, names)
+        if left_out:
+            found.append(f"{label}: {left_out}" if keys else left_out)
+    if not found:
+        return []
+    return [f"{UNDEFINED_IN_SOME[:1].upper()}{UNDEFINED_IN_SOME[1:]}: {'; '.join(found)}.", ""]
 
 
 def pending_rewards_note(metrics: pd.DataFrame) -> list[str]:

@@ -7,6 +7,8 @@ longer reaches below 0 or above 1.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -160,7 +162,29 @@ def format_summary(metrics: pd.DataFrame, names: tuple[str, ...] = HEADLINE) -> 
     for name, row in table.iterrows():
         interval = "" if np.isnan(row.ci_low) else f"[{figure(row.ci_low)}, {figure(row.ci_high)}]"
         lines.append(f"{name:<22}{figure(row['mean']):>14}{interval:>28}")
+    left_out = undefined_in_some(metrics, names)
+    if left_out:
+        lines.append(f"{UNDEFINED_IN_SOME}: {left_out}")
     return "\n".join(lines)
+
+
+UNDEFINED_IN_SOME = (
+    "undefined (a ratio over zero: see sim.metrics) in some replicates, whose means and CIs "
+    "are over the others"
+)
+
+
+def undefined_in_some(metrics: pd.DataFrame, names: Sequence[str]) -> str:
+    """``cac in 1 of 20 replicates, ...``: the metrics of ``names`` NaN in some rows, not all.
+
+    A replicate that spent and won no customer has no CAC: the mean CAC of the others reads
+    low, so the tables say so. A metric NaN in every replicate shows as ``nan`` itself.
+    """
+    missing = metrics[[n for n in names if n in metrics.columns]].isna().sum()
+    partly = missing[(missing > 0) & (missing < len(metrics))]
+    return ", ".join(
+        f"{name} in {count} of {len(metrics)} replicates" for name, count in partly.items()
+    )
 
 
 def figure(value: float) -> str:

@@ -114,3 +114,21 @@ def test_grouped_intervals_are_mean_interval_of_each_group():
         got = grouped.loc[group, ["mean", "low", "high", "count"]].tolist()
         np.testing.assert_allclose(got, expected, rtol=1e-12, equal_nan=True)
     assert grouped["low"].min() == 0.0 and grouped["high"].max() == 1.0  # clipped to the support
+
+
+def test_the_summary_says_which_metrics_left_out_undefined_replicates():
+    # a replicate that spent and won nobody has no CAC (NaN): the mean is the others' (150),
+    # and the table says so; a metric undefined everywhere shows nan and is not listed
+    frame = pd.DataFrame(
+        {
+            "customers": [2.0, 0.0, 4.0],
+            "cac": [100.0, np.nan, 200.0],
+            "fraud_share": [np.nan] * 3,
+        }
+    )
+    text = format_summary(frame, ("customers", "cac", "fraud_share"))
+    cac_row = next(line for line in text.splitlines() if line.startswith("cac"))
+    assert cac_row.split()[1] == "150"
+    assert text.splitlines()[-1].endswith(": cac in 1 of 3 replicates")
+    assert "fraud_share in" not in text
+    assert "undefined" not in format_summary(frame.dropna(subset=["cac"]), ("customers", "cac"))

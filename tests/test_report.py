@@ -581,3 +581,20 @@ def test_a_mean_that_rounds_to_zero_reads_0_not_minus_0():
     header, _, two_sided = table_cells(table)
     assert two_sided[header.index("Δ customers")] == "+0 [0, 36]"  # as the baseline's +0
     assert two_sided[header.index("CAC")] == "0.0 [0.0, 0.0]"
+
+
+def test_notes_name_the_settings_whose_replicates_left_out_an_undefined_cac():
+    metrics = pd.DataFrame(
+        {
+            "seeding": ["ads"] * 3 + ["kol"] * 3,
+            "customers": [900.0, 880, 870, 3, 0, 0],
+            "cac": [60.0, 61, 62, 400, np.nan, np.nan],
+            "repurchase_rate": [0.2, 0.2, 0.2, 0.3, np.nan, np.nan],
+        }
+    )
+    metrics.attrs["parameters"] = ["seeding"]
+    (note, _) = report.undefined_note(metrics)
+    assert note.startswith("Undefined (a ratio over zero")
+    assert note.endswith(": kol: cac in 2 of 3 replicates, repurchase_rate in 2 of 3 replicates.")
+    assert "ads" not in note
+    assert report.undefined_note(metrics[metrics.seeding == "ads"]) == []
