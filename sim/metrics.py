@@ -12,7 +12,8 @@ Definitions (``customers`` always excludes fakes and the day-0 seeds):
   seeding channel here, like a KOL); ``single_adopter_share`` the share of trees of size 1.
 - ``cac`` = spend_acquisition / customers; ``roi`` = revenue / spend_total (GMV per yuan spent,
   the convention of the source documents' ROI figures); ``gross_profit`` = revenue x margin -
-  spend_total. ``revenue`` counts the real orders of days 1.. at list price (discounts are spend).
+  spend_total. ``revenue`` counts the real orders of days 1.. at list price (discounts are spend),
+  the seeds' repeat orders included.
   ``rewards_pending``: referrer rewards promised and still awaiting verification at the end
   (``verify=holdback``: due after the last day; ``second_order``: paid if the referee re-buys)
   whose referee is still a customer (those of fakes and lapsed referees will never be paid);
