@@ -10,7 +10,9 @@ fully checked :class:`Config`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import functools
+import warnings
+from dataclasses import dataclass, field, fields
 from typing import Any, Optional
 
 from omegaconf import MISSING
@@ -27,9 +29,11 @@ from sim.params import (
     fail,
     param,
 )
-from sim.schemes.seeding import BY_COMMUNITY, NETWORKS_WITH_COMMUNITIES
+from sim.schemes.seeding import BY_COMMUNITY, NETWORKS_WITH_COMMUNITIES, SeedingConfig
 
 MAX_DAYS = 36_500  # 100 years of days
+DISCOUNT_KEYS = ("referee_discount", "group_discount")
+"""Referral keys of a discount in yuan on a referee's order: at most ``product.price``."""
 
 
 @dataclass
@@ -155,7 +159,11 @@ class InfluencerConfig:
 class ProductConfig:
     """The product being sold."""
 
-    price: float = param(100.0, "list price of one order (yuan)", range=POSITIVE)
+    price: float = param(
+        100.0,
+        "list price of one order (yuan); referral discounts may not exceed it",
+        range=POSITIVE,
+    )
     margin: float = param(0.4, "gross margin share of the list price", range=SHARE)
     cycle_days: float = param(30.0, "typical days between repeat orders", range=POSITIVE)
 
@@ -167,12 +175,17 @@ class RepurchaseConfig:
     enabled: bool = param(True, "whether customers re-buy and lapse")
     propensity: float = param(
         0.25,
-        "multiplier on the base hazard 1/cycle_days; keeps 90-day repurchase under 30%",
+        "multiplier on the base hazard 1/cycle_days; propensity / cycle_days, times any "
+        "retention hazard_multiplier, is a daily probability (at most 1); keeps 90-day "
+        "repurchase under 30%",
         range=NON_NEGATIVE,
         source="P1",
     )
     churn_daily: float = param(
-        0.02, "daily probability an active customer lapses for good", range=PROBABILITY
+        0.02,
+        "daily probability an active customer lapses for good (times its churn multipliers, "
+        "still at most 1)",
+        range=PROBABILITY,
     )
     referred_churn_multiplier: float = param(
         0.82,
@@ -296,3 +309,119 @@ class Config:
         initial = getattr(self.seeding, "initial_customers", 0)
         if n is not None and initial > n:
             fail(prefix + "seeding.initial_customers", initial, f"at most network.n={n}")
+        _check_discounts(self, prefix)
+        _check_daily_probabilities(self, prefix)
+        _warn_of_campaign_days_after_the_run(self, prefix)
+
+
+def _check_discounts(config: Config, prefix: str) -> None:
+    """A referee's discount may not exceed the price (equal to it: a free order).
+
+    Conversion rises with discount / price, uncapped: a larger one would pay friends to buy.
+
+    Raises:
+        ConfigError: naming the discount, its value and ``product.price``.
+
+    """
+    price = config.product.price
+    for name in DISCOUNT_KEYS:
+        discount = getattr(config.referral, name, 0.0)
+        if discount > price:
+            allowed = f"at most product.price={price:g} (yuan off one order; equal to it: free)"
+            fail(f"{prefix}referral.{name}", discount, allowed)
+
+
+def _check_daily_probabilities(config: Config, prefix: str) -> None:
+    """The daily repurchase hazard and churn are probabilities: at most 1 at their largest.
+
+    As ``sim.dynamics.repurchase`` forms them: ``propensity / cycle_days`` and ``churn_daily``,
+    times each multiplier above 1 a customer can get (a retention member's, a referred
+    customer's churn); others, and everyone once retention is unfunded, get 1.
+
+    Raises:
+        ConfigError: naming the product of keys, its value and each key's value.
+
+    """
+    repurchase, retention = config.repurchase, config.retention
+    if not repurchase.enabled:  # neither is drawn
+        return
+    hazard = [("", "repurchase.propensity", repurchase.propensity)]
+    hazard.append(("/", "product.cycle_days", config.product.cycle_days))
+    _refuse_above_one(prefix, "a repeat order", hazard + _lift(retention, "hazard_multiplier"))
+    churn = [("", "repurchase.churn_daily", repurchase.churn_daily)]
+    churn += _lift(retention, "churn_multiplier")
+    referred = repurchase.referred_churn_multiplier
+    churn += [("*", "repurchase.referred_churn_multiplier", referred)] if referred > 1 else []
+    _refuse_above_one(prefix, "lapsing", churn)
+
+
+def _lift(retention: Any, name: str) -> list[tuple[str, str, float]]:
+    """The retention multiplier ``name`` as a factor, if it raises a member's rate.
+
+    Points apply theirs to everyone, but only at a ``points_rate`` above 0 (else no programme);
+    a membership or community, to members, so none at a ``join_share`` of 0.
+    """
+    multiplier = getattr(retention, name, 1.0)
+    applied = (
+        getattr(retention, "points_rate", 1.0) > 0 and getattr(retention, "join_share", 1.0) > 0
+    )
+    if multiplier <= 1 or not applied:
+        return []
+    return [("*", f"retention.{name}", multiplier)]
+
+
+def _refuse_above_one(prefix: str, what: str, factors: list[tuple[str, str, float]]) -> None:
+    """Refuse a daily probability above 1, formed as ``sim.dynamics.repurchase`` forms it.
+
+    Args:
+        prefix: the dotted key of the configuration (empty at the root).
+        what: the event it is the daily probability of (``a repeat order``).
+        factors: ``(operator, key, value)`` in order of use; operator ``*`` or ``/`` ("" first).
+
+    Raises:
+        ConfigError: naming the product of the keys, its value and each key's value.
+
+    """
+    value = factors[0][2]
+    for operator, _, factor in factors[1:]:
+        value = value / factor if operator == "/" else value * factor
+    if value > 1 + 1e-9:
+        product = "".join(f"{operator}{prefix}{key}" for operator, key, _ in factors)
+        given = ", ".join(f"{prefix}{key}={factor:g}" for _, key, factor in factors)
+        allowed = f"at most 1, a customer's daily probability of {what} ({given})"
+        fail(product, round(value, 6), allowed)
+
+
+def _warn_of_campaign_days_after_the_run(config: Config, prefix: str) -> None:
+    """Warn when a campaign starts, or all its posts fall, after the last day: they never happen.
+
+    A warning, not a refusal: a sweep over ``days`` may include horizons shorter than a
+    campaign. Days ``1..days`` are simulated (a post on day ``days`` happens).
+    """
+    days = config.days
+    for key, channel in _seeding_channels(config.seeding):
+        start = getattr(channel, "start_day", None)
+        if start is not None and start > days:
+            _warn(
+                f"{prefix}{key}.start_day={start} is after the last day (days={days}): the ads "
+                "never run"
+            )
+        posts = getattr(channel, "post_days", None)
+        if posts and min(posts) > days:
+            _warn(
+                f"{prefix}{key}.post_days={list(posts)} has no day within days={days}: these "
+                "posts never happen"
+            )
+
+
+def _seeding_channels(seeding: Any) -> list[tuple[str, Any]]:
+    """The seeding option and the channels it holds (``seeding.ads`` of mixed), by key."""
+    nested = [(f"seeding.{f.name}", getattr(seeding, f.name)) for f in fields(seeding)]
+    channels = [(key, value) for key, value in nested if isinstance(value, SeedingConfig)]
+    return [("seeding", seeding), *channels]
+
+
+@functools.cache
+def _warn(message: str) -> None:
+    """A UserWarning, said once per process: the configuration is checked again per replicate."""
+    warnings.warn(message, UserWarning, stacklevel=3)

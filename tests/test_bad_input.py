@@ -7,6 +7,7 @@ dataclasses' metadata (``tests.declared``), so a new key is covered without a ne
 
 from __future__ import annotations
 
+import operator
 import re
 import shutil
 import subprocess
@@ -771,3 +772,216 @@ def test_a_graphml_file_with_community_on_every_node_keeps_them_without_a_warnin
         warnings.simplefilter("error")
         graph = sim.network.load_edgelist(path)
     assert graph.community.tolist() == [0, 0, 0, 1, 1, 1]
+
+
+# ----- values that ran but meant nothing: a discount above the price, a daily probability
+# above 1, a campaign that ends before it starts (refused), or one after the last day (warned) --
+PRICE_100 = "at most product.price=100 (yuan off one order; equal to it: free)."
+NONSENSE = [
+    (
+        ["referral=two_sided", "referral.referee_discount=1000"],
+        f"referral.referee_discount=1000.0 is not allowed: expected {PRICE_100}",
+    ),
+    (
+        ["referral=group_buy", "referral.group_discount=500"],
+        f"referral.group_discount=500.0 is not allowed: expected {PRICE_100}",
+    ),
+    (
+        ["referral=tiered", "referral.referee_discount=100.5"],
+        f"referral.referee_discount=100.5 is not allowed: expected {PRICE_100}",
+    ),
+    (
+        ["referral=two_sided", "product.price=1"],  # the default 10-yuan discount
+        "referral.referee_discount=10.0 is not allowed: expected at most product.price=1 (yuan "
+        "off one order; equal to it: free).",
+    ),
+    (
+        ["+scenario=gen_z_2026", "referral=group_buy", "referral.group_discount=40"],
+        "referral.group_discount=40.0 is not allowed: expected at most product.price=33.29 (yuan "
+        "off one order; equal to it: free).",
+    ),
+    (
+        ["repurchase.propensity=1000"],
+        "repurchase.propensity/product.cycle_days=33.333333 is not allowed: expected at most 1, "
+        "a customer's daily probability of a repeat order (repurchase.propensity=1000, "
+        "product.cycle_days=30).",
+    ),
+    (
+        ["product.cycle_days=1e-9"],
+        "repurchase.propensity/product.cycle_days=250000000.0 is not allowed: expected at most "
+        "1, a customer's daily probability of a repeat order (repurchase.propensity=0.25, "
+        "product.cycle_days=1e-09).",
+    ),
+    (
+        ["retention=membership", "repurchase.propensity=20"],  # members re-buy at 2 x 20 / 30
+        "repurchase.propensity/product.cycle_days*retention.hazard_multiplier=1.333333 is not "
+        "allowed: expected at most 1, a customer's daily probability of a repeat order "
+        "(repurchase.propensity=20, product.cycle_days=30, retention.hazard_multiplier=2).",
+    ),
+    (
+        ["retention=points", "repurchase.propensity=26"],  # everyone, at 1.19 x 26 / 30
+        "repurchase.propensity/product.cycle_days*retention.hazard_multiplier=1.031333 is not "
+        "allowed: expected at most 1, a customer's daily probability of a repeat order "
+        "(repurchase.propensity=26, product.cycle_days=30, retention.hazard_multiplier=1.19).",
+    ),
+    (
+        ["retention=community", "retention.churn_multiplier=1.2", "repurchase.churn_daily=0.6",
+         "repurchase.referred_churn_multiplier=1.5"],  # a referred member: 0.6 x 1.2 x 1.5
+        "repurchase.churn_daily*retention.churn_multiplier*repurchase.referred_churn_multiplier"
+        "=1.08 is not allowed: expected at most 1, a customer's daily probability of lapsing "
+        "(repurchase.churn_daily=0.6, retention.churn_multiplier=1.2, "
+        "repurchase.referred_churn_multiplier=1.5).",
+    ),
+    (
+        ["seeding.start_day=50", "seeding.end_day=10"],
+        "seeding.start_day=50 is not allowed: expected at most seeding.end_day=10, the ads' last "
+        "day (seeding.end_day=null runs them to the last day).",
+    ),
+    (
+        ["seeding=mixed", "seeding.ads.start_day=50", "seeding.ads.end_day=10"],
+        "seeding.ads.start_day=50 is not allowed: expected at most seeding.ads.end_day=10, the "
+        "ads' last day (seeding.ads.end_day=null runs them to the last day).",
+    ),
+]  # fmt: skip
+NONSENSE_IDS = [" ".join(overrides) for overrides, _ in NONSENSE]
+
+
+@pytest.mark.parametrize(("overrides", "message"), NONSENSE, ids=NONSENSE_IDS)
+def test_a_value_that_ran_but_meant_nothing_is_refused_naming_the_keys(overrides, message):
+    # a 1000-yuan discount on a 100-yuan order converted 11x more friends; a daily hazard of 33
+    # was drawn as a probability; ads from day 50 to day 10 never ran: all ran silently
+    with pytest.raises(sim.ConfigError) as refused:
+        sim.compose(overrides)
+    assert str(refused.value) == message
+    assert_one_paragraph(message, message.split("=")[0])
+    assert_starts_with_the_key(message, message.split("=")[0])
+    with pytest.raises(sim.ConfigError) as alone:
+        compose_by_hydra_alone(overrides)
+    assert str(alone.value) == message
+
+
+@pytest.mark.parametrize(("overrides", "message"), NONSENSE, ids=NONSENSE_IDS)
+def test_the_cli_refuses_a_value_that_meant_nothing_with_exit_2_and_writes_nothing(
+    tmp_path, monkeypatch, capsys, overrides, message
+):
+    stderr = refused_in_process(tmp_path, monkeypatch, capsys, overrides)
+    assert stderr.startswith(f"referral-sim: invalid configuration: {message}\n")
+    assert not any(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize(
+    ("options", "key", "value", "message"),
+    [
+        (["referral=two_sided"], "referral.referee_discount", 1000.0, NONSENSE[0][1]),
+        ([], "product.cycle_days", 1e-9, NONSENSE[6][1]),
+        (["seeding.end_day=10"], "seeding.start_day", 50, NONSENSE[10][1]),
+    ],
+    ids=["discount", "hazard", "start-after-end"],
+)
+def test_the_model_refuses_a_value_that_meant_nothing_set_in_code(options, key, value, message):
+    config = sim.compose([*options, "network.n=200"])
+    node, _, name = key.rpartition(".")
+    setattr(operator.attrgetter(node)(config), name, value)
+    with pytest.raises(sim.ConfigError) as refused:
+        sim.ReferralModel(config)
+    assert str(refused.value) == message
+
+
+NEVER = r".*never (run|happen)"
+AT_THE_BOUNDARY = [
+    ["referral=two_sided", "referral.referee_discount=100"],  # the price: a free first order
+    ["referral=two_sided", "product.price=10"],  # the default 10-yuan discount: free
+    ["+scenario=gen_z_2026", "referral=group_buy", "referral.group_discount=33.29"],
+    ["repurchase.propensity=30"],  # 30 / 30: a daily hazard of exactly 1
+    ["retention=membership", "repurchase.propensity=15"],  # members: 15 / 30 x 2 = 1
+    ["repurchase.churn_daily=0.5", "repurchase.referred_churn_multiplier=2"],  # 0.5 x 2 = 1
+    ["retention=points", "retention.points_rate=0", "retention.hazard_multiplier=500"],  # no lift
+    ["retention=membership", "retention.join_share=0", "retention.churn_multiplier=60"],  # no one
+    ["repurchase.enabled=false", "repurchase.propensity=1000"],  # no repeat order is drawn
+    ["seeding.start_day=10", "seeding.end_day=10", "days=10"],  # one ad day, the last one
+    ["seeding=kol", "seeding.post_days=[10,500]", "days=10"],  # a post on the last day
+    ["seeding=kol", "days=30"],  # the fortnightly posts, some after a short run: no warning
+]
+
+
+@pytest.mark.parametrize("overrides", AT_THE_BOUNDARY, ids=" ".join)
+def test_values_at_the_boundary_run_without_a_warning(overrides):
+    sim.config._warn.cache_clear()  # said once per process: maybe said already
+    config = sim.compose([*overrides, "network.n=200"])
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=NEVER)
+        sim.compose([*overrides, "network.n=200"])
+        sim.ReferralModel(config).run()
+
+
+WARNED = [
+    (["seeding.start_day=200"], "seeding.start_day=200 is after the last day (days=90): the ads "
+     "never run"),
+    (["seeding=mixed", "seeding.ads.start_day=91"], "seeding.ads.start_day=91 is after the last "
+     "day (days=90): the ads never run"),
+    (["seeding=kol", "seeding.post_days=[500]"], "seeding.post_days=[500] has no day within "
+     "days=90: these posts never happen"),
+    (["seeding=koc_matrix", "seeding.post_days=[91,120]"], "seeding.post_days=[91, 120] has no "
+     "day within days=90: these posts never happen"),
+    (["seeding=mixed", "seeding.kol.post_days=[30]", "days=20"], "seeding.kol.post_days=[30] has "
+     "no day within days=20: these posts never happen"),
+    (["seeding=mixed", "seeding.koc.post_days=[30]", "days=20"], "seeding.koc.post_days=[30] has "
+     "no day within days=20: these posts never happen"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("overrides", "message"), WARNED, ids=[" ".join(o) for o, _ in WARNED])
+def test_a_campaign_after_the_last_day_is_run_with_a_warning_that_it_never_happens(
+    overrides, message
+):
+    # not refused: a sweep over days may include horizons shorter than the campaign
+    sim.config._warn.cache_clear()
+    with pytest.warns(UserWarning, match=f"^{re.escape(message)}$"):
+        sim.compose(overrides)
+
+
+def test_a_campaign_after_the_last_day_is_said_once_not_once_per_replicate():
+    overrides = ["seeding=kol", "seeding.post_days=[500]", "days=5", "network.n=200"]
+    sim.config._warn.cache_clear()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        sim.run(sim.compose([*overrides, "run.replicates=3"]), progress=False)
+    assert [str(w.message) for w in caught if "never happen" in str(w.message)] == [
+        "seeding.post_days=[500] has no day within days=5: these posts never happen"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "refused"),
+    [
+        (["referral=two_sided", "referral.referee_discount=10,1000"],
+         "referral.referee_discount=1000.0 is not allowed"),
+        (["repurchase.propensity=0.25,1000"],
+         "repurchase.propensity/product.cycle_days=33.333333 is not allowed"),
+        (["seeding.end_day=10", "seeding.start_day=1,50"], "seeding.start_day=50 is not allowed"),
+    ],
+    ids=["discount", "hazard", "start-after-end"],
+)  # fmt: skip
+def test_a_sweep_holding_a_value_that_meant_nothing_stops_before_any_job_with_exit_2(
+    tmp_path, arguments, refused
+):
+    # the first job's value is good: the checked sweeper refuses the second before either runs
+    folder = tmp_path / "sweep"
+    result = cli_process(
+        "-m", *arguments, "network.n=60", "days=3", f"hydra.sweep.dir={folder}", cwd=tmp_path
+    )
+    assert result.returncode == 2, result.stderr
+    assert_one_paragraph(result.stderr, refused)
+    assert not list(tmp_path.rglob("*.parquet")) and not list(tmp_path.rglob("failed.json"))
+
+
+def test_a_sweep_over_days_shorter_than_a_campaign_runs_every_job_with_one_warning(tmp_path):
+    folder = tmp_path / "sweep"
+    result = cli_process(
+        "-m", "seeding=kol", "seeding.post_days=[5]", "days=3,6", "network.n=60",
+        f"hydra.sweep.dir={folder}", cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("seeding.post_days=[5] has no day within days=3") == 1
+    assert "within days=6" not in result.stderr
+    assert sorted(sim.results.load(folder)["days"].unique().tolist()) == [3, 6]

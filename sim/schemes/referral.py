@@ -77,7 +77,10 @@ class TwoSidedConfig(OneSidedConfig):
         10.0, "reward face value per referred first order (yuan)", range=NON_NEGATIVE
     )
     referee_discount: float = param(
-        10.0, "discount on the friend's first order (yuan)", range=NON_NEGATIVE, source="R3"
+        10.0,
+        "discount on the friend's first order (yuan; at most product.price)",
+        range=NON_NEGATIVE,
+        source="R3",
     )
 
 
@@ -111,7 +114,9 @@ class TieredConfig(PaidReferralConfig):
         default_factory=_progressive_tiers,
     )
     referee_discount: float = param(
-        0.0, "discount on the friend's first order (yuan)", range=NON_NEGATIVE
+        0.0,
+        "discount on the friend's first order (yuan; at most product.price)",
+        range=NON_NEGATIVE,
     )
 
     def validate(self, prefix: str) -> None:
@@ -135,7 +140,9 @@ class GroupBuyConfig(PaidReferralConfig):
         7, "days from the first friend's order for the team to fill", range=POSITIVE_COUNT
     )
     group_discount: float = param(
-        10.0, "discount each friend gets when the team fills (yuan)", range=NON_NEGATIVE
+        10.0,
+        "discount each friend gets when the team fills (yuan; at most product.price)",
+        range=NON_NEGATIVE,
     )
     leader_free: bool = param(
         True, "the leader's order becomes free when the team fills", source="C1"

@@ -73,11 +73,21 @@ class AdsConfig(SeedingConfig):
     cpm: float = param(30.0, "cost per thousand impressions (yuan)", range=POSITIVE, source="C1")
     start_day: int = param(1, "first day ads run", range=POSITIVE_COUNT)
     end_day: Optional[int] = param(  # noqa: UP045
-        None, "last day ads run (null = until the end)", range=POSITIVE_COUNT
+        None, "last day ads run (null = until the end); at least start_day", range=POSITIVE_COUNT
     )
 
     def validate(self, prefix: str) -> None:
-        """A day's impressions are held in memory, one row each: keep them countable."""
+        """The campaign ends no earlier than it starts; a day's impressions stay countable.
+
+        A day's impressions are held in memory, one row each.
+        """
+        if self.end_day is not None and self.start_day > self.end_day:  # the ads never run
+            fail(
+                prefix + "start_day",
+                self.start_day,
+                f"at most {prefix}end_day={self.end_day}, the ads' last day ({prefix}end_day=null "
+                "runs them to the last day)",
+            )
         impressions = self.daily_budget / self.cpm * 1000
         if impressions > MAX_DAILY_IMPRESSIONS:
             lowest = self.daily_budget * 1000 / MAX_DAILY_IMPRESSIONS
