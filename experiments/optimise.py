@@ -40,6 +40,7 @@ import sim
 from experiments.arguments import at_least, run_script
 from sim import jobs
 from sim.compare import mean_interval
+from sim.config import DISCOUNT_KEYS
 from sim.failures import EXIT_BAD_INPUT
 from sim.params import ConfigError
 from sim.schemes import REWARD_KINDS
@@ -287,10 +288,39 @@ def _check_key(entry: str, key: str, scheme: str, allowed: list[str]) -> None:
 
 
 def _check_value(entry: str, scheme: str, key: str, value: object) -> None:
+    # a discount's bound against the price is the market's business (within_price), not here
+    discount = key.split(".")[-1] in DISCOUNT_KEYS and isinstance(value, int | float)
+    priced = [f"product.price={max(value, 1)}"] if discount else []
     try:
-        sim.compose([f"referral={scheme}", f"{key}={value}"])
+        sim.compose([f"referral={scheme}", f"{key}={value}", *priced])
     except ConfigError as error:
         raise ConfigError(f"--space {entry}: {error}") from error
+
+
+def within_price(space: Space, price: float) -> Space:
+    """``space`` with each discount's range cut at the market's price (a larger one is refused).
+
+    The default range of ``referee_discount`` (0-40 yuan) passes the price of
+    ``+scenario=gen_z_2026`` (33.29 yuan); the search then stops at the price, and says so.
+
+    Raises:
+        ConfigError: a discount's whole range lies above the price.
+
+    """
+    fitted = dict(space)
+    for key, values in space.items():
+        if key.split(".")[-1] not in DISCOUNT_KEYS or isinstance(values, list):
+            continue
+        low, high = values
+        if low >= price:
+            raise ConfigError(
+                f"--space {key}={low:g}:{high:g}: a discount may not exceed the market's "
+                f"product.price={price:g}; search below it"
+            )
+        if high > price:
+            fitted[key] = (low, float(price))
+            print(f"{key}: searched over {low:g}:{price:g} (at most product.price={price:g})")
+    return fitted
 
 
 OWN_SETTINGS = {
@@ -400,6 +430,7 @@ def run(argv: list[str] | None = None) -> None:
         arguments.replicates,
         arguments.budget,
     )
+    problem.space = within_price(problem.space, base_config(problem).product.price)
     defaults = defaults_of(problem)
     problem.reach_floor = reach_floor(arguments.reach_floor, problem, defaults)
     study = study_for(problem, arguments.storage, arguments.trials)

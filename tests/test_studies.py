@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from types import SimpleNamespace
 
 import numpy as np
@@ -233,3 +234,16 @@ def test_a_reach_floor_or_budget_that_is_not_a_finite_number_is_refused(option, 
     assert caught.value.code == 2
     reason = f"'{text}' is not a number" if text == "lots" else f"{text} is not a finite number"
     assert f"argument {option}: {reason}" in capsys.readouterr().err
+
+
+def test_a_discount_is_searched_up_to_the_markets_price_and_no_further(capsys):
+    space = optimise.parse_space(["referral.referee_discount=0:200"], "two_sided")
+    assert space == {"referral.referee_discount": (0.0, 200.0)}  # the market decides
+    fitted = optimise.within_price(optimise.parse_space([], "two_sided"), 33.29)
+    assert fitted["referral.referee_discount"] == (0.0, 33.29)
+    assert fitted["referral.referrer_reward"] == (0.0, 40.0)  # a reward is not cut
+    assert "searched over 0:33.29 (at most product.price=33.29)" in capsys.readouterr().out
+    with pytest.raises(
+        ConfigError, match=re.escape("may not exceed the market's product.price=33.29")
+    ):
+        optimise.within_price({"referral.referee_discount": (35.0, 40.0)}, 33.29)
