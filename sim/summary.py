@@ -169,8 +169,8 @@ def format_summary(metrics: pd.DataFrame, names: tuple[str, ...] = HEADLINE) -> 
 
 
 UNDEFINED_IN_SOME = (
-    "undefined (a ratio over zero: see sim.metrics) in some replicates, whose means and CIs "
-    "are over the others"
+    "undefined (a ratio with nothing to divide by: see sim.metrics) in some replicates, whose "
+    "means and CIs are over the others"
 )
 
 

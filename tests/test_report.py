@@ -594,7 +594,7 @@ def test_notes_name_the_settings_whose_replicates_left_out_an_undefined_cac():
     )
     metrics.attrs["parameters"] = ["seeding"]
     (note, _) = report.undefined_note(metrics)
-    assert note.startswith("Undefined (a ratio over zero")
+    assert note.startswith("Undefined (a ratio with nothing to divide by")
     assert note.endswith(": kol: cac in 2 of 3 replicates, repurchase_rate in 2 of 3 replicates.")
     assert "ads" not in note
     assert report.undefined_note(metrics[metrics.seeding == "ads"]) == []
