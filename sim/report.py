@@ -417,9 +417,11 @@ def write_report(
 
     """
     jobs, metrics, noted = _load(folder)
+    given = (("by", by), ("baseline", baseline))
+    asked = [f"--{name} {plain(value)}" for name, value in given if value is not None]
     by = compared_by(metrics, by)
-    if by is None:
-        return _write_configuration_report(folder, jobs, metrics, noted, baseline, out)
+    if by is None or not store.swept(metrics):
+        return _write_configuration_report(folder, jobs, metrics, noted, asked, out)
     baseline = baseline_of(metrics, by, baseline)
     out = _checked_out(folder, out)
     comparison = _compared(metrics, baseline, by, noted)  # before a bad one deletes
@@ -443,35 +445,33 @@ def _write_configuration_report(
     jobs: list[Path],
     metrics: pd.DataFrame,
     noted: list[str],
-    baseline: object = None,
+    asked: Sequence[str] = (),
     out: Path | None = None,
 ) -> str:
     """The report of jobs that all ran one configuration: its metrics with their 95% CIs.
 
     One row, the report's columns less the paired ones (Δ customers, incremental CAC), and a
-    line saying there is nothing to compare against and how to make a comparison; the figures
-    less ``reach_cac.png`` (a frontier of one point compares nothing).
+    line saying there is nothing to compare against and how to make a comparison (or, in a
+    sweep whose other jobs failed or have not finished, that only one setting has results
+    yet); the figures less ``reach_cac.png`` (a frontier of one point compares nothing).
 
     Args:
         folder: the folder read.
         jobs: its finished jobs.
         metrics: their metrics (no parameter varies).
         noted: notes of the load, said in the report.
-        baseline: must be None: there is nothing to compare against.
+        asked: the ``--by``/``--baseline`` options given (``--by referral``), said to have
+            nothing to compare yet (a sweep reported while one setting has results is no
+            error: scripts that report a running sweep keep working).
         out: where to write (default: ``folder``).
 
     Returns:
         The table and the line saying there is nothing to compare.
 
     Raises:
-        ComparisonError: ``baseline`` is given, or ``out`` is a file.
+        ComparisonError: ``out`` is a file.
 
     """
-    if baseline is not None:
-        raise ComparisonError(
-            f"--baseline {baseline} has nothing to compare against: {_nothing_varies(metrics)}; "
-            + LEAVE_OUT
-        )
     out = _checked_out(folder, out)
     label = configuration_label(metrics)
     comparison = _compared(metrics.assign(**{CONFIGURATION: label}), label, CONFIGURATION, noted)
@@ -480,7 +480,7 @@ def _write_configuration_report(
     table = wide(comparison, CONFIGURATION)
     figures = _figures(jobs, table, [CONFIGURATION], out, frontier=False, label=label)
     text = format_table(comparison, CONFIGURATION, UNPAIRED_TABLE)
-    nothing = nothing_to_compare(metrics)
+    nothing = nothing_to_compare(metrics, unfinished_jobs(folder), asked)
     notes = [nothing, "", *_notes(noted, metrics)]
     replicates = int(comparison.query("metric == 'customers'")["replicates"].max())
     intro = _configuration_intro(replicates)
@@ -489,19 +489,60 @@ def _write_configuration_report(
 
 
 def configuration_label(metrics: pd.DataFrame) -> str:
-    """``name=value`` of each parameter the jobs set (all set the same), or ``default``."""
+    """``name=value`` of each parameter the jobs set (all set the same, null too), or ``default``.
+
+    Nothing varies, so a parameter missing (NaN) from the first job is missing from all of
+    them, and one of them set it: to null.
+    """
     first = metrics.iloc[0]
-    names = [n for n in metrics.attrs.get("parameters", []) if not pd.isna(first[n])]
-    return ", ".join(f"{n}={plain(first[n])}" for n in names) or DEFAULT_LABEL
+    names = metrics.attrs.get("parameters", [])
+    values = ("null" if pd.isna(first[n]) else plain(first[n]) for n in names)
+    return ", ".join(f"{n}={value}" for n, value in zip(names, values, strict=True)) or (
+        DEFAULT_LABEL
+    )
 
 
-def nothing_to_compare(metrics: pd.DataFrame) -> str:
-    """The line of a report of one configuration: why nothing is compared, how to compare."""
+def nothing_to_compare(
+    metrics: pd.DataFrame, unfinished: Sequence[Path] = (), asked: Sequence[str] = ()
+) -> str:
+    """The line of a report of one configuration: why nothing is compared, how to compare.
+
+    Args:
+        metrics: the jobs' metrics (no parameter varies).
+        unfinished: job folders here without results (failed, running or not started).
+        asked: the comparison options given (``--by referral``), which have nothing to compare.
+
+    """
+    options = f"{' '.join(asked)}: " if asked else ""
+    missing = " does not have results yet" if len(unfinished) == 1 else "s do not have results yet"
+    if unfinished:
+        return (
+            f"{options}Nothing to compare yet: only one setting has results here, and "
+            f"{len(unfinished)} other job{missing} (failed, see below, or not finished); "
+            "report again when a second setting has finished."
+        )
     return (
-        f"Nothing to compare against: {_nothing_varies(metrics)}, so this report has no "
-        "Δ customers, incremental CAC or reach-versus-CAC figure, which need a baseline. "
+        f"{options}Nothing to compare against: {_nothing_varies(metrics)}, so this report has "
+        "no Δ customers, incremental CAC or reach-versus-CAC figure, which need a baseline. "
         f"To compare, {HOW_TO_COMPARE}."
     )
+
+
+def unfinished_jobs(folder: Path) -> list[Path]:
+    """Job folders under ``folder`` without results: failed, running or not yet started.
+
+    A job folder is one Hydra has started (its ``.hydra/``); folders in hidden ones (results
+    being kept or taken) are left out.
+    """
+    started = {h.parent for h in folder.rglob(".hydra") if h.is_dir()}
+    visible = (f for f in started if not any(p.startswith(".") for p in _parts_under(f, folder)))
+    return sorted(
+        (f for f in visible if not jobs_store.has_results(f)), key=jobs_store.natural_order
+    )
+
+
+def _parts_under(path: Path, root: Path) -> tuple[str, ...]:
+    return path.relative_to(root).parts if path != root else ()
 
 
 HOW_TO_COMPARE = (
@@ -621,12 +662,13 @@ def compared_by(metrics: pd.DataFrame, by: str | None) -> str | None:
 
     Unless given, ``referral`` when it varies, else the one parameter that varies across the
     jobs (``referral.referrer_reward`` in a sweep of rewards); None when no parameter varies
-    (a single run: the report is that configuration's).
+    (a single run: the report is that configuration's). A ``by`` given where nothing varies
+    is returned (the report is still that one configuration's, and says so).
 
     Raises:
         ComparisonError: listing the parameters that vary, when ``by`` is missing from the results,
-            is measured rather than set, takes one value in every job, or cannot be told from
-            the results.
+            is measured rather than set, takes one value in every job while others vary, or
+            cannot be told from the results.
 
     """
     varying = store.swept(metrics)
@@ -638,7 +680,7 @@ def compared_by(metrics: pd.DataFrame, by: str | None) -> str | None:
             f"{by!r} is measured, not set: --by takes a parameter of the jobs; "
             + _varying_text(metrics, varying)
         )
-    if by in metrics.columns and by not in varying:
+    if by in metrics.columns and varying and by not in varying:
         raise ComparisonError(
             f"{by!r} takes one value in every job ({plain(metrics[by].iloc[0])}): "
             "nothing to compare by it; " + _varying_text(metrics, varying)

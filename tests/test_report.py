@@ -544,21 +544,50 @@ def test_a_single_run_gets_a_report_of_its_own_metrics(tmp_path, capsys, paramet
     assert not (folder / "reach_cac.png").exists() and "reach-versus-CAC figure" in text
 
 
-def test_by_or_baseline_on_a_single_run_is_refused_naming_the_parameter(tmp_path, capsys):
+def test_by_or_baseline_on_a_single_run_say_there_is_nothing_to_compare(tmp_path, capsys):
+    # scripts that report a sweep while one setting has results keep working (exit 0)
     folder = tmp_path / "run"
     parameters = {"referral": "two_sided", "run.replicates": 2}
     write_small_job(folder, parameters, ["referral=two_sided", "run.replicates=2"])
-    assert report.main([str(folder), "--by", "referral"]) == 2
-    error = capsys.readouterr().err
-    assert "'referral' takes one value in every job (two_sided): nothing to compare by it" in error
-    assert "no parameter varies across the jobs (parameters: referral, run.replicates)" in error
-    assert "leave out --by and --baseline for the report of this one configuration" in error
-    assert report.main([str(folder), "--by", "seed"]) == 2  # not a parameter of the run
-    assert "results lack column 'seed'; no parameter varies" in capsys.readouterr().err
-    assert report.main([str(folder), "--baseline", "none"]) == 2
-    assert "--baseline none has nothing to compare against" in capsys.readouterr().err
-    assert not (folder / "report.md").exists()
     assert report.main([str(folder)]) == 0
+    alone = capsys.readouterr().out
+    for options in (
+        ["--by", "referral"],
+        ["--baseline", "none"],
+        ["--by", "referral", "--baseline", "two_sided"],
+    ):
+        assert report.main([str(folder), *options]) == 0
+        printed = capsys.readouterr().out
+        assert f"{' '.join(options)}: Nothing to compare against: no parameter varies" in printed
+        assert printed.split("\n\n")[0] == alone.split("\n\n")[0]  # the same table
+    assert report.main([str(folder), "--by", "seed"]) == 2  # not a parameter of the run
+    error = capsys.readouterr().err
+    assert "results lack column 'seed'; no parameter varies" in error
+    assert "leave out --by and --baseline for the report of this one configuration" in error
+
+
+def test_a_sweep_with_one_setting_finished_says_the_others_have_no_results_yet(tmp_path, capsys):
+    write_small_job(tmp_path / "0", {"referral": "none"}, ["referral=none"])
+    (tmp_path / "1" / ".hydra").mkdir(parents=True)  # started by Hydra, no results yet
+    (tmp_path / "2" / ".hydra").mkdir(parents=True)
+    assert report.main([str(tmp_path)]) == 0
+    printed = capsys.readouterr().out
+    assert (
+        "Nothing to compare yet: only one setting has results here, and 2 other jobs do not"
+        in printed
+    )
+    assert "referral-sim -m" not in printed  # the sweep was run: no advice to run it
+    write_small_job(tmp_path / "2", {"referral": "none"}, ["referral=none"])
+    assert report.main([str(tmp_path)]) == 0
+    assert "and 1 other job does not have results yet" in capsys.readouterr().out
+
+
+def test_the_configuration_names_a_parameter_set_to_null():
+    metrics = pd.DataFrame({"referral": ["two_sided"] * 2, "seeding.end_day": [None, None]})
+    metrics.attrs["parameters"] = ["referral", "seeding.end_day"]
+    assert report.configuration_label(metrics) == "referral=two_sided, seeding.end_day=null"
+    metrics.attrs["parameters"] = []
+    assert report.configuration_label(metrics) == "default"
 
 
 def test_a_mean_that_rounds_to_zero_reads_0_not_minus_0():
