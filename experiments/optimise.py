@@ -289,8 +289,12 @@ def _check_key(entry: str, key: str, scheme: str, allowed: list[str]) -> None:
 
 def _check_value(entry: str, scheme: str, key: str, value: object) -> None:
     # a discount's bound against the price is the market's business (within_price), not here
-    discount = key.split(".")[-1] in DISCOUNT_KEYS and isinstance(value, int | float)
-    priced = [f"product.price={max(value, 1)}"] if discount else []
+    priced = []
+    if key.split(".")[-1] in DISCOUNT_KEYS:
+        try:  # a choice is text; a non-number is refused by the compose below
+            priced = [f"product.price={max(float(value), 1.0)}"]
+        except ValueError:
+            pass
     try:
         sim.compose([f"referral={scheme}", f"{key}={value}", *priced])
     except ConfigError as error:
@@ -309,7 +313,15 @@ def within_price(space: Space, price: float) -> Space:
     """
     fitted = dict(space)
     for key, values in space.items():
-        if key.split(".")[-1] not in DISCOUNT_KEYS or isinstance(values, list):
+        if key.split(".")[-1] not in DISCOUNT_KEYS:
+            continue
+        if isinstance(values, list):  # choices: each one must be a price the market allows
+            above = [value for value in values if float(value) > price]
+            if above:
+                raise ConfigError(
+                    f"--space {key}={'|'.join(values)}: {', '.join(above)} exceed the market's "
+                    f"product.price={price:g}; a discount may not"
+                )
             continue
         low, high = values
         if low >= price:

@@ -247,3 +247,7 @@ def test_a_discount_is_searched_up_to_the_markets_price_and_no_further(capsys):
         ConfigError, match=re.escape("may not exceed the market's product.price=33.29")
     ):
         optimise.within_price({"referral.referee_discount": (35.0, 40.0)}, 33.29)
+    choices = optimise.parse_space(["referral.referee_discount=10|150"], "two_sided")
+    assert optimise.within_price(choices, 200.0) == choices  # a market at 200 yuan allows 150
+    with pytest.raises(ConfigError, match=re.escape("150 exceed the market's product.price=100")):
+        optimise.within_price(choices, 100.0)
