@@ -125,3 +125,27 @@ def printed_text(book: nbformat.NotebookNode) -> str:
         if cell.cell_type == "code"
         for output in cell.outputs
     )
+
+
+def test_sweep_notebook_on_one_configuration_says_to_use_the_report(tmp_path, this_python_kernel):
+    from nbclient.exceptions import CellExecutionError
+
+    import sim
+    from sim import jobs
+
+    run = tmp_path / "run"
+    result = sim.run(sim.compose(["network.n=300", "days=10", "run.replicates=2"]), progress=False)
+    jobs.write_job(run, result, {"run.replicates": 2}, "run.replicates=2")
+    source = f"{SMALL['3.0-sweep-analysis.ipynb'][0]}\nSWEEP = {str(run)!r}"
+    book = with_small_parameters(
+        nbformat.read(NOTEBOOKS / "3.0-sweep-analysis.ipynb", as_version=4), source
+    )
+    client = NotebookClient(
+        book,
+        timeout=300,
+        kernel_name=this_python_kernel,
+        resources={"metadata": {"path": str(tmp_path)}},
+    )
+    with pytest.raises(CellExecutionError, match="no parameter varies across its jobs") as caught:
+        client.execute()
+    assert "referral-sim-report FOLDER gives one configuration" in str(caught.value)
