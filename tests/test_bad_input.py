@@ -907,10 +907,9 @@ AT_THE_BOUNDARY = [
 @pytest.mark.parametrize("overrides", AT_THE_BOUNDARY, ids=" ".join)
 def test_values_at_the_boundary_run_without_a_warning(overrides):
     sim.config._warn.cache_clear()  # said once per process: maybe said already
-    config = sim.compose([*overrides, "network.n=200"])
-    with warnings.catch_warnings():
-        warnings.filterwarnings("error", message=NEVER)
-        sim.compose([*overrides, "network.n=200"])
+    with warnings.catch_warnings():  # composed inside: a warning said (and cached) outside
+        warnings.filterwarnings("error", message=NEVER)  # would pass unseen
+        config = sim.compose([*overrides, "network.n=200"])
         sim.ReferralModel(config).run()
 
 
