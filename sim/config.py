@@ -10,8 +10,6 @@ fully checked :class:`Config`.
 
 from __future__ import annotations
 
-import functools
-import warnings
 from dataclasses import dataclass, field, fields
 from typing import Any, Optional
 
@@ -28,6 +26,7 @@ from sim.params import (
     check_shares,
     fail,
     param,
+    warn_once,
 )
 from sim.schemes.seeding import BY_COMMUNITY, NETWORKS_WITH_COMMUNITIES, SeedingConfig
 
@@ -287,15 +286,12 @@ class Config:
     def validate(self, prefix: str) -> None:
         """Check constraints that span groups."""
         kols = self.influencers.kols
-        nested = getattr(self.seeding, "kol", None)  # mixed seeding holds a KOL channel
-        for key, channel in (("seeding", self.seeding), ("seeding.kol", nested)):
+        channels = _seeding_channels(self.seeding)  # mixed seeding holds KOL and KOC channels
+        for key, channel in channels:
             hired = getattr(channel, "hired", 0)
             if hired > kols:
                 fail(f"{prefix}{key}.hired", hired, f"at most influencers.kols={kols}")
-        for key, channel in (
-            ("seeding", self.seeding),
-            ("seeding.koc", getattr(self.seeding, "koc", None)),
-        ):
+        for key, channel in channels:
             chosen_by = getattr(channel, "chosen_by", None)
             network = self.network.name
             if chosen_by in BY_COMMUNITY and network not in NETWORKS_WITH_COMMUNITIES:
@@ -402,13 +398,13 @@ def _warn_of_campaign_days_after_the_run(config: Config, prefix: str) -> None:
     for key, channel in _seeding_channels(config.seeding):
         start = getattr(channel, "start_day", None)
         if start is not None and start > days:
-            _warn(
+            warn_once(
                 f"{prefix}{key}.start_day={start} is after the last day (days={days}): the ads "
                 "never run"
             )
         posts = getattr(channel, "post_days", None)
         if posts and min(posts) > days:
-            _warn(
+            warn_once(
                 f"{prefix}{key}.post_days={list(posts)} has no day within days={days}: these "
                 "posts never happen"
             )
@@ -419,9 +415,3 @@ def _seeding_channels(seeding: Any) -> list[tuple[str, Any]]:
     nested = [(f"seeding.{f.name}", getattr(seeding, f.name)) for f in fields(seeding)]
     channels = [(key, value) for key, value in nested if isinstance(value, SeedingConfig)]
     return [("seeding", seeding), *channels]
-
-
-@functools.cache
-def _warn(message: str) -> None:
-    """A UserWarning, said once per process: the configuration is checked again per replicate."""
-    warnings.warn(message, UserWarning, stacklevel=3)

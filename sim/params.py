@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import math
 import numbers
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -204,6 +206,16 @@ def fail(key: str, value: Any, allowed: str) -> None:
 
     """
     raise ConfigError(f"{key}={value!r} is not allowed: expected {allowed}.")
+
+
+@functools.cache
+def warn_once(message: str, stacklevel: int = 3) -> None:
+    """A ``UserWarning`` about the configuration, said once per process.
+
+    A configuration is checked, and a model built, again for each replicate; the warning is
+    said the first time. ``stacklevel`` counts from the caller of this function's caller.
+    """
+    warnings.warn(message, UserWarning, stacklevel=stacklevel)
 
 
 def threshold_levels(shares: Mapping[Any, float]) -> dict[int, float]:

@@ -398,8 +398,8 @@ def write_report(
 ) -> str:
     """Write ``report.md`` and the figures for the sweep in ``folder``; return what to print.
 
-    Where no parameter varies across the jobs (a single run) and ``by`` is not given, the report
-    is that one configuration's (see :func:`_write_configuration_report`).
+    Where no parameter varies across the jobs (a single run), the report is that one
+    configuration's (see :func:`_write_configuration_report`), ``by`` and ``baseline`` or not.
 
     Args:
         folder: a run or sweep folder, or a parent of several.
@@ -413,20 +413,20 @@ def write_report(
     Raises:
         ResultsError: ``folder`` holds no finished job, does not exist or is a file.
         ComparisonError: ``by`` or ``baseline`` is not in the results, ``by`` takes one value
-            in every job, ``baseline`` is given where nothing varies, or ``out`` is a file.
+            in every job while other parameters vary, or ``out`` is a file.
 
     """
     jobs, metrics, noted = _load(folder)
     given = (("by", by), ("baseline", baseline))
     asked = [f"--{name} {plain(value)}" for name, value in given if value is not None]
     by = compared_by(metrics, by)
-    if by is None or not store.swept(metrics):
+    keys = store.swept(metrics)
+    if by is None or not keys:
         return _write_configuration_report(folder, jobs, metrics, noted, asked, out)
     baseline = baseline_of(metrics, by, baseline)
     out = _checked_out(folder, out)
     comparison = _compared(metrics, baseline, by, noted)  # before a bad one deletes
     _clear(out)
-    keys = store.swept(metrics) or [by]
     paired = baseline if keys == [by] else None
     figures = _figures(jobs, wide(comparison, by), keys, out, paired=paired)
     text = format_table(comparison, by)
@@ -535,14 +535,10 @@ def unfinished_jobs(folder: Path) -> list[Path]:
     being kept or taken) are left out.
     """
     started = {h.parent for h in folder.rglob(".hydra") if h.is_dir()}
-    visible = (f for f in started if not any(p.startswith(".") for p in _parts_under(f, folder)))
+    waiting = (f for f in started if not store.in_hidden_folder(f, folder))
     return sorted(
-        (f for f in visible if not jobs_store.has_results(f)), key=jobs_store.natural_order
+        (f for f in waiting if not jobs_store.has_results(f)), key=jobs_store.natural_order
     )
-
-
-def _parts_under(path: Path, root: Path) -> tuple[str, ...]:
-    return path.relative_to(root).parts if path != root else ()
 
 
 HOW_TO_COMPARE = (

@@ -46,7 +46,7 @@ def job_folders(paths: PathLike | Iterable[PathLike]) -> list[Path]:
     folders = []
     for root in roots:
         check_folder(root)
-        found = (m.parent for m in root.rglob(METRICS) if not _hidden(m.parent, root))
+        found = (m.parent for m in root.rglob(METRICS) if not in_hidden_folder(m.parent, root))
         folders += sorted(found, key=natural_order)
     if not folders:
         listed = ", ".join(str(r) for r in roots)
@@ -54,7 +54,7 @@ def job_folders(paths: PathLike | Iterable[PathLike]) -> list[Path]:
     return distinct_jobs(list(dict.fromkeys(f.resolve() for f in folders)))
 
 
-def _hidden(folder: Path, root: Path) -> bool:
+def in_hidden_folder(folder: Path, root: Path) -> bool:
     """Whether ``folder`` lies in a hidden folder under ``root`` (a job being kept or taken)."""
     return any(part.startswith(".") for part in folder.relative_to(root).parts)
 

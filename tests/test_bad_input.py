@@ -28,6 +28,7 @@ from experiments.claims import CLAIMS, Setup
 from experiments.claims.base import SCENARIO
 from sim import cli
 from sim.configure import compose_with_hydra, conf_dir, describe_error, to_config
+from sim.params import warn_once
 from tests.declared import Key, declared_keys, walk
 from tests.sweeps import cli_process
 
@@ -906,7 +907,7 @@ AT_THE_BOUNDARY = [
 
 @pytest.mark.parametrize("overrides", AT_THE_BOUNDARY, ids=" ".join)
 def test_values_at_the_boundary_run_without_a_warning(overrides):
-    sim.config._warn.cache_clear()  # said once per process: maybe said already
+    warn_once.cache_clear()  # said once per process: maybe said already
     with warnings.catch_warnings():  # composed inside: a warning said (and cached) outside
         warnings.filterwarnings("error", message=NEVER)  # would pass unseen
         config = sim.compose([*overrides, "network.n=200"])
@@ -934,14 +935,14 @@ def test_a_campaign_after_the_last_day_is_run_with_a_warning_that_it_never_happe
     overrides, message
 ):
     # not refused: a sweep over days may include horizons shorter than the campaign
-    sim.config._warn.cache_clear()
+    warn_once.cache_clear()
     with pytest.warns(UserWarning, match=f"^{re.escape(message)}$"):
         sim.compose(overrides)
 
 
 def test_a_campaign_after_the_last_day_is_said_once_not_once_per_replicate():
     overrides = ["seeding=kol", "seeding.post_days=[500]", "days=5", "network.n=200"]
-    sim.config._warn.cache_clear()
+    warn_once.cache_clear()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         sim.run(sim.compose([*overrides, "run.replicates=3"]), progress=False)

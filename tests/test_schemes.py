@@ -14,8 +14,8 @@ import sim
 from experiments.measures import team_fill
 from sim.dynamics import referrals
 from sim.dynamics.referrals import FAKE
+from sim.params import warn_once
 from sim.schemes import REFERRAL, RETENTION, SEEDING
-from sim.schemes import seeding as seeding_schemes
 from tests.conftest import run_model, small
 
 COMBINATIONS = list(itertools.product(SEEDING, REFERRAL, RETENTION))
@@ -667,7 +667,7 @@ def test_mixed_warns_when_its_total_lifts_the_ads_cap_beyond_what_the_ads_can_sp
     # the shares are caps: ads spend daily_budget x days whatever total says (a user report:
     # total=54,000 and 108,000 gave identical runs)
     doubled = small("seeding=mixed", "seeding.total=108000", "days=90", n=500)
-    seeding_schemes._warn_once.cache_clear()  # said once per process: maybe said already
+    warn_once.cache_clear()  # said once per process: maybe said already
     with pytest.warns(UserWarning, match=r"= 37,800 yuan, but the ads spend at most 18,900 "):
         model = sim.ReferralModel(doubled)
     assert model.run().metrics()["spend_ads"] == 210 * 90
@@ -683,7 +683,7 @@ def test_mixed_warns_when_its_total_lifts_the_ads_cap_beyond_what_the_ads_can_sp
         warnings.simplefilter("always")
         sim.run(small("seeding=mixed", "seeding.total=108000", "run.replicates=3", n=300))
     assert not [w for w in caught if "seeding.ads_share" in str(w.message)]
-    seeding_schemes._warn_once.cache_clear()
+    warn_once.cache_clear()
     never = small("seeding=mixed", "seeding.ads.start_day=200", "days=90", n=300)
     with pytest.warns(UserWarning, match=r"but the ads never run \(seeding\.ads\.start_day=200"):
         sim.ReferralModel(never)

@@ -16,7 +16,6 @@
 
 from __future__ import annotations
 
-import functools
 import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Optional
@@ -35,6 +34,7 @@ from sim.params import (
     ConfigError,
     fail,
     param,
+    warn_once,
 )
 from sim.schemes.base import SeedingScheme
 from sim.state import Channel
@@ -390,15 +390,11 @@ def _warn_if_ads_cannot_reach_their_share(config: MixedConfig, days: int) -> Non
             f"{ads.daily_budget:g} x {ad_days} days): set seeding.ads.daily_budget="
             f"{cap / ad_days:.0f} to spend the ads' share"
         )
-    _warn_once(
+    warn_once(
         f"seeding.total x seeding.ads_share = {cap:,.0f} yuan, but {advice} (the shares are "
-        "caps; each channel's own keys set what it spends)"
+        "caps; each channel's own keys set what it spends)",
+        stacklevel=4,
     )
-
-
-@functools.cache
-def _warn_once(message: str) -> None:
-    warnings.warn(message, stacklevel=4)
 
 
 class Mixed(SeedingScheme):
