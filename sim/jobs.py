@@ -54,6 +54,8 @@ WITH_REFERRALS = ("referrals", "nodes")
 """The tables written only with ``run.save_referrals``."""
 METRICS = "metrics.parquet"
 JOB = "job.json"
+CLAIM = ".claimed"
+"""Suffix of a hidden claim on kept results being taken back (``.<digest>.<pid>.claimed``)."""
 CONFIG = "config.yaml"
 FAILED = "failed.json"
 RESULTS = tuple(f"{name}.parquet" for name in TABLES if name != "metrics")
@@ -120,14 +122,20 @@ def take_kept(folder: Path, sweep: Path, config_yaml: str) -> bool:
     kept = sweep / EARLIER / digest(config_yaml)
     if not has_results(kept):
         return False
-    claimed = kept.with_name(f".{kept.name}.{os.getpid()}.taking")
+    claimed = kept.with_name(f".{kept.name}.{os.getpid()}{CLAIM}")
     try:
         kept.rename(claimed)  # one job takes them, however many look
     except OSError:
         return False
-    _move_files(claimed, folder)
-    shutil.rmtree(claimed, ignore_errors=True)
+    _link_files(claimed, folder)  # the claim stays whole until every file is in the job folder
+    _discard(claimed)
     return True
+
+
+def _discard(folder: Path) -> None:
+    """Remove a folder of results, ``metrics.parquet`` first: a kill midway leaves no results."""
+    (folder / METRICS).unlink(missing_ok=True)
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def copy_finished(folder: Path, sweep: Path, config_yaml: str) -> Path | None:
@@ -212,15 +220,24 @@ def remove_copy(folder: Path) -> None:
 
 
 def remove_interrupted_copies(sweep: Path) -> None:
-    """Remove the hidden staging folders of copies a killed process left (readers skip them).
+    """Clear the hidden folders a process killed while it copied or took results left.
 
-    Only hard links of results that stay where they were (:func:`keep_aside`,
-    :func:`copy_finished`); called when a sweep starts, holding the folder's lock, so no
-    process is writing them. (A kill while kept results are taken back, between the first and
-    the last file moved, leaves them in a hidden ``.taking`` folder, which is not touched.)
+    Staging folders hold hard links of results that stay where they were (:func:`keep_aside`,
+    :func:`copy_finished`): they go. A claim on kept results (:func:`take_kept`) that still
+    holds ``metrics.parquet`` holds them whole (files are linked out of it, never moved, and it
+    loses ``metrics.parquet`` first when it goes): it is put back in ``earlier/``, unless results
+    with its digest are there again. Called when a sweep starts, holding the folder's lock, so
+    no process is writing them. (A ``.taking`` folder of older versions, which moved files out
+    one by one, may hold part of a job: it is left alone.)
     """
     for staging in (*sweep.glob(".*.copying"), *(sweep / EARLIER).glob(".*.staging")):
         shutil.rmtree(staging, ignore_errors=True)
+    for claim in (sweep / EARLIER).glob(f".*{CLAIM}"):
+        kept = claim.with_name(claim.name.split(".")[1])
+        if has_results(claim) and not kept.exists():
+            claim.rename(kept)
+        else:
+            _discard(claim)
 
 
 def _link_files(source: Path, target: Path) -> None:

@@ -468,13 +468,22 @@ def test_a_copy_that_cannot_be_removed_leaves_the_sweeps_summary_and_exit_code(
     assert jobs.has_results(sweep / "3") and not jobs.has_results(sweep / "4")
 
 
-def test_a_sweep_removes_the_staging_folders_a_killed_copy_left(tmp_path):
+def test_a_sweep_clears_the_staging_folders_and_claims_a_killed_copy_left(tmp_path):
     folder = tmp_path / "sweep"
     staged = [folder / ".0123abcd.77.copying", folder / jobs.EARLIER / ".0123abcd.77.staging"]
-    taking = folder / jobs.EARLIER / ".0123abcd.77.taking"  # moved files: never removed
-    for hidden in (*staged, taking):
+    taking = folder / jobs.EARLIER / ".0123abcd.77.taking"  # older versions moved files out
+    kept = folder / jobs.EARLIER / "0123abcd"  # results a claim on the same digest must not hide
+    claims = [kept.with_name(f".0123abcd.{pid}{jobs.CLAIM}") for pid in (78, 79)]
+    for hidden in (*staged, taking, kept, claims[0]):
         hidden.mkdir(parents=True)
         (hidden / jobs.METRICS).write_bytes(b"metrics")
+    claims[1].mkdir()  # a claim half removed: its metrics.parquet goes first
+    (claims[1] / jobs.JOB).write_text("{}")
+    whole = folder / jobs.EARLIER / f".fedcba98.80{jobs.CLAIM}"  # whole, and nothing kept
+    whole.mkdir()
+    (whole / jobs.METRICS).write_bytes(b"whole")
     referral_sim(*sweep_arguments(folder), cwd=tmp_path)
-    assert not any(hidden.exists() for hidden in staged) and (taking / jobs.METRICS).exists()
+    assert not any(hidden.exists() for hidden in (*staged, *claims, whole))
+    assert (taking / jobs.METRICS).exists() and (kept / jobs.METRICS).read_bytes() == b"metrics"
+    assert (folder / jobs.EARLIER / "fedcba98" / jobs.METRICS).read_bytes() == b"whole"
     assert finished(folder) == ["0", "1", "2"]

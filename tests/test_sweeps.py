@@ -79,6 +79,21 @@ def test_a_job_whose_configuration_was_kept_takes_it_back_instead_of_running(tmp
     assert metrics(folder / jobs.EARLIER)["seed"].tolist() == [3] * 3  # one_sided, seed 3
 
 
+def test_kept_results_a_killed_job_was_taking_back_are_put_back_and_taken(tmp_path):
+    folder = tmp_path / "sweep"
+    sweep(folder, SCHEMES)
+    finished = metrics(folder)
+    sweep(folder, "referral=one_sided", "seed=3")  # job 0's none is kept in earlier/
+    (kept,) = (m.parent for m in (folder / jobs.EARLIER).glob(f"*/{jobs.METRICS}"))
+    claim = kept.with_name(f".{kept.name}.77{jobs.CLAIM}")  # killed after claiming them
+    kept.rename(claim)
+    again = sweep(folder, SCHEMES)
+    assert again.stdout.count("moved back from") == 1 and "results:" not in again.stdout
+    assert not claim.exists()
+    runs = metrics(folder / "0"), metrics(folder / "1"), metrics(folder / "2")
+    pd.testing.assert_frame_equal(pd.concat(runs, ignore_index=True), finished)
+
+
 def test_a_new_value_refused_before_launch_leaves_the_older_results_as_they_were(tmp_path):
     folder = tmp_path / "sweep"
     sweep(folder, "seed=0,1")
