@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Print the path of a Python >= 3.12 interpreter, or explain how to get one and exit 1.
-# Looks at $PYTHON, then python3.13/python3.12/python3 on PATH, then pyenv's versions.
+# Looks at $PYTHON, then python3.12/3.13/3.14/python3 on PATH, then pyenv's versions.
 set -u
 ok() { "$1" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' 2>/dev/null; }
 candidates=()
