@@ -5,8 +5,10 @@ Definitions (``customers`` always excludes fakes and the day-0 seeds):
 - ``adoption_rate`` = customers / n; ``aware_rate`` = consumers ever aware / n (seeds included).
 - ``referred_customers``: acquired through a consumer's link (channels ``peer`` and ``koc``).
 - Cascades are the trees of referral links among consumers (seeds and customers acquired by
-  ads or KOLs are roots). ``structural_virality`` is the mean pairwise distance in the largest
-  tree (Goel et al. 2016; 0 for a single node); ``reproduction_number`` the mean successful
+  ads or KOLs are roots; a recruited KOC who brought customers in without buying is a member,
+  the root of their tree). ``structural_virality`` is the mean pairwise distance in the largest
+  tree (Goel et al. 2016; 0 for a single node; the mean over the largest trees when several
+  tie); ``reproduction_number`` the mean successful
   referrals per customer: customers brought in by a consumer who is (by the end) a customer
   too, over customers, seeds included in both counts (a recruited KOC who never bought is a
   seeding channel here, like a KOL); ``single_adopter_share`` the share of trees of size 1.
@@ -18,15 +20,17 @@ Definitions (``customers`` always excludes fakes and the day-0 seeds):
   (``verify=holdback``: due after the last day; ``second_order``: paid if the referee re-buys)
   whose referee is still a customer (those of fakes and lapsed referees will never be paid);
   in no spend and so in no CAC, the cost a verification rule defers past the run.
-  ``commissions_unbooked``: KOL and KOC commissions earned on sales made after the budget (or
-  the channel's cap) ran out, which could not be paid: in no spend and so in no CAC.
+  ``commissions_unbooked``: KOL and KOC commissions, and ``referral=commission``'s
+  commissions on referees' repeat orders, earned on sales made after the budget (or the
+  channel's cap) ran out, which could not be paid: in no spend and so in no CAC.
 - ``repurchase_rate``: customers with 2+ orders; ``repurchase_30d``: of customers acquired at
   least 30 days before the end, the share who re-bought within 30 days.
 - ``fraud_share`` = fake_referrals / (fake + real referrals).
 
-Undefined ratios are NaN: ``cac``, ``repurchase_rate`` and ``orders_per_customer`` with no
-customers, ``repurchase_30d`` with no customer acquired 30+ days before the end, ``roi`` with no
-spend, ``fraud_share`` with no referral at all.
+Undefined ratios are NaN: ``cac``, ``repurchase_rate``, ``orders_per_customer`` and the
+cascade ratios (:data:`SHAPES`) with no customers, ``repurchase_30d`` with no customer
+acquired 30+ days before the end, ``roi`` with no spend, ``fraud_share`` with no referral at
+all.
 """
 
 from __future__ import annotations
@@ -43,6 +47,8 @@ if TYPE_CHECKING:
     from sim.model import ReferralModel
 
 REPURCHASE_WINDOW = 30
+SHAPES = ("structural_virality", "reproduction_number", "single_adopter_share")
+"""Cascade metrics that are ratios: NaN in a run without customers (no tree to measure)."""
 COUNTS = (  # whole numbers, kept as int; every other metric is a float (NaN when undefined)
     "customers",
     "referred_customers",
@@ -118,31 +124,27 @@ def cascade_metrics(consumers: ConsumerState, n: int) -> dict[str, float]:
     """Size, depth and shape of the referral trees among consumers."""
     parent, nodes, root, depth = cascade_forest(consumers, n)
     if not len(nodes):
-        return dict.fromkeys(
-            (
-                "cascade_max_size",
-                "cascade_max_depth",
-                "structural_virality",
-                "reproduction_number",
-                "single_adopter_share",
-            ),
-            0,
-        )
+        undefined = dict.fromkeys(SHAPES, float("nan"))
+        return {"cascade_max_size": 0, "cascade_max_depth": 0, **undefined}
     sizes = sizes_by_root(nodes, root, n)
     of_trees = sizes[sizes > 0]
-    largest = int(np.argmax(sizes))
-    in_largest = nodes[root[nodes] == largest]
+    largest = np.flatnonzero(sizes == of_trees.max())  # roots of the largest trees (ties: all)
     return {
         "cascade_max_size": int(of_trees.max()),
         "cascade_max_depth": int(depth[nodes].max()),
-        "structural_virality": structural_virality(in_largest, parent, depth),
+        "structural_virality": structural_virality(in_trees(nodes, root, largest), parent, depth),
         "reproduction_number": reproduction_number(consumers, n),
         "single_adopter_share": float((of_trees == 1).mean()),
     }
 
 
+def in_trees(nodes: np.ndarray, root: np.ndarray, roots: np.ndarray) -> np.ndarray:
+    """The members of ``nodes`` whose tree is rooted at one of ``roots``."""
+    return nodes[np.isin(root[nodes], roots)]
+
+
 def reproduction_number(consumers: ConsumerState, n: int) -> float:
-    """Mean successful referrals per customer (seeds included; 0 without customers).
+    """Mean successful referrals per customer (seeds included; NaN without customers).
 
     Counts every customer whose referrer is a consumer who bought at some point, whether the
     referral came before or after the referrer's own order (a KOC promoting first).
@@ -151,7 +153,7 @@ def reproduction_number(consumers: ConsumerState, n: int) -> float:
     referrer = consumers.referrer[customer]
     by_consumers = referrer[(referrer >= 0) & (referrer < n)]
     referred_by_customers = int(customer[by_consumers].sum())
-    return referred_by_customers / customer.sum() if customer.any() else 0.0
+    return ratio(referred_by_customers, customer.sum())
 
 
 def tree_size_counts(consumers: ConsumerState, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -228,23 +230,35 @@ def roots_and_depths(parent: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     raise ValueError("parent pointers contain a cycle: they describe no forest")
 
 
-def structural_virality(tree: np.ndarray, parent: np.ndarray, depth: np.ndarray) -> float:
-    """Mean shortest-path distance over pairs of nodes of one tree (Goel et al. 2016).
+def structural_virality(trees: np.ndarray, parent: np.ndarray, depth: np.ndarray) -> float:
+    """Mean shortest-path distance over pairs of nodes of a tree (Goel et al. 2016).
 
     Uses the Wiener index of a tree: the sum over edges of ``s * (N - s)``, ``s`` the size of
     the subtree below the edge.
+
+    Args:
+        trees: the members of one tree, or of several trees of one size (the largest trees,
+            when several tie): their mean virality, which no consumer id decides.
+        parent: each consumer's parent in the forest (-1 for roots).
+        depth: each consumer's depth in the forest.
+
+    Returns:
+        The (mean) virality; 0 for a tree of one node.
+
     """
-    size = len(tree)
+    edges = trees[parent[trees] >= 0]
+    count = len(trees) - len(edges)  # one root per tree
+    size = len(trees) // count
     if size < 2:
         return 0.0
     subtree = np.zeros(len(parent), dtype=np.int64)
-    subtree[tree] = 1
-    order = tree[np.argsort(-depth[tree], kind="stable")]
+    subtree[trees] = 1
+    order = trees[np.argsort(-depth[trees], kind="stable")]
     levels = depth[order]
     bounds = np.flatnonzero(np.diff(levels)) + 1
     for level in np.split(order, bounds):
         children = level[parent[level] >= 0]
         np.add.at(subtree, parent[children], subtree[children])
-    below = subtree[tree[parent[tree] >= 0]]
-    wiener = float((below * (size - below)).sum())
+    below = subtree[edges]
+    wiener = float((below * (size - below)).sum()) / count
     return wiener / (size * (size - 1) / 2)

@@ -331,7 +331,7 @@ def plot_cascades(cascades: pd.DataFrame, keys: Sequence[str], path: Path) -> Pa
         sizes = np.append(1, counts.index.to_numpy())
         axes.step(sizes, np.append(1.0, tail), where="pre", label=label, ls=next(styles))
     largest = int(cascades["size"].max())
-    axes.set(yscale="log", xlabel="referral-tree size s (customers)")
+    axes.set(yscale="log", xlabel="referral-tree size s (members: customers, and KOCs at roots)")
     if largest > LINEAR_SIZES_UP_TO:
         axes.set_xscale("log")
         axes.xaxis.set_major_formatter(matplotlib.ticker.ScalarFormatter())
@@ -818,12 +818,13 @@ def pending_rewards_note(metrics: pd.DataFrame) -> list[str]:
 
 
 def unbooked_commissions_note(metrics: pd.DataFrame) -> list[str]:
-    """A paragraph naming the settings whose KOL/KOC commissions outran the budget, if any."""
+    """A paragraph naming the settings whose commissions outran the budget, if any."""
     return _owed_note(
         metrics,
         "commissions_unbooked",
-        "KOL and KOC commissions earned after the budget ran out, per run (unpaid, so in no "
-        "spend and no CAC above: those CACs read low by this much over their customers)",
+        "KOL, KOC and repeat-order referral commissions earned after the budget ran out, per "
+        "run (unpaid, so in no spend and no CAC above: those CACs read low by this much over "
+        "their customers)",
     )
 
 

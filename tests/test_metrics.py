@@ -116,6 +116,47 @@ def test_a_recruited_koc_who_never_buys_counts_as_a_channel_not_a_customer():
     assert sizes.tolist() == [2, 4] and trees.tolist() == [1, 1]
 
 
+def forest_of_customers(parent: list[int]) -> ConsumerState:
+    """Consumers who all bought (roots by ad on day 0, the others by peer on their depth's day)."""
+    consumers = ConsumerState(len(parent))
+    parent = np.array(parent)
+    _, depth = roots_and_depths(parent)
+    consumers.first_order_day[:] = depth
+    consumers.channel[:] = np.where(parent >= 0, Channel.PEER, Channel.AD)
+    consumers.referrer[:] = parent
+    return consumers
+
+
+def test_largest_trees_that_tie_give_their_mean_virality_whatever_their_ids():
+    star, chain = [-1, 0, 0, 0], [-1, 0, 1, 2]  # virality 2 x 3 / 4 and (4 + 1) / 3
+    expected = (1.5 + 5 / 3) / 2
+    for first, second in ((star, chain), (chain, star)):
+        parent = first + [p + 4 if p >= 0 else -1 for p in second] + [-1]  # and a lone buyer
+        metrics = cascade_metrics(forest_of_customers(parent), len(parent))
+        assert metrics["cascade_max_size"] == 4
+        assert metrics["structural_virality"] == pytest.approx(expected)
+
+
+def test_virality_of_several_trees_of_one_size_is_the_mean_of_each():
+    rng = np.random.default_rng(3)
+    size, count = 7, 5
+    parent = np.full(size * count, -1)
+    for tree in range(count):  # random trees of one size: node i links to an earlier node
+        start = tree * size
+        parent[start + 1 : start + size] = start + rng.integers(np.arange(1, size))
+    root, depth = roots_and_depths(parent)
+    each = [structural_virality(np.flatnonzero(root == r), parent, depth) for r in range(0, 35, 7)]
+    assert len(set(each)) > 1  # trees of different shapes
+    assert structural_virality(np.arange(35), parent, depth) == pytest.approx(np.mean(each))
+
+
+def test_cascade_ratios_are_undefined_without_customers():
+    metrics = cascade_metrics(ConsumerState(5), 5)
+    assert metrics["cascade_max_size"] == 0 and metrics["cascade_max_depth"] == 0
+    for name in ("structural_virality", "reproduction_number", "single_adopter_share"):
+        assert np.isnan(metrics[name]), name
+
+
 def test_cyclic_parent_pointers_are_refused():
     with pytest.raises(ValueError, match="cycle"):
         roots_and_depths(np.array([1, 2, 0, -1]))

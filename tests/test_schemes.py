@@ -367,11 +367,13 @@ def test_every_fake_referee_created_counts_in_the_fraud_share(scheme, monkeypatc
     assert metrics["fraud_share"] == pytest.approx(fakes / (fakes + referred))
 
 
-@pytest.mark.parametrize(("left", "levels_paid"), [(5.0, []), (13.0, [1, 2]), (10.0, [1])])
-def test_a_repeat_orders_second_level_commission_needs_its_first_level(left, levels_paid):
+@pytest.mark.parametrize(
+    ("left", "levels_paid", "owed"), [(5.0, [], 13.0), (13.0, [1, 2], 0.0), (10.0, [1], 3.0)]
+)
+def test_a_repeat_orders_second_level_commission_needs_its_first_level(left, levels_paid, owed):
     # built by hand: buyer 2 was referred by 1, who was referred by 0; a repeat order earns 1 a
     # 10-yuan commission (10% of 100) and 0 a 3-yuan one (3%); with 5 yuan left the first does
-    # not fit, so the second, which would, is not paid either
+    # not fit, so the second, which would, is not paid either; what is not paid is owed
     config = small("referral=commission", "budget.total=100000", "product.price=100", n=300)
     model = sim.ReferralModel(config)
     consumers = model.consumers
@@ -384,6 +386,8 @@ def test_a_repeat_orders_second_level_commission_needs_its_first_level(left, lev
     paid = [level for payees, _, _, level in model.referral.payments if len(payees)]
     assert paid == levels_paid
     assert ledger.total <= ledger.budget
+    assert ledger.unbooked == pytest.approx(owed)
+    assert model.metrics()["commissions_unbooked"] == pytest.approx(owed)
 
 
 @pytest.mark.parametrize("seeding", ["organic", "koc_matrix"])
@@ -401,6 +405,7 @@ def test_commission_records_only_what_the_budget_paid():
     assert commission_cost(model) == pytest.approx(model.ledger.spent["referral_reward"])
     level_one = sum(len(payees) for payees, _, _, level in model.referral.payments if level == 1)
     assert level_one >= model.consumers.referrals.sum()  # first orders plus repeat orders
+    assert model.metrics()["commissions_unbooked"] > 0  # repeat orders after the budget ran out
 
 
 @pytest.mark.parametrize("repeat_orders", ["true", "false"])

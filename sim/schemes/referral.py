@@ -394,27 +394,44 @@ class Commission(ReferralScheme):
             self._record(grand[has][:funded], referees[has][:funded], level=2)
 
     def after_repeat_orders(self, buyers: np.ndarray) -> None:
-        """Commission on repeat orders placed within ``days`` of the first order."""
+        """Commission on repeat orders placed within ``days`` of the first order.
+
+        It was promised with the first order, so what the budget cannot pay is owed: booked in
+        ``commissions_unbooked``, like KOL and KOC commissions, not dropped.
+        """
         consumers, model = self.model.consumers, self.model
         within = model.day - consumers.first_order_day[buyers] <= self.config.days
         referred = is_referral(consumers.channel[buyers]) & within
         buyers = buyers[referred]
         funded = self._pay_now(self._parents_of_buyers(buyers), buyers, self.config.rate, level=1)
-        buyers = buyers[:funded]  # level 2 only on a funded level 1, as on first orders
         if self.config.levels == 2:
             parents = self._parents_of_buyers(buyers)
             grand = self._parents(parents)
             has = (grand >= 0) & (grand != buyers)  # a cycle: A bought through B through A
-            self._pay_now(grand[has], buyers[has], self.config.second_level_rate, level=2)
+            paid = np.arange(len(buyers)) < funded  # level 2 is paid only on a paid level 1
+            rate = self.config.second_level_rate
+            self._pay_now(grand[has & paid], buyers[has & paid], rate, level=2)
+            self._owe(int((has & ~paid).sum()), rate)
 
     def _pay_now(self, payees: np.ndarray, buyers: np.ndarray, rate: float, level: int) -> int:
-        """Pay the commissions the budget affords, in order; returns how many were paid."""
+        """Pay the commissions the budget affords, in order, and owe the rest.
+
+        Returns:
+            How many were paid.
+
+        """
         face, kind = self._order_commission(len(payees), rate)
         cost = self.model.reward_table.cost_of(face, kind)
         funded = self.model.ledger.affordable(cost, "referral_reward")
         self.model.ledger.spend("referral_reward", cost[:funded].sum())
+        self.model.ledger.unbooked += float(cost[funded:].sum())
         self._record(payees[:funded], buyers[:funded], level)
         return funded
+
+    def _owe(self, count: int, rate: float) -> None:
+        """Owe ``count`` commissions at ``rate`` the budget could not pay (none is paid)."""
+        face, kind = self._order_commission(count, rate)
+        self.model.ledger.unbooked += float(self.model.reward_table.cost_of(face, kind).sum())
 
     def _parents_of_buyers(self, buyers: np.ndarray) -> np.ndarray:
         return self.model.consumers.referrer[buyers]
