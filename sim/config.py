@@ -287,6 +287,14 @@ class Config:
         """Check constraints that span groups."""
         kols = self.influencers.kols
         channels = _seeding_channels(self.seeding)  # mixed seeding holds KOL and KOC channels
+        for key, channel in channels[1:]:
+            if channel.initial_customers:  # the held channels' seeds would be ignored
+                fail(
+                    f"{prefix}{key}.initial_customers",
+                    channel.initial_customers,
+                    f"0: under seeding={self.seeding.name} the day-0 customers are "
+                    f"{prefix}seeding.initial_customers",
+                )
         for key, channel in channels:
             hired = getattr(channel, "hired", 0)
             if hired > kols:

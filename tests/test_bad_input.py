@@ -122,6 +122,9 @@ EXPLICIT = [
     (("network=circles",), "network.communities=6 network.n=5", "network.communities"),
     (("seeding=kol",), "seeding.hired=11", "seeding.hired"),
     (("seeding=mixed",), "seeding.kol.hired=11", "seeding.kol.hired"),
+    (("seeding=mixed",), "seeding.ads.initial_customers=7", "seeding.ads.initial_customers"),
+    (("seeding=mixed",), "seeding.kol.initial_customers=7", "seeding.kol.initial_customers"),
+    (("seeding=mixed",), "seeding.koc.initial_customers=1", "seeding.koc.initial_customers"),
     (
         ("seeding=organic",),
         "seeding.initial_customers=6 network.n=5 network.k=2 network.rewire=0",

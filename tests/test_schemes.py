@@ -679,6 +679,7 @@ def test_mixed_warns_when_its_total_lifts_the_ads_cap_beyond_what_the_ads_can_sp
     for quiet in (
         small("seeding=mixed", "days=90", n=500),  # 0.35 x 54,000 = 210 x 90: reachable
         small("seeding=mixed", "seeding.ads.daily_budget=0", n=500),  # ads off on purpose
+        small("seeding=mixed", "seeding.total=108000", "budget.total=0", n=500),  # it binds
     ):
         with warnings.catch_warnings():
             warnings.filterwarnings("error", message=r"seeding\.total x seeding\.ads_share")
@@ -688,6 +689,10 @@ def test_mixed_warns_when_its_total_lifts_the_ads_cap_beyond_what_the_ads_can_sp
         warnings.simplefilter("always")
         sim.run(small("seeding=mixed", "seeding.total=108000", "run.replicates=3", n=300))
     assert not [w for w in caught if "seeding.ads_share" in str(w.message)]
+    warn_once.cache_clear()  # a budget below the ads' cap and above their spend: the advice
+    capped = small("seeding=mixed", "seeding.total=108000", "budget.total=30000", n=500)
+    with pytest.warns(UserWarning, match=r"daily_budget=333 .* \(budget\.total=30000 caps it\)"):
+        sim.ReferralModel(capped)
     warn_once.cache_clear()
     never = small("seeding=mixed", "seeding.ads.start_day=200", "days=90", n=300)
     with pytest.warns(UserWarning, match=r"but the ads never run \(seeding\.ads\.start_day=200"):

@@ -369,18 +369,25 @@ def _first_seen_rank(labels: np.ndarray) -> np.ndarray:
     return rank[np.searchsorted(values, labels)]
 
 
-def _warn_if_ads_cannot_reach_their_share(config: MixedConfig, days: int) -> None:
+def _warn_if_ads_cannot_reach_their_share(
+    config: MixedConfig, days: int, budget: float | None
+) -> None:
     """Warn when ``total x ads_share`` exceeds what the ads' own daily budget can spend.
 
     The shares cap the channels; what each spends is set by its own keys, so raising ``total``
     alone lifts only the caps. Ads switched off (``daily_budget=0``) are deliberate: no warning.
-    Said once per process, not once per replicate.
+    A ``budget.total`` below the ads' cap is the cap that binds. Said once per process, not
+    once per replicate.
     """
     ads = config.ads
     last = days if ads.end_day is None else min(ads.end_day, days)
     ad_days = max(0, last - ads.start_day + 1)
-    spendable, cap = ads.daily_budget * ad_days, config.total * config.ads_share
-    if ads.daily_budget == 0 or cap <= spendable * 1.01:
+    cap = config.total * config.ads_share
+    spendable, reachable = (
+        ads.daily_budget * ad_days,
+        min(cap, budget if budget is not None else cap),
+    )
+    if ads.daily_budget == 0 or reachable <= spendable * 1.01:
         return
     if ad_days == 0:
         advice = f"the ads never run (seeding.ads.start_day={ads.start_day} with days={days})"
@@ -388,7 +395,8 @@ def _warn_if_ads_cannot_reach_their_share(config: MixedConfig, days: int) -> Non
         advice = (
             f"the ads spend at most {spendable:,.0f} (seeding.ads.daily_budget="
             f"{ads.daily_budget:g} x {ad_days} days): set seeding.ads.daily_budget="
-            f"{cap / ad_days:.0f} to spend the ads' share"
+            f"{reachable / ad_days:.0f} to spend the ads' share"
+            + ("" if reachable == cap else f" (budget.total={budget:g} caps it)")
         )
     warn_once(
         f"seeding.total x seeding.ads_share = {cap:,.0f} yuan, but {advice} (the shares are "
@@ -418,7 +426,7 @@ class Mixed(SeedingScheme):
             Kol(config.kol, model),
             KocMatrix(config.koc, model),
         ]
-        _warn_if_ads_cannot_reach_their_share(config, model.config.days)
+        _warn_if_ads_cannot_reach_their_share(config, model.config.days, model.config.budget.total)
 
     def is_idle(self, day: int) -> bool:
         """Idle when every channel is."""
