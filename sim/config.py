@@ -316,6 +316,12 @@ class Config:
         _check_discounts(self, prefix)
         _check_daily_probabilities(self, prefix)
         _warn_of_campaign_days_after_the_run(self, prefix)
+        if getattr(self.referral, "verify", None) == "second_order" and not self.repurchase.enabled:
+            warn_once(
+                f"{prefix}referral.verify=second_order pays a reward at the referee's second "
+                f"order, and {prefix}repurchase.enabled=false means there is none: no reward is "
+                "ever paid, and each holds budget until the end (rewards_pending counts none)"
+            )
 
 
 def _check_discounts(config: Config, prefix: str) -> None:

@@ -199,10 +199,12 @@ class ReferralModel(mesa.Model):
         """Whether no future day can bring an exposure, an order or a cost.
 
         True when nobody bought yesterday, no paid channel will broadcast again, no reward
-        awaits verification, and active customers (if any) neither talk, re-buy, churn nor
-        cost anything.
+        awaits verification, no group-buy team is still open (it must still expire), and
+        active customers (if any) neither talk, re-buy, churn nor cost anything.
         """
         if len(self._buyers_yesterday) or len(self.pending) or not self.seeding.is_idle(self.day):
+            return False
+        if not self.referral.is_idle():
             return False
         if not len(self.active):
             return True

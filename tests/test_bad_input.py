@@ -930,6 +930,10 @@ WARNED = [
      "no day within days=20: these posts never happen"),
     (["seeding=mixed", "seeding.koc.post_days=[30]", "days=20"], "seeding.koc.post_days=[30] has "
      "no day within days=20: these posts never happen"),
+    (["referral=tiered", "referral.verify=second_order", "repurchase.enabled=false"],
+     "referral.verify=second_order pays a reward at the referee's second order, and "
+     "repurchase.enabled=false means there is none: no reward is ever paid, and each holds "
+     "budget until the end (rewards_pending counts none)"),
 ]  # fmt: skip
 
 

@@ -254,6 +254,41 @@ def test_holdback_run_is_the_same_with_and_without_the_settled_day_shortcut():
     pd.testing.assert_frame_equal(fast.referrals(), slow.referrals(), check_exact=True)
 
 
+GROUP_BUY_RUN = (
+    "seeding=organic",
+    "seeding.initial_customers=30",
+    "referral=group_buy",
+    "referral.team_size=3",
+    "referral.window_days=5",
+    "share.after_purchase=1",
+    "conversion.peer=0.1",
+    "share.daily=0",
+    "repurchase.enabled=false",
+    "days=60",
+)
+
+
+def test_group_buy_teams_still_open_expire_with_and_without_the_settled_day_shortcut():
+    config = small(*GROUP_BUY_RUN, n=3000)
+    fast = sim.ReferralModel(config).run()
+    slow = sim.ReferralModel(config)
+    while slow.running:  # step every day: no shortcut
+        slow.step()
+    assert slow.referral.filled_teams > 0 and slow.referral.expired_teams > 0
+    assert len(fast.referral.leader) == len(slow.referral.leader) == 0  # no team left open
+    assert fast.referral.expired_teams == slow.referral.expired_teams
+    assert fast.referral.filled_teams == slow.referral.filled_teams
+    assert_same_metrics(fast.metrics(), slow.metrics())
+    pd.testing.assert_frame_equal(fast.timeseries(), slow.timeseries(), check_exact=True)
+
+
+def test_second_order_rewards_without_repeat_orders_are_held_but_never_pending():
+    overrides = ("referral=two_sided", "referral.verify=second_order", "repurchase.enabled=false")
+    model = sim.ReferralModel(small(*overrides, *HOLDBACK_RUN[:2], "budget.total=300")).run()
+    assert model.ledger.reserved > 0 and model.ledger.spent["referral_reward"] == 0
+    assert model.metrics()["rewards_pending"] == 0  # no referee can ever re-buy
+
+
 # ----- 7. repeat-order metrics on a hand-built state -------------------------------------------
 
 

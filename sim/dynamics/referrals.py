@@ -136,13 +136,19 @@ def _referees_still_customers(model: ReferralModel) -> tuple[np.ndarray, ...]:
 def payable_pending(model: ReferralModel) -> float:
     """What the rewards awaiting verification can still cost: those of referees still customers.
 
-    A fake referee or one who lapsed (for good) fails verification whenever it comes; under
+    A fake referee or one who lapsed (for good) fails verification whenever it comes (and
+    under ``second_order`` with ``repurchase.enabled=false`` every referee does); under
     ``holdback`` its reward stays reserved until its due day (the brand cannot tell yet), but
     it will never be paid, so it is no cost deferred past the run.
     """
-    if not len(model.pending):
+    if not len(model.pending) or never_reordered(model):
         return 0.0
     return float(model.pending.cost[_referees_still_customers(model)[2]].sum())
+
+
+def never_reordered(model: ReferralModel) -> bool:
+    """Whether ``second_order`` verification can never pay: repeat orders are switched off."""
+    return model.referral.verify == "second_order" and not model.config.repurchase.enabled
 
 
 def fake_referrers(model: ReferralModel, sharers: np.ndarray) -> np.ndarray:

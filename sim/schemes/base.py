@@ -155,6 +155,10 @@ class ReferralScheme(Scheme):
     def end_of_day(self) -> None:
         """Close the day (expire what has expired)."""
 
+    def is_idle(self) -> bool:
+        """Whether nothing of the scheme's is left to expire or settle on a later day."""
+        return True
+
     @property
     def verify(self) -> str:
         """When a referrer reward is paid: ``none``, ``second_order`` or ``holdback``."""

@@ -332,6 +332,10 @@ class GroupBuy(ReferralScheme):
         self.filled_teams += teams
         self.unpaid_teams += len(leaders) - teams
 
+    def is_idle(self) -> bool:
+        """Idle once no team is open (an open team must still expire)."""
+        return not len(self.leader)
+
     def end_of_day(self) -> None:
         """Teams not filled within the window dissolve: no group price, no cost."""
         started = self.team_start[self.leader]
