@@ -56,7 +56,10 @@ class Ledger:
         """Budget neither spent nor reserved, within the component's channel cap if any.
 
         A margin of :data:`ROUNDING_MARGIN` yuan absorbs floating-point rounding in the sums,
-        so that spend never exceeds the budget even in the last digit.
+        so that spend never exceeds the budget even in the last digit. Less than the margin
+        left is nothing left: spending all that is available leaves a rounding residue (about
+        1e-13 yuan) that would otherwise keep the budget "not spent" for good (and with it a
+        retention programme's lift, or the ads, running for free).
         """
         left = self.budget - self.total - self.reserved - ROUNDING_MARGIN
         channel = CHANNEL_OF.get(component or "")
@@ -64,7 +67,7 @@ class Ledger:
             used = sum(v for k, v in self.spent.items() if CHANNEL_OF[k] == channel)
             reserved = self.reserved if channel == "referral" else 0.0
             left = min(left, self.caps[channel] - used - reserved - ROUNDING_MARGIN)
-        return max(left, 0.0)
+        return left if left >= ROUNDING_MARGIN else 0.0
 
     def spend_up_to(self, component: str, amount: float) -> float:
         """Spend ``amount`` or whatever budget is left, whichever is less.

@@ -21,7 +21,7 @@ import sim
 from sim.dynamics.purchase import Purchases
 from sim.dynamics.repurchase import repurchase_and_churn
 from sim.dynamics.sharing import group_shares
-from sim.ledger import ROUNDING_MARGIN, Ledger
+from sim.ledger import CHANNEL_OF, ROUNDING_MARGIN, Ledger
 from sim.state import Channel, State
 from tests.conftest import run_model, small
 
@@ -335,6 +335,20 @@ def test_available_subtracts_rewards_reserved_for_verification():
     assert ledger.available("ads") == pytest.approx(850 - ROUNDING_MARGIN, abs=1e-9)
     assert not ledger.can_pay(151, "referral_discount")
     assert ledger.can_pay(150, "referral_discount")
+
+
+@pytest.mark.parametrize("budget", [20000, 12345, 7000, 1800])
+@pytest.mark.parametrize("component", ["retention", "ads"])
+def test_a_budget_spent_to_the_last_yuan_has_nothing_left(budget, component):
+    # spending all that is available leaves a rounding residue of about 3e-13 yuan: it must
+    # read as nothing left, or a programme gated on available() > 0 ran on for free
+    ledger = Ledger(budget)
+    ledger.spend("kol", 1234.56)
+    ledger.spend_up_to(component, 10 * budget)
+    assert ledger.total == pytest.approx(budget - ROUNDING_MARGIN, abs=1e-9)
+    assert ledger.available(component) == 0 and ledger.available() == 0
+    ledger.cap_channels({CHANNEL_OF[component]: ledger.spent[component] + ROUNDING_MARGIN})
+    assert ledger.available(component) == 0
 
 
 # ----- offers ------------------------------------------------------------------------------

@@ -228,6 +228,24 @@ def test_with_no_budget_a_programme_runs_exactly_as_no_programme(programme):
     assert_same_run(model, baseline)
 
 
+@pytest.mark.parametrize("programme", ["membership", "points"])
+def test_a_programme_closes_for_good_once_the_budget_is_spent(programme):
+    # after the budget runs out; before 2 Dec 2026 a rounding residue (3e-13 yuan)
+    # kept the programme open to the end, with its full lift and no cost
+    market = ("conversion.ad=0.02", "network.n=10000", "budget.total=20000", "days=40",
+              "repurchase.propensity=1", "product.cycle_days=10")  # fmt: skip
+    model = sim.ReferralModel(sim.compose([f"retention={programme}", *market]))
+    closed = None
+    while model.running:
+        model.step()
+        if closed is None and not model.retention_open:
+            closed, members = model.day, getattr(model.retention, "member", np.zeros(0)).sum()
+    assert closed is not None and closed < 40
+    assert not model.retention_open
+    assert getattr(model.retention, "member", np.zeros(0)).sum() == members  # nobody joined
+    assert model.ledger.total <= 20000
+
+
 @pytest.mark.parametrize("budget", [(), ("budget.total=1000000",)], ids=["no cap", "a cap"])
 def test_points_that_issue_nothing_run_exactly_as_no_programme(budget):
     # points_rate=0: no points, so no lift (P7 measured a programme that issues points) and no
