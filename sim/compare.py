@@ -82,6 +82,7 @@ def compare(
         parts.append(table)
     comparison = pd.concat(parts, ignore_index=True)
     _warn_of_unpaired(comparison, baseline, by)
+    _warn_of_partly_paired(comparison, baseline, by)
     return comparison
 
 
@@ -121,6 +122,39 @@ def _warn_of_unpaired(comparison: pd.DataFrame, baseline: object, by: str) -> No
     )
 
 
+def _warn_of_partly_paired(comparison: pd.DataFrame, baseline: object, by: str) -> None:
+    """Warn of settings whose levels and differences are over different replicates.
+
+    A setting with replicates the baseline lacks (sweeps of other ``run.replicates`` read
+    together) has its levels over all of them and its paired cells over the shared ones only:
+    side by side they can seem to disagree.
+    """
+    levels = comparison[comparison["metric"] == "customers"].reset_index(drop=True)
+    paired = comparison[comparison["metric"] == "delta_customers"].reset_index(drop=True)
+    if levels.empty:  # customers not among the metrics summarised
+        return
+    partly = (paired["replicates"] > 0) & (paired["replicates"] < levels["replicates"])
+    if not partly.any():
+        return
+    keys = [c for c in comparison.columns if c not in ("metric", *COLUMNS)]
+    labels = [
+        f"{_setting_text(setting)} ({shared} of {every})"
+        for setting, shared, every in zip(
+            paired.loc[partly, keys].to_dict("records"),
+            paired.loc[partly, "replicates"],
+            levels.loc[partly, "replicates"],
+            strict=True,
+        )
+    ]
+    warnings.warn(
+        f"paired with {by}={baseline} on only some of their replicates, {len(labels)} "
+        f"setting(s): {listed(labels, '; ')}; their levels (customers, CAC, ...) are over all "
+        "their replicates, their paired differences and incremental CAC over the shared ones",
+        UnpairedWarning,
+        stacklevel=3,
+    )
+
+
 def _setting_text(setting: dict) -> str:
     """``name=value`` of each parameter a setting has (whole numbers without ``.0``)."""
     return ", ".join(f"{k}={plain(v)}" for k, v in setting.items() if not pd.isna(v))
@@ -146,7 +180,8 @@ def name_unset(results: pd.DataFrame, by: str) -> pd.DataFrame:
 
 def _check(results: pd.DataFrame, baseline: object, by: str, metrics: Sequence[str]) -> object:
     """Check the columns; return the baseline as a value of ``by`` ("0" matches 0.0)."""
-    missing = [c for c in (by, "replicate", *metrics) if c not in results.columns]
+    needed = (by, "replicate", *PAIRED, *metrics)  # PAIRED: the deltas and incremental CAC
+    missing = [c for c in dict.fromkeys(needed) if c not in results.columns]
     if missing:
         raise ComparisonError(f"results lack column(s) {', '.join(missing)}")
     return baseline_value(results, baseline, by)

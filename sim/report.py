@@ -748,7 +748,8 @@ def _comparison_intro(metrics: pd.DataFrame, baseline: object) -> str:
         f"{len(metrics)} runs; {per_setting} replicates per setting. "
         f"Cells are means with 95% CIs over replicates; Δ and incremental CAC are paired by "
         f"replicate against `{baseline}` (incremental CAC: extra acquisition spend per extra "
-        f"customer, Fieller CI; – where the scheme wins no extra customers). CAC and "
+        f"customer, Fieller CI; – where the scheme wins no extra customers on average, "
+        f"Δ customers ≤ 0: read that Δ's CI). CAC and "
         "incremental CAC are in yuan per customer; ROI is revenue per yuan spent."
     )
 

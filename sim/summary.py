@@ -192,5 +192,5 @@ def figure(value: float) -> str:
 
     ``54940.3`` -> ``54,940`` (not ``5.494e+04``); ``0.02434`` -> ``0.02434``; never ``-0``.
     """
-    text = f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
+    text = f"{value:,.0f}" if abs(value) >= 999.5 else f"{value:.4g}"  # 999.6 reads 1,000
     return "0" if text == "-0" else text

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
 
 import sim
-from sim.compare import UnpairedWarning, mean_interval, ratio_interval, unpaired, wide
+from sim.compare import (
+    ComparisonError,
+    UnpairedWarning,
+    mean_interval,
+    ratio_interval,
+    unpaired,
+    wide,
+)
+from sim.summary import figure
 
 
 def replicates(scheme: str, customers, spend, **extra) -> pd.DataFrame:
@@ -267,3 +277,33 @@ def test_a_setting_with_no_baseline_to_pair_with_is_empty_and_warned_of():
     alone = table[(table["network.n"] == 5000) & table["metric"].isin(["delta_customers"])]
     assert alone["replicates"].tolist() == [0] and alone["mean"].isna().all()
     assert unpaired(table).sum() == 1
+
+
+def test_a_setting_paired_on_only_some_replicates_is_said_with_its_counts(results):
+    extra = replicates("two_sided", [60, 70], [6500, 6500]).assign(replicate=[4, 5])
+    frame = pd.concat([results, extra], ignore_index=True)  # replicates 4, 5: no baseline
+    frame.attrs["parameters"] = ["referral"]
+    with pytest.warns(UnpairedWarning, match=r"some of their replicates, 1 setting\(s\): "
+                      r"referral=two_sided \(4 of 6\)"):  # fmt: skip
+        table = sim.compare(frame)
+    cell = table.set_index("metric").query("referral == 'two_sided'")["replicates"]
+    assert cell["customers"] == 6 and cell["delta_customers"] == 4
+
+
+def test_settings_paired_on_every_replicate_raise_no_warning(results):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UnpairedWarning)
+        sim.compare(results)
+
+
+@pytest.mark.parametrize("column", ["customers", "spend_acquisition"])
+def test_a_column_incremental_cac_needs_is_named_when_missing(results, column):
+    with pytest.raises(ComparisonError, match=f"results lack column\\(s\\) {column}"):
+        sim.compare(results.drop(columns=column), metrics=["roi"])
+
+
+@pytest.mark.parametrize(
+    ("value", "text"), [(999.96, "1,000"), (-999.99, "-1,000"), (999.4, "999.4"), (1000.4, "1,000")]
+)
+def test_a_figure_that_rounds_to_a_thousand_has_its_separator(value, text):
+    assert figure(value) == text
