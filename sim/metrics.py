@@ -27,10 +27,10 @@ Definitions (``customers`` always excludes fakes and the day-0 seeds):
   least 30 days before the end, the share who re-bought within 30 days.
 - ``fraud_share`` = fake_referrals / (fake + real referrals).
 
-Undefined ratios are NaN: ``cac``, ``repurchase_rate``, ``orders_per_customer`` and the
-cascade ratios (:data:`SHAPES`) with no customers, ``repurchase_30d`` with no customer
-acquired 30+ days before the end, ``roi`` with no spend, ``fraud_share`` with no referral at
-all.
+Undefined ratios are NaN: ``cac``, ``repurchase_rate``, ``orders_per_customer`` with no
+customers; the cascade ratios (:data:`SHAPES`) with no buyer at all (seeds included);
+``repurchase_30d`` with no customer acquired 30+ days before the end; ``roi`` with no spend;
+``fraud_share`` with no referral at all.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 
 REPURCHASE_WINDOW = 30
 SHAPES = ("structural_virality", "reproduction_number", "single_adopter_share")
-"""Cascade metrics that are ratios: NaN in a run without customers (no tree to measure)."""
+"""Cascade metrics that are ratios: NaN in a run where nobody bought, seeds included (no tree)."""
 COUNTS = (  # whole numbers, kept as int; every other metric is a float (NaN when undefined)
     "customers",
     "referred_customers",

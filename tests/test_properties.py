@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 import sim
 from sim.config import Config
 from sim.configure import check_option_names, option_classes
+from sim.metrics import SHAPES
 from sim.network.io import load_edgelist
 from sim.params import check
 from sim.schemes.referral import REWARD_KINDS, Tier
@@ -59,6 +60,7 @@ UNDEFINED = {
     "repurchase_30d": lambda m, model: not _acquired_30_days_before_the_end(model),
     "roi": lambda m, model: m["spend_total"] == 0,
     "fraud_share": lambda m, model: m["fake_referrals"] + m["referred_customers"] == 0,
+    **dict.fromkeys(SHAPES, lambda m, model: not model.consumers.is_customer().any()),
 }
 
 
