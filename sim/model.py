@@ -202,9 +202,8 @@ class ReferralModel(mesa.Model):
         awaits verification, no group-buy team is still open (it must still expire), and
         active customers (if any) neither talk, re-buy, churn nor cost anything.
         """
-        if len(self._buyers_yesterday) or len(self.pending) or not self.seeding.is_idle(self.day):
-            return False
-        if not self.referral.is_idle():
+        waiting = len(self._buyers_yesterday) or len(self.pending)
+        if waiting or not (self.seeding.is_idle(self.day) and self.referral.is_idle()):
             return False
         if not len(self.active):
             return True

@@ -391,8 +391,7 @@ class Commission(ReferralScheme):
         if self.config.levels == 2:
             grand = self._parents(referrers)
             has = (grand >= 0) & (grand != referees)  # never a commission on one's own order
-            face, kind = self._order_commission(int(has.sum()), self.config.second_level_rate)
-            reward = self.model.reward_table.cost_of(face, kind)
+            reward = self._commission_cost(int(has.sum()), self.config.second_level_rate)
             zero = np.zeros(len(reward))
             funded = fund_referrals(self.model, grand[has], referees[has], zero, reward)
             self._record(grand[has][:funded], referees[has][:funded], level=2)
@@ -424,8 +423,7 @@ class Commission(ReferralScheme):
             How many were paid.
 
         """
-        face, kind = self._order_commission(len(payees), rate)
-        cost = self.model.reward_table.cost_of(face, kind)
+        cost = self._commission_cost(len(payees), rate)
         funded = self.model.ledger.affordable(cost, "referral_reward")
         self.model.ledger.spend("referral_reward", cost[:funded].sum())
         self.model.ledger.unbooked += float(cost[funded:].sum())
@@ -434,8 +432,12 @@ class Commission(ReferralScheme):
 
     def _owe(self, count: int, rate: float) -> None:
         """Owe ``count`` commissions at ``rate`` the budget could not pay (none is paid)."""
+        self.model.ledger.unbooked += float(self._commission_cost(count, rate).sum())
+
+    def _commission_cost(self, count: int, rate: float) -> np.ndarray:
+        """What each of ``count`` order commissions at ``rate`` costs the brand (yuan)."""
         face, kind = self._order_commission(count, rate)
-        self.model.ledger.unbooked += float(self.model.reward_table.cost_of(face, kind).sum())
+        return self.model.reward_table.cost_of(face, kind)
 
     def _parents_of_buyers(self, buyers: np.ndarray) -> np.ndarray:
         return self.model.consumers.referrer[buyers]

@@ -383,10 +383,8 @@ def _warn_if_ads_cannot_reach_their_share(
     last = days if ads.end_day is None else min(ads.end_day, days)
     ad_days = max(0, last - ads.start_day + 1)
     cap = config.total * config.ads_share
-    spendable, reachable = (
-        ads.daily_budget * ad_days,
-        min(cap, budget if budget is not None else cap),
-    )
+    reachable = cap if budget is None else min(cap, budget)
+    spendable = ads.daily_budget * ad_days
     if ads.daily_budget == 0 or reachable <= spendable * 1.01:
         return
     if ad_days == 0:
