@@ -92,6 +92,20 @@ def test_a_holme_kim_link_closes_a_triangle_with_the_link_before_it():
     assert friends < 0.2
 
 
+@pytest.mark.parametrize(("m", "triad"), [(1, 0.0), (2, 1.0), (2, 0.5), (3, 1.0)])
+def test_preferential_attachment_links_every_new_node_to_an_earlier_one(m, triad):
+    # one preferential link per node (m = 1, or m = 2 with every second link a triangle): a
+    # link to the new node's own slot was a self-loop that left it, and everyone who later
+    # joined it, outside the graph (up to half the nodes at n = 10,000)
+    for seed in range(5):
+        new_node, target = gen.preferential_links(10_000, m, rng(seed), triad)
+        later = new_node > 0
+        assert (target[later] < new_node[later]).all()
+        assert (target[~later] == 0).all()  # the first node's links are dropped self-loops
+        graph = from_edges(10_000, new_node, target)
+        assert nx.is_connected(graph.to_networkx())
+
+
 @pytest.mark.parametrize("triad", [0.0, 1.0])
 def test_holme_kim_raises_clustering_and_keeps_the_scale_free_tail(triad):
     n = 20_000

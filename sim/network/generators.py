@@ -157,10 +157,11 @@ def barabasi_albert(n: int, m: int, rng: np.random.Generator, triad: float = 0.0
     """Preferential attachment: each new node links to ``m`` earlier nodes by degree.
 
     Batagelj & Brandes (2005): slot ``2e`` of edge ``e`` holds its new node, slot ``2e + 1``
-    copies a uniformly random earlier slot, which picks a node in proportion to its degree.
-    Copies of copies are resolved by pointer jumping, so the whole graph is drawn at once.
-    Self-loops and repeated edges are dropped, so the mean degree is slightly under ``2m``.
-    With ``triad > 0``, Holme–Kim triangles are closed (``preferential_links``).
+    copies a uniformly random slot of the earlier nodes' edges, which picks an earlier node in
+    proportion to its degree. Copies of copies are resolved by pointer jumping, so the whole
+    graph is drawn at once. Repeated edges are dropped, so the mean degree is slightly under
+    ``2m``. The graph is connected: every node but the first links to an earlier one. With
+    ``triad > 0``, Holme–Kim triangles are closed (``preferential_links``).
     """
     new_node, target = preferential_links(n, m, rng, triad)
     return from_edges(n, new_node, target)
@@ -182,7 +183,11 @@ def preferential_links(
     """
     edges = n * m
     index = np.arange(edges, dtype=np.int64)
-    pointer = np.floor(rng.random(edges) * (2 * index + 1)).astype(np.int64)
+    # a slot of an earlier node's edges, never the new node's own: its own slots made
+    # self-loops, which left a node with one preferential link (m = 1, or m = 2 with triads)
+    # outside the graph, and later nodes joined it in proportion to its size
+    earlier_slots = 2 * (index // m) * m
+    pointer = np.floor(rng.random(edges) * earlier_slots).astype(np.int64)
     if triad > 0:
         _close_triangles(pointer, n, m, triad, rng)
     odd = np.flatnonzero(pointer % 2 == 1)
@@ -201,9 +206,7 @@ def _close_triangles(
     for j in range(1, m):  # only right after a preferential link
         closes[:, j] = coin[:, j] & ~closes[:, j - 1]
     link = np.flatnonzero(closes.ravel())
-    copied = pointer[link - 1]
-    # the previous link copied its own new node's slot (a self-loop): so does this one
-    pointer[link] = np.where(copied == 2 * (link - 1), 2 * link, copied ^ 1)
+    pointer[link] = pointer[link - 1] ^ 1  # the other end of the copied slot's edge
 
 
 def circle_limits(n: int, communities: int) -> tuple[int, int]:
