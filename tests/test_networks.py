@@ -211,6 +211,18 @@ def test_ids_written_differently_are_different_people(tmp_path):
     assert list(load_edgelist(path).labels) == [-3, 1, 2]
 
 
+def test_a_hash_in_a_csv_id_is_part_of_it_and_an_edge_list_comment_is_not(tmp_path):
+    # pandas' comment="#" cut "bob#2" to "bob" in a CSV: three people merged into one
+    csv = tmp_path / "tags.csv"
+    csv.write_text("# exported 1 Dec\nsource,target\nalice,bob#2\nalice,bob#3\ncarol,#tag\n")
+    graph = load_edgelist(csv)
+    assert list(graph.labels) == ["#tag", "alice", "bob#2", "bob#3", "carol"]
+    assert graph.indptr[-1] == 2 * 3
+    edges = tmp_path / "edges.txt"
+    edges.write_text("# a comment line\n1 2  # a comment after a friendship\n2 3\n")
+    assert list(load_edgelist(edges).labels) == [1, 2, 3]
+
+
 @pytest.mark.parametrize("header", ["source,target", "From,To", "u,v"])
 def test_a_csv_header_over_text_ids_is_not_a_friendship(tmp_path, header):
     path = tmp_path / "edges.csv"

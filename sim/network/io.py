@@ -12,6 +12,7 @@ known pair of column names (``source target``, ``from to``, ...); ``first_line="
 
 from __future__ import annotations
 
+import io
 import warnings
 from pathlib import Path
 
@@ -34,8 +35,10 @@ def load_edgelist(
 ) -> SocialGraph:
     """Read a friendship network from a file.
 
-    Whitespace-separated edge lists (``u v`` per line, ``#`` comments), CSV files (first two
-    columns; a header row is detected) and GraphML are understood.
+    Whitespace-separated edge lists (``u v`` per line; ``#`` starts a comment anywhere on a
+    line, as in networkx's ``read_edgelist``), CSV files (first two columns; a header row is
+    detected; only a line that starts with ``#`` is a comment, so ids such as ``#tag`` or
+    ``name#1234`` are read whole) and GraphML are understood.
 
     Args:
         path: the file.
@@ -91,11 +94,14 @@ def check_network_file(path: str | Path, key: str = "network.path") -> Path:
 
 
 def _read_table(file: Path, key: str, first_line: str) -> pd.DataFrame:
-    separator = "," if file.suffix.lower() == ".csv" else r"\s+"
+    is_csv = file.suffix.lower() == ".csv"
     try:
+        # an edge list's "#" starts a comment anywhere (networkx's read_edgelist too); a CSV's
+        # only at the start of a line, so "#" can be part of an id (a hashtag, "name#1234")
+        source = _without_comment_lines(file) if is_csv else file
         table = pd.read_csv(  # na_filter off: "NA", "null", "nan" are ids like any other
-            file, sep=separator, comment="#", header=None, dtype=str, engine="python",
-            na_filter=False,
+            source, sep="," if is_csv else r"\s+", comment=None if is_csv else "#",
+            header=None, dtype=str, engine="python", na_filter=False,
         )  # fmt: skip
     except pd.errors.EmptyDataError:
         table = pd.DataFrame()
@@ -128,6 +134,12 @@ def _read_table(file: Path, key: str, first_line: str) -> pd.DataFrame:
         if len(table) == 0:
             raise ConfigError(f"{key}={str(file)!r} has a header and no edges below it.")
     return table
+
+
+def _without_comment_lines(file: Path) -> io.StringIO:
+    """The file's text without the lines that start with ``#`` (leading spaces allowed)."""
+    with file.open(encoding="utf-8-sig", newline="") as lines:
+        return io.StringIO("".join(line for line in lines if not line.lstrip().startswith("#")))
 
 
 HEADER_NAMES = {
