@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import warnings
 
 import networkx as nx
 import numpy as np
@@ -191,7 +192,7 @@ def test_csv_with_header_and_graphml_load(tmp_path):
 
 @pytest.mark.parametrize(
     ("content", "message"),
-    [("", "has no edges"), ("1\n2\n3\n", "has no edges")],
+    [("", "has no edges"), ("1\n2\n3\n", "has one column")],
 )
 def test_malformed_edge_lists_fail_with_the_key_named(tmp_path, content, message):
     path = tmp_path / "bad.txt"
@@ -209,6 +210,25 @@ def test_ids_written_differently_are_different_people(tmp_path):
     assert sorted(graph.labels) == ["01", "1", "1000", "1e3", "2", "2.0"]
     path.write_text("1 2\n-3 2\n")  # plain integers stay numbers
     assert list(load_edgelist(path).labels) == [-3, 1, 2]
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [("ragged.txt", "1 2\n3\n4 5 6\n"), ("weights.csv", "1,2\n4,5,0.5\n2,4,\n")],
+)
+def test_lines_of_any_length_give_their_first_two_ids(tmp_path, name, content):
+    # a longer line after a two-id first line was refused ("Expected 2 fields in line 3"),
+    # the other order accepted; a line with one id is dropped with a warning
+    path = tmp_path / name
+    path.write_text(content)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        graph = load_edgelist(path)
+    assert list(graph.labels) == [1, 2, 4, 5]
+    assert graph.indptr[-1] == 2 * (3 if name == "weights.csv" else 2)
+    assert any("dropped 1 lines with fewer than two ids" in str(w.message) for w in caught) == (
+        name == "ragged.txt"
+    )
 
 
 def test_a_hash_in_a_csv_id_is_part_of_it_and_an_edge_list_comment_is_not(tmp_path):

@@ -101,12 +101,16 @@ def _read_table(file: Path, key: str, first_line: str) -> pd.DataFrame:
         source = _without_comment_lines(file) if is_csv else file
         table = pd.read_csv(  # na_filter off: "NA", "null", "nan" are ids like any other
             source, sep="," if is_csv else r"\s+", comment=None if is_csv else "#",
-            header=None, dtype=str, engine="python", na_filter=False,
+            header=None, usecols=[0, 1], dtype=str, engine="python", na_filter=False,
         )  # fmt: skip
     except pd.errors.EmptyDataError:
         table = pd.DataFrame()
     except (UnicodeDecodeError, pd.errors.ParserError) as error:
-        reason = str(error).split(". Error could possibly")[0]  # drop pandas' hint about quotes
+        if "out-of-bounds" in str(error):  # usecols: no line has a second column
+            separator = "commas in a .csv file" if is_csv else "spaces or tabs"
+            reason = f"it has one column (expected two node ids a line, separated by {separator})"
+        else:
+            reason = str(error).split(". Error could possibly")[0]  # drop pandas' quote hint
         raise ConfigError(f"{key}={str(file)!r} could not be parsed: {reason}") from error
     except OSError as error:
         raise ConfigError(f"{key}={str(file)!r} could not be read: {error.strerror}") from error
