@@ -315,20 +315,14 @@ def wide(comparison: pd.DataFrame, by: str = "referral") -> pd.DataFrame:
     (``referral.referrer_reward=20,0,5`` reads 0, 5, 20).
     """
     index = [c for c in comparison.columns if c not in ("metric", *COLUMNS)]
-    table = comparison.pivot_table(
-        index=index,
-        columns="metric",
-        values=["mean", "ci_low", "ci_high"],
-        sort=False,
-        dropna=False,
-    )
-    frame = pd.DataFrame(index=table.index)
-    for metric in comparison["metric"].unique():
-        frame[metric] = table[("mean", metric)]
-        frame[f"{metric}_low"] = table[("ci_low", metric)]
-        frame[f"{metric}_high"] = table[("ci_high", metric)]
-    present = comparison[index].drop_duplicates()
-    rows = frame.reset_index().merge(present, on=index, how="inner")  # NaN keys match NaN
+    # setting by setting, never the product of every parameter's values (pivot_table's
+    # dropna=False built that product: 95 million rows for 55 settings of 16 parameters)
+    rows = comparison[index].drop_duplicates()
+    for metric, part in comparison.groupby("metric", sort=False):
+        values = part.drop_duplicates(index)[[*index, "mean", "ci_low", "ci_high"]]
+        values.columns = [*index, metric, f"{metric}_low", f"{metric}_high"]
+        rows = rows.merge(values, on=index, how="left")  # NaN keys match NaN
+    rows = rows.reset_index(drop=True)
     if index and all(pd.api.types.is_numeric_dtype(rows[key]) for key in index):
         rows = rows.sort_values(index, kind="stable", ignore_index=True)
     return rows

@@ -307,3 +307,27 @@ def test_a_column_incremental_cac_needs_is_named_when_missing(results, column):
 )
 def test_a_figure_that_rounds_to_a_thousand_has_its_separator(value, text):
     assert figure(value) == text
+
+
+def test_wide_has_a_row_per_setting_however_many_parameters_vary():
+    # sweeps gathered under one folder: 16 parameters, each set by a few settings only. The
+    # product of their values was built first (95 million rows for 55 settings in a review's
+    # folder: 24 GB, killed); only the settings held get a row, NaN where unset
+    parameters = [f"key{i}" for i in range(16)]
+    rows = []
+    for setting in range(40):
+        keys = {name: np.nan for name in parameters}
+        keys[parameters[setting % 16]] = float(setting)
+        keys[parameters[(setting * 7) % 16]] = float(setting + 100)
+        for metric, value in (("customers", setting), ("cac", 2.0 * setting)):
+            rows.append(
+                {"referral": f"s{setting % 3}", **keys, "metric": metric, "mean": value,
+                 "ci_low": value - 1, "ci_high": value + 1, "replicates": 5}
+            )  # fmt: skip
+    table = wide(pd.DataFrame(rows))
+    assert len(table) == 40
+    assert list(table.columns[-6:]) == [
+        "customers", "customers_low", "customers_high", "cac", "cac_low", "cac_high"
+    ]  # fmt: skip
+    np.testing.assert_array_equal(table["customers"], np.arange(40))
+    np.testing.assert_array_equal(table["cac_high"], 2.0 * np.arange(40) + 1)
