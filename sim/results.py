@@ -232,6 +232,12 @@ def load(paths: PathLike | Iterable[PathLike], table: str = "metrics") -> pd.Dat
     return fill_unset(frame, folders, names, records)
 
 
+GLOBAL_GROUPS = ("scenario", "experiment")
+"""Config groups whose options set keys at the top level (``# @package _global_``): a resolved
+config cannot name the option, and a job that did not choose one ran with none
+(``conf/config.yaml``: ``experiment: null``, no scenario)."""
+
+
 def fill_unset(
     frame: pd.DataFrame,
     folders: Iterable[Path],
@@ -242,8 +248,10 @@ def fill_unset(
 
     Jobs of several sweeps (or a sweep and a single run) in one folder set different keys;
     a job that left ``referral`` at its default ran ``none``, which its resolved
-    ``config.yaml`` records (a config group by its option's ``name``). A value the job cannot
-    tell (no ``config.yaml``, a group without a name) stays missing, as does an explicit null.
+    ``config.yaml`` records (a config group by its option's ``name``); one that chose no
+    ``scenario`` or ``experiment`` (:data:`GLOBAL_GROUPS`) ran with ``none``, so it is compared
+    only with others of its market. A value the job cannot tell (no ``config.yaml``, another
+    group without a name) stays missing, as does an explicit null.
     Only jobs that lack a parameter are read (about 1 ms each); ``records`` holds each folder's
     ``job.json`` when the caller has read them already.
     """
@@ -257,6 +265,8 @@ def fill_unset(
             value = _select(config, name)
             if isinstance(value, dict):  # a config group: the option it chose
                 value = value.get("name")
+            elif value is None and name in GLOBAL_GROUPS:
+                value = "none"
             if value is not None and not isinstance(value, dict | list):
                 filled.setdefault(name, {})[str(folder)] = value
     for name, by_job in filled.items():

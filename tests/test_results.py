@@ -10,6 +10,7 @@ import pytest
 
 import sim
 from sim import jobs, report
+from sim.compare import UnpairedWarning
 from sim.results import ResultsError
 from sim.summary import SUPPORT
 from tests.sweeps import TINY, sweep
@@ -117,6 +118,21 @@ def test_a_filled_parameter_keeps_the_type_the_jobs_ran_with(tmp_path):
     assert frame["referral.referrer_reward"].dtype.kind == "f"  # 5.0, 10.0, 20.0: not int64
     assert sorted(frame["referral.referrer_reward"].unique()) == [5.0, 10.0, 20.0]
     assert frame["seed"].dtype.kind == "i"  # 0 (filled), 3, 4
+
+
+def test_a_scenario_job_is_compared_only_with_a_baseline_of_its_market(tmp_path):
+    # the default market's baseline never set scenario: it described the setting, and
+    # gen_z_2026's two_sided was paired with the default market's none (+63 against +53 in a
+    # review's run); a job that chose no scenario ran with none
+    sweep(tmp_path / "base", "referral=none,two_sided")
+    sweep(tmp_path / "genz", "+scenario=gen_z_2026", "referral=two_sided")
+    frame = sim.results.load(tmp_path)
+    assert sorted(frame["scenario"].unique()) == ["gen_z_2026", "none"]
+    with pytest.warns(UnpairedWarning, match="scenario=gen_z_2026, referral=two"):
+        table = sim.compare(frame)
+    paired = table[table["metric"] == "delta_customers"].set_index(["scenario", "referral"])
+    assert paired.loc[("gen_z_2026", "two_sided"), "replicates"] == 0
+    assert paired.loc[("none", "two_sided"), "replicates"] == 3
 
 
 def test_several_folders_union_by_name(two_schemes, tmp_path):
