@@ -134,6 +134,7 @@ def _run_job(cfg: DictConfig, output: Path, sweep: Path | None = None) -> None:
     """
     try:
         resolved = OmegaConf.to_yaml(cfg, resolve=True)
+        resolved += jobs.input_files_note([OmegaConf.select(cfg, "network.path", default="")])
     except Exception:  # an unresolvable value: the failure replaces any older results too
         jobs.start(output)
         raise

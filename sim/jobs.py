@@ -35,7 +35,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +67,23 @@ FILES = (*RESULTS, CONFIG, JOB, METRICS)
 def digest(config_yaml: str) -> str:
     """A short fingerprint of a resolved configuration and of the code that runs it."""
     return hashlib.sha256(f"{config_yaml}\n{code_fingerprint()}".encode()).hexdigest()[:16]
+
+
+def input_files_note(paths: Iterable[str | Path]) -> str:
+    """Comment lines giving each input file's SHA-256, for the end of a job's ``config.yaml``.
+
+    A configuration names a network file by its path alone: with the contents' fingerprint in
+    it, an edited file makes another configuration (the job runs again, its older results kept
+    aside in a sweep), never a finished job. A missing file adds nothing (the run names it).
+    """
+    lines = []
+    for path in paths:
+        file = Path(path).expanduser()
+        if file.is_file():
+            with file.open("rb") as contents:
+                fingerprint = hashlib.file_digest(contents, "sha256").hexdigest()
+            lines.append(f"# {path}: sha256 {fingerprint}\n")
+    return "".join(lines)
 
 
 def code_version() -> str:

@@ -33,7 +33,7 @@ def finished_at(folder: Path) -> dict[str, int]:
     return {p.parent.name: p.stat().st_mtime_ns for p in folder.glob(f"*/{jobs.METRICS}")}
 
 
-def metrics(folder: Path) -> pd.DataFrame:
+def metrics(folder: Path | list[Path]) -> pd.DataFrame:
     """The sweep's metrics without the folder column, in job and replicate order."""
     return sim.results.load(folder).drop(columns="job")
 
@@ -126,6 +126,27 @@ def test_a_job_whose_new_value_fails_at_run_time_keeps_no_older_results(tmp_path
     assert not (folder / "1" / jobs.METRICS).exists() and (folder / "1" / jobs.FAILED).exists()
     kept = metrics(folder / jobs.EARLIER)["seeding.initial_customers"].unique().tolist()
     assert kept == [6]  # the older job 1, not relabelled as 500
+
+
+def test_an_edited_network_file_runs_the_jobs_again_and_keeps_the_older_results(tmp_path):
+    # the configuration named the file by its path alone: a rerun after editing it skipped
+    # every job and served the old network's results (a review: 862 customers, 735 afresh)
+    edges = tmp_path / "ring.txt"
+    edges.write_text("".join(f"{i} {(i + 1) % 60}\n" for i in range(60)))
+    folder = tmp_path / "sweep"
+    market = ["network=edgelist", f"network.path={edges}", "seeding=organic", "days=5"]
+    command = ["-m", *market, "referral=none,two_sided", f"hydra.sweep.dir={folder}"]
+    assert referral_sim(*command, cwd=tmp_path).stdout.count("finished already") == 0
+    ring = metrics(folder)
+    assert referral_sim(*command, cwd=tmp_path).stdout.count("finished already") == 2
+    edges.write_text("".join(f"{i} {j}\n" for i in range(60) for j in range(i + 1, 60)))
+    rerun = referral_sim(*command, cwd=tmp_path)
+    assert "finished already" not in rerun.stdout and rerun.stdout.count("are kept in") == 2
+    complete = metrics(sorted(folder.glob("[0-9]*")))
+    assert not complete["customers"].equals(ring["customers"])  # the complete graph's runs
+    kept = metrics(folder / jobs.EARLIER).sort_values("referral", ignore_index=True)
+    pd.testing.assert_frame_equal(kept, ring.sort_values("referral", ignore_index=True))
+    assert "sha256" in (folder / "0" / jobs.CONFIG).read_text()
 
 
 def test_a_recomputed_job_keeps_no_table_of_the_earlier_one(tmp_path):
