@@ -32,8 +32,12 @@ def at_least(minimum: int) -> Callable[[str], int]:
 
 
 def power_of_two(text: str) -> int:
-    """An ``argparse`` type: a power of 2 from 1 (Saltelli's Sobol sampling needs one)."""
-    value = at_least(1)(text)
+    """An ``argparse`` type: a power of 2 from 4 (Saltelli's Sobol sampling needs one).
+
+    1 ran, and its bootstrap resampled one point: indices such as 2.8 with intervals of width
+    0; 2 gives intervals of about +-8.
+    """
+    value = at_least(4)(text)
     if value & (value - 1):
         lower = 1 << (value.bit_length() - 1)
         raise argparse.ArgumentTypeError(

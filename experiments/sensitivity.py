@@ -2,8 +2,11 @@
 
 Saltelli sampling of the main parameters (word of mouth, conversion, rewards, ad budget, price
 sensitivity) over the ranges below; each sample runs the same replicates (common random
-numbers, so the indices measure the parameters, not network luck); Sobol first-order (S1) and
-total-order (ST) indices of mean CAC and mean reach with their 95% confidence intervals::
+numbers: the same networks and consumers, though the daily draws part as soon as the
+parameters differ); Sobol first-order (S1) and total-order (ST) indices of mean CAC and mean
+reach with the half-widths of their 95% confidence intervals (``S1_conf``, ``ST_conf``).
+Replicate noise stays in the outputs and adds to every index: about 0.02-0.06 to each ST of
+CAC at the default 2 replicates (``--replicates`` shrinks it), none of it in the intervals::
 
     python experiments/sensitivity.py                     # 2^7 base samples, n=2,000, 60 days
     python experiments/sensitivity.py --samples 512 --n 10000 --days 90 --jobs 2
@@ -124,7 +127,7 @@ def main() -> None:
     matplotlib.use("Agg")  # files only; set here: on import it would stop notebook plots
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
-        "--samples", type=power_of_two, default=128, help="base samples (a power of 2)"
+        "--samples", type=power_of_two, default=128, help="base samples (a power of 2, at least 4)"
     )
     parser.add_argument("--n", type=at_least(2), default=2000, help="consumers")
     parser.add_argument("--days", type=at_least(1), default=60)

@@ -45,9 +45,12 @@ def test_an_output_folder_is_made_up_front_and_a_bad_one_refused(tmp_path):
 
 
 def test_sobol_samples_are_a_power_of_two():
-    assert [arguments.power_of_two(t) for t in ("1", "64", "128")] == [1, 64, 128]
+    assert [arguments.power_of_two(t) for t in ("4", "64", "128")] == [4, 64, 128]
     with pytest.raises(argparse.ArgumentTypeError, match=r"100 is not a power of 2.*64 or 128"):
         arguments.power_of_two("100")
+    for text in ("1", "2"):  # 1 gave indices with intervals of width 0
+        with pytest.raises(argparse.ArgumentTypeError, match=f"{text} is .*4"):
+            arguments.power_of_two(text)
 
 
 @pytest.mark.parametrize(("text", "value"), [("-1", -1), ("2", 2), ("-2", -2)])
@@ -86,7 +89,7 @@ def test_a_script_stopped_or_refused_says_so_in_one_line(error, status, line, ca
         ("benchmark", ["--sizes", "5"], "5 is too small"),
         ("seed_claims", ["--jobs", "0"], "0 workers"),
         ("seed_claims", ["--seed", "99999999999999999999", "--quick"], "below 2**63"),
-        ("sensitivity", ["--n", "2", "--samples", "1"], "network.n=2 is not allowed"),
+        ("sensitivity", ["--n", "2", "--samples", "4"], "network.n=2 is not allowed"),
     ],
 )
 def test_experiment_scripts_refuse_bad_settings_in_one_line_before_work(

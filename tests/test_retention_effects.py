@@ -230,7 +230,7 @@ def test_with_no_budget_a_programme_runs_exactly_as_no_programme(programme):
 
 @pytest.mark.parametrize("programme", ["membership", "points"])
 def test_a_programme_closes_for_good_once_the_budget_is_spent(programme):
-    # after the budget runs out; before 2 Dec 2026 a rounding residue (3e-13 yuan)
+    # after the budget runs out; before 1 Dec 2026 a rounding residue (3e-13 yuan)
     # kept the programme open to the end, with its full lift and no cost
     market = ("conversion.ad=0.02", "network.n=10000", "budget.total=20000", "days=40",
               "repurchase.propensity=1", "product.cycle_days=10")  # fmt: skip
