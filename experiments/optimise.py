@@ -398,13 +398,19 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def finite_number(text: str) -> float:
-    """An ``argparse`` type: a finite number (``nan`` and ``inf`` are refused)."""
+    """An ``argparse`` type: a finite number, 0 or more (``nan``, ``inf`` and ``-5`` are refused).
+
+    A budget or a reach floor below 0 reached the model, whose refusal named ``budget.total``
+    rather than the option given.
+    """
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
     if not math.isfinite(value):
         raise argparse.ArgumentTypeError(f"{text} is not a finite number")
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text} is below 0")
     return value
 
 
@@ -441,6 +447,11 @@ def run(argv: list[str] | None = None) -> None:
     arguments = argument_parser().parse_args(argv)
     arguments.market = market_of(arguments.market)
     check_market(arguments.market)
+    if arguments.reach_floor is not None and arguments.reach_floor > arguments.n:
+        raise ConfigError(
+            f"--reach-floor {arguments.reach_floor:g} is more than the market's {arguments.n:,} "
+            "consumers (--n): no trial could meet it"
+        )
     if arguments.storage.is_dir():
         raise ConfigError(
             f"--storage {arguments.storage} is a folder: give a file such as "

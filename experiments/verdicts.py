@@ -10,6 +10,7 @@ several parts holds where all of them hold (:func:`all_of`).
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -79,6 +80,8 @@ def over_sweep(
     """
     if len(values) != len(outcomes) or not len(values):
         raise ValueError("need one outcome per swept value, and at least one")
+    if any(a >= b for a, b in itertools.pairwise(values)):  # "or more" would read backwards
+        raise ValueError(f"swept values must increase: {list(values)}")
     held = [outcome == HOLDS for outcome in outcomes]
     if all(held):
         return Verdict(HOLDS)

@@ -136,6 +136,8 @@ def test_a_sweep_gives_the_range_where_a_claim_holds():
     assert gaps.condition == "each has is one of 10 friends, 40 friends"
     with pytest.raises(ValueError):
         over_sweep([1, 2], [HOLDS], "x", show)
+    with pytest.raises(ValueError, match="must increase"):  # read "20 or less" from [20, 10, 5]
+        over_sweep([20, 10, 5], [HOLDS, HOLDS, FAILS], "x", show)
 
 
 def test_point_claims_and_settings():

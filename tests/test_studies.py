@@ -56,7 +56,11 @@ def test_a_bad_search_space_is_named_with_what_is_allowed(entry, message):
 
 def test_bad_input_exits_2_with_one_paragraph_before_any_run(capsys, monkeypatch):
     monkeypatch.setattr(optimise.Problem, "evaluate", lambda *_: pytest.fail("ran a model"))
-    for arguments in (["--space", "referral.referer_reward=0:30"], ["--scheme", "bogus"]):
+    for arguments in (
+        ["--space", "referral.referer_reward=0:30"],
+        ["--scheme", "bogus"],
+        ["--reach-floor", "1e9"],  # more than n: was found out after every trial had run
+    ):
         with pytest.raises(SystemExit) as caught:
             optimise.main(arguments)
         assert caught.value.code == 2
@@ -91,6 +95,14 @@ def test_the_reach_floor_is_judged_again_on_fresh_replicates(reach, verdict):
     # on fresh replicates): the fresh interval decides, both ends against the floor
     text = optimise.floor_verdict(pd.Series(reach, dtype=float), floor=240.0)
     assert text.startswith(f"reach floor 240.0: {verdict} on fresh replicates")
+
+
+@pytest.mark.parametrize("option", ["--budget", "--reach-floor"])
+def test_a_budget_or_reach_floor_below_zero_is_refused_naming_the_option(option, capsys):
+    with pytest.raises(SystemExit) as caught:
+        optimise.main([option, "-5"])
+    assert caught.value.code == 2
+    assert f"argument {option}: -5 is below 0" in capsys.readouterr().err  # was budget.total
 
 
 def test_a_reach_floor_of_zero_is_kept():
