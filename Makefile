@@ -3,13 +3,14 @@
 #   make run                 # the main job: compare_schemes (6 schemes x 200 replicates) + report
 #   make run ARGS="..."      # any other referral-sim command line instead, e.g. ARGS="referral=tiered"
 #   make test                # ruff + the CI test suite (chromium for the browser test included)
+#   make coverage            # the suite under coverage: a table by file, html in reports/.coverage/html
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 EXTRAS := test,ray,studies,viz,browser,notebooks
 MAIN   := experiment=compare_schemes
 
-.PHONY: setup run test lint clean
+.PHONY: setup run test lint coverage clean
 
 $(PY):
 	@PY=$$(scripts/find-python.sh) && echo "using $$PY" && "$$PY" -m venv $(VENV)
@@ -37,6 +38,13 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check sim hydra_plugins tests experiments notebooks
 	$(VENV)/bin/ruff format --check sim hydra_plugins tests experiments
+
+coverage: $(STAMP)  # the suite under coverage (CLI child processes too): a table, then html
+	rm -rf reports/.coverage
+	$(VENV)/bin/coverage run -m pytest $(PYTEST_ARGS)
+	$(VENV)/bin/coverage combine --quiet
+	$(VENV)/bin/coverage report
+	$(VENV)/bin/coverage html --quiet -d reports/.coverage/html
 
 clean:
 	rm -rf $(VENV) outputs multirun .pytest_cache
