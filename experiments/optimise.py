@@ -464,6 +464,11 @@ def run(argv: list[str] | None = None) -> None:
             f"--storage {arguments.storage}: cannot make its folder ({error.strerror})"
         ) from None
     optuna.logging.set_verbosity(optuna.logging.WARNING)
+    # Ctrl-C is one line (run_script): not Optuna's "Trial 0 failed" with a traceback first
+    trials_log = logging.getLogger("optuna.study._optimize")
+    for quiet in [f for f in trials_log.filters if isinstance(f, _QuietInterruption)]:
+        trials_log.removeFilter(quiet)  # one per process, fresh for each study
+    trials_log.addFilter(_QuietInterruption())
     logging.getLogger("MESA").setLevel(logging.WARNING)
     market = [f"network.n={arguments.n}", f"days={arguments.days}", *arguments.market]
     problem = Problem(
@@ -483,6 +488,20 @@ def run(argv: list[str] | None = None) -> None:
     print(f"reach floor: {problem.reach_floor:,.1f} customers; budget {arguments.budget:,.0f}")
     print(f"best trial #{best.number}: {best.params} (search CAC {best.value:,.2f})")
     compare_with_defaults(problem, defaults, best.params, arguments.check_replicates)
+
+
+class _QuietInterruption(logging.Filter):
+    """Drops Optuna's two warnings on a trial stopped by Ctrl-C: ``run_script`` says it once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.interrupted = False
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and issubclass(record.exc_info[0], KeyboardInterrupt):
+            self.interrupted = True  # "Trial 0 failed ... KeyboardInterrupt()" and its traceback
+            return False
+        return not (self.interrupted and "failed with value" in record.getMessage())
 
 
 def compare_with_defaults(problem: Problem, defaults: dict, best: dict, replicates: int) -> None:

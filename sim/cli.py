@@ -52,6 +52,11 @@ INTERRUPTED = (
     f"{PROGRAM}: interrupted. Finished jobs are kept; run the same command again to complete "
     "the others (finished ones are skipped)."
 )
+INTERRUPTED_RUN = (
+    f"{PROGRAM}: interrupted. A single run writes its results when all its replicates are done, "
+    "so this one kept none; run it again (a sweep, -m, keeps each job as it finishes)."
+)
+_modes: list[RunMode] = []  # the running job's mode, for the Ctrl-C message
 
 
 def main() -> None:
@@ -83,7 +88,7 @@ def _run_hydra() -> None:
     except KeyboardInterrupt:  # Ctrl-C: one line, not a traceback through Hydra and joblib
         if wants_traceback:
             raise
-        print(INTERRUPTED, file=sys.stderr)
+        print(INTERRUPTED_RUN if _modes == [RunMode.RUN] else INTERRUPTED, file=sys.stderr)
         sys.exit(EXIT_INTERRUPTED)
     except Exception as error:
         if wants_traceback:
@@ -114,6 +119,7 @@ def _hydra_main(cfg: DictConfig) -> None:
     hydra_config = HydraConfig.get()
     output = Path(hydra_config.runtime.output_dir)
     in_sweep = hydra_config.mode == RunMode.MULTIRUN
+    _modes[:] = [hydra_config.mode]
     try:
         sweep = Path(hydra_config.runtime.cwd) / hydra_config.sweep.dir  # not the job's cwd
         _run_job(cfg, output, sweep if in_sweep else None)

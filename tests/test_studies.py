@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import re
+import sys
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -14,6 +17,7 @@ pytest.importorskip("SALib")
 
 import sim  # noqa: E402
 from experiments import optimise, replicates, sensitivity  # noqa: E402
+from experiments.arguments import run_script  # noqa: E402
 from sim.params import ConfigError  # noqa: E402
 
 
@@ -103,6 +107,41 @@ def test_a_budget_or_reach_floor_below_zero_is_refused_naming_the_option(option,
         optimise.main([option, "-5"])
     assert caught.value.code == 2
     assert f"argument {option}: -5 is below 0" in capsys.readouterr().err  # was budget.total
+
+
+PROGRAM = Path(sys.argv[0]).stem  # run_script names the program it runs in
+
+
+def test_ctrl_c_in_a_trial_is_one_line_without_optunas_traceback(tmp_path, capsys, monkeypatch):
+    # Optuna logged "Trial 0 failed ... KeyboardInterrupt" with a 40-line traceback first
+    def interrupted(problem, parameters, seed=0, replicates=0):
+        raise KeyboardInterrupt  # the first trial: with a reach floor given, nothing runs before
+
+    monkeypatch.setattr(optimise.Problem, "evaluate", interrupted)
+    logged = Recorded()  # Optuna's own handler holds the stderr of its import, not capsys's
+    logging.getLogger("optuna.study._optimize").addHandler(logged)
+    arguments = ["--storage", str(tmp_path / "optuna.db"), "--trials", "2", "--reach-floor", "0"]
+    try:
+        with pytest.raises(SystemExit) as caught:
+            run_script(lambda: optimise.main(arguments), resumes=True)  # as the script runs
+    finally:
+        logging.getLogger("optuna.study._optimize").removeHandler(logged)
+    assert caught.value.code == 130
+    assert not [r for r in logged.records if "failed" in r.getMessage()]
+    assert capsys.readouterr().err.strip().splitlines() == [
+        f"{PROGRAM}: interrupted. Finished work is kept: run the same command again to resume."
+    ]
+
+
+class Recorded(logging.Handler):
+    """A logging handler that keeps what reaches it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
 
 
 def test_a_reach_floor_of_zero_is_kept():

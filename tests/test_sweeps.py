@@ -507,3 +507,34 @@ def test_a_sweep_whose_values_read_the_job_number_passes_the_check_before_launch
     assert result.returncode == 0, result.stderr[-3000:]
     seeds = metrics(folder).groupby("referral")["seed"].unique().map(list).to_dict()
     assert seeds == {"none": [0], "one_sided": [1]}
+
+
+def test_ctrl_c_in_a_single_run_says_it_kept_nothing(tmp_path):
+    # it promised that the same command would complete the others, but a single run writes
+    # its results only at its end, and the same command runs into a new folder from scratch
+    folder = tmp_path / "run"
+    command = [sys.executable, "-m", "sim.cli", "network.n=20000", "run.replicates=200"]
+    command += [f"hydra.run.dir={folder}"]
+    process = subprocess.Popen(
+        command,
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=_default_ctrl_c,
+    )
+    deadline = time.monotonic() + 120
+    while not (folder / "cli.log").exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(1.0)  # into the replicates
+    process.send_signal(signal.SIGINT)
+    _, error = process.communicate(timeout=60)
+    assert process.returncode == 130 and "Traceback" not in error
+    assert (
+        error.strip()
+        .splitlines()[-1]
+        .startswith(
+            "referral-sim: interrupted. A single run writes its results when all its replicates"
+        )
+    )
+    assert not (folder / jobs.METRICS).exists()
