@@ -305,6 +305,7 @@ def test_help_lists_the_options_of_each_group_and_no_schema(tmp_path):
             path.stem for path in (conf_dir() / group).glob("*.yaml")
         )
     assert len(groups) == 2 and "schema" not in result.stdout
+    assert result.stdout.startswith("referral-sim: agent-based simulation")  # not "cli is ..."
 
 
 def test_help_into_a_closed_pipe_ends_quietly(tmp_path):
