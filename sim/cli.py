@@ -52,11 +52,7 @@ INTERRUPTED = (
     f"{PROGRAM}: interrupted. Finished jobs are kept; run the same command again to complete "
     "the others (finished ones are skipped)."
 )
-INTERRUPTED_RUN = (
-    f"{PROGRAM}: interrupted. A single run writes its results when all its replicates are done, "
-    "so this one kept none; run it again (a sweep, -m, keeps each job as it finishes)."
-)
-_modes: list[RunMode] = []  # the running job's mode, for the Ctrl-C message
+_running: list[tuple[RunMode, Path]] = []  # the running job's mode and folder, for Ctrl-C
 
 
 def main() -> None:
@@ -88,12 +84,30 @@ def _run_hydra() -> None:
     except KeyboardInterrupt:  # Ctrl-C: one line, not a traceback through Hydra and joblib
         if wants_traceback:
             raise
-        print(INTERRUPTED_RUN if _modes == [RunMode.RUN] else INTERRUPTED, file=sys.stderr)
+        print(_interrupted(), file=sys.stderr)
         sys.exit(EXIT_INTERRUPTED)
     except Exception as error:
         if wants_traceback:
             raise
         _exit(failures.classify(error))
+
+
+def _interrupted() -> str:
+    """What Ctrl-C kept: a sweep's finished jobs, or a single run's finished replicates."""
+    if not _running or _running[0][0] != RunMode.RUN:
+        return INTERRUPTED
+    output = _running[0][1]
+    kept = sum(len(list(folder.glob("replicate-*.pkl"))) for folder in _kept_replicates(output))
+    if not kept:
+        return f"{PROGRAM}: interrupted before a replicate finished; nothing was kept."
+    return (
+        f"{PROGRAM}: interrupted. {kept} finished replicate(s) are kept in {output}: run the "
+        f"same command with hydra.run.dir={output} to complete it (a new folder starts afresh)."
+    )
+
+
+def _kept_replicates(output: Path) -> list[Path]:
+    return [folder for folder in output.glob(f"{jobs.REPLICATES}*") if folder.is_dir()]
 
 
 def _experiment_as_choice(argument: str) -> str:
@@ -119,7 +133,7 @@ def _hydra_main(cfg: DictConfig) -> None:
     hydra_config = HydraConfig.get()
     output = Path(hydra_config.runtime.output_dir)
     in_sweep = hydra_config.mode == RunMode.MULTIRUN
-    _modes[:] = [hydra_config.mode]
+    _running[:] = [(hydra_config.mode, output)]
     try:
         sweep = Path(hydra_config.runtime.cwd) / hydra_config.sweep.dir  # not the job's cwd
         _run_job(cfg, output, sweep if in_sweep else None)
@@ -150,10 +164,13 @@ def _run_job(cfg: DictConfig, output: Path, sweep: Path | None = None) -> None:
         return
     _clear(output, resolved, sweep)
     if sweep is not None and _reuse(output, sweep, resolved, cfg):
+        jobs.forget_replicates(output)
         return
     config = to_config(cfg)
+    kept = jobs.replicates_folder(output, resolved)
+    jobs.forget_replicates(output, besides=kept)  # another configuration's
     started = time.perf_counter()
-    result = run(config)
+    result = run(config, keep_in=kept)
     parameters = job_parameters(cfg)
     jobs.write_job(
         output,
@@ -163,6 +180,7 @@ def _run_job(cfg: DictConfig, output: Path, sweep: Path | None = None) -> None:
         save_referrals=config.run.save_referrals,
         seconds=round(time.perf_counter() - started, 3),
     )
+    jobs.forget_replicates(output)
     say(_headline(config, parameters))
     say(format_summary(result.metrics))
     say(f"results: {output}")

@@ -15,6 +15,10 @@ that were running. Files:
   running time;
 - ``metrics.parquet``: one row per replicate.
 
+While a job runs, each replicate it finishes is kept in ``.replicates-<digest>/`` (one file
+each, written atomically), and a job of that configuration interrupted and run again reads
+them back instead of running them; the folder goes when the job's results are written.
+
 Every Parquet row starts with the job's parameters, so a sweep folder is one table. A job that
 fails leaves ``failed.json`` instead of ``metrics.parquet`` (see :mod:`sim.failures`); a later
 attempt removes it, and the hidden temporary files of an attempt killed mid-write.
@@ -57,6 +61,8 @@ JOB = "job.json"
 CLAIM = ".claimed"
 """Suffix of a hidden claim on kept results being taken back (``.<digest>.<pid>.claimed``)."""
 CONFIG = "config.yaml"
+REPLICATES = ".replicates-"
+"""Prefix of the hidden folder of a job's finished replicates (:func:`replicates_folder`)."""
 FAILED = "failed.json"
 RESULTS = tuple(f"{name}.parquet" for name in TABLES if name != "metrics")
 """The tables a job writes besides ``metrics.parquet``."""
@@ -84,6 +90,22 @@ def input_files_note(paths: Iterable[str | Path]) -> str:
                 fingerprint = hashlib.file_digest(contents, "sha256").hexdigest()
             lines.append(f"# {path}: sha256 {fingerprint}\n")
     return "".join(lines)
+
+
+def replicates_folder(folder: Path, config_yaml: str) -> Path:
+    """The hidden folder in a job's ``folder`` that keeps its finished replicates as they come.
+
+    Named by the configuration's digest (configuration and code), so a run resumes only from
+    replicates of this very configuration (:func:`sim.runner.run`'s ``keep_in``).
+    """
+    return folder / f"{REPLICATES}{digest(config_yaml)}"
+
+
+def forget_replicates(folder: Path, besides: Path | None = None) -> None:
+    """Remove the kept replicates in ``folder`` (all but those in ``besides``)."""
+    for kept in folder.glob(f"{REPLICATES}*"):
+        if kept.is_dir() and kept != besides:
+            shutil.rmtree(kept, ignore_errors=True)
 
 
 def code_version() -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -12,6 +13,7 @@ from tqdm import tqdm
 from sim.config import Config
 from sim.model import ReferralModel, is_cascade_link
 from sim.network import SocialGraph
+from sim.storage import write_atomic
 
 
 @dataclass
@@ -37,13 +39,17 @@ class RunResult:
     nodes: pd.DataFrame | None = None
 
 
-def run(config: Config, *, progress: bool | None = None) -> RunResult:
+def run(config: Config, *, progress: bool | None = None, keep_in: Path | None = None) -> RunResult:
     """Run ``config.run.replicates`` replicates of ``config``.
 
     Args:
         config: a checked configuration (see :func:`sim.compose`).
         progress: show a progress bar (default: when there are several replicates and
             standard error is a terminal).
+        keep_in: a folder that keeps each replicate as it finishes (``replicate-<r>.pkl``,
+            written atomically) and from which a replicate kept there is read back instead of
+            run: an interrupted run resumes. It must hold this configuration's replicates only
+            (:func:`sim.jobs.replicates_folder` names one per configuration and code).
 
     Returns:
         The metrics, time series, referral edges and referral-tree sizes of every replicate.
@@ -52,21 +58,41 @@ def run(config: Config, *, progress: bool | None = None) -> RunResult:
     replicates = range(config.run.replicates)
     if progress is None:
         progress = len(replicates) > 1 and sys.stderr.isatty()
-    metrics, series, edges, trees = [], [], [], []
-    for replicate in tqdm(replicates, desc="replicates", disable=not progress, unit="rep"):
-        model = ReferralModel(config, replicate).run()
-        metrics.append({"replicate": replicate, **model.metrics()})
-        series.append(model.timeseries().assign(replicate=replicate))
-        edges.append(referral_edges(model).assign(replicate=replicate))
-        trees.append(model.cascades().assign(replicate=replicate))
+    outcomes = [
+        _replicate(config, replicate, keep_in)
+        for replicate in tqdm(replicates, desc="replicates", disable=not progress, unit="rep")
+    ]
+    metrics, series, edges, trees, nodes = zip(*outcomes, strict=True)
     return RunResult(
         config,
-        pd.DataFrame(metrics),
+        pd.DataFrame(list(metrics)),
         _replicate_first(pd.concat(series, ignore_index=True)),
         _replicate_first(pd.concat(edges, ignore_index=True)),
         _replicate_first(pd.concat(trees, ignore_index=True)),
-        node_ids(model.network),  # a file's ids are the same in every replicate
+        nodes[-1],  # a file's ids are the same in every replicate
     )
+
+
+def _replicate(config: Config, replicate: int, keep_in: Path | None) -> tuple:
+    """One replicate's metrics row, time series, edges, tree sizes and node ids (or kept ones)."""
+    kept = keep_in / f"replicate-{replicate}.pkl" if keep_in is not None else None
+    if kept is not None and kept.is_file():
+        try:
+            return pd.read_pickle(kept, compression=None)
+        except Exception:  # unreadable (another pandas, a damaged disk): run it again
+            kept.unlink(missing_ok=True)
+    model = ReferralModel(config, replicate).run()
+    outcome = (
+        {"replicate": replicate, **model.metrics()},
+        model.timeseries().assign(replicate=replicate),
+        referral_edges(model).assign(replicate=replicate),
+        model.cascades().assign(replicate=replicate),
+        node_ids(model.network),
+    )
+    if kept is not None:
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(kept, lambda temporary: pd.to_pickle(outcome, temporary, compression=None))
+    return outcome
 
 
 def node_ids(graph: SocialGraph) -> pd.DataFrame | None:

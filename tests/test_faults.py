@@ -98,6 +98,52 @@ def test_sigkill_mid_write_leaves_finished_jobs_intact_and_a_rerun_completes(tmp
     assert temporary_files(folder) == []  # the killed attempt's half-written file is gone
 
 
+KILL_IN_THE_THIRD_REPLICATE_OF_JOB_1 = """
+import os, signal
+import sim.model
+run = sim.model.ReferralModel.run
+def run_or_die(self, *args, **kwargs):
+    if self.config.referral.name == "one_sided" and self.replicate == 2:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return run(self, *args, **kwargs)
+sim.model.ReferralModel.run = run_or_die
+"""
+
+BUILDS_COUNTED = """
+import atexit, os, sys
+import sim.model
+built = []
+init = sim.model.ReferralModel.__init__
+def counted(self, config, replicate=0, *args, **kwargs):
+    built.append((config.referral.name, replicate))
+    init(self, config, replicate, *args, **kwargs)
+sim.model.ReferralModel.__init__ = counted
+atexit.register(lambda: print("built", sorted(built), file=sys.stderr))
+"""
+
+
+def test_a_job_killed_between_replicates_resumes_from_those_it_finished(tmp_path):
+    # a job wrote nothing until all its replicates were done: a kill lost the finished ones
+    folder = tmp_path / "sweep"
+    arguments = ["-m", SCHEMES, "network.n=600", "days=20", "run.replicates=4"]
+    arguments += [f"hydra.sweep.dir={folder}"]
+    killed = cli_process(*arguments, cwd=tmp_path, prelude=KILL_IN_THE_THIRD_REPLICATE_OF_JOB_1)
+    assert killed.returncode == -9 and finished(folder) == ["0"]
+    kept = sorted(p.name for p in (folder / "1").glob(f"{jobs.REPLICATES}*/*"))
+    assert kept == ["replicate-0.pkl", "replicate-1.pkl"]
+
+    rerun = cli_process(*arguments, cwd=tmp_path, prelude=BUILDS_COUNTED)
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    assert "built [('one_sided', 2), ('one_sided', 3), ('two_sided', 0)" in rerun.stderr
+    assert not list(folder.glob(f"*/{jobs.REPLICATES}*"))  # gone once the results are written
+    resumed = sim.results.load(folder)
+    fresh = tmp_path / "fresh"
+    referral_sim(*arguments[:-1], f"hydra.sweep.dir={fresh}", cwd=tmp_path)
+    pd.testing.assert_frame_equal(
+        resumed.drop(columns="job"), sim.results.load(fresh).drop(columns="job")
+    )
+
+
 # ----- a full disk, a folder that refuses a file ---------------------------------------------
 def failing_write_of_job_1(code: int) -> str:
     """Job 1's cascades file fails with ``code`` after part of it reached the disk."""

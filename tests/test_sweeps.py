@@ -509,11 +509,11 @@ def test_a_sweep_whose_values_read_the_job_number_passes_the_check_before_launch
     assert seeds == {"none": [0], "one_sided": [1]}
 
 
-def test_ctrl_c_in_a_single_run_says_it_kept_nothing(tmp_path):
-    # it promised that the same command would complete the others, but a single run writes
-    # its results only at its end, and the same command runs into a new folder from scratch
+def test_ctrl_c_in_a_single_run_keeps_its_replicates_for_a_rerun_into_its_folder(tmp_path):
+    # it promised that the same command would complete the others, but a single run wrote its
+    # results only at its end, and the same command runs into a new folder from scratch
     folder = tmp_path / "run"
-    command = [sys.executable, "-m", "sim.cli", "network.n=20000", "run.replicates=200"]
+    command = [sys.executable, "-m", "sim.cli", "network.n=3000", "run.replicates=30"]
     command += [f"hydra.run.dir={folder}"]
     process = subprocess.Popen(
         command,
@@ -524,17 +524,18 @@ def test_ctrl_c_in_a_single_run_says_it_kept_nothing(tmp_path):
         preexec_fn=_default_ctrl_c,
     )
     deadline = time.monotonic() + 120
-    while not (folder / "cli.log").exists() and time.monotonic() < deadline:
+    while not list(folder.glob(f"{jobs.REPLICATES}*/replicate-1.pkl")):
+        assert time.monotonic() < deadline and process.poll() is None
         time.sleep(0.02)
-    time.sleep(1.0)  # into the replicates
     process.send_signal(signal.SIGINT)
     _, error = process.communicate(timeout=60)
     assert process.returncode == 130 and "Traceback" not in error
-    assert (
-        error.strip()
-        .splitlines()[-1]
-        .startswith(
-            "referral-sim: interrupted. A single run writes its results when all its replicates"
-        )
+    kept = len(list(folder.glob(f"{jobs.REPLICATES}*/replicate-*.pkl")))
+    assert error.strip().splitlines()[-1] == (
+        f"referral-sim: interrupted. {kept} finished replicate(s) are kept in {folder}: run the "
+        f"same command with hydra.run.dir={folder} to complete it (a new folder starts afresh)."
     )
-    assert not (folder / jobs.METRICS).exists()
+    assert 2 <= kept < 30 and not (folder / jobs.METRICS).exists()
+    referral_sim(*command[3:], cwd=tmp_path)
+    assert metrics(folder)["replicate"].tolist() == list(range(30))
+    assert not list(folder.glob(f"{jobs.REPLICATES}*"))
