@@ -195,6 +195,10 @@ def test_more_recruits_than_the_koc_pool_says_how_many_are_recruited():
     with pytest.warns(UserWarning, match="recruits=20 is more than the KOC pool of 10"):
         model = sim.ReferralModel(config)
     assert len(model.seeding.chosen) == 10
+    empty = small("seeding=koc_matrix", "influencers.koc_share=0.0001", n=1000)  # a pool of 0
+    with pytest.warns(UserWarning, match="KOC pool of 0 .*: nobody is recruited"):
+        model = sim.ReferralModel(empty)  # it said "all of them are recruited"
+    assert len(model.seeding.chosen) == 0
 
 
 def group_buy_config(*overrides: str) -> sim.Config:

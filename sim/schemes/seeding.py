@@ -295,9 +295,10 @@ class KocMatrix(SeedingScheme):
             )
         pool = len(follow.koc_ids)
         if self.config.recruits > pool:
+            recruited = "all of them are recruited" if pool else "nobody is recruited"
             warnings.warn(
                 f"recruits={self.config.recruits} is more than the KOC pool of {pool} "
-                "(influencers.koc_share x network.n): all of them are recruited",
+                f"(influencers.koc_share x network.n): {recruited}",
                 stacklevel=2,
             )
         count = min(self.config.recruits, pool)
