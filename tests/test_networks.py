@@ -300,6 +300,15 @@ def test_a_multigraph_and_its_graphml_file_keep_one_friendship_per_pair(tmp_path
         assert load_edgelist(tmp_path / "multi.graphml").edges == 40
 
 
+def test_a_directed_pair_both_ways_is_one_friendship_without_a_warning():
+    # "dropped 0 self-loops and 1 duplicate edges" for 1->2 and 2->1 of a directed GraphML file
+    directed = nx.DiGraph([(1, 2), (2, 1), (2, 3)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        graph = from_networkx(directed)
+    assert graph.indptr[-1] == 2 * 2 and list(graph.labels) == [1, 2, 3]
+
+
 def test_an_empty_networkx_graph_is_refused_by_name():
     with pytest.raises(ConfigError, match="graph: the networkx graph given has no nodes"):
         sim.ReferralModel(sim.compose(["days=5"]), graph=nx.Graph())

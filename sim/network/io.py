@@ -233,8 +233,10 @@ def from_networkx(graph: nx.Graph, source: str = "networkx graph") -> SocialGrap
     """
     nodes = list(graph.nodes)
     position = {node: i for i, node in enumerate(nodes)}
+    # a directed pair both ways is one friendship, not a duplicate to warn of
+    friendships = graph.to_undirected(as_view=True) if graph.is_directed() else graph
     # edges(), not edges: a MultiGraph iterates (u, v, key); its parallel edges are duplicates
-    pairs = np.array([(position[a], position[b]) for a, b in graph.edges()], dtype=np.int64)
+    pairs = np.array([(position[a], position[b]) for a, b in friendships.edges()], dtype=np.int64)
     pairs = pairs.reshape(-1, 2)
     community = None
     labels = nx.get_node_attributes(graph, "community")
