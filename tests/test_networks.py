@@ -105,6 +105,18 @@ def test_preferential_attachment_links_every_new_node_to_an_earlier_one(m, triad
         assert (target[~later] == 0).all()  # the first node's links are dropped self-loops
         graph = from_edges(10_000, new_node, target)
         assert nx.is_connected(graph.to_networkx())
+        assert (target[new_node == 1] == 0).all()
+
+
+def test_the_first_two_nodes_start_as_likely_to_be_picked():
+    # node 0's dropped self-loops kept 2m slots: it drew 3x node 1's links (degree 1,031
+    # against 304 at n = 10,000, m = 5; networkx's largest hub 389)
+    first, second = [], []
+    for seed in range(20):
+        degrees = gen.barabasi_albert(2000, 5, rng(seed)).degree()
+        first.append(degrees[0])
+        second.append(degrees[1])
+    assert np.mean(first) / np.mean(second) == pytest.approx(1.0, abs=0.3)
 
 
 @pytest.mark.parametrize("triad", [0.0, 1.0])
@@ -213,22 +225,25 @@ def test_ids_written_differently_are_different_people(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("name", "content"),
-    [("ragged.txt", "1 2\n3\n4 5 6\n"), ("weights.csv", "1,2\n4,5,0.5\n2,4,\n")],
+    ("name", "content", "edges", "short"),
+    [
+        ("ragged.txt", "1 2\n3\n4 5 6\n", 2, 1),
+        ("weights.csv", "1,2\n4,5,0.5\n2,4,\n", 3, 0),
+        ("lone_first.csv", "# ids\n3\n1,2\n4,5\n", 2, 1),
+    ],
 )
-def test_lines_of_any_length_give_their_first_two_ids(tmp_path, name, content):
+def test_lines_of_any_length_give_their_first_two_ids(tmp_path, name, content, edges, short):
     # a longer line after a two-id first line was refused ("Expected 2 fields in line 3"),
-    # the other order accepted; a line with one id is dropped with a warning
+    # the other order accepted; a line with one id is dropped with a warning, the first too
     path = tmp_path / name
     path.write_text(content)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         graph = load_edgelist(path)
     assert list(graph.labels) == [1, 2, 4, 5]
-    assert graph.indptr[-1] == 2 * (3 if name == "weights.csv" else 2)
-    assert any("dropped 1 lines with fewer than two ids" in str(w.message) for w in caught) == (
-        name == "ragged.txt"
-    )
+    assert graph.indptr[-1] == 2 * edges
+    dropped = [str(w.message) for w in caught if "lines with fewer than two ids" in str(w.message)]
+    assert dropped == ([f"{path}: dropped 1 lines with fewer than two ids"] if short else [])
 
 
 def test_a_hash_in_a_csv_id_is_part_of_it_and_an_edge_list_comment_is_not(tmp_path):
@@ -238,6 +253,10 @@ def test_a_hash_in_a_csv_id_is_part_of_it_and_an_edge_list_comment_is_not(tmp_pa
     graph = load_edgelist(csv)
     assert list(graph.labels) == ["#tag", "alice", "bob#2", "bob#3", "carol"]
     assert graph.indptr[-1] == 2 * 3
+    commented = tmp_path / "commented.csv"
+    commented.write_text("alice,bob # met at school\nbob,carol\n")
+    with pytest.warns(UserWarning, match="1 ids hold ' #' .*'bob # met at school'"):
+        assert load_edgelist(commented).n == 4  # read as written: the warning says so
     edges = tmp_path / "edges.txt"
     edges.write_text("# a comment line\n1 2  # a comment after a friendship\n2 3\n")
     assert list(load_edgelist(edges).labels) == [1, 2, 3]

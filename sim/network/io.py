@@ -99,22 +99,29 @@ def _read_table(file: Path, key: str, first_line: str) -> pd.DataFrame:
         # an edge list's "#" starts a comment anywhere (networkx's read_edgelist too); a CSV's
         # only at the start of a line, so "#" can be part of an id (a hashtag, "name#1234")
         source = _without_comment_lines(file) if is_csv else file
-        table = pd.read_csv(  # na_filter off: "NA", "null", "nan" are ids like any other
-            source, sep="," if is_csv else r"\s+", comment=None if is_csv else "#",
-            header=None, usecols=[0, 1], dtype=str, engine="python", na_filter=False,
-        )  # fmt: skip
+        with warnings.catch_warnings():  # lines of other lengths are expected: see below
+            warnings.simplefilter("ignore", pd.errors.ParserWarning)
+            table = pd.read_csv(  # na_filter off: "NA", "null", "nan" are ids like any other
+                source, sep="," if is_csv else r"\s+", comment=None if is_csv else "#",
+                header=None, names=[0, 1], index_col=False, on_bad_lines=_first_two,
+                dtype=str, engine="python", na_filter=False,
+            )  # fmt: skip
     except pd.errors.EmptyDataError:
         table = pd.DataFrame()
     except (UnicodeDecodeError, pd.errors.ParserError) as error:
-        if "out-of-bounds" in str(error):  # usecols: no line has a second column
-            separator = "commas in a .csv file" if is_csv else "spaces or tabs"
-            reason = f"it has one column (expected two node ids a line, separated by {separator})"
-        else:
-            reason = str(error).split(". Error could possibly")[0]  # drop pandas' quote hint
+        reason = str(error).split(". Error could possibly")[0]  # drop pandas' hint about quotes
         raise ConfigError(f"{key}={str(file)!r} could not be parsed: {reason}") from error
     except OSError as error:
         raise ConfigError(f"{key}={str(file)!r} could not be read: {error.strerror}") from error
+    if len(table) and (table[1].isna() | (table[1] == "")).all():  # no line has a second id
+        separator = "commas in a .csv file" if is_csv else "spaces or tabs"
+        raise ConfigError(
+            f"{key}={str(file)!r} could not be parsed: it has one column (expected two node ids "
+            f"a line, separated by {separator})"
+        )
     table = _complete_lines(table, file)
+    if is_csv:
+        _warn_of_comments_in_ids(table, file)
     if len(table) == 0:
         raise ConfigError(
             f"{key}={str(file)!r} has no edges: expected lines of two node ids ('u v')."
@@ -138,6 +145,23 @@ def _read_table(file: Path, key: str, first_line: str) -> pd.DataFrame:
         if len(table) == 0:
             raise ConfigError(f"{key}={str(file)!r} has a header and no edges below it.")
     return table
+
+
+def _warn_of_comments_in_ids(table: pd.DataFrame, file: Path) -> None:
+    """Warn of CSV ids that look like an id and a comment (``bob # met at school``)."""
+    ids = pd.concat([table[0], table[1]], ignore_index=True)
+    commented = ids[ids.str.contains(r"\s#", regex=True)]
+    if len(commented):
+        warnings.warn(
+            f"{file}: {len(commented)} ids hold ' #' (e.g. {commented.iloc[0]!r}): a CSV line "
+            "has no comment after its ids, so that text is part of the id",
+            stacklevel=4,
+        )
+
+
+def _first_two(fields: list[str]) -> list[str]:
+    """A line with more than two fields (a weight, a trailing comma) gives its first two."""
+    return fields[:2]
 
 
 def _without_comment_lines(file: Path) -> io.StringIO:
