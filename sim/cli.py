@@ -94,7 +94,9 @@ def _run_hydra() -> None:
 
 def _interrupted() -> str:
     """What Ctrl-C kept: a sweep's finished jobs, or a single run's finished replicates."""
-    if not _running or _running[0][0] != RunMode.RUN:
+    if not _running:
+        return f"{PROGRAM}: interrupted before any job started; nothing was written."
+    if _running[0][0] != RunMode.RUN:
         return INTERRUPTED
     output = _running[0][1]
     kept = sum(len(list(folder.glob("replicate-*.pkl"))) for folder in _kept_replicates(output))
@@ -159,6 +161,7 @@ def _run_job(cfg: DictConfig, output: Path, sweep: Path | None = None) -> None:
         jobs.start(output)
         raise
     if jobs.is_finished(output, resolved) and _skip(output, cfg):
+        jobs.forget_replicates(output)  # left by a kill between writing results and this
         if sweep is None:  # a single run asked again: show what it found, as when it ran
             say(format_summary(pd.read_parquet(output / jobs.METRICS)))
         return

@@ -260,13 +260,14 @@ def fill_unset(
     for folder in folders:
         recorded = records[folder].get("parameters", {})
         unset = [name for name in names if name not in recorded]
+        for name in [name for name in unset if name in GLOBAL_GROUPS]:  # config.yaml or not
+            filled.setdefault(name, {})[str(folder)] = "none"
+        unset = [name for name in unset if name not in GLOBAL_GROUPS]
         config = _resolved_config(folder) if unset else None
         for name in unset if config is not None else []:
             value = _select(config, name)
             if isinstance(value, dict):  # a config group: the option it chose
                 value = value.get("name")
-            elif value is None and name in GLOBAL_GROUPS:
-                value = "none"
             if value is not None and not isinstance(value, dict | list):
                 filled.setdefault(name, {})[str(folder)] = value
     for name, by_job in filled.items():

@@ -69,7 +69,7 @@ def run(config: Config, *, progress: bool | None = None, keep_in: Path | None = 
         _replicate_first(pd.concat(series, ignore_index=True)),
         _replicate_first(pd.concat(edges, ignore_index=True)),
         _replicate_first(pd.concat(trees, ignore_index=True)),
-        nodes[-1],  # a file's ids are the same in every replicate
+        nodes[0],  # a file's ids are the same in every replicate: replicate 0 keeps them
     )
 
 
@@ -87,7 +87,7 @@ def _replicate(config: Config, replicate: int, keep_in: Path | None) -> tuple:
         model.timeseries().assign(replicate=replicate),
         referral_edges(model).assign(replicate=replicate),
         model.cascades().assign(replicate=replicate),
-        node_ids(model.network),
+        node_ids(model.network) if replicate == 0 else None,
     )
     if kept is not None:
         kept.parent.mkdir(parents=True, exist_ok=True)

@@ -144,6 +144,23 @@ def test_a_job_killed_between_replicates_resumes_from_those_it_finished(tmp_path
     )
 
 
+def test_kept_replicates_are_read_back_and_the_file_ids_kept_once(tmp_path, monkeypatch):
+    edges = tmp_path / "names.txt"
+    edges.write_text("".join(f"p{i} p{(i + 1) % 40}\n" for i in range(40)))
+    overrides = ["network=edgelist", f"network.path={edges}", "seeding=organic", "days=5"]
+    config = sim.compose([*overrides, "run.replicates=3"])
+    kept = tmp_path / "kept"
+    first = sim.runner.run(config, keep_in=kept)
+    assert sorted(p.name for p in kept.iterdir()) == [f"replicate-{r}.pkl" for r in range(3)]
+    assert pd.read_pickle(kept / "replicate-1.pkl")[4] is None  # the ids: in replicate 0's only
+    assert first.nodes["node"].tolist()[:2] == ["p0", "p1"]
+    monkeypatch.setattr(sim.runner, "ReferralModel", lambda *_: pytest.fail("ran a replicate"))
+    again = sim.runner.run(config, keep_in=kept)
+    pd.testing.assert_frame_equal(again.metrics, first.metrics)
+    pd.testing.assert_frame_equal(again.timeseries, first.timeseries)
+    pd.testing.assert_frame_equal(again.nodes, first.nodes)
+
+
 # ----- a full disk, a folder that refuses a file ---------------------------------------------
 def failing_write_of_job_1(code: int) -> str:
     """Job 1's cascades file fails with ``code`` after part of it reached the disk."""

@@ -133,6 +133,10 @@ def test_a_scenario_job_is_compared_only_with_a_baseline_of_its_market(tmp_path)
     paired = table[table["metric"] == "delta_customers"].set_index(["scenario", "referral"])
     assert paired.loc[("gen_z_2026", "two_sided"), "replicates"] == 0
     assert paired.loc[("none", "two_sided"), "replicates"] == 3
+    (tmp_path / "base" / "0" / jobs.CONFIG).unlink()  # a job that cannot say: ran with none too
+    assert sim.results.load(tmp_path)["scenario"].value_counts().to_dict() == {
+        "none": 6, "gen_z_2026": 3
+    }  # fmt: skip
 
 
 def test_several_folders_union_by_name(two_schemes, tmp_path):

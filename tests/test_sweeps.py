@@ -539,3 +539,23 @@ def test_ctrl_c_in_a_single_run_keeps_its_replicates_for_a_rerun_into_its_folder
     referral_sim(*command[3:], cwd=tmp_path)
     assert metrics(folder)["replicate"].tolist() == list(range(30))
     assert not list(folder.glob(f"{jobs.REPLICATES}*"))
+
+
+def test_replicates_left_beside_finished_results_go_when_the_job_is_skipped(tmp_path):
+    # a kill between writing the results and removing the kept replicates left them for good
+    folder = tmp_path / "sweep"
+    sweep(folder, "referral=none")
+    left = folder / "0" / f"{jobs.REPLICATES}0123456789abcdef"
+    left.mkdir()
+    (left / "replicate-0.pkl").write_bytes(b"")
+    assert "finished already, skipped" in sweep(folder, "referral=none").stdout
+    assert not left.exists()
+
+
+def test_ctrl_c_before_any_job_started_says_nothing_was_written(monkeypatch):
+    from sim import cli
+
+    monkeypatch.setattr(cli, "_running", [])  # a sweep's message before: "Finished jobs are kept"
+    assert cli._interrupted() == (
+        "referral-sim: interrupted before any job started; nothing was written."
+    )
