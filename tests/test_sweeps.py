@@ -356,18 +356,23 @@ def _default_ctrl_c() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-def test_ctrl_c_part_way_says_one_line_and_keeps_the_finished_jobs(tmp_path):
-    folder = tmp_path / "sweep"
-    command = [sys.executable, "-m", "sim.cli", "-m", "seed=0,1,2,3,4,5"]
-    command += [*TINY, f"hydra.sweep.dir={folder}"]
-    process = subprocess.Popen(
+def taking_ctrl_c(command: list[str], cwd: Path) -> subprocess.Popen:
+    """Start ``command`` so that SIGINT reaches it as Ctrl-C would; stderr is kept."""
+    return subprocess.Popen(
         command,
-        cwd=tmp_path,
+        cwd=cwd,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
         preexec_fn=_default_ctrl_c,  # a shell's background job would ignore it otherwise
     )
+
+
+def test_ctrl_c_part_way_says_one_line_and_keeps_the_finished_jobs(tmp_path):
+    folder = tmp_path / "sweep"
+    command = [sys.executable, "-m", "sim.cli", "-m", "seed=0,1,2,3,4,5"]
+    command += [*TINY, f"hydra.sweep.dir={folder}"]
+    process = taking_ctrl_c(command, cwd=tmp_path)
     deadline = time.monotonic() + 120
     while not finished_at(folder) and time.monotonic() < deadline:
         time.sleep(0.02)
@@ -515,14 +520,7 @@ def test_ctrl_c_in_a_single_run_keeps_its_replicates_for_a_rerun_into_its_folder
     folder = tmp_path / "run"
     command = [sys.executable, "-m", "sim.cli", "network.n=3000", "run.replicates=30"]
     command += [f"hydra.run.dir={folder}"]
-    process = subprocess.Popen(
-        command,
-        cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        preexec_fn=_default_ctrl_c,
-    )
+    process = taking_ctrl_c(command, cwd=tmp_path)
     deadline = time.monotonic() + 120
     while not list(folder.glob(f"{jobs.REPLICATES}*/replicate-1.pkl")):
         assert time.monotonic() < deadline and process.poll() is None
