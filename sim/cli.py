@@ -99,17 +99,13 @@ def _interrupted() -> str:
     if _running[0][0] != RunMode.RUN:
         return INTERRUPTED
     output = _running[0][1]
-    kept = sum(len(list(folder.glob("replicate-*.pkl"))) for folder in _kept_replicates(output))
+    kept = jobs.kept_replicates(output)
     if not kept:
         return f"{PROGRAM}: interrupted before a replicate finished; nothing was kept."
     return (
         f"{PROGRAM}: interrupted. {kept} finished replicate(s) are kept in {output}: run the "
         f"same command with hydra.run.dir={output} to complete it (a new folder starts afresh)."
     )
-
-
-def _kept_replicates(output: Path) -> list[Path]:
-    return [folder for folder in output.glob(f"{jobs.REPLICATES}*") if folder.is_dir()]
 
 
 def _experiment_as_choice(argument: str) -> str:

@@ -46,7 +46,7 @@ from typing import Any
 import pandas as pd
 
 from sim.provenance import code_fingerprint
-from sim.runner import RunResult
+from sim.runner import KEPT, RunResult
 from sim.storage import remove_orphaned_temporaries, write_parquet_atomic, write_text_atomic
 
 EARLIER = "earlier"
@@ -99,6 +99,11 @@ def replicates_folder(folder: Path, config_yaml: str) -> Path:
     replicates of this very configuration (:func:`sim.runner.run`'s ``keep_in``).
     """
     return folder / f"{REPLICATES}{digest(config_yaml)}"
+
+
+def kept_replicates(folder: Path) -> int:
+    """How many finished replicates a job's ``folder`` keeps (:func:`replicates_folder`)."""
+    return len(list(folder.glob(f"{REPLICATES}*/{KEPT.format('*')}")))
 
 
 def forget_replicates(folder: Path, besides: Path | None = None) -> None:

@@ -15,6 +15,9 @@ from sim.model import ReferralModel, is_cascade_link
 from sim.network import SocialGraph
 from sim.storage import write_atomic
 
+KEPT = "replicate-{}.pkl"
+"""A kept replicate's file name in ``run``'s ``keep_in`` folder (its index in the braces)."""
+
 
 @dataclass
 class RunResult:
@@ -75,7 +78,7 @@ def run(config: Config, *, progress: bool | None = None, keep_in: Path | None = 
 
 def _replicate(config: Config, replicate: int, keep_in: Path | None) -> tuple:
     """One replicate's metrics row, time series, edges, tree sizes and node ids (or kept ones)."""
-    kept = keep_in / f"replicate-{replicate}.pkl" if keep_in is not None else None
+    kept = keep_in / KEPT.format(replicate) if keep_in is not None else None
     if kept is not None and kept.is_file():
         try:
             return pd.read_pickle(kept, compression=None)
