@@ -298,8 +298,8 @@ def describe_error(error: BaseException) -> str:
     if explained:
         return explained
     parts = []
-    while error is not None:
-        text, _, details = str(error).partition("\n    full_key:")
+    for cause in causes(error):
+        text, _, details = str(cause).partition("\n    full_key:")
         text = text.split("\nConfig search path:")[0].strip()
         key = details.split()[0] if details.split() else ""
         if key and key not in text:
@@ -307,8 +307,23 @@ def describe_error(error: BaseException) -> str:
         text = _compact(text.splitlines())
         if text and text not in parts:
             parts.append(text)
-        error = error.__cause__
     return "\n".join(parts)
+
+
+def causes(error: BaseException) -> list[BaseException]:
+    """The error, then what it was raised ``from``, and so on, each once.
+
+    Only explicit causes: an error raised while another was being handled (its
+    ``__context__``) is not about that one, and a bug inside an ``except OSError:`` must read as
+    a bug, not as a file the user should fix. The chain can loop: under a debugger or a coverage
+    tracer, or with ``OC_CAUSE=1``, OmegaConf sets the cause of the error it re-raises, which can
+    be an error whose cause leads back to it.
+    """
+    chain: list[BaseException] = []
+    while error is not None and error not in chain:
+        chain.append(error)
+        error = error.__cause__
+    return chain
 
 
 def _compact(lines: Iterable[str]) -> str:

@@ -32,7 +32,7 @@ from omegaconf import DictConfig
 from omegaconf.errors import OmegaConfBaseException
 
 from sim import jobs
-from sim.configure import describe_error
+from sim.configure import causes, describe_error
 from sim.console import listed, say
 from sim.params import ConfigError
 
@@ -82,7 +82,7 @@ def classify(error: BaseException) -> Failure:
             "hydra.launcher.n_jobs=0 is not allowed: expected -1 (every core) or a number "
             "of worker processes >= 1."
         )
-    for cause in _causes(error):  # e.g. logging's ValueError around an unwritable log file
+    for cause in causes(error):  # e.g. logging's ValueError around an unwritable log file
         if isinstance(cause, MemoryError):
             detail = "the job needs more memory than this machine can give it."
             advice = "Use a smaller network.n, days or run.replicates, or more memory."
@@ -95,20 +95,6 @@ def classify(error: BaseException) -> Failure:
     advice = "This is a bug: please report it with the command and the traceback in failed.json."
     detail = f"{type(error).__name__}: {_one_line(error)}"
     return Failure("internal error", detail, advice, EXIT_FAILED)
-
-
-def _causes(error: BaseException) -> list[BaseException]:
-    """The error, then what it was raised ``from``, and so on.
-
-    Only explicit causes: an error raised while another was being handled (its
-    ``__context__``) is not about that one, and a bug inside an ``except OSError:`` must read as
-    a bug, not as a file the user should fix.
-    """
-    chain: list[BaseException] = []
-    while error is not None and error not in chain:
-        chain.append(error)
-        error = error.__cause__
-    return chain
 
 
 # Hydra launcher plugins the presets in conf/hydra/launcher/ need, by the extra that installs them.

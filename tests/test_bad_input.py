@@ -279,6 +279,17 @@ def test_the_cli_refuses_each_kind_of_bad_value_with_exit_2_and_writes_nothing(
     assert not any(tmp_path.iterdir())
 
 
+@pytest.mark.timeout(60)  # the old loop never ended
+def test_a_bad_value_is_refused_under_a_debugger_as_without_one(tmp_path, monkeypatch, capsys):
+    # Under a debugger or a coverage tracer (or OC_CAUSE=1) OmegaConf makes its ValidationError
+    # its own cause; until 1 Dec 2026 describing that error looped for ever
+    arguments = ["seeding=kol", "seeding.post_days=[1.5]"]
+    plain = refused_in_process(tmp_path, monkeypatch, capsys, arguments)
+    monkeypatch.setenv("OC_CAUSE", "1")
+    assert refused_in_process(tmp_path, monkeypatch, capsys, arguments) == plain
+    assert "seeding.post_days[0]: Value '1.5'" in plain and not any(tmp_path.iterdir())
+
+
 def test_a_wrong_type_in_a_sweep_stops_it_before_any_job_with_exit_2(tmp_path):
     folder = tmp_path / "sweep"
     result = cli_process(
