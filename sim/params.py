@@ -34,6 +34,7 @@ class Range:
         high: largest allowed value (None: unbounded).
         low_open: whether ``low`` itself is excluded.
         integer: whether only integers are allowed.
+        why: why the bounds are where they are, said with them in a refusal.
 
     """
 
@@ -41,6 +42,7 @@ class Range:
     high: float | None = None
     low_open: bool = False
     integer: bool = False
+    why: str = ""
 
     def allows(self, value: float) -> bool:
         """Return whether ``value`` lies in the range (never infinite; integers fit 64 bits).
@@ -59,17 +61,20 @@ class Range:
         return self.high is None or value <= self.high
 
     def describe(self) -> str:
-        """Say the range in words, e.g. ``a number in [0, 1]``."""
+        """Say the range in words, e.g. ``a number in [0, 1]``, with why if it says."""
+        notes = [self.why] if self.why else []
         kind = "an integer" if self.integer else "a number"
         low_bracket = "(" if self.low_open else "["
         if self.low is not None and self.high is not None:
-            return f"{kind} in {low_bracket}{_fmt(self.low)}, {_fmt(self.high)}]"
-        if self.low is not None:
-            largest = "below 2**63" if self.integer else "finite"
-            return f"{kind} {'>' if self.low_open else '>='} {_fmt(self.low)} ({largest})"
-        if self.high is not None:
-            return f"{kind} <= {_fmt(self.high)}"
-        return kind
+            text = f"{kind} in {low_bracket}{_fmt(self.low)}, {_fmt(self.high)}]"
+        elif self.low is not None:
+            notes.insert(0, "below 2**63" if self.integer else "finite")
+            text = f"{kind} {'>' if self.low_open else '>='} {_fmt(self.low)}"
+        elif self.high is not None:
+            text = f"{kind} <= {_fmt(self.high)}"
+        else:
+            text = kind
+        return f"{text} ({'; '.join(notes)})" if notes else text
 
 
 def _fits_int64(value: float) -> bool:

@@ -716,7 +716,7 @@ def test_a_scale_free_degree_too_large_for_n_is_explained_without_a_ring():
     assert str(refused.value) == SCALE_FREE_K
     with pytest.raises(sim.ConfigError, match=r"\(k/2 neighbours on each side\)\.$"):
         sim.compose(["network.n=5"])  # the small world is a ring: its wording stays
-    with pytest.raises(sim.ConfigError, match=r"^network.n=2 .*\(a mean degree k >= 2 needs"):
+    with pytest.raises(sim.ConfigError, match=r"^network.n=2 .*; a mean degree k >= 2 needs"):
         sim.compose(["network=scale_free", "network.n=2"])
 
 

@@ -17,6 +17,11 @@ from sim.params import COUNT, NON_NEGATIVE, POSITIVE_COUNT, PROBABILITY, Range, 
 
 N_RANGE = Range(2, integer=True)
 RING_DEGREE = Range(2, integer=True)
+_OTHERS = "network=random, circles or complete allow n = 2"
+RING_N_RANGE = Range(3, integer=True, why=f"k >= 2 neighbours need k + 1 consumers; {_OTHERS}")
+PREFERENTIAL_N_RANGE = Range(
+    3, integer=True, why=f"a mean degree k >= 2 needs k + 1 consumers; {_OTHERS}"
+)
 
 
 @dataclass
@@ -30,24 +35,20 @@ class NetworkConfig:
         raise NotImplementedError
 
 
-_RING = "k/2 neighbours on each side", "k >= 2 neighbours need k + 1 consumers"
-"""Why a ring lattice's ``k`` is even and below ``n``, and why ``n >= 3``."""
+_RING = "k/2 neighbours on each side"
+"""Why a ring lattice's ``k`` is even and below ``n``."""
 _PREFERENTIAL = (
     "each new consumer links to k/2 earlier ones, for a mean degree of about k: at most n - 1 "
-    "among n consumers",
-    "a mean degree k >= 2 needs k + 1 consumers",
+    "among n consumers"
 )
 """The same for preferential attachment (``network=scale_free``)."""
 
 
-def _check_ring_degree(prefix: str, n: int, k: int, why: tuple[str, str] = _RING) -> None:
-    if n < 3:  # no even k in [2, n - 1]: name n, not k
-        allowed = f"an integer >= 3 ({why[1]}; network=random, "
-        fail(prefix + "n", n, allowed + "circles or complete allow n = 2)")
+def _check_ring_degree(prefix: str, n: int, k: int, why: str = _RING) -> None:
     if k % 2 or not 2 <= k <= n - 1:
         largest = n - 1 - (n - 1) % 2  # the largest even k that fits n consumers
         allowed = "k = 2" if largest == 2 else f"an even integer in [2, {largest}]"
-        fail(prefix + "k", k, f"{allowed} with {prefix}n={n} ({why[0]})")
+        fail(prefix + "k", k, f"{allowed} with {prefix}n={n} ({why})")
 
 
 @dataclass
@@ -55,7 +56,7 @@ class SmallWorldConfig(NetworkConfig):
     """Watts–Strogatz small world (connected)."""
 
     name: str = "small_world"
-    n: int = param(10_000, "consumers", range=N_RANGE)
+    n: int = param(10_000, "consumers", range=RING_N_RANGE)
     k: int = param(10, "degree of the ring lattice before rewiring (even)", range=RING_DEGREE)
     rewire: float = param(0.1, "probability each edge is rewired", range=PROBABILITY)
 
@@ -102,7 +103,7 @@ class ScaleFreeConfig(NetworkConfig):
     """Barabási–Albert preferential attachment, ``k/2`` links per new node; ``triad``: Holme–Kim."""
 
     name: str = "scale_free"
-    n: int = param(10_000, "consumers", range=N_RANGE)
+    n: int = param(10_000, "consumers", range=PREFERENTIAL_N_RANGE)
     k: int = param(
         10,
         "mean degree, about (even; each new node brings k/2 links, and repeats are dropped: "
