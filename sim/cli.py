@@ -23,6 +23,7 @@ import errno
 import json
 import logging
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -48,6 +49,7 @@ PROGRAM = failures.PROGRAM
 EXIT_OUTPUT_CLOSED = 1  # as Python itself exits on EPIPE (the docs' Note on SIGPIPE)
 READ_ONLY = (errno.EACCES, errno.EPERM, errno.EROFS)  # a finished job that cannot be relabelled
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a command stopped by Ctrl-C
+EXIT_TERMINATED = 143  # 128 + SIGTERM: a kill, or a scheduler's time limit (SLURM sends it first)
 INTERRUPTED = (
     f"{PROGRAM}: interrupted. Finished jobs are kept; run the same command again to complete "
     "the others (finished ones are skipped)."
@@ -55,8 +57,30 @@ INTERRUPTED = (
 _running: list[tuple[RunMode, Path]] = []  # the running job's mode and folder, for Ctrl-C
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, stopped as Ctrl-C stops a run: what was kept is said, then exit 143."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
+
+
+def _quiet_resource_tracker() -> None:
+    """Silence multiprocessing's ``leaked semaphore objects`` warning after a Ctrl-C.
+
+    The joblib launcher's workers, stopped part way, leave semaphores that multiprocessing's
+    resource tracker (a process of its own, which reads ``PYTHONWARNINGS``) frees at its end,
+    with a warning after the interruption's message. Nothing is lost: it is not the user's to fix.
+    """
+    quiet = "ignore:resource_tracker:UserWarning"
+    given = os.environ.get("PYTHONWARNINGS")
+    os.environ["PYTHONWARNINGS"] = f"{given},{quiet}" if given else quiet  # the last one wins
+
+
 def main() -> None:
     """Console entry point: check the overrides, then hand over to Hydra."""
+    signal.signal(signal.SIGTERM, _terminate)
+    _quiet_resource_tracker()
     register_configs()
     sys.argv[1:] = [_experiment_as_choice(argument) for argument in sys.argv[1:]]
     overrides = _plain_overrides(sys.argv[1:])
@@ -81,11 +105,11 @@ def _run_hydra() -> None:
     except BrokenPipeError:  # the reader of Hydra's output (--help | head) has gone: no failure
         silence_stdout()
         sys.exit(EXIT_OUTPUT_CLOSED)
-    except KeyboardInterrupt:  # Ctrl-C: one line, not a traceback through Hydra and joblib
+    except KeyboardInterrupt as stop:  # Ctrl-C: one line, not a traceback through Hydra, joblib
         if wants_traceback:
             raise
         print(_interrupted(), file=sys.stderr)
-        sys.exit(EXIT_INTERRUPTED)
+        sys.exit(EXIT_TERMINATED if isinstance(stop, Terminated) else EXIT_INTERRUPTED)
     except Exception as error:
         if wants_traceback:
             raise
@@ -93,7 +117,13 @@ def _run_hydra() -> None:
 
 
 def _interrupted() -> str:
-    """What Ctrl-C kept: a sweep's finished jobs, or a single run's finished replicates."""
+    """What Ctrl-C kept: a sweep's finished jobs, or a single run's finished replicates.
+
+    A sweep's jobs may run in worker processes (the joblib launcher), which leave ``_running``
+    empty here: a sweep under way is known by the sweep lock its start took in this process.
+    """
+    if failures.sweeping():
+        return INTERRUPTED
     if not _running:
         return f"{PROGRAM}: interrupted before any job started; nothing was written."
     if _running[0][0] != RunMode.RUN:

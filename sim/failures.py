@@ -245,6 +245,11 @@ def _remove_copies(sweep: Path, launched: list[Path]) -> None:
         say(f"{PROGRAM}: removed {copies} of results a job of this sweep holds: {named}")
 
 
+def sweeping() -> bool:
+    """Whether a sweep started in this process and has not ended (it holds its folder's lock)."""
+    return bool(_HELD)
+
+
 class SweepReport(Callback):
     """Hydra callback: one sweep at a time per folder; at its end, the jobs that did not finish.
 

@@ -21,7 +21,7 @@ import pytest
 
 import sim
 from hydra_plugins.referral_sim_sweeper.checked_sweeper import CHECKING, SHOWN_FROM
-from sim import failures, jobs
+from sim import cli, failures, jobs
 from tests.sweeps import TINY, cli_process, referral_sim, sweep
 
 SCHEMES = "referral=none,one_sided,two_sided"
@@ -356,8 +356,11 @@ def _default_ctrl_c() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-def taking_ctrl_c(command: list[str], cwd: Path) -> subprocess.Popen:
-    """Start ``command`` so that SIGINT reaches it as Ctrl-C would; stderr is kept."""
+def taking_ctrl_c(command: list[str], cwd: Path, group: bool = False) -> subprocess.Popen:
+    """Start ``command`` so that SIGINT reaches it as Ctrl-C would; stderr is kept.
+
+    With ``group``, in a process group of its own, for a Ctrl-C to reach its workers too.
+    """
     return subprocess.Popen(
         command,
         cwd=cwd,
@@ -365,6 +368,7 @@ def taking_ctrl_c(command: list[str], cwd: Path) -> subprocess.Popen:
         stderr=subprocess.PIPE,
         text=True,
         preexec_fn=_default_ctrl_c,  # a shell's background job would ignore it otherwise
+        process_group=0 if group else None,
     )
 
 
@@ -383,6 +387,31 @@ def test_ctrl_c_part_way_says_one_line_and_keeps_the_finished_jobs(tmp_path):
     assert "Traceback" not in error
     finished = finished_at(folder)
     assert 1 <= len(finished) < 6 and len(metrics(folder)) == 3 * len(finished)
+
+
+def test_ctrl_c_in_a_sweep_of_worker_processes_says_what_was_kept(tmp_path):
+    # under the joblib launcher the jobs run in workers, and Ctrl-C said "interrupted before any
+    # job started; nothing was written" while kept replicates and finished jobs were on disk;
+    # multiprocessing's resource tracker then warned of "leaked semaphore objects" it freed
+    folder = tmp_path / "sweep"
+    command = [sys.executable, "-m", "sim.cli", "-m", "seed=0,1,2,3,4,5", "network.n=3000"]
+    command += ["run.replicates=20", "hydra/launcher=local_cores", "hydra.launcher.n_jobs=2"]
+    process = taking_ctrl_c([*command, f"hydra.sweep.dir={folder}"], cwd=tmp_path, group=True)
+    deadline = time.monotonic() + 180
+    while not list(folder.glob(f"*/{jobs.REPLICATES}*/replicate-*.pkl")):
+        assert time.monotonic() < deadline and process.poll() is None
+        time.sleep(0.02)
+    os.killpg(process.pid, signal.SIGINT)  # as a terminal's Ctrl-C: to the whole group
+    _, error = process.communicate(timeout=60)
+    assert process.returncode == 130 and "Traceback" not in error
+    assert error.strip().splitlines()[-1] == cli.INTERRUPTED
+
+
+def test_ctrl_c_before_a_sweep_or_a_job_started_says_nothing_was_written(monkeypatch):
+    monkeypatch.setattr(cli, "_running", [])
+    assert cli._interrupted().endswith("before any job started; nothing was written.")
+    monkeypatch.setattr(failures, "_HELD", [object()])  # a sweep started: its lock is held
+    assert cli._interrupted() == cli.INTERRUPTED
 
 
 def test_results_of_older_code_are_replaced_not_kept(tmp_path):
@@ -514,9 +543,15 @@ def test_a_sweep_whose_values_read_the_job_number_passes_the_check_before_launch
     assert seeds == {"none": [0], "one_sided": [1]}
 
 
-def test_ctrl_c_in_a_single_run_keeps_its_replicates_for_a_rerun_into_its_folder(tmp_path):
+@pytest.mark.parametrize(
+    ("stop", "exit_code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["int", "term"]
+)
+def test_ctrl_c_in_a_single_run_keeps_its_replicates_for_a_rerun_into_its_folder(
+    tmp_path, stop, exit_code
+):
     # it promised that the same command would complete the others, but a single run wrote its
-    # results only at its end, and the same command runs into a new folder from scratch
+    # results only at its end, and the same command runs into a new folder from scratch;
+    # SIGTERM (a kill, a scheduler's time limit) ended the run without a word
     folder = tmp_path / "run"
     command = [sys.executable, "-m", "sim.cli", "network.n=3000", "run.replicates=30"]
     command += [f"hydra.run.dir={folder}"]
@@ -525,9 +560,9 @@ def test_ctrl_c_in_a_single_run_keeps_its_replicates_for_a_rerun_into_its_folder
     while not list(folder.glob(f"{jobs.REPLICATES}*/replicate-1.pkl")):
         assert time.monotonic() < deadline and process.poll() is None
         time.sleep(0.02)
-    process.send_signal(signal.SIGINT)
+    process.send_signal(stop)
     _, error = process.communicate(timeout=60)
-    assert process.returncode == 130 and "Traceback" not in error
+    assert process.returncode == exit_code and "Traceback" not in error
     kept = len(list(folder.glob(f"{jobs.REPLICATES}*/replicate-*.pkl")))
     assert error.strip().splitlines()[-1] == (
         f"referral-sim: interrupted. {kept} finished replicate(s) are kept in {folder}: run the "
@@ -548,12 +583,3 @@ def test_replicates_left_beside_finished_results_go_when_the_job_is_skipped(tmp_
     (left / "replicate-0.pkl").write_bytes(b"")
     assert "finished already, skipped" in sweep(folder, "referral=none").stdout
     assert not left.exists()
-
-
-def test_ctrl_c_before_any_job_started_says_nothing_was_written(monkeypatch):
-    from sim import cli
-
-    monkeypatch.setattr(cli, "_running", [])  # a sweep's message before: "Finished jobs are kept"
-    assert cli._interrupted() == (
-        "referral-sim: interrupted before any job started; nothing was written."
-    )
