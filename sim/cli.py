@@ -162,6 +162,8 @@ def _hydra_main(cfg: DictConfig) -> None:
     output = Path(hydra_config.runtime.output_dir)
     in_sweep = hydra_config.mode == RunMode.MULTIRUN
     _running[:] = [(hydra_config.mode, output)]
+    if hydra_config.job.chdir:  # back where the command was typed (Hydra returns after the job):
+        os.chdir(hydra_config.runtime.cwd)  # network.path=edges.txt means what it meant there
     try:
         sweep = Path(hydra_config.runtime.cwd) / hydra_config.sweep.dir  # not the job's cwd
         _run_job(cfg, output, sweep if in_sweep else None)

@@ -128,6 +128,20 @@ def test_a_job_whose_new_value_fails_at_run_time_keeps_no_older_results(tmp_path
     assert kept == [6]  # the older job 1, not relabelled as 500
 
 
+def test_a_relative_network_path_is_read_where_the_command_was_typed_under_job_chdir(tmp_path):
+    # hydra.job.chdir=True moved each job into its folder, where the file was not: exit 2,
+    # "network.path='ring.txt' does not exist", after the checks before the run had passed
+    (tmp_path / "ring.txt").write_text("".join(f"{i} {(i + 1) % 60}\n" for i in range(60)))
+    market = ["network=edgelist", "network.path=ring.txt", "seeding=organic", "days=5"]
+    chdir = ["hydra.job.chdir=True", *market]
+    referral_sim(*chdir, f"hydra.run.dir={tmp_path / 'run'}", cwd=tmp_path)
+    folder = tmp_path / "sweep"
+    referral_sim("-m", *chdir, "referral=none,two_sided", f"hydra.sweep.dir={folder}", cwd=tmp_path)
+    referral_sim(*market, f"hydra.run.dir={tmp_path / 'plain'}", cwd=tmp_path)
+    assert metrics(tmp_path / "run").equals(metrics(tmp_path / "plain"))
+    assert len(metrics(folder)) == 2 * len(metrics(tmp_path / "plain"))
+
+
 def test_an_edited_network_file_runs_the_jobs_again_and_keeps_the_older_results(tmp_path):
     # the configuration named the file by its path alone: a rerun after editing it skipped
     # every job and served the old network's results (a review: 862 customers, 735 afresh)
