@@ -39,7 +39,7 @@ from omegaconf import DictConfig, OmegaConf
 from sim import failures, jobs
 from sim.config import Config
 from sim.configure import compose, conf_dir, register_configs, to_config
-from sim.console import say, silence_stdout
+from sim.console import say, show_own_warnings_plainly, silence_stdout
 from sim.params import ConfigError
 from sim.runner import run
 from sim.summary import format_summary
@@ -158,6 +158,7 @@ def _exit(failure: failures.Failure) -> None:
 @hydra.main(version_base="1.3", config_path=str(conf_dir()), config_name="config")
 def _hydra_main(cfg: DictConfig) -> None:
     logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every step at INFO
+    show_own_warnings_plainly(PROGRAM)  # here: in each job, a worker process's too
     hydra_config = HydraConfig.get()
     output = Path(hydra_config.runtime.output_dir)
     in_sweep = hydra_config.mode == RunMode.MULTIRUN

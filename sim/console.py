@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
+from pathlib import Path
 
 
 def say(text: str) -> None:
@@ -43,3 +45,23 @@ def plain(value: object) -> str:
     if isinstance(value, float) and value.is_integer():  # numpy floats are floats too
         return str(int(value))
     return str(value)
+
+
+_PYTHON_FORMAT = warnings.formatwarning
+_PACKAGE = Path(__file__).parent
+
+
+def show_own_warnings_plainly(program: str) -> None:
+    """Show the simulator's warnings as ``<program>: warning: <message>``, one paragraph.
+
+    Python's format adds the file, line and source line that warned (``self.seeding =
+    SEEDING[...]``), which say nothing to a user of the command line. Other packages' warnings
+    keep Python's format.
+    """
+
+    def formatted(message, category, filename, lineno, line=None) -> str:
+        if Path(filename).is_relative_to(_PACKAGE):
+            return f"{program}: warning: {message}\n"
+        return _PYTHON_FORMAT(message, category, filename, lineno, line)
+
+    warnings.formatwarning = formatted

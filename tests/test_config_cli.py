@@ -431,3 +431,18 @@ def test_a_key_of_another_option_names_the_options_that_declare_it():
     )
     with pytest.raises(sim.ConfigError, match=message):
         sim.compose(["referral.referrer_reward=5"])
+
+
+def test_the_simulators_warnings_read_as_one_line_each_on_the_command_line(tmp_path):
+    # they read "/.../sim/schemes/seeding.py:299: UserWarning: recruits=20 ..." and then the
+    # source line that warned ("self.chosen = self._choose()"), which says nothing to a user
+    small = ["network.n=500", "days=5", "run.replicates=1", "seeding.koc.recruits=20"]
+    for sweep in ([], ["-m", "hydra/launcher=local_cores", "seed=1,2"]):
+        result = cli(*sweep, "seeding=mixed", *small, cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        lines = result.stderr.strip().splitlines()
+        warned = [line for line in lines if "KOC pool" in line]
+        assert warned and all(
+            line.startswith("referral-sim: warning: seeding.koc.recruits=20 ") for line in warned
+        ), result.stderr
+        assert "UserWarning" not in result.stderr and "self." not in result.stderr

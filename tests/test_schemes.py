@@ -192,9 +192,12 @@ def test_koc_matrix_by_community_on_an_edge_list_without_communities_is_refused(
 
 def test_more_recruits_than_the_koc_pool_says_how_many_are_recruited():
     config = small("seeding=koc_matrix", "seeding.recruits=20", n=1000)  # a pool of 10
-    with pytest.warns(UserWarning, match="recruits=20 is more than the KOC pool of 10"):
+    with pytest.warns(UserWarning, match="^seeding.recruits=20 is more than the KOC pool of 10"):
         model = sim.ReferralModel(config)
     assert len(model.seeding.chosen) == 10
+    mixed = small("seeding=mixed", "seeding.koc.recruits=20", n=1000)  # it said "recruits=20"
+    with pytest.warns(UserWarning, match="^seeding.koc.recruits=20 is more than the KOC pool"):
+        sim.ReferralModel(mixed)
     empty = small("seeding=koc_matrix", "influencers.koc_share=0.0001", n=1000)  # a pool of 0
     with pytest.warns(UserWarning, match="KOC pool of 0 .*: nobody is recruited"):
         model = sim.ReferralModel(empty)  # it said "all of them are recruited"

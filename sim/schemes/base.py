@@ -38,7 +38,17 @@ class Scheme:
 
 
 class SeedingScheme(Scheme):
-    """How the campaign starts and which paid or owned channels broadcast each day."""
+    """How the campaign starts and which paid or owned channels broadcast each day.
+
+    Attributes:
+        key: where its keys are, for messages: ``seeding.``, or ``seeding.koc.`` for a channel
+            of ``seeding=mixed``.
+
+    """
+
+    def __init__(self, config: object, model: ReferralModel, key: str = "seeding.") -> None:
+        super().__init__(config, model)
+        self.key = key
 
     def initial_customers(self) -> np.ndarray:
         """Consumers who are customers before day 1 (they buy on day 0 and share on day 1).

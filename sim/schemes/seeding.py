@@ -231,8 +231,8 @@ class Kol(SeedingScheme):
     name = "kol"
     config_class = KolConfig
 
-    def __init__(self, config: KolConfig, model) -> None:
-        super().__init__(config, model)
+    def __init__(self, config: KolConfig, model, key: str = "seeding.") -> None:
+        super().__init__(config, model, key)
         sizes = model.follow.kol.sizes
         self.hired = np.argsort(-sizes, kind="stable")[: config.hired]
         self.fees = config.fee_per_post + config.fee_per_thousand * sizes[self.hired] / 1000
@@ -270,8 +270,8 @@ class KocMatrix(SeedingScheme):
     name = "koc_matrix"
     config_class = KocMatrixConfig
 
-    def __init__(self, config: KocMatrixConfig, model) -> None:
-        super().__init__(config, model)
+    def __init__(self, config: KocMatrixConfig, model, key: str = "seeding.") -> None:
+        super().__init__(config, model, key)
         self.chosen = self._choose()
         self.recruited = np.zeros(0, dtype=np.int64)  # KOC indices, once their product is paid
         self.is_recruit = np.zeros(model.n, dtype=bool)
@@ -289,15 +289,15 @@ class KocMatrix(SeedingScheme):
         follow, graph = self.model.follow, self.model.network
         if self.config.chosen_by in BY_COMMUNITY and graph.community is None:
             raise ConfigError(
-                f"chosen_by={self.config.chosen_by} needs communities, and this network has "
-                "none: use network=circles, or a GraphML file in which every node carries "
-                "'community'"
+                f"{self.key}chosen_by={self.config.chosen_by} needs communities, and this "
+                "network has none: use network=circles, or a GraphML file in which every node "
+                "carries 'community'"
             )
         pool = len(follow.koc_ids)
         if self.config.recruits > pool:
             recruited = "all of them are recruited" if pool else "nobody is recruited"
             warnings.warn(
-                f"recruits={self.config.recruits} is more than the KOC pool of {pool} "
+                f"{self.key}recruits={self.config.recruits} is more than the KOC pool of {pool} "
                 f"(influencers.koc_share x network.n): {recruited}",
                 stacklevel=2,
             )
@@ -421,9 +421,9 @@ class Mixed(SeedingScheme):
             }
         )
         self.channels = [
-            Ads(config.ads, model),
-            Kol(config.kol, model),
-            KocMatrix(config.koc, model),
+            Ads(config.ads, model, "seeding.ads."),
+            Kol(config.kol, model, "seeding.kol."),
+            KocMatrix(config.koc, model, "seeding.koc."),
         ]
         _warn_if_ads_cannot_reach_their_share(config, model.config.days, model.config.budget.total)
 
