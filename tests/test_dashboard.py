@@ -199,13 +199,46 @@ def test_network_figure_draws_every_sampled_node(network):
 def test_summary_rows_read_the_metrics():
     model = DashboardModel(n=1000)
     rows = dict(components.summary_rows(model))
-    assert rows["Customers won"] == "0" and rows["CAC (yuan)"] == "n/a"
+    assert rows["Customers won"] == "0" and rows["CAC (yuan per customer won)"] == "n/a"
     for _ in range(10):
         model.step()
     rows = dict(components.summary_rows(model))
     assert rows["Customers won"] == f"{int(model.metrics()['customers']):,}" != "0"
     assert "Seed customers (not counted as won)" not in rows  # ads seeding seeds nobody
     assert rows["Day"] == "10 of 90"
+    # "Spend" was spend_total, which is not CAC's numerator under a retention scheme
+    model = DashboardModel(n=1000, seeding="koc_matrix", retention="community", days=40)
+    for _ in range(40):
+        model.step()
+    rows, metrics = dict(components.summary_rows(model)), model.metrics()
+    acquisition = float(rows["Acquisition spend (yuan; CAC's numerator)"].replace(",", ""))
+    assert acquisition / metrics["customers"] == pytest.approx(metrics["cac"], abs=0.5)
+    assert metrics["spend_total"] > metrics["spend_acquisition"]
+    assert rows["Spend, retention included (yuan)"] == f"{metrics['spend_total']:,.0f}"
+
+
+def test_the_charts_draw_while_a_step_is_collecting():
+    # with Mesa's "Use Threads" a step collected while the page drew: the first series had a
+    # day more than the others and the page became "All arrays must be of the same length"
+    model = DashboardModel(n=500)
+    for _ in range(3):
+        model.step()
+    model.datacollector.model_vars["Ads"].append(99)  # day 4, collected for one series only
+    for chart in components.CHARTS:
+        (axes,) = components.chart_figure(model, chart).axes
+        assert all(len(line.get_xdata()) == 4 for line in axes.get_lines())
+
+
+def test_the_configurations_warnings_are_noted_on_the_card_at_every_reset():
+    # mixed seeding's ads stopped at their share's cap on day 32 under the dashboard's 600
+    # yuan a day, with nothing on the page to say so (the command line warns)
+    for _ in range(2):  # warnings are said once per process: a Reset must note them again
+        model = DashboardModel(n=2000, seeding="mixed", ad_budget=600)
+        (note,) = model.notes
+        assert "caps the ads: they stop on about day 32" in note
+    assert DashboardModel(n=2000, seeding="mixed", ad_budget=210).notes == []
+    (note,) = DashboardModel(n=1000, seeding="mixed", ad_budget=210).notes  # a pool of 10
+    assert note.startswith("seeding.koc.recruits=20 is more than the KOC pool of 10")
 
 
 @pytest.mark.parametrize("typed", ["abc", "", "-1", "1.5", str(2**63)])

@@ -675,6 +675,24 @@ def test_kol_commissions_are_booked_or_counted_as_unbooked(budget):
         assert metrics["spend_total"] <= 3000
 
 
+def test_mixed_warns_when_the_ads_daily_budget_would_spend_beyond_their_share():
+    # the dashboard's 600 yuan a day stopped the ads on day 32 without a word
+    fast = small("seeding=mixed", "seeding.ads.daily_budget=600", "days=90", n=500)
+    warn_once.cache_clear()
+    with pytest.warns(UserWarning, match=r"54,000 yuan, but .* = 18,900 caps the ads: they stop "):
+        model = sim.ReferralModel(fast)
+    assert model.run().metrics()["spend_ads"] == pytest.approx(18_900)
+    day = model.timeseries().set_index("day")["new_customers_ad"]
+    assert day.loc[33:].sum() == 0 < day.loc[30:32].sum()  # "they stop on about day 32"
+    for quiet in (
+        small("seeding=mixed", "days=90", n=500),  # 210 x 90 = 0.35 x 54,000
+        small("seeding=mixed", "seeding.ads.daily_budget=600", "budget.total=10000", n=500),
+    ):
+        with warnings.catch_warnings():
+            warnings.filterwarnings("error", message=r"seeding\.ads\.daily_budget=")
+            sim.ReferralModel(quiet)
+
+
 def test_mixed_warns_when_its_total_lifts_the_ads_cap_beyond_what_the_ads_can_spend():
     # the shares are caps: ads spend daily_budget x days whatever total says (a user report:
     # total=54,000 and 108,000 gave identical runs)

@@ -15,6 +15,7 @@ from operator import attrgetter
 
 import networkx as nx
 import numpy as np
+import pandas as pd
 import solara
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
@@ -56,6 +57,9 @@ CARD = {"height": "100%", "overflow-y": "auto"}
 
 PROBLEM = {"color": "#b00020", "font-weight": "bold", "margin-bottom": "6px"}
 """Style of a refused control's message at the top of the summary card."""
+
+NOTE = {"color": "#8a5a00", "margin-bottom": "6px", "font-size": "13px"}
+"""Style of a configuration warning at the top of the summary card."""
 
 COMMAND = {"white-space": "pre-wrap", "overflow-wrap": "anywhere", "font-size": "12px"}
 """Style of the summary card's command line: wrapped inside the card, small."""
@@ -241,11 +245,12 @@ def summary_rows(model: ReferralModel) -> list[tuple[str, str]]:
         ("Day", f"{model.day} of {model.config.days}"),
         ("Customers won", f"{int(m['customers']):,}"),
         *seeded,
-        ("Referred customers", f"{int(m['referred_customers']):,}"),
+        ("Referred customers (peer and KOC links)", f"{int(m['referred_customers']):,}"),
         ("Aware", f"{m['aware_rate']:.1%}"),
-        ("CAC (yuan)", _number(m["cac"], "{:.1f}")),
+        ("CAC (yuan per customer won)", _number(m["cac"], "{:.1f}")),
         ("Repurchase rate", _number(m["repurchase_rate"], "{:.1%}")),
-        ("Spend (yuan)", f"{m['spend_total']:,.0f}"),
+        ("Acquisition spend (yuan; CAC's numerator)", f"{m['spend_acquisition']:,.0f}"),
+        ("Spend, retention included (yuan)", f"{m['spend_total']:,.0f}"),
         ("ROI (revenue / spend)", _number(m["roi"], "{:.2f}")),
         ("Largest cascade", f"{int(m['cascade_max_size']):,}"),
     ]
@@ -289,6 +294,8 @@ def SummaryCard(model: ReferralModel) -> solara.Element:
     with solara.Card("Summary", subtitle=subtitle, style=CARD) as card:
         if problem := getattr(model, "problem", None):
             solara.HTML(tag="div", unsafe_innerHTML=escape(problem), style=PROBLEM)
+        for note in getattr(model, "notes", []):
+            solara.HTML(tag="div", unsafe_innerHTML=escape(f"Note: {note}"), style=NOTE)
         settings = f"{config.network.name}, n = {model.n:,}; {scheme_settings(model)}"
         solara.HTML(tag="div", unsafe_innerHTML=escape(settings))
         solara.HTML(
@@ -318,7 +325,7 @@ def chart_figure(model: ReferralModel, chart: str) -> Figure:
     columns, title, ylabel = CHARTS[chart]
     figure = Figure(figsize=CHART_SIZE)
     axes = figure.subplots()
-    frame = model.datacollector.get_model_vars_dataframe()
+    frame = collected(model)
     dots = {"marker": "o", "markersize": 2.5}  # a lone value (CAC on day 1) is a point, no line
     if isinstance(columns, str):
         axes.plot(frame.index, frame[columns], **dots)
@@ -332,6 +339,18 @@ def chart_figure(model: ReferralModel, chart: str) -> Figure:
     axes.set_ylim(bottom=0)  # counts, costs and shares: never below 0
     axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     return figure
+
+
+def collected(model: ReferralModel) -> pd.DataFrame:
+    """The data collector's series by day, cut to the days that every series has.
+
+    With Mesa's *Use Threads* a step may be collecting while the page draws: the first series
+    can hold a day the others do not have yet (``All arrays must be of the same length``
+    replaced the page with a traceback).
+    """
+    series = {name: list(values) for name, values in model.datacollector.model_vars.items()}
+    days = min(map(len, series.values()))
+    return pd.DataFrame({name: values[:days] for name, values in series.items()})
 
 
 def CustomersChart(model: ReferralModel) -> solara.Element:

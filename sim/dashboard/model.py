@@ -7,12 +7,15 @@ and records the charted series with Mesa's ``DataCollector`` once a day.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from mesa import DataCollector
 
 from sim.configure import compose
 from sim.dashboard.params import DEFAULTS, overrides, read_seed
 from sim.model import ReferralModel
+from sim.params import warn_once
 from sim.state import Channel
 
 
@@ -71,6 +74,8 @@ class DashboardModel(ReferralModel):
         overrides: the controls as ``sim.compose`` overrides, also the command line that
             repeats the run (``referral-sim`` followed by them).
         problem: why a typed control was refused and what ran instead (None if none was).
+        notes: the configuration's warnings (a cap that stops a channel early, a KOC pool
+            smaller than the recruits), which the command line would print.
 
     """
 
@@ -102,7 +107,11 @@ class DashboardModel(ReferralModel):
             days=days,
             seed=seed,
         )
-        super().__init__(compose(self.overrides))
+        with warnings.catch_warnings(record=True) as said:
+            warnings.simplefilter("always")  # on every Reset, not once per process:
+            warn_once.cache_clear()  # the configuration's warnings too
+            super().__init__(compose(self.overrides))
+        self.notes = list(dict.fromkeys(str(warning.message) for warning in said))
         self.datacollector = DataCollector(model_reporters=REPORTERS)
         self.datacollector.collect(self)
 

@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Optional
@@ -386,6 +387,8 @@ def _warn_if_ads_cannot_reach_their_share(
     cap = config.total * config.ads_share
     reachable = cap if budget is None else min(cap, budget)
     spendable = ads.daily_budget * ad_days
+    if spendable > cap * 1.01 and reachable == cap:
+        _warn_that_the_share_stops_the_ads(config, ad_days, cap)
     if ads.daily_budget == 0 or reachable <= spendable * 1.01:
         return
     if ad_days == 0:
@@ -401,6 +404,20 @@ def _warn_if_ads_cannot_reach_their_share(
         f"seeding.total x seeding.ads_share = {cap:,.0f} yuan, but {advice} (the shares are "
         "caps; each channel's own keys set what it spends)",
         stacklevel=4,
+    )
+
+
+def _warn_that_the_share_stops_the_ads(config: MixedConfig, ad_days: int, cap: float) -> None:
+    """Warn when the ads' daily budget would spend more than their share: they stop early."""
+    ads = config.ads
+    last_day = ads.start_day + math.ceil(cap / ads.daily_budget) - 1
+    warn_once(
+        f"seeding.ads.daily_budget={ads.daily_budget:g} x {ad_days} days = "
+        f"{ads.daily_budget * ad_days:,.0f} yuan, but seeding.total x seeding.ads_share = "
+        f"{cap:,.0f} caps the ads: they stop on about day {last_day} (set "
+        f"seeding.ads.daily_budget={cap / ad_days:.0f} to spread their share over the "
+        f"{ad_days} days, or raise seeding.ads_share)",
+        stacklevel=5,
     )
 
 
