@@ -43,6 +43,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from sim.provenance import code_fingerprint
@@ -95,10 +96,12 @@ def input_files_note(paths: Iterable[str | Path]) -> str:
 def replicates_folder(folder: Path, config_yaml: str) -> Path:
     """The hidden folder in a job's ``folder`` that keeps its finished replicates as they come.
 
-    Named by the configuration's digest (configuration and code), so a run resumes only from
-    replicates of this very configuration (:func:`sim.runner.run`'s ``keep_in``).
+    Named by the configuration's digest (configuration and code) and numpy's version, so a run
+    resumes only from replicates of this very configuration (:func:`sim.runner.run`'s
+    ``keep_in``) drawn by the same random generators: numpy may change a stream between
+    versions, and one job's replicates would then come from two.
     """
-    return folder / f"{REPLICATES}{digest(config_yaml)}"
+    return folder / f"{REPLICATES}{digest(f'{config_yaml}# numpy {np.__version__}')}"
 
 
 def kept_replicates(folder: Path) -> int:

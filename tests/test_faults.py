@@ -161,6 +161,17 @@ def test_kept_replicates_are_read_back_and_the_file_ids_kept_once(tmp_path, monk
     pd.testing.assert_frame_equal(again.nodes, first.nodes)
 
 
+def test_replicates_kept_under_another_numpy_are_not_resumed_from(tmp_path, monkeypatch):
+    # an environment review: a job resumed after a numpy upgrade would mix replicates drawn by
+    # two versions' generators (numpy may change a stream between versions)
+    config_yaml = "seed: 1\n"
+    kept = jobs.replicates_folder(tmp_path, config_yaml)
+    assert jobs.replicates_folder(tmp_path, config_yaml) == kept
+    monkeypatch.setattr(jobs.np, "__version__", "9.9.9")
+    assert jobs.replicates_folder(tmp_path, config_yaml) != kept
+    assert jobs.replicates_folder(tmp_path, config_yaml).parent == kept.parent == tmp_path
+
+
 # ----- a full disk, a folder that refuses a file ---------------------------------------------
 def failing_write_of_job_1(code: int) -> str:
     """Job 1's cascades file fails with ``code`` after part of it reached the disk."""
