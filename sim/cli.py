@@ -74,22 +74,31 @@ def _quiet_resource_tracker() -> None:
     """
     quiet = "ignore:resource_tracker:UserWarning"
     given = os.environ.get("PYTHONWARNINGS")
-    os.environ["PYTHONWARNINGS"] = f"{given},{quiet}" if given else quiet  # the last one wins
+    if given is None or quiet not in given.split(","):
+        os.environ["PYTHONWARNINGS"] = f"{given},{quiet}" if given else quiet  # the last wins
 
 
 def main() -> None:
-    """Console entry point: check the overrides, then hand over to Hydra."""
-    signal.signal(signal.SIGTERM, _terminate)
-    _quiet_resource_tracker()
-    register_configs()
-    sys.argv[1:] = [_experiment_as_choice(argument) for argument in sys.argv[1:]]
-    overrides = _plain_overrides(sys.argv[1:])
-    if overrides is not None:
-        try:
-            compose(overrides)
-        except ConfigError as error:
-            _exit(failures.classify(error))
-    _run_hydra()
+    """Console entry point: check the overrides, then hand over to Hydra.
+
+    SIGTERM is taken as Ctrl-C while it runs; a process that calls it (a test) gets its own
+    handler back afterwards.
+    """
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        _quiet_resource_tracker()
+        show_own_warnings_plainly(PROGRAM)  # the checks before Hydra warn too
+        register_configs()
+        sys.argv[1:] = [_experiment_as_choice(argument) for argument in sys.argv[1:]]
+        overrides = _plain_overrides(sys.argv[1:])
+        if overrides is not None:
+            try:
+                compose(overrides)
+            except ConfigError as error:
+                _exit(failures.classify(error))
+        _run_hydra()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _run_hydra() -> None:

@@ -299,6 +299,8 @@ def describe_error(error: BaseException) -> str:
         return explained
     parts = []
     for cause in causes(error):
+        if re.search(r"\$[A-Z_]+", str(cause)):  # OmegaConf's template before its values,
+            continue  # a cause of the formatted error under a debugger or OC_CAUSE=1
         text, _, details = str(cause).partition("\n    full_key:")
         text = text.split("\nConfig search path:")[0].strip()
         key = details.split()[0] if details.split() else ""

@@ -8,8 +8,10 @@ dataclasses' metadata (``tests.declared``), so a new key is covered without a ne
 from __future__ import annotations
 
 import operator
+import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import warnings
@@ -280,14 +282,36 @@ def test_the_cli_refuses_each_kind_of_bad_value_with_exit_2_and_writes_nothing(
 
 
 @pytest.mark.timeout(60)  # the old loop never ended
-def test_a_bad_value_is_refused_under_a_debugger_as_without_one(tmp_path, monkeypatch, capsys):
+@pytest.mark.parametrize(
+    "arguments",
+    [["seeding=kol", "seeding.post_days=[1.5]"], ["network.n=abc"], ["run.replicates=1.5"]],
+    ids=lambda arguments: arguments[-1],
+)
+def test_a_bad_value_is_refused_under_a_debugger_as_without_one(
+    tmp_path, monkeypatch, capsys, arguments
+):
     # Under a debugger or a coverage tracer (or OC_CAUSE=1) OmegaConf makes its ValidationError
-    # its own cause; until 1 Dec 2026 describing that error looped for ever
-    arguments = ["seeding=kol", "seeding.post_days=[1.5]"]
+    # its own cause; until 1 Dec 2026 describing that error looped for ever, and a cause that
+    # is OmegaConf's template ("Value '$VALUE' of type '$VALUE_TYPE' ...") was a line of its own
     plain = refused_in_process(tmp_path, monkeypatch, capsys, arguments)
     monkeypatch.setenv("OC_CAUSE", "1")
     assert refused_in_process(tmp_path, monkeypatch, capsys, arguments) == plain
-    assert "seeding.post_days[0]: Value '1.5'" in plain and not any(tmp_path.iterdir())
+    key = arguments[-1].partition("=")[0]
+    assert f"{key}: Value" in plain or f"{key}[0]: Value" in plain
+    assert "$" not in plain and not any(tmp_path.iterdir())
+
+
+def test_the_cli_gives_its_caller_back_its_sigterm_handler_and_environment(
+    tmp_path, monkeypatch, capsys
+):
+    # an in-process caller (a test, a notebook) kept the CLI's SIGTERM handler for good, and
+    # PYTHONWARNINGS grew an entry at each call
+    monkeypatch.delenv("PYTHONWARNINGS", raising=False)
+    mine = signal.getsignal(signal.SIGTERM)
+    for _ in range(2):
+        refused_in_process(tmp_path, monkeypatch, capsys, ["network.n=abc"])
+    assert signal.getsignal(signal.SIGTERM) is mine
+    assert os.environ["PYTHONWARNINGS"] == "ignore:resource_tracker:UserWarning"
 
 
 def test_a_wrong_type_in_a_sweep_stops_it_before_any_job_with_exit_2(tmp_path):

@@ -437,12 +437,14 @@ def test_the_simulators_warnings_read_as_one_line_each_on_the_command_line(tmp_p
     # they read "/.../sim/schemes/seeding.py:299: UserWarning: recruits=20 ..." and then the
     # source line that warned ("self.chosen = self._choose()"), which says nothing to a user
     small = ["network.n=500", "days=5", "run.replicates=1", "seeding.koc.recruits=20"]
-    for sweep in ([], ["-m", "hydra/launcher=local_cores", "seed=1,2"]):
-        result = cli(*sweep, "seeding=mixed", *small, cwd=tmp_path)
+    late = "seeding.ads.start_day=9"  # said by the checks before Hydra runs a job
+    for sweep in ([], ["-m", "seed=1,2"], ["-m", "hydra/launcher=local_cores", "seed=1,2"]):
+        result = cli(*sweep, "seeding=mixed", *small, late, cwd=tmp_path)
         assert result.returncode == 0, result.stderr
         lines = result.stderr.strip().splitlines()
-        warned = [line for line in lines if "KOC pool" in line]
-        assert warned and all(
-            line.startswith("referral-sim: warning: seeding.koc.recruits=20 ") for line in warned
-        ), result.stderr
+        for said, start in (("KOC pool", "seeding.koc.recruits=20 "), ("after the last", late)):
+            warned = [line for line in lines if said in line]
+            assert warned and all(
+                line.startswith(f"referral-sim: warning: {start}") for line in warned
+            ), result.stderr
         assert "UserWarning" not in result.stderr and "self." not in result.stderr

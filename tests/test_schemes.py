@@ -687,6 +687,7 @@ def test_mixed_warns_when_the_ads_daily_budget_would_spend_beyond_their_share():
     for quiet in (
         small("seeding=mixed", "days=90", n=500),  # 210 x 90 = 0.35 x 54,000
         small("seeding=mixed", "seeding.ads.daily_budget=600", "budget.total=10000", n=500),
+        small("seeding=mixed", "seeding.ads_share=0", n=500),  # said "they stop on about day 0"
     ):
         with warnings.catch_warnings():
             warnings.filterwarnings("error", message=r"seeding\.ads\.daily_budget=")

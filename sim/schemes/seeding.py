@@ -387,7 +387,7 @@ def _warn_if_ads_cannot_reach_their_share(
     cap = config.total * config.ads_share
     reachable = cap if budget is None else min(cap, budget)
     spendable = ads.daily_budget * ad_days
-    if spendable > cap * 1.01 and reachable == cap:
+    if spendable > cap * 1.01 and reachable == cap > 0:  # a share of 0: no ads, on purpose
         _warn_that_the_share_stops_the_ads(config, ad_days, cap)
     if ads.daily_budget == 0 or reachable <= spendable * 1.01:
         return
