@@ -167,7 +167,7 @@ def _run_missing(missing: list[Job], jobs: int, progress: bool) -> None:
                 _write(by_name[name], parts.pop(name))
 
 
-POOL_OVERDRAWN = r"recruits=\d+ is more than the KOC pool"
+POOL_OVERDRAWN = r"seeding\.(koc\.)?recruits=\d+ is more than the KOC pool"
 """The calibration's reference campaign asks for more KOCs than the pool on purpose (as many as
 its budget affords, on every market size); the warning is for a user who asks by mistake, and
 would be printed for every chunk of replicates (hundreds of times per report)."""
