@@ -135,8 +135,10 @@ def test_a_relative_network_path_is_read_where_the_command_was_typed_under_job_c
     market = ["network=edgelist", "network.path=ring.txt", "seeding=organic", "days=5"]
     chdir = ["hydra.job.chdir=True", *market]
     referral_sim(*chdir, f"hydra.run.dir={tmp_path / 'run'}", cwd=tmp_path)
-    folder = tmp_path / "sweep"
-    referral_sim("-m", *chdir, "referral=none,two_sided", f"hydra.sweep.dir={folder}", cwd=tmp_path)
+    folder = tmp_path / "sweep"  # jobs in worker processes
+    launcher = ["hydra/launcher=local_cores", "hydra.launcher.n_jobs=2"]
+    sweep_args = ["-m", *chdir, *launcher, "referral=none,two_sided", f"hydra.sweep.dir={folder}"]
+    referral_sim(*sweep_args, cwd=tmp_path)
     referral_sim(*market, f"hydra.run.dir={tmp_path / 'plain'}", cwd=tmp_path)
     assert metrics(tmp_path / "run").equals(metrics(tmp_path / "plain"))
     assert len(metrics(folder)) == 2 * len(metrics(tmp_path / "plain"))
@@ -583,6 +585,8 @@ def test_ctrl_c_in_a_single_run_keeps_its_replicates_for_a_rerun_into_its_folder
         f"same command with hydra.run.dir={folder} to complete it (a new folder starts afresh)."
     )
     assert 2 <= kept < 30 and not (folder / jobs.METRICS).exists()
+    if stop == signal.SIGTERM:
+        return  # the rest, completing the run, is the Ctrl-C case's
     referral_sim(*command[3:], cwd=tmp_path)
     assert metrics(folder)["replicate"].tolist() == list(range(30))
     assert not list(folder.glob(f"{jobs.REPLICATES}*"))
