@@ -131,12 +131,10 @@ def _interrupted() -> str:
     A sweep's jobs may run in worker processes (the joblib launcher), which leave ``_running``
     empty here: a sweep under way is known by the sweep lock its start took in this process.
     """
-    if failures.sweeping():
+    if failures.sweeping() or (_running and _running[0][0] != RunMode.RUN):
         return INTERRUPTED
     if not _running:
         return f"{PROGRAM}: interrupted before any job started; nothing was written."
-    if _running[0][0] != RunMode.RUN:
-        return INTERRUPTED
     output = _running[0][1]
     kept = jobs.kept_replicates(output)
     if not kept:

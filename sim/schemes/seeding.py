@@ -371,15 +371,16 @@ def _first_seen_rank(labels: np.ndarray) -> np.ndarray:
     return rank[np.searchsorted(values, labels)]
 
 
-def _warn_if_ads_cannot_reach_their_share(
+def _warn_if_the_ads_and_their_share_differ(
     config: MixedConfig, days: int, budget: float | None
 ) -> None:
-    """Warn when ``total x ads_share`` exceeds what the ads' own daily budget can spend.
+    """Warn when the ads' own daily budget and ``total x ads_share`` spend different amounts.
 
     The shares cap the channels; what each spends is set by its own keys, so raising ``total``
-    alone lifts only the caps. Ads switched off (``daily_budget=0``) are deliberate: no warning.
-    A ``budget.total`` below the ads' cap is the cap that binds. Said once per process, not
-    once per replicate.
+    alone lifts only the caps: a cap out of the ads' reach is said, and so is a daily budget
+    that the cap stops early. Ads switched off (``daily_budget=0`` or ``ads_share=0``) are
+    deliberate: no warning. A ``budget.total`` below the ads' cap is the cap that binds. Said
+    once per process, not once per replicate.
     """
     ads = config.ads
     last = days if ads.end_day is None else min(ads.end_day, days)
@@ -442,7 +443,9 @@ class Mixed(SeedingScheme):
             Kol(config.kol, model, "seeding.kol."),
             KocMatrix(config.koc, model, "seeding.koc."),
         ]
-        _warn_if_ads_cannot_reach_their_share(config, model.config.days, model.config.budget.total)
+        _warn_if_the_ads_and_their_share_differ(
+            config, model.config.days, model.config.budget.total
+        )
 
     def is_idle(self, day: int) -> bool:
         """Idle when every channel is."""
