@@ -448,6 +448,23 @@ def test_charts_start_at_day_0_and_show_a_lone_value():
     assert all(tick == int(tick) for tick in axes.get_xticks())
 
 
+def test_the_repurchase_chart_reads_in_percent_as_the_card_does():
+    # the card said "Repurchase rate 12.3%" while the chart's axis read 0.12
+    model = DashboardModel(n=2000, days=40)
+    model.run()
+    rate = model.metrics()["repurchase_rate"]
+    assert 0 < rate < 1
+    card = dict(components.summary_rows(model))["Repurchase rate"]
+    assert card == f"{rate:.1%}"
+    figure = components.chart_figure(model, "repurchase")
+    figure.canvas.draw()
+    axes = figure.axes[0]
+    labels = [label.get_text() for label in axes.get_yticklabels() if label.get_text()]
+    assert labels and all(label.endswith("%") for label in labels)
+    assert axes.lines[0].get_ydata()[-1] == pytest.approx(rate)  # the data stay a share
+    assert "%" in axes.get_ylabel()
+
+
 def test_seed_customers_are_shown_apart_from_customers_won():
     model = DashboardModel(n=300, seeding="organic", days=5)
     rows = dict(components.summary_rows(model))

@@ -20,7 +20,7 @@ import solara
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from sim.dashboard.model import CHANNEL_SERIES, DashboardModel, acquired_by
 from sim.model import ReferralModel
@@ -315,9 +315,12 @@ CHART_SIZE = (6.0, 3.2)
 CHARTS = {
     "customers": (CHANNEL_SERIES, "Customers by acquisition channel", "customers (cumulative)"),
     "cac": ("CAC", "Customer acquisition cost", "yuan per customer"),
-    "repurchase": ("Repurchase rate", "Repurchase rate", "share of customers with 2+ orders"),
+    "repurchase": ("Repurchase rate", "Repurchase rate", "customers with 2+ orders (%)"),
 }
 """Each chart: the data-collector column(s) it plots (with colours), its title, its y label."""
+
+PERCENT_CHARTS = {"repurchase"}
+"""Charts of a share, shown in percent as on the summary card."""
 
 
 def chart_figure(model: ReferralModel, chart: str) -> Figure:
@@ -338,6 +341,8 @@ def chart_figure(model: ReferralModel, chart: str) -> Figure:
     axes.set_xlim(-0.03 * last, 1.03 * last)  # room for the first and last dots
     axes.set_ylim(bottom=0)  # counts, costs and shares: never below 0
     axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+    if chart in PERCENT_CHARTS:
+        axes.yaxis.set_major_formatter(PercentFormatter(xmax=1.0))
     return figure
 
 
