@@ -131,7 +131,8 @@ def check_folder(root: Path) -> None:
             f"holds it ({root.parent}) or a parent of several"
         )
     if not root.is_dir():
-        raise ResultsError(f"no such results folder: {root} does not exist")
+        where = "" if root.is_absolute() else f" (looked for {root.absolute()})"
+        raise ResultsError(f"no such results folder: {root} does not exist{where}")
 
 
 def parameters(folders: Iterable[Path]) -> list[str]:

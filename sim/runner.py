@@ -48,7 +48,7 @@ def run(config: Config, *, progress: bool | None = None, keep_in: Path | None = 
     Args:
         config: a checked configuration (see :func:`sim.compose`).
         progress: show a progress bar (default: when there are several replicates and
-            standard error is a terminal).
+            standard error is a terminal or a Jupyter notebook's output).
         keep_in: a folder that keeps each replicate as it finishes (``replicate-<r>.pkl``,
             written atomically) and from which a replicate kept there is read back instead of
             run: an interrupted run resumes. It must hold this configuration's replicates only
@@ -60,7 +60,7 @@ def run(config: Config, *, progress: bool | None = None, keep_in: Path | None = 
     """
     replicates = range(config.run.replicates)
     if progress is None:
-        progress = len(replicates) > 1 and sys.stderr.isatty()
+        progress = len(replicates) > 1 and shows_progress(sys.stderr)
     outcomes = [
         _replicate(config, replicate, keep_in)
         for replicate in tqdm(replicates, desc="replicates", disable=not progress, unit="rep")
@@ -74,6 +74,15 @@ def run(config: Config, *, progress: bool | None = None, keep_in: Path | None = 
         _replicate_first(pd.concat(trees, ignore_index=True)),
         nodes[0],  # a file's ids are the same in every replicate: replicate 0 keeps them
     )
+
+
+def shows_progress(stream: object) -> bool:
+    """Whether a progress bar written to ``stream`` is seen redrawn in place.
+
+    A terminal, or a Jupyter kernel's output stream (``ipykernel``'s ``OutStream``, which is
+    not a terminal but redraws a bar's carriage returns in the notebook).
+    """
+    return stream.isatty() or type(stream).__module__.startswith("ipykernel.")
 
 
 def _replicate(config: Config, replicate: int, keep_in: Path | None) -> tuple:

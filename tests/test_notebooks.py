@@ -127,6 +127,30 @@ def printed_text(book: nbformat.NotebookNode) -> str:
     )
 
 
+def test_replicates_show_their_progress_in_a_notebook_as_in_a_terminal(
+    tmp_path, this_python_kernel
+):
+    # a kernel's stderr is not a terminal: notebook 2 ran for half a minute with no output
+    book = nbformat.v4.new_notebook()
+    overrides = ["network.n=200", "days=5", "run.replicates=3"]
+    book.cells = [
+        nbformat.v4.new_code_cell(f"import sim\nshown = sim.run(sim.compose({overrides!r}))"),
+        nbformat.v4.new_code_cell(f"quiet = sim.run(sim.compose({overrides!r}), progress=False)"),
+    ]
+    NotebookClient(
+        book,
+        timeout=120,
+        kernel_name=this_python_kernel,
+        resources={"metadata": {"path": str(tmp_path)}},
+    ).execute()
+    shown, quiet = (
+        "".join(o.get("text", "") for o in cell.outputs if o.get("name") == "stderr")
+        for cell in book.cells
+    )
+    assert re.search(r"replicates: 100%.* 3/3", shown)
+    assert quiet == ""
+
+
 def test_sweep_notebook_on_one_configuration_says_to_use_the_report(tmp_path, this_python_kernel):
     from nbclient.exceptions import CellExecutionError
 

@@ -180,6 +180,18 @@ def test_loading_nothing_says_so(tmp_path):
         sim.results.relation(tmp_path, "bogus")
 
 
+def test_a_missing_relative_folder_says_where_it_was_looked_for(tmp_path, monkeypatch):
+    # a notebook's kernel starts in notebooks/: "multirun/x" was not found, and the message did
+    # not say from where
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ResultsError) as caught:
+        sim.results.load("multirun/compare_schemes")
+    assert str(caught.value) == (
+        "no such results folder: multirun/compare_schemes does not exist "
+        f"(looked for {tmp_path / 'multirun' / 'compare_schemes'})"
+    )
+
+
 def test_referral_edges_are_only_there_when_asked(two_schemes):
     with pytest.raises(ResultsError, match=r"no referrals\.parquet \(written with run\.save_r"):
         sim.results.load(two_schemes, "referrals")
