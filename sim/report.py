@@ -390,6 +390,20 @@ def failed_jobs_note(folder: Path, failed: dict[Path, dict]) -> str:
     )
 
 
+def unfinished_jobs_note(folder: Path, unfinished: Sequence[Path]) -> str:
+    """The report's note on started jobs with neither results nor a failure record."""
+    names = [str(job.relative_to(folder)) if job != folder else "." for job in unfinished]
+    jobs_text = (
+        "1 started job has" if len(unfinished) == 1 else f"{len(unfinished)} started jobs have"
+    )
+    return (
+        f"{jobs_text} no results yet and {'is' if len(unfinished) == 1 else 'are'} not in this "
+        f"report: {listed(names)} (still running, or stopped by Ctrl-C or a kill: running the "
+        "sweep's command again completes them, from the replicates they kept). Jobs the sweep "
+        "had not started yet have no folder and are not counted here."
+    )
+
+
 LOAD_NOTES = (store.DuplicateJobWarning, store.MixedCodeWarning)  # said in the report's notes
 
 
@@ -480,7 +494,7 @@ def _write_configuration_report(
     table = wide(comparison, CONFIGURATION)
     figures = _figures(jobs, table, [CONFIGURATION], out, frontier=False, label=label)
     text = format_table(comparison, CONFIGURATION, UNPAIRED_TABLE)
-    nothing = nothing_to_compare(metrics, unfinished_jobs(folder), asked)
+    nothing = nothing_to_compare(metrics, unfinished_jobs(Path(folder)), asked)
     notes = [nothing, "", *_notes(noted, metrics)]
     replicates = int(comparison.query("metric == 'customers'")["replicates"].max())
     intro = _configuration_intro(replicates)
@@ -509,7 +523,8 @@ def nothing_to_compare(
 
     Args:
         metrics: the jobs' metrics (no parameter varies).
-        unfinished: job folders here without results (failed, running or not started).
+        unfinished: started job folders here without results (failed, running or stopped),
+            each named in a note below the line.
         asked: the comparison options given (``--by referral``), which have nothing to compare.
 
     """
@@ -518,8 +533,8 @@ def nothing_to_compare(
     if unfinished:
         return (
             f"{options}Nothing to compare yet: only one setting has results here, and "
-            f"{len(unfinished)} other job{missing} (failed, see below, or not finished); "
-            "report again when a second setting has finished."
+            f"{len(unfinished)} other started job{missing} (see below); report again when a "
+            "second setting has finished."
         )
     return (
         f"{options}Nothing to compare against: {_nothing_varies(metrics)}, so this report has "
@@ -553,19 +568,39 @@ LEAVE_OUT = (
 
 def _load(folder: Path) -> tuple[list[Path], pd.DataFrame, list[str]]:
     """The finished jobs, their metrics and the notes of the load (said on standard error)."""
+    folder = Path(folder)
     with warnings.catch_warnings(record=True) as caught:  # said once, below, and in the notes
         warnings.simplefilter("always")
-        jobs = store.job_folders(folder)  # first: a missing folder or a file is refused, not made
+        try:  # first: a missing folder or a file is refused, not made
+            jobs = store.job_folders(folder)
+        except store.ResultsError as error:  # with the jobs that have none, if any: why none
+            raise store.ResultsError(
+                ". ".join([str(error), *_missing_jobs_notes(folder)])
+            ) from None
         metrics = store.load(jobs)  # these jobs in every table, though a sweep still runs
     noted = list(dict.fromkeys(str(w.message) for w in caught if w.category in LOAD_NOTES))
-    failed = failed_jobs(Path(folder))
-    if failed:
-        noted.append(failed_jobs_note(Path(folder), failed))
+    noted += _missing_jobs_notes(folder)
     for message in noted:
         print(f"referral-sim-report: note: {message}", file=sys.stderr)
     for other in (w for w in caught if w.category not in LOAD_NOTES):
         warnings.showwarning(other.message, other.category, other.filename, other.lineno)
     return jobs, metrics, noted
+
+
+def _missing_jobs_notes(folder: Path) -> list[str]:
+    """Notes on the started jobs under ``folder`` without results: failed, then unfinished.
+
+    Until 2 Dec 2026 only failed jobs were named: a setting whose job was killed, or still
+    running, was left out of the table without a word.
+    """
+    if not folder.is_dir():
+        return []
+    failed = failed_jobs(folder)
+    unfinished = [job for job in unfinished_jobs(folder) if job not in failed]
+    return [
+        *([failed_jobs_note(folder, failed)] if failed else []),
+        *([unfinished_jobs_note(folder, unfinished)] if unfinished else []),
+    ]
 
 
 def _checked_out(folder: Path, out: Path | None) -> Path:

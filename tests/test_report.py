@@ -573,13 +573,52 @@ def test_a_sweep_with_one_setting_finished_says_the_others_have_no_results_yet(t
     assert report.main([str(tmp_path)]) == 0
     printed = capsys.readouterr().out
     assert (
-        "Nothing to compare yet: only one setting has results here, and 2 other jobs do not"
+        "Nothing to compare yet: only one setting has results here, and 2 other started jobs do"
         in printed
     )
     assert "referral-sim -m" not in printed  # the sweep was run: no advice to run it
     write_small_job(tmp_path / "2", {"referral": "none"}, ["referral=none"])
     assert report.main([str(tmp_path)]) == 0
-    assert "and 1 other job does not have results yet" in capsys.readouterr().out
+    assert (
+        "and 1 other started job does not have results yet (see below)" in capsys.readouterr().out
+    )
+    assert (
+        "1 started job has no results yet and is not in this report: 1 (still"
+        in (tmp_path / "report.md").read_text()
+    )
+
+
+def test_a_killed_or_running_job_is_named_not_dropped_from_the_table_silently(tmp_path, capsys):
+    # a job killed part way (a .hydra folder and kept replicates, no results and no failure
+    # record) left its setting out of the table, and nothing said so
+    for job, scheme in enumerate(("none", "one_sided", "two_sided", "group_buy")):
+        write_small_job(tmp_path / str(job), {"referral": scheme}, [f"referral={scheme}"])
+    for job in ("1", "3"):
+        (tmp_path / job / "metrics.parquet").unlink()
+        (tmp_path / job / ".hydra").mkdir(exist_ok=True)
+    assert report.main([str(tmp_path)]) == 0
+    note = (
+        "2 started jobs have no results yet and are not in this report: 1, 3 (still running, "
+        "or stopped by Ctrl-C or a kill: running the sweep's command again completes them, "
+        "from the replicates they kept). Jobs the sweep had not started yet have no folder and "
+        "are not counted here."
+    )
+    assert note in capsys.readouterr().err and note in (tmp_path / "report.md").read_text()
+    rows = [line for line in (tmp_path / "report.md").read_text().splitlines() if "| " in line]
+    assert [row.split("|")[1].strip() for row in rows[1:]] == ["none", "two_sided"]
+
+
+def test_a_sweep_whose_every_job_failed_says_so_not_only_that_nothing_finished(tmp_path, capsys):
+    for job in ("0", "1"):
+        (tmp_path / job / ".hydra").mkdir(parents=True)
+        (tmp_path / job / "failed.json").write_text('{"kind": "disk full", "exit_code": 1}')
+    assert report.main([str(tmp_path)]) == 2
+    error = capsys.readouterr().err
+    assert (
+        f"no finished job (metrics.parquet) under {tmp_path}: nothing to load. 2 failed jobs"
+        in (error)
+    )
+    assert "are not in this report: 0, 1 (each folder's failed.json says why" in error
 
 
 def test_the_configuration_names_a_parameter_set_to_null():
