@@ -75,7 +75,7 @@ def compare(
     setting = [by, *described]
     parts = []
     for key, group in results.groupby(within, dropna=False) if within else [((), results)]:
-        table = _compare_group(_once_each(group, setting), baseline, setting, metrics)
+        table = _compare_group(_once_each(group, setting, metrics), baseline, setting, metrics)
         values = key if isinstance(key, tuple) else (key,)  # keeps each value's own type
         for position, (name, value) in enumerate(zip(within, values, strict=True)):
             table.insert(position, name, value)
@@ -213,23 +213,27 @@ def _same_number(value: object, baseline: object) -> bool:
         return False
 
 
-def _once_each(group: pd.DataFrame, setting: list[str]) -> pd.DataFrame:
+def _once_each(group: pd.DataFrame, setting: list[str], metrics: Sequence[str]) -> pd.DataFrame:
     """``group`` with each (setting, replicate) once: pairing a repeat would count it twice.
 
-    :func:`sim.results.load` reads a configuration's results once, so a repeat here means two
-    jobs whose settings differ only in something the frame does not show; the first is kept.
+    :func:`sim.results.load` reads a configuration's results once, so a repeat here is either a
+    copy (jobs that differ only in ``run.replicates`` share their first replicates, which are
+    the same runs: kept once, silently) or comes from two jobs whose settings differ in something
+    the frame does not show (warned of); the first is kept.
     """
     repeated = group.duplicated([*setting, "replicate"])
     if not repeated.any():
         return group
-    by = setting[0]
-    settings = ", ".join(str(s) for s in group.loc[repeated, by].unique())
-    warnings.warn(
-        f"{by}={settings}: {int(repeated.sum())} replicate(s) appear more than once with the "
-        "same settings; each is compared once (the first)",
-        DuplicateJobWarning,
-        stacklevel=3,
-    )
+    differing = repeated & ~group.duplicated([*setting, "replicate", *metrics])
+    if differing.any():
+        by = setting[0]
+        settings = ", ".join(str(s) for s in group.loc[differing, by].unique())
+        warnings.warn(
+            f"{by}={settings}: {int(differing.sum())} replicate(s) appear more than once with "
+            "the same settings and other outcomes; each is compared once (the first)",
+            DuplicateJobWarning,
+            stacklevel=3,
+        )
     return group[~repeated]
 
 

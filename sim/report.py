@@ -509,7 +509,9 @@ def configuration_label(metrics: pd.DataFrame) -> str:
     them, and one of them set it: to null.
     """
     first = metrics.iloc[0]
-    names = metrics.attrs.get("parameters", [])
+    names = [  # run.replicates varies in jobs of one configuration (see store.SAMPLE_SIZE)
+        n for n in metrics.attrs.get("parameters", []) if n not in store.swept_sample_size(metrics)
+    ]
     values = ("null" if pd.isna(first[n]) else plain(first[n]) for n in names)
     return ", ".join(f"{n}={value}" for n, value in zip(names, values, strict=True)) or (
         DEFAULT_LABEL
@@ -706,6 +708,11 @@ def compared_by(metrics: pd.DataFrame, by: str | None) -> str | None:
     if by is None:
         return _default_by(metrics, varying)
     parameters = metrics.attrs.get("parameters")
+    if by == store.SAMPLE_SIZE:
+        raise ComparisonError(
+            f"{by!r} is how many replicates a job ran, not a setting (its jobs' shared "
+            f"replicates are the same runs); {_varying_text(metrics, varying)}"
+        )
     if by in metrics.columns and parameters is not None and by not in parameters:
         raise ComparisonError(
             f"{by!r} is measured, not set: --by takes a parameter of the jobs; "

@@ -318,10 +318,27 @@ def _damaged(error: duckdb.Error) -> ResultsError:
     )
 
 
+SAMPLE_SIZE = "run.replicates"
+"""How many replicates a job ran: a parameter, but not a setting. Replicate ``r`` is the same
+run whatever the count (its randomness is fixed by ``seed`` and ``r``), so jobs that differ only
+in it hold the same settings, and their shared replicates pair. Until 2 Dec 2026 it was a
+setting like any other: a baseline run with more replicates than the schemes paired with none
+of them ("no baseline")."""
+
+
 def swept(frame: pd.DataFrame) -> list[str]:
-    """The parameter columns of ``frame`` that take more than one value."""
+    """The parameter columns of ``frame`` that take more than one value (settings only).
+
+    :data:`SAMPLE_SIZE` is left out: it says how many replicates were run, not what was run.
+    """
     names = frame.attrs.get("parameters", [])
-    return [c for c in names if frame[c].nunique(dropna=False) > 1]
+    return [c for c in names if c != SAMPLE_SIZE and frame[c].nunique(dropna=False) > 1]
+
+
+def swept_sample_size(frame: pd.DataFrame) -> list[str]:
+    """``[run.replicates]`` when the jobs of ``frame`` ran different counts, else ``[]``."""
+    names = frame.attrs.get("parameters", [])
+    return [c for c in names if c == SAMPLE_SIZE and frame[c].nunique(dropna=False) > 1]
 
 
 def _quote(name: str) -> str:

@@ -224,11 +224,47 @@ def test_one_metric_named_as_text_is_that_metric(results):
 
 
 def test_a_replicate_repeated_within_a_setting_is_compared_once(results):
-    doubled = pd.concat([results, results[results["referral"] == "two_sided"]], ignore_index=True)
-    doubled.attrs["parameters"] = ["referral"]
-    with pytest.warns(sim.results.DuplicateJobWarning, match="referral=two_sided: 4 replicate"):
-        table = sim.compare(doubled)
+    # a copy (the same run, from jobs that differ only in run.replicates) is read once quietly;
+    # a repeat with other outcomes is warned of: the settings differ in something not shown
+    again = results[results["referral"] == "two_sided"]
+    copied = pd.concat([results, again], ignore_index=True)
+    copied.attrs["parameters"] = ["referral"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        pd.testing.assert_frame_equal(sim.compare(copied), sim.compare(results))
+    other = pd.concat([results, again.assign(customers=again["customers"] + 1)], ignore_index=True)
+    other.attrs["parameters"] = ["referral"]
+    match = "referral=two_sided: 4 replicate.*same settings and other outcomes"
+    with pytest.warns(sim.results.DuplicateJobWarning, match=match):
+        table = sim.compare(other)
     pd.testing.assert_frame_equal(table, sim.compare(results))
+
+
+def test_jobs_that_differ_only_in_their_replicate_count_pair_on_the_replicates_they_share(
+    tmp_path,
+):
+    # a baseline run with more replicates than the schemes was another setting of
+    # run.replicates: every scheme read "no baseline" (docs promise pairing on shared ones)
+    def sweep(folder, referrals, replicates):
+        for job, referral in enumerate(referrals):
+            overrides = {"referral": referral, "run.replicates": replicates, "network.n": 300}
+            given = [*(f"{k}={v}" for k, v in overrides.items()), "days=15"]
+            result = sim.run(sim.compose(given), progress=False)
+            sim.jobs.write_job(folder / str(job), result, overrides, "\n".join(given))
+
+    sweep(tmp_path / "a", ["none", "two_sided"], 6)
+    sweep(tmp_path / "b", ["one_sided"], 4)
+    frame = sim.results.load(tmp_path)
+    assert sim.results.swept(frame) == ["referral"]  # run.replicates is not a setting
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        table = sim.compare(frame)
+    paired = table[table["metric"] == "delta_customers"].set_index("referral")["replicates"]
+    assert paired.to_dict() == {"none": 6, "two_sided": 6, "one_sided": 4}
+    one_sided = frame[frame["referral"] == "one_sided"].set_index("replicate")["customers"]
+    none = frame[frame["referral"] == "none"].set_index("replicate")["customers"]
+    delta = table.query("referral == 'one_sided' and metric == 'delta_customers'")["mean"]
+    assert delta.item() == pytest.approx((one_sided - none.loc[one_sided.index]).mean())
 
 
 def test_a_parameter_the_baseline_never_sets_describes_the_settings():

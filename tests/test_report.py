@@ -666,3 +666,23 @@ def test_notes_name_the_settings_whose_replicates_left_out_an_undefined_cac():
     assert note.endswith(": kol: cac in 2 of 3 replicates, repurchase_rate in 2 of 3 replicates.")
     assert "ads" not in note
     assert report.undefined_note(metrics[metrics.seeding == "ads"]) == []
+
+
+def test_a_rerun_with_more_replicates_is_the_same_configuration_and_pairs(tmp_path, capsys):
+    # run.replicates was a setting: a baseline rerun with more replicates paired with nothing
+    for job, (scheme, count) in enumerate((("none", 4), ("two_sided", 3), ("none", 2))):
+        given = {"referral": scheme, "run.replicates": count}
+        overrides = [f"referral={scheme}", f"run.replicates={count}"]
+        write_small_job(tmp_path / str(job), given, overrides)
+    assert report.main([str(tmp_path)]) == 0
+    printed = capsys.readouterr().out
+    assert "no baseline" not in printed and "run.replicates" not in printed
+    rows = {cells[0]: cells for cells in table_cells(printed)[1:]}
+    assert set(rows) == {"none", "two_sided"} and rows["two_sided"][2] != "no baseline"
+    assert report.main([str(tmp_path), "--by", "run.replicates"]) == 2
+    assert "'run.replicates' is how many replicates a job ran, not a setting" in (
+        capsys.readouterr().err
+    )
+    (tmp_path / "1" / "metrics.parquet").unlink()  # only none left, at 4 and 2 replicates
+    assert report.main([str(tmp_path)]) == 0
+    assert "| referral=none |" in capsys.readouterr().out  # one configuration, not two
