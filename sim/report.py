@@ -659,16 +659,29 @@ def _figures(
 
     """
     named = {CONFIGURATION: label} if label is not None else {}
-    series = _quietly(store.load, jobs, "timeseries").assign(**named)
+    series = distinct_replicates(_quietly(store.load, jobs, "timeseries").assign(**named), keys)
     shown = [k for k in keys if k in table]
     figures = [plot_adoption(series, keys, out / "adoption.png", paired)]
     if frontier:
         figures.append(plot_reach_cac(table, shown, out / "reach_cac.png"))
     figures.append(plot_repurchase(table, shown, out / "repurchase.png"))
-    cascades = _quietly(store.load, jobs, "cascades")
+    cascades = distinct_replicates(_quietly(store.load, jobs, "cascades").assign(**named), keys)
     if len(cascades):
-        figures.append(plot_cascades(cascades.assign(**named), keys, out / "cascades.png"))
+        figures.append(plot_cascades(cascades, keys, out / "cascades.png"))
     return figures
+
+
+def distinct_replicates(table: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
+    """``table`` (time series or cascades) with each replicate of each setting once.
+
+    Jobs that differ only in ``run.replicates`` share their first replicates, the same runs
+    (:data:`sim.results.SAMPLE_SIZE`); as in :func:`sim.compare.compare`, the first job's rows
+    of a replicate are kept, so no run weighs twice in a mean or a pooled count.
+    """
+    first_job = table.groupby([*keys, "replicate"], dropna=False, sort=False)["job"].transform(
+        "first"
+    )
+    return table[table["job"] == first_job]
 
 
 def _notes(noted: list[str], metrics: pd.DataFrame, comparing: Sequence[str] = ()) -> list[str]:

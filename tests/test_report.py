@@ -683,6 +683,11 @@ def test_a_rerun_with_more_replicates_is_the_same_configuration_and_pairs(tmp_pa
     assert "'run.replicates' is how many replicates a job ran, not a setting" in (
         capsys.readouterr().err
     )
+    series = sim.results.load(tmp_path, "timeseries")
+    once = report.distinct_replicates(series, ["referral"])  # what the adoption figure averages
+    assert len(series) == len(once) + 2 * 11  # replicates 0 and 1 of none, days 0..10, twice
+    assert once.groupby("referral")["replicate"].nunique().to_dict() == {"none": 4, "two_sided": 3}
+    assert not once.duplicated(["referral", "replicate", "day"]).any()
     (tmp_path / "1" / "metrics.parquet").unlink()  # only none left, at 4 and 2 replicates
     assert report.main([str(tmp_path)]) == 0
     assert "| referral=none |" in capsys.readouterr().out  # one configuration, not two
