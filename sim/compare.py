@@ -90,6 +90,14 @@ class UnpairedWarning(UserWarning):
     """Some settings have no baseline replicate to pair with: their paired cells are empty."""
 
 
+def conditions(results: pd.DataFrame, baseline: object, by: str) -> list[str]:
+    """The swept parameters within whose combinations the settings are compared.
+
+    See :func:`_conditions_and_attributes`: those the baseline's jobs set, other than ``by``.
+    """
+    return _conditions_and_attributes(name_unset(results, by), baseline, by)[0]
+
+
 def _conditions_and_attributes(
     results: pd.DataFrame, baseline: object, by: str
 ) -> tuple[list[str], list[str]]:

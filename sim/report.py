@@ -6,7 +6,7 @@ instead, without the paired columns and the reach-versus-CAC figure, which need 
 
 - ``adoption.png``: cumulative customers by day, mean and 95% band per scheme;
 - ``reach_cac.png``: customers against CAC with 95% CIs, and the efficient frontier (schemes no
-  other scheme beats on both);
+  other scheme beats on both, within each combination of the conditions);
 - ``repurchase.png``: repurchase rate and 30-day repurchase with 95% CIs;
 - ``cascades.png``: the distribution of referral-tree sizes (complementary CDF, log scales).
 """
@@ -35,6 +35,7 @@ from sim.compare import (
     UnpairedWarning,
     baseline_value,
     compare,
+    conditions,
     name_unset,
     unpaired,
     wide,
@@ -174,9 +175,11 @@ def _bands(axes: plt.Axes, series: pd.DataFrame, column: str) -> None:
         axes.fill_between(days, by_day["low"], by_day["high"], alpha=0.25)
 
 
-def plot_reach_cac(table: pd.DataFrame, keys: Sequence[str], path: Path) -> Path:
+def plot_reach_cac(
+    table: pd.DataFrame, keys: Sequence[str], path: Path, within: Sequence[str] = ()
+) -> Path:
     """Customers against CAC with 95% CIs; the efficient frontier joins undominated schemes."""
-    return save_figure(reach_cac_figure(table, keys), path)
+    return save_figure(reach_cac_figure(table, keys, within), path)
 
 
 LEGEND_INSIDE_UP_TO = 6  # settings; more get their legend beside the axes, not over the data
@@ -190,26 +193,33 @@ def settings_legend(axes: plt.Axes, keys: Sequence[str], **options) -> None:
     setting. Entries that are not settings (the efficient frontier) are always shown.
     """
     handles, labels = axes.get_legend_handles_labels()
-    settings = [label for label in labels if label not in NOT_SETTINGS]
+    settings = [label for label in labels if not label.startswith(NOT_SETTINGS)]
     if len(settings) <= LABELLED_UP_TO:
         axes.legend(title=", ".join(keys), **options)
         return
-    kept = [(h, label) for h, label in zip(handles, labels, strict=True) if label in NOT_SETTINGS]
+    kept = [(h, t) for h, t in zip(handles, labels, strict=True) if t.startswith(NOT_SETTINGS)]
     if kept:
         axes.legend(*zip(*kept, strict=True), fontsize="small")
     note = f"{len(settings)} settings: too many to label (see the table)"
     axes.annotate(note, (0.01, 0.99), xycoords="axes fraction", va="top", fontsize="small")
 
 
-NOT_SETTINGS = ("efficient frontier",)
+FRONTIER = "efficient frontier"
+NOT_SETTINGS = (FRONTIER,)
+"""Legend entries that are not settings, by the start of their label."""
 
 
-def reach_cac_figure(table: pd.DataFrame, keys: Sequence[str]) -> plt.Figure:
+def reach_cac_figure(
+    table: pd.DataFrame, keys: Sequence[str], within: Sequence[str] = ()
+) -> plt.Figure:
     """The reach-versus-CAC figure: one colour and marker per setting, never repeated.
 
     Settings that won a different number of customers for exactly the baseline's spend (an
     offer that never paid, a budget both use up) are drawn hollow and named in the legend;
-    the efficient frontier rings the undominated settings (joined when there are several).
+    the efficient frontier rings the undominated settings (joined when there are several)
+    within each combination of the conditions ``within``, as the table pairs them: a larger
+    market or a longer horizon does not dominate a smaller one (until 2 Dec 2026 one frontier
+    ran across all, so every setting of the smaller market read as dominated).
     """
     many = LEGEND_INSIDE_UP_TO < len(table) <= LABELLED_UP_TO  # a legend beside the axes
     figure, axes = plt.subplots(figsize=(10 if many else 7, 4.5))
@@ -227,16 +237,7 @@ def reach_cac_figure(table: pd.DataFrame, keys: Sequence[str]) -> plt.Figure:
             mfc="white" if free else style["color"],
             **style,
         )
-    frontier = table.loc[efficient(table)].sort_values("cac")
-    axes.plot(
-        frontier["cac"],
-        frontier["customers"],
-        "k--o" if len(frontier) > 1 else "ko",
-        lw=1,
-        ms=14,
-        mfc="none",
-        label="efficient frontier",
-    )
+    _draw_frontiers(axes, table, within)
     axes.set(
         xlabel="CAC (yuan per customer)",
         ylabel="customers",
@@ -245,6 +246,24 @@ def reach_cac_figure(table: pd.DataFrame, keys: Sequence[str]) -> plt.Figure:
     placement = {"loc": "upper left", "bbox_to_anchor": (1.02, 1.0)} if many else {}
     settings_legend(axes, keys, fontsize="small", **placement)
     return figure
+
+
+def _draw_frontiers(axes: plt.Axes, table: pd.DataFrame, within: Sequence[str]) -> None:
+    """Ring (and join) the efficient settings of each combination of ``within``."""
+    within = [c for c in within if c in table]
+    parts = table.groupby(within, dropna=False, sort=False) if within else [((), table)]
+    label = FRONTIER + (f" (within each {', '.join(within)})" if within else "")
+    for number, (_, part) in enumerate(parts):
+        frontier = part.loc[efficient(part)].sort_values("cac")
+        axes.plot(
+            frontier["cac"],
+            frontier["customers"],
+            "k--o" if len(frontier) > 1 else "ko",
+            lw=1,
+            ms=14,
+            mfc="none",
+            label=label if number == 0 else "_frontier",  # one legend entry for them all
+        )
 
 
 def same_spend_as_baseline(table: pd.DataFrame, tolerance: float = 0.01) -> np.ndarray:
@@ -442,7 +461,8 @@ def write_report(
     comparison = _compared(metrics, baseline, by, noted)  # before a bad one deletes
     _clear(out)
     paired = baseline if keys == [by] else None
-    figures = _figures(jobs, wide(comparison, by), keys, out, paired=paired)
+    within = conditions(metrics, baseline, by)
+    figures = _figures(jobs, wide(comparison, by), keys, out, paired=paired, within=within)
     text = format_table(comparison, by)
     notes = _notes(noted, metrics, same_spend_note(comparison, by))
     intro = _comparison_intro(metrics, baseline)
@@ -645,6 +665,7 @@ def _figures(
     paired: object = None,
     frontier: bool = True,
     label: str | None = None,
+    within: Sequence[str] = (),
 ) -> list[Path]:
     """Draw the report's figures into ``out``; return their paths.
 
@@ -655,6 +676,7 @@ def _figures(
         out: where to write.
         paired: the baseline of the adoption figure's paired panel (None: no such panel).
         frontier: draw ``reach_cac.png``.
+        within: the conditions, within whose combinations the frontier is drawn.
         label: the :data:`CONFIGURATION` of every row (a report of one configuration).
 
     """
@@ -663,7 +685,7 @@ def _figures(
     shown = [k for k in keys if k in table]
     figures = [plot_adoption(series, keys, out / "adoption.png", paired)]
     if frontier:
-        figures.append(plot_reach_cac(table, shown, out / "reach_cac.png"))
+        figures.append(plot_reach_cac(table, shown, out / "reach_cac.png", within))
     figures.append(plot_repurchase(table, shown, out / "repurchase.png"))
     cascades = distinct_replicates(_quietly(store.load, jobs, "cascades").assign(**named), keys)
     if len(cascades):

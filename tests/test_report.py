@@ -691,3 +691,29 @@ def test_a_rerun_with_more_replicates_is_the_same_configuration_and_pairs(tmp_pa
     (tmp_path / "1" / "metrics.parquet").unlink()  # only none left, at 4 and 2 replicates
     assert report.main([str(tmp_path)]) == 0
     assert "| referral=none |" in capsys.readouterr().out  # one configuration, not two
+
+
+def test_the_frontier_is_drawn_within_each_condition_not_across_markets():
+    # one frontier ran across network.n: a market twice the size has more customers, so every
+    # setting of the smaller one read as dominated
+    frame = pd.DataFrame(
+        {
+            "network.n": [1000, 1000, 1000, 2000, 2000, 2000],
+            "referral": ["none", "one_sided", "two_sided"] * 2,
+            "customers": [90.0, 95.0, 92.0, 180.0, 186.0, 181.0],
+            "cac": [60.0, 62.0, 64.0, 58.0, 59.0, 61.0],
+        }
+    )
+    for metric in ("cac", "customers"):
+        frame[f"{metric}_low"], frame[f"{metric}_high"] = frame[metric] - 1, frame[metric] + 1
+    figure = report.reach_cac_figure(frame, ["network.n", "referral"], ["network.n"])
+    rings = [line for line in figure.axes[0].lines if line.get_markersize() == 14]
+    ringed = sorted((x, y) for line in rings for x, y in zip(*line.get_data(), strict=True))
+    assert ringed == [(58.0, 180.0), (59.0, 186.0), (60.0, 90.0), (62.0, 95.0)]
+    legend = [text.get_text() for text in figure.axes[0].get_legend().get_texts()]
+    assert legend.count("efficient frontier (within each network.n)") == 1
+    report.plt.close(figure)
+    across = report.reach_cac_figure(frame, ["network.n", "referral"])  # no condition given
+    rings = [line for line in across.axes[0].lines if line.get_markersize() == 14]
+    assert sorted(zip(*rings[0].get_data(), strict=True)) == [(58.0, 180.0), (59.0, 186.0)]
+    report.plt.close(across)
