@@ -305,7 +305,14 @@ def efficient(table: pd.DataFrame) -> pd.Index:
 
 def plot_repurchase(table: pd.DataFrame, keys: Sequence[str], path: Path) -> Path:
     """Repurchase rate and 30-day repurchase per scheme, with 95% CIs."""
-    figure, axes = plt.subplots(figsize=(7, 4.5))
+    return save_figure(repurchase_figure(table, keys), path)
+
+
+def repurchase_figure(table: pd.DataFrame, keys: Sequence[str]) -> plt.Figure:
+    """The repurchase figure: two bars per setting, each with its 95% CI."""
+    labelled = len(table) <= LABELLED_UP_TO
+    width = min(max(7.0, 0.8 * len(table)), 16.0) if labelled else 7.0  # room for each label
+    figure, axes = plt.subplots(figsize=(width, 4.5))
     labels = label_of(table, keys)
     positions = np.arange(len(table))
     for offset, metric in ((-0.2, "repurchase_rate"), (0.2, "repurchase_30d")):
@@ -320,16 +327,21 @@ def plot_repurchase(table: pd.DataFrame, keys: Sequence[str], path: Path) -> Pat
             capsize=3,
             label=REPURCHASE_LABELS[metric],
         )
-    if len(table) <= LABELLED_UP_TO:
-        axes.set_xticks(positions, labels, rotation=20, ha="right")
+    if labelled:  # the settings by name, and the parameters that name them (as in a legend)
+        steep = len(table) > REPURCHASE_LABELS_FLAT_UP_TO
+        axes.set_xticks(positions, labels, rotation=45 if steep else 20, ha="right")
+        axes.tick_params(axis="x", labelsize="small" if steep else "medium")
+        axes.set_xlabel(", ".join(keys))
     else:  # hundreds of tick labels would print over each other
         axes.set_xticks([])
         axes.set_xlabel(f"{len(table)} settings: too many to label (see the table)")
     axes.set(ylabel="share of customers", title="Repurchase, mean and 95% CI")
     axes.set_ylim(top=axes.get_ylim()[1] * 1.25)  # room for the legend above the bars
     axes.legend(loc="upper center", ncol=2, fontsize="small")
-    return save_figure(figure, path)
+    return figure
 
+
+REPURCHASE_LABELS_FLAT_UP_TO = 6  # settings whose labels fit at a slight slant; beyond, 45°
 
 REPURCHASE_LABELS = {
     "repurchase_rate": "2+ orders by the end (repurchase_rate)",

@@ -717,3 +717,21 @@ def test_the_frontier_is_drawn_within_each_condition_not_across_markets():
     rings = [line for line in across.axes[0].lines if line.get_markersize() == 14]
     assert sorted(zip(*rings[0].get_data(), strict=True)) == [(58.0, 180.0), (59.0, 186.0)]
     report.plt.close(across)
+
+
+def test_the_repurchase_figure_names_the_parameters_and_slants_many_labels():
+    # at 10 settings the labels ran into each other and nothing said which parameters they are
+    def table(count):
+        frame = pd.DataFrame({"referral": [f"scheme_{i}" for i in range(count)]})
+        frame["network.n"] = 1000
+        for metric in ("repurchase_rate", "repurchase_30d"):
+            frame[metric], frame[f"{metric}_low"], frame[f"{metric}_high"] = 0.2, 0.18, 0.22
+        return frame
+
+    for count, slant in ((3, 20), (10, 45)):
+        figure = report.repurchase_figure(table(count), ["referral", "network.n"])
+        axes = figure.axes[0]
+        assert axes.get_xlabel() == "referral, network.n"
+        assert {label.get_rotation() for label in axes.get_xticklabels()} == {slant}
+        assert figure.get_size_inches()[0] >= 0.8 * count
+        report.plt.close(figure)
