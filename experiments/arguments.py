@@ -73,6 +73,22 @@ def output_folder(text: str) -> Path:
     return folder
 
 
+def output_file(text: str) -> Path:
+    """An ``argparse`` type for a file the script writes at its end (``--json``).
+
+    Its folder is made now, and must be writable, so a bad path fails before the work, with
+    argparse's one-line usage error and exit code 2.
+    """
+    path = Path(text)
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text!r} is a folder: give a file name")
+    try:
+        output_folder(str(path.parent))
+    except argparse.ArgumentTypeError as error:
+        raise argparse.ArgumentTypeError(f"cannot write {text!r}: {error}") from None
+    return path
+
+
 def run_script(main: Callable[[], object], *, resumes: bool, note: str | None = None) -> None:
     """Run an experiment script's ``main``: Ctrl-C and bad settings end in one line, not a trace.
 

@@ -4,16 +4,19 @@ Sections (each prints a table; ``--json`` writes every row):
 
 1. ``cascade``: the independent cascade on a small world (k=10, rewire 0.1, p=0.2, 10 seeds)
    in referral-sim, cynetdiff (from CSR arrays), EoN ``basic_discrete_SIR``, NDlib
-   ``IndependentCascadesModel`` (n <= 100k) and a per-agent Mesa model (n <= 100k); median
-   time of ``--repeats`` runs, mean final size, and each peer's time over ours. A bare numpy
-   cascade (no marketing model) is timed too: the floor of a numpy engine, for reference.
+   ``IndependentCascadesModel`` (n <= 100k) and a per-agent Mesa model (n <= 100k), both the
+   straightforward one (every agent steps every generation) and a careful one (only the
+   frontier steps); median time of ``--repeats`` runs, mean final size and its standard error,
+   and each peer's time over ours. A bare numpy cascade (no marketing model) is timed too: the
+   floor of a numpy engine, for reference.
 2. ``build``: our small world against networkx ``connected_watts_strogatz_graph``: time and
    peak memory, each in a fresh process.
 3. ``scenario``: the full scenario (KOC matrix, two-sided referral, points retention, 90 days):
    build, Mesa agents, simulation, peak memory, each size in a fresh process; the fitted
    exponent of time against n.
 4. ``throughput``: default scenario replicates per second at n = 10,000 on one core (one over
-   the median replicate time over a 10 s window; the mean rate too).
+   the median replicate time over a 10 s window; the mean rate too). ``--sizes`` and
+   ``--repeats`` do not apply to it.
 5. ``days``: how many days (generations) our IC cascade lasts at each size and what a day
    costs; at n = 1,000 a day carries a few hundred exposures, so its cost is the day's fixed
    cost (the Python and numpy calls of every phase), which bounds how fast a cascade can run.
@@ -39,7 +42,7 @@ import time
 import numpy as np
 
 from experiments import peers
-from experiments.arguments import at_least, run_script
+from experiments.arguments import at_least, output_file, run_script
 from sim.network import generators
 from sim.storage import write_text_atomic
 
@@ -47,16 +50,20 @@ CASCADE_P, SEEDS, DEGREE, REWIRE = 0.2, 10, 10, 0.1
 SLOW_PEER_LIMIT = 100_000  # NDlib and per-agent Mesa take minutes beyond this
 NETWORKX_LIMIT = 1_000_000  # EoN needs a networkx graph: 13 s and 1.3 GB to build at 1M
 SLOW_PEER_REPEATS = 3  # their runs at 100k take 3-15 s each: a median of 3, not of --repeats
+SLOW_PEERS = ("NDlib", "Mesa", "Mesa frontier")
 
 
 def cascade(sizes: list[int], repeats: int) -> list[dict]:
     """Section 1: the independent cascade in every engine."""
     rows = []
-    print(f"\n{'n':>10} {'engine':>10} {'median s':>10} {'x ours':>8} {'mean final size':>16}")
+    print(
+        f"\n{'n':>10} {'engine':>13} {'median s':>10} {'x ours':>8} {'mean final size':>16} "
+        f"{'SE':>6}"
+    )
     for n in sizes:
         medians = {}
         for name, (runner, prepared) in cascade_engines(n).items():
-            runs = min(repeats, SLOW_PEER_REPEATS) if name in ("NDlib", "Mesa") else repeats
+            runs = min(repeats, SLOW_PEER_REPEATS) if name in SLOW_PEERS else repeats
             times, finals = time_cascades(runner, prepared, n, runs)
             medians[name] = statistics.median(times)
             row = {
@@ -66,12 +73,13 @@ def cascade(sizes: list[int], repeats: int) -> list[dict]:
                 "median_s": medians[name],
                 "runs": runs,
                 "mean_final_size": float(np.mean(finals)),
+                "se_final_size": standard_error(finals),
                 "ratio_to_ours": medians[name] / medians["ours"],
             }
             rows.append(row)
             print(
-                f"{n:>10,} {name:>10} {medians[name]:>10.3f} {row['ratio_to_ours']:>8.1f} "
-                f"{row['mean_final_size']:>16,.0f}"
+                f"{n:>10,} {name:>13} {medians[name]:>10.3f} {row['ratio_to_ours']:>8.1f} "
+                f"{row['mean_final_size']:>16,.0f} {_or_dash(row['se_final_size']):>6}"
             )
         if "NDlib" in medians:
             print(
@@ -79,6 +87,20 @@ def cascade(sizes: list[int], repeats: int) -> list[dict]:
                 f"cascade, {medians['NDlib'] / medians['cynetdiff']:.1f}x cynetdiff"
             )
     return rows
+
+
+def _or_dash(value: float | None) -> str:
+    return "–" if value is None else f"{value:,.0f}"
+
+
+def standard_error(values: list[int]) -> float | None:
+    """The standard error of the mean of ``values`` (None for one value: no spread to tell).
+
+    The benchmark's few runs per engine give means whose differences are mostly this noise
+    (about 80 at 10k and 280 at 100k for 3 runs); a review's 50 runs per engine agreed within
+    it (Welch's t-test of ours against cynetdiff: p = 0.92 at 10k, 0.47 at 100k).
+    """
+    return float(np.std(values, ddof=1) / np.sqrt(len(values))) if len(values) > 1 else None
 
 
 def cascade_engines(n: int) -> dict:
@@ -93,15 +115,20 @@ def cascade_engines(n: int) -> dict:
     if nx_graph is not None:
         engines["EoN"] = (peers.eon_runner, nx_graph)
     else:
-        print(f"{n:>10,} {'EoN':>10} skipped: above {NETWORKX_LIMIT:,} (a networkx graph)")
+        print(f"{n:>10,} {'EoN':>13} skipped: above {NETWORKX_LIMIT:,} (a networkx graph)")
     if n <= SLOW_PEER_LIMIT:
         engines["NDlib"] = (peers.ndlib_runner, nx_graph)
         engines["Mesa"] = (peers.mesa_runner, nx_graph)
+        engines["Mesa frontier"] = (peers.mesa_frontier_runner, nx_graph)
     return engines
 
 
 def time_cascades(runner, prepared, n: int, runs: int) -> tuple[list[float], list[int]]:
-    """Times and final sizes of ``runs`` cascades, seeds drawn afresh (the same in every engine)."""
+    """Times and final sizes of ``runs`` cascades, seeds drawn afresh for each run.
+
+    The peers start from the same seed ids; ours draws its own (``seeding.initial_customers``,
+    uniformly at random from its stream), so its starts differ but follow the same law.
+    """
     times, finals = [], []
     for repeat in range(runs):
         seeds = np.random.default_rng(repeat).choice(n, SEEDS, replace=False)
@@ -297,17 +324,20 @@ def main() -> None:
         "--sizes",
         type=at_least(DEGREE + 1),
         nargs="+",
-        help=f"override each section's sizes (at least {DEGREE + 1}: the small world's k + 1)",
+        help=f"override each section's sizes (at least {DEGREE + 1}: the small world's k + 1; "
+        "not throughput's, which is n = 10,000)",
     )
     parser.add_argument("--repeats", type=at_least(1), default=3)
     parser.add_argument(
         "--agents-up-to",
-        type=int,
+        type=at_least(0),
         default=10_000_000,
         help="create Mesa agents in the scenario up to this n",
     )
     parser.add_argument(
-        "--json", help="write all rows to this JSON file (rewritten after each section)"
+        "--json",
+        type=output_file,
+        help="write all rows to this JSON file (rewritten after each section)",
     )
     args = parser.parse_args()
     rows = []

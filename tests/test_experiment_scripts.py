@@ -87,6 +87,8 @@ def test_a_script_stopped_or_refused_says_so_in_one_line(error, status, line, ca
     [
         ("benchmark", ["--sections", "cascades"], "invalid choice: 'cascades'"),
         ("benchmark", ["--sizes", "5"], "5 is too small"),
+        ("benchmark", ["--agents-up-to", "-5"], "-5 is too small"),
+        ("benchmark", ["--json", "/dev/null/rows.json"], "cannot write '/dev/null/rows.json'"),
         ("seed_claims", ["--jobs", "0"], "0 workers"),
         ("seed_claims", ["--seed", "99999999999999999999", "--quick"], "below 2**63"),
         ("sensitivity", ["--n", "2", "--samples", "4"], "network.n=2 is not allowed"),

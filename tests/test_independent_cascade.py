@@ -10,7 +10,7 @@ import pytest
 from scipy import stats
 
 import sim
-from experiments.peers import bare_numpy_runner
+from experiments.peers import bare_numpy_runner, mesa_frontier_runner, mesa_runner
 from sim.network import generators
 from sim.network.graph import from_edges
 from sim.theory import percolation_size
@@ -116,4 +116,21 @@ def test_benchmark_numpy_floor_tries_each_friend_once():
     sd = np.sqrt(second_moment - (expected - 1) ** 2)
     assert abs(sizes.mean() - expected) < 4 * sd / np.sqrt(runs)
     # the hub is tried once, by the seed: it stays out with probability 1 - p
+    assert abs((sizes == 1).mean() - (1 - p)) < 4 * np.sqrt(p * (1 - p) / runs)
+
+
+@pytest.mark.parametrize("runner", [mesa_runner, mesa_frontier_runner], ids=["all", "frontier"])
+def test_benchmark_per_agent_mesa_models_try_each_friend_once(runner):
+    """A star seeded at a leaf: E[size] = 1 + p (1 + p (n - 2)), in both per-agent models.
+
+    The frontier model (only fresh adopters step; a review asked for it) must run the same
+    cascade as the straightforward one it is reported beside.
+    """
+    leaves, p, runs = 60, 0.3, 400
+    star = nx.star_graph(leaves)  # hub 0, leaves 1..leaves
+    sizes = np.array([runner(star, np.array([1]), p, r)[1] for r in range(runs)])
+    expected = 1 + p * (1 + p * (leaves - 1))
+    second_moment = p * ((1 + p * (leaves - 1)) ** 2 + (leaves - 1) * p * (1 - p))
+    sd = np.sqrt(second_moment - (expected - 1) ** 2)
+    assert abs(sizes.mean() - expected) < 4 * sd / np.sqrt(runs)
     assert abs((sizes == 1).mean() - (1 - p)) < 4 * np.sqrt(p * (1 - p) / runs)
