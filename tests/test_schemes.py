@@ -387,6 +387,7 @@ def test_a_repeat_orders_second_level_commission_needs_its_first_level(left, lev
     for buyer, parent in ((1, 0), (2, 1)):
         consumers.referrer[buyer], consumers.channel[buyer] = parent, sim.Channel.PEER
         consumers.first_order_day[buyer] = 0
+    model.referral.promised[2] = True  # buyer 2's first order was funded: commission promised
     ledger = model.ledger
     ledger.budget = ledger.total + ledger.reserved + left
     model.referral.after_repeat_orders(np.array([2]))
@@ -395,6 +396,55 @@ def test_a_repeat_orders_second_level_commission_needs_its_first_level(left, lev
     assert ledger.total <= ledger.budget
     assert ledger.unbooked == pytest.approx(owed)
     assert model.metrics()["commissions_unbooked"] == pytest.approx(owed)
+
+
+def test_repeat_orders_of_referees_promised_nothing_earn_no_commission():
+    # a budget too small for any first-order commission: the offer never opened, so referrals
+    # were made with nothing promised, yet their repeat orders were owed 1,139 yuan
+    config = small(
+        "referral=commission",
+        "seeding=organic",
+        "seeding.initial_customers=300",
+        "budget.total=1",
+        "repurchase.propensity=3",
+        n=3000,
+    )
+    metrics = run_model(config).metrics()
+    assert metrics["referred_customers"] > 20 and metrics["orders_per_customer"] > 2
+    assert metrics["commissions_unbooked"] == 0 and metrics["spend_referral_reward"] == 0
+
+
+def test_only_a_funded_first_order_earns_commission_on_repeat_orders_when_the_budget_reopens():
+    # reserved rewards released reopen a spent budget: repeat orders of referees whose first
+    # order came while the offer was closed were paid (90 of 150 yuan in one review run)
+    config = small(
+        "referral=commission",
+        "seeding=organic",
+        "seeding.initial_customers=200",
+        "referral.rate=0.3",
+        "referral.verify=second_order",
+        "repurchase.churn_daily=0.1",
+        "repurchase.propensity=3",
+        "budget.total=150",
+        n=3000,
+    )
+    repeat_payments = 0
+    for replicate in range(8):
+        model = run_model(config, replicate)
+        first_order_day = model.consumers.first_order_day
+        payments = [
+            (buyer, day, level)
+            for _, buyers, day, level in model.referral.payments
+            for buyer in buyers
+            if buyer != FAKE  # a fake's first order, which makes no repeat order
+        ]
+        funded = {
+            buyer for buyer, day, level in payments if level == 1 and day == first_order_day[buyer]
+        }
+        repeats = [buyer for buyer, day, _ in payments if day != first_order_day[buyer]]
+        assert set(repeats) <= funded
+        repeat_payments += len(repeats)
+    assert repeat_payments > 0  # the rule was exercised
 
 
 @pytest.mark.parametrize("seeding", ["organic", "koc_matrix"])

@@ -357,6 +357,7 @@ class Commission(ReferralScheme):
         super().__init__(config, model)
         self.kind = REWARD_KINDS.index(config.reward_kind)
         self.payments: list[tuple[np.ndarray, np.ndarray, int, int]] = []
+        self.promised = np.zeros(model.n, dtype=bool)  # referees whose first order was funded
 
     def offers_anything(self) -> bool:
         """Whether any commission is paid."""
@@ -387,6 +388,7 @@ class Commission(ReferralScheme):
         """Commission on the funded first orders, to both levels."""
         funded = self.fund_first_orders(referrers, referees, discount)
         referrers, referees = referrers[:funded], referees[:funded]
+        self.promised[referees[referees != FAKE]] = True  # their repeat orders earn commission
         self._record(referrers, referees, level=1)
         if self.config.levels == 2:
             grand = self._parents(referrers)
@@ -397,15 +399,17 @@ class Commission(ReferralScheme):
             self._record(grand[has][:funded], referees[has][:funded], level=2)
 
     def after_repeat_orders(self, buyers: np.ndarray) -> None:
-        """Commission on repeat orders placed within ``days`` of the first order.
+        """Commission on repeat orders placed within ``days`` of a funded first order.
 
         It was promised with the first order, so what the budget cannot pay is owed: booked in
-        ``commissions_unbooked``, like KOL and KOC commissions, not dropped.
+        ``commissions_unbooked``, like KOL and KOC commissions, not dropped. A referee whose
+        first order was not funded (the offer closed that day) was promised nothing: until
+        2 Dec 2026 its repeat orders earned commission too, owed or, once reserved rewards
+        were released and the budget reopened, paid.
         """
         consumers, model = self.model.consumers, self.model
         within = model.day - consumers.first_order_day[buyers] <= self.config.days
-        referred = is_referral(consumers.channel[buyers]) & within
-        buyers = buyers[referred]
+        buyers = buyers[self.promised[buyers] & within]
         funded = self._pay_now(self._parents_of_buyers(buyers), buyers, self.config.rate, level=1)
         if self.config.levels == 2:
             parents = self._parents_of_buyers(buyers)
