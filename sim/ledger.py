@@ -5,7 +5,8 @@ Spend is booked by component (``ads``, ``kol``, ``koc``, ``referral_reward``,
 (awaiting verification) are *reserved*, so that the budget is never exceeded: when the budget
 runs out the paid channels stop and no new reward is promised. A seeding scheme may also cap
 each channel at a share of the budget (``seeding=mixed``, fact C6); caps apply to channel
-groups: ``ads``, ``kol``, ``koc``, ``referral`` (rewards and discounts) and ``retention``.
+groups: ``ads``, ``kol``, ``koc`` and ``referral`` (rewards and discounts). ``mixed`` caps no
+retention: only ``budget.total`` caps retention spend.
 """
 
 from __future__ import annotations

@@ -198,8 +198,9 @@ class MixedConfig(SeedingConfig):
     initial_customers: int = param(0, "customers before day 1", range=COUNT)
     total: float = param(
         54_000.0,
-        "campaign budget whose shares cap each channel (yuan); each channel's own keys "
-        "(ads.daily_budget, kol.hired, koc.recruits) set what it spends",
+        "acquisition budget whose shares cap each channel (yuan; retention is not in it: "
+        "budget.total caps all spend); each channel's own keys (ads.daily_budget, kol.hired, "
+        "koc.recruits) set what it spends",
         range=NON_NEGATIVE,
     )
     ads_share: float = param(0.35, "share for ads (traffic)", range=SHARE, source="C6")
