@@ -830,11 +830,13 @@ def _markdown(folder: Path, intro: str, table: str, figures: list[Path], notes: 
 
 def _comparison_intro(metrics: pd.DataFrame, baseline: object) -> str:
     """The paragraph above a comparison's table: runs, replicates and what the cells are."""
-    replicates = metrics.groupby(store.swept(metrics) or ["job"], dropna=False).size()
+    keys = store.swept(metrics)
+    runs = metrics.drop_duplicates([*keys, "replicate"]) if keys else metrics  # copies once
+    replicates = runs.groupby(keys or ["job"], dropna=False).size()
     low, high = replicates.min(), replicates.max()
     per_setting = f"{low}" if low == high else f"{low}–{high}"
     return (
-        f"{len(metrics)} runs; {per_setting} replicates per setting. "
+        f"{len(runs)} runs; {per_setting} replicates per setting. "
         f"Cells are means with 95% CIs over replicates; Δ and incremental CAC are paired by "
         f"replicate against `{baseline}` (incremental CAC: extra acquisition spend per extra "
         f"customer, Fieller CI; – where the scheme wins no extra customers on average, "

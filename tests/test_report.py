@@ -679,6 +679,7 @@ def test_a_rerun_with_more_replicates_is_the_same_configuration_and_pairs(tmp_pa
     assert "no baseline" not in printed and "run.replicates" not in printed
     rows = {cells[0]: cells for cells in table_cells(printed)[1:]}
     assert set(rows) == {"none", "two_sided"} and rows["two_sided"][2] != "no baseline"
+    assert "7 runs; 3–4 replicates per setting" in (tmp_path / "report.md").read_text()
     assert report.main([str(tmp_path), "--by", "run.replicates"]) == 2
     assert "'run.replicates' is how many replicates a job ran, not a setting" in (
         capsys.readouterr().err
