@@ -611,7 +611,7 @@ def _load(folder: Path) -> tuple[list[Path], pd.DataFrame, list[str]]:
             raise store.ResultsError(
                 ". ".join([str(error), *_missing_jobs_notes(folder)])
             ) from None
-        metrics = store.load(jobs)  # these jobs in every table, though a sweep still runs
+        metrics = without_copies(store.load(jobs))  # though a sweep still runs
     noted = list(dict.fromkeys(str(w.message) for w in caught if w.category in LOAD_NOTES))
     noted += _missing_jobs_notes(folder)
     for message in noted:
@@ -619,6 +619,16 @@ def _load(folder: Path) -> tuple[list[Path], pd.DataFrame, list[str]]:
     for other in (w for w in caught if w.category not in LOAD_NOTES):
         warnings.showwarning(other.message, other.category, other.filename, other.lineno)
     return jobs, metrics, noted
+
+
+def without_copies(metrics: pd.DataFrame) -> pd.DataFrame:
+    """``metrics`` with each run once, for the counts, means and notes of the report.
+
+    Jobs that differ only in ``run.replicates`` share their first replicates: the same runs,
+    every parameter and outcome equal (:data:`sim.results.SAMPLE_SIZE`).
+    """
+    same = [c for c in metrics.columns if c not in ("job", store.SAMPLE_SIZE)]
+    return metrics[~metrics.duplicated(same)]
 
 
 def _missing_jobs_notes(folder: Path) -> list[str]:
@@ -830,13 +840,11 @@ def _markdown(folder: Path, intro: str, table: str, figures: list[Path], notes: 
 
 def _comparison_intro(metrics: pd.DataFrame, baseline: object) -> str:
     """The paragraph above a comparison's table: runs, replicates and what the cells are."""
-    keys = store.swept(metrics)
-    runs = metrics.drop_duplicates([*keys, "replicate"]) if keys else metrics  # copies once
-    replicates = runs.groupby(keys or ["job"], dropna=False).size()
+    replicates = metrics.groupby(store.swept(metrics) or ["job"], dropna=False).size()
     low, high = replicates.min(), replicates.max()
     per_setting = f"{low}" if low == high else f"{low}–{high}"
     return (
-        f"{len(runs)} runs; {per_setting} replicates per setting. "
+        f"{len(metrics)} runs; {per_setting} replicates per setting. "
         f"Cells are means with 95% CIs over replicates; Δ and incremental CAC are paired by "
         f"replicate against `{baseline}` (incremental CAC: extra acquisition spend per extra "
         f"customer, Fieller CI; – where the scheme wins no extra customers on average, "

@@ -691,7 +691,9 @@ def test_a_rerun_with_more_replicates_is_the_same_configuration_and_pairs(tmp_pa
     assert not once.duplicated(["referral", "replicate", "day"]).any()
     (tmp_path / "1" / "metrics.parquet").unlink()  # only none left, at 4 and 2 replicates
     assert report.main([str(tmp_path)]) == 0
-    assert "| referral=none |" in capsys.readouterr().out  # one configuration, not two
+    printed = capsys.readouterr().out  # one configuration, not two, its 4 runs once each
+    assert "| referral=none, run.replicates=4 |" in printed
+    assert "One configuration, 4 replicates." in (tmp_path / "report.md").read_text()
 
 
 def test_the_frontier_is_drawn_within_each_condition_not_across_markets():
