@@ -137,7 +137,10 @@ class GroupBuyConfig(PaidReferralConfig):
         5, "friends who must buy through the leader's link", range=POSITIVE_COUNT, source="C1"
     )
     window_days: int = param(
-        7, "days from the first friend's order for the team to fill", range=POSITIVE_COUNT
+        7,
+        "days for the team to fill, the day of the first friend's order included (7: by the "
+        "6th day after it; 1: that day only)",
+        range=POSITIVE_COUNT,
     )
     group_discount: float = param(
         10.0,
