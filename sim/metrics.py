@@ -47,6 +47,20 @@ if TYPE_CHECKING:
     from sim.model import ReferralModel
 
 REPURCHASE_WINDOW = 30
+UNDEFINED_WHEN = {
+    "cac": "no customer won",
+    "repurchase_rate": "no customer won",
+    "orders_per_customer": "no customer won",
+    "repurchase_30d": "no customer acquired 30+ days before the end",
+    "roi": "no spend",
+    "fraud_share": "no referral",
+    **dict.fromkeys(
+        ("structural_virality", "reproduction_number", "single_adopter_share"),
+        "nobody bought, seeds included",
+    ),
+}
+"""Why each ratio metric can be undefined (NaN), in a few words, as the tables say it."""
+
 SHAPES = ("structural_virality", "reproduction_number", "single_adopter_share")
 """Cascade metrics that are ratios: NaN in a run where nobody bought, seeds included (no tree)."""
 COUNTS = (  # whole numbers, kept as int; every other metric is a float (NaN when undefined)

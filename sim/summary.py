@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sim.metrics import UNDEFINED_WHEN
+
 CONFIDENCE = 0.95
 Support = tuple[float, float]
 UNBOUNDED: Support = (-np.inf, np.inf)
@@ -161,11 +163,26 @@ def format_summary(metrics: pd.DataFrame, names: tuple[str, ...] = HEADLINE) -> 
     lines = [f"{'metric':<22}{'mean':>14}{'95% CI':>28}"]
     for name, row in table.iterrows():
         interval = "" if np.isnan(row.ci_low) else f"[{figure(row.ci_low)}, {figure(row.ci_high)}]"
-        lines.append(f"{name:<22}{figure(row['mean']):>14}{interval:>28}")
+        mean = "–" if np.isnan(row["mean"]) else figure(row["mean"])
+        lines.append(f"{name:<22}{mean:>14}{interval:>28}")
     left_out = undefined_in_some(metrics, names)
     if left_out:
         lines.append(f"{UNDEFINED_IN_SOME}: {left_out}")
+    everywhere = undefined_in_all(metrics, names)
+    if everywhere:
+        lines.append(f"– undefined in every replicate: {everywhere}")
     return "\n".join(lines)
+
+
+def undefined_in_all(metrics: pd.DataFrame, names: Sequence[str]) -> str:
+    """The metrics of ``names`` NaN in every row, each with why it is undefined.
+
+    ``repurchase_30d (no customer acquired 30+ days before the end)``, from
+    :data:`sim.metrics.UNDEFINED_WHEN`. Until 2 Dec 2026 such a metric read ``nan`` with
+    nothing to say why (a 20-day run's ``repurchase_30d``).
+    """
+    shown = [n for n in names if n in metrics.columns and metrics[n].isna().all()]
+    return "; ".join(f"{n} ({UNDEFINED_WHEN[n]})" if n in UNDEFINED_WHEN else n for n in shown)
 
 
 UNDEFINED_IN_SOME = (
@@ -178,7 +195,7 @@ def undefined_in_some(metrics: pd.DataFrame, names: Sequence[str]) -> str:
     """``cac in 1 of 20 replicates, ...``: the metrics of ``names`` NaN in some rows, not all.
 
     A replicate that spent and won no customer has no CAC: the mean CAC of the others reads
-    low, so the tables say so. A metric NaN in every replicate shows as ``nan`` itself.
+    low, so the tables say so. A metric NaN in every replicate: see :func:`undefined_in_all`.
     """
     missing = metrics[[n for n in names if n in metrics.columns]].isna().sum()
     partly = missing[(missing > 0) & (missing < len(metrics))]

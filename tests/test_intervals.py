@@ -118,7 +118,7 @@ def test_grouped_intervals_are_mean_interval_of_each_group():
 
 def test_the_summary_says_which_metrics_left_out_undefined_replicates():
     # a replicate that spent and won nobody has no CAC (NaN): the mean is the others' (150),
-    # and the table says so; a metric undefined everywhere shows nan and is not listed
+    # and the table says so; a metric undefined everywhere shows a dash and why
     frame = pd.DataFrame(
         {
             "customers": [2.0, 0.0, 4.0],
@@ -129,6 +129,10 @@ def test_the_summary_says_which_metrics_left_out_undefined_replicates():
     text = format_summary(frame, ("customers", "cac", "fraud_share"))
     cac_row = next(line for line in text.splitlines() if line.startswith("cac"))
     assert cac_row.split()[1] == "150"
-    assert text.splitlines()[-1].endswith(": cac in 1 of 3 replicates")
+    assert text.splitlines()[-2].endswith(": cac in 1 of 3 replicates")
     assert "fraud_share in" not in text
+    # undefined everywhere: a dash, and a line saying why (it read "nan", with nothing said)
+    fraud_row = next(line for line in text.splitlines() if line.startswith("fraud_share"))
+    assert fraud_row.split() == ["fraud_share", "–"]
+    assert text.splitlines()[-1] == "– undefined in every replicate: fraud_share (no referral)"
     assert "undefined" not in format_summary(frame.dropna(subset=["cac"]), ("customers", "cac"))
