@@ -94,8 +94,11 @@ def conditions(results: pd.DataFrame, baseline: object, by: str) -> list[str]:
     """The swept parameters within whose combinations the settings are compared.
 
     See :func:`_conditions_and_attributes`: those the baseline's jobs set, other than ``by``.
+    ``baseline`` is matched as :func:`compare` matches it (``"0"`` names 0.0, ``null`` a
+    setting left unset).
     """
-    return _conditions_and_attributes(name_unset(results, by), baseline, by)[0]
+    results = name_unset(results, by)
+    return _conditions_and_attributes(results, baseline_value(results, baseline, by), by)[0]
 
 
 def _conditions_and_attributes(

@@ -541,8 +541,8 @@ def configuration_label(metrics: pd.DataFrame) -> str:
     them, and one of them set it: to null.
     """
     first = metrics.iloc[0]
-    names = [  # run.replicates varies in jobs of one configuration (see store.SAMPLE_SIZE)
-        n for n in metrics.attrs.get("parameters", []) if n not in store.swept_sample_size(metrics)
+    names = [  # run.replicates is not a setting (store.SAMPLE_SIZE): the intro counts them
+        n for n in metrics.attrs.get("parameters", []) if n != store.SAMPLE_SIZE
     ]
     values = ("null" if pd.isna(first[n]) else plain(first[n]) for n in names)
     return ", ".join(f"{n}={value}" for n, value in zip(names, values, strict=True)) or (
@@ -578,16 +578,32 @@ def nothing_to_compare(
 
 
 def unfinished_jobs(folder: Path) -> list[Path]:
-    """Job folders under ``folder`` without results: failed, running or not yet started.
+    """Job folders under ``folder`` without results: failed, running, or stopped part way.
 
     A job folder is one Hydra has started (its ``.hydra/``); folders in hidden ones (results
-    being kept or taken) are left out.
+    being kept or taken) are left out, and so are those an earlier sweep into the same folder
+    left (:func:`launched_by_the_latest_sweep`): a copy the latest sweep removed keeps its
+    logs, and the sweep's command would never give it results.
     """
     started = {h.parent for h in folder.rglob(".hydra") if h.is_dir()}
     waiting = (f for f in started if not store.in_hidden_folder(f, folder))
     return sorted(
-        (f for f in waiting if not jobs_store.has_results(f)), key=jobs_store.natural_order
+        (f for f in waiting if not jobs_store.has_results(f) and launched_by_the_latest_sweep(f)),
+        key=jobs_store.natural_order,
     )
+
+
+def launched_by_the_latest_sweep(job: Path) -> bool:
+    """Whether the latest sweep into ``job``'s folder launched it (a single run: yes).
+
+    Hydra rewrites the sweep's ``multirun.yaml`` when a sweep starts and the job's
+    ``.hydra/overrides.yaml`` when it launches the job (as :func:`sim.failures.launched_jobs`
+    tells them).
+    """
+    start, launched = job.parent / "multirun.yaml", job / ".hydra" / "overrides.yaml"
+    if not (start.is_file() and launched.is_file()):
+        return True
+    return launched.stat().st_mtime_ns >= start.stat().st_mtime_ns
 
 
 HOW_TO_COMPARE = (
@@ -608,8 +624,9 @@ def _load(folder: Path) -> tuple[list[Path], pd.DataFrame, list[str]]:
         try:  # first: a missing folder or a file is refused, not made
             jobs = store.job_folders(folder)
         except store.ResultsError as error:  # with the jobs that have none, if any: why none
+            notes = _missing_jobs_notes(folder)
             raise store.ResultsError(
-                ". ".join([str(error), *_missing_jobs_notes(folder)])
+                " ".join([f"{error}.", *notes]) if notes else str(error)
             ) from None
         metrics = without_copies(store.load(jobs))  # though a sweep still runs
     noted = list(dict.fromkeys(str(w.message) for w in caught if w.category in LOAD_NOTES))
@@ -716,7 +733,7 @@ def _figures(
 
 
 def distinct_replicates(table: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
-    """``table`` (time series or cascades) with each replicate of each setting once.
+    """``table`` (time series or cascades, as loaded: with ``job``), each replicate once.
 
     Jobs that differ only in ``run.replicates`` share their first replicates, the same runs
     (:data:`sim.results.SAMPLE_SIZE`); as in :func:`sim.compare.compare`, the first job's rows

@@ -335,11 +335,5 @@ def swept(frame: pd.DataFrame) -> list[str]:
     return [c for c in names if c != SAMPLE_SIZE and frame[c].nunique(dropna=False) > 1]
 
 
-def swept_sample_size(frame: pd.DataFrame) -> list[str]:
-    """``[run.replicates]`` when the jobs of ``frame`` ran different counts, else ``[]``."""
-    names = frame.attrs.get("parameters", [])
-    return [c for c in names if c == SAMPLE_SIZE and frame[c].nunique(dropna=False) > 1]
-
-
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'

@@ -13,6 +13,7 @@ import sim
 from sim.compare import (
     ComparisonError,
     UnpairedWarning,
+    conditions,
     mean_interval,
     ratio_interval,
     unpaired,
@@ -367,3 +368,16 @@ def test_wide_has_a_row_per_setting_however_many_parameters_vary():
     ]  # fmt: skip
     np.testing.assert_array_equal(table["customers"], np.arange(40))
     np.testing.assert_array_equal(table["cac_high"], 2.0 * np.arange(40) + 1)
+
+
+def test_the_conditions_match_a_baseline_given_as_text_as_compare_does():
+    # referral-sim-report --baseline 0 passes text: the frontier's conditions came back empty
+    frame = pd.DataFrame(
+        {
+            "referral.referrer_reward": [0.0, 5.0, 0.0, 5.0],
+            "network.n": [1000, 1000, 2000, 2000],
+        }
+    )
+    frame.attrs["parameters"] = ["referral.referrer_reward", "network.n"]
+    for baseline in (0, "0", "0.0"):
+        assert conditions(frame, baseline, "referral.referrer_reward") == ["network.n"]

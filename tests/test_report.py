@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -619,6 +620,7 @@ def test_a_sweep_whose_every_job_failed_says_so_not_only_that_nothing_finished(t
         in (error)
     )
     assert "are not in this report: 0, 1 (each folder's failed.json says why" in error
+    assert ".." not in error
 
 
 def test_the_configuration_names_a_parameter_set_to_null():
@@ -692,7 +694,7 @@ def test_a_rerun_with_more_replicates_is_the_same_configuration_and_pairs(tmp_pa
     (tmp_path / "1" / "metrics.parquet").unlink()  # only none left, at 4 and 2 replicates
     assert report.main([str(tmp_path)]) == 0
     printed = capsys.readouterr().out  # one configuration, not two, its 4 runs once each
-    assert "| referral=none, run.replicates=4 |" in printed
+    assert "| referral=none |" in printed  # whichever job came first (not a setting)
     assert "One configuration, 4 replicates." in (tmp_path / "report.md").read_text()
 
 
@@ -738,3 +740,25 @@ def test_the_repurchase_figure_names_the_parameters_and_slants_many_labels():
         assert {label.get_rotation() for label in axes.get_xticklabels()} == {slant}
         assert figure.get_size_inches()[0] >= 0.8 * count
         report.plt.close(figure)
+
+
+def test_a_copy_the_latest_sweep_removed_is_not_named_as_unfinished(tmp_path, capsys):
+    # a sweep that removes a copy of results another job holds keeps the copy's logs (.hydra):
+    # it was named as killed or running, with advice that could never make it go away
+    for job, scheme in enumerate(("none", "two_sided", "one_sided")):
+        write_small_job(tmp_path / str(job), {"referral": scheme}, [f"referral={scheme}"])
+        (tmp_path / str(job) / ".hydra").mkdir()
+        (tmp_path / str(job) / ".hydra" / "overrides.yaml").write_text(f"- referral={scheme}\n")
+    (tmp_path / "2" / "metrics.parquet").unlink()  # removed as a copy, logs kept
+    os.utime(tmp_path / "2" / ".hydra" / "overrides.yaml", ns=(10**18, 10**18))  # launched before
+    (tmp_path / "multirun.yaml").write_text("hydra: {}\n")  # ... the latest sweep started
+    for job in ("0", "1"):  # launched by the latest sweep
+        os.utime(tmp_path / job / ".hydra" / "overrides.yaml")
+    assert report.main([str(tmp_path)]) == 0
+    assert "started job" not in capsys.readouterr().err
+    assert "started job" not in (tmp_path / "report.md").read_text()
+    os.utime(tmp_path / "2" / ".hydra" / "overrides.yaml")  # launched by it, then killed
+    assert report.main([str(tmp_path)]) == 0
+    assert (
+        "1 started job has no results yet and is not in this report: 2" in capsys.readouterr().err
+    )
