@@ -581,29 +581,33 @@ def unfinished_jobs(folder: Path) -> list[Path]:
     """Job folders under ``folder`` without results: failed, running, or stopped part way.
 
     A job folder is one Hydra has started (its ``.hydra/``); folders in hidden ones (results
-    being kept or taken) are left out, and so are those an earlier sweep into the same folder
-    left (:func:`launched_by_the_latest_sweep`): a copy the latest sweep removed keeps its
-    logs, and the sweep's command would never give it results.
+    being kept or taken) are left out, and so are those whose setting another job of the same
+    sweep folder holds (:func:`setting_held_elsewhere`): a copy a sweep removed keeps its logs,
+    and its setting's results are in the table.
     """
     started = {h.parent for h in folder.rglob(".hydra") if h.is_dir()}
-    waiting = (f for f in started if not store.in_hidden_folder(f, folder))
+    waiting = [f for f in started if not store.in_hidden_folder(f, folder)]
+    missing = [f for f in waiting if not jobs_store.has_results(f)]
+    held = {_overrides_of(f) for f in waiting if jobs_store.has_results(f)} - {None}
     return sorted(
-        (f for f in waiting if not jobs_store.has_results(f) and launched_by_the_latest_sweep(f)),
-        key=jobs_store.natural_order,
+        (f for f in missing if not setting_held_elsewhere(f, held)), key=jobs_store.natural_order
     )
 
 
-def launched_by_the_latest_sweep(job: Path) -> bool:
-    """Whether the latest sweep into ``job``'s folder launched it (a single run: yes).
+def setting_held_elsewhere(job: Path, held: set[tuple[Path, str]]) -> bool:
+    """Whether a finished job of ``job``'s sweep folder ran the same Hydra overrides.
 
-    Hydra rewrites the sweep's ``multirun.yaml`` when a sweep starts and the job's
-    ``.hydra/overrides.yaml`` when it launches the job (as :func:`sim.failures.launched_jobs`
-    tells them).
+    ``held`` holds ``(sweep folder, overrides)`` of the finished jobs (:func:`_overrides_of`).
     """
-    start, launched = job.parent / "multirun.yaml", job / ".hydra" / "overrides.yaml"
-    if not (start.is_file() and launched.is_file()):
-        return True
-    return launched.stat().st_mtime_ns >= start.stat().st_mtime_ns
+    return _overrides_of(job) in held
+
+
+def _overrides_of(job: Path) -> tuple[Path, str] | None:
+    """``(sweep folder, the text of .hydra/overrides.yaml)`` of a job, None without one."""
+    try:
+        return job.parent, (job / ".hydra" / "overrides.yaml").read_text(encoding="utf-8")
+    except OSError:
+        return None
 
 
 HOW_TO_COMPARE = (
