@@ -57,6 +57,7 @@ TABLE = (
     ("cac", "CAC", "{:z,.1f}"),
     ("incremental_cac", "incremental CAC", "{:z,.1f}"),
     ("repurchase_rate", "repurchase_rate", "{:z.3f}"),
+    ("repurchase_30d", "repurchase_30d", "{:z.3f}"),
     ("roi", "roi", "{:z.2f}"),
     ("fraud_share", "fraud_share", "{:z.3f}"),
 )
@@ -468,6 +469,7 @@ def write_report(
     keys = store.swept(metrics)
     if by is None or not keys:
         return _write_configuration_report(folder, jobs, metrics, noted, asked, out)
+    chosen = baseline is None  # the report picks it: say how
     baseline = baseline_of(metrics, by, baseline)
     out = _checked_out(folder, out)
     comparison = _compared(metrics, baseline, by, noted)  # before a bad one deletes
@@ -477,7 +479,7 @@ def write_report(
     figures = _figures(jobs, wide(comparison, by), keys, out, paired=paired, within=within)
     text = format_table(comparison, by)
     notes = _notes(noted, metrics, same_spend_note(comparison, by))
-    intro = _comparison_intro(metrics, baseline)
+    intro = _comparison_intro(metrics, baseline, chosen)
     write_text_atomic(_markdown(folder, intro, text, figures, notes), out / "report.md")
     return text
 
@@ -859,19 +861,49 @@ def _markdown(folder: Path, intro: str, table: str, figures: list[Path], notes: 
     return "\n".join(lines) + "\n"
 
 
-def _comparison_intro(metrics: pd.DataFrame, baseline: object) -> str:
-    """The paragraph above a comparison's table: runs, replicates and what the cells are."""
+def _comparison_intro(metrics: pd.DataFrame, baseline: object, chosen: bool = False) -> str:
+    """The paragraph above a comparison's table: runs, replicates, the market, what cells are.
+
+    Args:
+        metrics: the jobs' metrics.
+        baseline: the baseline setting.
+        chosen: the report chose the baseline (no ``--baseline``): say how when not ``none``.
+
+    """
     replicates = metrics.groupby(store.swept(metrics) or ["job"], dropna=False).size()
     low, high = replicates.min(), replicates.max()
     per_setting = f"{low}" if low == high else f"{low}–{high}"
+    picked = ""
+    if chosen and str(baseline) != DEFAULT_BASELINE:
+        picked = f" (`{DEFAULT_BASELINE}` is not among the settings: the smallest; see --baseline)"
     return (
-        f"{len(metrics)} runs; {per_setting} replicates per setting. "
+        f"{len(metrics)} runs; {per_setting} replicates per setting. {held_fixed(metrics)} "
         f"Cells are means with 95% CIs over replicates; Δ and incremental CAC are paired by "
-        f"replicate against `{baseline}` (incremental CAC: extra acquisition spend per extra "
-        f"customer, Fieller CI; – where the scheme wins no extra customers on average, "
+        f"replicate against `{baseline}`{picked} (incremental CAC: extra acquisition spend per "
+        f"extra customer, Fieller CI; – where the scheme wins no extra customers on average, "
         f"Δ customers ≤ 0: read that Δ's CI). CAC and "
-        "incremental CAC are in yuan per customer; ROI is revenue per yuan spent."
+        "incremental CAC are in yuan per customer; ROI is revenue per yuan spent. "
+        "repurchase_rate counts re-buys by the run's end, so customers won early have had "
+        "longer; repurchase_30d (of customers won 30+ days before the end, the share who "
+        "re-bought within 30 days) compares settings that won them at different times."
     )
+
+
+def held_fixed(metrics: pd.DataFrame) -> str:
+    """The sentence naming the parameters set alike in every job: the market of the report.
+
+    Two reports of the same schemes on different markets (``+scenario=gen_z_2026``,
+    ``network.n=2000``) read alike without it.
+    """
+    fixed = [
+        n
+        for n in metrics.attrs.get("parameters", [])
+        if n != store.SAMPLE_SIZE and n not in store.swept(metrics) and metrics[n].notna().all()
+    ]
+    if not fixed:
+        return "Every job ran `conf/`'s defaults but for the parameters in the table."
+    values = ", ".join(f"{n}={plain(metrics[n].iloc[0])}" for n in fixed)
+    return f"Set alike in every job: {values}; the rest as in `conf/`."
 
 
 def _configuration_intro(replicates: int) -> str:

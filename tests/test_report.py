@@ -36,7 +36,8 @@ def test_the_report_table_has_every_scheme_and_the_required_columns(sweep_folder
     text = (sweep_folder / "report.md").read_text()
     rows = [line for line in text.splitlines() if line.startswith("| ")]
     header = rows[0]
-    for column in ("customers", "CAC", "incremental CAC", "repurchase_rate", "roi", "fraud_share"):
+    columns = ("customers", "CAC", "incremental CAC", "repurchase_rate", "repurchase_30d", "roi")
+    for column in (*columns, "fraud_share"):
         assert f" {column} |" in header
     assert [row.split(" | ")[0] for row in rows[1:]] == [f"| {s}" for s in SCHEMES]
     cac_column = header.split(" | ").index("CAC")
@@ -524,7 +525,15 @@ def test_a_single_run_gets_a_report_of_its_own_metrics(tmp_path, capsys, paramet
     assert report.main([str(folder)]) == 0
     printed = capsys.readouterr().out
     header, *rows = table_cells(printed)
-    assert header == ["configuration", "customers", "CAC", "repurchase_rate", "roi", "fraud_share"]
+    assert header == [
+        "configuration",
+        "customers",
+        "CAC",
+        "repurchase_rate",
+        "repurchase_30d",
+        "roi",
+        "fraud_share",
+    ]
     assert len(rows) == 1 and rows[0][0] == label
     own = pd.read_parquet(folder / "metrics.parquet")
     assert len(own) == 4
@@ -756,3 +765,18 @@ def test_a_copy_a_sweep_removed_is_not_named_as_unfinished(tmp_path, capsys):
     assert report.main([str(tmp_path)]) == 0
     error = capsys.readouterr().err
     assert "1 started job has no results yet and is not in this report: 3 (" in error
+
+
+def test_the_intro_names_the_market_every_job_shares_and_how_the_baseline_was_picked(tmp_path):
+    # two reports of the same schemes on different markets read alike: the scenario and n that
+    # every job set were named nowhere; a baseline other than none was picked silently
+    for job, scheme in enumerate(("one_sided", "two_sided")):
+        given = {"referral": scheme, "network.n": 300, "seeding.initial_customers": 5}
+        overrides = [f"{k}={v}" for k, v in given.items()]
+        write_small_job(tmp_path / str(job), given, overrides)
+    assert report.main([str(tmp_path)]) == 0
+    text = (tmp_path / "report.md").read_text()
+    assert "Set alike in every job: network.n=300, seeding.initial_customers=5; the rest" in text
+    assert "against `one_sided` (`none` is not among the settings: the smallest" in text
+    assert report.main([str(tmp_path), "--baseline", "one_sided"]) == 0
+    assert "is not among the settings" not in (tmp_path / "report.md").read_text()
