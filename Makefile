@@ -2,7 +2,7 @@
 # Python >= 3.12 (found by scripts/find-python.sh) and install the package into it.
 #   make run                 # the main job: compare_schemes (6 schemes x 200 replicates) + report
 #   make run ARGS="..."      # any other referral-sim command line instead, e.g. ARGS="referral=tiered"
-#   make test                # ruff + the CI test suite (chromium for the browser test included)
+#   make test                # ruff + the CI test suite on every core (pytest-xdist; chromium for the browser test included)
 #   make coverage            # the suite under coverage: a table by file, html in reports/.coverage/html
 VENV   := .venv
 PY     := $(VENV)/bin/python
@@ -33,7 +33,7 @@ endif
 test: $(STAMP)
 	scripts/ci-browser-setup.sh $(PY)
 	$(VENV)/bin/ruff check sim hydra_plugins tests experiments notebooks
-	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+	$(VENV)/bin/python -m pytest -n auto $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check sim hydra_plugins tests experiments notebooks
