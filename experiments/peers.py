@@ -130,7 +130,11 @@ class Person(FixedAgent):
         for neighbour in self.cell.neighborhood.agents:
             if neighbour.state == "susceptible" and self.random.random() < self.model.p:
                 neighbour.state = "next"
+                self.activated(neighbour)
         self.state = "done"
+
+    def activated(self, neighbour: Person) -> None:
+        """A hook for each neighbour this agent activates (nothing here)."""
 
     def advance(self) -> None:
         """Adopters of this step act in the next one."""
@@ -141,13 +145,9 @@ class Person(FixedAgent):
 class FrontierPerson(Person):
     """A :class:`Person` that tells the model whom it activated (the next frontier)."""
 
-    def step(self) -> None:
-        """As :meth:`Person.step`, each neighbour activated also added to ``model.reached``."""
-        for neighbour in self.cell.neighborhood.agents:
-            if neighbour.state == "susceptible" and self.random.random() < self.model.p:
-                neighbour.state = "next"
-                self.model.reached.append(neighbour)
-        self.state = "done"
+    def activated(self, neighbour: Person) -> None:
+        """Add the neighbour to ``model.reached``, the next frontier."""
+        self.model.reached.append(neighbour)
 
 
 class PerAgentCascade(mesa.Model):

@@ -17,7 +17,7 @@ import argparse
 import itertools
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import matplotlib
@@ -408,7 +408,7 @@ def failed_jobs(folder: Path) -> dict[Path, dict]:
 
 def failed_jobs_note(folder: Path, failed: dict[Path, dict]) -> str:
     """The report's note on the jobs that failed: which, and whether running again can help."""
-    names = [str(job.relative_to(folder)) if job != folder else "." for job in failed]
+    names = _job_names(folder, failed)
     jobs_text = "1 failed job is" if len(failed) == 1 else f"{len(failed)} failed jobs are"
     if sweep_exit_code(failed) == EXIT_BAD_INPUT:  # every one of them: bad input
         advice = "fix the values it names, then run the sweep's command again"
@@ -424,7 +424,7 @@ def failed_jobs_note(folder: Path, failed: dict[Path, dict]) -> str:
 
 def unfinished_jobs_note(folder: Path, unfinished: Sequence[Path]) -> str:
     """The report's note on started jobs with neither results nor a failure record."""
-    names = [str(job.relative_to(folder)) if job != folder else "." for job in unfinished]
+    names = _job_names(folder, unfinished)
     jobs_text = (
         "1 started job has" if len(unfinished) == 1 else f"{len(unfinished)} started jobs have"
     )
@@ -434,6 +434,11 @@ def unfinished_jobs_note(folder: Path, unfinished: Sequence[Path]) -> str:
         "sweep's command again completes them, from the replicates they kept). Jobs the sweep "
         "had not started yet have no folder and are not counted here."
     )
+
+
+def _job_names(folder: Path, jobs: Iterable[Path]) -> list[str]:
+    """Each job folder as the notes name it: relative to ``folder`` (``.`` for itself)."""
+    return [str(job.relative_to(folder)) if job != folder else "." for job in jobs]
 
 
 LOAD_NOTES = (store.DuplicateJobWarning, store.MixedCodeWarning)  # said in the report's notes
@@ -584,24 +589,16 @@ def unfinished_jobs(folder: Path) -> list[Path]:
 
     A job folder is one Hydra has started (its ``.hydra/``); folders in hidden ones (results
     being kept or taken) are left out, and so are those whose setting another job of the same
-    sweep folder holds (:func:`setting_held_elsewhere`): a copy a sweep removed keeps its logs,
-    and its setting's results are in the table.
+    sweep folder holds (the same ``.hydra/overrides.yaml`` as a finished job): a copy a sweep
+    removed keeps its logs, and its setting's results are in the table.
     """
     started = {h.parent for h in folder.rglob(".hydra") if h.is_dir()}
     waiting = [f for f in started if not store.in_hidden_folder(f, folder)]
     missing = [f for f in waiting if not jobs_store.has_results(f)]
     held = {_overrides_of(f) for f in waiting if jobs_store.has_results(f)} - {None}
     return sorted(
-        (f for f in missing if not setting_held_elsewhere(f, held)), key=jobs_store.natural_order
+        (f for f in missing if _overrides_of(f) not in held), key=jobs_store.natural_order
     )
-
-
-def setting_held_elsewhere(job: Path, held: set[tuple[Path, str]]) -> bool:
-    """Whether a finished job of ``job``'s sweep folder ran the same Hydra overrides.
-
-    ``held`` holds ``(sweep folder, overrides)`` of the finished jobs (:func:`_overrides_of`).
-    """
-    return _overrides_of(job) in held
 
 
 def _overrides_of(job: Path) -> tuple[Path, str] | None:
