@@ -14,7 +14,6 @@ instead, without the paired columns and the reach-versus-CAC figure, which need 
 from __future__ import annotations
 
 import argparse
-import itertools
 import sys
 import warnings
 from collections.abc import Iterable, Sequence
@@ -138,19 +137,29 @@ def plot_adoption(
     Beside it, given the baseline value of the single swept parameter, the extra customers over
     the baseline, paired by replicate.
     """
+    return save_figure(adoption_figure(series, keys, baseline), path)
+
+
+def adoption_figure(series: pd.DataFrame, keys: Sequence[str], baseline: object) -> plt.Figure:
+    """The figure of :func:`plot_adoption`: a setting keeps its colour and style in both panels."""
     paired = baseline is not None and len(keys) == 1
-    figure, axes = plt.subplots(1, 2 if paired else 1, figsize=(12 if paired else 7, 4.5))
-    axes = np.atleast_1d(axes)
     series = series.assign(label=label_of(series, keys))
-    _bands(axes[0], series, "customers")
+    styles = styles_by_label(series["label"])
+    beside = legend_beside(len(styles))
+    width = (12 if paired else 7) + (2.5 if beside else 0)
+    figure, axes = plt.subplots(1, 2 if paired else 1, figsize=(width, 4.5))
+    axes = np.atleast_1d(axes)
+    _bands(axes[0], series, "customers", styles)
     axes[0].set(xlabel="day", ylabel="customers (cumulative)", title="Adoption, mean and 95% CI")
-    settings_legend(axes[0], keys)
     if paired:
-        _bands(axes[1], extra_over(series, keys[0], baseline), "extra")
+        _bands(axes[1], extra_over(series, keys[0], baseline), "extra", styles)
         axes[1].set(xlabel="day", ylabel=f"customers minus {baseline}")
         axes[1].set(title=f"Extra customers over {baseline}, paired 95% CI")
+    if not (paired and beside):  # beside the axes, one legend serves both panels (same styles)
+        settings_legend(axes[0], keys)
+    if paired:
         settings_legend(axes[1], keys, fontsize="small")
-    return save_figure(figure, path)
+    return figure
 
 
 def extra_over(series: pd.DataFrame, key: str, baseline: object) -> pd.DataFrame:
@@ -165,15 +174,15 @@ def extra_over(series: pd.DataFrame, key: str, baseline: object) -> pd.DataFrame
     return extra.assign(extra=extra["customers_x"] - extra["customers_y"])
 
 
-def _bands(axes: plt.Axes, series: pd.DataFrame, column: str) -> None:
-    styles = itertools.cycle(LINE_STYLES)  # lines that coincide stay visible
+def _bands(axes: plt.Axes, series: pd.DataFrame, column: str, styles: dict[str, dict]) -> None:
     support = support_of(column)  # "extra", a paired difference, is undeclared: unbounded
     summary = grouped_mean_interval(series, ["label", "day"], column, support=support)
     for label, by_day in summary.groupby(level="label", sort=False):
+        style = styles[label]
         by_day = by_day.sort_index(level="day")
         days = by_day.index.get_level_values("day").to_numpy()
-        axes.plot(days, by_day["mean"], label=label, ls=next(styles))
-        axes.fill_between(days, by_day["low"], by_day["high"], alpha=0.25)
+        axes.plot(days, by_day["mean"], label=label, **style)
+        axes.fill_between(days, by_day["low"], by_day["high"], alpha=0.25, color=style["color"])
 
 
 def plot_reach_cac(
@@ -187,6 +196,11 @@ LEGEND_INSIDE_UP_TO = 6  # settings; more get their legend beside the axes, not 
 LABELLED_UP_TO = 30  # settings; a larger sweep's figures name none (the table names them all)
 
 
+def legend_beside(settings: int) -> bool:
+    """Whether a figure of ``settings`` labelled settings has its legend beside the axes."""
+    return LEGEND_INSIDE_UP_TO < settings <= LABELLED_UP_TO
+
+
 def settings_legend(axes: plt.Axes, keys: Sequence[str], **options) -> None:
     """The legend of the settings drawn, or, past :data:`LABELLED_UP_TO`, a note saying why not.
 
@@ -196,6 +210,8 @@ def settings_legend(axes: plt.Axes, keys: Sequence[str], **options) -> None:
     handles, labels = axes.get_legend_handles_labels()
     settings = [label for label in labels if not label.startswith(NOT_SETTINGS)]
     if len(settings) <= LABELLED_UP_TO:
+        if legend_beside(len(settings)):
+            options = {"loc": "upper left", "bbox_to_anchor": (1.02, 1.0), "fontsize": "small"}
         axes.legend(title=", ".join(keys), **options)
         return
     kept = [(h, t) for h, t in zip(handles, labels, strict=True) if t.startswith(NOT_SETTINGS)]
@@ -222,8 +238,7 @@ def reach_cac_figure(
     market or a longer horizon does not dominate a smaller one (until 2 Dec 2026 one frontier
     ran across all, so every setting of the smaller market read as dominated).
     """
-    many = LEGEND_INSIDE_UP_TO < len(table) <= LABELLED_UP_TO  # a legend beside the axes
-    figure, axes = plt.subplots(figsize=(10 if many else 7, 4.5))
+    figure, axes = plt.subplots(figsize=(10 if legend_beside(len(table)) else 7, 4.5))
     labels = label_of(table, keys)
     styles = point_styles(len(table))
     hollow = same_spend_as_baseline(table)
@@ -244,8 +259,7 @@ def reach_cac_figure(
         ylabel="customers",
         title="Reach versus CAC (mean and 95% CI over replicates)",
     )
-    placement = {"loc": "upper left", "bbox_to_anchor": (1.02, 1.0)} if many else {}
-    settings_legend(axes, keys, fontsize="small", **placement)
+    settings_legend(axes, keys, fontsize="small")
     return figure
 
 
@@ -352,16 +366,17 @@ REPURCHASE_LABELS = {
 
 def plot_cascades(cascades: pd.DataFrame, keys: Sequence[str], path: Path) -> Path:
     """Complementary CDF of referral-tree sizes (trees of two or more), pooled over replicates."""
-    figure, axes = plt.subplots(figsize=(7, 4.5))
     cascades = cascades.assign(label=label_of(cascades, keys))
-    styles = itertools.cycle(LINE_STYLES)
+    styles = styles_by_label(cascades["label"])
+    figure, axes = plt.subplots(figsize=(9.5 if legend_beside(len(styles)) else 7, 4.5))
     for label, trees in cascades.groupby("label", sort=False):
+        style = styles[label]
         counts = trees.groupby("size")["trees"].sum().sort_index()
         tail = (counts[::-1].cumsum()[::-1] / counts.sum()).to_numpy()  # P(size >= each size)
         # drawn "pre": between two observed sizes the share is that of the larger one; from
         # s = 1 (every tree) so that a single observed size still draws a step
         sizes = np.append(1, counts.index.to_numpy())
-        axes.step(sizes, np.append(1.0, tail), where="pre", label=label, ls=next(styles))
+        axes.step(sizes, np.append(1.0, tail), where="pre", label=label, **style)
     largest = int(cascades["size"].max())
     axes.set(yscale="log", xlabel="referral-tree size s (members: customers, and KOCs at roots)")
     if largest > LINEAR_SIZES_UP_TO:
@@ -376,6 +391,30 @@ def plot_cascades(cascades: pd.DataFrame, keys: Sequence[str], path: Path) -> Pa
 
 
 LINE_STYLES = ["-", "--", ":", "-."]  # settings that coincide stay visible
+
+
+def styles_by_label(labels: pd.Series) -> dict[str, dict[str, str]]:
+    """A :func:`line_styles` entry per label, in the order the labels first appear."""
+    distinct = labels.unique()
+    return dict(zip(distinct, line_styles(len(distinct)), strict=True))
+
+
+def line_styles(count: int) -> list[dict[str, str]]:
+    """``count`` (colour, line style) pairs: a colour each up to 20 settings (tab10, then tab20).
+
+    Styles cycle too, so lines that coincide stay visible; past 20 settings colours repeat,
+    each time with another style while fewer than 80.
+    """
+    colours = plt.get_cmap("tab10" if count <= 10 else "tab20").colors
+    return [
+        {
+            "color": colours[i % len(colours)],
+            "ls": LINE_STYLES[(i + i // len(colours)) % len(LINE_STYLES)],
+        }
+        for i in range(count)
+    ]
+
+
 LINEAR_SIZES_UP_TO = 30  # largest tree size read on a linear axis; beyond, a log axis
 
 

@@ -331,6 +331,13 @@ def test_every_setting_gets_its_own_colour_and_marker(count):
     assert len({(style["color"], style["fmt"]) for style in styles}) == count
 
 
+@pytest.mark.parametrize("count", [1, 4, 10, 15, 20, 21, 80])
+def test_every_line_gets_its_own_colour_and_style_and_a_colour_of_its_own_up_to_20(count):
+    styles = report.line_styles(count)
+    assert len({(style["color"], style["ls"]) for style in styles}) == count
+    assert len({style["color"] for style in styles}) == min(count, 20)
+
+
 def test_many_settings_put_the_legend_beside_the_data_not_over_it():
     def table(count: int) -> pd.DataFrame:
         rewards = [float(r) for r in range(count)]
@@ -346,6 +353,30 @@ def test_many_settings_put_the_legend_beside_the_data_not_over_it():
         axes = figure.axes[0]
         legend = axes.get_legend().get_window_extent()
         assert (legend.x0 >= axes.get_window_extent().x1) == beside
+        report.plt.close(figure)
+
+
+def test_adoption_keeps_each_settings_colour_in_both_panels_with_one_legend_beside_them():
+    rewards = [0.0, 2.0, 5.0, 10.0, 15.0, 20.0, 30.0, 40.0]
+    series = pd.DataFrame(
+        [
+            {"referral.referrer_reward": r, "replicate": rep, "day": day, "customers": day * r}
+            for r in rewards
+            for rep in range(3)
+            for day in range(5)
+        ]
+    )
+    series = series[(series["referral.referrer_reward"] != 2.0) | (series["replicate"] < 2)]
+    for count, beside in ((4, False), (8, True)):
+        kept = series[series["referral.referrer_reward"].isin(rewards[:count])]
+        figure = report.adoption_figure(kept, ["referral.referrer_reward"], baseline=0)
+        figure.canvas.draw()
+        left, right = figure.axes
+        assert (left.get_legend() is None) == beside
+        legend = right.get_legend().get_window_extent()
+        assert (legend.x0 >= right.get_window_extent().x1) == beside
+        colours = [{line.get_label(): line.get_color() for line in a.lines} for a in figure.axes]
+        assert colours[0] == colours[1] and len(set(colours[0].values())) == count
         report.plt.close(figure)
 
 
