@@ -80,7 +80,7 @@ def output_file(text: str) -> Path:
     argparse's one-line usage error and exit code 2.
     """
     path = Path(text)
-    if path.is_dir():
+    if path.is_dir() or text.endswith(("/", os.sep)):  # Path("new/") drops the slash
         raise argparse.ArgumentTypeError(f"{text!r} is a folder: give a file name")
     try:
         output_folder(str(path.parent))

@@ -82,6 +82,14 @@ def test_a_script_stopped_or_refused_says_so_in_one_line(error, status, line, ca
     assert line in printed and printed.count("\n") == 1
 
 
+@pytest.mark.parametrize("folder", ["rows", "new/rows"])
+def test_an_output_file_named_with_a_trailing_slash_is_refused_as_a_folder(folder, tmp_path):
+    with pytest.raises(argparse.ArgumentTypeError, match="is a folder: give a file name"):
+        arguments.output_file(f"{tmp_path / folder}/")
+    assert list(tmp_path.iterdir()) == []  # nothing made for it
+    assert arguments.output_file(str(tmp_path / folder / "rows.json")).parent.is_dir()
+
+
 @pytest.mark.parametrize(
     ("script", "options", "message"),
     [
