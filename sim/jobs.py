@@ -41,14 +41,16 @@ import shutil
 import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from sim.provenance import code_fingerprint
-from sim.runner import KEPT, RunResult
 from sim.storage import remove_orphaned_temporaries, write_parquet_atomic, write_text_atomic
+
+if TYPE_CHECKING:  # the model is imported only by what runs it: reading results needs none
+    from sim.runner import RunResult
 
 EARLIER = "earlier"
 """The folder, in a sweep folder, of finished jobs another sweep's jobs replaced."""
@@ -106,6 +108,8 @@ def replicates_folder(folder: Path, config_yaml: str) -> Path:
 
 def kept_replicates(folder: Path) -> int:
     """How many finished replicates a job's ``folder`` keeps (:func:`replicates_folder`)."""
+    from sim.runner import KEPT  # here: the runner brings the model and Mesa
+
     return len(list(folder.glob(f"{REPLICATES}*/{KEPT.format('*')}")))
 
 

@@ -811,3 +811,19 @@ def test_the_intro_names_the_market_every_job_shares_and_how_the_baseline_was_pi
     assert "against `one_sided` (`none` is not among the settings: the smallest" in text
     assert report.main([str(tmp_path), "--baseline", "one_sided"]) == 0
     assert "is not among the settings" not in (tmp_path / "report.md").read_text()
+
+
+def test_reading_results_imports_neither_the_model_nor_mesa_and_the_api_still_loads_on_use():
+    code = (
+        "import sys, sim.report\n"
+        "print(sorted(m for m in ('mesa', 'sim.model', 'sim.runner') if m in sys.modules))\n"
+        "import sim\n"
+        "print(sim.ReferralModel.__module__, sim.network.SocialGraph.__name__)\n"
+        "try:\n    sim.no_such_name\nexcept AttributeError as error:\n    print(error)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.splitlines() == [
+        "[]",
+        "sim.model SocialGraph",
+        "module 'sim' has no attribute 'no_such_name'",
+    ]
