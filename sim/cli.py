@@ -122,7 +122,7 @@ def _run_hydra() -> None:
     except Exception as error:
         if wants_traceback:
             raise
-        _exit(failures.classify(error))
+        _exit(failures.classify_outside_jobs(error))
 
 
 def _interrupted() -> str:
@@ -208,6 +208,8 @@ def _run_job(cfg: DictConfig, output: Path, sweep: Path | None = None) -> None:
     config = to_config(cfg)
     kept = jobs.replicates_folder(output, resolved)
     jobs.forget_replicates(output, besides=kept)  # another configuration's
+    if resumed := jobs.kept_replicates(output):
+        say(f"{PROGRAM}: {output}: resuming, {resumed} of {config.run.replicates} replicates kept")
     started = time.perf_counter()
     result = run(config, keep_in=kept)
     parameters = job_parameters(cfg)

@@ -22,13 +22,13 @@ import re
 import sys
 import traceback
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import IO, Any
 
 from hydra.errors import HydraException
 from hydra.experimental.callback import Callback
-from omegaconf import DictConfig
+from omegaconf import DictConfig, open_dict, read_write
 from omegaconf.errors import OmegaConfBaseException
 
 from sim import jobs
@@ -83,6 +83,8 @@ def classify(error: BaseException) -> Failure:
             "of worker processes >= 1."
         )
     for cause in causes(error):  # e.g. logging's ValueError around an unwritable log file
+        if isinstance(cause, ConnectionError):  # an OSError, but no folder is at fault
+            return Failure("cannot reach the cluster", _one_line(cause), UNREACHABLE, EXIT_FAILED)
         if isinstance(cause, MemoryError):
             detail = "the job needs more memory than this machine can give it."
             advice = "Use a smaller network.n, days or run.replicates, or more memory."
@@ -92,18 +94,35 @@ def classify(error: BaseException) -> Failure:
         if isinstance(cause, BrokenProcessPool):  # joblib's TerminatedWorkerError among them
             advice = f"It was killed (out of memory?); finished jobs are intact. {RERUN}"
             return Failure("a worker process died", _one_line(cause), advice, EXIT_FAILED)
-    advice = "This is a bug: please report it with the command and the traceback in failed.json."
     detail = f"{type(error).__name__}: {_one_line(error)}"
-    return Failure("internal error", detail, advice, EXIT_FAILED)
+    return Failure("internal error", detail, BUG, EXIT_FAILED)
+
+
+def classify_outside_jobs(error: BaseException) -> Failure:
+    """:func:`classify` for an error outside any job (Hydra, a launcher): no ``failed.json``."""
+    failure = classify(error)
+    return replace(failure, advice=BUG_OUTSIDE_JOBS) if failure.advice == BUG else failure
+
+
+BUG = "This is a bug: please report it with the command and the traceback in failed.json."
+BUG_OUTSIDE_JOBS = (  # no job ran, so no failed.json holds the traceback
+    "This is a bug: please report it with the command and the traceback that "
+    "HYDRA_FULL_ERROR=1 shows when it runs again."
+)
+UNREACHABLE = (
+    "Check the launcher's address (hydra.launcher.ray.init.address, or RAY_ADDRESS) and that "
+    "the cluster is running (ray start --head); without an address Ray starts one here. "
+    "Finished jobs are skipped when it runs again."
+)
 
 
 # Hydra launcher plugins the presets in conf/hydra/launcher/ need, by the extra that installs them.
-LAUNCHER_EXTRAS = {"submitit_slurm": "slurm", "ray": "ray"}
+LAUNCHER_EXTRAS = {"submitit_slurm": "slurm", "submitit_local": "slurm", "ray": "ray"}
 
 
 def _bad_input(detail: str) -> Failure:
     advice = f"Fix it and run again; see '{PROGRAM} --help' and the documented defaults in conf/."
-    missing = re.search(r"Could not load 'hydra/launcher/(\w+)'", detail)
+    missing = re.search(r"Could not (?:load|find) 'hydra/launcher/(\w+)'", detail)
     if missing and missing.group(1) in LAUNCHER_EXTRAS:
         extra = LAUNCHER_EXTRAS[missing.group(1)]
         advice = (
@@ -250,6 +269,29 @@ def sweeping() -> bool:
     return bool(_HELD)
 
 
+def pin_sweep_folder(config: DictConfig) -> Path:
+    """Make the sweep's folder absolute, where the command was typed, for every job.
+
+    Hydra composes each job's configuration again (``load_sweep_config``) and resolves its
+    folder in the process that runs it: a Ray worker started elsewhere would write a relative
+    ``hydra.sweep.dir`` under its own working directory, out of the sweep's sight (its lock,
+    its summary and exit code, resume). An override of the absolute folder makes each job's
+    composition agree with this one. Returns the folder.
+    """
+    sweep = Path(config.hydra.sweep.dir).absolute()
+    quoted = str(sweep).replace("'", "\\'")  # Hydra's quoted value: only quotes escaped
+    with read_write(config.hydra), open_dict(config.hydra):
+        config.hydra.sweep.dir = str(sweep)
+        config.hydra.overrides.hydra.append(f"hydra.sweep.dir='{quoted}'")
+    return sweep
+
+
+def _exit_before_sweep(failure: Failure) -> None:
+    """Stop the sweep before any job, in one paragraph (a callback's error would be a warning)."""
+    print(failure.paragraph(), file=sys.stderr)
+    sys.exit(failure.exit_code)
+
+
 class SweepReport(Callback):
     """Hydra callback: one sweep at a time per folder; at its end, the jobs that did not finish.
 
@@ -262,9 +304,12 @@ class SweepReport(Callback):
     """
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
-        """Refuse to sweep into a folder another sweep is using."""
-        sweep = Path(config.hydra.sweep.dir)
-        lock = lock_sweep(sweep)
+        """Pin the sweep's folder; refuse to sweep into a folder another sweep is using."""
+        sweep = pin_sweep_folder(config)
+        try:
+            lock = lock_sweep(sweep)
+        except OSError as error:  # a file in the way, a read-only disk: no job can write there
+            _exit_before_sweep(_file_error(error))
         if lock is not None:  # held by the module, not the callback, which launchers pickle
             _HELD.append(lock)
             jobs.remove_interrupted_copies(sweep)

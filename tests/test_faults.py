@@ -135,6 +135,8 @@ def test_a_job_killed_between_replicates_resumes_from_those_it_finished(tmp_path
     rerun = cli_process(*arguments, cwd=tmp_path, prelude=BUILDS_COUNTED)
     assert rerun.returncode == 0, rerun.stderr[-3000:]
     assert "built [('one_sided', 2), ('one_sided', 3), ('two_sided', 0)" in rerun.stderr
+    assert f"{folder / '1'}: resuming, 2 of 4 replicates kept" in rerun.stdout
+    assert rerun.stdout.count("resuming") == 1
     assert not list(folder.glob(f"*/{jobs.REPLICATES}*"))  # gone once the results are written
     resumed = sim.results.load(folder)
     fresh = tmp_path / "fresh"
@@ -423,10 +425,15 @@ def _raised_while_handling_an_os_error() -> KeyError:
         ),
         (ZeroDivisionError("division by zero"), "internal error", 1),
         (_raised_while_handling_an_os_error(), "internal error", 1),
+        (
+            ConnectionError("Could not find any running Ray instance."),
+            "cannot reach the cluster",
+            1,
+        ),
     ],
     ids=[
         *("config", "ENOSPC", "EDQUOT", "EROFS", "logging", "memory", "worker", "bug"),
-        "bug-while-handling-an-OSError",
+        *("bug-while-handling-an-OSError", "unreachable-cluster"),
     ],
 )
 def test_every_error_becomes_one_paragraph_with_its_exit_code(error, kind, code):
@@ -434,6 +441,29 @@ def test_every_error_becomes_one_paragraph_with_its_exit_code(error, kind, code)
     assert (failure.kind, failure.exit_code) == (kind, code)
     paragraph = failure.paragraph()
     assert "\n\n" not in paragraph and len(paragraph.splitlines()) == 2
+
+
+def test_an_unreachable_cluster_and_a_bug_outside_any_job_get_advice_that_can_be_followed():
+    unreachable = failures.classify(ConnectionError("Failed to connect to Ray cluster at h:1."))
+    assert unreachable.kind == "cannot reach the cluster"
+    assert "hydra.launcher.ray.init.address" in unreachable.advice
+    assert "folder" not in unreachable.advice  # not a folder to choose, as an OSError's says
+    in_a_job = failures.classify(ValueError("object_store_memory must not be provided"))
+    outside = failures.classify_outside_jobs(ValueError("object_store_memory must not be provided"))
+    assert "failed.json" in in_a_job.advice and "failed.json" not in outside.advice
+    assert "HYDRA_FULL_ERROR=1" in outside.advice and outside.kind == in_a_job.kind
+    assert failures.classify_outside_jobs(MemoryError()) == failures.classify(MemoryError())
+
+
+@pytest.mark.parametrize(
+    ("launcher", "extra"), [("submitit_local", "slurm"), ("slurm", "slurm"), ("ray", "ray")]
+)
+def test_a_launcher_whose_plugin_is_missing_names_the_extra_that_installs_it(launcher, extra):
+    detail = {  # Hydra's words for a missing plugin's preset, and for a missing option
+        "slurm": "In 'hydra/launcher/slurm': Could not load 'hydra/launcher/submitit_slurm'.",
+    }.get(launcher, f"In 'hydra/config': Could not find 'hydra/launcher/{launcher}'")
+    failure = failures.classify(failures.ConfigError(detail))
+    assert f"pip install -e '.[{extra}]'" in failure.advice
 
 
 def test_a_job_that_cannot_keep_the_earlier_results_is_reported_unfinished(tmp_path):
@@ -484,6 +514,43 @@ def test_a_second_sweep_into_a_folder_in_use_is_refused_and_touches_nothing(tmp_
     assert run.returncode == 1 and "another sweep is running into" in run.stderr
     assert {p: p.stat().st_mtime_ns for p in folder.rglob("*.parquet")} == before
     referral_sim("-m", "seed=5,6", *TINY, f"hydra.sweep.dir={folder}", cwd=tmp_path)  # freed
+
+
+def test_jobs_run_from_another_directory_write_into_the_sweep_folder_as_typed(tmp_path):
+    """A relative hydra.sweep.dir means the folder where the command was typed, for every job.
+
+    Hydra composes each job again where it runs: a Ray worker started in another directory
+    wrote its results there, out of the sweep's sight, and a failed sweep exited 0.
+    """
+    elsewhere = tmp_path / "worker"
+    elsewhere.mkdir()
+    (tmp_path / "empty.txt").write_text("")
+    (tmp_path / "pair.txt").write_text("0 1\n1 2\n")
+    from_elsewhere = f"""
+import os
+import hydra.core.utils  # the launcher imports run_job from here (Hydra re-executes plugins)
+original = hydra.core.utils.run_job
+def run_job_elsewhere(*args, **kwargs):  # as on a worker started in another directory
+    os.chdir({str(elsewhere)!r})
+    return original(*args, **kwargs)
+hydra.core.utils.run_job = run_job_elsewhere
+"""
+    paths = f"network.path={tmp_path / 'empty.txt'},{tmp_path / 'pair.txt'}"
+    arguments = ["-m", "network=edgelist", paths, "days=5", "run.replicates=2"]
+    run = cli_process(*arguments, "hydra.sweep.dir=out", cwd=tmp_path, prelude=from_elsewhere)
+    assert run.returncode == 2 and "1 of 2 jobs did not finish" in run.stderr, run.stderr
+    assert list(elsewhere.iterdir()) == []
+    assert (tmp_path / "out" / "1" / jobs.METRICS).is_file()
+    assert (tmp_path / "out" / "0" / jobs.FAILED).is_file()
+
+
+def test_a_sweep_folder_that_cannot_be_made_stops_in_one_paragraph_before_any_job(tmp_path):
+    (tmp_path / "taken").write_text("a file, not a folder")
+    run = cli_process("-m", "seed=0,1", *TINY, "hydra.sweep.dir=taken/sweep", cwd=tmp_path)
+    assert run.returncode == 1, run.stderr
+    assert run.stderr.startswith("referral-sim: cannot write results: ")
+    assert "Warning" not in run.stderr and "warnings.warn" not in run.stderr
+    assert str(tmp_path / "taken") in run.stderr
 
 
 # ----- a full disk while a finished job takes a new command's parameters ----------------------

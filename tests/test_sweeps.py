@@ -345,6 +345,53 @@ def test_the_ray_launcher_on_a_local_cluster_gives_identical_metrics(tmp_path):
     pd.testing.assert_frame_equal(metrics(tmp_path / "basic"), metrics(tmp_path / "ray"))
 
 
+@pytest.mark.slow
+@pytest.mark.skipif(
+    importlib.util.find_spec("hydra_plugins.hydra_ray_launcher") is None,
+    reason="the ray extra is not installed (pip install -e '.[ray]')",
+)
+def test_the_ray_launcher_joins_a_running_cluster_and_writes_where_the_command_was_typed(
+    tmp_path, monkeypatch
+):
+    """As docs/experiments.md says: ``ray start --head``, then the cluster's address.
+
+    The plugin's own ``object_store_memory`` (75 MB) made Ray refuse to join; the head, started
+    in another directory, wrote a relative sweep folder under its own.
+    """
+    ray = str(Path(sys.executable).with_name("ray"))
+    head = tmp_path / "head"
+    head.mkdir()
+    port = "6393"
+    if (Path.home() / ".ray" / "auth_token").is_file():  # Ray 2.60: a token made by an earlier
+        monkeypatch.setenv("RAY_AUTH_MODE", "token")  # head is required from then on
+    started = subprocess.run(
+        [ray, "start", "--head", f"--port={port}", "--num-cpus=2", "--include-dashboard=false"],
+        cwd=head,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    try:
+        assert started.returncode == 0, started.stderr[-2000:]
+        address = f"hydra.launcher.ray.init.address=127.0.0.1:{port}"
+        folder = tmp_path / "sweep"
+        folder.mkdir()
+        referral_sim(
+            "-m",
+            SCHEMES,
+            *TINY,
+            "hydra/launcher=ray_cluster",
+            address,
+            "hydra.sweep.dir=out",
+            cwd=folder,
+        )
+        sweep(tmp_path / "basic", SCHEMES)
+        pd.testing.assert_frame_equal(metrics(tmp_path / "basic"), metrics(folder / "out"))
+        assert list(head.iterdir()) == []
+    finally:
+        subprocess.run([ray, "stop", "--force"], capture_output=True, check=False)
+
+
 def test_parameters_keep_their_types(tmp_path):
     folder = tmp_path / "sweep"
     sweep(folder, "referral=one_sided", "referral.referrer_reward=5,20", "budget.total=9000")
