@@ -45,6 +45,7 @@ from sim.compare import mean_interval
 from sim.config import DISCOUNT_KEYS
 from sim.failures import EXIT_BAD_INPUT
 from sim.params import ConfigError
+from sim.runner import shows_progress
 from sim.schemes import REWARD_KINDS
 from sim.summary import support_of
 
@@ -190,7 +191,11 @@ def study_for(problem: Problem, storage: Path, trials: int) -> optuna.Study:
         study.set_user_attr("settings", settings_of(problem))
         print(f"new study {study.study_name} in {storage}")
     if trials > done:
-        study.optimize(lambda trial: objective(problem, trial), n_trials=trials - done)
+        study.optimize(
+            lambda trial: objective(problem, trial),
+            n_trials=trials - done,
+            show_progress_bar=shows_progress(sys.stderr),  # a bar of trials on a terminal
+        )
     return study
 
 
@@ -338,6 +343,8 @@ def within_price(space: Space, price: float) -> Space:
 
 
 OWN_SETTINGS = {
+    "network.n": "--n",
+    "days": "--days",
     "budget.total": "--budget",
     "run.replicates": "--replicates and --check-replicates",
     "seed": "none: the search runs seed 0 and the final check seed 1000",
@@ -382,6 +389,7 @@ def reach_floor(given: float | None, problem: Problem, defaults: dict) -> float:
     """The given reach floor (0 included), or else the defaults' mean reach."""
     if given is not None:
         return given
+    print(f"reach floor: running the defaults on {problem.replicates} replicates", flush=True)
     return float(problem.evaluate(defaults)["customers"].mean())
 
 
@@ -393,7 +401,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         run(argv)
     except ConfigError as error:
-        print(error, file=sys.stderr)
+        print(f"optimise: {error}", file=sys.stderr)  # as run_script says it for the others
         sys.exit(EXIT_BAD_INPUT)
 
 
@@ -506,6 +514,7 @@ class _QuietInterruption(logging.Filter):
 
 def compare_with_defaults(problem: Problem, defaults: dict, best: dict, replicates: int) -> None:
     """Print the defaults and the best setting on fresh replicates, and their paired CAC gap."""
+    print(f"checking the defaults and the best on {replicates} fresh replicates each", flush=True)
     at_default = problem.evaluate(defaults, CHECK_SEED, replicates)
     at_best = problem.evaluate(best, CHECK_SEED, replicates)
     table = pd.DataFrame(

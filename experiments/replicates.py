@@ -27,6 +27,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 from joblib import Parallel, delayed
 from tqdm import tqdm
 
@@ -130,12 +132,32 @@ def run_specs(specs: Iterable[Spec], cache: Path, jobs: int = -1, progress: bool
         name: Job(spec, config, Path(cache))
         for (name, spec), config in zip(by_name.items(), configs, strict=True)
     }
-    missing = [job for job in jobs_.values() if not job.path().is_file()]
+    missing = [job for job in jobs_.values() if not _cached(job)]
     if missing:
         _run_missing(missing, jobs, progress)
     rows = {name: pd.read_parquet(job.path()) for name, job in jobs_.items()}
     days = {name: pd.read_parquet(job.path("days")) for name, job in jobs_.items()}
     return Results(rows, days, computed=len(missing))
+
+
+def _cached(job: Job) -> bool:
+    """Whether the job's tables are cached and readable; damaged ones are removed, to be redone.
+
+    Writes are atomic, so a kill leaves no damaged file; a full disk or a copied cache can.
+    """
+    paths = [job.path(), job.path("days")]
+    if not paths[0].is_file():
+        return False
+    for path in paths:
+        try:
+            pq.read_metadata(path)  # its footer: a truncated or foreign file has none
+        except (OSError, pa.ArrowException) as error:
+            reason = " ".join(str(error).split())
+            warnings.warn(f"{path} cannot be read ({reason}): computed again", stacklevel=3)
+            for damaged in paths:
+                damaged.unlink(missing_ok=True)
+            return False
+    return True
 
 
 def _compose_all(specs: list[Spec], progress: bool) -> list[sim.Config]:

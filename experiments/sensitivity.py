@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import warnings
 from pathlib import Path
 
 import matplotlib
@@ -88,13 +89,24 @@ def evaluate(specs: list[Spec], cache: Path, jobs: int, progress: bool = True) -
     return np.array([[results.rows[s.name][column].mean() for column in OUTPUTS] for s in specs])
 
 
+INDEX_COLUMNS = ("S1", "S1_conf", "ST", "ST_conf")
+
+
 def indices(samples: np.ndarray, outputs: np.ndarray) -> pd.DataFrame:
     """S1 and ST with 95% CIs for every output, one row per (output, parameter)."""
     rows = []
     for column, name in enumerate(OUTPUTS):
-        result = sobol_analyze.analyze(
-            problem(), outputs[:, column], calc_second_order=False, seed=ANALYSIS_SEED
-        )
+        if np.ptp(outputs[:, column]) == 0:  # SALib would give every index 0: "nothing matters"
+            warnings.warn(
+                f"mean {name} is {outputs[0, column]:g} in every sample: with no variance to "
+                "share, its Sobol indices are undefined (NaN in sobol.csv)",
+                stacklevel=2,
+            )
+            result = {key: np.full(len(PARAMETERS), np.nan) for key in INDEX_COLUMNS}
+        else:
+            result = sobol_analyze.analyze(
+                problem(), outputs[:, column], calc_second_order=False, seed=ANALYSIS_SEED
+            )
         for position, parameter in enumerate(PARAMETERS):
             rows.append(
                 {

@@ -69,7 +69,7 @@ def test_bad_input_exits_2_with_one_paragraph_before_any_run(capsys, monkeypatch
             optimise.main(arguments)
         assert caught.value.code == 2
         error = capsys.readouterr().err
-        assert error.startswith(arguments[0]) and error.count("\n") == 1
+        assert error.startswith(f"optimise: {arguments[0]}") and error.count("\n") == 1
 
 
 def test_market_overrides_add_to_the_viral_market_and_replace_only_their_own_keys():
@@ -201,6 +201,8 @@ def test_a_resumed_study_tries_new_parameters_and_reruns_failed_trials(tmp_path,
         ("seed=7", "the search runs seed 0"),
         ("run.replicates=5", "--replicates"),
         ("referral=none", "--scheme"),
+        ("network.n=500", "--n"),  # it ran every trial on 500 while --reach-floor checked --n
+        ("days=30", "--days"),
     ],
 )
 def test_market_overrides_of_the_studys_own_settings_are_refused(
@@ -254,6 +256,17 @@ def test_sobol_indices_find_the_only_parameter_that_matters():
     # reads seed=0 as no seed, and they changed from run to run)
     again = sensitivity.indices(samples, outputs).set_index(["output", "parameter"])
     pd.testing.assert_frame_equal(again, table)
+
+
+def test_an_output_that_never_varies_has_undefined_indices_and_a_warning_not_zeros():
+    samples = sensitivity.sobol_sample.sample(
+        sensitivity.problem(), 16, calc_second_order=False, seed=0
+    )
+    outputs = np.column_stack([samples[:, 0], np.full(len(samples), 11.0)])  # reach: all 11
+    with pytest.warns(UserWarning, match="mean customers is 11 in every sample"):
+        table = sensitivity.indices(samples, outputs).set_index(["output", "parameter"])
+    assert table.loc["customers"].isna().all().all()  # SALib gave 0.0: "nothing matters"
+    assert table.loc["cac"].notna().all().all()
 
 
 def test_a_key_given_twice_in_the_space_is_refused():
