@@ -60,9 +60,16 @@ def _preamble(setup: Setup, configurations: tuple[int, int], seconds: float, qui
         "consumers, so differences between schemes are paired and their intervals are tight. "
         "A claim *holds* when the whole interval is on the claimed side of its figure, *does "
         "not hold* when the whole interval is on the other side, and is *undecided* when the "
-        'interval straddles it; a point figure ("ROI 8.2") is given 10% slack because the '
-        "sources round. *Holds only when* names the settings tried where it held. The model "
-        "is a simplification: each section says which of its assumptions decide the answer."
+        'interval straddles it; a point figure ("ROI 8.2", "4.3 times") is read as an '
+        "achievement, *at least* that much, with 10% slack because the sources round: far "
+        "more than the figure holds too, and the numbers say by how much. *Holds only when* "
+        'names the settings tried where it held ("80 friends or more": every value tried '
+        "from 80 up; nothing above the largest value was tried). Each setting is judged at "
+        "95% on its own, with no correction for the several settings and claims; a claim "
+        "holds only where every part of it holds. "
+        "Where every replicate gives the same number (a rule of the model, such as no fraud "
+        "without a reward), its interval has no width. The model is a simplification: each "
+        "section says which of its assumptions decide the answer."
     )
 
 

@@ -103,6 +103,17 @@ def test_targets_are_met_only_when_the_whole_interval_is_in_the_band():
     assert {"F3", "F4", "F5", "F8", "P1", "C4-cac", "C6"} <= {t.id for t in TARGETS}
 
 
+def test_no_target_is_met_by_a_band_nothing_can_miss():
+    # F3-ads read "yes" against ">= 0.00%", which hid the reason it has no counterpart
+    for target in TARGETS:
+        if target.band is not None:
+            low, high = target.band
+            assert low > 0 or high < math.inf, target.id
+    ads = next(target for target in TARGETS if target.id == "F3-ads")
+    row = ads.row(0.0005, 0.0004, 0.0006)
+    assert (row["target"], row["met"]) == ("not compared", "not compared")
+
+
 def test_head_share_counts_the_top_percent_of_items():
     assert head_share(np.array([99] + [0] * 98 + [1])) == pytest.approx(0.99)
     assert head_share(np.array([99] + [0] * 99 + [1])) == pytest.approx(1.0)  # 101 items: top 2
@@ -177,6 +188,21 @@ def test_finished_configurations_are_read_back_not_run_again(tmp_path, monkeypat
     again = run_specs([spec], tmp_path, jobs=1, progress=False)
     pd.testing.assert_frame_equal(first.rows["tiny"], again.rows["tiny"])
     assert (first.computed, again.computed) == (1, 0)
+
+
+@pytest.mark.parametrize("table", ["rows", "days"])
+def test_a_damaged_cache_file_is_computed_again_with_a_warning_not_a_traceback(tmp_path, table):
+    spec = Spec("tiny", ("network.n=300", "days=10"), replicates=2)
+    first = run_specs([spec], tmp_path, jobs=1, progress=False)
+    damaged = next(
+        p for p in tmp_path.glob("tiny-*.parquet") if p.stem.endswith("-days") == (table == "days")
+    )
+    damaged.write_bytes(damaged.read_bytes()[:-100])  # truncated: a full disk, a copy cut short
+    with pytest.warns(UserWarning, match=f"{damaged.name} cannot be read .*: computed again"):
+        again = run_specs([spec], tmp_path, jobs=1, progress=False)
+    assert again.computed == 1
+    pd.testing.assert_frame_equal(first.rows["tiny"], again.rows["tiny"])
+    pd.testing.assert_frame_equal(first.days["tiny"], again.days["tiny"])
 
 
 def test_a_changed_engine_is_not_read_from_the_cache(tmp_path, monkeypatch):
@@ -291,7 +317,11 @@ KNOWN = {
     "P4": (  # repurchase >= 56% (points, membership) and 43% (community), less 10%
         {"repurchase_rate": 0.9, "repurchase_members": 0.9},
         {"repurchase_rate": 0.1, "repurchase_members": 0.1},
-        {"repurchase_rate": 0.56 * 0.9, "repurchase_members": 0.1},  # points on the line
+        {  # points on the line, the community's 43% met: both parts are needed
+            "repurchase_rate": 0.56 * 0.9,
+            "repurchase_members": 0.1,
+            **{f"p4-community-{h}:repurchase_members": 0.9 for h in ("90", "365")},
+        },
     ),
     "R3": (  # two-sided (r3-1, r3-fair) win more customers than one-sided (r3-0)
         {"customers": 200.0, "r3-0:customers": 100.0},
@@ -320,6 +350,24 @@ def test_each_claim_gives_the_verdict_its_numbers_call_for(tmp_path, measures, c
     for values, expected in zip(KNOWN[claim_id], (HOLDS, FAILS, UNDECIDED), strict=True):
         finding = claim.analyse(constructed(claim, setup, measures, values), setup)
         assert finding.verdict.outcome == expected, (values, finding.verdict)
+
+
+def test_p4_holds_only_where_both_of_its_figures_hold_not_where_either_does(tmp_path, measures):
+    claim = next(c for c in CLAIMS if c.id == "P4")
+    setup = Setup((SCENARIO,), replicates=6, seed=0, out=tmp_path, quick=True)
+    at_a_year = {"p4-membership-365:repurchase_members": 0.9}  # 56% by members after a year
+    fails = {"repurchase_rate": 0.1, "repurchase_members": 0.1} | at_a_year  # 43% nowhere
+    both = fails | {"p4-community-365:repurchase_members": 0.9}
+    verdicts = [
+        claim.analyse(constructed(claim, setup, measures, values), setup).verdict
+        for values in (fails, both)
+    ]
+    assert verdicts[0].outcome == FAILS  # read "holds only when membership ... a year" before
+    assert (verdicts[1].outcome, verdicts[1].condition) == (
+        HOLDS_ONLY_WHEN,
+        "membership (members) followed for a year and private community (members) followed "
+        "for a year",
+    )
 
 
 # the value each of these claims is undecided on (KNOWN's third case) is the shaded band's edge

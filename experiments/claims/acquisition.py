@@ -25,7 +25,7 @@ from sim.summary import COUNT, SHARE
 
 # ----- C1: "invite 5, get yours free" ------------------------------------------------------------
 FRIENDS = (10, 20, 40, 80)  # network.k: friends each consumer has (the scenario has 10)
-C1_CAC, C1_CUT = 18.0, 0.70
+C1_CAC = 18.0  # yuan per extra customer; "70% below ads" is this same 18 against ads' 60
 C1_FILL = 0.05  # share of teams that must fill for the advertised mechanism to run at all
 
 
