@@ -180,13 +180,21 @@ def _run_missing(missing: list[Job], jobs: int, progress: bool) -> None:
         delayed(_named_chunk)(job.spec.name, job.config, chunk) for job, chunk in tasks
     )
     total = sum(job.spec.replicates for job in missing)
-    with tqdm(total=total, desc="replicates", unit="rep", disable=not progress) as bar:
-        for name, rows, days in outputs:
-            parts[name].append((rows, days))
-            bar.update(len(rows))
-            pending[name] -= 1
-            if pending[name] == 0:
-                _write(by_name[name], parts.pop(name))
+    try:
+        with tqdm(total=total, desc="replicates", unit="rep", disable=not progress) as bar:
+            for name, rows, days in outputs:
+                parts[name].append((rows, days))
+                bar.update(len(rows))
+                pending[name] -= 1
+                if pending[name] == 0:
+                    _write(by_name[name], parts.pop(name))
+    finally:  # stopped early (Ctrl-C): the caller says what is kept, not joblib's count of tasks
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=JOBLIB_STOPPED_EARLY, category=UserWarning)
+            outputs.close()
+
+
+JOBLIB_STOPPED_EARLY = r"\d+ tasks (have been successfully executed|which were still being)"
 
 
 POOL_OVERDRAWN = r"seeding\.(koc\.)?recruits=\d+ is more than the KOC pool"

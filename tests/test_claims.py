@@ -6,8 +6,10 @@ their ends); everything else is a few small runs or constructed inputs.
 
 from __future__ import annotations
 
+import gc
 import math
 import re
+import warnings
 import zlib
 
 import numpy as np
@@ -203,6 +205,30 @@ def test_a_damaged_cache_file_is_computed_again_with_a_warning_not_a_traceback(t
     assert again.computed == 1
     pd.testing.assert_frame_equal(first.rows["tiny"], again.rows["tiny"])
     pd.testing.assert_frame_equal(first.days["tiny"], again.days["tiny"])
+
+
+def test_a_run_stopped_early_keeps_its_finished_specs_without_joblibs_warning(
+    tmp_path, monkeypatch
+):
+    specs = [Spec(f"s{i}", ("network.n=300", "days=10"), replicates=2, seed=i) for i in range(6)]
+    written = []
+
+    def write_then_stop(job, parts):
+        write(job, parts)
+        written.append(job.spec.name)
+        if len(written) == 2:
+            raise KeyboardInterrupt  # Ctrl-C with tasks done but not consumed, others running
+
+    write = replicates._write
+    monkeypatch.setattr(replicates, "_write", write_then_stop)
+    with warnings.catch_warnings(record=True) as shown:
+        warnings.simplefilter("always")
+        with pytest.raises(KeyboardInterrupt) as stopped:
+            run_specs(specs, tmp_path, jobs=2, progress=False)
+        del stopped  # its traceback held joblib's generator, which warns when collected
+        gc.collect()
+    assert not [w for w in shown if "tasks" in str(w.message)]  # "N tasks have been ..."
+    assert len(list(tmp_path.glob("s*-days.parquet"))) == 2  # the two finished specs kept
 
 
 def test_a_changed_engine_is_not_read_from_the_cache(tmp_path, monkeypatch):
