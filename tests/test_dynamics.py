@@ -82,15 +82,20 @@ def test_exposures_count_only_within_the_memory_window(memory):
 def test_ads_cost_per_customer_is_cpm_over_conversion():
     # Early in the campaign nobody is a customer yet: each impression converts with
     # conversion.ad * susceptibility (mean 1), so CAC = cpm / 1000 / conversion.ad = 60 (C1).
+    # 4 x 10 days x 200,000 impressions x 0.0005: about 4,000 customers, a relative SE of
+    # 1 / sqrt(4,000) = 1.6%, so 6% is 3.8 SE (at 400 customers it was 1.2 SE); impressions
+    # on the few customers already won (under 0.5% of 200,000) bias CAC up by under 0.5%.
     config = small(
         "seeding=ads",
+        "seeding.daily_budget=6000",
         "share.after_purchase=0",
         "share.daily=0",
         "days=10",
         "run.replicates=4",
-        n=50_000,
+        n=200_000,
     )
     metrics = sim.run(config).metrics
+    assert metrics["customers"].sum() > 3_500
     cac = metrics["spend_ads"].sum() / metrics["customers"].sum()
     assert cac == pytest.approx(60, rel=0.06)
 
@@ -198,10 +203,13 @@ def test_fraud_rises_with_cash_reward_and_verification_stops_payment():
     assert verified["fraud_spend"] == 0  # but never reach a second order, so are never paid
 
 
-def test_discount_raises_conversion_by_price_sensitivity():
+@pytest.mark.parametrize("price", [100, 200])
+def test_discount_raises_conversion_by_price_sensitivity_times_its_share_of_the_price(price):
+    # the discount counts as a share of the price: 50 yuan off is half of 100, a quarter of 200
     config = small(
         "referral=two_sided",
         "referral.referee_discount=50",
+        f"product.price={price}",
         "population.price_sensitivity=2",
         "population.price_sensitivity_sd=0",
         "population.susceptibility_sd=0",
@@ -210,7 +218,8 @@ def test_discount_raises_conversion_by_price_sensitivity():
     model._open_offers()
     exposures = sim.exposures.Exposures.of(np.arange(5), 100, Channel.PEER, model.offer_share)
     probability = sim.dynamics.purchase.conversion_probability(model, exposures)
-    assert probability == pytest.approx(0.02 * (1 + 2 * 0.5))
+    assert probability == pytest.approx(0.02 * (1 + 2 * 50 / price))
+    assert model.offer_share * price == pytest.approx(50)  # the discount booked, in yuan
 
 
 def _credited_by_binary_search(groups, probability, uniforms):

@@ -189,6 +189,20 @@ def test_a_customer_who_rebuys_today_cannot_lapse_today():
     assert (model.consumers.orders[repeat] == 2).all()
 
 
+def test_the_second_order_day_is_the_day_of_the_second_order_not_of_a_later_one():
+    # hazard 30 / 30 = 1, no churn: everyone re-buys on day 7 (order 2) and day 8 (order 3)
+    model = open_model(
+        "repurchase.propensity=30", "repurchase.churn_daily=0", "share.daily=0", n=300
+    )
+    make_all_customers(model, Channel.AD)
+    for day in (7, 8):
+        model.day = day
+        repurchase_and_churn(model)
+    assert (model.consumers.orders == 3).all()
+    assert (model.consumers.second_order_day == 7).all()  # repurchase_30d reads it
+    assert (model.consumers.last_order_day == 8).all()
+
+
 # ----- 5. holdback verification ----------------------------------------------------------------
 
 
@@ -211,6 +225,23 @@ def test_a_holdback_reward_is_paid_on_exactly_its_due_day():
     settle_rewards(model)
     assert model.ledger.spent["referral_reward"] == 55.0
     assert model.ledger.reserved == 0.0 and len(model.pending) == 0
+
+
+def test_second_order_pays_repeat_buyers_holds_active_ones_and_releases_the_lapsed():
+    model = open_model("referral=one_sided", "referral.verify=second_order", "share.daily=0")
+    consumers = model.consumers
+    consumers.state[[1, 2]] = State.CUSTOMER
+    consumers.state[3] = State.LAPSED
+    consumers.orders[[1, 2, 3]] = [2, 1, 1]
+    model.pending = PendingRewards()
+    # referees 1 (re-bought), 2 (active, one order), 3 (lapsed with one order: never verified)
+    for referee, cost in ((1, 20.0), (2, 30.0), (3, 7.0)):
+        model.pending.add(np.array([0]), np.array([referee]), np.array([cost]), 0)
+        model.ledger.reserve(cost)
+    settle_rewards(model)
+    assert model.ledger.spent["referral_reward"] == 20.0
+    assert model.ledger.reserved == 30.0  # the lapsed referee's 7 released, not held forever
+    np.testing.assert_array_equal(model.pending.referee, [2])
 
 
 # ----- 6. the settled-day shortcut -------------------------------------------------------------

@@ -87,6 +87,18 @@ def test_cascade_metrics_on_a_hand_built_forest():
     assert metrics["structural_virality"] == pytest.approx(10 / 6)
 
 
+def test_a_koc_whose_referee_bought_on_its_own_first_day_is_a_promoter_and_a_root():
+    consumers = ConsumerState(6)
+    # consumer 5 buys on day 1; on day 3 KOC 0's post (seen before anyone buys that day) brings
+    # in 1, and 0 buys through 5's link the same day: 0 promoted first, so it roots its tree
+    consumers.first_order_day[[5, 0, 1]] = [1, 3, 3]
+    consumers.channel[[5, 0, 1]] = [Channel.AD, Channel.PEER, Channel.KOC]
+    consumers.referrer[[0, 1]] = [5, 0]
+    assert cascade_parents(consumers, 6).tolist() == [-1, 0, -1, -1, -1, -1]
+    consumers.first_order_day[1] = 4  # a day later, 0 was a customer first: 5's referee
+    assert cascade_parents(consumers, 6).tolist() == [5, 0, -1, -1, -1, -1]
+
+
 def test_a_koc_brought_in_by_its_own_referees_stays_the_root_of_its_cascade():
     consumers = ConsumerState(6)
     # KOC 0 posts on day 1 without being a customer: 1 buys (day 2) and refers 2 (day 3), who

@@ -114,19 +114,36 @@ def test_budget_stops_ads_once_spent():
     assert series.loc[series.day > 6, "new_customers_ad"].sum() == 0
 
 
-def test_rewards_and_discounts_are_paid_per_funded_referral():
+def test_rewards_and_discounts_are_paid_per_funded_referral_fakes_included():
+    # extractable 40 + 10 x resale share > fake_cost 10: fakes appear, and each takes both the
+    # reward and the discount (with 7 and 3 the run had no fake, and the fraud line checked 0)
     config = small(
         "referral=two_sided",
-        "referral.referrer_reward=7",
-        "referral.referee_discount=3",
+        "referral.referrer_reward=40",
+        "referral.referee_discount=10",
         "seeding.initial_customers=30",
     )
     metrics = run_model(config).metrics()
-    referrals = metrics["referred_customers"] + metrics["fake_referrals"]
-    assert referrals > 0
-    assert metrics["spend_referral_reward"] == pytest.approx(7 * referrals)
-    assert metrics["spend_referral_discount"] == pytest.approx(3 * referrals)
-    assert metrics["fraud_spend"] == pytest.approx(10 * metrics["fake_referrals"])
+    fakes = metrics["fake_referrals"]
+    referrals = metrics["referred_customers"] + fakes
+    assert metrics["referred_customers"] > 0 and fakes > 0
+    assert metrics["spend_referral_reward"] == pytest.approx(40 * referrals)
+    assert metrics["spend_referral_discount"] == pytest.approx(10 * referrals)
+    assert metrics["fraud_spend"] == pytest.approx(50 * fakes)
+
+
+def test_fakes_come_from_group_sharers_only_not_from_word_of_mouth():
+    # a customer telling one friend a day is not a sharer who can invent referees (model.md)
+    config = small(
+        "referral=one_sided",
+        "referral.referrer_reward=60",  # extractable 60 > fake_cost 10: sharers would fake
+        "share.after_purchase=0",
+        "share.daily=1",
+        "seeding.initial_customers=30",
+    )
+    metrics = run_model(config).metrics()
+    assert metrics["referred_customers"] > 0  # word of mouth ran, with the offer
+    assert metrics["fake_referrals"] == 0
 
 
 def test_second_order_verification_pays_only_referees_who_bought_twice():
