@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 import sim
-from sim import KOC, KOL, Consumer, State
+from sim import KOC, KOL, Channel, Consumer, State
 from sim.dynamics import sharing
 from sim.dynamics.referrals import FAKE
 from tests.conftest import (
@@ -144,6 +144,24 @@ def test_fakes_come_from_group_sharers_only_not_from_word_of_mouth():
     metrics = run_model(config).metrics()
     assert metrics["referred_customers"] > 0  # word of mouth ran, with the offer
     assert metrics["fake_referrals"] == 0
+
+
+def test_a_purchase_is_never_credited_to_an_exposure_that_could_not_convert():
+    # ads at conversion 0 reach many who buy through a friend that day: the credit goes in
+    # proportion to each exposure's probability, so never to an ad (uniform credit would)
+    config = small(
+        "seeding=ads",
+        "seeding.daily_budget=3000",  # 100,000 impressions a day on 2,000 consumers
+        "conversion.ad=0",
+        "conversion.peer=0.5",
+        "share.daily=1",
+        "seeding.initial_customers=50",
+    )
+    model = run_model(config)
+    series = model.timeseries()
+    assert series["new_customers_peer"].sum() > 100
+    assert series["new_customers_ad"].sum() == 0
+    assert (model.consumers.channel != Channel.AD).all()
 
 
 def test_second_order_verification_pays_only_referees_who_bought_twice():
