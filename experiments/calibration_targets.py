@@ -112,7 +112,10 @@ FITTED = [
         (0.0, 20.0),
         "F4: with the group-buy offer a friend's share converts 3.6% (x1.8)",
         quantity=lift,
-        aim_text="F4 (the offer lifts a friend's share from 2% to 3.6%: x1.8)",
+        aim_text=(
+            "F4 as read here: the group-buy offer lifts a friend's share from F5's 2% to 3.6% "
+            "(x1.8); the source gives 3.6% as acquaintance conversion, not as a lift"
+        ),
     ),
     Fitted(
         "conversion.ad",
