@@ -494,7 +494,7 @@ def run(argv: list[str] | None = None) -> None:
     print(f"study: {study.study_name} in {arguments.storage} ({len(study.trials)} trials)")
     print(f"market: {' '.join(market)}")
     print(f"reach floor: {problem.reach_floor:,.1f} customers; budget {arguments.budget:,.0f}")
-    print(f"best trial #{best.number}: {best.params} (search CAC {best.value:,.2f})")
+    print(f"best trial #{best.number}: {_rounded(best.params)} (search CAC {best.value:,.2f})")
     compare_with_defaults(problem, defaults, best.params, arguments.check_replicates)
 
 

@@ -46,6 +46,7 @@ from sim.summary import (
     UNDEFINED_IN_SOME,
     grouped_mean_interval,
     support_of,
+    undefined_in_all,
     undefined_in_some,
 )
 
@@ -915,9 +916,9 @@ def _comparison_intro(metrics: pd.DataFrame, baseline: object, chosen: bool = Fa
     return (
         f"{len(metrics)} runs; {per_setting} replicates per setting. {held_fixed(metrics)} "
         f"Cells are means with 95% CIs over replicates; Δ and incremental CAC are paired by "
-        f"replicate against `{baseline}`{picked} (incremental CAC: extra acquisition spend per "
-        f"extra customer, Fieller CI; – where the scheme wins no extra customers on average, "
-        f"Δ customers ≤ 0: read that Δ's CI). CAC and "
+        f"replicate against `{plain(baseline)}`{picked} (incremental CAC: extra acquisition "
+        "spend per extra customer, Fieller CI; – where the scheme wins no extra customers on "
+        "average, Δ customers ≤ 0: read that Δ's CI). CAC and "
         "incremental CAC are in yuan per customer; ROI is revenue per yuan spent. "
         "repurchase_rate counts re-buys by the run's end, so customers won early have had "
         "longer; repurchase_30d (of customers won 30+ days before the end, the share who "
@@ -973,7 +974,7 @@ def same_spend_note(comparison: pd.DataFrame, by: str, tolerance: float = 0.01) 
 
 
 def undefined_note(metrics: pd.DataFrame) -> list[str]:
-    """A paragraph naming the table's metrics undefined in some replicates of a setting, if any.
+    """Paragraphs naming the table's metrics undefined in every replicate, or in some, if any.
 
     A replicate that spent and won no customer has no CAC, and the mean of the others reads
     low: the report says where (:func:`sim.summary.undefined_in_some`).
@@ -981,14 +982,23 @@ def undefined_note(metrics: pd.DataFrame) -> list[str]:
     names = [metric for metric, _, _ in TABLE if metric in metrics.columns]
     keys = store.swept(metrics)
     labels = label_of(metrics, keys) if keys else pd.Series("", index=metrics.index)
+    everywhere = [name for name in names if metrics[name].isna().all()]  # "–" down a column
+    whole = [undefined_in_all(metrics, everywhere)] if everywhere else []
     found = []
     for label, frame in metrics.groupby(labels, sort=False):
         left_out = undefined_in_some(frame, names)
         if left_out:
             found.append(f"{label}: {left_out}" if keys else left_out)
-    if not found:
-        return []
-    return [f"{UNDEFINED_IN_SOME[:1].upper()}{UNDEFINED_IN_SOME[1:]}: {'; '.join(found)}.", ""]
+        in_all = undefined_in_all(frame, [name for name in names if name not in everywhere])
+        if in_all and keys:  # one setting's whole cell: a CAC with no customer won, say
+            whole.append(f"{label}: {in_all}")
+    paragraphs = []
+    if whole:
+        paragraphs += [f"Undefined in every replicate (`–` in the table): {'; '.join(whole)}.", ""]
+    if found:
+        some = f"{UNDEFINED_IN_SOME[:1].upper()}{UNDEFINED_IN_SOME[1:]}"
+        paragraphs += [f"{some}: {'; '.join(found)}.", ""]
+    return paragraphs
 
 
 def pending_rewards_note(metrics: pd.DataFrame) -> list[str]:

@@ -171,7 +171,12 @@ def format_summary(metrics: pd.DataFrame, names: tuple[str, ...] = HEADLINE) -> 
     everywhere = undefined_in_all(metrics, names)
     if everywhere:
         lines.append(f"– undefined in every replicate: {everywhere}")
+    if len(metrics) == 1:
+        lines.append(ONE_REPLICATE)
     return "\n".join(lines)
+
+
+ONE_REPLICATE = "one replicate: no confidence interval (run.replicates=2 or more gives one)"
 
 
 def undefined_in_all(metrics: pd.DataFrame, names: Sequence[str]) -> str:

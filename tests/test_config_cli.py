@@ -74,6 +74,14 @@ def test_missing_edge_list_is_caught_before_the_run(tmp_path):
         sim.compose(["network=edgelist", f"network.path={tmp_path / 'missing.txt'}"])
 
 
+def test_a_missing_relative_edge_list_says_where_it_was_looked_for(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(sim.ConfigError) as error:
+        sim.compose(["network=edgelist", "network.path=../shared/data/edges.txt"])
+    looked = tmp_path / ".." / "shared" / "data" / "edges.txt"
+    assert f"does not exist (looked for {looked}):" in str(error.value)
+
+
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [

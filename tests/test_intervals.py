@@ -136,3 +136,11 @@ def test_the_summary_says_which_metrics_left_out_undefined_replicates():
     assert fraud_row.split() == ["fraud_share", "–"]
     assert text.splitlines()[-1] == "– undefined in every replicate: fraud_share (no referral)"
     assert "undefined" not in format_summary(frame.dropna(subset=["cac"]), ("customers", "cac"))
+
+
+def test_a_single_replicate_says_why_its_interval_column_is_empty():
+    one = format_summary(pd.DataFrame({"customers": [881.0]}), ("customers",))
+    assert one.splitlines()[-1] == (
+        "one replicate: no confidence interval (run.replicates=2 or more gives one)"
+    )
+    assert "one replicate" not in format_summary(pd.DataFrame({"customers": [1.0, 2.0]}))

@@ -297,6 +297,13 @@ def test_the_one_parameter_that_varies_is_compared_against_its_smallest_value(tm
     assert "against `0`" in (tmp_path / "report.md").read_text()
 
 
+def test_the_intro_names_a_whole_baseline_as_the_table_does():
+    metrics = pd.DataFrame({"referral.referrer_reward": [0.0, 0.0, 5.0, 5.0], "job": list("aabb")})
+    metrics.attrs["parameters"] = ["referral.referrer_reward"]
+    intro = report._comparison_intro(metrics, 0.0)
+    assert "against `0` (incremental CAC" in intro  # it read `0.0` beside the table's 0
+
+
 def test_several_varying_parameters_without_referral_are_listed_for_by(tmp_path, capsys):
     for job, (reward, discount) in enumerate(((0, 0), (10, 5))):
         overrides = ["referral=two_sided", f"referral.referrer_reward={reward}"]
@@ -707,6 +714,23 @@ def test_notes_name_the_settings_whose_replicates_left_out_an_undefined_cac():
     assert note.endswith(": kol: cac in 2 of 3 replicates, repurchase_rate in 2 of 3 replicates.")
     assert "ads" not in note
     assert report.undefined_note(metrics[metrics.seeding == "ads"]) == []
+
+
+def test_notes_say_why_a_column_or_a_settings_cell_is_undefined_in_every_replicate():
+    metrics = pd.DataFrame(
+        {
+            "seeding": ["ads"] * 2 + ["kol"] * 2,
+            "customers": [900.0, 880, 0, 0],
+            "cac": [60.0, 61, np.nan, np.nan],  # kol won nobody: its whole cell is undefined
+            "repurchase_30d": [np.nan] * 4,  # a 20-day run: the whole column
+        }
+    )
+    metrics.attrs["parameters"] = ["seeding"]
+    (note, _) = report.undefined_note(metrics)
+    assert note == (
+        "Undefined in every replicate (`–` in the table): repurchase_30d (no customer acquired "
+        "30+ days before the end); kol: cac (no customer won)."
+    )
 
 
 def test_a_rerun_with_more_replicates_is_the_same_configuration_and_pairs(tmp_path, capsys):

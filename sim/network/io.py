@@ -85,8 +85,10 @@ def check_network_file(path: str | Path, key: str = "network.path") -> Path:
     if not str(path):
         raise ConfigError(f"{key} is empty: give the path of an edge-list, CSV or GraphML file.")
     if not file.exists():
+        looked = "" if file.is_absolute() else f" (looked for {file.absolute()})"
         raise ConfigError(
-            f"{key}={str(path)!r} does not exist: expected an edge-list, CSV or GraphML file."
+            f"{key}={str(path)!r} does not exist{looked}: expected an edge-list, CSV or "
+            "GraphML file."
         )
     if not file.is_file():
         raise ConfigError(f"{key}={str(path)!r} is not a regular file.")
