@@ -95,7 +95,7 @@ def main() -> None:
             try:
                 compose(overrides)
             except ConfigError as error:
-                _exit(failures.classify(error))
+                failures.exit_with(failures.classify(error))
         _run_hydra()
     finally:
         signal.signal(signal.SIGTERM, previous)
@@ -122,7 +122,7 @@ def _run_hydra() -> None:
     except Exception as error:
         if wants_traceback:
             raise
-        _exit(failures.classify_outside_jobs(error))
+        failures.exit_with(failures.classify_outside_jobs(error))
 
 
 def _interrupted() -> str:
@@ -155,11 +155,6 @@ def _plain_overrides(arguments: list[str]) -> list[str] | None:
     if any(argument.startswith("-") for argument in arguments):
         return None
     return [a for a in arguments if not a.lstrip("+~").startswith(("hydra.", "hydra/"))]
-
-
-def _exit(failure: failures.Failure) -> None:
-    print(failure.paragraph(), file=sys.stderr)
-    sys.exit(failure.exit_code)
 
 
 @hydra.main(version_base="1.3", config_path=str(conf_dir()), config_name="config")

@@ -286,8 +286,8 @@ def pin_sweep_folder(config: DictConfig) -> Path:
     return sweep
 
 
-def _exit_before_sweep(failure: Failure) -> None:
-    """Stop the sweep before any job, in one paragraph (a callback's error would be a warning)."""
+def exit_with(failure: Failure) -> None:
+    """Stop the command with ``failure``'s paragraph on standard error and its exit code."""
     print(failure.paragraph(), file=sys.stderr)
     sys.exit(failure.exit_code)
 
@@ -309,7 +309,7 @@ class SweepReport(Callback):
         try:
             lock = lock_sweep(sweep)
         except OSError as error:  # a file in the way, a read-only disk: no job can write there
-            _exit_before_sweep(_file_error(error))
+            exit_with(_file_error(error))  # one paragraph: a callback's error would be a warning
         if lock is not None:  # held by the module, not the callback, which launchers pickle
             _HELD.append(lock)
             jobs.remove_interrupted_copies(sweep)

@@ -66,6 +66,9 @@ CLAIM = ".claimed"
 CONFIG = "config.yaml"
 REPLICATES = ".replicates-"
 """Prefix of the hidden folder of a job's finished replicates (:func:`replicates_folder`)."""
+KEPT = "replicate-{}.pkl"
+"""A kept replicate's file name in that folder, :func:`sim.runner.run`'s ``keep_in`` (its index
+in the braces)."""
 FAILED = "failed.json"
 RESULTS = tuple(f"{name}.parquet" for name in TABLES if name != "metrics")
 """The tables a job writes besides ``metrics.parquet``."""
@@ -108,8 +111,6 @@ def replicates_folder(folder: Path, config_yaml: str) -> Path:
 
 def kept_replicates(folder: Path) -> int:
     """How many finished replicates a job's ``folder`` keeps (:func:`replicates_folder`)."""
-    from sim.runner import KEPT  # here: the runner brings the model and Mesa
-
     return len(list(folder.glob(f"{REPLICATES}*/{KEPT.format('*')}")))
 
 

@@ -300,9 +300,14 @@ def same_spend_as_baseline(table: pd.DataFrame, tolerance: float = 0.01) -> np.n
 MARKERS = "osD^vP*Xph<>"
 
 
+def palette(count: int) -> tuple:
+    """The colours for ``count`` settings: tab10's, or tab20's past 10 (then they repeat)."""
+    return plt.get_cmap("tab10" if count <= 10 else "tab20").colors
+
+
 def point_styles(count: int) -> list[dict[str, str]]:
     """``count`` distinct (colour, marker) pairs: tab10 colours, then tab20, then markers."""
-    colours = plt.get_cmap("tab10" if count <= 10 else "tab20").colors
+    colours = palette(count)
     return [
         {"color": colours[i % len(colours)], "fmt": MARKERS[i // len(colours) % len(MARKERS)]}
         for i in range(count)
@@ -406,7 +411,7 @@ def line_styles(count: int) -> list[dict[str, str]]:
     Styles cycle too, so lines that coincide stay visible; past 20 settings colours repeat,
     each time with another style while fewer than 80.
     """
-    colours = plt.get_cmap("tab10" if count <= 10 else "tab20").colors
+    colours = palette(count)
     return [
         {
             "color": colours[i % len(colours)],

@@ -11,12 +11,10 @@ import pandas as pd
 from tqdm import tqdm
 
 from sim.config import Config
+from sim.jobs import KEPT
 from sim.model import ReferralModel, is_cascade_link
 from sim.network import SocialGraph
 from sim.storage import write_atomic
-
-KEPT = "replicate-{}.pkl"
-"""A kept replicate's file name in ``run``'s ``keep_in`` folder (its index in the braces)."""
 
 
 @dataclass
