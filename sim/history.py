@@ -12,10 +12,13 @@ from sim.state import ACQUISITION_CHANNELS, channel_name
 if TYPE_CHECKING:
     from sim.model import ReferralModel
 
+NEW_BY_CHANNEL = tuple((int(c), f"new_customers_{channel_name(c)}") for c in ACQUISITION_CHANNELS)
+"""Each acquisition channel's code and its column of new customers."""
+ACQUISITION_CODES = np.array(ACQUISITION_CHANNELS, dtype=np.int64)
 COUNT_COLUMNS = (
     "customers",
     "new_customers",
-    *(f"new_customers_{channel_name(c)}" for c in ACQUISITION_CHANNELS),
+    *(name for _, name in NEW_BY_CHANNEL),
     "aware",
     "orders",
     "repeat_orders",
@@ -50,11 +53,11 @@ class History:
         """
         row, counts = self.rows, self.counts
         new = np.bincount(channels.astype(np.int64), minlength=max(ACQUISITION_CHANNELS) + 1)
-        new_real = int(sum(new[c] for c in ACQUISITION_CHANNELS))
+        new_real = int(new[ACQUISITION_CODES].sum())
         counts["new_customers"][row] = new_real
         counts["customers"][row] = new_real + (counts["customers"][row - 1] if row else 0)
-        for channel in ACQUISITION_CHANNELS:
-            counts[f"new_customers_{channel_name(channel)}"][row] = new[channel]
+        for channel, name in NEW_BY_CHANNEL:
+            counts[name][row] = new[channel]
         counts["aware"][row] = model.aware_count
         counts["orders"][row] = (new_real if row else 0) + repeat_orders
         counts["repeat_orders"][row] = repeat_orders

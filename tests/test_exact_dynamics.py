@@ -19,7 +19,7 @@ import pytest
 
 import sim
 from sim.dynamics.purchase import conversion_probability
-from sim.dynamics.referrals import PendingRewards, fake_referrers, settle_rewards
+from sim.dynamics.referrals import PendingRewards, fake_referrers, is_referral, settle_rewards
 from sim.dynamics.repurchase import repurchase_and_churn
 from sim.dynamics.sharing import word_of_mouth
 from sim.exposures import Exposures
@@ -45,6 +45,14 @@ def make_all_customers(model: sim.ReferralModel, channel: np.ndarray) -> None:
 
 
 # ----- 1. fraud --------------------------------------------------------------------------------
+
+
+def test_only_koc_and_peer_acquisitions_are_referrals_and_a_non_customer_is_none():
+    codes = np.array([-1, 0, 1, 2, 3, 4], dtype=np.int8)  # NONE, SEED, AD, KOL, KOC, PEER
+    # NONE (-1) is a non-customer's code: a lookup table indexed by code must not wrap it to PEER
+    expected = [False, False, False, False, True, True]
+    assert [Channel(c).name for c in codes] == ["NONE", "SEED", "AD", "KOL", "KOC", "PEER"]
+    assert is_referral(codes).tolist() == expected
 
 
 def test_fakes_per_sharer_follow_the_fraud_rate_times_one_plus_poisson():
