@@ -73,6 +73,8 @@ def word_of_mouth(model: ReferralModel) -> tuple[Exposures, np.ndarray]:
 
     """
     talkers = _who_shares(model, model.active, model.config.share.daily)
+    if not len(talkers):  # share.daily = 0 (the IC limit), or nobody active: no friend to pick
+        return Exposures.empty(), talkers
     friend = model.network.random_friend(talkers, model.rng)
     has = friend >= 0
     return _peer_exposures(model, talkers[has], friend[has]), talkers
