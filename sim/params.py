@@ -11,8 +11,10 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import functools
+import json
 import math
 import numbers
+import os
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -213,14 +215,28 @@ def fail(key: str, value: Any, allowed: str) -> None:
     raise ConfigError(f"{key}={value!r} is not allowed: expected {allowed}.")
 
 
+SAID_BY_SWEEP = "REFERRAL_SIM_WARNINGS_SAID"
+"""Environment variable: the configuration warnings a sweep said when it checked its jobs (a
+JSON list), so that the worker processes it starts (``local_cores``) do not say them again."""
+_said: list[str] = []
+
+
 @functools.cache
 def warn_once(message: str, stacklevel: int = 3) -> None:
     """A ``UserWarning`` about the configuration, said once per process.
 
     A configuration is checked, and a model built, again for each replicate; the warning is
-    said the first time. ``stacklevel`` counts from the caller of this function's caller.
+    said the first time, unless the sweep that started this process said it already (see
+    :data:`SAID_BY_SWEEP`). ``stacklevel`` counts from the caller of this function's caller.
     """
-    warnings.warn(message, UserWarning, stacklevel=stacklevel)
+    _said.append(message)
+    if message not in json.loads(os.environ.get(SAID_BY_SWEEP, "[]")):
+        warnings.warn(message, UserWarning, stacklevel=stacklevel)
+
+
+def warnings_said() -> list[str]:
+    """The configuration warnings this process has said (or found said by its sweep)."""
+    return list(_said)
 
 
 def threshold_levels(shares: Mapping[Any, float]) -> dict[int, float]:

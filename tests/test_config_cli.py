@@ -456,3 +456,5 @@ def test_the_simulators_warnings_read_as_one_line_each_on_the_command_line(tmp_p
                 line.startswith(f"referral-sim: warning: {start}") for line in warned
             ), result.stderr
         assert "UserWarning" not in result.stderr and "self." not in result.stderr
+        # the sweep said the checks' warning: its worker processes do not say it again
+        assert sum(line.startswith(f"referral-sim: warning: {late}") for line in lines) == 1

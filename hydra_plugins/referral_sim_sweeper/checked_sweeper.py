@@ -7,12 +7,18 @@ declared ranges (as the job itself would, so a value out of range stops the swee
 job runs, not when its job comes), and says so, for batches of
 :data:`SHOWN_FROM` jobs or more: a progress bar when standard error is a terminal (as the
 replicates' bar), else one line; everything else is Hydra's ``BasicSweeper``.
+
+The configuration warnings the check says are passed to the jobs' worker processes (in the
+environment, for the sweep's duration), so that each worker does not say them again.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra.core.hydra_config import HydraConfig
@@ -26,6 +32,19 @@ CHECKING = "checking job configurations"
 
 class CheckedSweeper(BasicSweeper):
     """``BasicSweeper`` that shows its check of each job's configuration."""
+
+    def sweep(self, arguments: list[str]) -> Any:
+        """Hydra's sweep; the environment is restored after it (see :meth:`pass_warnings_on`)."""
+        from sim.params import SAID_BY_SWEEP
+
+        before = os.environ.get(SAID_BY_SWEEP)
+        try:
+            return super().sweep(arguments)
+        finally:
+            if before is None:
+                os.environ.pop(SAID_BY_SWEEP, None)
+            else:
+                os.environ[SAID_BY_SWEEP] = before
 
     def validate_batch_is_legal(self, batch: Sequence[Sequence[str]]) -> None:
         """Compose every job's configuration of ``batch`` (Hydra's check), counting them."""
@@ -45,6 +64,18 @@ class CheckedSweeper(BasicSweeper):
                 check_job(job, index)
                 bar.update()
         self._checked = first + len(batch)
+        pass_warnings_on()
+
+
+def pass_warnings_on() -> None:
+    """Put the configuration warnings said so far where the workers started next will find them.
+
+    A ``local_cores`` worker is a new process that checks its job's configuration again; the
+    warnings the sweep has said are not said again there (once per sweep, not once per worker).
+    """
+    from sim.params import SAID_BY_SWEEP, warnings_said
+
+    os.environ[SAID_BY_SWEEP] = json.dumps(warnings_said())
 
 
 def check_job(job: DictConfig, index: int) -> None:
