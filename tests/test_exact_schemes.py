@@ -367,3 +367,38 @@ def test_a_reward_the_brand_books_at_no_cost_is_still_on_offer(scheme):
     assert model.referral.offers_anything()  # ...but worth 20 yuan of points to the sharer
     model.step()
     assert model.offers_open and model.referral.perceived_value(np.array([0]))[0] > 0
+
+
+def test_a_tiered_ladder_that_pays_nothing_still_offers_its_referee_discount():
+    # "any tier pays or the friend gets a discount": a discount alone keeps the offer open
+    model = build(
+        "referral=tiered",
+        "referral.tiers=[{start:1,reward:0,kind:cash}]",
+        "referral.referee_discount=10",
+    )
+    model.step()
+    assert model.offers_open
+    assert model.offer_share == pytest.approx(10 / model.config.product.price)
+
+
+# ----- ads -----------------------------------------------------------------------------------
+def test_ads_show_the_fractional_impression_of_a_budget_with_its_probability():
+    # 0.05 yuan at 30 yuan per thousand buys 1.667 impressions a day: 1 or 2, 2 a third of days
+    model = build("seeding=ads", "seeding.daily_budget=0.05", "seeding.cpm=30")
+    days = 3000
+    shown = np.array([len(model.seeding.broadcast(1)) for _ in range(days)])
+    assert set(np.unique(shown)) == {1, 2}
+    expected, sd = 0.05 / 30 * 1000, math.sqrt(2 / 3 * 1 / 3 / days)
+    assert abs(shown.mean() - expected) < 4 * sd  # sd of the mean: 0.0086
+    assert model.ledger.spent["ads"] == pytest.approx(0.05 * days)
+
+
+def test_ads_run_on_their_end_day_and_not_after():
+    model = build("seeding=ads", "seeding.start_day=3", "seeding.end_day=5", "days=8")
+    spent = []
+    for _ in range(8):
+        before = model.ledger.spent["ads"]
+        model.step()
+        spent.append(model.ledger.spent["ads"] - before)
+    daily = model.config.seeding.daily_budget
+    assert spent == [0, 0, daily, daily, daily, 0, 0, 0]  # days 1..8: days 3, 4 and 5 only

@@ -271,6 +271,28 @@ def test_group_buy_pays_every_team_a_leader_fills_in_a_day():
     assert model.referral.filled_teams == (per_leader_day // 2).sum()
 
 
+def test_a_leaders_next_team_counts_its_window_from_its_own_first_order():
+    # "window_days: the day of the first friend's order included": after a team fills exactly,
+    # the leader's next team starts on its own first friend's day, not on the old fill day
+    config = small("referral=group_buy", "referral.team_size=2", "referral.window_days=7", n=200)
+    model = sim.ReferralModel(config)
+    scheme, leader = model.referral, np.array([0])
+    model.offers_open = True
+    model.day = 1
+    scheme.book(np.array([0, 0]), np.array([10, 11]), np.zeros(2))  # fills, nothing left over
+    assert scheme.filled_teams == 1 and scheme.team_start[0] == -1
+    model.day = 5
+    scheme.book(leader, np.array([12]), np.zeros(1))  # the next team's first friend
+    assert scheme.team_start[0] == 5
+    for day in range(5, 11):  # its window: days 5 to 11
+        model.day = day
+        scheme.end_of_day()
+    assert scheme.expired_teams == 0
+    model.day = 11
+    scheme.book(leader, np.array([13]), np.zeros(1))  # the 7th day of its window: in time
+    assert scheme.filled_teams == 2 and scheme.expired_teams == 0
+
+
 def test_group_buy_team_that_never_fills_costs_nothing():
     model = group_buy_model("referral.team_size=500", "referral.window_days=3")
     metrics = model.metrics()
