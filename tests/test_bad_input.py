@@ -333,6 +333,7 @@ def test_an_out_of_range_value_in_a_sweep_stops_it_before_any_job_with_exit_2(tm
     assert result.returncode == 2, result.stderr
     assert_one_paragraph(result.stderr, "days=0 is not allowed")
     assert not list(tmp_path.rglob("*.parquet")) and not list(tmp_path.rglob("failed.json"))
+    assert not (folder / "multirun.yaml").exists()  # no record of a sweep that never ran
 
 
 def test_a_value_the_network_refuses_fails_its_job_and_the_others_finish(tmp_path):

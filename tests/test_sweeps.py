@@ -97,12 +97,13 @@ def test_kept_results_a_killed_job_was_taking_back_are_put_back_and_taken(tmp_pa
 def test_a_new_value_refused_before_launch_leaves_the_older_results_as_they_were(tmp_path):
     folder = tmp_path / "sweep"
     sweep(folder, "seed=0,1")
-    before = metrics(folder)
+    before, record = metrics(folder), (folder / "multirun.yaml").read_bytes()
     rerun = cli_process("-m", "seed=0,-1", *TINY, f"hydra.sweep.dir={folder}", cwd=tmp_path)
     assert rerun.returncode == 2, rerun.stderr[-3000:]
     assert "seed=-1 is not allowed" in rerun.stderr
     assert not list(folder.rglob(jobs.FAILED)) and not (folder / jobs.EARLIER).exists()
     pd.testing.assert_frame_equal(metrics(folder), before)  # nothing ran, nothing moved
+    assert (folder / "multirun.yaml").read_bytes() == record  # still the sweep that ran
 
 
 def test_a_job_whose_new_value_fails_at_run_time_keeps_no_older_results(tmp_path):

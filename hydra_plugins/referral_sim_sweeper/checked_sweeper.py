@@ -9,7 +9,8 @@ job runs, not when its job comes), and says so, for batches of
 replicates' bar), else one line; everything else is Hydra's ``BasicSweeper``.
 
 The configuration warnings the check says are passed to the jobs' worker processes (in the
-environment, for the sweep's duration), so that each worker does not say them again.
+environment, for the sweep's duration), so that each worker does not say them again. A sweep
+refused before any job launched leaves its folder's ``multirun.yaml`` as it found it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
@@ -28,23 +30,32 @@ from tqdm import tqdm
 SHOWN_FROM = 20
 """The smallest batch whose check is shown (a few jobs take under two seconds)."""
 CHECKING = "checking job configurations"
+SWEEP_RECORD = "multirun.yaml"
+"""Hydra's record of the sweep's configuration, written in the sweep's folder as it starts."""
 
 
 class CheckedSweeper(BasicSweeper):
     """``BasicSweeper`` that shows its check of each job's configuration."""
 
     def sweep(self, arguments: list[str]) -> Any:
-        """Hydra's sweep; the environment is restored after it (see :meth:`pass_warnings_on`)."""
+        """Hydra's sweep; the environment is left as it was (see :func:`pass_warnings_on`).
+
+        Hydra writes the sweep's ``multirun.yaml`` before it checks the first batch; a sweep
+        refused by that check launches nothing, so the file is put back as it was (removed if
+        there was none): a refused command leaves the folder as it found it.
+        """
         from sim.params import SAID_BY_SWEEP
 
-        before = os.environ.get(SAID_BY_SWEEP)
+        said = os.environ.get(SAID_BY_SWEEP)
+        record = Path(self.config.hydra.sweep.dir) / SWEEP_RECORD
+        self._record_before = record.read_bytes() if record.is_file() else None
         try:
             return super().sweep(arguments)
         finally:
-            if before is None:
+            if said is None:
                 os.environ.pop(SAID_BY_SWEEP, None)
             else:
-                os.environ[SAID_BY_SWEEP] = before
+                os.environ[SAID_BY_SWEEP] = said
 
     def validate_batch_is_legal(self, batch: Sequence[Sequence[str]]) -> None:
         """Compose every job's configuration of ``batch`` (Hydra's check), counting them."""
@@ -56,15 +67,30 @@ class CheckedSweeper(BasicSweeper):
         loader = self.hydra_context.config_loader
         bar = tqdm(total=len(batch), desc=CHECKING, unit="job", disable=not (shown and terminal))
         first = getattr(self, "_checked", 0)  # batches come in job order, as they launch
-        with bar:
-            for index, overrides in enumerate(batch, start=first):
-                job = loader.load_sweep_config(
-                    master_config=self.config, sweep_overrides=list(overrides)
-                )
-                check_job(job, index)
-                bar.update()
+        try:
+            with bar:
+                for index, overrides in enumerate(batch, start=first):
+                    job = loader.load_sweep_config(
+                        master_config=self.config, sweep_overrides=list(overrides)
+                    )
+                    check_job(job, index)
+                    bar.update()
+        except BaseException:
+            if first == 0:  # refused (or interrupted) before any job launched
+                self._put_back_the_sweep_record()
+            raise
         self._checked = first + len(batch)
         pass_warnings_on()
+
+    def _put_back_the_sweep_record(self) -> None:
+        from sim.storage import write_atomic
+
+        record = Path(self.config.hydra.sweep.dir) / SWEEP_RECORD
+        before = getattr(self, "_record_before", None)
+        if before is None:
+            record.unlink(missing_ok=True)
+        else:
+            write_atomic(record, lambda path: path.write_bytes(before))
 
 
 def pass_warnings_on() -> None:
