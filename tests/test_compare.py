@@ -98,6 +98,16 @@ def test_the_ratio_interval_is_fiellers_at_its_confidence(confidence):
     assert all(t_statistic_at(r, spend, customers) < quantile for r in inside)
 
 
+def test_two_pairs_give_fiellers_interval_with_one_degree_of_freedom():
+    # the fewest pairs with a variance: a two-job comparison still gets its interval
+    spend, customers = [1000.0, 1200.0], [10.0, 11.0]
+    ratio, low, high, count = ratio_interval(pd.Series(spend), pd.Series(customers))
+    assert count == 2 and ratio == pytest.approx(2200 / 21)
+    assert np.isfinite(low) and np.isfinite(high) and low < ratio < high
+    for bound in (low, high):
+        assert t_statistic_at(bound, spend, customers) == pytest.approx(stats.t.ppf(0.975, 1))
+
+
 def test_the_ratio_interval_covers_the_true_ratio_at_its_confidence():
     # normal pairs, true incremental CAC 50; Fieller's interval is exact for them, so 2,000
     # seeded trials at 5 replicates cover 95% up to binomial noise (sd 0.5%: +-3 sd here)

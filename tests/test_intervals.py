@@ -59,6 +59,27 @@ def test_a_bounded_interval_is_clipped_and_an_unbounded_one_is_not():
     assert "[0, 1]" in format_summary(frame, ("fraud_share",))
 
 
+@pytest.mark.parametrize(
+    "share",
+    [
+        "adoption_rate",
+        "aware_rate",
+        "reproduction_number",
+        "single_adopter_share",
+        "repurchase_rate",
+        "repurchase_30d",
+        "fraud_share",
+    ],
+)
+def test_every_share_of_people_has_its_interval_clipped_at_one(share):
+    # each is a share of consumers or customers by its definition in sim/metrics.py (a
+    # customer has one referrer at most); unclipped, the t bound of 0.9, 1, 1 is 1.110
+    values = [0.9, 1.0, 1.0]
+    assert t_interval(values)[1] > 1.1
+    table = summarise(pd.DataFrame({"replicate": range(3), share: values}))
+    assert table.loc[share, "ci_high"] == 1.0
+
+
 def test_mean_interval_clips_only_to_the_support_it_is_given():
     assert mean_interval(pd.Series(FEW))[1:3] == pytest.approx(t_interval(FEW))
     assert mean_interval(pd.Series(FEW), support=support_of("fraud_share"))[1:3] == (0.0, 1.0)
