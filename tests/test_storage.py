@@ -66,3 +66,15 @@ def test_temporaries_of_live_writers_other_hosts_and_other_files_are_kept(tmp_pa
         path.write_text("")
     assert storage.remove_orphaned_temporaries(tmp_path) == []
     assert sorted(tmp_path.iterdir()) == sorted([*kept, tmp_path / "live.txt"])
+
+
+def test_an_atomic_write_syncs_its_file_to_disk_before_the_rename(tmp_path, monkeypatch):
+    # a rename of an unsynced file can leave an empty or cut file after a power loss
+    calls, fsync, replace = [], os.fsync, os.replace
+    monkeypatch.setattr(storage.os, "fsync", lambda fd: (calls.append("fsync"), fsync(fd))[1])
+    monkeypatch.setattr(
+        storage.os, "replace", lambda a, b: (calls.append("replace"), replace(a, b))[1]
+    )
+    storage.write_text_atomic("kept", tmp_path / "job.json")
+    assert calls == ["fsync", "replace"]
+    assert (tmp_path / "job.json").read_text() == "kept"

@@ -7,6 +7,7 @@ import importlib.util
 import json
 import os
 import pty
+import shutil
 import signal
 import struct
 import subprocess
@@ -279,6 +280,76 @@ def test_a_relabelling_cut_short_is_completed_by_the_next(tmp_path):
     assert list(relabelled.columns[: len(new)]) == list(new)
     pd.testing.assert_frame_equal(relabelled.drop(columns="seed"), original)
     assert not jobs.relabel(job, new)  # done: nothing more to rewrite
+
+
+def test_a_relabelling_cut_short_at_its_first_table_is_completed_by_the_next(tmp_path, monkeypatch):
+    # job.json is rewritten last: a relabelling killed before it is redone in full
+    folder = tmp_path / "sweep"
+    sweep(folder, "referral=none")
+    job = folder / "0"
+    new = {**json.loads((job / jobs.JOB).read_text())["parameters"], "seed": 0}
+
+    def killed(frame, path):
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr(jobs, "write_parquet_atomic", killed)
+        with pytest.raises(KeyboardInterrupt):
+            jobs.relabel(job, new)
+    assert jobs.relabel(job, new)
+    for table in job.glob("*.parquet"):
+        assert "seed" in pd.read_parquet(table).columns, table.name
+
+
+def test_a_job_writes_its_record_before_its_metrics_and_its_metrics_last(tmp_path, monkeypatch):
+    # metrics.parquet marks a finished job: written before job.json, a job killed between
+    # the two would be taken for another configuration's results and run again
+    written = []
+    for writer in ("write_text_atomic", "write_parquet_atomic"):
+        real = getattr(jobs, writer)
+        monkeypatch.setattr(
+            jobs,
+            writer,
+            lambda data, path, real=real: (written.append(path.name), real(data, path))[1],
+        )
+    result = sim.run(sim.compose(["network.n=300", "days=5", "run.replicates=1"]), progress=False)
+    jobs.write_job(tmp_path, result, {"days": 5}, "days=5", save_referrals=True)
+    assert written[-2:] == [jobs.JOB, jobs.METRICS]
+
+
+@pytest.mark.parametrize(
+    ("codes", "expected"), [((2, 2), 2), ((2, 1), 1), ((2, None), 1)], ids=["bad", "disk", "kill"]
+)
+def test_a_sweep_exits_2_only_when_every_unfinished_job_had_bad_input(codes, expected):
+    # exit 2 says "fix the input": not when another job ran out of disk or was killed
+    records = [{"exit_code": code} if code else {} for code in codes]
+    unfinished = {Path(str(job)): record for job, record in enumerate(records)}
+    assert failures.sweep_exit_code(unfinished) == expected
+
+
+def test_a_claim_on_kept_results_that_lost_its_metrics_is_discarded_not_put_back(tmp_path):
+    # killed while it went (metrics.parquet goes first): put back in earlier/, it would hold
+    # no results under the digest, and results kept aside later under it would be dropped
+    folder = tmp_path / "sweep"
+    sweep(folder, "referral=none")
+    job = folder / "0"
+    name = json.loads((job / jobs.JOB).read_text())["digest"]
+    claim = folder / jobs.EARLIER / f".{name}.999{jobs.CLAIM}"
+    claim.mkdir(parents=True)
+    for file in ("timeseries.parquet", jobs.CONFIG, jobs.JOB):
+        shutil.copy(job / file, claim / file)
+    jobs.remove_interrupted_copies(folder)
+    assert not claim.exists() and not (folder / jobs.EARLIER / name).exists()
+    kept = jobs.keep_aside(job, folder)  # then a different sweep takes job 0's folder
+    jobs.start(job)
+    assert jobs.has_results(kept)
+
+
+def test_kept_replicates_are_those_of_this_configuration_only(tmp_path):
+    # a run killed mid-job and rerun into its folder with other settings starts afresh
+    assert jobs.replicates_folder(tmp_path, "days: 20\n") != jobs.replicates_folder(
+        tmp_path, "days: 40\n"
+    )
 
 
 def test_results_of_other_code_in_the_same_folder_are_recomputed(tmp_path):
