@@ -48,7 +48,7 @@ class CheckedSweeper(BasicSweeper):
 
         said = os.environ.get(SAID_BY_SWEEP)
         record = Path(self.config.hydra.sweep.dir) / SWEEP_RECORD
-        self._record_before = record.read_bytes() if record.is_file() else None
+        self._record = (record, record.read_bytes() if record.is_file() else None)
         try:
             return super().sweep(arguments)
         finally:
@@ -85,8 +85,7 @@ class CheckedSweeper(BasicSweeper):
     def _put_back_the_sweep_record(self) -> None:
         from sim.storage import write_atomic
 
-        record = Path(self.config.hydra.sweep.dir) / SWEEP_RECORD
-        before = getattr(self, "_record_before", None)
+        record, before = self._record  # as sweep() found it
         if before is None:
             record.unlink(missing_ok=True)
         else:
