@@ -262,6 +262,36 @@ def test_a_hash_in_a_csv_id_is_part_of_it_and_an_edge_list_comment_is_not(tmp_pa
     assert list(load_edgelist(edges).labels) == [1, 2, 3]
 
 
+def test_spaces_around_a_csv_id_are_not_part_of_it(tmp_path):
+    # "1, 2" kept " 2": a triangle became three pairs among six people, without a word
+    path = tmp_path / "spaced.csv"
+    path.write_text("source, target\n1, 2\n2 ,3\n 3,1\nann , bob\n")
+    graph = load_edgelist(path)
+    assert list(graph.labels) == ["1", "2", "3", "ann", "bob"]
+    assert graph.edges == 4
+    blank = tmp_path / "blank.csv"
+    blank.write_text("1,2\n2,  \n2,3\n")
+    with pytest.warns(UserWarning, match="dropped 1 lines with fewer than two ids"):
+        assert list(load_edgelist(blank).labels) == [1, 2, 3]
+
+
+def test_communities_of_mixed_types_are_kept_apart_and_unhashable_ones_refused():
+    # np.unique raised a bare TypeError on None among numbers, and merged 1 with "1"
+    graph = nx.path_graph(6)
+    values = {0: None, 1: 2, 2: "1", 3: 1, 4: 2, 5: None}
+    nx.set_node_attributes(graph, values, "community")
+    community = from_networkx(graph).community
+    groups = {value: community[node] for node, value in values.items()}
+    assert [groups[values[node]] for node in graph] == community.tolist()
+    assert len(set(groups.values())) == 4  # None, 2, "1" and 1
+    ordered = nx.path_graph(4)
+    nx.set_node_attributes(ordered, {0: "b", 1: "a", 2: "c", 3: "a"}, "community")
+    assert from_networkx(ordered).community.tolist() == [1, 0, 2, 0]  # codes in sorted order
+    nx.set_node_attributes(ordered, {0: [1]}, "community")
+    with pytest.raises(ConfigError, match=r"a node's 'community' is \[1\] \(a list\)"):
+        from_networkx(ordered)
+
+
 @pytest.mark.parametrize("header", ["source,target", "From,To", "u,v"])
 def test_a_csv_header_over_text_ids_is_not_a_friendship(tmp_path, header):
     path = tmp_path / "edges.csv"
@@ -467,3 +497,128 @@ def test_triad_without_a_second_link_to_close_a_triangle_is_refused():
     with pytest.raises(ConfigError, match=r"^network.triad=0.5 is not allowed: .*k >= 4"):
         sim.compose(["network=scale_free", "network.k=2", "network.triad=0.5"])
     assert sim.compose(["network=scale_free", "network.k=4", "network.triad=0.5"]).network.k == 4
+
+
+def test_a_connected_small_world_is_redrawn_until_it_is_connected():
+    # a rewired cycle (k = 2) at n = 20 is split about one draw in five: the default
+    # connected=True (network=small_world) redraws those; connected=False keeps them
+    kept = [gen.small_world(20, 2, 0.3, rng(seed), connected=False) for seed in range(20)]
+    assert not all(nx.is_connected(graph.to_networkx()) for graph in kept)
+    for seed in range(20):
+        graph = gen.small_world(20, 2, 0.3, rng(seed))
+        assert nx.is_connected(graph.to_networkx()) and graph.edges == 20
+
+
+def test_a_crowded_small_world_never_stores_a_moved_edge_left_as_a_self_loop():
+    # 60 edges among 66 pairs: the moved edges still bad after the last redraw (self-loops
+    # among them) must go through the deduplicating path, not be trusted as distinct
+    for seed in range(10):
+        with pytest.warns(UserWarning, match="of the 60 edges asked for") as caught:
+            graph = gen.small_world(12, 10, 1.0, rng(seed), connected=False)
+        assert_simple_undirected(graph)
+        got = int(re.search(r"only (\d+) of", str(caught[0].message)).group(1))
+        assert got == graph.edges == graph.degree().sum() // 2
+
+
+def test_the_third_node_picks_the_first_two_in_proportion_to_their_degree():
+    # m = 1: nodes 0 and 1 share one friendship (degree 1 each), so node 2 links to either
+    # half the time; its slot range must include the last slot, which holds node 1's target
+    picks = [gen.preferential_links(3, 1, rng(seed))[1][2] for seed in range(400)]
+    assert set(picks) == {0, 1}
+    assert np.mean(picks) == pytest.approx(0.5, abs=0.1)
+
+
+def test_circle_limits_of_unequal_circles_count_the_smallest_and_the_largest():
+    # n = 10 in 3 circles: sizes 3, 3 and 4; a friend inside needs another member of a circle
+    # of 3 (at most 2), a friend across someone outside the circle of 4 (at most 6)
+    assert gen.circle_limits(10, 3) == (2, 6)
+    base = ["network=circles", "network.n=10", "network.communities=3", "network.k_in=2"]
+    assert sim.compose([*base, "network.k_out=6"]).network.k_out == 6
+    with pytest.raises(ConfigError, match=r"network.k_out=7.0 .* at most 6"):
+        sim.compose([*base, "network.k_out=7"])
+
+
+def test_a_random_friend_is_each_friend_equally_often_and_none_for_the_friendless():
+    # a star: hub 0 with leaves 1-4, and consumer 5 with no friend (the last row, so a pick
+    # from an empty row would read past the stored friends)
+    graph = from_edges(6, np.zeros(4), np.arange(1, 5))
+    counts = np.bincount(graph.random_friend(np.zeros(4000, dtype=np.int64), rng()), minlength=6)
+    assert counts[0] == counts[5] == 0
+    np.testing.assert_allclose(counts[1:5] / 4000, 0.25, atol=0.03)
+    assert graph.random_friend(np.array([5, 1, 5]), rng()).tolist() == [-1, 0, -1]
+    alone = gen.random_mixing(1, 10)  # random mixing of one consumer: no one else to meet
+    assert alone.random_friend(np.zeros(3, dtype=np.int64), rng()).tolist() == [-1, -1, -1]
+
+
+def test_an_edge_list_whose_only_fault_is_a_self_loop_warns_of_it(tmp_path):
+    path = tmp_path / "edges.txt"
+    path.write_text("1 2\n2 2\n2 3\n")
+    with pytest.warns(UserWarning, match="dropped 1 self-loops and 0 duplicate edges"):
+        graph = load_edgelist(path)
+    assert (graph.n, graph.edges) == (3, 2)
+
+
+def test_a_detected_csv_header_is_read_quietly_and_an_edge_list_header_is_said(tmp_path):
+    # column names are expected over a CSV's rows; in a whitespace edge list they are worth a word
+    csv = tmp_path / "edges.csv"
+    csv.write_text("source,target\n1,2\n2,3\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert load_edgelist(csv).edges == 2
+    edges = tmp_path / "edges.txt"
+    edges.write_text("source target\n1 2\n2 3\n")
+    with pytest.warns(UserWarning, match=r"read the first line \('source target'\) as a header"):
+        assert load_edgelist(edges).edges == 2
+
+
+def test_an_indented_comment_line_of_a_csv_is_skipped_quietly(tmp_path):
+    path = tmp_path / "edges.csv"
+    path.write_text("  # exported 1 Dec\nsource,target\n1,2\n\t# checked\n2,3\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        graph = load_edgelist(path)
+    assert list(graph.labels) == [1, 2, 3] and graph.edges == 2
+
+
+def test_integers_with_a_leading_zero_are_other_people_even_when_every_id_is_digits(tmp_path):
+    # every id is digits: "01" and "1" still differ, so the ids stay text, never cast to 1
+    path = tmp_path / "edges.txt"
+    path.write_text("01 2\n1 3\n007 7\n")
+    graph = load_edgelist(path)
+    assert sorted(graph.labels) == ["007", "01", "1", "2", "3", "7"] and graph.edges == 3
+
+
+def test_network_scale_free_brings_k_over_2_links_per_consumer_for_a_mean_degree_of_k():
+    config = sim.compose(["network=scale_free", "network.n=4000", "network.k=6"])
+    degrees = config.network.build(rng()).degree()
+    assert degrees.mean() == pytest.approx(6, rel=0.05) and degrees.min() >= 1
+
+
+def test_a_csv_line_with_an_empty_second_id_is_dropped_not_read_as_an_empty_id(tmp_path):
+    path = tmp_path / "edges.csv"
+    path.write_text("1,2\n3,\n4,5\n")
+    with pytest.warns(UserWarning, match="dropped 1 lines with fewer than two ids"):
+        graph = load_edgelist(path)
+    assert list(graph.labels) == [1, 2, 4, 5] and graph.edges == 2
+
+
+def test_as_many_circles_as_consumers_is_allowed_and_one_more_is_refused():
+    base = ["network=circles", "network.n=6", "network.k_in=0", "network.k_out=2"]
+    config = sim.compose([*base, "network.communities=6"])  # a circle of one each
+    graph = config.network.build(rng())
+    assert graph.edges == 6 and graph.community.tolist() == list(range(6))
+    with pytest.raises(ConfigError, match=r"network.communities=7 .*at most n=6"):
+        sim.compose([*base, "network.communities=7"])
+
+
+def test_a_ring_degree_too_large_names_the_largest_even_degree_that_fits():
+    # n = 6: k/2 neighbours on each side fit up to k = 4 (5 is odd); k = 6 needs 7 consumers
+    with pytest.raises(ConfigError, match=r"^network.k=6 .*an even integer in \[2, 4\] with"):
+        sim.compose(["network.n=6", "network.k=6"])
+
+
+@pytest.mark.parametrize(("n", "k", "edges"), [(5, 1.5, 4), (9, 1.1, 5), (10, 3, 15)])
+def test_a_random_network_has_n_k_over_2_edges_rounded_to_the_nearest(n, k, edges):
+    graph = gen.erdos_renyi(n, k, rng())
+    assert_simple_undirected(graph)
+    assert graph.edges == edges

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import warnings
+from collections.abc import Hashable
 from pathlib import Path
 
 import networkx as nx
@@ -37,7 +38,8 @@ def load_edgelist(
 
     Whitespace-separated edge lists (``u v`` per line; ``#`` starts a comment anywhere on a
     line, as in networkx's ``read_edgelist``), CSV files (first two columns; a header row is
-    detected; only a line that starts with ``#`` is a comment, so ids such as ``#tag`` or
+    detected; spaces around a field are dropped, so ``1, 2`` is a friendship of ``1`` and
+    ``2``; only a line that starts with ``#`` is a comment, so ids such as ``#tag`` or
     ``name#1234`` are read whole) and GraphML are understood.
 
     Args:
@@ -115,6 +117,8 @@ def _read_table(file: Path, key: str, first_line: str) -> pd.DataFrame:
         raise ConfigError(f"{key}={str(file)!r} could not be parsed: {reason}") from error
     except OSError as error:
         raise ConfigError(f"{key}={str(file)!r} could not be read: {error.strerror}") from error
+    if is_csv and len(table):  # "1, 2": the spaces around a field are not part of its id
+        table = table.apply(lambda column: column.str.strip())
     if len(table) and (table[1].isna() | (table[1] == "")).all():  # no line has a second id
         separator = "commas in a .csv file" if is_csv else "spaces or tabs"
         raise ConfigError(
@@ -267,7 +271,7 @@ def from_networkx(graph: nx.Graph, source: str = "networkx graph") -> SocialGrap
     community = None
     labels = nx.get_node_attributes(graph, "community")
     if len(labels) == len(nodes) and nodes:
-        _, community = np.unique([labels[node] for node in nodes], return_inverse=True)
+        community = _community_codes([labels[node] for node in nodes], source)
     elif labels:  # partly labelled: no community to put the others in
         warnings.warn(
             f"{source}: {len(nodes) - len(labels)} of {len(nodes)} nodes have no 'community' "
@@ -278,3 +282,29 @@ def from_networkx(graph: nx.Graph, source: str = "networkx graph") -> SocialGrap
     social = from_edges(len(nodes), pairs[:, 0], pairs[:, 1], community, warn_source=source)
     social.labels = None if nodes == list(range(len(nodes))) else nodes
     return social
+
+
+def _community_codes(values: list, source: str) -> np.ndarray:
+    """Number the distinct ``community`` values 0, 1, ... in sorted order.
+
+    Values of types that do not sort together (``None`` among numbers, ``1`` and ``"a"``) are
+    numbered in order of first appearance; ``1`` and ``"1"`` stay two communities.
+
+    Raises:
+        ConfigError: when a value cannot be told apart from another (an unhashable list).
+
+    """
+    try:
+        distinct = list(dict.fromkeys(values))
+    except TypeError:
+        odd = next(value for value in values if not isinstance(value, Hashable))
+        raise ConfigError(
+            f"{source}: a node's 'community' is {odd!r} (a {type(odd).__name__}): expected a "
+            "number or a name for each node"
+        ) from None
+    try:
+        distinct = sorted(distinct)
+    except TypeError:  # mixed types: the order of first appearance is just as good a label
+        pass
+    code = {value: i for i, value in enumerate(distinct)}
+    return np.array([code[value] for value in values], dtype=np.int64)
