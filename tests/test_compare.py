@@ -391,3 +391,37 @@ def test_the_conditions_match_a_baseline_given_as_text_as_compare_does():
     frame.attrs["parameters"] = ["referral.referrer_reward", "network.n"]
     for baseline in (0, "0", "0.0"):
         assert conditions(frame, baseline, "referral.referrer_reward") == ["network.n"]
+
+
+def test_settings_keep_the_order_of_their_jobs_within_each_condition():
+    # a sweep's settings are tabled as its command listed them, not alphabetically; only
+    # settings named by numbers alone are sorted
+    parts = []
+    for n in (1000, 2000):
+        for scheme, lift in (("two_sided", 10), ("none", 0), ("group_buy", 5)):
+            customers = np.array([100, 120, 140]) + lift
+            parts.append(replicates(scheme, customers, [5000] * 3, **{"network.n": n}))
+    frame = pd.concat(parts, ignore_index=True)
+    frame.attrs["parameters"] = ["referral", "network.n"]
+    table = wide(sim.compare(frame))
+    assert list(zip(table["network.n"], table["referral"], strict=True)) == [
+        (1000, "two_sided"), (1000, "none"), (1000, "group_buy"),
+        (2000, "two_sided"), (2000, "none"), (2000, "group_buy"),
+    ]  # fmt: skip
+    assert table["delta_customers"].tolist() == [10, 0, 5, 10, 0, 5]
+
+
+def test_a_setting_with_no_baseline_is_warned_of_once_with_whole_numbers_plain():
+    parts = [
+        replicates("none", [100, 120, 140], [5000] * 3, **{"budget.total": 1000.0}),
+        replicates("two_sided", [110, 130, 150], [5500] * 3, **{"budget.total": 1000.0}),
+        replicates("two_sided", [110, 130, 150], [5500] * 3, **{"budget.total": 2000.0}),
+    ]
+    frame = pd.concat(parts, ignore_index=True)
+    frame.attrs["parameters"] = ["referral", "budget.total"]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        sim.compare(frame)
+    messages = [str(warning.message) for warning in caught]
+    assert len(messages) == 1, messages  # not also "paired on only some (0 of 3)"
+    assert "for 1 setting(s): budget.total=2000, referral=two_sided; their" in messages[0]

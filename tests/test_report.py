@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pathlib
 import shutil
 import subprocess
 import sys
@@ -76,6 +77,8 @@ def test_the_figures_are_images_of_the_expected_size(sweep_folder, tmp_path):
 def test_the_efficient_frontier_drops_dominated_schemes():
     table = pd.DataFrame({"customers": [100, 150, 120, 90], "cac": [50, 60, 70, 40]})
     assert report.efficient(table).tolist() == [0, 1, 3]
+    nobody = pd.concat([table, pd.DataFrame({"customers": [0], "cac": [np.nan]})])
+    assert report.efficient(nobody.reset_index(drop=True)).tolist() == [0, 1, 3]  # no CAC: no point
 
 
 def test_an_empty_folder_exits_2_with_a_message(tmp_path, capsys):
@@ -192,6 +195,8 @@ def test_settings_without_a_baseline_to_pair_with_say_so(tmp_path, capsys):
     alone = by_setting[("| 2000", "two_sided")]
     assert alone[columns.index("Δ customers")] == report.NO_BASELINE
     assert alone[columns.index("incremental CAC")] == report.NO_BASELINE
+    for level in ("customers", "CAC"):  # its own levels need no baseline: still shown
+        assert alone[columns.index(level)][0].isdigit(), alone
     assert by_setting[("| 1000", "two_sided")][columns.index("Δ customers")][0] in "+-"
     note = "no referral=none replicate to pair with"
     assert note in captured.err and "budget.total=2000, referral=two_sided" in captured.err
@@ -851,3 +856,124 @@ def test_reading_results_imports_neither_the_model_nor_mesa_and_the_api_still_lo
         "sim.model SocialGraph",
         "module 'sim' has no attribute 'no_such_name'",
     ]
+
+
+def test_the_intro_says_nothing_of_a_missing_none_when_none_is_the_baseline():
+    metrics = pd.DataFrame({"referral": ["none", "none", "two_sided"], "job": list("aab")})
+    metrics.attrs["parameters"] = ["referral"]
+    chosen = report._comparison_intro(metrics, "none", chosen=True)
+    assert "against `none` (incremental CAC" in chosen and "is not among" not in chosen
+    picked = report._comparison_intro(metrics.replace("none", "one_sided"), "one_sided", True)
+    assert "against `one_sided` (`none` is not among the settings: the smallest" in picked
+
+
+def test_the_market_names_neither_the_replicate_count_nor_a_null_every_job_set():
+    # run.replicates says how many runs there are, not what was run: the intro counts them
+    metrics = pd.DataFrame(
+        {
+            "referral": ["none", "none", "two_sided", "two_sided"],
+            "network.n": [300] * 4,
+            "run.replicates": [2] * 4,
+            "budget.total": [None] * 4,  # null in every job: its default, no cap (not "nan")
+            "job": list("aabb"),
+        }
+    )
+    metrics.attrs["parameters"] = ["referral", "network.n", "run.replicates", "budget.total"]
+    assert (
+        report.held_fixed(metrics)
+        == "Set alike in every job: network.n=300; the rest as in `conf/`."
+    )
+    metrics.attrs["parameters"] = ["referral", "run.replicates", "budget.total"]
+    assert report.held_fixed(metrics) == (
+        "Every job ran `conf/`'s defaults but for the parameters in the table."
+    )
+
+
+def test_failed_jobs_are_the_ones_without_results_in_job_order(tmp_path):
+    for job in ("10", "2", "3"):
+        (tmp_path / job).mkdir()
+        (tmp_path / job / "failed.json").write_text(
+            f'{{"kind": "disk full {job}", "exit_code": 1}}'
+        )
+    (tmp_path / "3" / "metrics.parquet").write_bytes(b"")  # its results are in the table
+    failed = report.failed_jobs(tmp_path)
+    assert list(failed) == [tmp_path / "2", tmp_path / "10"]  # 2 before 10, as the sweep ran them
+    assert failed[tmp_path / "10"]["kind"] == "disk full 10"
+    note = report.failed_jobs_note(tmp_path, failed)
+    assert note.startswith("2 failed jobs are not in this report: 2, 10 (each folder's")
+
+
+def test_a_failed_job_is_named_once_as_failed_not_also_as_unfinished(tmp_path):
+    write_small_job(tmp_path / "0", {"referral": "none"}, ["referral=none"])
+    for job in ("1", "2"):
+        (tmp_path / job / ".hydra").mkdir(parents=True)  # started by Hydra, no results
+    (tmp_path / "1" / "failed.json").write_text('{"kind": "out of memory", "exit_code": 1}')
+    notes = report._missing_jobs_notes(tmp_path)
+    assert len(notes) == 2
+    assert notes[0].startswith("1 failed job is not in this report: 1 (")
+    assert notes[1].startswith("1 started job has no results yet and is not in this report: 2 (")
+
+
+def test_jobs_in_hidden_folders_are_not_named_as_unfinished(tmp_path):
+    for job in ("0", ".taken/0", "earlier/.0123abcd.77.staging/3"):
+        (tmp_path / job / ".hydra").mkdir(parents=True)
+    assert report.unfinished_jobs(tmp_path) == [tmp_path / "0"]
+
+
+def test_a_report_of_one_configuration_removes_the_frontier_of_an_earlier_report(
+    sweep_folder, tmp_path
+):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "reach_cac.png").write_bytes(b"an earlier report's frontier of three settings")
+    shutil.copytree(sweep_folder / "1", tmp_path / "one" / "1")  # one setting left
+    report.write_report(tmp_path / "one", out=out)
+    assert "One configuration" in (out / "report.md").read_text()
+    assert not (out / "reach_cac.png").exists()  # not beside a report that has no frontier
+
+
+def test_a_figure_that_fails_while_saved_leaves_the_earlier_file_whole(tmp_path):
+    path = tmp_path / "adoption.png"
+    path.write_bytes(b"the earlier report's figure")
+    figure, _ = report.plt.subplots()
+
+    def cut_short(target, **options):
+        open(target, "wb").write(b"half a PNG")
+        raise KeyboardInterrupt
+
+    figure.savefig = cut_short
+    with pytest.raises(KeyboardInterrupt):
+        report.save_figure(figure, path)
+    report.plt.close(figure)
+    assert path.read_bytes() == b"the earlier report's figure"
+    assert [p.name for p in tmp_path.iterdir()] == ["adoption.png"]  # no temporary left
+
+
+def test_failed_jobs_of_bad_input_and_of_other_causes_get_advice_for_both(tmp_path):
+    failed = {
+        tmp_path / "0": {"kind": "invalid configuration", "exit_code": 2},
+        tmp_path / "1": {"kind": "out of memory", "exit_code": 1},
+    }
+    note = report.failed_jobs_note(tmp_path, failed)
+    assert note == (
+        "2 failed jobs are not in this report: 0, 1 (each folder's failed.json says why; fix the "
+        "values named there; running the sweep's command again retries the rest)."
+    )
+
+
+def test_a_report_md_cut_short_while_written_is_not_left_half_written(
+    sweep_folder, tmp_path, monkeypatch
+):
+    out = tmp_path / "out"
+    write_text = pathlib.Path.write_text
+
+    def cut_short(path, text, *arguments, **keywords):
+        if "report.md" in path.name:  # the report, or its temporary file
+            write_text(path, text[: len(text) // 2], *arguments, **keywords)
+            raise KeyboardInterrupt  # as a Ctrl-C or a full disk part way through
+        return write_text(path, text, *arguments, **keywords)
+
+    monkeypatch.setattr(pathlib.Path, "write_text", cut_short)
+    with pytest.raises(KeyboardInterrupt):
+        report.write_report(sweep_folder, out=out)
+    assert not [path.name for path in out.iterdir() if "report.md" in path.name]

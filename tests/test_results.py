@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import warnings
 
 import pandas as pd
 import pytest
@@ -262,3 +263,43 @@ def test_starting_a_job_in_a_users_folder_keeps_their_files(tmp_path):
     (tmp_path / jobs.JOB).write_text("{}")  # a job wrote here: its files are the job's
     jobs.start(tmp_path)
     assert not (tmp_path / jobs.CONFIG).exists() and not (tmp_path / "timeseries.parquet").exists()
+
+
+def test_jobs_are_read_in_job_order_and_the_first_of_two_copies_is_kept(two_schemes, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(two_schemes / "1", copy / "2")  # two_sided
+    shutil.copytree(two_schemes / "0", copy / "10")  # none
+    shutil.copytree(two_schemes / "0", copy / "11")  # none again: the same digest
+    with pytest.warns(sim.results.DuplicateJobWarning, match=r"11 \(as .*10\)"):
+        frame = sim.results.load(copy)
+    assert frame["referral"].unique().tolist() == ["two_sided", "none"]  # 2 before 10
+    assert frame["job"].unique().tolist() == [str((copy / job).resolve()) for job in ("2", "10")]
+
+
+def test_jobs_nested_in_a_hidden_folder_are_not_read(two_schemes, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(two_schemes, copy)
+    taken = copy / ".taken" / "0"  # a job folder inside a hidden one, of another configuration
+    shutil.copytree(copy / "0", taken)
+    record = json.loads((taken / jobs.JOB).read_text())
+    (taken / jobs.JOB).write_text(json.dumps({**record, "digest": "another configuration"}))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # not read, so not even a copy of job 0 to warn of
+        assert len(sim.results.load(copy)) == 6
+
+
+def test_jobs_that_recorded_no_digest_are_all_read(two_schemes, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(two_schemes, copy)
+    for job in ("0", "1"):
+        record = json.loads((copy / job / jobs.JOB).read_text())
+        del record["digest"]
+        (copy / job / jobs.JOB).write_text(json.dumps(record))
+    frame = sim.results.load(copy)
+    assert frame["referral"].value_counts().to_dict() == {"none": 3, "two_sided": 3}
+
+
+def test_the_parameters_lead_then_the_job_then_the_tables_own_columns(two_schemes):
+    frame = sim.results.load(two_schemes)
+    assert list(frame.columns[:5]) == ["referral", "network.n", "days", "run.replicates", "job"]
+    assert frame.columns[5] == "replicate"
