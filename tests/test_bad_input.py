@@ -593,6 +593,22 @@ def test_an_edited_option_file_is_composed_anew(tmp_path, monkeypatch):
     assert sim.compose(["referral=two_sided"]) == compose_by_hydra_alone(["referral=two_sided"])
 
 
+def test_an_option_file_edited_to_the_same_size_is_composed_anew(tmp_path, monkeypatch):
+    # the cache is keyed by each file's size and modification time: 10.0 -> 20.0 keeps the size
+    conf = tmp_path / "conf"
+    shutil.copytree(conf_dir(), conf)
+    monkeypatch.setattr(sim.configure, "conf_dir", lambda: conf)
+    assert sim.compose(["referral=two_sided"]).referral.referrer_reward == 10
+    option = conf / "referral" / "two_sided.yaml"
+    text = option.read_text()
+    edited = text.replace("referrer_reward: 10.0", "referrer_reward: 20.0", 1)
+    assert len(edited) == len(text) and edited != text
+    stat = option.stat()
+    option.write_text(edited)
+    os.utime(option, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    assert sim.compose(["referral=two_sided"]).referral.referrer_reward == 20
+
+
 def test_sim_compose_leaves_a_callers_hydra_session_as_it_was(tmp_path):
     (tmp_path / "mine.yaml").write_text("answer: 42\n")
     sim.configure._composed.cache_clear()  # so that Hydra composes, not the cache
@@ -611,6 +627,43 @@ def test_a_whole_float_set_in_code_for_an_integer_is_refused_by_name(key, value)
         sim.ConfigError, match=rf"^{key}={value} is not allowed: expected an integer"
     ):
         sim.ReferralModel(config)
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "shown"),
+    [("days", True, "True"), ("network.n", False, "False"), ("share.daily", np.bool_(True), "")],
+)
+def test_a_boolean_set_in_code_for_a_number_is_refused_by_name(key, value, shown):
+    # True is an int to Python: days=True would run one day, share.daily=True share daily
+    config = sim.compose(["network.n=2000"])
+    node, _, name = key.rpartition(".")
+    setattr(operator.attrgetter(node)(config) if node else config, name, value)
+    with pytest.raises(sim.ConfigError, match=rf"^{re.escape(key)}=\S*{shown} is not allowed"):
+        sim.ReferralModel(config)
+
+
+def test_the_largest_64_bit_integer_is_allowed_and_the_next_is_not():
+    assert sim.compose(["seed=9223372036854775807"]).seed == 2**63 - 1
+    with pytest.raises(sim.ConfigError, match=r"^seed=9223372036854775808 is not allowed"):
+        sim.compose(["seed=9223372036854775808"])
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("seed=-1", "seed=-1 is not allowed: expected an integer >= 0 (below 2**63)."),
+        (
+            "share.incentive_lift=-1",
+            "share.incentive_lift=-1.0 is not allowed: expected a number >= 0 (finite).",
+        ),
+        ("share.incentive_scale=0", "share.incentive_scale=0.0 is not allowed: expected a "
+         "number > 0 (finite)."),
+    ],
+)  # fmt: skip
+def test_an_unbounded_range_says_its_hidden_bound(override, message):
+    with pytest.raises(sim.ConfigError) as refused:
+        sim.compose([override])
+    assert str(refused.value) == message
 
 
 def test_numpy_numbers_set_in_code_are_numbers():
@@ -724,6 +777,36 @@ def test_a_bad_threshold_entry_is_named_as_it_was_written():
         sim.compose(["population.threshold.1=1.4"])
     assert str(refused.value).startswith(
         "population.threshold.1=1.4 is not allowed: expected a share in [0, 1]"
+    )
+
+
+@pytest.mark.parametrize(
+    ("overrides", "shown"),
+    [
+        (["population.threshold.1=0.9995"], "{'1': 0.9995}"),
+        (
+            ["population.threshold.1=0.5", "+population.threshold.3=0.5005"],
+            "{'1': 0.5, '3': 0.5005}",
+        ),
+    ],
+)
+def test_threshold_shares_a_little_off_one_are_refused(overrides, shown):
+    # numpy draws levels with probabilities that must sum to 1: 0.0005 off is no rounding error
+    with pytest.raises(sim.ConfigError) as refused:
+        sim.compose(overrides)
+    assert str(refused.value) == (
+        f"population.threshold={shown} is not allowed: expected shares that sum to 1 "
+        "(add levels with +population.threshold.N=share)."
+    )
+
+
+def test_an_empty_threshold_mapping_set_in_code_asks_for_a_level():
+    config = sim.compose(["network.n=200"])
+    config.population.threshold = {}
+    with pytest.raises(sim.ConfigError) as refused:
+        sim.ReferralModel(config)
+    assert str(refused.value) == (
+        "population.threshold={} is not allowed: expected a non-empty mapping {level: share}."
     )
 
 
@@ -883,6 +966,19 @@ NONSENSE = [
         "seeding.ads.start_day=50 is not allowed: expected at most seeding.ads.end_day=10, the "
         "ads' last day (seeding.ads.end_day=null runs them to the last day).",
     ),
+    (
+        ["retention=community", "repurchase.churn_daily=0.95", "retention.churn_multiplier=1.1"],
+        # a member not referred lapses at 0.95 x 1.1: the referred customers' 0.82 lowers no one
+        "repurchase.churn_daily*retention.churn_multiplier=1.045 is not allowed: expected at most "
+        "1, a customer's daily probability of lapsing (repurchase.churn_daily=0.95, "
+        "retention.churn_multiplier=1.1).",
+    ),
+    (
+        ["repurchase.propensity=30.015"],  # 1.0005: only rounding error is let pass, not this
+        "repurchase.propensity/product.cycle_days=1.0005 is not allowed: expected at most 1, a "
+        "customer's daily probability of a repeat order (repurchase.propensity=30.015, "
+        "product.cycle_days=30).",
+    ),
 ]  # fmt: skip
 NONSENSE_IDS = [" ".join(overrides) for overrides, _ in NONSENSE]
 
@@ -942,6 +1038,8 @@ AT_THE_BOUNDARY = [
     ["seeding.start_day=10", "seeding.end_day=10", "days=10"],  # one ad day, the last one
     ["seeding=kol", "seeding.post_days=[10,500]", "days=10"],  # a post on the last day
     ["seeding=kol", "days=30"],  # the fortnightly posts, some after a short run: no warning
+    ["seeding=kol", "seeding.hired=10"],  # every one of influencers.kols=10 hired
+    ["seeding.initial_customers=200"],  # every consumer of network.n=200 a customer on day 0
 ]
 
 

@@ -80,3 +80,19 @@ def test_ranges_and_values_read_as_in_yaml():
     assert paramdoc.format_value(None) == "null"
     assert paramdoc.format_value(True) == "true"
     assert paramdoc.format_value({"1": 0.4, "3": 0.6}) == "{1: 0.4, 3: 0.6}"
+
+
+def test_check_exits_1_on_stale_tables_and_the_rewrite_makes_them_current(
+    tmp_path, monkeypatch, capsys
+):
+    # `python -m sim.paramdoc --check` is what keeps docs/odd.md current outside pytest
+    monkeypatch.setattr(paramdoc, "tables", lambda: {"share": "| fresh |"})
+    path = tmp_path / "odd.md"
+    path.write_text("intro\n<!-- params:share -->\n| stale |\n<!-- /params:share -->\n")
+    assert paramdoc.main([str(path), "--check"]) == 1
+    assert capsys.readouterr().out == f"{path}: parameter tables are stale\n"
+    assert "| stale |" in path.read_text()  # --check writes nothing
+    assert paramdoc.main([str(path)]) == 0
+    assert path.read_text() == "intro\n<!-- params:share -->\n| fresh |\n<!-- /params:share -->\n"
+    assert paramdoc.main([str(path), "--check"]) == 0
+    assert capsys.readouterr().out.endswith("up to date\n")
