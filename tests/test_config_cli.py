@@ -421,6 +421,19 @@ def test_a_single_run_asked_again_shows_the_table_it_found(tmp_path):
     assert len(table) == 1 and table[0] in again.stdout.splitlines()
 
 
+def test_a_single_run_says_what_ran_and_where_its_results_are(tmp_path):
+    # the headline names the options and sizes first, then only the other keys the job set
+    folder = tmp_path / "r"
+    overrides = ("network.n=400", "days=10", "run.replicates=1", "conversion.peer=0.2")
+    result = cli(*overrides, f"hydra.run.dir={folder}", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    headline = [line for line in lines if line.startswith("referral-sim: network=")]
+    assert len(headline) == 1 and "(n=400)" in headline[0] and " days=10 " in headline[0]
+    assert headline[0].endswith(" with conversion.peer=0.2")
+    assert lines[-1] == f"results: {folder}" and (folder / "metrics.parquet").is_file()
+
+
 @pytest.mark.parametrize("level", ["x", "0", "40000"])
 def test_a_bad_threshold_level_is_named(level):
     with pytest.raises(sim.ConfigError, match=rf"levels in \[1, 32767\] as keys, not '{level}'"):

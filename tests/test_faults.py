@@ -573,6 +573,35 @@ def test_a_full_disk_while_relabelling_fails_the_job_and_keeps_its_results(tmp_p
     assert sim.results.load(folder)["seed"].tolist() == [0] * 3 * REPLICATES
 
 
+def test_a_finished_job_in_a_read_only_folder_is_skipped_as_it_is_not_recomputed(tmp_path):
+    # a read-only archive cannot take the new command's parameters: recomputing would delete
+    # its results first and then fail to write new ones
+    folder = tmp_path / "sweep"
+    arguments = ["-m", "referral=none", *TINY, f"hydra.sweep.dir={folder}"]
+    referral_sim(*arguments, cwd=tmp_path)
+    made = (folder / "0" / jobs.METRICS).stat().st_mtime_ns
+    read_only = patch_to_parquet("""
+    raise OSError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+""")
+    result = cli_process(*arguments, "seed=0", cwd=tmp_path, prelude=read_only)
+    assert result.returncode == 0, result.stderr[-3000:]
+    said = f"finished already, skipped as it is ({os.strerror(errno.EACCES)}): {folder / '0'}"
+    assert said in result.stdout
+    assert "recomputing" not in result.stdout and "results:" not in result.stdout
+    assert (folder / "0" / jobs.METRICS).stat().st_mtime_ns == made
+
+
+def test_replicates_kept_by_another_configuration_are_not_announced_as_resumed(tmp_path):
+    # a run killed with other settings left its replicates in the folder: this one starts afresh
+    folder = tmp_path / "run"
+    other = folder / f"{jobs.REPLICATES}0123456789abcdef"
+    other.mkdir(parents=True)
+    (other / jobs.KEPT.format(0)).write_bytes(b"")
+    result = referral_sim(*TINY, f"hydra.run.dir={folder}", cwd=tmp_path)
+    assert "resuming" not in result.stdout
+    assert jobs.has_results(folder) and not other.exists()
+
+
 def test_a_copy_that_cannot_be_removed_leaves_the_sweeps_summary_and_exit_code(
     tmp_path, monkeypatch, capsys
 ):

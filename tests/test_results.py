@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import sim
-from sim import jobs, report
+from sim import jobs, provenance, report
 from sim.compare import UnpairedWarning
 from sim.results import ResultsError
 from sim.summary import SUPPORT
@@ -167,6 +167,38 @@ def test_results_of_another_engine_version_are_not_finished(two_schemes, monkeyp
     monkeypatch.setattr(jobs, "code_fingerprint", lambda: "an edited engine")
     assert not jobs.is_finished(two_schemes / "1", config)
     assert jobs.has_results(two_schemes / "1")
+
+
+def test_the_code_fingerprint_covers_every_engine_file_by_name_but_not_the_dashboard(
+    tmp_path, monkeypatch
+):
+    # finished results are reused while it holds: a file it missed would mix engines' results
+    engine = tmp_path / "sim"
+    for name in ("model.py", "schemes/referral.py", "dashboard/app.py"):
+        (engine / name).parent.mkdir(parents=True, exist_ok=True)
+        (engine / name).write_text(f"# {name}\n")
+    monkeypatch.setattr(provenance, "PACKAGE", engine)
+    fingerprint = provenance.code_fingerprint.__wrapped__  # not the cached one of sim/
+    before = fingerprint()
+    (engine / "dashboard" / "app.py").write_text("# drawn otherwise\n")
+    assert fingerprint() == before
+    (engine / "schemes" / "referral.py").write_text("# edited\n")
+    edited = fingerprint()
+    assert edited != before
+    (engine / "schemes" / "referral.py").rename(engine / "schemes" / "retention.py")
+    assert fingerprint() != edited  # the same contents under another name
+    extra = tmp_path / "measures.py"
+    extra.write_text("# measures\n")
+    with_extra = fingerprint(extra)
+    assert with_extra != fingerprint()
+    extra.write_text("# measured otherwise\n")
+    assert fingerprint(extra) != with_extra
+
+
+def test_the_real_engine_files_include_the_subpackages_and_leave_out_the_dashboard():
+    names = {f.relative_to(provenance.PACKAGE).as_posix() for f in provenance._engine_files()}
+    assert {"cli.py", "model.py", "schemes/referral.py", "network/io.py"} <= names
+    assert not any(name.startswith("dashboard/") for name in names)
 
 
 def test_loading_nothing_says_so(tmp_path):

@@ -22,7 +22,7 @@ import pytest
 
 import sim
 from hydra_plugins.referral_sim_sweeper.checked_sweeper import CHECKING, SHOWN_FROM
-from sim import cli, failures, jobs
+from sim import cli, console, failures, jobs
 from tests.sweeps import TINY, cli_process, referral_sim, sweep
 
 SCHEMES = "referral=none,one_sided,two_sided"
@@ -663,6 +663,12 @@ def test_the_end_of_a_sweep_removes_only_copies_of_what_its_finished_jobs_hold(t
     assert all(jobs.has_results(folder) for folder in [*launched, other, copies[6]])
     assert not any(jobs.has_results(folder) for folder in copies[:6])
     assert not kept.exists() and (copies[0]).is_dir()  # a job folder stays (its logs), emptied
+
+
+def test_a_list_one_longer_than_shown_says_the_one_more():
+    names = [str(job) for job in range(console.LISTED + 1)]
+    assert console.listed(names) == "0, 1, 2, 3, 4 and 1 more"
+    assert console.listed(names[:-1]) == "0, 1, 2, 3, 4"
 
 
 def test_a_sweep_whose_values_read_the_job_number_passes_the_check_before_launch(tmp_path):
