@@ -8,6 +8,7 @@ quietly, so that neither later prints nor Python's flush at exit raise again.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import warnings
@@ -27,6 +28,24 @@ def silence_stdout() -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
     os.close(devnull)
+
+
+class PipeSafeStreamHandler(logging.StreamHandler):
+    """Hydra's console log handler (``conf/config.yaml``), quiet once nobody reads its stream.
+
+    A sweep's log lines ("Launching 2 jobs locally") go to standard output. When its reader has
+    gone (``referral-sim -m ... | head -1``), :class:`logging.StreamHandler` printed a
+    "--- Logging error ---" traceback to standard error for every line after it; this handler
+    silences standard output instead, as :func:`say` does. Other logging errors are reported
+    as usual.
+    """
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        """Silence standard output on a broken pipe; report any other error as logging does."""
+        if isinstance(sys.exc_info()[1], BrokenPipeError) and self.stream is sys.stdout:
+            silence_stdout()
+            return
+        super().handleError(record)
 
 
 LISTED = 5

@@ -301,6 +301,15 @@ def test_a_closed_stdout_is_no_failure_of_the_run(tmp_path):
     assert not list(tmp_path.rglob("failed.json"))
 
 
+def test_a_closed_stdout_is_no_failure_of_a_sweep(tmp_path):
+    # Hydra's log lines ("Launching 2 jobs locally") each printed a "--- Logging error ---"
+    # traceback to stderr once nobody read stdout
+    sweep = ("-m", "network.n=300", "days=5", "run.replicates=1", "seed=1,2")
+    code, stderr = run_with_closed_stdout("sim.cli", *sweep, cwd=tmp_path)
+    assert (code, stderr) == (0, "")
+    assert len(list(tmp_path.rglob("metrics.parquet"))) == 2
+
+
 def test_help_lists_the_options_of_each_group_and_no_schema(tmp_path):
     result = cli("--help", cwd=tmp_path)
     groups = dict(
