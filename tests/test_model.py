@@ -428,3 +428,79 @@ def test_a_step_after_the_last_day_changes_nothing():
     model.step()  # its history holds 5 days: this used to fail with an IndexError
     assert model.day == 5 and not model.running
     pd.testing.assert_frame_equal(model.timeseries(), series)
+
+
+def test_neighbouring_seeds_do_not_share_replicates():
+    # the replicate is a spawn key, not an offset of the seed: replicate 1 of seed 0 is not
+    # replicate 0 of seed 1, so two seeds' replicate sets never overlap
+    one = sim.ReferralModel(small("seed=0", n=300), 1)
+    other = sim.ReferralModel(small("seed=1", n=300), 0)
+    assert not np.array_equal(one.network.indices, other.network.indices)
+    assert not np.array_equal(one.traits.susceptibility, other.traits.susceptibility)
+
+
+def test_seeds_are_aware_customers_of_day_zero():
+    model = sim.ReferralModel(small("seeding.initial_customers=7", n=300))
+    consumers = model.consumers
+    seeds = np.flatnonzero(consumers.channel == Channel.SEED)
+    assert len(seeds) == 7 == model.aware_count
+    for days in (consumers.first_aware_day, consumers.first_order_day, consumers.last_order_day):
+        assert (days[seeds] == 0).all()
+    assert (consumers.first_aware_day >= 0).sum() == model.aware_count
+
+
+def test_a_first_order_is_also_the_latest_order_until_the_next():
+    model = run_model(small("seeding.initial_customers=30", "repurchase.enabled=false", n=500))
+    consumers = model.consumers
+    bought = consumers.acquired()
+    assert bought.sum() > 10 and (consumers.orders[bought] == 1).all()
+    assert (consumers.last_order_day[bought] == consumers.first_order_day[bought]).all()
+    assert (consumers.last_order_day[~consumers.is_customer()] == -1).all()
+
+
+def test_a_model_not_yet_stepped_has_no_referrals_but_their_columns():
+    model = sim.ReferralModel(small(n=200))
+    for edges in (model.referrals(), model.referral_trees()):
+        assert list(edges.columns) == ["referrer", "referee", "day", "channel"]
+        assert len(edges) == 0 and (edges.dtypes == "int64").all()
+
+
+def test_word_of_mouth_goes_on_through_days_without_a_buyer():
+    # active customers who talk daily can still win a customer after a quiet day: such a day
+    # must not settle the run (the shortcut would record every later day empty)
+    config = small(
+        "seeding=organic",
+        "seeding.initial_customers=3",
+        "share.after_purchase=0",
+        "share.daily=0.3",
+        "conversion.peer=0.05",
+        "repurchase.enabled=false",
+        n=300,
+    )
+    fast = sim.ReferralModel(config, 0).run()
+    slow = sim.ReferralModel(config, 0)
+    while slow.running:
+        slow.step()
+    new = fast.timeseries()["new_customers"].to_numpy()
+    quiet = np.flatnonzero(new[1:] == 0) + 1  # days without a new customer
+    assert len(quiet) and new[quiet[0] + 1 :].sum() > 0  # customers come after a quiet day
+    pd.testing.assert_frame_equal(fast.timeseries(), slow.timeseries(), check_exact=True)
+
+
+def test_every_koc_is_a_koc_agent_consumer_zero_included():
+    model = sim.ReferralModel(small("influencers.koc_share=1", n=100))
+    kocs = model.agents_by_type[KOC]
+    assert sorted(koc.index for koc in kocs) == model.follow.koc_ids.tolist() == list(range(100))
+    assert len(model.agents_by_type[Consumer]) == 0
+    assert all(koc.koc_index == koc.index for koc in kocs)
+
+
+def test_active_customers_each_day_are_the_customers_who_have_not_lapsed():
+    model = sim.ReferralModel(small("seeding.initial_customers=30", "repurchase.propensity=3"))
+    active = []
+    for _ in range(15):
+        model.step()
+        active.append(int((model.consumers.state == State.CUSTOMER).sum()))
+    series = model.timeseries()
+    assert series["repeat_orders"].iloc[1:].sum() > 0  # repeat orders do not count twice
+    assert series["active_customers"].iloc[1:].tolist() == active
