@@ -581,25 +581,27 @@ def test_sim_compose_equals_hydra_alone_on_every_studys_configuration():
     assert different == []
 
 
-def test_an_edited_option_file_is_composed_anew(tmp_path, monkeypatch):
+@pytest.fixture
+def two_sided_option(tmp_path, monkeypatch):
+    """``referral/two_sided.yaml`` in a copy of ``conf/`` that ``sim.compose`` reads."""
     conf = tmp_path / "conf"
     shutil.copytree(conf_dir(), conf)
     monkeypatch.setattr(sim.configure, "conf_dir", lambda: conf)
     assert sim.compose(["referral=two_sided"]).referral.referrer_reward == 10
-    option = conf / "referral" / "two_sided.yaml"
+    return conf / "referral" / "two_sided.yaml"
+
+
+def test_an_edited_option_file_is_composed_anew(two_sided_option):
+    option = two_sided_option
     text = option.read_text()
     option.write_text(text.replace("referrer_reward: 10.0", "referrer_reward: 7.5", 1))
     assert sim.compose(["referral=two_sided"]).referral.referrer_reward == 7.5
     assert sim.compose(["referral=two_sided"]) == compose_by_hydra_alone(["referral=two_sided"])
 
 
-def test_an_option_file_edited_to_the_same_size_is_composed_anew(tmp_path, monkeypatch):
+def test_an_option_file_edited_to_the_same_size_is_composed_anew(two_sided_option):
     # the cache is keyed by each file's size and modification time: 10.0 -> 20.0 keeps the size
-    conf = tmp_path / "conf"
-    shutil.copytree(conf_dir(), conf)
-    monkeypatch.setattr(sim.configure, "conf_dir", lambda: conf)
-    assert sim.compose(["referral=two_sided"]).referral.referrer_reward == 10
-    option = conf / "referral" / "two_sided.yaml"
+    option = two_sided_option
     text = option.read_text()
     edited = text.replace("referrer_reward: 10.0", "referrer_reward: 20.0", 1)
     assert len(edited) == len(text) and edited != text

@@ -184,12 +184,19 @@ def test_real_network_loads_with_its_published_size():
     assert_simple_undirected(graph)
 
 
-def test_edge_list_drops_self_loops_and_duplicates_with_a_warning(tmp_path):
+@pytest.mark.parametrize(
+    ("text", "dropped", "size"),
+    [
+        ("# comment\na b\nb a\nb c\nc c\nc d\n", "1 self-loops and 1 duplicate", (4, 3)),
+        ("1 2\n2 2\n2 3\n", "1 self-loops and 0 duplicate edges", (3, 2)),  # a loop alone
+    ],
+)
+def test_edge_list_drops_self_loops_and_duplicates_with_a_warning(tmp_path, text, dropped, size):
     path = tmp_path / "edges.txt"
-    path.write_text("# comment\na b\nb a\nb c\nc c\nc d\n")
-    with pytest.warns(UserWarning, match="1 self-loops and 1 duplicate"):
+    path.write_text(text)
+    with pytest.warns(UserWarning, match=dropped):
         graph = load_edgelist(path)
-    assert (graph.n, graph.edges) == (4, 3)
+    assert (graph.n, graph.edges) == size
 
 
 def test_csv_with_header_and_graphml_load(tmp_path):
@@ -548,14 +555,6 @@ def test_a_random_friend_is_each_friend_equally_often_and_none_for_the_friendles
     assert graph.random_friend(np.array([5, 1, 5]), rng()).tolist() == [-1, 0, -1]
     alone = gen.random_mixing(1, 10)  # random mixing of one consumer: no one else to meet
     assert alone.random_friend(np.zeros(3, dtype=np.int64), rng()).tolist() == [-1, -1, -1]
-
-
-def test_an_edge_list_whose_only_fault_is_a_self_loop_warns_of_it(tmp_path):
-    path = tmp_path / "edges.txt"
-    path.write_text("1 2\n2 2\n2 3\n")
-    with pytest.warns(UserWarning, match="dropped 1 self-loops and 0 duplicate edges"):
-        graph = load_edgelist(path)
-    assert (graph.n, graph.edges) == (3, 2)
 
 
 def test_a_detected_csv_header_is_read_quietly_and_an_edge_list_header_is_said(tmp_path):
