@@ -11,6 +11,7 @@ import math
 import re
 import warnings
 import zlib
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -18,9 +19,16 @@ import pytest
 
 import sim
 from experiments import replicates, seed_claims
-from experiments.calibration_targets import TARGETS, met, point
+from experiments.calibration_targets import FITTED, TARGETS, lift, met, point
 from experiments.claims import CLAIMS, Setup, figures
-from experiments.measures import head_share, measure
+from experiments.measures import (
+    decided_within_window,
+    head_share,
+    koc_head_share,
+    measure,
+    member_repurchase,
+    repeat_buyer_margin_share,
+)
 from experiments.replicates import Spec, run_specs
 from experiments.verdicts import (
     FAILS,
@@ -123,6 +131,68 @@ def test_head_share_counts_the_top_percent_of_items():
     assert math.isnan(head_share(np.zeros(0)))
 
 
+def test_target_bands_read_as_bounds_or_ranges_in_their_unit():
+    by_id = {target.id: target for target in TARGETS}
+    assert by_id["P1"].band_text() == "<= 30.00%"  # "under 30%", not "0.00% to 30.00%"
+    assert by_id["C4-order"].band_text() == ">= 5.00%"
+    assert by_id["F3"].band_text() == "4.68% to 5.72%"
+    assert by_id["C1-ads"].band_text() == "54.0 to 66.0"
+
+
+def test_a_fitted_parameter_steps_towards_its_aim():
+    fitted = {f.target: f for f in FITTED}
+    koc = fitted["F3"]  # 2.6% measured, 5.2% aimed at: raise conversion.koc
+    assert koc.log_step({"F3": 0.026}, 1.0) == pytest.approx(math.log(2))
+    ads = fitted["C1-ads"]  # CAC 120 for an aim of 60: raise conversion.ad (elasticity -1)
+    assert ads.log_step({"C1-ads": 120.0}, -1.0) == pytest.approx(math.log(2))
+    assert lift({"F4": 0.036, "F5": 0.02}) == pytest.approx(0.8)  # F4: x1.8 is a lift of 0.8
+    assert fitted["F4"].value({"F4": 0.036, "F5": 0.02}) == pytest.approx(fitted["F4"].aim)
+
+
+def fake_model(**consumers) -> SimpleNamespace:
+    """Just enough of a finished model for the measures that read consumers' arrays."""
+    n = len(next(iter(consumers.values())))
+    acquired = consumers.pop("acquired", np.ones(n, dtype=bool))
+    member = consumers.pop("member", np.zeros(n, dtype=bool))
+    return SimpleNamespace(
+        n=n,
+        consumers=SimpleNamespace(acquired=lambda: acquired, **consumers),
+        config=SimpleNamespace(population=SimpleNamespace(memory_days=3)),
+        retention=SimpleNamespace(member=member),
+    )
+
+
+def test_deciding_within_3_days_counts_the_day_of_first_exposure_and_two_more():
+    waited = np.array([0, 1, 2, 3, 5])
+    model = fake_model(first_aware_day=np.full(5, 4), first_order_day=4 + waited)
+    assert decided_within_window(model) == pytest.approx(3 / 5)  # F8
+
+
+def test_repeat_buyers_are_customers_with_two_or_more_orders():
+    orders = np.array([1, 2, 3, 1, 9])
+    acquired = np.array([True, True, True, True, False])  # a seed's 9 orders are not counted
+    assert repeat_buyer_margin_share(fake_model(orders=orders, acquired=acquired)) == 5 / 7
+    model = fake_model(
+        orders=np.array([2, 1, 2, 1, 0, 0]),
+        acquired=np.array([True, True, True, True, False, False]),
+        member=np.array([True, True, False, False, False, False]),
+    )
+    rates = member_repurchase(model)  # the others are the other customers, not everyone
+    assert rates == {"repurchase_members": 0.5, "repurchase_others": 0.5, "member_share": 0.5}
+
+
+def test_the_koc_head_share_credits_each_chain_to_the_koc_who_started_it():
+    # KOCs 0, 1 and 9; KOC 1 starts a chain of 3 (2 -> 3 -> 4) and wins 8; KOC 0 wins 5;
+    # 6 came through an ad and 7 from 6: neither counts
+    none, ad, koc, peer = sim.Channel.NONE, sim.Channel.AD, sim.Channel.KOC, sim.Channel.PEER
+    channel = np.array([none, none, koc, peer, peer, koc, ad, peer, koc, none])
+    referrer = np.array([-1, -1, 1, 2, 3, 0, -1, 6, 1, -1])
+    model = fake_model(channel=channel, referrer=referrer, acquired=channel != none)
+    unsorted = np.array([9, 1, 0])  # the mixed seeding concatenates its channels' recruits
+    model.seeding = SimpleNamespace(recruited_kocs=lambda: unsorted)
+    assert koc_head_share(model) == pytest.approx(4 / 5)  # the top 1% (one KOC) of 5
+
+
 # ----- verdicts -----------------------------------------------------------------------------------
 def test_judge_compares_an_interval_with_a_threshold_on_either_side():
     assert judge(8.5, 9.0, 8.2) == HOLDS
@@ -133,6 +203,17 @@ def test_judge_compares_an_interval_with_a_threshold_on_either_side():
     assert judge(math.nan, 1.0, 0.5) == UNDECIDED
     with pytest.raises(ValueError, match="better"):
         judge(0, 1, 0.5, "more")
+
+
+def test_an_interval_that_touches_the_threshold_holds_from_its_side_only():
+    # "ROI of at least 8.2": a CI from exactly 8.2 is on the claimed side
+    assert judge(8.2, 9.0, 8.2) == HOLDS
+    assert judge(7.0, 8.2, 8.2) == UNDECIDED  # reaches the claimed value
+    assert judge(0.01, 0.02, 0.02, "lower") == HOLDS
+    assert judge(0.02, 0.03, 0.02, "lower") == UNDECIDED
+    assert judge_band(1.15, 1.41, (1.15, 1.41)) == HOLDS  # the band's ends are in it
+    assert judge_band(1.0, 1.15, (1.15, 1.41)) == UNDECIDED
+    assert judge_band(1.41, 1.5, (1.15, 1.41)) == UNDECIDED
 
 
 def test_a_sweep_gives_the_range_where_a_claim_holds():
@@ -151,6 +232,10 @@ def test_a_sweep_gives_the_range_where_a_claim_holds():
         over_sweep([1, 2], [HOLDS], "x", show)
     with pytest.raises(ValueError, match="must increase"):  # read "20 or less" from [20, 10, 5]
         over_sweep([20, 10, 5], [HOLDS, HOLDS, FAILS], "x", show)
+    with pytest.raises(ValueError, match="must increase"):  # a value swept twice
+        over_sweep([10, 10, 20], [HOLDS, FAILS, FAILS], "x", show)
+    with pytest.raises(ValueError, match="at least one"):  # no settings is not "holds"
+        over_sweep([], [], "x", show)
 
 
 def test_point_claims_and_settings():

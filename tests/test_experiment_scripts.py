@@ -90,6 +90,12 @@ def test_an_output_file_named_with_a_trailing_slash_is_refused_as_a_folder(folde
     assert arguments.output_file(str(tmp_path / folder / "rows.json")).parent.is_dir()
 
 
+def test_an_output_file_that_is_an_existing_folder_is_refused(tmp_path):
+    (tmp_path / "rows").mkdir()
+    with pytest.raises(argparse.ArgumentTypeError, match="is a folder: give a file name"):
+        arguments.output_file(str(tmp_path / "rows"))  # no slash: it would fail at the end
+
+
 @pytest.mark.parametrize(
     ("script", "options", "message"),
     [

@@ -42,6 +42,7 @@ def test_search_spaces_parse_ranges_and_choices():
     [
         ("referral.referrer_reward=0-30", "expected key=low:high with numbers low < high"),
         ("referral.referrer_reward=30:0", "expected key=low:high with numbers low < high"),
+        ("referral.referrer_reward=5:5", "expected key=low:high with numbers low < high"),
         ("referral.referrer_reward=0:nan", "expected key=low:high"),
         ("referral.referrer_reward", "expected key=low:high"),
         ("referral.referer_reward=0:30", "Did you mean referral.referrer_reward\\?"),
@@ -92,6 +93,7 @@ def test_market_overrides_add_to_the_viral_market_and_replace_only_their_own_key
         ([250, 252, 251, 253], "met"),
         ([230, 232, 231, 229], "missed"),
         ([230, 250, 240], "undecided"),
+        ([240, 240, 240], "met"),  # an interval from exactly the floor meets it
     ],
 )
 def test_the_reach_floor_is_judged_again_on_fresh_replicates(reach, verdict):
@@ -147,6 +149,7 @@ class Recorded(logging.Handler):
 def test_a_reach_floor_of_zero_is_kept():
     problem = SimpleNamespace(evaluate=lambda _: pytest.fail("evaluated the defaults"))
     assert optimise.reach_floor(0.0, problem, {}) == 0.0
+    assert optimise.finite_number("0") == 0.0  # "0 or more": --reach-floor 0 is allowed
 
 
 def test_a_study_is_resumed_only_with_the_same_objective(tmp_path, capsys):
@@ -203,6 +206,7 @@ def test_a_resumed_study_tries_new_parameters_and_reruns_failed_trials(tmp_path,
         ("referral=none", "--scheme"),
         ("network.n=500", "--n"),  # it ran every trial on 500 while --reach-floor checked --n
         ("days=30", "--days"),
+        ("++days=30", "--days"),  # Hydra's force-add prefix names the same key
     ],
 )
 def test_market_overrides_of_the_studys_own_settings_are_refused(
@@ -256,6 +260,25 @@ def test_sobol_indices_find_the_only_parameter_that_matters():
     # reads seed=0 as no seed, and they changed from run to run)
     again = sensitivity.indices(samples, outputs).set_index(["output", "parameter"])
     pd.testing.assert_frame_equal(again, table)
+
+
+def test_sobol_indices_and_their_intervals_are_salibs_in_their_own_columns():
+    samples = sensitivity.sobol_sample.sample(
+        sensitivity.problem(), 64, calc_second_order=False, seed=0
+    )
+    outputs = np.column_stack([samples[:, 3] + samples[:, 0] ** 2, samples[:, 5] * samples[:, 6]])
+    table = sensitivity.indices(samples, outputs)
+    for column, name in enumerate(sensitivity.OUTPUTS):
+        salib = sensitivity.sobol_analyze.analyze(
+            sensitivity.problem(),
+            outputs[:, column],
+            calc_second_order=False,
+            seed=sensitivity.ANALYSIS_SEED,
+        )
+        rows = table[table["output"] == name]
+        assert list(rows["parameter"]) == list(sensitivity.PARAMETERS)
+        for key in sensitivity.INDEX_COLUMNS:
+            np.testing.assert_allclose(rows[key], salib[key], err_msg=f"{name} {key}")
 
 
 def test_an_output_that_never_varies_has_undefined_indices_and_a_warning_not_zeros():
@@ -344,3 +367,12 @@ def test_a_discount_is_searched_up_to_the_markets_price_and_no_further(capsys):
     assert optimise.within_price(choices, 200.0) == choices  # a market at 200 yuan allows 150
     with pytest.raises(ConfigError, match=re.escape("150 exceed the market's product.price=100")):
         optimise.within_price(choices, 100.0)
+
+
+def test_a_discount_of_the_whole_price_is_allowed_but_a_range_from_it_is_not():
+    choices = {"referral.referee_discount": ["10", "33.29"]}
+    assert optimise.within_price(choices, 33.29) == choices  # a free first order is a discount
+    with pytest.raises(
+        ConfigError, match=re.escape("may not exceed the market's product.price=33.29")
+    ):
+        optimise.within_price({"referral.referee_discount": (33.29, 40.0)}, 33.29)
