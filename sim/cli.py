@@ -105,10 +105,22 @@ def _run_hydra() -> None:
     """Run Hydra, printing its own errors (a sweep's bad value, a folder it cannot make) briefly.
 
     ``HYDRA_FULL_ERROR=1`` makes Hydra raise instead of printing a traceback; unless the user set
-    it, the error is printed here as one paragraph.
+    it, the error is printed here as one paragraph. The variable is put back as it was after the
+    run (a caller of :func:`main` in its own process keeps its setting).
     """
-    wants_traceback = os.environ.get("HYDRA_FULL_ERROR") == "1"
+    given = os.environ.get("HYDRA_FULL_ERROR")
     os.environ["HYDRA_FULL_ERROR"] = "1"
+    try:
+        _run_hydra_raising(wants_traceback=given == "1")
+    finally:
+        if given is None:
+            os.environ.pop("HYDRA_FULL_ERROR", None)
+        else:
+            os.environ["HYDRA_FULL_ERROR"] = given
+
+
+def _run_hydra_raising(wants_traceback: bool) -> None:
+    """Run Hydra with ``HYDRA_FULL_ERROR=1``, and end as :func:`_run_hydra` says."""
     try:
         _hydra_main()
     except BrokenPipeError:  # the reader of Hydra's output (--help | head) has gone: no failure

@@ -30,7 +30,7 @@ from experiments.claims import CLAIMS, Setup
 from experiments.claims.base import SCENARIO
 from sim import cli
 from sim.configure import compose_with_hydra, conf_dir, describe_error, to_config
-from sim.params import warn_once
+from sim.params import SAID_BY_SWEEP, warn_once
 from tests.declared import Key, declared_keys, walk
 from tests.sweeps import cli_process
 
@@ -334,6 +334,22 @@ def test_an_out_of_range_value_in_a_sweep_stops_it_before_any_job_with_exit_2(tm
     assert_one_paragraph(result.stderr, "days=0 is not allowed")
     assert not list(tmp_path.rglob("*.parquet")) and not list(tmp_path.rglob("failed.json"))
     assert not (folder / "multirun.yaml").exists()  # no record of a sweep that never ran
+
+
+def test_a_sweep_in_process_leaves_the_warnings_said_variable_as_it_found_it(
+    tmp_path, monkeypatch, capsys
+):
+    # the sweeper sets it for its workers once a batch passes its check (job 0 here), and puts
+    # it back when the sweep ends, even refused (job 1): a caller's later runs warn as before
+    monkeypatch.setenv(SAID_BY_SWEEP, '["said before this sweep"]')
+    # cli.main() runs Hydra with HYDRA_FULL_ERROR=1 and puts the caller's setting back (until
+    # 2 Dec 2026 it stayed 1, and a later command line in the process printed tracebacks)
+    monkeypatch.delenv("HYDRA_FULL_ERROR", raising=False)
+    arguments = ["-m", "seed=0,-1", "hydra.sweeper.max_batch_size=1", "network.n=60", "days=2"]
+    arguments += ["run.replicates=1", f"hydra.sweep.dir={tmp_path / 'sweep'}"]
+    assert "seed=-1 is not allowed" in refused_in_process(tmp_path, monkeypatch, capsys, arguments)
+    assert os.environ.get(SAID_BY_SWEEP) == '["said before this sweep"]'
+    assert "HYDRA_FULL_ERROR" not in os.environ
 
 
 def test_a_value_the_network_refuses_fails_its_job_and_the_others_finish(tmp_path):

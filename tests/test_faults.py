@@ -638,6 +638,25 @@ def test_a_copy_that_cannot_be_removed_leaves_the_sweeps_summary_and_exit_code(
     assert jobs.has_results(sweep / "3") and not jobs.has_results(sweep / "4")
 
 
+STOP_WHILE_CHECKING = """
+import sim.configure
+def _stop(*arguments, **keywords):
+    raise KeyboardInterrupt
+sim.configure.to_config = _stop  # the sweeper's check of job 0 (Hydra reloads the plugin)
+"""
+
+
+def test_ctrl_c_while_a_sweep_checks_its_jobs_leaves_no_record_of_a_sweep_that_never_ran(
+    tmp_path,
+):
+    folder = tmp_path / "sweep"
+    arguments = ["-m", "seed=0,1", *TINY, f"hydra.sweep.dir={folder}"]
+    stopped = cli_process(*arguments, cwd=tmp_path, prelude=STOP_WHILE_CHECKING)
+    assert stopped.returncode == 130, stopped.stderr[-3000:]
+    assert "interrupted" in stopped.stderr and "Traceback" not in stopped.stderr
+    assert not (folder / "multirun.yaml").exists() and not list(folder.glob("*/.hydra"))
+
+
 def test_a_sweep_clears_the_staging_folders_and_claims_a_killed_copy_left(tmp_path):
     folder = tmp_path / "sweep"
     staged = [folder / ".0123abcd.77.copying", folder / jobs.EARLIER / ".0123abcd.77.staging"]

@@ -684,6 +684,35 @@ def test_a_sweep_whose_values_read_the_job_number_passes_the_check_before_launch
     assert seeds == {"none": [0], "one_sided": [1]}
 
 
+def test_a_later_batch_is_checked_with_its_own_job_numbers_and_refused_before_it_launches(
+    tmp_path,
+):
+    # share.daily=${hydra:job.num} is 0 and 1 in the first batch, 2 (above 1) in the second:
+    # checked as job 2 it stops the sweep there; numbered from 0 again it would pass and fail
+    folder = tmp_path / "sweep"
+    result = cli_process(
+        "-m", "seed=0,1,2", "share.daily=${hydra:job.num}", "hydra.sweeper.max_batch_size=2",
+        *TINY, f"hydra.sweep.dir={folder}", cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 2, result.stderr[-3000:]
+    assert "share.daily=2.0 is not allowed" in result.stderr
+    assert sorted(p.parent.name for p in folder.glob(f"*/{jobs.METRICS}")) == ["0", "1"]
+    assert not (folder / "2").exists() and not list(folder.rglob(jobs.FAILED))
+
+
+def test_a_sweep_refused_after_a_batch_ran_keeps_the_record_of_the_jobs_that_ran(tmp_path):
+    # only a sweep refused before any job launched puts multirun.yaml back as it found it
+    folder = tmp_path / "sweep"
+    result = cli_process(
+        "-m", "seed=0,-1", "hydra.sweeper.max_batch_size=1", *TINY, f"hydra.sweep.dir={folder}",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 2, result.stderr[-3000:]
+    assert "seed=-1 is not allowed" in result.stderr
+    assert jobs.has_results(folder / "0") and not (folder / "1").exists()
+    assert (folder / "multirun.yaml").is_file()  # the record of the sweep job 0 belongs to
+
+
 @pytest.mark.parametrize(
     ("stop", "exit_code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["int", "term"]
 )
