@@ -39,7 +39,7 @@ from omegaconf import DictConfig, OmegaConf
 from sim import failures, jobs
 from sim.config import Config
 from sim.configure import compose, conf_dir, register_configs, to_config
-from sim.console import say, show_own_warnings_plainly, silence_stdout
+from sim.console import environment_restored, say, show_own_warnings_plainly, silence_stdout
 from sim.params import ConfigError
 from sim.runner import run
 from sim.summary import format_summary
@@ -108,19 +108,14 @@ def _run_hydra() -> None:
     it, the error is printed here as one paragraph. The variable is put back as it was after the
     run (a caller of :func:`main` in its own process keeps its setting).
     """
-    given = os.environ.get("HYDRA_FULL_ERROR")
-    os.environ["HYDRA_FULL_ERROR"] = "1"
-    try:
-        _run_hydra_raising(wants_traceback=given == "1")
-    finally:
-        if given is None:
-            os.environ.pop("HYDRA_FULL_ERROR", None)
-        else:
-            os.environ["HYDRA_FULL_ERROR"] = given
+    wants_traceback = os.environ.get("HYDRA_FULL_ERROR") == "1"
+    with environment_restored("HYDRA_FULL_ERROR"):
+        os.environ["HYDRA_FULL_ERROR"] = "1"
+        _end_hydra_briefly(wants_traceback)
 
 
-def _run_hydra_raising(wants_traceback: bool) -> None:
-    """Run Hydra with ``HYDRA_FULL_ERROR=1``, and end as :func:`_run_hydra` says."""
+def _end_hydra_briefly(wants_traceback: bool) -> None:
+    """Run Hydra (which raises its errors), and end as :func:`_run_hydra` says."""
     try:
         _hydra_main()
     except BrokenPipeError:  # the reader of Hydra's output (--help | head) has gone: no failure

@@ -12,6 +12,8 @@ import logging
 import os
 import sys
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -46,6 +48,23 @@ class PipeSafeStreamHandler(logging.StreamHandler):
             silence_stdout()
             return
         super().handleError(record)
+
+
+@contextmanager
+def environment_restored(name: str) -> Iterator[None]:
+    """Put environment variable ``name`` back as it was (unset if it was) when the block ends.
+
+    For a command run inside a caller's process (a test, a notebook): what it sets for its own
+    run or for its workers must not outlive it.
+    """
+    given = os.environ.get(name)
+    try:
+        yield
+    finally:
+        if given is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = given
 
 
 LISTED = 5

@@ -44,18 +44,13 @@ class CheckedSweeper(BasicSweeper):
         refused by that check launches nothing, so the file is put back as it was (removed if
         there was none): a refused command leaves the folder as it found it.
         """
+        from sim.console import environment_restored
         from sim.params import SAID_BY_SWEEP
 
-        said = os.environ.get(SAID_BY_SWEEP)
         record = Path(self.config.hydra.sweep.dir) / SWEEP_RECORD
         self._record = (record, record.read_bytes() if record.is_file() else None)
-        try:
+        with environment_restored(SAID_BY_SWEEP):
             return super().sweep(arguments)
-        finally:
-            if said is None:
-                os.environ.pop(SAID_BY_SWEEP, None)
-            else:
-                os.environ[SAID_BY_SWEEP] = said
 
     def validate_batch_is_legal(self, batch: Sequence[Sequence[str]]) -> None:
         """Compose every job's configuration of ``batch`` (Hydra's check), counting them."""
