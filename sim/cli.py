@@ -111,7 +111,10 @@ def _run_hydra() -> None:
     wants_traceback = os.environ.get("HYDRA_FULL_ERROR") == "1"
     with environment_restored("HYDRA_FULL_ERROR"):
         os.environ["HYDRA_FULL_ERROR"] = "1"
-        _end_hydra_briefly(wants_traceback)
+        try:
+            _end_hydra_briefly(wants_traceback)
+        finally:  # however the sweep ended: a caller's later sweep finds its folder free
+            failures.release_sweep_locks()
 
 
 def _end_hydra_briefly(wants_traceback: bool) -> None:

@@ -264,6 +264,16 @@ def _remove_copies(sweep: Path, launched: list[Path]) -> None:
         say(f"{PROGRAM}: removed {copies} of results a job of this sweep holds: {named}")
 
 
+def release_sweep_locks() -> None:
+    """Release this process's sweep locks: its sweep, or the command that ran it, has ended.
+
+    A sweep stopped before Hydra's end-of-sweep callback (a later batch refused by the check,
+    Ctrl-C) would otherwise keep its folder locked for the rest of a caller's process.
+    """
+    while _HELD:
+        _HELD.pop().close()
+
+
 def sweeping() -> bool:
     """Whether a sweep started in this process and has not ended (it holds its folder's lock)."""
     return bool(_HELD)
@@ -333,8 +343,7 @@ class SweepReport(Callback):
             except OSError as error:  # the summary and the exit code come first
                 say(f"{PROGRAM}: copies of this sweep's results were not looked for: {error}")
         finally:  # a script may sweep into this folder again in this process
-            while _HELD:
-                _HELD.pop().close()
+            release_sweep_locks()
         if unfinished:
             print(sweep_summary(sweep, len(launched), unfinished), file=sys.stderr)
             sys.exit(sweep_exit_code(unfinished))

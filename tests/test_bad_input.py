@@ -28,7 +28,7 @@ from omegaconf.errors import OmegaConfBaseException
 import sim
 from experiments.claims import CLAIMS, Setup
 from experiments.claims.base import SCENARIO
-from sim import cli
+from sim import cli, failures
 from sim.configure import compose_with_hydra, conf_dir, describe_error, to_config
 from sim.params import SAID_BY_SWEEP, warn_once
 from tests.declared import Key, declared_keys, walk
@@ -350,6 +350,7 @@ def test_a_sweep_in_process_leaves_the_warnings_said_variable_as_it_found_it(
     assert "seed=-1 is not allowed" in refused_in_process(tmp_path, monkeypatch, capsys, arguments)
     assert os.environ.get(SAID_BY_SWEEP) == '["said before this sweep"]'
     assert "HYDRA_FULL_ERROR" not in os.environ
+    assert not failures.sweeping()  # its lock released, though no end-of-sweep callback ran
 
 
 def test_a_value_the_network_refuses_fails_its_job_and_the_others_finish(tmp_path):
