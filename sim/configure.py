@@ -226,6 +226,7 @@ def compose(overrides: Sequence[str] = ()) -> Config:
         )
     try:
         parsed = OverridesParser.create().parse_overrides(list(overrides))
+        refuse_whole_mappings(parsed)
         changes = [override for override in parsed if _is_value_change(override)]
         groups = tuple(override.input_line for override in parsed if not _is_value_change(override))
         if APPLY_CHANGES is None or _order_matters(parsed, changes):  # Hydra does it all
@@ -236,6 +237,62 @@ def compose(overrides: Sequence[str] = ()) -> Config:
     except (HydraException, OmegaConfBaseException, OverflowError) as error:
         raise ConfigError(describe_error(error)) from error  # OverflowError: a number too large
     return to_config(cfg)
+
+
+def refuse_whole_mappings(overrides: Sequence[Override]) -> None:
+    """Refuse ``a.b={...}`` for a mapping parameter (``population.threshold``).
+
+    Hydra merges a mapping given on the command line into the one it replaces: ``{}`` would
+    change nothing, silently, and ``{3: 1.0}`` would add a level to the default's, with a key
+    of the wrong type. A mapping parameter's entries are set one by one instead.
+
+    Raises:
+        ConfigError: naming the override and the way to write it.
+
+    """
+    for override in overrides:
+        key = override.key_or_group
+        if override.is_sweep_override() or not isinstance(override.value(), dict):
+            continue
+        field = _schema_field(key)
+        if override.type is OverrideType.DEL or field is None or not _is_mapping(field):
+            continue
+        default = field.default_factory()
+        effect = "add to its entries" if override.value() else "change nothing"
+        first = next(iter(default), "N")
+        raise ConfigError(
+            f"{override.input_line} is not allowed: Hydra merges a mapping into the default "
+            f"({key}={default}), so it would {effect}; set the entries one by one, as in "
+            f"{_entries_example(key, field)} (~{key}.{first} removes entry {first})."
+        )
+
+
+def _schema_field(key: str) -> dataclasses.Field | None:
+    """The schema's field that ``key`` names (``population.threshold``), if it is a fixed one."""
+    owner: object = Config
+    found = None
+    for part in key.split("."):
+        if not dataclasses.is_dataclass(owner):
+            return None
+        fields = {field.name: field for field in dataclasses.fields(owner)}
+        if part not in fields:
+            return None
+        found, owner = fields[part], typing.get_type_hints(owner)[part]
+    return found
+
+
+def _is_mapping(field: dataclasses.Field) -> bool:
+    """Whether a schema field holds a mapping (its default is a ``dict``)."""
+    return field.default_factory is not dataclasses.MISSING and isinstance(
+        field.default_factory(), dict
+    )
+
+
+def _entries_example(key: str, field: dataclasses.Field) -> str:
+    """The example of setting ``key``'s entries one by one that its help gives."""
+    name = re.escape(key)
+    found = re.search(rf"{name}\.\S+(?: \+{name}\.\S+)*", field.metadata.get("help", ""))
+    return found.group(0) if found else f"{key}.N=value"
 
 
 def compose_with_hydra(overrides: Sequence[str]) -> DictConfig:

@@ -829,6 +829,49 @@ def test_an_empty_threshold_mapping_set_in_code_asks_for_a_level():
     )
 
 
+WHOLE_THRESHOLD = (
+    "{line} is not allowed: Hydra merges a mapping into the default "
+    "(population.threshold={{'1': 1.0}}), so it would {effect}; set the entries one by one, as in "
+    "population.threshold.1=0.4 +population.threshold.3=0.6 (~population.threshold.1 removes "
+    "entry 1)."
+)
+
+
+@pytest.mark.parametrize(
+    ("line", "effect"),
+    [
+        ("population.threshold={}", "change nothing"),
+        ("++population.threshold={}", "change nothing"),
+        ("population.threshold={3:1.0}", "add to its entries"),
+    ],
+)
+def test_a_whole_threshold_mapping_on_the_command_line_is_refused_with_the_way_to_write_it(
+    line, effect
+):
+    # until 2 Dec 2026 ``={}`` ran the default simple contagion without a word (Hydra merges it
+    # into {'1': 1.0}), and ``={3:1.0}`` was refused as "Key 3 (int) is incompatible with (str)"
+    with pytest.raises(sim.ConfigError) as refused:
+        sim.compose(["network.n=200", line])
+    assert str(refused.value) == WHOLE_THRESHOLD.format(line=line, effect=effect)
+
+
+def test_the_way_a_whole_threshold_mapping_message_gives_is_accepted():
+    config = sim.compose(["population.threshold.1=0.4", "+population.threshold.3=0.6"])
+    assert config.population.threshold == {"1": 0.4, "3": 0.6}
+    config = sim.compose(["~population.threshold.1", "+population.threshold.3=1"])
+    assert config.population.threshold == {"3": 1.0}
+
+
+def test_a_whole_threshold_mapping_in_a_sweep_stops_it_before_any_job_with_exit_2(tmp_path):
+    folder = tmp_path / "sweep"
+    arguments = ["-m", "population.threshold={}", "network.n=60", "days=2", "seed=1,2"]
+    result = cli_process(*arguments, f"hydra.sweep.dir={folder}", cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    line = "population.threshold={}"
+    assert_one_paragraph(result.stderr, WHOLE_THRESHOLD.format(line=line, effect="change nothing"))
+    assert not list(tmp_path.rglob("*.parquet")) and not list(tmp_path.rglob("failed.json"))
+
+
 SCALE_FREE_K = (
     "network.k=10 is not allowed: expected an even integer in [2, 4] with network.n=5 (each new "
     "consumer links to k/2 earlier ones, for a mean degree of about k: at most n - 1 among n "

@@ -24,6 +24,7 @@ from typing import Any
 
 from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra.core.hydra_config import HydraConfig
+from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import DictConfig, open_dict
 from tqdm import tqdm
 
@@ -108,8 +109,12 @@ def check_job(job: DictConfig, index: int) -> None:
         ConfigError: naming the first bad key (the command exits 2 before any job runs).
 
     """
-    from sim.configure import to_config  # the plugin is imported by Hydra before sim may be
+    from sim.configure import (  # the plugin is imported by Hydra before sim may be
+        refuse_whole_mappings,
+        to_config,
+    )
 
+    refuse_whole_mappings(OverridesParser.create().parse_overrides(list(job.hydra.overrides.task)))
     with open_dict(job):  # a fresh configuration per job: Hydra's launcher sets the same keys
         job.hydra.job.id = job.hydra.job.num = index
     hydra_config = HydraConfig.instance()
