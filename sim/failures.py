@@ -215,6 +215,7 @@ def launched_jobs(sweep: Path) -> list[Path]:
 
 SWEEP_LOCK = ".sweep.lock"
 _HELD: list[IO] = []  # this process's sweep locks, held until it ends
+_MADE: dict[Path, Path] = {}  # a sweep's folder -> the outermost folder its lock_sweep made
 
 
 def lock_sweep(sweep: Path) -> IO | None:
@@ -225,6 +226,7 @@ def lock_sweep(sweep: Path) -> IO | None:
     """
     if fcntl is None:  # not POSIX
         return open(os.devnull)
+    missing = [folder for folder in (sweep, *sweep.parents) if not folder.exists()]
     sweep.mkdir(parents=True, exist_ok=True)
     handle = open(sweep / SWEEP_LOCK, "a")  # held open until the process ends
     try:
@@ -232,7 +234,30 @@ def lock_sweep(sweep: Path) -> IO | None:
     except BlockingIOError:
         handle.close()
         return None
+    if missing:
+        _MADE[sweep] = missing[-1]
     return handle
+
+
+def withdraw_sweep(sweep: Path) -> None:
+    """A sweep refused before any job ran: release its lock, and remove the folders it made.
+
+    Only the folders :func:`lock_sweep` made for it, from the sweep's up, and each only when
+    nothing but the lock is left in it: a refused command leaves the disk as it found it (a new
+    timestamped folder holding a hidden lock file, before 2 Dec 2026).
+    """
+    release_sweep_locks()
+    made = _MADE.pop(sweep, None)
+    if made is None:
+        return
+    (sweep / SWEEP_LOCK).unlink(missing_ok=True)
+    for folder in (sweep, *sweep.parents):
+        try:
+            folder.rmdir()
+        except OSError:  # something else is in it (or it went): leave it and those above
+            return
+        if folder == made:
+            return
 
 
 def unfinished_jobs(launched: list[Path]) -> dict[Path, dict[str, Any]]:

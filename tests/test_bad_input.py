@@ -334,6 +334,7 @@ def test_an_out_of_range_value_in_a_sweep_stops_it_before_any_job_with_exit_2(tm
     assert_one_paragraph(result.stderr, "days=0 is not allowed")
     assert not list(tmp_path.rglob("*.parquet")) and not list(tmp_path.rglob("failed.json"))
     assert not (folder / "multirun.yaml").exists()  # no record of a sweep that never ran
+    assert not folder.exists()  # nor the folder it made (until 2 Dec 2026: with a lock file)
 
 
 def test_a_sweep_in_process_leaves_the_warnings_said_variable_as_it_found_it(

@@ -700,6 +700,21 @@ def test_a_later_batch_is_checked_with_its_own_job_numbers_and_refused_before_it
     assert not (folder / "2").exists() and not list(folder.rglob(jobs.FAILED))
 
 
+def test_a_refused_sweep_removes_the_folders_it_made_and_only_those(tmp_path):
+    # until 2 Dec 2026 a refused sweep left its new folders, holding a hidden .sweep.lock
+    mine = tmp_path / "mine"
+    (mine / "notes").mkdir(parents=True)
+    for folder in (mine / "a" / "b", mine / "notes"):
+        refused = cli_process("-m", "seed=-1", *TINY, f"hydra.sweep.dir={folder}", cwd=tmp_path)
+        assert refused.returncode == 2, refused.stderr[-3000:]
+        assert "seed=-1 is not allowed" in refused.stderr
+    assert not (mine / "a").exists()
+    assert (mine / "notes").is_dir() and not (mine / "notes" / "multirun.yaml").exists()
+    again = cli_process("-m", "seed=0", *TINY, f"hydra.sweep.dir={mine / 'notes'}", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr[-3000:]  # the folder is free for a sweep
+    assert jobs.has_results(mine / "notes" / "0")
+
+
 def test_a_sweep_refused_after_a_batch_ran_keeps_the_record_of_the_jobs_that_ran(tmp_path):
     # only a sweep refused before any job launched puts multirun.yaml back as it found it
     folder = tmp_path / "sweep"

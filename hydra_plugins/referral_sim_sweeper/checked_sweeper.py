@@ -10,7 +10,8 @@ replicates' bar), else one line; everything else is Hydra's ``BasicSweeper``.
 
 The configuration warnings the check says are passed to the jobs' worker processes (in the
 environment, for the sweep's duration), so that each worker does not say them again. A sweep
-refused before any job launched leaves its folder's ``multirun.yaml`` as it found it.
+refused before any job launched leaves its folder's ``multirun.yaml`` as it found it, and
+removes the folder if the sweep made it.
 """
 
 from __future__ import annotations
@@ -43,7 +44,8 @@ class CheckedSweeper(BasicSweeper):
 
         Hydra writes the sweep's ``multirun.yaml`` before it checks the first batch; a sweep
         refused by that check launches nothing, so the file is put back as it was (removed if
-        there was none): a refused command leaves the folder as it found it.
+        there was none), and a folder the sweep made is removed: a refused command leaves the
+        disk as it found it.
         """
         from sim.console import environment_restored
         from sim.params import SAID_BY_SWEEP
@@ -79,6 +81,7 @@ class CheckedSweeper(BasicSweeper):
         pass_warnings_on()
 
     def _put_back_the_sweep_record(self) -> None:
+        from sim.failures import withdraw_sweep
         from sim.storage import write_atomic
 
         record, before = self._record  # as sweep() found it
@@ -86,6 +89,7 @@ class CheckedSweeper(BasicSweeper):
             record.unlink(missing_ok=True)
         else:
             write_atomic(record, lambda path: path.write_bytes(before))
+        withdraw_sweep(record.parent)  # and the folder, if the sweep made it
 
 
 def pass_warnings_on() -> None:
