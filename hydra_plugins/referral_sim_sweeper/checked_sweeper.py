@@ -118,7 +118,9 @@ def check_job(job: DictConfig, index: int) -> None:
         to_config,
     )
 
-    refuse_whole_mappings(OverridesParser.create().parse_overrides(list(job.hydra.overrides.task)))
+    task = list(job.hydra.overrides.task)
+    if any("{" in override for override in task):  # parsing takes a few ms: only for a mapping
+        refuse_whole_mappings(OverridesParser.create().parse_overrides(task))
     with open_dict(job):  # a fresh configuration per job: Hydra's launcher sets the same keys
         job.hydra.job.id = job.hydra.job.num = index
     hydra_config = HydraConfig.instance()
