@@ -246,8 +246,8 @@ def withdraw_sweep(sweep: Path) -> None:
     nothing but the lock is left in it: a refused command leaves the disk as it found it (a new
     timestamped folder holding a hidden lock file, before 2 Dec 2026).
     """
-    release_sweep_locks()
     made = _MADE.pop(sweep, None)
+    release_sweep_locks()
     if made is None:
         return
     (sweep / SWEEP_LOCK).unlink(missing_ok=True)
@@ -297,6 +297,7 @@ def release_sweep_locks() -> None:
     """
     while _HELD:
         _HELD.pop().close()
+    _MADE.clear()  # a sweep that ran keeps its folders
 
 
 def sweeping() -> bool:
