@@ -168,11 +168,19 @@ print(json.dumps({"seconds": elapsed, "peak_mb": memory_mb("VmHWM") - before}))
 
 
 def in_fresh_process(code: str, *arguments: str) -> dict:
-    """Run ``code`` in a new interpreter and parse the JSON line it prints last."""
-    output = subprocess.run(
-        [sys.executable, "-c", code, *arguments], check=True, capture_output=True, text=True
-    ).stdout
-    return json.loads(output.strip().splitlines()[-1])
+    """Run ``code`` in a new interpreter and parse the JSON line it prints last.
+
+    Raises:
+        RuntimeError: the interpreter failed (out of memory at 10M, say), with its own last
+            lines of standard error.
+
+    """
+    done = subprocess.run([sys.executable, "-c", code, *arguments], capture_output=True, text=True)
+    if done.returncode != 0:  # negative: killed by a signal (the kernel's out-of-memory killer)
+        how = f"exit {done.returncode}" if done.returncode > 0 else f"signal {-done.returncode}"
+        said = "\n".join(done.stderr.strip().splitlines()[-5:]) or "(nothing on stderr)"
+        raise RuntimeError(f"the probe run with {list(arguments)} failed ({how}):\n{said}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def build(sizes: list[int], repeats: int) -> list[dict]:

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import platform
 import subprocess
 import sys
 import warnings
+from types import SimpleNamespace
 
+import numpy as np
 import pytest
 
 import sim
-from experiments import arguments, calibrate, replicates
+from experiments import arguments, benchmark, calibrate, peers, replicates
 from experiments.calibration_targets import CAMPAIGNS, FITTED
+from sim.network import generators
 from sim.params import ConfigError
 
 
@@ -164,3 +169,266 @@ def test_the_experiments_run_their_deliberately_overdrawn_koc_pool_without_a_war
         warnings.filterwarnings("ignore", message=r"seeding\.total x seeding\.ads_share")
         name, rows, _ = replicates._named_chunk("reference", config, [0])
     assert name == "reference" and len(rows) == 1
+
+
+# ----- experiments.benchmark: the figures of docs/performance.md from the timings ------------
+def scripted_runner(times: list[float], sizes: list[int], calls: list):
+    """A benchmark runner that returns ``times[seed]`` and ``sizes[seed]`` and notes its call."""
+
+    def runner(prepared, seeds, p, seed):
+        calls.append((prepared, tuple(seeds), p, seed))
+        return times[seed], sizes[seed]
+
+    return runner
+
+
+def test_the_cascade_section_reports_medians_their_ratio_to_ours_and_the_final_sizes(
+    monkeypatch, capsys
+):
+    """Medians (not means) of the runs, each engine's median over ours, slow peers run 3 times."""
+    ours_times = [1.0, 2.0, 3.0, 4.0, 10.0]  # median 3, mean 4
+    engines_times = {
+        "ours": ours_times,
+        "bare numpy": [0.5, 0.5, 0.5, 0.5, 9.0],  # median 0.5
+        "cynetdiff": [6.0, 6.0, 6.0, 6.0, 12.0],  # median 6: 2x ours
+        "NDlib": [9.0, 3.0, 30.0, 100.0, 100.0],  # 3 runs: median 9, 3x ours
+    }
+    sizes = [10, 20, 30, 40, 50]
+    calls = {name: [] for name in engines_times}
+    engines = {
+        name: (scripted_runner(times, sizes, calls[name]), name)
+        for name, times in engines_times.items()
+    }
+    monkeypatch.setattr(benchmark, "cascade_engines", lambda n: engines)
+    rows = {row["engine"]: row for row in benchmark.cascade([500], repeats=5)}
+
+    assert {name: row["median_s"] for name, row in rows.items()} == {
+        "ours": 3.0,
+        "bare numpy": 0.5,
+        "cynetdiff": 6.0,
+        "NDlib": 9.0,
+    }
+    assert [rows[name]["ratio_to_ours"] for name in ("cynetdiff", "NDlib")] == [2.0, 3.0]
+    assert rows["NDlib"]["runs"] == benchmark.SLOW_PEER_REPEATS == 3 and rows["ours"]["runs"] == 5
+    assert rows["ours"]["mean_final_size"] == 30.0 and rows["NDlib"]["mean_final_size"] == 20.0
+    # standard error of the mean: sample standard deviation (ddof 1) over the root of the runs
+    assert rows["ours"]["se_final_size"] == pytest.approx(np.sqrt(250 / 5))
+    assert rows["NDlib"]["se_final_size"] == pytest.approx(np.sqrt(100 / 3))
+    assert "NDlib is 18.0x the bare numpy cascade, 1.5x cynetdiff" in capsys.readouterr().out
+
+
+def test_the_cascade_engines_start_each_run_from_the_same_distinct_seeds(monkeypatch):
+    """Run r of every engine gets the same SEEDS distinct ids, p = 0.2 and stream r."""
+    calls = {name: [] for name in ("ours", "cynetdiff")}
+    engines = {name: (scripted_runner([1.0] * 4, [1] * 4, calls[name]), name) for name in calls}
+    monkeypatch.setattr(benchmark, "cascade_engines", lambda n: engines)
+    benchmark.cascade([40], repeats=4)
+    assert [call[1:] for call in calls["ours"]] == [call[1:] for call in calls["cynetdiff"]]
+    assert [seed for *_, seed in calls["ours"]] == [0, 1, 2, 3]
+    assert {p for _, _, p, _ in calls["ours"]} == {benchmark.CASCADE_P} == {0.2}
+    seed_sets = [seeds for _, seeds, _, _ in calls["ours"]]
+    for seeds in seed_sets:
+        assert len(set(seeds)) == benchmark.SEEDS == 10 and all(0 <= s < 40 for s in seeds)
+    assert len(set(seed_sets)) == 4  # drawn afresh for each run
+
+
+def test_a_standard_error_needs_two_runs():
+    assert benchmark.standard_error([7]) is None
+    assert benchmark.standard_error([1, 3]) == pytest.approx(1.0)  # sd sqrt(2) over sqrt(2)
+
+
+def test_the_slow_peers_and_eon_run_up_to_their_size_limits_inclusive(monkeypatch, capsys):
+    """NDlib and both Mesa models up to SLOW_PEER_LIMIT, EoN up to NETWORKX_LIMIT, all on ours."""
+    monkeypatch.setattr(benchmark, "SLOW_PEER_LIMIT", 30)
+    monkeypatch.setattr(benchmark, "NETWORKX_LIMIT", 40)
+    engines = benchmark.cascade_engines(30)
+    assert list(engines) == [
+        "ours", "bare numpy", "cynetdiff", "EoN", "NDlib", "Mesa", "Mesa frontier",
+    ]  # fmt: skip
+    ours = engines["ours"][1]
+    edges = {
+        (u, int(v))
+        for u in range(ours.n)
+        for v in ours.indices[ours.indptr[u] : ours.indptr[u + 1]]
+    }
+    edges = {edge for edge in edges if edge[0] < edge[1]}
+    assert ours.n == 30 and len(edges) == ours.edges == 30 * benchmark.DEGREE // 2
+    for name in ("bare numpy", "cynetdiff"):
+        assert engines[name][1] is ours
+    for name in ("EoN", "NDlib", "Mesa", "Mesa frontier"):  # ours's friendships, in networkx
+        assert {tuple(sorted(edge)) for edge in engines[name][1].edges()} == edges
+    assert list(benchmark.cascade_engines(40)) == ["ours", "bare numpy", "cynetdiff", "EoN"]
+    assert list(benchmark.cascade_engines(41)) == ["ours", "bare numpy", "cynetdiff"]
+    assert "EoN skipped: above 40" in capsys.readouterr().out
+
+
+def test_the_build_section_reports_median_times_and_memory_and_networkx_over_ours(monkeypatch):
+    probes = {
+        "ours": iter([(1.0, 5.0), (2.0, 6.0), (9.0, 7.0)]),
+        "networkx": iter([(10.0, 50.0), (30.0, 70.0), (20.0, 60.0)]),
+    }
+    called = []
+
+    def probe(code, n, which):
+        called.append((code, n, which))
+        seconds, peak = next(probes[which])
+        return {"seconds": seconds, "peak_mb": peak}
+
+    monkeypatch.setattr(benchmark, "in_fresh_process", probe)
+    [row] = benchmark.build([1000], repeats=3)
+    assert row == {
+        "section": "build",
+        "n": 1000,
+        "ours_s": 2.0,
+        "networkx_s": 20.0,
+        "ours_peak_mb": 6.0,
+        "networkx_peak_mb": 60.0,
+        "speedup": 10.0,
+    }
+    assert {(code, n) for code, n, _ in called} == {(benchmark.BUILD_PROBE, "1000")}
+
+
+def test_the_scenario_section_adds_its_times_and_fits_the_exponent_of_engine_time(monkeypatch):
+    """Engine = build + simulate, total = engine + agents; engine time c n^0.8 fits 0.8.
+
+    One run at 10M (minutes each), and the same share of KOCs (1 in 500) at every size.
+    """
+    called = []
+
+    def probe(code, mode, network, recruits, *scenario):
+        n = int(network.removeprefix("network.n="))
+        called.append((mode, n, recruits))
+        slower = 1 + len(called) % 3 / 10  # the median of 3 runs is the 1.1x one
+        return {
+            "build_s": 2e-6 * n**0.8 * slower,
+            "simulate_s": 1e-6 * n**0.8 * slower,
+            "agents_s": 5e-6 * n * slower if mode == "agents" else None,
+            "agents": n if mode == "agents" else 0,
+            "customers": n // 100,
+            "peak_rss_mb": 100.0 * slower,
+        }
+
+    monkeypatch.setattr(benchmark, "in_fresh_process", probe)
+    sizes = [1_000, 100_000, 10_000_000]
+    *rows, fit = benchmark.scenario(sizes, repeats=3, agents_up_to=100_000)
+    factor = 1.1  # the median of 3 runs, and the one run at 10M (the 7th call)
+    for row, n in zip(rows, sizes, strict=True):
+        assert row["engine_s"] == pytest.approx(3e-6 * n**0.8 * factor)
+        assert row["build_s"] == pytest.approx(2e-6 * n**0.8 * factor)
+        agents = 5e-6 * n * factor if n <= 100_000 else None
+        assert row["agents_s"] == pytest.approx(agents)
+        assert row["total_s"] == pytest.approx(row["engine_s"] + (agents or 0.0))
+        assert row["peak_rss_mb"] == pytest.approx(100 * factor) and row["customers"] == n // 100
+    assert [row["runs"] for row in rows] == [3, 3, 1]
+    assert fit == {"section": "scenario_exponent", "exponent": pytest.approx(0.8)}
+    modes = [("agents", 1000)] * 3 + [("agents", 100_000)] * 3 + [("lazy", 10_000_000)]
+    assert [(mode, n) for mode, n, _ in called] == modes
+    assert {n: recruits for _, n, recruits in called} == {
+        1000: "seeding.recruits=2",
+        100_000: "seeding.recruits=200",
+        10_000_000: "seeding.recruits=20000",
+    }
+
+
+def test_the_scenario_exponent_is_fitted_from_two_sizes_and_not_from_one(monkeypatch):
+    def probe(code, mode, network, *overrides):
+        n = int(network.removeprefix("network.n="))
+        times = {"build_s": 0.01 * n**0.5, "simulate_s": 0.0, "agents_s": None}
+        return times | {"agents": 0, "customers": 1, "peak_rss_mb": 1.0}
+
+    monkeypatch.setattr(benchmark, "in_fresh_process", probe)
+    *_, fit = benchmark.scenario([1000, 4000], repeats=1, agents_up_to=0)
+    assert fit == {"section": "scenario_exponent", "exponent": pytest.approx(0.5)}
+    assert [row["section"] for row in benchmark.scenario([1000], 1, 0)] == ["scenario"]
+
+
+def test_throughput_is_one_over_the_median_replicate_time_with_the_warm_up_left_out(
+    monkeypatch,
+):
+    """Replicates 1, 2, ... run until the window closes; replicate 0 warms up, untimed."""
+    durations = [7.0, 0.125, 0.125, 0.5, 0.25, 0.125, 9.0]  # by replicate
+    now = [0.0]
+    replicates = []
+
+    class Replicate:
+        def __init__(self, config, replicate):
+            replicates.append(replicate)
+            self.replicate = replicate
+
+        def run(self):
+            now[0] += durations[self.replicate]
+
+    monkeypatch.setattr(sim, "ReferralModel", Replicate)
+    monkeypatch.setattr(benchmark, "time", SimpleNamespace(perf_counter=lambda: now[0]))
+    [row] = benchmark.throughput(seconds=1.1, n=200)
+    # five replicates fit (1.0 s after four is still inside the 1.1 s window): 1.125 s in all
+    assert replicates == [0, 1, 2, 3, 4, 5]
+    assert row["replicates"] == 5 and row["n"] == 200
+    assert row["replicates_per_s"] == 8.0  # 1 / the median, 0.125 s
+    assert row["mean_rate"] == pytest.approx(5 / 1.125)
+    assert row["quartile_rates"] == [4.0, 8.0]  # 1 / the upper quartile (0.25 s) first
+
+
+def test_the_days_section_reports_the_days_of_a_cascade_and_their_cost():
+    """One run: the cascade's time is its days times the cost of a day; days it really took."""
+    [row] = benchmark.days([300], repeats=1)
+    assert row["section"] == "days" and row["n"] == 300
+    assert row["cascade_ms"] == pytest.approx(row["days"] * row["ms_per_day"])
+    graph = generators.small_world(300, 10, 0.1, np.random.default_rng(300))
+    overrides = [*peers.INDEPENDENT_CASCADE, "network.n=300", "seed=0", "conversion.peer=0.2"]
+    model = sim.ReferralModel(
+        sim.compose([*overrides, "seeding.initial_customers=10"]), graph=graph
+    )
+    for _ in range(row["days"]):
+        assert not model.is_settled()
+        model.step()
+    assert model.is_settled()
+
+
+def test_the_benchmark_runs_its_sections_in_order_and_keeps_each_finished_one(
+    monkeypatch, tmp_path
+):
+    """--json is rewritten after each section, so a later section's failure keeps the earlier."""
+    ran = []
+
+    def cascade(sizes, repeats):
+        ran.append(("cascade", sizes, repeats))
+        return [{"section": "cascade", "n": sizes[0]}]
+
+    def days(sizes, repeats):
+        ran.append(("days", sizes, repeats))
+        raise RuntimeError("out of memory")
+
+    monkeypatch.setattr(benchmark, "cascade", cascade)
+    monkeypatch.setattr(benchmark, "days", days)
+    path = tmp_path / "rows.json"
+    argv = ["benchmark", "--sections", "days", "cascade", "--sizes", "11", "--repeats", "2"]
+    monkeypatch.setattr(sys, "argv", [*argv, "--json", str(path)])
+    with pytest.raises(RuntimeError, match="out of memory"):
+        benchmark.main()
+    assert ran == [("cascade", [11], 2), ("days", [11], 2)]
+    written = json.loads(path.read_text())
+    assert written["rows"] == [{"section": "cascade", "n": 11}]
+    assert written["machine"]["python"] == platform.python_version()
+
+
+def test_the_benchmark_refuses_a_size_below_the_small_worlds_k_plus_one(monkeypatch, capsys):
+    monkeypatch.setattr(sys, "argv", ["benchmark", "--sizes", "10"])
+    with pytest.raises(SystemExit) as stopped:
+        benchmark.main()
+    assert stopped.value.code == 2
+    assert "argument --sizes: 10 is too small: at least 11" in capsys.readouterr().err
+
+
+def test_a_failed_probe_says_what_its_interpreter_said():
+    # until 2 Dec 2026 only "CalledProcessError: ... returned non-zero exit status 1"
+    failing = "import sys; print('loading'); sys.exit('MemoryError: the 10M graph did not fit')"
+    with pytest.raises(RuntimeError) as failed:
+        benchmark.in_fresh_process(failing, "10000000")
+    assert str(failed.value) == (
+        "the probe run with ['10000000'] failed (exit 1):\nMemoryError: the 10M graph did not fit"
+    )
+    killed = "import os, signal; os.kill(os.getpid(), signal.SIGKILL)"
+    with pytest.raises(RuntimeError, match=r"failed \(signal 9\):\n\(nothing on stderr\)"):
+        benchmark.in_fresh_process(killed)
+    assert benchmark.in_fresh_process("print('x'); print('{\"seconds\": 1.5}')") == {"seconds": 1.5}

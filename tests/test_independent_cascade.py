@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from collections import deque
 
 import networkx as nx
@@ -10,9 +11,10 @@ import pytest
 from scipy import stats
 
 import sim
+from experiments import peers
 from experiments.peers import bare_numpy_runner, mesa_frontier_runner, mesa_runner
 from sim.network import generators
-from sim.network.graph import from_edges
+from sim.network.graph import SocialGraph, from_edges
 from sim.theory import percolation_size
 from tests.conftest import INDEPENDENT_CASCADE, run_model
 
@@ -136,3 +138,124 @@ def test_benchmark_per_agent_mesa_models_try_each_friend_once(runner):
     star = nx.star_graph(leaves)  # hub 0, leaves 1..leaves
     sizes = np.array([runner(star, np.array([1]), p, r)[1] for r in range(runs)])
     assert_a_star_cascade_from_a_leaf(sizes, leaves, p)
+
+
+# Every engine the benchmark times, and whether it takes a networkx graph (as in
+# experiments.benchmark.cascade_engines) or our CSR SocialGraph.
+BENCHMARK_ENGINES = {
+    "ours": (peers.ours, False),
+    "bare numpy": (bare_numpy_runner, False),
+    "cynetdiff": (peers.cynetdiff_runner, False),
+    "EoN": (peers.eon_runner, True),
+    "NDlib": (peers.ndlib_runner, True),
+    "Mesa": (mesa_runner, True),
+    "Mesa frontier": (mesa_frontier_runner, True),
+}
+PEER_MODULES = {"cynetdiff": "cynetdiff", "EoN": "EoN", "NDlib": "ndlib"}  # the bench extra
+
+
+def engines(*, ours: bool = True) -> list:
+    """The engines' names to parametrize over; a peer not installed is skipped, saying so."""
+    return [
+        pytest.param(
+            name,
+            marks=pytest.mark.skipif(
+                name in PEER_MODULES and importlib.util.find_spec(PEER_MODULES[name]) is None,
+                reason=f"{name} is not installed (pip install -e '.[bench]')",
+            ),
+        )
+        for name in BENCHMARK_ENGINES
+        if ours or name != "ours"
+    ]
+
+
+def run_engine(name: str, graph: SocialGraph, seeds: np.ndarray, p: float, seed: int) -> int:
+    """The final size of one cascade in the benchmark engine ``name``, seeds included."""
+    runner, takes_networkx = BENCHMARK_ENGINES[name]
+    seconds, final = runner(graph.to_networkx() if takes_networkx else graph, seeds, p, seed)
+    assert seconds >= 0
+    return final
+
+
+@pytest.mark.parametrize("name", engines())
+def test_every_benchmark_engine_counts_its_seeds_and_nothing_else_at_p_0(name):
+    """At p = 0 nobody is reached: the final size is the number of seeds, seeds included."""
+    graph = generators.small_world(200, 10, 0.1, np.random.default_rng(3))
+    seeds = np.random.default_rng(4).choice(200, 10, replace=False)
+    assert run_engine(name, graph, seeds, 0.0, 5) == 10
+
+
+@pytest.mark.parametrize("name", engines())
+def test_every_benchmark_engine_runs_a_long_cascade_to_its_end_at_p_1(name):
+    """At p = 1 a path is reached end to end, however many generations that takes.
+
+    The seed is one end (ours draws its own, uniformly): up to 149 generations, so an engine
+    that stops after a fixed number of steps (our runs have ``days``) must allow them all.
+    """
+    n = 150
+    path = from_edges(n, np.arange(n - 1), np.arange(1, n))
+    assert run_engine(name, path, np.array([0]), 1.0, 5) == n
+
+
+def test_our_benchmark_runner_refuses_a_cascade_longer_than_its_days_rather_than_cut_it():
+    """A path longer than ``peers.CASCADE_DAYS``, p = 1: an error, not a short final size.
+
+    Until 2 Dec 2026 a 600-consumer path gave 404 against the peers' 600 (a mutation review).
+    """
+    n = 2 * peers.CASCADE_DAYS + 3  # ours draws its one seed: an end is > CASCADE_DAYS away
+    path = from_edges(n, np.arange(n - 1), np.arange(1, n))
+    with pytest.raises(RuntimeError, match=f"still spreading on day {peers.CASCADE_DAYS}"):
+        peers.ours(path, np.array([0]), 1.0, 1)
+
+
+@pytest.mark.parametrize("name", engines())
+def test_every_benchmark_engine_tries_each_friend_once_with_probability_p_both_ways(name):
+    """Pairs of friends, a seed in 1,000 of them: the final size is 1,000 + Binomial(1,000, p).
+
+    Half the seeds are the lower id of their pair and half the higher, so an engine that
+    follows friendships one way only, uses ``p`` twice, retries, or drops a seed, is off by
+    far more than 4 standard deviations. Ours draws its 1,000 seeds uniformly from the 4,000
+    ids, so some pairs hold two: each seed whose friend is not a seed reaches it with
+    probability p, and the number of such seeds varies too.
+    """
+    pairs, seeded, p = 2000, 1000, 0.3
+    n = 2 * pairs
+    graph = from_edges(n, np.arange(0, n, 2), np.arange(1, n, 2))
+    half = seeded // 2
+    seeds = np.concatenate([2 * np.arange(half), 2 * np.arange(half, seeded) + 1])
+    final = run_engine(name, graph, seeds, p, 7)
+    lonely, lonely_variance = float(seeded), 0.0
+    if name == "ours":  # lonely = seeded - 2 B, B the pairs holding two seeds (drawn uniformly)
+        both = seeded * (seeded - 1) / (n * (n - 1))
+        four = both * (seeded - 2) * (seeded - 3) / ((n - 2) * (n - 3))
+        lonely = seeded - 2 * pairs * both
+        lonely_variance = 4 * (pairs * both + pairs * (pairs - 1) * four - (pairs * both) ** 2)
+    variance = lonely * p * (1 - p) + p**2 * lonely_variance
+    assert abs(final - (seeded + p * lonely)) < 4 * np.sqrt(variance)
+
+
+@pytest.mark.parametrize("name", engines(ours=False))
+def test_every_benchmark_peer_starts_from_the_seed_ids_it_is_given(name):
+    """Two friends (0, 1) and a path 2-9 apart, p = 1: a seed reaches exactly its own part.
+
+    The peers are handed the same seed ids in each run (ours draws its own); a peer that
+    shifted them by one would start in the other part.
+    """
+    graph = from_edges(10, np.array([0, *range(2, 9)]), np.array([1, *range(3, 10)]))
+    assert run_engine(name, graph, np.array([1]), 1.0, 0) == 2
+    assert run_engine(name, graph, np.array([2]), 1.0, 0) == 8
+
+
+@pytest.mark.parametrize("name", engines())
+def test_every_benchmark_engine_repeats_a_run_from_its_seed_and_varies_with_it(name):
+    """The same seed repeats a cascade, and other seeds give other cascades.
+
+    The benchmark's final sizes are reproducible run to run, and its repeats are not copies
+    of one run. 200 pairs of friends with a seed in 100: the final size is 100 +
+    Binomial(100, 0.3), so three seeds all giving one size would be a 1-in-100 chance.
+    """
+    graph = from_edges(400, np.arange(0, 400, 2), np.arange(1, 400, 2))
+    seeds = 2 * np.arange(100)
+    finals = [run_engine(name, graph, seeds, 0.3, seed) for seed in (0, 0, 1, 2)]
+    assert finals[0] == finals[1]
+    assert len(set(finals)) > 1
