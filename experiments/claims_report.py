@@ -68,7 +68,9 @@ def _preamble(setup: Setup, configurations: tuple[int, int], seconds: float, qui
         "95% on its own, with no correction for the several settings and claims; a claim "
         "holds only where every part of it holds. "
         "Where every replicate gives the same number (a rule of the model, such as no fraud "
-        "without a reward), its interval has no width. The model is a simplification: each "
+        "without a reward), its interval has no width; a claim that one thing beats another "
+        '("should beat", "overtakes") does not hold on a tie in every replicate. The model is '
+        "a simplification: each "
         "section says which of its assumptions decide the answer."
     )
 

@@ -21,7 +21,9 @@ UNDECIDED = "undecided"
 HOLDS_ONLY_WHEN = "holds only when"
 
 
-def judge(low: float, high: float, threshold: float, better: str = "higher") -> str:
+def judge(
+    low: float, high: float, threshold: float, better: str = "higher", strict: bool = False
+) -> str:
     """Whether the interval ``[low, high]`` clears ``threshold`` on the ``better`` side.
 
     Args:
@@ -29,6 +31,9 @@ def judge(low: float, high: float, threshold: float, better: str = "higher") -> 
         high: upper end of the 95% CI.
         threshold: the claimed bound.
         better: ``"higher"`` (the claim is ``value >= threshold``) or ``"lower"``.
+        strict: the claim is ``value > threshold`` (``<`` for ``"lower"``): "beats",
+            "overtakes". An interval that is the threshold alone (paired runs tied in every
+            replicate, as when the compared mechanism never fires) then fails.
 
     Returns:
         ``HOLDS``, ``FAILS`` or ``UNDECIDED`` (also when the interval is missing).
@@ -40,9 +45,9 @@ def judge(low: float, high: float, threshold: float, better: str = "higher") -> 
         return UNDECIDED
     if better == "lower":
         low, high, threshold = -high, -low, -threshold
-    if low >= threshold:
+    if low > threshold or (low == threshold and not strict):
         return HOLDS
-    if high < threshold:
+    if high < threshold or (high == threshold and strict):
         return FAILS
     return UNDECIDED
 

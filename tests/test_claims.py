@@ -6,6 +6,7 @@ their ends); everything else is a few small runs or constructed inputs.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import math
 import re
@@ -18,9 +19,9 @@ import pandas as pd
 import pytest
 
 import sim
-from experiments import replicates, seed_claims
+from experiments import claims_report, replicates, seed_claims
 from experiments.calibration_targets import FITTED, TARGETS, lift, met, point
-from experiments.claims import CLAIMS, Setup, figures
+from experiments.claims import CLAIMS, Claim, Finding, Setup, figures
 from experiments.measures import (
     decided_within_window,
     head_share,
@@ -203,6 +204,43 @@ def test_judge_compares_an_interval_with_a_threshold_on_either_side():
     assert judge(math.nan, 1.0, 0.5) == UNDECIDED
     with pytest.raises(ValueError, match="better"):
         judge(0, 1, 0.5, "more")
+
+
+def test_a_strict_claim_fails_on_an_interval_that_is_its_threshold_alone():
+    # "beats", "overtakes": a lead of exactly 0 in every replicate is no lead
+    assert judge(0.0, 0.0, 0.0) == HOLDS  # "at least 0"
+    assert judge(0.0, 0.0, 0.0, strict=True) == FAILS
+    assert judge(0.0, 2.0, 0.0, strict=True) == UNDECIDED
+    assert judge(0.5, 2.0, 0.0, strict=True) == HOLDS
+    assert judge(-1.0, 0.0, 0.0, "lower", strict=True) == UNDECIDED
+    assert judge(0.0, 0.0, 0.0, "lower", strict=True) == FAILS
+    assert judge(-2.0, -0.5, 0.0, "lower", strict=True) == HOLDS
+
+
+def tied(claim_id: str, setup, measures: dict[str, list[float]]):
+    """Results in which every run of ``claim_id`` has the same ``measures`` in every replicate."""
+    claim = next(c for c in CLAIMS if c.id == claim_id)
+    frame = pd.DataFrame({"replicate": range(4), **measures})
+    return claim, replicates.Results({spec.name: frame for spec in claim.specs(setup)}, {})
+
+
+@pytest.mark.parametrize(
+    ("claim_id", "measures"),
+    [
+        ("R3", {"customers": [100.0, 120, 90, 110], "spend_acquisition": [1000.0, 900, 1100, 950],
+                "fraud_share": [0.0] * 4}),
+        ("F2", {"origin_koc": [0.1, 0.2, 0.15, 0.12], "origin_kol": [0.1, 0.2, 0.15, 0.12],
+                "spend_koc": [1.0] * 4, "spend_kol": [1.0] * 4}),
+    ],
+)  # fmt: skip
+def test_a_claim_that_one_beats_the_other_fails_when_they_tie_in_every_replicate(
+    tmp_path, claim_id, measures
+):
+    # until 2 Dec 2026 R3 (two-sided beats one-sided) and F2 (KOCs overtake KOLs) held on a
+    # tie, as paired runs give when the compared mechanism never fires (a mutation review)
+    setup = Setup((SCENARIO,), replicates=4, seed=0, out=tmp_path, quick=True)
+    claim, results = tied(claim_id, setup, measures)
+    assert claim.analyse(results, setup).verdict.outcome == FAILS
 
 
 def test_an_interval_that_touches_the_threshold_holds_from_its_side_only():
@@ -522,3 +560,328 @@ def test_the_daily_curves_band_is_the_mean_interval_and_absent_for_one_replicate
         _, low, high, _ = sim.summary.mean_interval(three.loc[three["day"] == day, "aware"])
         assert {round(low, 9), round(high, 9)} <= heights
     assert all(len(path.vertices) == 0 for path in alone.get_paths())  # no zero-width band
+
+
+# ----- what each claim is judged on, and what its report shows -----------------------------------
+def judged(claim_id: str, tmp_path, measures: list[str], values: dict[str, float]):
+    """The finding of claim ``claim_id`` on :func:`constructed` results (quick sweeps)."""
+    claim = next(c for c in CLAIMS if c.id == claim_id)
+    setup = Setup((SCENARIO,), replicates=6, seed=0, out=tmp_path, quick=True)
+    return claim.analyse(constructed(claim, setup, measures, values), setup)
+
+
+def f10_reach(small_world: dict[str, float], random: float = 1000.0) -> dict[str, float]:
+    """Day-30 reach: the lattice 100, the random graph ``random``, the small world by setting."""
+    values = {DAY_30_AWARE: 100.0}
+    for setting in ("scenario", "p0.02", "p0.2"):
+        values[f"f10-random-{setting}:{DAY_30_AWARE}"] = random
+        values[f"f10-small_world-{setting}:{DAY_30_AWARE}"] = small_world.get(setting, 100.0)
+    return values
+
+
+def cash_and_tiered_fraud(tiered: dict[int, float], others: float) -> dict[str, float]:
+    """Fake shares: ``tiered`` by the cash tier's face value, ``others`` for every other scheme."""
+    return {"fraud_share": others} | {
+        f"r1-tiered{cash}:fraud_share": share for cash, share in tiered.items()
+    }
+
+
+# (claim, measures, verdict, its condition): the settings and slack each verdict rests on
+JUDGED_ON = {
+    "C1 at 18.9 yuan, within its 10% slack": ("C1", c1(2890.0, 0.5), HOLDS, ""),
+    "C1 at 20.8 yuan, teams filling": ("C1", c1(3080.0, 0.5), FAILS, ""),
+    "C2 on the KOCs' ROI, not the KOLs'": (
+        "C2",
+        {"roi": 2.0, "c2-koc-10:roi": 20.0, "c2-koc-160:roi": 20.0},
+        HOLDS,
+        "",
+    ),
+    "C2 fails with KOCs below KOLs": (
+        "C2",
+        {"roi": 20.0, "c2-koc-10:roi": 2.0, "c2-koc-160:roi": 2.0},
+        FAILS,
+        "",
+    ),
+    "R1 on tiered rewards, not cash ones": (
+        "R1",
+        cash_and_tiered_fraud({5: 0.001, 40: 0.001}, others=0.3),
+        HOLDS,
+        "",
+    ),
+    "R1 by the cash tier's size": (
+        "R1",
+        cash_and_tiered_fraud({5: 0.001, 40: 0.3}, others=0.001),
+        HOLDS_ONLY_WHEN,
+        "the cash tier pays 5 yuan or less",
+    ),
+    "R3 with and without fairness": (
+        "R3",
+        {"customers": 100.0, "r3-1:customers": 200.0, "r3-fair:customers": 50.0},
+        HOLDS_ONLY_WHEN,
+        "price sensitivity is as fitted",
+    ),
+    "F10 on everyone sharing, against the lattice": (
+        "F10",
+        f10_reach({"p0.02": 1000.0, "p0.2": 1000.0}),  # the scenario's 1x is shown, not judged
+        HOLDS,
+        "",
+    ),
+    "F10 by peer conversion": (
+        "F10",
+        f10_reach({"scenario": 1000.0, "p0.2": 1000.0}),
+        HOLDS_ONLY_WHEN,
+        "every buyer shares with every friend and a share converts 20% or more",
+    ),
+    "P3 on the programmes, not on no programme": (
+        "P3",
+        {"repurchase_rate": 0.9} | {f"p3-none-{h}:repurchase_rate": 0.1 for h in ("90", "365")},
+        HOLDS,
+        "",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", JUDGED_ON)
+def test_each_claim_is_judged_on_its_own_settings_with_its_slack(tmp_path, measures, case):
+    """A verdict reads the runs and the threshold its claim names, and no others."""
+    claim_id, values, outcome, condition = JUDGED_ON[case]
+    verdict = judged(claim_id, tmp_path, measures, values).verdict
+    assert (verdict.outcome, verdict.condition) == (outcome, condition)
+
+
+def mean_of(cell: str) -> float:
+    """The mean of a formatted "mean [low, high]" cell (a share in percent reads as shown)."""
+    return float(cell.split(" [")[0].replace(",", "").rstrip("%"))
+
+
+def test_c1s_table_and_sentence_show_group_buying_against_ads_alone(tmp_path, measures):
+    """Each column reads its own scheme and measure; the sentence reads the scenario's 10."""
+    values = c1(2000.0, 0.5) | {
+        "cac": 60.0,  # ads alone (c1-none-k*)
+        "spend_referral_discount": 0.0,
+        "spend_referral_reward": 7.0,
+        "c1-gb-k10:cac": 45.0,
+        "c1-gb-k10:spend_referral_discount": 300.0,
+        "c1-gb-k10:spend_referral_reward": 200.0,
+        "c1-gb-k80:customers": 400.0,
+    }
+    finding = judged("C1", tmp_path, measures, values)
+    k10, k80 = finding.table.to_dict("records")
+    assert (k10["friends"], k80["friends"]) == (10, 80)
+    assert mean_of(k10["ads-only CAC (yuan)"]) == pytest.approx(60.0, abs=0.05)
+    assert mean_of(k10["campaign CAC (yuan)"]) == pytest.approx(45.0, abs=0.05)
+    assert mean_of(k10["group-buy spend (yuan)"]) == pytest.approx(500.0, abs=0.5)
+    assert mean_of(k10["extra customers"]) == pytest.approx(100.0, abs=0.05)
+    assert mean_of(k80["extra customers"]) == pytest.approx(300.0, abs=0.05)
+    assert mean_of(k10["cost per extra customer (yuan)"]) == pytest.approx(10.0, abs=0.05)
+    assert f"still adds {k10['extra customers']} customers" in finding.value
+
+
+def test_c3s_cuts_are_against_kocs_in_one_circle_and_against_the_kol_alone(tmp_path, measures):
+    """Across circles at 50 yuan: half of one circle's 100, a quarter of the KOL's 200."""
+    values = {"cac": 100.0} | {
+        f"c3-{arm}-c{c}:cac": cac for c in (10, 50) for arm, cac in (("spread", 50), ("kol", 200))
+    }
+    finding = judged("C3", tmp_path, measures, values)
+    for row in finding.table.to_dict("records"):
+        assert row["cut: across vs one circle"].startswith("50% [")
+        assert row["cut: across vs KOL only"].startswith("75% [")
+        assert mean_of(row["KOL only"]) == pytest.approx(200.0, abs=0.05)
+    assert finding.verdict.outcome == HOLDS  # 50% clears 53% less 10%
+
+
+def test_the_sentences_quote_the_settings_they_name(tmp_path, measures):
+    """F2 quotes the scenario's KOC share, F6 the views 1000 re-shares need, P3 its rows."""
+    f2 = judged("F2", tmp_path, measures, {"f2-kocs0.05:origin_koc": 0.6, "origin_koc": 0.2})
+    assert f2.value.startswith("With 5.0% of consumers as KOCs (the scenario) 60.0 [")
+    assert "with 0.5% KOCs the split is 20.0 [" in f2.value
+    big = {"f6-post-big:share_events": 10.0, "f6-post-big:kol_exposures": 1000.0}
+    f6 = judged("F6", tmp_path, measures, big)  # 1 re-share per 100 views
+    assert "1000 re-shares need about 100,000 views" in f6.value
+    rates = {"none-90": 0.1, "none-365": 0.1, "partner-90": 0.3, "partner-365": 0.5}
+    rates["partner-all-365"] = 0.8
+    p3 = judged("P3", tmp_path, measures, {f"p3-{k}:repurchase_rate": v for k, v in rates.items()})
+    words = re.sub(r" \[[^]]*\]", "", p3.value)  # the means alone
+    assert words.startswith(
+        "Commission + membership lifts repurchase from 10.0% to 30.0% within 90 days and to "
+        "50.0% over a year; with every customer a member re-buying four times as often, 80.0%"
+    )
+
+
+# ----- the runs each claim asks for -------------------------------------------------------------
+def specs_of(claim_id: str, tmp_path) -> dict[str, Spec]:
+    """The full (not quick) runs of claim ``claim_id``, by name."""
+    setup = Setup((SCENARIO,), replicates=1, seed=0, out=tmp_path)
+    return {s.name: s for s in next(c for c in CLAIMS if c.id == claim_id).specs(setup)}
+
+
+def test_r3s_runs_differ_only_in_the_reward_and_the_fairness_cut(tmp_path):
+    """r3-fair is r3-1 with price sensitivity 41% lower; r3-none is r3-1 without a reward."""
+    specs = specs_of("R3", tmp_path)
+    fair, two_sided, none = (specs[n].config() for n in ("r3-fair", "r3-1", "r3-none"))
+    fitted = sim.compose([SCENARIO]).population.price_sensitivity
+    assert fair.population.price_sensitivity == pytest.approx(fitted * (1 - 0.41), rel=1e-5)
+    assert dataclasses.replace(fair, population=two_sided.population) == two_sided
+    assert none.referral.name == "none" and two_sided.referral.name == "two_sided"
+    assert dataclasses.replace(two_sided, referral=none.referral) == none
+
+
+def test_r1s_ladders_pay_cash_then_points_then_merchandise(tmp_path):
+    """Fact R1's three steps, the cash step at each swept size; the verified one at 2nd order."""
+    specs = specs_of("R1", tmp_path)
+    for cash in (5, 10, 20, 40):
+        referral = specs[f"r1-tiered{cash}"].config().referral
+        steps = [(tier.start, tier.reward, tier.kind) for tier in referral.tiers]
+        assert steps == [(1, cash, "cash"), (2, 20, "points"), (3, 30, "merchandise")]
+        assert referral.verify == "none"
+    verified = specs["r1-tiered20-verified"].config().referral
+    assert verified == dataclasses.replace(
+        specs["r1-tiered20"].config().referral, verify="second_order"
+    )
+    for cash in (20, 60, 120):
+        one_sided = specs[f"r1-cash{cash}"].config().referral
+        assert (one_sided.referrer_reward, one_sided.reward_kind) == (cash, "cash")
+
+
+def test_c3s_arms_differ_only_in_where_the_kocs_are(tmp_path):
+    """KOCs one per circle ("spread"), packed into few ("clustered"), or none (the KOLs alone)."""
+    specs = specs_of("C3", tmp_path)
+    for circles in (10, 20, 50):
+        kol, clustered, spread = (
+            specs[f"c3-{arm}-c{circles}"].config() for arm in ("kol", "clustered", "spread")
+        )
+        assert (spread.network.name, spread.network.communities) == ("circles", circles)
+        assert spread.seeding.ads.daily_budget == 0 and spread.referral.name == "none"
+        assert (spread.seeding.koc.recruits, spread.seeding.koc.chosen_by) == (20, "community")
+        assert clustered.seeding.koc.chosen_by == "clustered"
+        assert kol.seeding.koc.recruits == 0
+        for other in (kol, clustered):
+            assert dataclasses.replace(other, seeding=spread.seeding) == spread
+
+
+def test_c1_and_f10_compare_runs_that_differ_only_in_what_they_compare(tmp_path):
+    """C1: group buying or not on the same network; F10: the network, with the same sharing."""
+    scenario = sim.compose([SCENARIO])
+    c1_specs = specs_of("C1", tmp_path)
+    for k in (10, 20, 40, 80):
+        gb, none = c1_specs[f"c1-gb-k{k}"].config(), c1_specs[f"c1-none-k{k}"].config()
+        assert (gb.network.k, gb.referral.name, none.referral.name) == (k, "group_buy", "none")
+        assert dataclasses.replace(gb, referral=none.referral) == none
+    plain, gb = c1_specs["c1-gb-k10-plain"].config(), c1_specs["c1-gb-k10"].config()
+    assert plain.referral.leader_fanout == scenario.share.fanout != gb.referral.leader_fanout
+    assert dataclasses.replace(plain, referral=gb.referral) == gb
+    f10_specs = specs_of("F10", tmp_path)
+    for setting in ("scenario", "p0.02", "p0.05", "p0.1", "p0.2"):
+        lattice = f10_specs[f"f10-lattice-{setting}"].config()
+        if setting == "scenario":
+            assert (lattice.share, lattice.conversion) == (scenario.share, scenario.conversion)
+        else:
+            assert (lattice.share.after_purchase, lattice.share.fanout) == (1, 1)
+            assert lattice.conversion.peer == float(setting[1:])
+        for net in ("small_world", "random"):
+            other = f10_specs[f"f10-{net}-{setting}"].config()
+            assert other.network.name == net
+            assert dataclasses.replace(other, network=lattice.network) == lattice
+
+
+def test_f6s_big_market_is_the_same_post_on_ten_times_the_consumers(tmp_path):
+    specs = specs_of("F6", tmp_path)
+    post, big = specs["f6-post"].config(), specs["f6-post-big"].config()
+    assert big.network.n == 10 * post.network.n == 100_000
+    assert dataclasses.replace(big, network=post.network) == post
+
+
+def test_the_year_long_runs_follow_a_90_day_campaign(tmp_path):
+    for claim_id in ("P3", "P4"):
+        for name, spec in specs_of(claim_id, tmp_path).items():
+            config = spec.config()
+            horizon = name.rsplit("-", 1)[1]
+            assert config.days == int(horizon), name
+            assert config.seeding.name == "ads" and config.seeding.end_day in (None, 90), name
+            if horizon == "365":
+                assert config.seeding.end_day == 90, name  # not ads all year
+
+
+# ----- figures and the report's text -------------------------------------------------------------
+def test_an_interval_with_no_end_on_a_side_has_no_error_bar_on_that_side():
+    # a Fieller ratio (F10's small world over lattice, drawn as it is) can have no upper end
+    errors = figures._errors([(2.0, 1.0, math.inf), (2.0, -math.inf, 3.5), (1.0, math.nan, 1.0)])
+    np.testing.assert_array_equal(errors, [[1.0, 0.0, 0.0], [0.0, 1.5, 0.0]])
+
+
+def test_a_bar_charts_claimed_value_is_a_vertical_line_at_its_value(tmp_path, monkeypatch):
+    drawn = {}
+    monkeypatch.setattr(
+        figures, "save_figure", lambda figure, path: drawn.setdefault(path.name, figure)
+    )
+    triples = [(5.0, 4.0, 6.0), (9.0, 8.5, 9.5)]
+    figures.bars(tmp_path / "b.png", "ROI", ["a", "b"], triples, "ROI", reference=8.2)
+    (line,) = [line for line in drawn["b.png"].axes[0].lines if line.get_linestyle() == "--"]
+    assert list(line.get_xdata()) == [8.2, 8.2]  # across the bars, on the value axis
+
+
+def bar_lengths(tmp_path, monkeypatch, measures, claim_id, values, name) -> dict[str, float]:
+    """The length of each bar of figure ``name`` of ``claim_id``, by its label."""
+    drawn = {}
+    monkeypatch.setattr(
+        figures, "save_figure", lambda figure, path: drawn.setdefault(path.name, figure)
+    )
+    judged(claim_id, tmp_path, measures, values)
+    axis = drawn[name].axes[0]
+    labels = [label.get_text() for label in axis.get_yticklabels()]
+    return dict(zip(labels, [bar.get_width() for bar in axis.patches[: len(labels)]], strict=True))
+
+
+def test_each_bar_shows_the_measure_and_run_its_label_names(tmp_path, monkeypatch, measures):
+    """C2's bars are ROI by campaign; F6's heads are KOCs' and trees', reference and viral."""
+    roi = {"roi": 2.0, "cac": 50.0, "c2-koc-10:roi": 20.0, "c2-koc-160:roi": 10.0}
+    assert bar_lengths(tmp_path, monkeypatch, measures, "C2", roi, "c2_roi.png") == pytest.approx(
+        {
+            "KOC matrix, 10 KOCs": 20.0,
+            "KOC matrix, 160 KOCs": 10.0,
+            "KOLs, 1 hired": 2.0,
+            "KOLs, 5 hired": 2.0,
+        }
+    )
+    heads = {
+        "f6-reference:koc_head_share": 0.2,
+        "f6-viral:koc_head_share": 0.4,
+        "f6-reference:tree_head_share": 0.6,
+        "f6-viral:tree_head_share": 0.8,
+    }
+    lengths = bar_lengths(tmp_path, monkeypatch, measures, "F6", heads, "f6_heads.png")
+    assert lengths == pytest.approx(
+        {
+            "top 1% of KOCs (reference)": 20.0,
+            "top 1% of KOCs (viral)": 40.0,
+            "top 1% of trees (reference)": 60.0,
+            "top 1% of trees (viral)": 80.0,
+        }
+    )
+
+
+def report_of(tmp_path, finding: Finding, configurations: tuple[int, int]) -> str:
+    """The report of one constructed claim, ``X1``, run in 90 seconds."""
+    setup = Setup((SCENARIO,), replicates=3, seed=0, out=tmp_path)
+    claim = Claim("X1", "A statement.", "An experiment.", lambda s: [], lambda r, s: finding)
+    return claims_report.markdown([claim], {"X1": finding}, setup, configurations, 90.0, False)
+
+
+def test_the_report_gives_each_claims_whole_verdict_caveat_and_runs(tmp_path):
+    """The summary carries the condition; the preamble counts runs, minutes and the cache."""
+    verdict = Verdict(HOLDS_ONLY_WHEN, "each consumer has 40 friends or more")
+    table = pd.DataFrame({"friends": [40]})
+    finding = Finding("1.0 [0.9, 1.1]", verdict, "Act.", table, [tmp_path / "x1.png"], "Beware.")
+    text = report_of(tmp_path, finding, (10, 4))
+    summary, section = text.split("## Summary", 1)[1].split("## X1: ", 1)
+    assert "holds only when each consumer has 40 friends or more" in summary
+    assert "**Verdict: holds only when each consumer has 40 friends or more.**" in section
+    assert "**Caveat.** Beware." in section and "![X1](x1.png)" in section
+    assert "(10 configurations x 3 replicates, 1.5 minutes with" in text
+    assert "; 6 of them read from the cache of an earlier run)" in text
+    scenario = sim.compose([SCENARIO])
+    assert f"a KOC note view converts {scenario.conversion.koc:.4g};" in text
+    assert f"a KOL post view converts {scenario.conversion.kol:.4g};" in text
+    assert "10,000 consumers with 10 friends each" in text
+    plain = report_of(tmp_path, dataclasses.replace(finding, notes=""), (10, 10))
+    assert "Caveat" not in plain and "cache" not in plain  # nothing to say: nothing said

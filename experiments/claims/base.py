@@ -123,10 +123,10 @@ def pct(values: pd.Series, digits: int = 1) -> str:
     return ci(values, f".{digits}f", 100, support=SHARE) + "%"
 
 
-def check(values: pd.Series, threshold: float, better: str = "higher") -> str:
-    """Judge a measure's CI against a threshold."""
+def check(values: pd.Series, threshold: float, better: str = "higher", strict: bool = False) -> str:
+    """Judge a measure's CI against a threshold (``strict``: it must pass it, see ``judge``)."""
     _, low, high = interval(values)
-    return judge(low, high, threshold, better)
+    return judge(low, high, threshold, better, strict)
 
 
 def ratio_of_means(numerator: pd.Series, denominator: pd.Series) -> tuple[float, float, float]:

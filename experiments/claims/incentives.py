@@ -177,7 +177,7 @@ def r3_analyse(results: Results, setup: Setup) -> Finding:
         )
     one = column(results, "r3-0", "customers")
     lead = {name: column(results, name, "customers") - one for name in ("r3-1", "r3-fair")}
-    outcomes = [check(lead["r3-1"], 0.0), check(lead["r3-fair"], 0.0)]
+    outcomes = [check(lead[name], 0.0, strict=True) for name in ("r3-1", "r3-fair")]  # "beats"
     verdict = over_settings(
         ["price sensitivity is as fitted", "fairness lowers it by 41%"], outcomes
     )

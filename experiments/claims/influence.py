@@ -50,7 +50,7 @@ def f2_analyse(results: Results, setup: Setup) -> Finding:
     for share in setup.sweep(KOC_SHARES):
         name = f"f2-kocs{share}"
         koc, kol = column(results, name, "origin_koc"), column(results, name, "origin_kol")
-        outcomes.append(check(koc - kol, 0.0))
+        outcomes.append(check(koc - kol, 0.0, strict=True))  # "overtake": a tie does not
         lead.append(interval(100 * (koc - kol)))
         rows.append(
             {
