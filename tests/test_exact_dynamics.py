@@ -13,15 +13,23 @@ from __future__ import annotations
 
 import math
 
+import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
 
 import sim
-from sim.dynamics.purchase import conversion_probability
-from sim.dynamics.referrals import PendingRewards, fake_referrers, is_referral, settle_rewards
+from sim.dynamics.purchase import Purchases, conversion_probability, referrer_of
+from sim.dynamics.referrals import (
+    FAKE,
+    PendingRewards,
+    book_referrals,
+    fake_referrers,
+    is_referral,
+    settle_rewards,
+)
 from sim.dynamics.repurchase import repurchase_and_churn
-from sim.dynamics.sharing import word_of_mouth
+from sim.dynamics.sharing import incentive_lift, word_of_mouth
 from sim.exposures import Exposures
 from sim.state import Channel, ConsumerState, State
 from tests.conftest import assert_same_metrics, small
@@ -87,6 +95,35 @@ def test_fakes_per_sharer_follow_the_fraud_rate_times_one_plus_poisson():
     )
 
 
+def test_the_fraud_rate_saturates_at_max_rate():
+    # a surplus of 990 yuan over the fake's cost is 19.8 scales: the rate is max_rate to 1e-8
+    model = open_model(
+        "referral=one_sided",
+        "referral.referrer_reward=1000",
+        "fraud.max_rate=0.3",
+        "fraud.fake_cost=10",
+        "fraud.scale=50",
+        "fraud.fakes_per_event=1",
+    )
+    sharers = np.arange(50_000)
+    observed = len(fake_referrers(model, sharers)) / len(sharers)  # one fake per event
+    # binomial: 5 standard errors over 50,000 sharers (0.010; mutated, without max_rate: 1)
+    assert observed == pytest.approx(0.3, abs=5 * math.sqrt(0.3 * 0.7 / len(sharers)))
+
+
+def test_no_fake_is_made_while_the_budget_keeps_the_offer_closed():
+    # a 1,000-yuan cash reward would draw fakes at max_rate, but the budget cannot pay one
+    model = open_model(
+        "referral=one_sided",
+        "referral.referrer_reward=1000",
+        "fraud.max_rate=1",
+        "budget.total=10",
+    )
+    assert not model.offers_open
+    assert model.referral.extractable_value(np.arange(3)).min() == 1000
+    assert len(fake_referrers(model, np.arange(10_000))) == 0
+
+
 def test_two_sided_extractable_value_includes_the_resellable_share_of_the_discount():
     model = open_model(
         "referral=two_sided",
@@ -123,6 +160,37 @@ def test_kol_exposures_convert_at_the_kol_rate():
     np.testing.assert_allclose(conversion_probability(model, mixed), np.repeat([0.07, 0.03], 3))
 
 
+def test_an_offer_that_would_lift_conversion_past_one_converts_with_probability_one():
+    # 0.5 x (1 + 4 x 50 / 100) = 1.5 for a discounted peer exposure: capped at 1, which is
+    # also its weight when the buyer's credited exposure is drawn
+    model = open_model(
+        "referral=two_sided",
+        "referral.referee_discount=50",
+        "product.price=100",
+        "conversion.peer=0.5",
+        "conversion.ad=0.01",
+        "population.price_sensitivity=4",
+        "population.price_sensitivity_sd=0",
+        "population.susceptibility_sd=0",
+    )
+    assert model.offer_share == pytest.approx(0.5)
+    mixed = Exposures.concat(
+        [
+            Exposures.of(np.arange(3), model.n, Channel.AD),
+            Exposures.of(np.arange(3), 7, Channel.PEER, model.offer_share),
+        ]
+    )
+    np.testing.assert_array_equal(conversion_probability(model, mixed), [0.01] * 3 + [1.0] * 3)
+
+
+def test_the_referrer_is_the_credited_source_except_for_an_ad():
+    # an ad has no referrer (-1); a KOL is its own source id n + j, a KOC or friend its consumer
+    channel = np.array([Channel.AD, Channel.KOL, Channel.KOC, Channel.PEER], dtype=np.int8)
+    source = np.array([1000, 990, 17, 42])
+    purchases = Purchases(np.arange(4), channel, source, np.zeros(4))
+    np.testing.assert_array_equal(referrer_of(purchases), [-1, 990, 17, 42])
+
+
 # ----- 3. word of mouth and perceived value ----------------------------------------------------
 
 
@@ -156,6 +224,36 @@ def test_daily_word_of_mouth_is_raised_by_the_incentive_lift():
     # binomial: 5 standard errors over 40,000 customer-days
     band = 5 * math.sqrt(expected * (1 - expected) / draws)
     assert talkers / draws == pytest.approx(expected, abs=band)
+
+
+def test_every_customer_with_one_friend_tells_that_friend_consumer_zero_included():
+    # pairs 0-1, 2-3, ...: the odd ones are customers who talk every day (share.daily=1) and
+    # each one's only friend is the even one before it
+    pairs = nx.Graph([(i, i + 1) for i in range(0, 20, 2)])
+    config = small("seeding=organic", "seeding.initial_customers=1", "share.daily=1")
+    model = sim.ReferralModel(config, graph=pairs)
+    model.consumers.state[:] = State.UNAWARE
+    model.consumers.state[1::2] = State.CUSTOMER
+    model.active = np.arange(1, 20, 2)
+    exposures, talkers = word_of_mouth(model)
+    np.testing.assert_array_equal(np.sort(talkers), np.arange(1, 20, 2))
+    np.testing.assert_array_equal(np.sort(exposures.target), np.arange(0, 20, 2))
+    np.testing.assert_array_equal(exposures.source, exposures.target + 1)
+    assert (exposures.channel == Channel.PEER).all()
+
+
+def test_an_offer_the_budget_has_closed_lifts_no_sharing():
+    # 30 yuan of reward and discount against a budget of 10: offers stay closed
+    model = open_model(
+        "referral=two_sided",
+        "referral.referrer_reward=10",
+        "referral.referee_discount=20",
+        "share.incentive_lift=1",
+        "budget.total=10",
+    )
+    assert not model.offers_open and model.offer_share == 0
+    assert model.referral.perceived_value(np.arange(3)).min() > 0  # the offer is worth sharing
+    np.testing.assert_array_equal(incentive_lift(model, np.arange(3)), 1.0)
 
 
 # ----- 4. repurchase and churn -----------------------------------------------------------------
@@ -235,6 +333,22 @@ def test_a_holdback_reward_is_paid_on_exactly_its_due_day():
     assert model.ledger.reserved == 0.0 and len(model.pending) == 0
 
 
+def test_a_holdback_reward_of_a_referee_who_lapsed_stays_reserved_until_its_due_day():
+    # the brand cannot tell before the due day: the reserve is released then, not at the lapse
+    model = open_model("referral=one_sided", "referral.verify=holdback")
+    model.consumers.state[4] = State.LAPSED
+    model.pending = PendingRewards()
+    model.pending.add(np.array([0]), np.array([4]), np.array([7.0]), 11)
+    model.ledger.reserve(7.0)
+    model.day = 10
+    settle_rewards(model)
+    assert model.ledger.reserved == 7.0 and len(model.pending) == 1
+    model.day = 11
+    settle_rewards(model)
+    assert model.ledger.reserved == 0.0 and len(model.pending) == 0
+    assert model.ledger.spent["referral_reward"] == 0.0
+
+
 def test_second_order_pays_repeat_buyers_holds_active_ones_and_releases_the_lapsed():
     model = open_model("referral=one_sided", "referral.verify=second_order", "share.daily=0")
     consumers = model.consumers
@@ -250,6 +364,25 @@ def test_second_order_pays_repeat_buyers_holds_active_ones_and_releases_the_laps
     assert model.ledger.spent["referral_reward"] == 20.0
     assert model.ledger.reserved == 30.0  # the lapsed referee's 7 released, not held forever
     np.testing.assert_array_equal(model.pending.referee, [2])
+
+
+def test_a_holdback_reward_is_reserved_until_holdback_days_after_the_referral():
+    model = open_model("referral=one_sided", "referral.verify=holdback", "referral.holdback_days=7")
+    model.day = 3
+    book_referrals(model, np.array([0, 1]), np.array([5, 6]), np.zeros(2), np.array([20.0, 30.0]))
+    np.testing.assert_array_equal(model.pending.due_day, [10, 10])  # day 3 + 7
+    assert model.ledger.reserved == 50.0 and model.ledger.spent["referral_reward"] == 0
+
+
+def test_without_verification_a_fake_referees_reward_and_discount_are_fraud_spend():
+    model = open_model("referral=two_sided", "referral.verify=none")
+    referees = np.array([5, FAKE, 6, FAKE])
+    discount, reward = np.array([10.0, 10.0, 10.0, 10.0]), np.array([20.0, 25.0, 20.0, 30.0])
+    book_referrals(model, np.array([0, 1, 2, 3]), referees, discount, reward)
+    assert model.ledger.spent["referral_reward"] == 95.0  # paid at once, fakes included
+    assert model.ledger.spent["referral_discount"] == 40.0
+    assert model.fraud.spend == 10 + 25 + 10 + 30  # the two fakes' discounts and rewards
+    assert model.ledger.reserved == 0 and len(model.pending) == 0
 
 
 # ----- 6. the settled-day shortcut -------------------------------------------------------------

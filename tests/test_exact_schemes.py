@@ -298,6 +298,32 @@ def test_group_buy_leader_fanout_of_zero_silences_group_shares_while_offers_stan
     assert len(sharers) == model.n // 10 and len(exposures) == 0
 
 
+def test_group_shares_reach_the_plain_fanout_once_the_budget_closes_the_group_buy():
+    # a team costs more than the budget: no offer stands, so leader_fanout does not apply
+    model = build(
+        "referral=group_buy",
+        "referral.leader_fanout=1",
+        "share.fanout=0",
+        "share.after_purchase=1",
+        "budget.total=1",
+    )
+    model._open_offers()
+    assert not model.offers_open
+    exposures, sharers = group_shares(model, np.arange(0, model.n, 10))
+    assert len(sharers) == model.n // 10 and len(exposures) == 0
+
+
+def test_a_referrer_is_credited_only_the_referrals_the_budget_funded():
+    # 20 yuan a referral and 50 left: the first two, both referrer 1's, are funded, not the third
+    model = build("referral=one_sided", "referral.referrer_reward=20", "budget.total=50")
+    model._open_offers()
+    assert model.offers_open
+    model.referral.book(np.array([1, 1, 2]), np.array([5, 6, 7]), np.zeros(3))
+    assert model.consumers.referrals[[1, 2]].tolist() == [2, 0]
+    assert model.consumers.referrals.sum() == 2
+    assert model.ledger.spent["referral_reward"] == 40.0
+
+
 def test_group_share_on_random_mixing_reaches_binomial_k_fanout_contacts():
     k, fanout, sharers = 10, 0.3, 4000
     model = build(
