@@ -16,16 +16,20 @@ import sys
 import time
 import tomllib
 import urllib.request
+import warnings
+from html import unescape
 from pathlib import Path
 from urllib.parse import urlparse
 
 import numpy as np
 import pandas as pd
 import pytest
+import solara
+import solara.widgets
 
 import sim
-from sim.dashboard import components, params
-from sim.dashboard.model import REPORTERS, DashboardModel
+from sim.dashboard import components, params, serve
+from sim.dashboard.model import CHANNEL_SERIES, REPORTERS, DashboardModel
 from sim.dashboard.serve import APP, parse, solara_command
 from sim.state import Channel, State
 
@@ -69,6 +73,8 @@ def test_every_offered_option_composes(group, options):
     [
         ("one_sided", "referrer_reward", "referrer_reward", 35.0),
         ("two_sided", "referee_discount", "referee_discount", 15.0),
+        ("two_sided", "referrer_reward", "referrer_reward", 35.0),
+        ("tiered", "referee_discount", "referee_discount", 15.0),
         ("group_buy", "group_discount", "referee_discount", 25.0),
         ("commission", "rate", "commission_rate", 0.2),
     ],
@@ -249,7 +255,9 @@ def test_a_refused_seed_runs_the_default_and_says_why(typed):
     assert f"seed={params.DEFAULTS['seed']}" in components.command_line(model)
 
 
-@pytest.mark.parametrize(("typed", "seed"), [(" 7 ", 7), (3, 3), (str(2**63 - 1), 2**63 - 1)])
+@pytest.mark.parametrize(
+    ("typed", "seed"), [("0", 0), (" 7 ", 7), (3, 3), (str(2**63 - 1), 2**63 - 1)]
+)
 def test_a_typed_seed_in_range_is_used(typed, seed):
     model = DashboardModel(n=300, days=5, seed=typed)
     assert model.config.seed == seed and model.problem is None
@@ -471,3 +479,268 @@ def test_seed_customers_are_shown_apart_from_customers_won():
     seeds = int(np.count_nonzero(model.consumers.channel == Channel.SEED))
     assert seeds > 0 and rows["Seed customers (not counted as won)"] == str(seeds)
     assert rows["Customers won"] == "0"
+
+
+# ----- added by the hand mutation review of sim/dashboard ----------------------------------------
+def test_every_slider_reaches_the_configurations_own_default():
+    """Each slider's range covers the value ``conf/`` gives its parameter.
+
+    The dashboard's defaults differ from the configuration's (docs/dashboard.md), so a user who
+    wants the command line's default run sets the slider to it: a range that stopped short (a
+    consumers slider ending at 2,000 under small_world's 10,000) would make that run impossible.
+    """
+    offered = params.model_params()
+    conf = {
+        "n": [sim.compose([f"network={network}"]).network.n for network in params.NETWORKS],
+        "ad_budget": [
+            sim.compose(["seeding=ads"]).seeding.daily_budget,
+            sim.compose(["seeding=mixed"]).seeding.ads.daily_budget,
+        ],
+        "referrer_reward": [
+            sim.compose([f"referral={name}"]).referral.referrer_reward
+            for name in params.REWARD_KEYS
+        ],
+        "referee_discount": [
+            getattr(sim.compose([f"referral={name}"]).referral, key)
+            for name, key in params.DISCOUNT_KEYS.items()
+        ],
+        "commission_rate": [sim.compose(["referral=commission"]).referral.rate],
+        "days": [sim.compose([]).days],
+    }
+    for name, values in conf.items():
+        slider = offered[name]
+        for value in values:
+            assert slider.min <= value <= slider.max, (name, value)
+            steps = (value - slider.min) / slider.step  # a position the slider can stop at
+            assert steps == pytest.approx(round(steps)), (name, value, slider.step)
+
+
+def test_each_channel_series_counts_its_own_customers():
+    """Every channel column of the data collector counts the customers of that channel.
+
+    Mixed seeding wins customers through ads, KOL and KOC posts and referrals, each a different
+    number, so a column that read another channel (or the seed customers) would differ.
+    """
+    model = DashboardModel(n=1000, seeding="mixed", ad_budget=210.0, days=20)
+    model.run()
+    last = model.datacollector.get_model_vars_dataframe().iloc[-1]
+    channel = model.consumers.channel
+    counts = {
+        name: int(np.count_nonzero(channel == code))
+        for name, code in [
+            ("Ads", Channel.AD),
+            ("KOL", Channel.KOL),
+            ("KOC", Channel.KOC),
+            ("Peer", Channel.PEER),
+        ]
+    }
+    assert all(counts.values()) and len(set(counts.values())) == len(counts)
+    assert {name: int(last[name]) for name in counts} == counts
+
+
+def test_the_sample_gives_half_its_places_to_the_earliest_customers_and_the_rest_to_friends():
+    """With more customers than the sample holds, it draws the 250 earliest and their friends.
+
+    Later customers come in only as friends of the earliest (docs/dashboard.md: "the customers
+    (earliest first, up to 250) and breadth-first layers of their friends").
+    """
+    model = DashboardModel(n=2000, ad_budget=3000.0)
+    while np.count_nonzero(model.consumers.first_order_day >= 0) <= components.SAMPLE_LIMIT:
+        model.step()
+    first_day = model.consumers.first_order_day
+    customers = np.flatnonzero(first_day >= 0)
+    earliest = customers[np.argsort(first_day[customers], kind="stable")]
+    earliest = earliest[: components.SAMPLE_LIMIT // 2]
+    nodes = components.sample_nodes(model)
+    _, friends = model.network.friends_of(earliest)
+    assert len(nodes) == components.SAMPLE_LIMIT
+    assert np.isin(earliest, nodes).all()
+    assert np.isin(np.setdiff1d(nodes, earliest), friends).all()  # the first layer fills it
+    assert np.count_nonzero(np.isin(nodes, customers)) < components.SAMPLE_LIMIT
+
+
+def test_the_network_title_counts_the_drawn_of_all_consumers():
+    """The network's title reads "Network: <drawn> of <all> consumers, day <day>"."""
+    model = DashboardModel(n=1200, days=5)
+    model.step()
+    (ax,) = components.network_figure(model).axes
+    assert ax.get_title() == f"Network: {components.SAMPLE_LIMIT} of 1,200 consumers, day 1"
+
+
+def test_every_friendship_and_referral_link_between_drawn_consumers_is_drawn():
+    """Grey lines join drawn friends; dark lines join each drawn referee to its referrer."""
+    model = DashboardModel(n=400, referral="two_sided", days=30)
+    model.run()
+    referrer = model.consumers.referrer
+    referees = np.flatnonzero(referrer >= 0)
+    assert len(referees) > 0
+    referrer[referees[0]] = 0  # consumer 0 is an id like any other (no referrer is -1)
+    (ax,) = components.network_figure(model).axes
+    pos = components.layout(model, np.arange(model.n), np.zeros((0, 2), int))
+    drawn = {tuple(map(tuple, segment)) for segment in ax.collections[1].get_segments()}
+    expected = {(tuple(pos[int(referrer[u])]), tuple(pos[int(u)])) for u in referees}
+    assert drawn == expected
+    friendships = components.sample_edges(model, np.arange(model.n))
+    assert len(friendships) > 0 and len(ax.collections[0].get_segments()) == len(friendships)
+
+
+def test_summary_rows_read_each_metric():
+    """Each row of the summary card shows its own metric, formatted as its label says.
+
+    The run is chosen so that the metrics a row could be confused with differ (referred
+    customers, customers won and the largest cascade; the aware share and the repurchase rate).
+    """
+    model = DashboardModel(n=1000, referral="two_sided", days=30)
+    model.run()
+    m = model.metrics()
+    assert len({m["customers"], m["referred_customers"], m["cascade_max_size"]}) == 3
+    assert m["aware_rate"] != m["repurchase_rate"] and m["roi"] != m["cac"]
+    rows = dict(components.summary_rows(model))
+    assert rows["Referred customers (peer and KOC links)"] == f"{int(m['referred_customers']):,}"
+    assert rows["Aware"] == f"{100 * m['aware_rate']:.1f}%"
+    assert rows["CAC (yuan per customer won)"] == f"{m['cac']:.1f}"
+    assert rows["ROI (revenue / spend)"] == f"{m['roi']:.2f}"
+    assert rows["Largest cascade"] == f"{int(m['cascade_max_size']):,}"
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({}, "ad budget/day 600, referrer reward 10, referee discount 10"),
+        (
+            {"seeding": "mixed", "ad_budget": 150.0, "referral": "commission"},
+            "ad budget/day 150, commission rate 0.1",
+        ),
+        ({"seeding": "organic", "referral": "group_buy"}, "group discount 10"),
+        ({"seeding": "kol", "referral": "tiered", "referee_discount": 5.0}, "referee discount 5"),
+        ({"seeding": "organic", "referral": "none"}, "no scheme parameters"),
+    ],
+)
+def test_the_settings_line_names_the_running_schemes_parameters(changes, expected):
+    """The card's settings line states the value of every scheme parameter the run has."""
+    model = DashboardModel(**controls(n=300, days=5, **changes))
+    assert components.scheme_settings(model) == expected
+
+
+@solara.component
+def _card_page(model) -> None:
+    components.SummaryCard(model)
+
+
+def _card_html(model) -> list[tuple[str, str]]:
+    _, rc = solara.render(_card_page(model), handle_error=False)
+    return [(w.tag, w.unsafe_innerHTML) for w in rc.find(solara.widgets.HTML).widgets]
+
+
+def test_the_card_says_the_refused_seed_the_notes_the_settings_and_the_command():
+    """The summary card shows, in order, the refused seed, the configuration's warnings, the
+    settings line (network and n as run), the table and the command line that repeats the run."""
+    model = DashboardModel(n=1000, seeding="mixed", ad_budget=210.0, days=5, seed="x")
+    assert model.problem and len(model.notes) == 2
+    html = _card_html(model)
+    tags = [tag for tag, _ in html]
+    assert tags == ["div", "div", "div", "div", "table", "pre"]
+    texts = [unescape(text) for _, text in html]
+    assert texts[0] == model.problem
+    assert texts[1:3] == [f"Note: {note}" for note in model.notes]
+    assert texts[3].startswith("small_world, n = 1,000; ad budget/day 210")
+    assert texts[5] == components.command_line(model)
+
+
+def test_the_server_listens_on_localhost_only_by_default():
+    """The default command serves localhost:8765 (as documented), in production mode, with
+    this interpreter, and keeps the browser closed."""
+    args = parse([])
+    command = solara_command(args)
+    assert command[:5] == [sys.executable, "-m", "solara", "run", APP]
+    assert command[command.index("--host") + 1] == "localhost"
+    assert command[command.index("--port") + 1] == "8765"
+    assert "--production" in command and "--no-open" in command and "--open" not in command
+    command = solara_command(parse(["--host", "127.0.0.1", "--open"]))
+    assert command[command.index("--host") + 1] == "127.0.0.1" and "--open" in command
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("abc", "invalid int value: 'abc'"),
+        ("-1", "-1 is not a port: expected 0 to 65535"),  # accepted until 2 Dec 2026
+        ("70000", "70000 is not a port: expected 0 to 65535"),
+    ],
+)
+def test_a_port_that_is_not_a_port_number_is_refused(capsys, value, message):
+    """``--port abc`` stops with argparse's message, not a server that fails later."""
+    with pytest.raises(SystemExit) as stopped:
+        parse(["--port", value])
+    assert stopped.value.code == 2
+    assert f"argument --port: {message}" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("value", ["0", "65535"])
+def test_the_ends_of_the_port_range_are_accepted(value):
+    assert parse(["--port", value]).port == int(value)
+
+
+@pytest.mark.parametrize(("before", "after"), [(None, "False"), ("True", "True")])
+def test_the_command_turns_telemetry_off_unless_the_user_set_it(monkeypatch, before, after):
+    """``main`` replaces itself with the solara command, telemetry off unless set already."""
+    if before is None:
+        monkeypatch.delenv("SOLARA_TELEMETRY_MIXPANEL_ENABLE", raising=False)
+    else:
+        monkeypatch.setenv("SOLARA_TELEMETRY_MIXPANEL_ENABLE", before)
+    executed = []
+    monkeypatch.setattr(os, "execv", lambda path, argv: executed.append((path, argv)))
+    serve.main(["--port", "8800"])
+    ((path, argv),) = executed
+    assert path == sys.executable and argv == solara_command(parse(["--port", "8800"]))
+    assert os.environ["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == after
+
+
+def test_the_charts_plot_the_collected_series_in_their_channel_colours():
+    """Each chart line is its data-collector column; the customer lines carry the network
+    view's channel colours."""
+    model = DashboardModel(n=1000, seeding="mixed", ad_budget=210.0, days=10)
+    model.run()
+    frame = components.collected(model)
+    (axes,) = components.chart_figure(model, "customers").axes
+    lines = {line.get_label(): line for line in axes.get_lines()}
+    assert list(lines) == list(CHANNEL_SERIES)
+    for name, colour in CHANNEL_SERIES.items():
+        assert np.array_equal(lines[name].get_ydata(), frame[name])
+        assert lines[name].get_color() == colour
+    for chart, column in [("cac", "CAC"), ("repurchase", "Repurchase rate")]:
+        (line,) = components.chart_figure(model, chart).axes[0].get_lines()
+        assert np.array_equal(line.get_ydata(), frame[column], equal_nan=True)
+    assert not frame["CAC"].equals(frame["Repurchase rate"])
+
+
+def test_the_notes_survive_a_process_that_ignores_warnings():
+    """The card's notes do not depend on the process's warning filters (``-W ignore`` or
+    ``PYTHONWARNINGS=ignore`` in the server's environment)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        (note,) = DashboardModel(n=2000, seeding="mixed", ad_budget=600).notes
+    assert "caps the ads: they stop on about day 32" in note
+
+
+@pytest.mark.parametrize("chart", list(components.CHARTS))
+def test_the_charts_span_day_0_to_day_1_before_the_first_step(chart):
+    """On day 0 (one collected row) each chart's x axis still reads whole days from 0 to 1."""
+    model = DashboardModel(n=300, days=5)
+    (axes,) = components.chart_figure(model, chart).axes
+    low, high = axes.get_xlim()
+    assert low == pytest.approx(-0.03) and high == pytest.approx(1.03)
+
+
+def test_the_page_holds_the_card_and_a_drawing_per_view():
+    """The page as Solara renders it: the summary card and one PNG each for the network and
+    every chart (this needs no chromium, which the browser test does)."""
+    import ipywidgets
+
+    from sim.dashboard import app
+
+    _, rc = solara.render(app.Page(), handle_error=False)
+    images = rc.find(ipywidgets.Image).widgets
+    assert len(images) == 1 + len(components.CHARTS)
+    assert all(bytes(image.value[:4]) == b"\x89PNG" for image in images)
+    assert {"table", "pre"} <= {widget.tag for widget in rc.find(solara.widgets.HTML).widgets}

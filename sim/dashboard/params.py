@@ -116,7 +116,7 @@ def model_params() -> dict:
         "network": _select("Network", NETWORKS, "network"),
         "n": Slider("Consumers (n)", DEFAULTS["n"], 200, 20000, 200),
         "seeding": _select("Seeding", SEEDINGS, "seeding"),
-        "ad_budget": Slider("Ad budget (yuan/day)", DEFAULTS["ad_budget"], 0.0, 3000.0, 50.0),
+        "ad_budget": Slider("Ad budget (yuan/day)", DEFAULTS["ad_budget"], 0.0, 3000.0, 10.0),
         "referral": _select("Referral scheme", REFERRALS, "referral"),
         "referrer_reward": Slider(
             "Referrer reward (yuan)", DEFAULTS["referrer_reward"], 0.0, 100.0, 5.0

@@ -19,9 +19,20 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         description="Serve the referral-sim dashboard (Mesa SolaraViz) on localhost.",
     )
     parser.add_argument("--host", default="localhost", help="interface to listen on")
-    parser.add_argument("--port", type=int, default=8765, help="port (0: any free port)")
+    parser.add_argument("--port", type=port, default=8765, help="port (0: any free port)")
     parser.add_argument("--open", action="store_true", help="open a browser tab")
     return parser.parse_args(argv)
+
+
+def port(text: str) -> int:
+    """A TCP port number, 0 to 65535 (0: any free port); argparse shows the error."""
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
+    if not 0 <= number <= 65535:
+        raise argparse.ArgumentTypeError(f"{number} is not a port: expected 0 to 65535")
+    return number
 
 
 def solara_command(args: argparse.Namespace) -> list[str]:
