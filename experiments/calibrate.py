@@ -62,7 +62,7 @@ class Round:
 
     def distance(self) -> float:
         """Largest log distance of a fitted target from its aim."""
-        return max(abs(math.log(f.value(self.measured) / f.aim)) for f in FITTED)
+        return max(abs(f.log_gap(self.measured)) for f in FITTED)
 
 
 def scenario_values(parameters: dict[str, float]) -> dict[str, float]:
@@ -120,7 +120,10 @@ def elasticity(history: list[Round], fitted: Fitted) -> float:
     moved = math.log(b.parameters[fitted.key] / a.parameters[fitted.key])
     if abs(moved) < 0.05:
         return fitted.elasticity
-    slope = math.log(fitted.value(b.measured) / fitted.value(a.measured)) / moved
+    before, after = fitted.value(a.measured), fitted.value(b.measured)
+    if before <= 0 or after <= 0:  # nothing measured in one of them: no secant to take
+        return fitted.elasticity
+    slope = math.log(after / before) / moved
     if slope * fitted.elasticity <= 0:  # noise or interaction: keep the prior's direction
         return fitted.elasticity
     return float(np.clip(slope, *sorted((fitted.elasticity / 4, fitted.elasticity * 4))))

@@ -79,9 +79,18 @@ class Fitted:
         """The quantity this parameter is fitted to, from one round's measured means."""
         return self.quantity(measured) if self.quantity else measured[self.target]
 
+    def log_gap(self, measured: dict[str, float]) -> float:
+        """``log(aim / quantity)``: ``inf`` when the quantity is 0 or below (far too low).
+
+        A round can measure no lift at all (F4 at or below F5: noise, or a price sensitivity
+        near 0); its log was a ``math domain error`` that stopped the calibration.
+        """
+        value = self.value(measured)
+        return math.log(self.aim / value) if value > 0 else math.inf
+
     def log_step(self, measured: dict[str, float], elasticity: float) -> float:
         """Log change of the parameter that would bring the quantity to its aim."""
-        return self.damping * math.log(self.aim / self.value(measured)) / elasticity
+        return self.damping * self.log_gap(measured) / elasticity
 
 
 FITTED = [

@@ -6,6 +6,7 @@ their ends); everything else is a few small runs or constructed inputs.
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import gc
 import math
@@ -300,6 +301,95 @@ def test_a_claim_of_several_parts_holds_where_all_of_them_hold():
 
 
 # ----- runs and the report -------------------------------------------------------------------
+def test_a_spec_runs_at_its_own_seed_and_its_cache_key_covers_what_changes_results(tmp_path):
+    spec = Spec("tiny", ("network.n=300", "days=10"), replicates=2, seed=7)
+    assert spec.config().seed == 7
+
+    def digest(**changes) -> str:
+        changed = dataclasses.replace(spec, **changes)
+        return replicates.Job(changed, changed.config(), tmp_path).digest
+
+    same = digest()
+    assert digest(name="renamed") == same  # the name only labels the files
+    for changes in ({"replicates": 3}, {"seed": 8}, {"overrides": ("network.n=301", "days=10")}):
+        assert digest(**changes) != same, changes
+
+
+def test_finished_replicates_are_written_in_order_whatever_order_they_finished_in(tmp_path):
+    spec = Spec("tiny", ("network.n=300", "days=2"), replicates=4)
+    job = replicates.Job(spec, spec.config(), tmp_path)
+    late, early = replicates.run_chunk(job.config, [2, 3]), replicates.run_chunk(job.config, [0, 1])
+    replicates._write(job, [late, early])  # chunks arrive unordered from the workers
+    rows, days = pd.read_parquet(job.path()), pd.read_parquet(job.path("days"))
+    assert rows["replicate"].tolist() == [0, 1, 2, 3] and rows.index.tolist() == [0, 1, 2, 3]
+    assert days[["replicate", "day"]].values.tolist() == [
+        [r, d] for r in range(4) for d in range(3)
+    ]
+
+
+def test_intervals_are_clipped_to_their_support_and_printed_scaled():
+    mean, low, high = replicates.interval(pd.Series([0.0, 0.0, 0.03, math.nan]), (0.0, 1.0))
+    assert mean == pytest.approx(0.01) and low == 0.0 and high > 0.01
+    assert replicates.interval([1.0, 3.0])[1] < 0  # unbounded: the t interval as it is
+    assert replicates.fmt(0.1234, 0.1, 0.15, ".1%") == "12.3% [10.0%, 15.0%]"
+    assert replicates.fmt(1.0, 2.0, 3.0, ".1f", scale=10) == "10.0 [20.0, 30.0]"
+    assert replicates.fmt(1.5, math.nan, math.nan) == "1.5"  # a single replicate: no interval
+    assert replicates.fmt(math.nan, math.nan, math.nan) == "n/a"
+
+
+def test_the_claims_quick_mode_runs_small_and_apart_from_the_full_report(tmp_path, monkeypatch):
+    def setup(quick: bool = False, replicates: int | None = None) -> Setup:
+        parsed = argparse.Namespace(quick=quick, replicates=replicates, seed=0, out=tmp_path)
+        return seed_claims.setup_from(parsed)
+
+    assert (setup().market, setup().replicates, setup().quick) == ((SCENARIO,), 60, False)
+    quick = setup(quick=True)
+    assert (quick.market, quick.replicates) == ((SCENARIO, "network.n=2000"), 3)
+    assert setup(quick=True, replicates=5).replicates == 5
+    assert setup(replicates=7).replicates == 7
+    caches = []
+
+    def run_specs(specs, cache, **keywords):
+        caches.append(cache)
+        raise StopIteration
+
+    monkeypatch.setattr(seed_claims, "run_specs", run_specs)
+    for mode in (quick, setup()):
+        with pytest.raises(StopIteration):
+            seed_claims.run_claims(CLAIMS[:1], mode, jobs=1, progress=False)
+    assert caches == [tmp_path / ".cache" / "claims-quick", tmp_path / ".cache" / "claims"]
+
+
+def test_claims_sharing_a_configuration_run_and_count_it_once(tmp_path, monkeypatch):
+    shared, own = (
+        Spec("baseline", (SCENARIO,), 2),
+        Spec("offer", (SCENARIO, "referral=two_sided"), 2),
+    )
+    claims = [
+        SimpleNamespace(id="A", specs=lambda setup: [shared], analyse=lambda r, s: "a"),
+        SimpleNamespace(id="B", specs=lambda setup: [shared, own], analyse=lambda r, s: "b"),
+    ]
+    asked = []
+    monkeypatch.setattr(
+        seed_claims,
+        "run_specs",
+        lambda specs, cache, **keywords: asked.append(specs) or replicates.Results({}, {}, 1),
+    )
+    setup = Setup((SCENARIO,), replicates=2, seed=0, out=tmp_path)
+    findings, configurations, computed = seed_claims.run_claims(claims, setup, jobs=1)
+    assert findings == {"A": "a", "B": "b"} and (configurations, computed) == (2, 1)
+
+
+def test_a_spec_whose_rows_were_never_written_is_run_again_quietly(tmp_path):
+    spec = Spec("tiny", ("network.n=300", "days=5"), replicates=1)
+    run_specs([spec], tmp_path, jobs=1, progress=False)
+    rows = next(p for p in tmp_path.glob("tiny-*.parquet") if not p.stem.endswith("-days"))
+    rows.unlink()  # killed between the two writes: the days table alone marks nothing done
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert run_specs([spec], tmp_path, jobs=1, progress=False).computed == 1
+
+
 def test_finished_configurations_are_read_back_not_run_again(tmp_path, monkeypatch):
     spec = Spec("tiny", ("network.n=300", "days=10"), replicates=2)
     first = run_specs([spec], tmp_path, jobs=1, progress=False)

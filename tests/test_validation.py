@@ -10,9 +10,11 @@ threshold crossing (a subcritical point and the take-off probability).
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import matplotlib.image
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 
@@ -174,3 +176,208 @@ def test_the_ordering_figure_ends_soon_after_the_curves_settle():
     curve = np.minimum(np.arange(80) / 20, 1.0)  # reaches its plateau on day 20
     assert validation_report.settling_day(curve) == 20
     assert validation_report.settling_day(np.full(5, 0.3)) == 0
+
+
+# ----- the verdicts of each check, on constructed measurements ------------------------------------
+def small_outbreaks(sizes: list[int], runs: int, n: int = 10_000) -> np.ndarray:
+    """Final shares of ``runs`` single-seed outbreaks that cycle through ``sizes`` consumers."""
+    return np.resize(np.array(sizes, dtype=float), runs) / n
+
+
+def test_percolation_fails_small_outbreaks_too_small_or_too_large():
+    # k p = 0.5: every outbreak small, mean size 2; sizes 1 and 3 in turn have mean 2
+    assert validation.percolation_row(0.05, small_outbreaks([1, 3], 40), 10_000)["pass"]
+    for sizes in ([1, 2], [2, 3]):  # means 1.5 and 2.5: several standard errors off
+        row = validation.percolation_row(0.05, small_outbreaks(sizes, 40), 10_000)
+        assert row["small outbreak tolerance"] < 0.5
+        assert not row["pass"], sizes
+
+
+def test_percolation_checks_small_outbreaks_from_thirty_runs_on():
+    checked = validation.percolation_row(0.05, small_outbreaks([1, 3], 30), 10_000)
+    assert checked["small outbreak mean"] == pytest.approx(2.0)
+    unchecked = validation.percolation_row(0.05, small_outbreaks([1, 3], 29), 10_000)
+    assert "small outbreak mean" not in unchecked and "takeoff share" not in unchecked
+    assert unchecked["pass"]  # nothing to check below the threshold with too few runs
+
+
+def outbreaks(s: float, large: int, runs: int, size: float, n: int = 10_000) -> np.ndarray:
+    """``large`` outbreaks reaching share ``size`` and the rest of ``runs`` one consumer each."""
+    return np.array([size] * large + [1 / n] * (runs - large))
+
+
+def test_percolation_fails_a_wrong_outbreak_size_or_takeoff_share():
+    p, runs = 0.3, 100
+    s = theory.percolation_size(validation.K, p)
+    row = validation.percolation_row(p, outbreaks(s, round(s * runs), runs, s), 10_000)
+    assert row["pass"] and row["takeoff tolerance"] == pytest.approx(
+        3 * math.sqrt(s * (1 - s) / runs)
+    )
+    assert row["large outbreak size"] == pytest.approx(s)
+    # large outbreaks 0.02 too big, or too small, miss the 0.01 tolerance
+    for size in (s + 0.02, s - 0.02):
+        assert not validation.percolation_row(p, outbreaks(s, round(s * runs), runs, size), 10_000)[
+            "pass"
+        ]
+    # a large outbreak in 80% of runs where theory says 94%: more than 3 standard errors off
+    assert not validation.percolation_row(p, outbreaks(s, 80, runs, s), 10_000)["pass"]
+    # an outbreak reaching only 40% (under S/2) is not a large one
+    half = validation.percolation_row(p, outbreaks(s, round(s * runs), runs, 0.4), 10_000)
+    assert half["takeoff share"] == 0 and not half["pass"]
+
+
+def bass_curves(offset: float, days: int = 40, n: int = 5_000) -> tuple:
+    """Three replicates scattered around the day-stepped Bass curve, shifted by ``offset``."""
+    limit = theory.bass_limit(0.03, 0.38, n)
+    curve = theory.bass_day_stepped(limit.p, limit.q, days, n)
+    return limit, np.array([curve + offset - 1e-3, curve + offset, curve + offset + 1e-3])
+
+
+def test_bass_fails_a_mean_curve_off_by_more_than_the_tolerance_either_way():
+    limit, curves = bass_curves(0.0)
+    row = validation.bass_row(0.03, 0.38, limit, curves, 5_000, 0.01)
+    assert row["pass"] and row["max gap (day-stepped)"] == pytest.approx(0, abs=1e-12)
+    for offset in (0.011, -0.011):  # just past the tolerance, above or below
+        limit, curves = bass_curves(offset)
+        row = validation.bass_row(0.03, 0.38, limit, curves, 5_000, 0.01)
+        assert row["max gap (day-stepped)"] == pytest.approx(0.011)
+        assert not row["pass"], offset
+    limit, curves = bass_curves(0.009)  # within the tolerance
+    assert validation.bass_row(0.03, 0.38, limit, curves, 5_000, 0.01)["pass"]
+
+
+def test_bass_compares_against_the_implied_p_and_q_at_the_market_size():
+    # at n = 50 the finite-n curve differs from its limit: the check must use the finite one
+    limit, curves = bass_curves(0.0, n=50)
+    row = validation.bass_row(0.03, 0.38, limit, curves, 50, 0.001)
+    assert row["pass"] and row["max gap (day-stepped)"] == pytest.approx(0, abs=1e-12)
+
+
+SPREAD = np.array([-0.01, 0.0, 0.0, 0.01])  # four replicates about their mean
+SE = stats.sem(SPREAD)
+
+
+def replicate_curves(mean: np.ndarray) -> np.ndarray:
+    """Four replicates with standard error ``SE`` around a mean curve."""
+    return mean + SPREAD[:, None]
+
+
+def test_ordering_fails_if_the_order_reverses_on_one_day_or_never_shows():
+    slower = replicate_curves(np.linspace(0, 0.5, 20))
+    assert validation.order_row((0.03, 0.38), "a", "b", slower + 0.2, slower)["pass"]
+    reversed_once = slower + 0.2
+    reversed_once[:, 7] -= 0.3  # 0.1 below on day 7: 14 standard errors
+    row = validation.order_row((0.03, 0.38), "a", "b", reversed_once, slower)
+    assert row["smallest gap"] == pytest.approx(-0.1) and not row["pass"]
+    row = validation.order_row((0.03, 0.38), "a", "b", slower + 0.001, slower)  # a tie
+    assert row["largest gap / SE"] < 3 and not row["pass"]
+
+
+def test_ordering_allows_a_dip_within_three_standard_errors_of_the_difference():
+    slower = replicate_curves(np.linspace(0, 0.5, 20))
+    faster = slower + 0.2
+    dip = 2.9 * math.hypot(SE, SE)  # just within 3 standard errors of the difference
+    faster[:, 3] -= 0.2 + dip
+    row = validation.order_row((0.03, 0.38), "a", "b", faster, slower)
+    assert row["smallest gap + 3 SE"] == pytest.approx(0.1 * math.hypot(SE, SE))
+    assert row["pass"]
+    faster[:, 3] -= 0.2 * math.hypot(SE, SE)  # 3.1 standard errors below
+    assert not validation.order_row((0.03, 0.38), "a", "b", faster, slower)["pass"]
+
+
+def reach(mean: float) -> np.ndarray:
+    """Four replicates' reach with mean ``mean`` and standard error ``SE``."""
+    return mean + SPREAD
+
+
+def test_complex_contagion_needs_every_clustered_network_ahead_of_the_rewired_one():
+    ahead = {0.0: reach(0.5), 0.01: reach(0.4), 1.0: reach(0.05)}
+    assert validation.contagion_row("threshold 2", ahead)["pass"]
+    for behind in (0.0, 0.01):
+        by_rewire = {**ahead, behind: reach(0.06)}  # 1 standard error ahead only
+        row = validation.contagion_row("threshold 2", by_rewire)
+        assert row["smallest margin / SE"] == pytest.approx(0.01 / math.hypot(SE, SE))
+        assert not row["pass"], behind
+    simple = validation.contagion_row("threshold 1 (simple, reference)", ahead)
+    assert simple["pass"] is None and simple["reach r=0.01"] == pytest.approx(0.4)
+    assert validation.contagion_row("threshold 2", {0.0: reach(0.5)})["pass"] is None
+
+
+def shape_sample(single: float, virality: float, largest: float) -> dict:
+    """A cascade-shape sample with these means (two replicates, two larger trees)."""
+    metrics = pd.DataFrame(
+        {
+            "single_adopter_share": [single] * 2,
+            "structural_virality": [largest] * 2,
+            "reproduction_number": [0.3] * 2,
+        }
+    )
+    return {"metrics": metrics, "larger": np.array([[10, virality - 0.5], [12, virality + 0.5]])}
+
+
+@pytest.mark.parametrize(
+    ("single", "virality", "largest", "passed"),
+    [
+        (0.8, 3.0, 3.0, True),
+        (0.7, 2.0, 5.0, True),  # the bounds are inclusive
+        (0.65, 3.0, 3.0, False),  # too few single adopters
+        (0.8, 5.5, 3.0, False),  # larger trees too viral
+        (0.8, 1.8, 3.0, False),  # larger trees below a pure broadcast
+        (0.8, 3.0, 5.2, False),  # the largest trees too viral
+        (0.8, 3.0, 1.9, False),
+    ],
+)
+def test_cascade_shape_passes_only_inside_every_band(single, virality, largest, passed):
+    row = validation.shape_row(shape_sample(single, virality, largest), "case", checked=True)
+    assert row["pass"] == passed
+    assert row["virality of trees >= 10"] == pytest.approx(virality)
+    assert row["single_adopter_share"] == pytest.approx(single)
+
+
+def test_cascade_shape_sweep_rows_are_shown_not_checked():
+    row = validation.shape_row(shape_sample(0.2, 9.0, 9.0), "conversion.peer=0.3", checked=False)
+    assert row["pass"] is None
+
+
+def check(key: str, passes: list) -> validation.CheckResult:
+    """A check result with these ``pass`` cells and a number to show."""
+    table = pd.DataFrame({"x": [0.123456] * len(passes), "pass": pd.Series(passes, dtype=object)})
+    return validation.CheckResult(key, f"Check {key}", "claim", "theory", "tol", ["a=1"], table)
+
+
+def test_a_check_with_nothing_checked_or_one_row_failing_does_not_pass():
+    assert check("a", [True, None]).passed
+    assert not check("a", [True, False]).passed
+    assert not check("a", [None, None]).passed  # only context rows: nothing was checked
+    assert not check("a", []).passed
+
+
+def test_the_report_counts_failed_checks_and_marks_each_cell():
+    results = [check("a", [True, None]), check("b", [False, True])]
+    text = validation_report.render(results, validation.QUICK, 3.0, [Path("a.png"), Path("b.png")])
+    assert "**1 of 2 checks pass.**" in text
+    assert "| [Check a](#check-a-pass) | PASS | 0 |" in text
+    assert "| [Check b](#check-b-fail) | **FAIL** | 0 |" in text
+    assert "## Check a: PASS" in text and "## Check b: FAIL" in text
+    assert "| 0.1235 | PASS |" in text and "| 0.1235 | context |" in text
+    assert "| 0.1235 | **FAIL** |" in text
+
+
+def test_report_cells_round_to_four_significant_digits_and_group_thousands():
+    table = pd.DataFrame(
+        {"n": [12_345], "share": [0.000123456], "gap": [math.nan], "ok": [True], "pass": [None]}
+    )
+    assert validation_report.markdown_table(table).splitlines() == [
+        "| n | share | gap | ok | pass |",
+        "|---|---|---|---|---|",
+        "| 12,345 | 0.0001235 | – | True | context |",
+    ]
+
+
+def test_the_suite_exits_with_status_1_when_a_check_fails(monkeypatch, tmp_path, capsys):
+    monkeypatch.setitem(validation.CHECKS, "bass", lambda scale, progress: check("bass", [False]))
+    monkeypatch.setattr(validation_report, "write_report", lambda *a: tmp_path / "validation.md")
+    assert validation.main(["--quick", "--only", "bass", "--out", str(tmp_path)]) == 1
+    assert "FAIL  Check bass" in capsys.readouterr().out
+    monkeypatch.setitem(validation.CHECKS, "bass", lambda scale, progress: check("bass", [True]))
+    assert validation.main(["--quick", "--only", "bass", "--out", str(tmp_path)]) == 0
