@@ -378,6 +378,14 @@ def test_claims_sharing_a_configuration_run_and_count_it_once(tmp_path, monkeypa
     setup = Setup((SCENARIO,), replicates=2, seed=0, out=tmp_path)
     findings, configurations, computed = seed_claims.run_claims(claims, setup, jobs=1)
     assert findings == {"A": "a", "B": "b"} and (configurations, computed) == (2, 1)
+    # one call for every claim (computed above is the stub's 1): run_specs runs a name once
+    assert [[spec.name for spec in specs] for specs in asked] == [["baseline", "baseline", "offer"]]
+
+
+def test_a_spec_given_twice_is_run_once(tmp_path):
+    spec = Spec("tiny", ("network.n=300", "days=2"), replicates=1)
+    results = run_specs([spec, spec], tmp_path, jobs=1, progress=False)
+    assert results.computed == 1 and list(results.rows) == ["tiny"]
 
 
 def test_a_spec_whose_rows_were_never_written_is_run_again_quietly(tmp_path):
@@ -907,6 +915,7 @@ def test_a_bar_charts_claimed_value_is_a_vertical_line_at_its_value(tmp_path, mo
     triples = [(5.0, 4.0, 6.0), (9.0, 8.5, 9.5)]
     figures.bars(tmp_path / "b.png", "ROI", ["a", "b"], triples, "ROI", reference=8.2)
     (line,) = [line for line in drawn["b.png"].axes[0].lines if line.get_linestyle() == "--"]
+    figures.plt.close(drawn["b.png"])  # save_figure, stubbed here, would have closed it
     assert list(line.get_xdata()) == [8.2, 8.2]  # across the bars, on the value axis
 
 
@@ -919,7 +928,10 @@ def bar_lengths(tmp_path, monkeypatch, measures, claim_id, values, name) -> dict
     judged(claim_id, tmp_path, measures, values)
     axis = drawn[name].axes[0]
     labels = [label.get_text() for label in axis.get_yticklabels()]
-    return dict(zip(labels, [bar.get_width() for bar in axis.patches[: len(labels)]], strict=True))
+    lengths = [bar.get_width() for bar in axis.patches[: len(labels)]]
+    for figure in drawn.values():  # save_figure, stubbed here, would have closed them
+        figures.plt.close(figure)
+    return dict(zip(labels, lengths, strict=True))
 
 
 def test_each_bar_shows_the_measure_and_run_its_label_names(tmp_path, monkeypatch, measures):

@@ -300,17 +300,21 @@ def test_group_buy_leader_fanout_of_zero_silences_group_shares_while_offers_stan
 
 def test_group_shares_reach_the_plain_fanout_once_the_budget_closes_the_group_buy():
     # a team costs more than the budget: no offer stands, so leader_fanout does not apply
-    model = build(
-        "referral=group_buy",
-        "referral.leader_fanout=1",
-        "share.fanout=0",
-        "share.after_purchase=1",
-        "budget.total=1",
-    )
-    model._open_offers()
-    assert not model.offers_open
-    exposures, sharers = group_shares(model, np.arange(0, model.n, 10))
-    assert len(sharers) == model.n // 10 and len(exposures) == 0
+    for leader_fanout, fanout in ((1, 0), (0, 1)):  # (0, 1): closed offers still share
+        model = build(
+            "referral=group_buy",
+            f"referral.leader_fanout={leader_fanout}",
+            f"share.fanout={fanout}",
+            "share.after_purchase=1",
+            "budget.total=1",
+        )
+        model._open_offers()
+        assert not model.offers_open
+        buyers = np.arange(0, model.n, 10)
+        exposures, sharers = group_shares(model, buyers)
+        assert len(sharers) == model.n // 10
+        _, friend = model.network.friends_of(buyers)
+        assert len(exposures) == fanout * len(friend) and len(friend) > 0
 
 
 def test_a_referrer_is_credited_only_the_referrals_the_budget_funded():
