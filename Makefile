@@ -7,7 +7,8 @@
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
-EXTRAS := test,ray,studies,viz,browser,notebooks
+# bench: the benchmark's peers (cynetdiff, EoN, NDlib), whose semantics CI tests
+EXTRAS := test,ray,studies,viz,browser,notebooks,bench
 MAIN   := experiment=compare_schemes
 
 .PHONY: setup run test lint coverage clean
@@ -15,7 +16,7 @@ MAIN   := experiment=compare_schemes
 $(PY):
 	@PY=$$(scripts/find-python.sh) && echo "using $$PY" && "$$PY" -m venv $(VENV)
 
-$(STAMP): $(PY) pyproject.toml
+$(STAMP): $(PY) pyproject.toml Makefile  # a changed EXTRAS installs again
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[$(EXTRAS)]'
 	@touch $(STAMP)
