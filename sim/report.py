@@ -801,6 +801,7 @@ def _notes(noted: list[str], metrics: pd.DataFrame, comparing: Sequence[str] = (
         *undefined_note(metrics),
         *pending_rewards_note(metrics),
         *unbooked_commissions_note(metrics),
+        *group_buy_note(metrics),
     ]
 
 
@@ -1030,6 +1031,37 @@ def unbooked_commissions_note(metrics: pd.DataFrame) -> list[str]:
         "run (unpaid, so in no spend and no CAC above: those CACs read low by this much over "
         "their customers)",
     )
+
+
+GROUP_BUY_CAVEAT = (
+    "group_buy reads favourably here: a friend who buys through a leader's link decides at "
+    "the group price, but when the team does not fill in time the model keeps that order at "
+    "full price and the brand pays nothing (real platforms refund it; pending orders are not "
+    "modelled). Read its Δ customers as what the promise can do at most, and its CAC as a "
+    "floor (docs/model.md, `group_buy`). Referral spend per run"
+)
+
+
+def group_buy_note(metrics: pd.DataFrame) -> list[str]:
+    """A paragraph on the group buy's unpaid group price, when a setting ran ``group_buy``.
+
+    Members of a team that never fills keep orders decided at a price they were not given, so
+    the scheme's gain reads high and its CAC low; the paragraph says so with what each
+    group-buy setting spent on referrals (nothing where no team filled).
+    """
+    if "referral" not in metrics.columns:
+        return []
+    runs = metrics[metrics["referral"] == "group_buy"]
+    if runs.empty:
+        return []
+    spent = runs.get("spend_referral_discount", 0.0) + runs.get("spend_referral_reward", 0.0)
+    runs = runs.assign(referral_spend=spent)
+    keys = store.swept(metrics)
+    if not keys:
+        return [f"{GROUP_BUY_CAVEAT}: {runs['referral_spend'].mean():z,.0f} yuan.", ""]
+    spend = runs.groupby(keys, sort=False, dropna=False)["referral_spend"].mean().reset_index()
+    amounts = spend["referral_spend"].map("{:z,.0f} yuan".format)
+    return [f"{GROUP_BUY_CAVEAT}: {'; '.join(label_of(spend, keys) + ' ' + amounts)}.", ""]
 
 
 def _owed_note(metrics: pd.DataFrame, column: str, text: str) -> list[str]:
