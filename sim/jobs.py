@@ -307,10 +307,20 @@ def _move_files(source: Path, target: Path) -> None:
 
 
 def _link_or_copy(source: Path, target: Path) -> None:
+    """Hard-link ``source`` as ``target``, else copy it there whole or not at all.
+
+    The copy is written under a hidden name and renamed: killed midway, it leaves no truncated
+    file under the job file's name (a truncated ``metrics.parquet`` read as finished results).
+    """
     try:
         os.link(source, target)
     except OSError:  # another file system, or no hard links
-        shutil.copy2(source, target)
+        partial = target.with_name(f".{target.name}.{os.getpid()}.part")
+        try:
+            shutil.copy2(source, partial)
+            os.replace(partial, target)
+        finally:
+            partial.unlink(missing_ok=True)
 
 
 def is_finished(folder: Path, config_yaml: str) -> bool:

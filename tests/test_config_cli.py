@@ -263,6 +263,22 @@ def test_a_launcher_whose_plugin_is_missing_names_the_extra_to_install(tmp_path)
     assert "Traceback" not in result.stderr
 
 
+def test_single_runs_started_together_each_keep_their_own_folder(tmp_path):
+    # Hydra's default folder names the second: two runs started together (a shell loop with
+    # `&`, a SLURM array) shared one, and one run's results were lost (3 times in 4, a review)
+    command = [sys.executable, "-m", "sim.cli", "network.n=500", "days=5"]
+    runs = [
+        subprocess.Popen([*command, f"seed={seed}"], cwd=tmp_path, stdout=subprocess.PIPE)
+        for seed in (0, 1)
+    ]
+    assert [run.wait(timeout=120) for run in runs] == [0, 0]
+    written = sorted((tmp_path / "outputs").rglob("metrics.parquet"))
+    assert len(written) == 2
+    assert sorted(pd.read_parquet(path)["seed"].iloc[0] for path in written) == [0, 1]
+    for run in runs:
+        run.stdout.close()
+
+
 def test_cli_prints_what_ran_and_the_summary_of_what_it_wrote(tmp_path):
     options = ("network.n=2000", "run.replicates=2", "referral=two_sided")
     result = cli(*options, "+scenario=gen_z_2026", "referral.referrer_reward=15", cwd=tmp_path)

@@ -345,6 +345,34 @@ def test_a_claim_on_kept_results_that_lost_its_metrics_is_discarded_not_put_back
     assert jobs.has_results(kept)
 
 
+def test_a_copy_killed_midway_leaves_no_truncated_results(tmp_path, monkeypatch):
+    # on storage without hard links, results taken back from earlier/ were copied straight
+    # under their names: killed midway, a truncated metrics.parquet read as finished results
+    # (a review, 2 Dec 2026: the next run skipped the job and removed the whole copy)
+    source, target = tmp_path / "earlier", tmp_path / "job"
+    source.mkdir()
+    target.mkdir()
+    for file in jobs.FILES:
+        (source / file).write_bytes(b"x" * 1000)
+
+    def no_links(*_):
+        raise OSError("no hard links here")
+
+    def killed_halfway(origin, destination):
+        Path(destination).write_bytes(Path(origin).read_bytes()[:500])
+        if Path(origin).name == jobs.METRICS:
+            raise KeyboardInterrupt  # a kill while copying the last file
+
+    monkeypatch.setattr(os, "link", no_links)
+    monkeypatch.setattr(shutil, "copy2", killed_halfway)
+    with pytest.raises(KeyboardInterrupt):
+        jobs._link_files(source, target)
+    assert not jobs.has_results(target)
+    assert sorted(p.name for p in target.iterdir()) == sorted(
+        f for f in jobs.FILES if f != jobs.METRICS and (source / f).exists()
+    )
+
+
 def test_kept_replicates_are_those_of_this_configuration_only(tmp_path):
     # a run killed mid-job and rerun into its folder with other settings starts afresh
     assert jobs.replicates_folder(tmp_path, "days: 20\n") != jobs.replicates_folder(
@@ -718,6 +746,19 @@ def test_a_refused_sweep_removes_the_folders_it_made_and_only_those(tmp_path, mo
     again = cli_process("-m", "seed=0", *TINY, f"hydra.sweep.dir={mine / 'notes'}", cwd=tmp_path)
     assert again.returncode == 0, again.stderr[-3000:]  # the folder is free for a sweep
     assert jobs.has_results(mine / "notes" / "0")
+
+
+def test_a_sweep_type_hydra_refuses_leaves_no_folder_either(tmp_path, monkeypatch, capsys):
+    # Hydra refuses interval() before any batch is checked: the folder and its lock stayed
+    monkeypatch.chdir(tmp_path)
+    folder = tmp_path / "new" / "sweep"
+    argv = ["referral-sim", "-m", "days=interval(1,30)", *TINY, f"hydra.sweep.dir={folder}"]
+    monkeypatch.setattr(sys, "argv", argv)
+    with pytest.raises(SystemExit) as refused:
+        cli.main()
+    assert refused.value.code == 2
+    assert "does not support sweep type" in capsys.readouterr().err
+    assert not (tmp_path / "new").exists()
 
 
 def test_a_sweep_refused_after_a_batch_ran_keeps_the_record_of_the_jobs_that_ran(tmp_path):

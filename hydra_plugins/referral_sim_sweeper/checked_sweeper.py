@@ -53,7 +53,12 @@ class CheckedSweeper(BasicSweeper):
         record = Path(self.config.hydra.sweep.dir) / SWEEP_RECORD
         self._record = (record, record.read_bytes() if record.is_file() else None)
         with environment_restored(SAID_BY_SWEEP):
-            return super().sweep(arguments)
+            try:
+                return super().sweep(arguments)
+            except BaseException:
+                if not getattr(self, "_checked", 0):  # refused before any batch was checked
+                    self._put_back_the_sweep_record()  # (days=interval(1,30), say)
+                raise
 
     def validate_batch_is_legal(self, batch: Sequence[Sequence[str]]) -> None:
         """Compose every job's configuration of ``batch`` (Hydra's check), counting them."""
