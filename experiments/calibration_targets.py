@@ -259,7 +259,7 @@ TARGETS = [
     Target(
         "F4",
         "acquaintance (WeChat) conversion 3.6%",
-        "first orders per friend's share carrying the group-buy offer",
+        "first orders decided per friend's share carrying the group-buy offer (held ones too)",
         "fission",
         "conv_peer",
         point(0.036),

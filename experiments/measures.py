@@ -3,8 +3,9 @@
 Each measure reads a finished :class:`sim.ReferralModel` and returns plain numbers. They are the
 model counterparts of figures in ``shared/SEED_FACTS.md``:
 
-- realised conversion per exposure by channel (F3, F4, F5): first orders credited to a channel
-  divided by that channel's exposures that reached a non-customer;
+- realised conversion per exposure by channel (F3, F4, F5): first orders decided, credited to a
+  channel, divided by that channel's exposures that reached a non-customer (a group buy's
+  orders decided at the group price count when decided, whether or not their teams fill);
 - the share of customers who bought within ``memory_days`` of first seeing the product (F8);
 - the share of gross margin from customers with two or more orders (P1);
 - repurchase of retention-programme members and of everyone else (P3, P4, P5);
@@ -29,14 +30,16 @@ HEAD = 0.01  # "the 1% head" of fact F6
 
 
 def realised_conversion(model: sim.ReferralModel) -> dict[str, float]:
-    """First orders per exposure that reached a non-customer, by channel (``conv_<channel>``)."""
-    series = model.timeseries()
-    result = {}
-    for channel in ACQUISITION_CHANNELS:
-        name = channel_name(channel)
-        orders = series[f"new_customers_{name}"].sum()
-        result[f"conv_{name}"] = ratio(orders, model.exposures_seen[channel])
-    return result
+    """First orders decided per exposure that reached a non-customer (``conv_<channel>``).
+
+    Under ``referral=group_buy`` a friend's order decided at the group price counts on the day
+    it is decided, whether its team fills (the order placed at that price), dissolves (kept at
+    full price or dropped) or is still open at the end: the conversion the offer brought.
+    """
+    return {
+        f"conv_{channel_name(c)}": ratio(model.decided[c], model.exposures_seen[c])
+        for c in ACQUISITION_CHANNELS
+    }
 
 
 def decided_within_window(model: sim.ReferralModel) -> float:

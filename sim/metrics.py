@@ -26,6 +26,10 @@ Definitions (``customers`` always excludes fakes and the day-0 seeds):
 - ``repurchase_rate``: customers with 2+ orders; ``repurchase_30d``: of customers acquired at
   least 30 days before the end, the share who re-bought within 30 days.
 - ``fraud_share`` = fake_referrals / (fake + real referrals).
+- ``orders_held``: ``referral=group_buy``'s first orders still waiting for their teams at the
+  end (decided at the group price within the last ``window_days``): placed after the run if
+  the team fills, or at full price by most of them if it does not; in no customers (0 under
+  every other scheme).
 
 Undefined ratios are NaN: ``cac``, ``repurchase_rate``, ``orders_per_customer`` with no
 customers; the cascade ratios (:data:`SHAPES`) with no buyer at all (seeds included);
@@ -69,6 +73,7 @@ COUNTS = (  # whole numbers, kept as int; every other metric is a float (NaN whe
     "cascade_max_size",
     "cascade_max_depth",
     "fake_referrals",
+    "orders_held",
 )
 
 
@@ -96,6 +101,7 @@ def run_metrics(model: ReferralModel) -> dict[str, float | int]:
     metrics["fake_referrals"] = fakes
     metrics["fraud_spend"] = model.fraud.spend
     metrics["fraud_share"] = ratio(fakes, fakes + referred)
+    metrics["orders_held"] = model.referral.held_orders
     return {key: int(value) if key in COUNTS else float(value) for key, value in metrics.items()}
 
 

@@ -25,11 +25,9 @@ from sim.dynamics.purchase import (
     referrer_of,
 )
 from sim.dynamics.referrals import (
-    FAKE,
     FraudTally,
     PendingRewards,
     fake_referrers,
-    is_referral,
     settle_rewards,
 )
 from sim.dynamics.repurchase import repurchase_and_churn
@@ -93,8 +91,11 @@ class ReferralModel(mesa.Model):
         consumers: per-consumer records.
         ledger: spend by component.
         exposures_seen: exposures that reached a non-customer, by channel code (index with
-            :class:`~sim.state.Channel`); with the first orders by channel they give the
-            realised conversion per exposure.
+            :class:`~sim.state.Channel`); with ``decided`` they give the realised conversion
+            per exposure.
+        decided: first orders decided, by the credited channel's code: the first orders by
+            channel, except that a group buy's orders decided at the group price count on the
+            day they are decided, whether or not their teams fill, and not when placed.
 
     """
 
@@ -129,6 +130,7 @@ class ReferralModel(mesa.Model):
         self.retention_open = True
         self.aware_count, self.orders_total = 0, 0
         self.exposures_seen = np.zeros(max(Channel) + 1, dtype=np.int64)
+        self.decided = np.zeros(max(Channel) + 1, dtype=np.int64)
         self._active = GrowingIds()
         self.history = History(config.days)
         self._referral_parts: list[tuple[np.ndarray, ...]] = []
@@ -156,10 +158,10 @@ class ReferralModel(mesa.Model):
         fakes = fake_referrers(self, sharers)
         self.fraud.fakes += len(fakes)  # funded or not, like real referred customers
         purchases = decide_purchases(self, Exposures.concat([broadcast, shares, talk]))
+        purchases = self.referral.admit(purchases, fakes)
         repeat = repurchase_and_churn(self)
         self._record_first_orders(purchases)
-        discount = np.full(len(fakes), self.offer_share * self.config.product.price)
-        self.referral.book(fakes, np.full(len(fakes), FAKE), discount)
+        self.referral.book_first_orders(purchases, fakes)
         self.referral.after_repeat_orders(repeat)
         self.seeding.after_orders(purchases, repeat)
         if self.retention_open:  # no joins, points or member discounts once it is unfunded
@@ -247,9 +249,6 @@ class ReferralModel(mesa.Model):
         referrer = referrer_of(purchases)
         consumers.referrer[buyers] = referrer
         self._active.extend(buyers)
-        referred = is_referral(purchases.channel)
-        discount = purchases.discount[referred] * self.config.product.price
-        self.referral.book(purchases.source[referred], buyers[referred], discount)
         linked = referrer >= 0
         self._referral_parts.append(
             (

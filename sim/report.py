@@ -801,7 +801,7 @@ def _notes(noted: list[str], metrics: pd.DataFrame, comparing: Sequence[str] = (
         *undefined_note(metrics),
         *pending_rewards_note(metrics),
         *unbooked_commissions_note(metrics),
-        *group_buy_note(metrics),
+        *held_orders_note(metrics),
     ]
 
 
@@ -1033,50 +1033,33 @@ def unbooked_commissions_note(metrics: pd.DataFrame) -> list[str]:
     )
 
 
-GROUP_BUY_CAVEAT = (
-    "group_buy reads favourably here: a friend who buys through a leader's link decides at "
-    "the group price, but when the team does not fill in time the model keeps that order at "
-    "full price and the brand pays nothing (real platforms refund it; pending orders are not "
-    "modelled). Read its Δ customers as what the promise can do at most, and its CAC as a "
-    "floor (docs/model.md, `group_buy`). Referral spend per run"
-)
+def held_orders_note(metrics: pd.DataFrame) -> list[str]:
+    """A paragraph naming the settings that end with group-buy orders still held, if any."""
+    return _owed_note(
+        metrics,
+        "orders_held",
+        "Group-buy first orders still waiting for their teams when the runs end, per run (in "
+        "no customers above: placed after the run if the team fills, or at full price by most "
+        "of them if it does not)",
+        "{:z,.1f} orders",
+    )
 
 
-def group_buy_note(metrics: pd.DataFrame) -> list[str]:
-    """A paragraph on the group buy's unpaid group price, when a setting ran ``group_buy``.
-
-    Members of a team that never fills keep orders decided at a price they were not given, so
-    the scheme's gain reads high and its CAC low; the paragraph says so with what each
-    group-buy setting spent on referrals (nothing where no team filled).
-    """
-    if "referral" not in metrics.columns:
-        return []
-    runs = metrics[metrics["referral"] == "group_buy"]
-    if runs.empty:
-        return []
-    spent = runs.get("spend_referral_discount", 0.0) + runs.get("spend_referral_reward", 0.0)
-    runs = runs.assign(referral_spend=spent)
-    keys = store.swept(metrics)
-    if not keys:
-        return [f"{GROUP_BUY_CAVEAT}: {runs['referral_spend'].mean():z,.0f} yuan.", ""]
-    spend = runs.groupby(keys, sort=False, dropna=False)["referral_spend"].mean().reset_index()
-    amounts = spend["referral_spend"].map("{:z,.0f} yuan".format)
-    return [f"{GROUP_BUY_CAVEAT}: {'; '.join(label_of(spend, keys) + ' ' + amounts)}.", ""]
-
-
-def _owed_note(metrics: pd.DataFrame, column: str, text: str) -> list[str]:
+def _owed_note(
+    metrics: pd.DataFrame, column: str, text: str, unit: str = "{:z,.0f} yuan"
+) -> list[str]:
     """``text``, then each setting whose mean ``column`` per run is above 0 and that amount."""
     if column not in metrics.columns:  # results of an older engine
         return []
     keys = store.swept(metrics)
     if not keys:  # one configuration: its amount, no setting to name
         owed = metrics[column].mean()
-        return [f"{text}: {owed:z,.0f} yuan.", ""] if owed > 0 else []
+        return [f"{text}: {unit.format(owed)}.", ""] if owed > 0 else []
     owed = metrics.groupby(keys, sort=False, dropna=False)[column].mean().reset_index()
     owed = owed[owed[column] > 0]
     if owed.empty:
         return []
-    amounts = owed[column].map("{:z,.0f} yuan".format)
+    amounts = owed[column].map(unit.format)
     settings = "; ".join(label_of(owed, keys) + " " + amounts)
     return [f"{text}: {settings}.", ""]
 

@@ -13,8 +13,9 @@ class State(IntEnum):
 
     UNAWARE = 0
     AWARE = 1
-    CUSTOMER = 2
-    LAPSED = 3
+    HELD = 2  # a first order waiting for its group-buy team (``referral=group_buy``)
+    CUSTOMER = 3
+    LAPSED = 4
 
 
 class Channel(IntEnum):
@@ -81,8 +82,8 @@ class ConsumerState:
     def can_buy(self, ids: np.ndarray) -> np.ndarray:
         """Mask of ``ids`` who can still make a first order (unaware or aware).
 
-        Exposures are kept only for them, where they are made: an exposure to a customer or a
-        lapsed customer cannot change anything.
+        Exposures are kept only for them, where they are made: an exposure to a customer, a
+        lapsed customer or a consumer whose group-buy order is held cannot change anything.
         """
         return self.state[ids] <= State.AWARE
 

@@ -52,6 +52,7 @@ SUPPORT: dict[str, Support] = {
     "fake_referrals": COUNT,
     "fraud_spend": COUNT,
     "fraud_share": SHARE,
+    "orders_held": COUNT,
 }
 
 HEADLINE = (

@@ -61,6 +61,13 @@ def assert_invariants(model: sim.ReferralModel) -> None:
     assert (by_channel == series["new_customers"]).all()
     active = np.sort(model.active)  # every current customer once, nobody else
     np.testing.assert_array_equal(active, np.flatnonzero(model.consumers.state == State.CUSTOMER))
+    held = model.consumers.state == State.HELD  # a group buy's orders waiting for their teams
+    assert metrics["orders_held"] == held.sum()
+    assert (model.consumers.first_order_day[held] < 0).all()
+    # every order decided is placed, still held, or dropped after its group-buy team dissolved
+    dropped = getattr(model.referral, "dropped_orders", 0)
+    placed = series["new_customers"].sum()
+    assert model.decided.sum() == placed + metrics["orders_held"] + dropped
 
 
 def assert_same_metrics(one: dict[str, float], other: dict[str, float]) -> None:

@@ -986,7 +986,7 @@ NONSENSE = [
     ),
     (
         ["+scenario=gen_z_2026", "referral=group_buy", "referral.group_discount=40"],
-        "referral.group_discount=40.0 is not allowed: expected at most product.price=33.29 (yuan "
+        "referral.group_discount=40.0 is not allowed: expected at most product.price=33.93 (yuan "
         "off one order; equal to it: free).",
     ),
     (
@@ -1093,7 +1093,7 @@ NEVER = r".*never (run|happen)"
 AT_THE_BOUNDARY = [
     ["referral=two_sided", "referral.referee_discount=100"],  # the price: a free first order
     ["referral=two_sided", "product.price=10"],  # the default 10-yuan discount: free
-    ["+scenario=gen_z_2026", "referral=group_buy", "referral.group_discount=33.29"],
+    ["+scenario=gen_z_2026", "referral=group_buy", "referral.group_discount=33.93"],
     ["repurchase.propensity=30"],  # 30 / 30: a daily hazard of exactly 1
     ["retention=membership", "repurchase.propensity=15"],  # members: 15 / 30 x 2 = 1
     ["repurchase.churn_daily=0.5", "repurchase.referred_churn_multiplier=2"],  # 0.5 x 2 = 1

@@ -258,34 +258,24 @@ def test_notes_keep_the_jobs_that_left_a_swept_key_at_its_default():
     assert note.endswith(": one_sided, holdback 5 yuan; two_sided 7 yuan.")
 
 
-def test_group_buy_note_names_each_group_buy_setting_with_its_referral_spend():
+def test_held_orders_note_names_each_setting_that_ends_with_orders_held():
     metrics = pd.DataFrame(
         {
             "referral": ["none", "group_buy", "group_buy", "group_buy", "group_buy"],
             "referral.team_size": [None, 5, 5, 1, 1],
-            "spend_referral_discount": [0.0, 0.0, 0.0, 900.0, 1100.0],
-            "spend_referral_reward": [0.0, 0.0, 0.0, 100.0, 300.0],
+            "orders_held": [0, 12, 13, 0, 0],
             "job": [0, 1, 1, 2, 2],
         }
     )
     metrics.attrs["parameters"] = ["referral", "referral.team_size"]
-    (note, blank) = report.group_buy_note(metrics)
-    assert note.startswith("group_buy reads favourably here")
-    assert "at most" in note
-    assert note.endswith(": group_buy, 5 0 yuan; group_buy, 1 1,200 yuan.")
-    assert blank == ""
-
-
-def test_group_buy_note_of_one_configuration_and_of_none():
-    one = pd.DataFrame(
-        {"referral": ["group_buy"] * 2, "spend_referral_discount": [10.0, 30.0], "job": [0, 0]}
-    )
+    (note, blank) = report.held_orders_note(metrics)
+    assert note.startswith("Group-buy first orders still waiting for their teams")
+    assert note.endswith("if it does not): group_buy, 5 12.5 orders.") and blank == ""
+    one = metrics.iloc[[1, 2]].drop(columns="referral.team_size")
     one.attrs["parameters"] = ["referral"]
-    (note, _) = report.group_buy_note(one)  # no reward column: an older engine's results
-    assert note.endswith("Referral spend per run: 20 yuan.")
-    others = one.assign(referral=["two_sided", "none"], job=[0, 1])
-    assert report.group_buy_note(others) == []
-    assert report.group_buy_note(one.drop(columns="referral")) == []
+    assert report.held_orders_note(one)[0].endswith(": 12.5 orders.")
+    assert report.held_orders_note(metrics.iloc[[0, 3, 4]]) == []
+    assert report.held_orders_note(metrics.drop(columns="orders_held")) == []  # older results
 
 
 def test_labels_leave_out_parameters_a_job_did_not_set():

@@ -13,6 +13,7 @@ import pytest
 import sim
 from experiments.measures import team_fill
 from sim.dynamics import referrals
+from sim.dynamics.purchase import Purchases
 from sim.dynamics.referrals import FAKE
 from sim.params import warn_once
 from sim.schemes import REFERRAL, RETENTION, SEEDING
@@ -291,6 +292,106 @@ def test_a_leaders_next_team_counts_its_window_from_its_own_first_order():
     model.day = 11
     scheme.book(leader, np.array([13]), np.zeros(1))  # the 7th day of its window: in time
     assert scheme.filled_teams == 2 and scheme.expired_teams == 0
+
+
+def held_market(*overrides: str, n: int = 200) -> sim.ReferralModel:
+    """A group-buy model on day 1 with its offer open: friends convert 0.3 at full price and
+    0.6 at the group price (50 off 100, price sensitivity 2, every consumer alike)."""
+    config = small(
+        "referral=group_buy",
+        "product.price=100",
+        "referral.group_discount=50",
+        "conversion.peer=0.3",
+        "population.susceptibility_sd=0",
+        "population.price_sensitivity=2",
+        "population.price_sensitivity_sd=0",
+        "fraud.enabled=false",
+        *overrides,
+        n=n,
+    )
+    model = sim.ReferralModel(config)
+    model.day = 1
+    model._open_offers()
+    assert model.offers_open
+    return model
+
+
+def group_price_orders(leader: int, members: list[int]) -> Purchases:
+    """First orders of ``members`` through ``leader``'s link at half price."""
+    size = len(members)
+    peer = np.full(size, sim.Channel.PEER, dtype=np.int8)
+    return Purchases(np.array(members), peer, np.full(size, leader), np.full(size, 0.5))
+
+
+def test_group_buy_holds_group_price_orders_until_the_team_fills_then_places_them():
+    model = held_market("referral.team_size=3", "referral.window_days=7")
+    scheme, state = model.referral, model.consumers.state
+    placed = scheme.admit(group_price_orders(0, [10, 11]), np.zeros(0, dtype=np.int64))
+    assert len(placed) == 0 and (state[[10, 11]] == sim.State.HELD).all()
+    assert not model.consumers.can_buy(np.array([10, 11])).any()  # no more exposures
+    assert scheme.held_orders == 2 and not scheme.is_idle()
+    model.day = 2
+    placed = scheme.admit(group_price_orders(0, [12]), np.zeros(0, dtype=np.int64))
+    np.testing.assert_array_equal(placed.buyers, [10, 11, 12])  # the team filled today
+    np.testing.assert_array_equal(placed.source, [0, 0, 0])
+    np.testing.assert_array_equal(placed.discount, [0.5, 0.5, 0.5])  # at the group price
+    assert scheme.filled_teams == 1 and scheme.held_orders == 0
+    assert model.ledger.spent["referral_discount"] == 3 * 50
+
+
+def test_group_buy_places_a_dissolved_teams_orders_at_full_price_with_the_chance_ratio():
+    # p_full / p_group = 0.3 / 0.6: half the held orders are kept when their team dissolves
+    model = held_market("referral.team_size=3000", "referral.window_days=2", n=3000)
+    scheme = model.referral
+    members = list(range(1, 2001))
+    scheme.admit(group_price_orders(0, members), np.zeros(0, dtype=np.int64))
+    assert len(scheme.teams) == 2000
+    np.testing.assert_allclose(scheme.teams.chance, 0.5)
+    scheme.end_of_day()  # day 1 of 2: still open
+    assert scheme.expired_teams == 0 and scheme.held_orders == 2000
+    model.day = 2
+    scheme.end_of_day()
+    assert scheme.expired_teams == 1 and len(scheme.teams) == 0 and not scheme.is_idle()
+    model.day = 3
+    kept = scheme.admit(Purchases.none(), np.zeros(0, dtype=np.int64))
+    assert scheme.kept_orders == len(kept) and scheme.kept_orders + scheme.dropped_orders == 2000
+    assert abs(len(kept) - 1000) < 4 * math.sqrt(2000 * 0.25)  # binomial(2000, 0.5)
+    assert (kept.discount == 0).all() and (kept.source == 0).all()  # full price, same link
+    dropped = np.setdiff1d(members, kept.buyers)
+    assert (model.consumers.state[dropped] == sim.State.AWARE).all()  # free to buy later
+    assert scheme.is_idle() and scheme.held_orders == 0
+    assert model.ledger.total == 0  # no team filled: nothing paid
+
+
+def test_group_buy_referrers_bought_before_their_referees_so_referral_chains_are_a_forest():
+    # held members share only once their orders are placed: every peer referrer was a
+    # customer before its referee, as without a group buy (a member who shared while held and
+    # was later dropped could be brought in by its own referee: a cycle of referrers)
+    model = group_buy_model("referral.team_size=4", "referral.window_days=3", "share.daily=0.05")
+    consumers = model.consumers
+    peer = np.flatnonzero(consumers.channel == sim.Channel.PEER)
+    assert model.referral.dropped_orders > 0 and len(peer) > 100
+    referrer_day = consumers.first_order_day[consumers.referrer[peer]]
+    assert (referrer_day >= 0).all()
+    assert (referrer_day < consumers.first_order_day[peer]).all()
+
+
+def test_group_buy_holds_nothing_without_a_group_price():
+    model = held_market("referral.group_discount=0", "referral.team_size=2")
+    orders = group_price_orders(0, [10, 11, 12])
+    orders.discount[:] = 0.0  # the leader's free order alone is on offer
+    placed = model.referral.admit(orders, np.zeros(0, dtype=np.int64))
+    np.testing.assert_array_equal(placed.buyers, [10, 11, 12])  # placed at once
+    assert model.referral.held_orders == 0 and model.referral.filled_teams == 1
+
+
+def test_group_buy_runs_count_held_orders_at_the_end_and_place_or_drop_every_other():
+    model = group_buy_model("referral.team_size=4", "referral.window_days=3")
+    scheme, metrics = model.referral, model.metrics()
+    assert scheme.filled_teams > 0 and scheme.kept_orders > 0 and scheme.dropped_orders > 0
+    assert metrics["orders_held"] == scheme.held_orders  # run_model checked the states
+    referred = metrics["referred_customers"]
+    assert referred >= scheme.kept_orders  # kept orders are referred customers too
 
 
 def test_group_buy_team_that_never_fills_costs_nothing():

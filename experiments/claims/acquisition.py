@@ -118,8 +118,9 @@ def c1_analyse(results: Results, setup: Setup) -> Finding:
         f"With the scenario's 10 friends per consumer, {first['teams filled']} of teams fill "
         f"within 7 days; group buying still adds {first['extra customers']} customers per "
         f"campaign at {first['cost per extra customer (yuan)']} yuan each, because leaders "
-        "invite every friend and the promised group price lifts conversion even though it is "
-        "almost never paid. Without the extra invitations (leaders share like everyone else) it "
+        "invite every friend for a free order they are almost never given; friends whose team "
+        "never fills buy at full price only if they would have anyway. Without the extra "
+        "invitations (leaders share like everyone else) it "
         f"adds {ci(gain_plain)} customers at {three(plain)} yuan each. Ads alone cost "
         f"{first['ads-only CAC (yuan)']} yuan per customer."
     )
@@ -132,8 +133,9 @@ def c1_analyse(results: Results, setup: Setup) -> Finding:
         table.drop(columns=["_extra", "_fill"]),
         [figure],
         "The claim is judged where the mechanism actually runs: at least 5% of teams fill and "
-        "the cost per extra customer is at most 18 yuan (+10%). A scheme whose teams never fill "
-        "costs nothing in the model, and its buyers pay full price: real buyers would not.",
+        "the cost per extra customer is at most 18 yuan (+10%). A team that never fills costs "
+        "nothing: its friends' orders wait for it and, when it dissolves, are kept at full "
+        "price by those who would have bought at that price (real platforms refund them).",
     )
 
 

@@ -29,7 +29,7 @@ from sim.state import Channel, State
 SAMPLE_LIMIT = 500
 """Most consumers drawn: customers first (earliest first), then their friends."""
 
-STATE_COLOURS = {State.UNAWARE: "#d0d0d0", State.AWARE: "#f2c744"}
+STATE_COLOURS = {State.UNAWARE: "#d0d0d0", State.AWARE: "#f2c744", State.HELD: "#f7b6d2"}
 CHANNEL_COLOURS = {
     Channel.SEED: "black",
     Channel.AD: CHANNEL_SERIES["Ads"],

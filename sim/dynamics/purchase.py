@@ -38,6 +38,27 @@ class Purchases:
         empty = Exposures.empty()
         return cls(empty.target, empty.channel, empty.source, empty.discount)
 
+    def __len__(self) -> int:
+        return len(self.buyers)
+
+    def take(self, rows: np.ndarray) -> Purchases:
+        """The purchases at ``rows`` (a mask or positions)."""
+        return Purchases(
+            self.buyers[rows], self.channel[rows], self.source[rows], self.discount[rows]
+        )
+
+    @classmethod
+    def by_buyer(cls, parts: list[Purchases]) -> Purchases:
+        """Several batches of distinct buyers as one, ordered by buyer like a day's decisions."""
+        parts = [part for part in parts if len(part)]
+        if len(parts) <= 1:
+            return parts[0] if parts else cls.none()
+        joined = cls(*(np.concatenate([getattr(p, f) for p in parts]) for f in PURCHASE_FIELDS))
+        return joined.take(np.argsort(joined.buyers, kind="stable"))
+
+
+PURCHASE_FIELDS = ("buyers", "channel", "source", "discount")
+
 
 class ExposureMemory:
     """Distinct exposure sources per consumer over the last ``days`` days."""
@@ -126,6 +147,7 @@ def decide_purchases(model: ReferralModel, exposures: Exposures) -> Purchases:
     model.scratch.clear(buyers)
     groups = ByTarget.of(exposures.target[theirs])  # groups.targets: the buyers, sorted, once
     credited = theirs[groups.order[_credited(model.rng, groups, probability[theirs][groups.order])]]
+    model.decided += np.bincount(exposures.channel[credited], minlength=len(model.decided))
     return Purchases(
         groups.targets,
         exposures.channel[credited],

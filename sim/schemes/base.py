@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
-from sim.dynamics.referrals import fund_referrals
+from sim.dynamics.referrals import FAKE, fund_referrals, is_referral
 from sim.exposures import Exposures
 from sim.params import fail
 
@@ -121,6 +121,25 @@ class ReferralScheme(Scheme):
         face, kind = self.referrer_reward(np.zeros(1, dtype=np.int64))
         return self.referee_discount() + float(self.model.reward_table.cost_of(face[0], kind[0]))
 
+    def admit(self, purchases: Purchases, fakes: np.ndarray) -> Purchases:
+        """Today's first orders as placed: all of those decided (a group buy holds some back).
+
+        Args:
+            purchases: the first orders decided today.
+            fakes: the referrer of each fake referee made today.
+
+        """
+        return purchases
+
+    def book_first_orders(self, purchases: Purchases, fakes: np.ndarray) -> None:
+        """Pay for today's referred first orders, then for the fake referees'."""
+        model = self.model
+        referred = is_referral(purchases.channel)
+        discount = purchases.discount[referred] * model.config.product.price
+        self.book(purchases.source[referred], purchases.buyers[referred], discount)
+        discount = np.full(len(fakes), model.offer_share * model.config.product.price)
+        self.book(fakes, np.full(len(fakes), FAKE), discount)
+
     def book(self, referrers: np.ndarray, referees: np.ndarray, discount: np.ndarray) -> None:
         """Pay for today's referred first orders (referee :data:`FAKE` for fake accounts).
 
@@ -168,6 +187,11 @@ class ReferralScheme(Scheme):
     def is_idle(self) -> bool:
         """Whether nothing of the scheme's is left to expire or settle on a later day."""
         return True
+
+    @property
+    def held_orders(self) -> int:
+        """First orders decided but not yet placed (a group buy's, waiting for their teams)."""
+        return 0
 
     @property
     def verify(self) -> str:

@@ -18,14 +18,16 @@ paid) or ``holdback`` (paid after ``holdback_days`` if the friend is still an ac
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from sim.arrays import occurrence_rank
+from sim.dynamics.purchase import Purchases
 from sim.dynamics.referrals import FAKE, book_referrals, fund_referrals, is_referral
 from sim.params import NON_NEGATIVE, POSITIVE_COUNT, SHARE, Range, fail, param
 from sim.schemes.base import ReferralScheme, count_referrals
+from sim.state import Channel, State
 
 REWARD_KINDS = ("cash", "points", "merchandise")
 VERIFY_RULES = ("none", "second_order", "holdback")
@@ -245,20 +247,98 @@ class Tiered(TwoSided):
         return self.rewards[tier], self.kinds[tier]
 
 
+@dataclass
+class TeamRows:
+    """Open group-buy teams, a row per member (fakes included), in the order they joined.
+
+    Attributes:
+        leader: the leader whose link the member bought through.
+        member: the member's consumer id, :data:`FAKE` for a fake.
+        held: whether the member's order is held (it was decided at the group price).
+        channel: the held order's credited channel.
+        discount: the held order's discount, a share of the price.
+        chance: of a held order, ``p_full / p_group`` of its credited exposure.
+
+    """
+
+    leader: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    member: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    held: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    channel: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int8))
+    discount: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    chance: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+    def __len__(self) -> int:
+        return len(self.leader)
+
+    def take(self, rows: np.ndarray) -> TeamRows:
+        """The rows at ``rows`` (a mask or positions)."""
+        return TeamRows(*(getattr(self, name)[rows] for name in TEAM_FIELDS))
+
+    def plus(self, other: TeamRows) -> TeamRows:
+        """These rows, then ``other``'s."""
+        return TeamRows(
+            *(np.concatenate([getattr(self, n), getattr(other, n)]) for n in TEAM_FIELDS)
+        )
+
+    def take_held(self) -> TeamRows:
+        """The rows whose orders are held."""
+        return self.take(self.held)
+
+    def orders(self, discount: bool = True) -> Purchases:
+        """The held rows' orders: members as buyers credited to their leaders."""
+        rows = self.take(self.held)
+        paid = rows.discount if discount else np.zeros(len(rows))
+        return Purchases(rows.member, rows.channel, rows.leader, paid)
+
+
+TEAM_FIELDS = ("leader", "member", "held", "channel", "discount", "chance")
+
+
 class GroupBuy(ReferralScheme):
-    """Teams form around a leader's link; nothing is paid unless the team fills in time."""
+    """Teams form around a leader's link; a friend's group-price order waits for its team.
+
+    A friend who buys through a leader's link at the group price *joins* the leader's team:
+    the order is held (``State.HELD``: no more exposures, and no sharing, which follows a
+    purchase) until the team fills and is funded, and is placed that day at the group price.
+    A team that does not fill within ``window_days``, or fills when the budget cannot pay it,
+    dissolves: the next morning each held member buys at full price with chance
+    ``p_full / p_group`` of the exposure that won it (those who would have bought anyway still
+    do), and the others are aware consumers again, free to buy later. A friend offered no
+    group price (``group_discount=0``: the leader's free order alone) is not held: the order is
+    placed at once and counts towards the team. Fakes count towards a team like friends.
+    Orders still held when the run ends are in no customers (``held_orders``).
+    """
 
     name = "group_buy"
     config_class = GroupBuyConfig
 
     def __init__(self, config: GroupBuyConfig, model) -> None:
         super().__init__(config, model)
-        self.leader = np.zeros(0, dtype=np.int64)
-        self.member = np.zeros(0, dtype=np.int64)
+        self.teams = TeamRows()
+        self.dissolved = TeamRows()  # held rows of teams that dissolved today
         self.team_start = np.full(model.n, -1, dtype=np.int64)
         self.filled_teams = 0  # full and paid
         self.unpaid_teams = 0  # full, but the budget could not pay them
         self.expired_teams = 0
+        self.kept_orders = 0  # held orders placed at full price after their team dissolved
+        self.dropped_orders = 0  # held orders given up after their team dissolved
+        self._placed = Purchases.none()  # held orders of the teams funded today
+
+    @property
+    def leader(self) -> np.ndarray:
+        """Leader of each open team's members (a row each)."""
+        return self.teams.leader
+
+    @property
+    def member(self) -> np.ndarray:
+        """Each open team's members (a row each; :data:`FAKE` for a fake)."""
+        return self.teams.member
+
+    @property
+    def held_orders(self) -> int:
+        """Orders waiting for their teams now (at the end of a run: never placed)."""
+        return int(self.teams.held.sum() + self.dissolved.held.sum())
 
     def referee_discount(self) -> float:
         """The group price cut a friend is promised."""
@@ -285,69 +365,139 @@ class GroupBuy(ReferralScheme):
         """A whole team's cost: offers close when the budget cannot pay one more full team."""
         return self.config.team_size * super().one_referral_cost()
 
+    def admit(self, purchases: Purchases, fakes: np.ndarray) -> Purchases:
+        """Hold today's group-price orders in their teams; place those of the teams that fill.
+
+        Returns:
+            Today's first orders: those not held, the held orders of the teams funded today,
+            and the orders of yesterday's dissolved teams kept at full price.
+
+        """
+        kept = self._redecide_dissolved()
+        if not self.model.offers_open:  # nobody joins a team: no group price was on offer
+            return Purchases.by_buyer([purchases, kept])
+        referred = is_referral(purchases.channel)
+        joining = purchases.take(referred)
+        held = joining.discount > 0
+        self.model.consumers.state[joining.buyers[held]] = State.HELD
+        self._join(self._rows(joining, held))
+        self._join(TeamRows(*self._plain(fakes, np.full(len(fakes), FAKE))))
+        placed, self._placed = self._placed, Purchases.none()
+        placed_now = np.ones(len(purchases), dtype=bool)
+        placed_now[np.flatnonzero(referred)[held]] = False
+        return Purchases.by_buyer([purchases.take(placed_now), placed, kept])
+
+    def book_first_orders(self, purchases: Purchases, fakes: np.ndarray) -> None:
+        """Nothing is left to book: teams were joined and paid as the orders were admitted."""
+
     def book(self, referrers: np.ndarray, referees: np.ndarray, discount: np.ndarray) -> None:
-        """Add the referees to their leaders' teams and pay the teams that fill.
+        """Add the referees to their leaders' teams (orders not held) and pay the teams that fill.
 
         On a day the offer is closed nobody joins a team: no group price was on offer.
         """
-        if not len(referrers) or not self.model.offers_open:
+        self._join(TeamRows(*self._plain(referrers, referees)))
+
+    def _plain(self, leaders: np.ndarray, members: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Rows of members whose orders are not held: fakes, or friends offered no price cut."""
+        size = len(leaders)
+        return (
+            np.asarray(leaders, dtype=np.int64),
+            np.asarray(members, dtype=np.int64),
+            np.zeros(size, dtype=bool),
+            np.full(size, Channel.NONE, dtype=np.int8),
+            np.zeros(size),
+            np.ones(size),
+        )
+
+    def _rows(self, joining: Purchases, held: np.ndarray) -> TeamRows:
+        """Team rows of today's referred orders; ``held`` marks those decided at the group price."""
+        model, buyers = self.model, joining.buyers
+        base = model.conversion_by_channel[joining.channel] * model.traits.susceptibility[buyers]
+        offer = 1.0 + model.traits.price_sensitivity[buyers] * joining.discount
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            chance = np.minimum(base, 1.0) / np.minimum(base * offer, 1.0)
+        chance = np.where(held & np.isfinite(chance), chance, 1.0)
+        return TeamRows(joining.source, buyers, held, joining.channel, joining.discount, chance)
+
+    def _join(self, rows: TeamRows) -> None:
+        if not len(rows) or not self.model.offers_open:
             return
-        day = self.model.day
-        opening = np.unique(referrers[self.team_start[referrers] < 0])
-        self.team_start[opening] = day
-        self.leader = np.concatenate([self.leader, referrers])
-        self.member = np.concatenate([self.member, referees])
+        opening = np.unique(rows.leader[self.team_start[rows.leader] < 0])
+        self.team_start[opening] = self.model.day
+        self.teams = self.teams.plus(rows)
         self._pay_full_teams()
 
     def _pay_full_teams(self) -> None:
         """Pay the full teams the budget affords (several of one leader's if it filled several).
 
-        A full team the budget cannot pay is counted in ``unpaid_teams`` and dissolves unpaid.
+        Their held orders are placed today. A full team the budget cannot pay is counted in
+        ``unpaid_teams`` and dissolves unpaid.
         """
-        size = self.config.team_size
-        rank = occurrence_rank(self.leader)
-        counts = np.bincount(self.leader, minlength=self.model.n)
-        in_team = rank < counts[self.leader] // size * size  # rows of a leader's full teams
+        size, teams = self.config.team_size, self.teams
+        rank = occurrence_rank(teams.leader)
+        counts = np.bincount(teams.leader, minlength=self.model.n)
+        in_team = rank < counts[teams.leader] // size * size  # rows of a leader's full teams
         if not in_team.any():
             return
-        order = np.argsort(self.leader[in_team], kind="stable")  # each team's rows together
-        team_leaders = self.leader[in_team][order]
-        team_members = self.member[in_team][order]
-        self._fund_teams(team_leaders[::size], team_leaders, team_members)
-        leaders = np.unique(team_leaders)
-        keep = ~in_team
-        self.leader, self.member = self.leader[keep], self.member[keep]
+        order = np.argsort(teams.leader[in_team], kind="stable")  # each team's rows together
+        full = teams.take(np.flatnonzero(in_team)[order])
+        funded = self._fund_teams(full) * size
+        self._placed = Purchases.by_buyer([self._placed, full.take(slice(0, funded)).orders()])
+        self.dissolved = self.dissolved.plus(full.take(slice(funded, None)).take_held())
+        leaders = np.unique(full.leader)
+        self.teams = teams.take(~in_team)
         # the rows left over start the leader's next team today
         self.team_start[leaders] = np.where(counts[leaders] % size > 0, self.model.day, -1)
 
-    def _fund_teams(self, leaders: np.ndarray, rows_leader: np.ndarray, members: np.ndarray):
+    def _fund_teams(self, full: TeamRows) -> int:
+        """Book the full teams (``full``: each team's rows together) the budget pays, in order.
+
+        Returns:
+            How many teams were funded (the first ones).
+
+        """
         model, size = self.model, self.config.team_size
-        face, kind = self.referrer_reward(rows_leader)
+        face, kind = self.referrer_reward(full.leader)
         reward = model.reward_table.cost_of(face, kind)
-        discount = np.full(len(members), self.config.group_discount)
-        team_cost = (discount + reward).reshape(len(leaders), size).sum(axis=1)
+        discount = np.full(len(full), self.config.group_discount)
+        team_cost = (discount + reward).reshape(-1, size).sum(axis=1)
         teams = model.ledger.affordable(team_cost, "referral_discount")
         rows = teams * size
         # the teams were found affordable whole: book their rows without a second, row-wise
         # check that float rounding could cut short inside the last team
-        book_referrals(model, rows_leader[:rows], members[:rows], discount[:rows], reward[:rows])
-        count_referrals(model, rows_leader[:rows])
+        book_referrals(
+            model, full.leader[:rows], full.member[:rows], discount[:rows], reward[:rows]
+        )
+        count_referrals(model, full.leader[:rows])
         self.filled_teams += teams
-        self.unpaid_teams += len(leaders) - teams
+        self.unpaid_teams += len(team_cost) - teams
+        return teams
+
+    def _redecide_dissolved(self) -> Purchases:
+        """Yesterday's dissolved teams' held orders: each kept at full price with its chance."""
+        rows, self.dissolved = self.dissolved, TeamRows()
+        if not len(rows):
+            return Purchases.none()
+        keep = self.model.rng.random(len(rows)) < rows.chance
+        self.model.consumers.state[rows.member[~keep]] = State.AWARE
+        self.kept_orders += int(keep.sum())
+        self.dropped_orders += int((~keep).sum())
+        return rows.take(keep).orders(discount=False)
 
     def is_idle(self) -> bool:
-        """Idle once no team is open (an open team must still expire)."""
-        return not len(self.leader)
+        """Idle once no team is open (an open team must still expire) and no order is held."""
+        return not len(self.teams) and not len(self.dissolved)
 
     def end_of_day(self) -> None:
         """Teams not filled within the window dissolve: no group price, no cost."""
-        started = self.team_start[self.leader]
+        started = self.team_start[self.teams.leader]
         expired = self.model.day - started >= self.config.window_days - 1
         if expired.any():
-            leaders = np.unique(self.leader[expired])
+            leaders = np.unique(self.teams.leader[expired])
             self.expired_teams += len(leaders)
             self.team_start[leaders] = -1
-            self.leader, self.member = self.leader[~expired], self.member[~expired]
+            self.dissolved = self.dissolved.plus(self.teams.take(expired).take_held())
+            self.teams = self.teams.take(~expired)
 
 
 class Commission(ReferralScheme):
