@@ -373,6 +373,30 @@ def test_a_copy_killed_midway_leaves_no_truncated_results(tmp_path, monkeypatch)
     )
 
 
+def test_a_sweeps_jobs_read_each_finished_folders_record_once(tmp_path, monkeypatch):
+    # every job read every finished folder's job.json looking for its results: a sweep's cost
+    # grew with the square of its jobs (1,000 finished folders: 0.2 s a job, 2 Dec 2026)
+    folder = tmp_path / "sweep"
+    for job in range(30):
+        (folder / str(job)).mkdir(parents=True)
+        (folder / str(job) / jobs.METRICS).write_bytes(b"")
+        (folder / str(job) / jobs.JOB).write_text(json.dumps({"digest": f"d{job}"}))
+    (folder / "multirun.yaml").write_text("a sweep started\n")
+    reads = []
+    original = jobs.read_record
+    monkeypatch.setattr(jobs, "read_record", lambda path: reads.append(path) or original(path))
+    for job in range(30, 60):  # thirty new jobs find nothing
+        assert jobs._job_holding(folder, f"d{job}", besides=folder / str(job)) is None
+    assert len(reads) == 30
+    found = jobs._job_holding(folder, "d7", besides=folder / "40")  # a setting that moved
+    assert found == folder / "7" and len(reads) == 31  # its record read again to be sure
+    (folder / "7" / jobs.JOB).write_text(json.dumps({"digest": "rewritten"}))
+    assert jobs._job_holding(folder, "d7", besides=folder / "40") is None
+    time.sleep(0.01)
+    (folder / "multirun.yaml").write_text("the next sweep\n")  # a new sweep reads them again
+    assert jobs._job_holding(folder, "rewritten", besides=folder / "40") == folder / "7"
+
+
 def test_kept_replicates_are_those_of_this_configuration_only(tmp_path):
     # a run killed mid-job and rerun into its folder with other settings starts afresh
     assert jobs.replicates_folder(tmp_path, "days: 20\n") != jobs.replicates_folder(
