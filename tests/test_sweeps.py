@@ -753,18 +753,23 @@ def test_a_later_batch_is_checked_with_its_own_job_numbers_and_refused_before_it
     assert not (folder / "2").exists() and not list(folder.rglob(jobs.FAILED))
 
 
+def refused_sweep(monkeypatch, capsys, *overrides: str) -> str:
+    """Standard error of a tiny sweep run in this process, which must be refused (exit 2)."""
+    monkeypatch.setattr(sys, "argv", ["referral-sim", "-m", *overrides, *TINY])
+    with pytest.raises(SystemExit) as refused:
+        cli.main()
+    assert refused.value.code == 2
+    return capsys.readouterr().err
+
+
 def test_a_refused_sweep_removes_the_folders_it_made_and_only_those(tmp_path, monkeypatch, capsys):
     # until 2 Dec 2026 a refused sweep left its new folders, holding a hidden .sweep.lock
     mine = tmp_path / "mine"
     (mine / "notes").mkdir(parents=True)
     monkeypatch.chdir(tmp_path)
     for folder in (mine / "a" / "b", mine / "notes"):  # in this process: a second, not 3 s
-        argv = ["referral-sim", "-m", "seed=-1", *TINY, f"hydra.sweep.dir={folder}"]
-        monkeypatch.setattr(sys, "argv", argv)
-        with pytest.raises(SystemExit) as refused:
-            cli.main()
-        assert refused.value.code == 2
-        assert "seed=-1 is not allowed" in capsys.readouterr().err
+        refused = refused_sweep(monkeypatch, capsys, "seed=-1", f"hydra.sweep.dir={folder}")
+        assert "seed=-1 is not allowed" in refused
     assert not (mine / "a").exists()
     assert (mine / "notes").is_dir() and not (mine / "notes" / "multirun.yaml").exists()
     again = cli_process("-m", "seed=0", *TINY, f"hydra.sweep.dir={mine / 'notes'}", cwd=tmp_path)
@@ -776,12 +781,8 @@ def test_a_sweep_type_hydra_refuses_leaves_no_folder_either(tmp_path, monkeypatc
     # Hydra refuses interval() before any batch is checked: the folder and its lock stayed
     monkeypatch.chdir(tmp_path)
     folder = tmp_path / "new" / "sweep"
-    argv = ["referral-sim", "-m", "days=interval(1,30)", *TINY, f"hydra.sweep.dir={folder}"]
-    monkeypatch.setattr(sys, "argv", argv)
-    with pytest.raises(SystemExit) as refused:
-        cli.main()
-    assert refused.value.code == 2
-    assert "does not support sweep type" in capsys.readouterr().err
+    interval = ("days=interval(1,30)", f"hydra.sweep.dir={folder}")
+    assert "does not support sweep type" in refused_sweep(monkeypatch, capsys, *interval)
     assert not (tmp_path / "new").exists()
 
 
