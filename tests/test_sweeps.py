@@ -786,6 +786,16 @@ def test_a_sweep_type_hydra_refuses_leaves_no_folder_either(tmp_path, monkeypatc
     assert not (tmp_path / "new").exists()
 
 
+@pytest.mark.parametrize("empty", ["seed=range(10,0)", "referral.referrer_reward=glob(*)"])
+def test_a_sweep_of_no_job_is_refused_and_leaves_no_folder(empty, tmp_path, monkeypatch, capsys):
+    # it printed "Launching 0 jobs locally" and exited 0, leaving multirun.yaml and a lock
+    monkeypatch.chdir(tmp_path)
+    folder = tmp_path / "new" / "sweep"
+    refused = refused_sweep(monkeypatch, capsys, empty, f"hydra.sweep.dir={folder}")
+    assert "the sweep's overrides expand to no job" in refused
+    assert not (tmp_path / "new").exists()
+
+
 def test_a_sweep_refused_after_a_batch_ran_keeps_the_record_of_the_jobs_that_ran(tmp_path):
     # only a sweep refused before any job launched puts multirun.yaml back as it found it
     folder = tmp_path / "sweep"

@@ -67,9 +67,16 @@ class CheckedSweeper(BasicSweeper):
         if shown and not terminal:
             line = f"referral-sim: {CHECKING} ({len(batch)} jobs) before launching them"
             print(line, file=sys.stderr, flush=True)
+        first = getattr(self, "_checked", 0)  # batches come in job order, as they launch
+        if not batch and first == 0:  # sweep() puts the record back, as for any refusal
+            from sim.params import ConfigError
+
+            raise ConfigError(
+                "the sweep's overrides expand to no job (an empty range(), or a glob() that "
+                "matches nothing): nothing would run"
+            )
         loader = self.hydra_context.config_loader
         bar = tqdm(total=len(batch), desc=CHECKING, unit="job", disable=not (shown and terminal))
-        first = getattr(self, "_checked", 0)  # batches come in job order, as they launch
         try:
             with bar:
                 for index, overrides in enumerate(batch, start=first):
