@@ -490,5 +490,16 @@ def with_parameters(frame: pd.DataFrame, parameters: Mapping[str, Any]) -> pd.Da
     return pd.concat([pd.DataFrame(columns, index=frame.index), frame], axis=1)
 
 
+PARAMETER_DTYPES = ((bool, "bool"), (int, "int64"), (float, "float64"), (str, "string"))
+"""A parameter column's type by its value's (``bool`` before ``int``, its subclass)."""
+
+
 def _dtype(value: Any) -> str | None:
-    return "string" if isinstance(value, str) else None  # None: a null column, unioned by type
+    """The column type of a parameter's value, kept on a table without rows.
+
+    An empty table (a job with no referral) typed by its values would get a column of Parquet's
+    null type, which pyarrow's dataset reader cannot cast the other jobs' numbers to. A null
+    value (``key=null``) has no type to give: its column is null-typed, which DuckDB and
+    :mod:`sim.results` union with the others.
+    """
+    return next((dtype for kind, dtype in PARAMETER_DTYPES if isinstance(value, kind)), None)

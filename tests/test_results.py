@@ -332,6 +332,23 @@ def test_jobs_that_recorded_no_digest_are_all_read(two_schemes, tmp_path):
     assert frame["referral"].value_counts().to_dict() == {"none": 3, "two_sided": 3}
 
 
+@pytest.mark.parametrize(
+    ("value", "arrow_type"),
+    [(3, "int64"), (0.5, "double"), (True, "bool"), ("two_sided", "string")],
+)
+def test_a_table_without_rows_keeps_its_parameter_columns_types(tmp_path, value, arrow_type):
+    """A job with no referral writes an empty table; pyarrow reads the folder as one dataset."""
+    import pyarrow.dataset as ds
+
+    empty = pd.DataFrame({"replicate": pd.Series([], dtype="int64")})
+    full = pd.DataFrame({"replicate": [0, 1]})
+    for name, frame in {"a": empty, "b": full}.items():  # the empty one first, as job 0
+        jobs.with_parameters(frame, {"key": value}).to_parquet(tmp_path / f"{name}.parquet")
+    table = ds.dataset(sorted(tmp_path.glob("*.parquet"))).to_table()
+    assert str(table.schema.field("key").type).removeprefix("large_") == arrow_type
+    assert table.column("key").to_pylist() == [value, value]
+
+
 def test_the_parameters_lead_then_the_job_then_the_tables_own_columns(two_schemes):
     frame = sim.results.load(two_schemes)
     assert list(frame.columns[:5]) == ["referral", "network.n", "days", "run.replicates", "job"]
