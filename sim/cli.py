@@ -38,7 +38,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from sim import failures, jobs
 from sim.config import Config
-from sim.configure import compose, conf_dir, register_configs, to_config
+from sim.configure import compose, conf_dir, register_configs, sort_mapping_entries, to_config
 from sim.console import environment_restored, say, show_own_warnings_plainly, silence_stdout
 from sim.params import ConfigError
 from sim.runner import run
@@ -196,6 +196,7 @@ def _run_job(cfg: DictConfig, output: Path, sweep: Path | None = None) -> None:
     results instead of running.
     """
     try:
+        sort_mapping_entries(cfg)  # the same configuration in another order: one digest
         resolved = OmegaConf.to_yaml(cfg, resolve=True)
         resolved += jobs.input_files_note([OmegaConf.select(cfg, "network.path", default="")])
     except Exception:  # an unresolvable value: the failure replaces any older results too

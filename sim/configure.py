@@ -26,7 +26,7 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import Override, OverrideType
 from hydra.errors import HydraException
 from hydra.initialize import get_gh_backup, restore_gh_from_backup
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, ListConfig, OmegaConf
 from omegaconf.errors import (
     ConfigAttributeError,
     ConfigKeyError,
@@ -82,6 +82,33 @@ def to_config(cfg: DictConfig) -> Config:
     check(config)
     check_option_names(config)
     return config
+
+
+def sort_mapping_entries(cfg: DictConfig | ListConfig) -> None:
+    """Put each mapping parameter's entries in order of their keys (numeric keys as numbers).
+
+    ``+population.threshold.3=0.6 +population.threshold.5=0.2`` and the same two in the other
+    order make one configuration (the levels are drawn in sorted order), but the composed
+    mapping keeps the command line's order, and so would the job's ``config.yaml``: the same
+    job would get two digests, run twice and be read twice. Only free mappings (a ``dict``
+    field) are sorted; a schema's keys keep the schema's order.
+    """
+    nodes = cfg.items_ex(resolve=False) if isinstance(cfg, DictConfig) else enumerate(cfg)
+    for key, node in list(nodes):
+        node = cfg._get_node(key)
+        if isinstance(node, DictConfig) and OmegaConf.get_type(node) is dict:
+            entries = OmegaConf.to_container(node, resolve=False)
+            cfg[key] = dict(sorted(entries.items(), key=lambda entry: _entry_order(entry[0])))
+        elif isinstance(node, DictConfig | ListConfig):
+            sort_mapping_entries(node)
+
+
+def _entry_order(key: object) -> tuple[int, float, str]:
+    """Numbers first, by value (``"2"`` before ``"10"``), then other keys by their text."""
+    try:
+        return (0, float(str(key)), "")
+    except ValueError:
+        return (1, 0.0, str(key))
 
 
 def check_declared_keys(config: Config) -> None:

@@ -446,6 +446,20 @@ def test_a_single_run_asked_again_shows_the_table_it_found(tmp_path):
     assert len(table) == 1 and table[0] in again.stdout.splitlines()
 
 
+def test_a_threshold_mix_written_in_another_order_is_the_same_finished_job(tmp_path):
+    # the YAML kept the command line's order: the same mix had two digests and ran twice
+    levels = ("population.threshold.1=0.4", "+population.threshold.3=0.5")
+    levels = (*levels, "+population.threshold.10=0.1")
+    common = ("network.n=400", "days=10", "run.replicates=2", f"hydra.run.dir={tmp_path / 'r'}")
+    first = cli(*levels, *common, cwd=tmp_path)
+    again = cli(*reversed(levels), *common, cwd=tmp_path)
+    assert first.returncode == again.returncode == 0, again.stderr
+    assert "finished already, skipped" in again.stdout
+    assert "threshold:\n    '1': 0.4\n    '3': 0.5\n    '10': 0.1\n" in (
+        tmp_path / "r" / "config.yaml"
+    ).read_text()
+
+
 def test_a_single_run_says_what_ran_and_where_its_results_are(tmp_path):
     # the headline names the options and sizes first, then only the other keys the job set
     folder = tmp_path / "r"
