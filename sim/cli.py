@@ -23,6 +23,7 @@ import errno
 import json
 import logging
 import os
+import re
 import signal
 import sys
 import time
@@ -33,12 +34,21 @@ import hydra
 import pandas as pd
 from hydra.core.hydra_config import HydraConfig
 from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.core.override_parser.types import Override
+from hydra.errors import HydraException
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from sim import failures, jobs
 from sim.config import Config
-from sim.configure import compose, conf_dir, register_configs, sort_mapping_entries, to_config
+from sim.configure import (
+    compose,
+    conf_dir,
+    refuse_merging_overrides,
+    register_configs,
+    sort_mapping_entries,
+    to_config,
+)
 from sim.console import environment_restored, say, show_own_warnings_plainly, silence_stdout
 from sim.params import ConfigError
 from sim.runner import run
@@ -91,11 +101,13 @@ def main() -> None:
         register_configs()
         sys.argv[1:] = [_experiment_as_choice(argument) for argument in sys.argv[1:]]
         overrides = _plain_overrides(sys.argv[1:])
-        if overrides is not None:
-            try:
+        try:
+            if overrides is not None:
                 compose(overrides)
-            except ConfigError as error:
-                failures.exit_with(failures.classify(error))
+            else:  # a sweep (-m): Hydra composes its base with these before any job
+                refuse_merging_overrides(_merging_candidates(sys.argv[1:]))
+        except ConfigError as error:
+            failures.exit_with(failures.classify(error))
         _run_hydra()
     finally:
         signal.signal(signal.SIGTERM, previous)
@@ -165,6 +177,15 @@ def _plain_overrides(arguments: list[str]) -> list[str] | None:
     if any(argument.startswith("-") for argument in arguments):
         return None
     return [a for a in arguments if not a.lstrip("+~").startswith(("hydra.", "hydra/"))]
+
+
+def _merging_candidates(arguments: list[str]) -> list[Override]:
+    """The overrides whose value is a list or a mapping (none if Hydra cannot parse one)."""
+    candidates = [a for a in arguments if not a.startswith("-") and re.search(r"=.*[\[{]", a)]
+    try:
+        return OverridesParser.create().parse_overrides(candidates)
+    except HydraException:  # Hydra says what is wrong with it, with the rest of the command
+        return []
 
 
 @hydra.main(version_base="1.3", config_path=str(conf_dir()), config_name="config")

@@ -149,36 +149,45 @@ def _refuse_undeclared(
     while isinstance(value, dict) and len(value) == 1:  # +a.b.c=1 arrives as a={'b': {'c': 1}}
         inner, value = next(iter(value.items()))
         key = f"{key}.{inner}"
-    raise ConfigError(_undeclared(key, value, _place(prefix, owner), prefix, name, declared))
+    place, chosen = _place(prefix, owner), getattr(owner, "name", None)
+    raise ConfigError(_undeclared(key, value, place, prefix, name, declared, chosen))
 
 
 def _undeclared(
-    key: str, value: object, place: str, prefix: str, name: str, declared: list[str]
+    key: str, value: object, place: str, prefix: str, name: str, declared: list[str], chosen=None
 ) -> str:
-    """The message for an undeclared key: the keys declared at ``place`` and the nearest one."""
+    """The message for an undeclared key: the keys declared at ``place`` and the nearest one.
+
+    ``chosen`` is the option of the group that lacks the key (``none``), when it has one.
+    """
     nearest = nearest_key(str(name), declared)
     guess = f" (did you mean {prefix}{nearest}?)" if nearest else ""
+    hint = _other_options_hint(key, value, prefix, name, chosen)
     return (
         f"{key}={value!r} is not allowed: {place} declares no key {name!r}{guess}. "
-        f"Keys of {place}: {', '.join(declared)}.{_other_options_hint(key, value, prefix, name)}"
+        f"Keys of {place}: {', '.join(declared)}.{hint}"
     )
 
 
-def _other_options_hint(key: str, value: object, prefix: str, name: str) -> str:
+def _other_options_hint(key: str, value: object, prefix: str, name: str, chosen=None) -> str:
     """Which options of the group declare ``name``, and how a sweep over the group takes it.
 
     Hydra composes a sweep's base configuration with the group's default option, so
-    ``-m referral=one_sided,two_sided referral.referrer_reward=5`` meets ``referral=none``.
+    ``-m referral=one_sided,two_sided referral.referrer_reward=5`` meets ``referral=none``;
+    ``choice(5)`` gets past it, but a job of the sweep that runs an option without the key
+    (``-m referral=none,two_sided``) is refused all the same: that option needs its own command.
     """
     group = prefix.rstrip(".")
     options = option_classes().get(group, {})
     having = [o for o, cls in options.items() if name in {f.name for f in dataclasses.fields(cls)}]
     if not having:
         return ""
+    lacking = f"{group}={chosen}" if chosen in options else "an option without it"
     return (
         f" Options of {group} that declare it: {', '.join(having)} (choose one first, e.g. "
         f"{group}={having[0]}; in a sweep over {group}, Hydra composes its default option "
-        f"first: write {key}=choice({value}) or ++{key}={value})."
+        f"first: write {key}=choice({value}) or ++{key}={value}, and run {lacking} in a "
+        "command of its own, as no job of it can take the key)."
     )
 
 
@@ -253,7 +262,7 @@ def compose(overrides: Sequence[str] = ()) -> Config:
         )
     try:
         parsed = OverridesParser.create().parse_overrides(list(overrides))
-        refuse_whole_mappings(parsed)
+        refuse_merging_overrides(parsed)
         changes = [override for override in parsed if _is_value_change(override)]
         groups = tuple(override.input_line for override in parsed if not _is_value_change(override))
         if APPLY_CHANGES is None or _order_matters(parsed, changes):  # Hydra does it all
@@ -292,6 +301,42 @@ def refuse_whole_mappings(overrides: Sequence[Override]) -> None:
             f"({key}={default}), so it would {effect}; set the entries one by one, as in "
             f"{_entries_example(key, field)} (~{key}.{first} removes entry {first})."
         )
+
+
+def refuse_option_lists(overrides: Sequence[Override]) -> None:
+    """Refuse a list of options for a group (``referral=[one_sided,two_sided]``) but of one.
+
+    Hydra merges the listed options into one: the last one's keys over the others', silently
+    when its schema extends theirs (``two_sided`` over ``one_sided``), else with OmegaConf's
+    merge error; an empty list leaves the group unset. Several options are a sweep's.
+
+    Raises:
+        ConfigError: naming the override, the group's options and the sweep that runs each.
+
+    """
+    groups = option_classes()
+    for override in overrides:
+        group = override.key_or_group
+        value = override.value()
+        if group not in groups or override.is_sweep_override() or not isinstance(value, list):
+            continue
+        if len(value) == 1:
+            continue
+        options = ", ".join(groups[group])
+        listed = ",".join(str(item) for item in value)
+        merged = f"Hydra would merge them into one ({value[-1]} over the others)" if value else ""
+        effect = merged or "an empty list leaves it unset"
+        sweep = f" To run each, sweep them: referral-sim -m {group}={listed}." if value else ""
+        raise ConfigError(
+            f"{override.input_line} is not allowed: {group} takes one option ({options}), "
+            f"and {effect}.{sweep}"
+        )
+
+
+def refuse_merging_overrides(overrides: Sequence[Override]) -> None:
+    """Refuse what Hydra would merge instead of set: a mapping, or a list of options."""
+    refuse_whole_mappings(overrides)
+    refuse_option_lists(overrides)
 
 
 def _schema_field(key: str) -> dataclasses.Field | None:
@@ -448,7 +493,8 @@ def _unknown_key(error: BaseException) -> str | None:
     path = re.sub(r"\[(\d+)\]", r".\1", cause.full_key or "")  # referral.tiers[0].at
     if path == key or key.startswith(path + "."):  # on the override's path
         prefix = path[: -len(name)]
-        return _undeclared(key, value, _place(prefix, schema), prefix, name, declared)
+        chosen = getattr(schema, "name", None)  # the option's default name
+        return _undeclared(key, value, _place(prefix, schema), prefix, name, declared, chosen)
     inside = _holder(value, name)  # inside the value: name the item, e.g. referral.tiers[0]
     if inside is None:
         place = f"each {schema.__name__} in {key}"

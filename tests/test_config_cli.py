@@ -446,6 +446,24 @@ def test_a_single_run_asked_again_shows_the_table_it_found(tmp_path):
     assert len(table) == 1 and table[0] in again.stdout.splitlines()
 
 
+@pytest.mark.parametrize(
+    ("override", "effect"),
+    [
+        ("referral=[one_sided,two_sided]", "merge them into one (two_sided over the others)"),
+        ("network=[small_world,scale_free]", "merge them into one (scale_free over the others)"),
+        ("referral=[]", "an empty list leaves it unset"),
+    ],
+)
+def test_a_list_of_a_groups_options_is_refused_not_merged(override, effect):
+    # [one_sided,two_sided] composed two_sided over one_sided silently; others failed in OmegaConf
+    with pytest.raises(sim.ConfigError) as refused:
+        sim.compose([override])
+    group = override.split("=")[0]
+    assert str(refused.value).startswith(f"{override} is not allowed: {group} takes one option (")
+    assert effect in str(refused.value)
+    assert sim.compose(["referral=[two_sided]"]).referral.name == "two_sided"  # a list of one
+
+
 def test_a_threshold_mix_written_in_another_order_is_the_same_finished_job(tmp_path):
     # the YAML kept the command line's order: the same mix had two digests and ran twice
     levels = ("population.threshold.1=0.4", "+population.threshold.3=0.5")
@@ -455,9 +473,10 @@ def test_a_threshold_mix_written_in_another_order_is_the_same_finished_job(tmp_p
     again = cli(*reversed(levels), *common, cwd=tmp_path)
     assert first.returncode == again.returncode == 0, again.stderr
     assert "finished already, skipped" in again.stdout
-    assert "threshold:\n    '1': 0.4\n    '3': 0.5\n    '10': 0.1\n" in (
-        tmp_path / "r" / "config.yaml"
-    ).read_text()
+    assert (
+        "threshold:\n    '1': 0.4\n    '3': 0.5\n    '10': 0.1\n"
+        in (tmp_path / "r" / "config.yaml").read_text()
+    )
 
 
 def test_a_single_run_says_what_ran_and_where_its_results_are(tmp_path):
@@ -487,7 +506,8 @@ def test_a_key_of_another_option_names_the_options_that_declare_it():
         r"\(referral=none\): name\. Options of referral that declare it: one_sided, two_sided "
         r"\(choose one first, e\.g\. referral=one_sided; in a sweep over referral, Hydra composes "
         r"its default option first: write referral\.referrer_reward=choice\(5\) or "
-        r"\+\+referral\.referrer_reward=5\)\."
+        r"\+\+referral\.referrer_reward=5, and run referral=none in a command of its own, as "
+        r"no job of it can take the key\)\."
     )
     with pytest.raises(sim.ConfigError, match=message):
         sim.compose(["referral.referrer_reward=5"])

@@ -851,3 +851,37 @@ def test_replicates_left_beside_finished_results_go_when_the_job_is_skipped(tmp_
     (left / "replicate-0.pkl").write_bytes(b"")
     assert "finished already, skipped" in sweep(folder, "referral=none").stdout
     assert not left.exists()
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        "referral=[one_sided,two_sided]",  # ran two_sided merged over one_sided, silently
+        "retention=[none,points]",  # OmegaConf's 'PointsConfig is not a subclass of ...'
+        "referral=choice([one_sided,two_sided],none)",  # a job's own list: the sweeper's check
+    ],
+)
+def test_a_list_of_options_is_refused_with_the_sweep_that_runs_each(
+    options, tmp_path, monkeypatch, capsys
+):
+    monkeypatch.chdir(tmp_path)
+    folder = tmp_path / "new" / "sweep"
+    refused = refused_sweep(monkeypatch, capsys, options, f"hydra.sweep.dir={folder}")
+    group, _, listed = options.partition("=")
+    listed = listed.removeprefix("choice(").split("]")[0].lstrip("[")
+    assert f"{group}=[{listed}] is not allowed: {group} takes one option (" in refused
+    assert f"To run each, sweep them: referral-sim -m {group}={listed}." in refused
+    assert not (tmp_path / "new").exists()
+
+
+def test_a_sweep_with_an_option_lacking_a_key_is_told_to_run_that_option_alone(
+    tmp_path, monkeypatch, capsys
+):
+    # the advice was choice(5) alone, which the job under referral=none refused again
+    monkeypatch.chdir(tmp_path)
+    folder = f"hydra.sweep.dir={tmp_path / 'sweep'}"
+    for reward in ("referral.referrer_reward=5", "referral.referrer_reward=choice(5)"):
+        refused = refused_sweep(monkeypatch, capsys, "referral=none,two_sided", reward, folder)
+        assert "referral.referrer_reward=5 is not allowed: referral (referral=none)" in refused
+        assert "and run referral=none in a command of its own" in refused
+    assert not (tmp_path / "sweep").exists()

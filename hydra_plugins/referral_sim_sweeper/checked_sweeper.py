@@ -126,13 +126,13 @@ def check_job(job: DictConfig, index: int) -> None:
 
     """
     from sim.configure import (  # the plugin is imported by Hydra before sim may be
-        refuse_whole_mappings,
+        refuse_merging_overrides,
         to_config,
     )
 
     task = list(job.hydra.overrides.task)
-    if any("{" in override for override in task):  # parsing takes a few ms: only for a mapping
-        refuse_whole_mappings(OverridesParser.create().parse_overrides(task))
+    if any("{" in override or "[" in override for override in task):  # parsing: a few ms
+        refuse_merging_overrides(OverridesParser.create().parse_overrides(task))
     with open_dict(job):  # a fresh configuration per job: Hydra's launcher sets the same keys
         job.hydra.job.id = job.hydra.job.num = index
     hydra_config = HydraConfig.instance()
