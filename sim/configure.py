@@ -91,11 +91,14 @@ def sort_mapping_entries(cfg: DictConfig | ListConfig) -> None:
     order make one configuration (the levels are drawn in sorted order), but the composed
     mapping keeps the command line's order, and so would the job's ``config.yaml``: the same
     job would get two digests, run twice and be read twice. Only free mappings (a ``dict``
-    field) are sorted; a schema's keys keep the schema's order.
+    field) are sorted; a schema's keys keep the schema's order. A mapping given whole as an
+    interpolation (``${oc.create:...}``), missing or null is left as it is.
     """
     nodes = cfg.items_ex(resolve=False) if isinstance(cfg, DictConfig) else enumerate(cfg)
-    for key, node in list(nodes):
+    for key, _ in list(nodes):
         node = cfg._get_node(key)
+        if node._is_missing() or node._is_interpolation() or node._is_none():
+            continue
         if isinstance(node, DictConfig) and OmegaConf.get_type(node) is dict:
             entries = OmegaConf.to_container(node, resolve=False)
             cfg[key] = dict(sorted(entries.items(), key=lambda entry: _entry_order(entry[0])))

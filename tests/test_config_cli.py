@@ -479,6 +479,20 @@ def test_a_threshold_mix_written_in_another_order_is_the_same_finished_job(tmp_p
     )
 
 
+@pytest.mark.parametrize(
+    "whole",
+    ["population.threshold=\"${oc.create:'{3: 0.6, 1: 0.4}'}\"", "population.threshold=???"],
+)
+def test_a_mapping_given_whole_as_an_interpolation_or_missing_is_left_unsorted(whole):
+    # sorting read an interpolation's text as a mapping: 'str' object has no attribute 'items'
+    from sim.configure import compose_with_hydra, sort_mapping_entries
+
+    cfg = compose_with_hydra([whole])
+    before = OmegaConf.to_yaml(cfg)
+    sort_mapping_entries(cfg)
+    assert OmegaConf.to_yaml(cfg) == before
+
+
 def test_a_single_run_says_what_ran_and_where_its_results_are(tmp_path):
     # the headline names the options and sizes first, then only the other keys the job set
     folder = tmp_path / "r"
