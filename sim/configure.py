@@ -177,8 +177,10 @@ def _other_options_hint(key: str, value: object, prefix: str, name: str, chosen=
 
     Hydra composes a sweep's base configuration with the group's default option, so
     ``-m referral=one_sided,two_sided referral.referrer_reward=5`` meets ``referral=none``;
-    ``choice(5)`` gets past it, but a job of the sweep that runs an option without the key
+    ``choice(5)`` gets past it, but a job of a sweep that also runs an option without the key
     (``-m referral=none,two_sided``) is refused all the same: that option needs its own command.
+    ``chosen`` (the option that lacks the key) may be the default the sweep does not run: the
+    advice is said as a condition.
     """
     group = prefix.rstrip(".")
     options = option_classes().get(group, {})
@@ -189,8 +191,8 @@ def _other_options_hint(key: str, value: object, prefix: str, name: str, chosen=
     return (
         f" Options of {group} that declare it: {', '.join(having)} (choose one first, e.g. "
         f"{group}={having[0]}; in a sweep over {group}, Hydra composes its default option "
-        f"first: write {key}=choice({value}) or ++{key}={value}, and run {lacking} in a "
-        "command of its own, as no job of it can take the key)."
+        f"first: write {key}=choice({value}) or ++{key}={value}; a sweep that also runs "
+        f"{lacking} must run it in a command of its own, as none of its jobs can take the key)."
     )
 
 
@@ -307,33 +309,63 @@ def refuse_whole_mappings(overrides: Sequence[Override]) -> None:
 
 
 def refuse_option_lists(overrides: Sequence[Override]) -> None:
-    """Refuse a list of options for a group (``referral=[one_sided,two_sided]``) but of one.
+    """Refuse a list of options for a group of ``conf/`` (``referral=[one_sided,two_sided]``).
 
     Hydra merges the listed options into one: the last one's keys over the others', silently
-    when its schema extends theirs (``two_sided`` over ``one_sided``), else with OmegaConf's
-    merge error; an empty list leaves the group unset. Several options are a sweep's.
+    when its schema extends theirs (``two_sided`` over ``one_sided``; an experiment over
+    another, running the first one's sweep in the second one's folder), else with OmegaConf's
+    merge error; an empty list leaves the group unset, and a list of one runs that option but
+    records the job's parameter as its whole configuration. Several options are a sweep's.
+    Hydra's own groups (``hydra/launcher``) are left to Hydra, which refuses a list.
 
     Raises:
-        ConfigError: naming the override, the group's options and the sweep that runs each.
+        ConfigError: naming the override, the group's options and what to write instead.
 
     """
-    groups = option_classes()
+    groups = config_groups()
     for override in overrides:
         group = override.key_or_group
         value = override.value()
         if group not in groups or override.is_sweep_override() or not isinstance(value, list):
             continue
-        if len(value) == 1:
-            continue
-        options = ", ".join(groups[group])
+        written = override.input_line.partition("=")[0]  # with its + or ++, if any
         listed = ",".join(str(item) for item in value)
-        merged = f"Hydra would merge them into one ({value[-1]} over the others)" if value else ""
-        effect = merged or "an empty list leaves it unset"
-        sweep = f" To run each, sweep them: referral-sim -m {group}={listed}." if value else ""
+        options = f"{override.input_line} is not allowed: {group} takes one option "
+        options += f"({', '.join(groups[group])})"
+        if not value:
+            raise ConfigError(f"{options}, and an empty list leaves it unset.")
+        if len(value) == 1:
+            raise ConfigError(f"{options}, written without brackets: {written}={listed}.")
         raise ConfigError(
-            f"{override.input_line} is not allowed: {group} takes one option ({options}), "
-            f"and {effect}.{sweep}"
+            f"{options}, and Hydra would merge these into one ({value[-1]} over the others). "
+            + _each_of(written, group, value)
         )
+
+
+def _each_of(written: str, group: str, options: list) -> str:
+    """How to run each of several options: a sweep, or for experiments (sweeps) a command each."""
+    if group == "experiment":
+        commands = ", then ".join(f"referral-sim {written}={option}" for option in options)
+        return f"Run each in a command of its own: {commands}."
+    return f"To run each, sweep them: referral-sim -m {written}={','.join(map(str, options))}."
+
+
+@functools.cache
+def config_groups() -> dict[str, list[str]]:
+    """Each config group of ``conf/`` (``referral``, ``experiment/network``) and its options.
+
+    The groups with schemas list their options in the catalogue's order, the others by name;
+    Hydra's own groups (``hydra/...``) are not included.
+    """
+    classes = option_classes()
+    groups = {}
+    for folder in sorted(path for path in conf_dir().rglob("*") if path.is_dir()):
+        group = folder.relative_to(conf_dir()).as_posix()
+        if group == "hydra" or group.startswith("hydra/"):
+            continue
+        names = sorted(path.stem for path in folder.glob("*.yaml"))
+        groups[group] = list(classes.get(group, {})) or names
+    return groups
 
 
 def refuse_merging_overrides(overrides: Sequence[Override]) -> None:

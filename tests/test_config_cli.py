@@ -449,19 +449,33 @@ def test_a_single_run_asked_again_shows_the_table_it_found(tmp_path):
 @pytest.mark.parametrize(
     ("override", "effect"),
     [
-        ("referral=[one_sided,two_sided]", "merge them into one (two_sided over the others)"),
-        ("network=[small_world,scale_free]", "merge them into one (scale_free over the others)"),
+        (
+            "referral=[one_sided,two_sided]",
+            "merge these into one (two_sided over the others). "
+            "To run each, sweep them: referral-sim -m referral=one_sided,two_sided.",
+        ),
+        ("network=[small_world,scale_free]", "merge these into one (scale_free over the others)"),
+        (
+            "+experiment/network=[lattice,random]",
+            "sweep them: referral-sim -m +experiment/network=lattice,random.",
+        ),
+        (
+            "experiment=[budget_frontier,compare_schemes]",
+            "Run each in a command of its own: referral-sim experiment=budget_frontier, "
+            "then referral-sim experiment=compare_schemes.",
+        ),
+        ("referral=[two_sided]", "written without brackets: referral=two_sided."),
         ("referral=[]", "an empty list leaves it unset"),
     ],
 )
 def test_a_list_of_a_groups_options_is_refused_not_merged(override, effect):
-    # [one_sided,two_sided] composed two_sided over one_sided silently; others failed in OmegaConf
+    # [one_sided,two_sided] composed two_sided over one_sided silently, and a list of experiments
+    # ran the first one's sweep in the last one's folder; others failed in OmegaConf
     with pytest.raises(sim.ConfigError) as refused:
         sim.compose([override])
-    group = override.split("=")[0]
+    group = override.split("=")[0].lstrip("+")
     assert str(refused.value).startswith(f"{override} is not allowed: {group} takes one option (")
     assert effect in str(refused.value)
-    assert sim.compose(["referral=[two_sided]"]).referral.name == "two_sided"  # a list of one
 
 
 def test_a_threshold_mix_written_in_another_order_is_the_same_finished_job(tmp_path):
@@ -520,8 +534,8 @@ def test_a_key_of_another_option_names_the_options_that_declare_it():
         r"\(referral=none\): name\. Options of referral that declare it: one_sided, two_sided "
         r"\(choose one first, e\.g\. referral=one_sided; in a sweep over referral, Hydra composes "
         r"its default option first: write referral\.referrer_reward=choice\(5\) or "
-        r"\+\+referral\.referrer_reward=5, and run referral=none in a command of its own, as "
-        r"no job of it can take the key\)\."
+        r"\+\+referral\.referrer_reward=5; a sweep that also runs referral=none must run it in a "
+        r"command of its own, as none of its jobs can take the key\)\."
     )
     with pytest.raises(sim.ConfigError, match=message):
         sim.compose(["referral.referrer_reward=5"])

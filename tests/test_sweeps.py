@@ -883,5 +883,5 @@ def test_a_sweep_with_an_option_lacking_a_key_is_told_to_run_that_option_alone(
     for reward in ("referral.referrer_reward=5", "referral.referrer_reward=choice(5)"):
         refused = refused_sweep(monkeypatch, capsys, "referral=none,two_sided", reward, folder)
         assert "referral.referrer_reward=5 is not allowed: referral (referral=none)" in refused
-        assert "and run referral=none in a command of its own" in refused
+        assert "a sweep that also runs referral=none must run it in a command of its own" in refused
     assert not (tmp_path / "sweep").exists()
