@@ -37,7 +37,7 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import Override
 from hydra.errors import HydraException
 from hydra.types import RunMode
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from sim import failures, jobs
 from sim.config import Config
@@ -247,6 +247,7 @@ def _run_job(cfg: DictConfig, output: Path, sweep: Path | None = None) -> None:
         resolved,
         save_referrals=config.run.save_referrals,
         seconds=round(time.perf_counter() - started, 3),
+        declared=declared_types(cfg, parameters),
     )
     jobs.forget_replicates(output)
     say(_headline(config, parameters))
@@ -307,7 +308,8 @@ def _skip(output: Path, cfg: DictConfig) -> bool:
 
     """
     try:
-        relabelled = jobs.relabel(output, job_parameters(cfg))
+        parameters = job_parameters(cfg)
+        relabelled = jobs.relabel(output, parameters, declared_types(cfg, parameters))
     except Exception as error:  # a table that cannot be read back, or a folder not writable
         if isinstance(error, OSError) and error.errno in failures.FULL_DISK:
             raise
@@ -338,6 +340,37 @@ def job_parameters(cfg: DictConfig) -> dict[str, Any]:
         value = choices[key] if key in choices else OmegaConf.select(cfg, key)
         parameters[key] = _scalar(value)
     return parameters
+
+
+def declared_types(cfg: DictConfig, parameters: dict[str, Any]) -> dict[str, type]:
+    """The declared type of each null parameter (``budget.total=null``: ``float``).
+
+    A config group's option is a name (``str``); a key the configuration lacks, or whose type
+    is not a plain one, gets none (its column is then of Parquet's null type).
+    """
+    choices = HydraConfig.get().runtime.choices
+    declared = {}
+    for key in [key for key, value in parameters.items() if value is None]:
+        if key in choices:
+            kind = str
+        else:
+            kind = getattr(getattr(_node(cfg, key), "_metadata", None), "ref_type", None)
+        if kind in (bool, int, float, str):
+            declared[key] = kind
+    return declared
+
+
+def _node(cfg: DictConfig, key: str) -> Any:
+    """The OmegaConf node at dotted ``key`` (None where the path ends early)."""
+    node: Any = cfg
+    for part in key.split("."):
+        if isinstance(node, ListConfig) and part.isdigit() and int(part) < len(node):
+            node = node._get_node(int(part))
+        elif isinstance(node, DictConfig) and part in node:
+            node = node._get_node(part)
+        else:
+            return None
+    return node
 
 
 def _scalar(value: Any) -> Any:

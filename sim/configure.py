@@ -157,7 +157,13 @@ def _refuse_undeclared(
 
 
 def _undeclared(
-    key: str, value: object, place: str, prefix: str, name: str, declared: list[str], chosen=None
+    key: str,
+    value: object,
+    place: str,
+    prefix: str,
+    name: str,
+    declared: list[str],
+    chosen: str | None = None,
 ) -> str:
     """The message for an undeclared key: the keys declared at ``place`` and the nearest one.
 
@@ -172,7 +178,9 @@ def _undeclared(
     )
 
 
-def _other_options_hint(key: str, value: object, prefix: str, name: str, chosen=None) -> str:
+def _other_options_hint(
+    key: str, value: object, prefix: str, name: str, chosen: str | None = None
+) -> str:
     """Which options of the group declare ``name``, and how a sweep over the group takes it.
 
     Hydra composes a sweep's base configuration with the group's default option, so

@@ -375,13 +375,16 @@ def natural_order(folder: Path) -> tuple:
     return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in folder.parts)
 
 
-def relabel(folder: Path, parameters: Mapping[str, Any]) -> bool:
+def relabel(
+    folder: Path, parameters: Mapping[str, Any], declared: Mapping[str, type] | None = None
+) -> bool:
     """Give a finished job's tables and record the parameters of the command now running it.
 
     A job skipped as finished ran the same configuration, but an earlier command may have named
     other parameters (``-m referral=none,two_sided``, then the same with ``seed=0,1``): its rows
     must carry this sweep's, or they pair with nothing. ``metrics.parquet`` keeps marking the
     job finished throughout; ``job.json`` goes last, so an interrupted relabelling is redone.
+    ``declared`` types the columns of null parameters (see :func:`with_parameters`).
 
     Returns:
         Whether anything was rewritten.
@@ -396,7 +399,7 @@ def relabel(folder: Path, parameters: Mapping[str, Any]) -> bool:
         if (folder / name).is_file():
             frame = pd.read_parquet(folder / name)
             kept = frame.drop(columns=[c for c in frame.columns if c in stale])
-            write_parquet_atomic(with_parameters(kept, parameters), folder / name)
+            write_parquet_atomic(with_parameters(kept, parameters, declared), folder / name)
     record["parameters"] = dict(parameters)
     write_text_atomic(json.dumps(record, indent=2, default=str), folder / JOB)
     return True
@@ -447,6 +450,7 @@ def write_job(
     *,
     save_referrals: bool = False,
     seconds: float | None = None,
+    declared: Mapping[str, type] | None = None,
 ) -> None:
     """Write a finished job's results into ``folder``, ``metrics.parquet`` last.
 
@@ -457,12 +461,14 @@ def write_job(
         config_yaml: the resolved configuration, saved as ``config.yaml``.
         save_referrals: also write the referral edges (and the file's ids where needed).
         seconds: running time, recorded in ``job.json``.
+        declared: the declared type of each parameter whose value is null (its column's type).
 
     """
     for name in TABLES[1:]:  # metrics last
         table = table_of(result, name, save_referrals=save_referrals)
         if table is not None:
-            write_parquet_atomic(with_parameters(table, parameters), folder / f"{name}.parquet")
+            table = with_parameters(table, parameters, declared)
+            write_parquet_atomic(table, folder / f"{name}.parquet")
     write_text_atomic(config_yaml, folder / CONFIG)
     record = {
         "parameters": dict(parameters),
@@ -471,7 +477,7 @@ def write_job(
         "seconds": seconds,
     }
     write_text_atomic(json.dumps(record, indent=2, default=str), folder / JOB)
-    write_parquet_atomic(with_parameters(result.metrics, parameters), folder / METRICS)
+    write_parquet_atomic(with_parameters(result.metrics, parameters, declared), folder / METRICS)
 
 
 def table_of(result: RunResult, name: str, *, save_referrals: bool) -> pd.DataFrame | None:
@@ -481,10 +487,22 @@ def table_of(result: RunResult, name: str, *, save_referrals: bool) -> pd.DataFr
     return getattr(result, name)
 
 
-def with_parameters(frame: pd.DataFrame, parameters: Mapping[str, Any]) -> pd.DataFrame:
-    """``frame`` with one leading column per parameter (the same value on every row)."""
+def with_parameters(
+    frame: pd.DataFrame,
+    parameters: Mapping[str, Any],
+    declared: Mapping[str, type] | None = None,
+) -> pd.DataFrame:
+    """``frame`` with one leading column per parameter (the same value on every row).
+
+    Each column takes its value's type, also on a table without rows; a null value takes its
+    ``declared`` type (``budget.total=null``: a float column of nulls), or Parquet's null type
+    when none is given.
+    """
+    declared = declared or {}
     columns = {
-        key: pd.Series([value] * len(frame), dtype=_dtype(value), index=frame.index)
+        key: pd.Series(
+            [value] * len(frame), dtype=_dtype(value, declared.get(key)), index=frame.index
+        )
         for key, value in parameters.items()
     }
     return pd.concat([pd.DataFrame(columns, index=frame.index), frame], axis=1)
@@ -492,14 +510,17 @@ def with_parameters(frame: pd.DataFrame, parameters: Mapping[str, Any]) -> pd.Da
 
 PARAMETER_DTYPES = ((bool, "bool"), (int, "int64"), (float, "float64"), (str, "string"))
 """A parameter column's type by its value's (``bool`` before ``int``, its subclass)."""
+NULL_DTYPES = {bool: "boolean", int: "Int64", float: "Float64", str: "string"}
+"""A null parameter's column type by its declared type (pandas' nullable types)."""
 
 
-def _dtype(value: Any) -> str | None:
+def _dtype(value: Any, declared: type | None = None) -> str | None:
     """The column type of a parameter's value, kept on a table without rows.
 
-    An empty table (a job with no referral) typed by its values would get a column of Parquet's
-    null type, which pyarrow's dataset reader cannot cast the other jobs' numbers to. A null
-    value (``key=null``) has no type to give: its column is null-typed, which DuckDB and
-    :mod:`sim.results` union with the others.
+    An empty table (a job with no referral) typed by its values, or a null value of no declared
+    type, gets a column of Parquet's null type, which pyarrow's dataset reader cannot cast the
+    other jobs' numbers to when that file comes first (DuckDB and :mod:`sim.results` can).
     """
+    if value is None:
+        return NULL_DTYPES.get(declared)
     return next((dtype for kind, dtype in PARAMETER_DTYPES if isinstance(value, kind)), None)

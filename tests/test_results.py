@@ -338,15 +338,45 @@ def test_jobs_that_recorded_no_digest_are_all_read(two_schemes, tmp_path):
 )
 def test_a_table_without_rows_keeps_its_parameter_columns_types(tmp_path, value, arrow_type):
     """A job with no referral writes an empty table; pyarrow reads the folder as one dataset."""
-    import pyarrow.dataset as ds
-
     empty = pd.DataFrame({"replicate": pd.Series([], dtype="int64")})
     full = pd.DataFrame({"replicate": [0, 1]})
     for name, frame in {"a": empty, "b": full}.items():  # the empty one first, as job 0
         jobs.with_parameters(frame, {"key": value}).to_parquet(tmp_path / f"{name}.parquet")
-    table = ds.dataset(sorted(tmp_path.glob("*.parquet"))).to_table()
+    table = ds_table(tmp_path)
     assert str(table.schema.field("key").type).removeprefix("large_") == arrow_type
     assert table.column("key").to_pylist() == [value, value]
+
+
+@pytest.mark.parametrize(
+    ("declared", "arrow_type"), [(float, "double"), (int, "int64"), (bool, "bool"), (str, "string")]
+)
+def test_a_null_parameter_takes_its_declared_type(tmp_path, declared, arrow_type):
+    empty, full = pd.DataFrame({"replicate": [0]}), pd.DataFrame({"replicate": [1]})
+    jobs.with_parameters(empty, {"key": None}, {"key": declared}).to_parquet(tmp_path / "a.parquet")
+    value = declared(1)
+    jobs.with_parameters(full, {"key": value}).to_parquet(tmp_path / "b.parquet")
+    table = ds_table(tmp_path)
+    assert str(table.schema.field("key").type).removeprefix("large_") == arrow_type
+    assert table.column("key").to_pylist() == [None, value]
+
+
+def test_a_sweep_over_a_cap_and_no_cap_reads_as_one_dataset_whichever_job_comes_first(tmp_path):
+    # budget.total=null (no cap) wrote Parquet's null type: pyarrow then failed on every table,
+    # "Unsupported cast from double to null", when the null job came first
+    folder = tmp_path / "caps"
+    sweep(folder, "budget.total=null,5000", "run.save_referrals=true")
+    for table in ("metrics", "timeseries", "cascades", "referrals"):
+        read = ds_table(folder, f"*/{table}.parquet")
+        assert str(read.schema.field("budget.total").type) == "double", table
+        assert set(read.column("budget.total").to_pylist()) == {None, 5000.0}, table
+    assert json.loads((folder / "0" / "job.json").read_text())["parameters"]["budget.total"] is None
+
+
+def ds_table(folder, pattern="*.parquet"):
+    """The Parquet files matching ``pattern`` in ``folder``, read by pyarrow as one dataset."""
+    import pyarrow.dataset as ds
+
+    return ds.dataset(sorted(folder.glob(pattern))).to_table()
 
 
 def test_the_parameters_lead_then_the_job_then_the_tables_own_columns(two_schemes):
