@@ -333,8 +333,11 @@ def refuse_option_lists(overrides: Sequence[Override]) -> None:
     groups = config_groups()
     for override in overrides:
         group = override.key_or_group
+        if group in groups and override.is_sweep_override():
+            _refuse_lists_in_sweep(override, groups[group])
+            continue
         value = override.value()
-        if group not in groups or override.is_sweep_override() or not isinstance(value, list):
+        if group not in groups or not isinstance(value, list):
             continue
         written = override.input_line.partition("=")[0]  # with its + or ++, if any
         listed = ",".join(str(item) for item in value)
@@ -348,6 +351,29 @@ def refuse_option_lists(overrides: Sequence[Override]) -> None:
             f"{options}, and Hydra would merge these into one ({value[-1]} over the others). "
             + _each_of(written, group, value)
         )
+
+
+def _refuse_lists_in_sweep(override: Override, options: list[str]) -> None:
+    """Refuse a sweep over a group that lists options in one job (``[one_sided,two_sided],none``).
+
+    Raises:
+        ConfigError: with the sweep that runs each option, the listed ones and the others.
+
+    """
+    try:
+        values = list(override.sweep_iterator())
+    except HydraException:  # glob() needs Hydra's config loader: its matches are names
+        return
+    if not any(isinstance(value, list) for value in values):
+        return
+    flat = [item for value in values for item in (value if isinstance(value, list) else [value])]
+    written = override.input_line.partition("=")[0]
+    group = override.key_or_group
+    raise ConfigError(
+        f"{override.input_line} is not allowed: {group} takes one option per job "
+        f"({', '.join(options)}), and Hydra would merge a job's list into one. "
+        + _each_of(written, group, list(dict.fromkeys(flat)))
+    )
 
 
 def _each_of(written: str, group: str, options: list) -> str:
