@@ -12,7 +12,7 @@ import numpy as np
 
 from sim.network import generators
 from sim.network.graph import SocialGraph
-from sim.network.io import FIRST_LINE, check_network_file, load_edgelist
+from sim.network.io import FIRST_LINE, check_network_file, load_edgelist_once
 from sim.params import COUNT, NON_NEGATIVE, POSITIVE_COUNT, PROBABILITY, Range, fail, param
 
 N_RANGE = Range(2, integer=True)
@@ -196,8 +196,8 @@ class EdgelistConfig(NetworkConfig):
         check_network_file(self.path, prefix + "path")
 
     def build(self, rng: np.random.Generator) -> SocialGraph:
-        """Load the graph."""
-        return load_edgelist(self.path, first_line=self.first_line)
+        """Load the graph (read once per process and file: every replicate shares it)."""
+        return load_edgelist_once(self.path, first_line=self.first_line)
 
 
 NETWORK_OPTIONS: dict[str, type[NetworkConfig]] = {
