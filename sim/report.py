@@ -469,6 +469,12 @@ def failed_jobs_note(folder: Path, failed: dict[Path, dict]) -> str:
 
 def unfinished_jobs_note(folder: Path, unfinished: Sequence[Path]) -> str:
     """The report's note on started jobs with neither results nor a failure record."""
+    if list(unfinished) == [folder]:  # a single run: its own command completes it
+        return (
+            f"This run has no results yet and is not in this report (still running, or stopped "
+            f"by Ctrl-C or a kill): run its command again with hydra.run.dir={folder} to "
+            "complete it, from the replicates it kept."
+        )
     names = _job_names(folder, unfinished)
     jobs_text = (
         "1 started job has" if len(unfinished) == 1 else f"{len(unfinished)} started jobs have"
@@ -720,13 +726,20 @@ def _checked_out(folder: Path, out: Path | None) -> Path:
     return out
 
 
+COMPARE_NOTES = (UnpairedWarning, store.DuplicateJobWarning)
+"""What :func:`sim.compare.compare` warns of that the report says in its notes: settings with no
+baseline to pair with, and replicates held twice with other outcomes (jobs whose parameters do
+not tell them apart, such as results kept in ``earlier/`` from an edited network file)."""
+
+
 def _compared(metrics: pd.DataFrame, baseline: object, by: str, noted: list[str]) -> pd.DataFrame:
-    """:func:`sim.compare.compare`, its unpaired settings said and added to ``noted``."""
+    """:func:`sim.compare.compare`, its :data:`COMPARE_NOTES` said and added to ``noted``."""
     with warnings.catch_warnings(record=True) as caught:  # said in the notes
-        warnings.simplefilter("always", UnpairedWarning)
+        for category in COMPARE_NOTES:
+            warnings.simplefilter("always", category)
         comparison = compare(metrics, baseline=baseline, by=by)
     for warning in caught:
-        if warning.category is not UnpairedWarning:
+        if warning.category not in COMPARE_NOTES:
             warnings.showwarning(
                 warning.message, warning.category, warning.filename, warning.lineno
             )

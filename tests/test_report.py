@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import pathlib
+import re
 import shutil
 import subprocess
 import sys
@@ -201,6 +202,32 @@ def test_settings_without_a_baseline_to_pair_with_say_so(tmp_path, capsys):
     note = "no referral=none replicate to pair with"
     assert note in captured.err and "budget.total=2000, referral=two_sided" in captured.err
     assert note.capitalize() in (tmp_path / "report.md").read_text()
+
+
+def test_replicates_held_twice_with_other_outcomes_are_a_note_not_a_raw_warning(tmp_path, capsys):
+    # two configurations the parameters do not tell apart (results kept in earlier/ from an
+    # edited network file): compared once each, said as a raw Python warning with a source line
+    write_small_job(tmp_path / "0", {"referral": "none"}, ["referral=none"])
+    for job, seed in enumerate((1, 2), start=1):
+        write_small_job(
+            tmp_path / str(job), {"referral": "two_sided"}, ["referral=two_sided", f"seed={seed}"]
+        )
+    assert report.main([str(tmp_path)]) == 0
+    err = capsys.readouterr().err
+    note = "appear more than once with the same settings and other outcomes"
+    assert re.search(
+        rf"referral-sim-report: note: referral=two_sided: \d+ replicate\(s\) {note}", err
+    )
+    assert "DuplicateJobWarning" not in err
+    assert note in (tmp_path / "report.md").read_text()
+
+
+def test_an_unfinished_single_run_is_told_to_rerun_into_its_folder(tmp_path):
+    # it read "1 started job ... not in this report: . (... running the sweep's command again"
+    note = report.unfinished_jobs_note(tmp_path, [tmp_path])
+    assert note.startswith("This run has no results yet and is not in this report")
+    assert f"hydra.run.dir={tmp_path} to complete it" in note and "sweep" not in note
+    assert report.unfinished_jobs_note(tmp_path, [tmp_path / "3"]).startswith("1 started job has")
 
 
 def test_a_mistyped_baseline_leaves_the_last_report_in_place(sweep_folder, tmp_path, capsys):
