@@ -232,6 +232,10 @@ def _run_job(cfg: DictConfig, output: Path, sweep: Path | None = None) -> None:
     if sweep is not None and _reuse(output, sweep, resolved, cfg):
         jobs.forget_replicates(output)
         return
+    if sweep is None and _taken_back(output, resolved, cfg):  # kept by an earlier run here
+        jobs.forget_replicates(output)
+        say(format_summary(pd.read_parquet(output / jobs.METRICS)))
+        return
     config = to_config(cfg)
     kept = jobs.replicates_folder(output, resolved)
     jobs.forget_replicates(output, besides=kept)  # another configuration's
@@ -256,15 +260,36 @@ def _run_job(cfg: DictConfig, output: Path, sweep: Path | None = None) -> None:
 
 
 def _clear(output: Path, resolved: str, sweep: Path | None) -> None:
-    """Empty ``output`` for this job, keeping a sweep's results of another configuration."""
+    """Empty ``output`` for this job, keeping results of another configuration.
+
+    A sweep keeps them in ``<sweep>/earlier/``, a single run in ``<output>/earlier/`` (its
+    ``hydra.run.dir`` given again with other values: until 3 Dec 2026 they were deleted).
+    Results of older code are replaced.
+    """
     if jobs.has_results(output):
-        keep = sweep is not None and jobs.is_current(output)
-        if keep and not jobs.same_configuration(output, resolved):
-            kept = jobs.keep_aside(output, sweep)
+        if jobs.is_current(output) and not jobs.same_configuration(output, resolved):
+            kept = jobs.keep_aside(output, sweep or output)
             say(f"{PROGRAM}: another configuration's results in {output} are kept in {kept}")
         else:
             say(f"{PROGRAM}: replacing results of another configuration or code version: {output}")
     jobs.start(output)
+
+
+def _taken_back(output: Path, resolved: str, cfg: DictConfig) -> bool:
+    """Take this configuration's results back from ``<output>/earlier/`` (a single run's).
+
+    Returns:
+        Whether the run is done (False: none kept, or kept results that could not be read
+        back, which are removed).
+
+    """
+    if not jobs.take_kept(output, output, resolved):
+        return False
+    say(f"{PROGRAM}: results of this configuration moved back from {output / jobs.EARLIER}")
+    if _skip(output, cfg):
+        return True
+    jobs.start(output)
+    return False
 
 
 def _reuse(output: Path, sweep: Path, resolved: str, cfg: DictConfig) -> bool:

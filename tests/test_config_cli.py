@@ -507,6 +507,25 @@ def test_a_mapping_given_whole_as_an_interpolation_or_missing_is_left_unsorted(w
     assert OmegaConf.to_yaml(cfg) == before
 
 
+def test_a_single_runs_folder_given_again_with_other_values_keeps_the_earlier_results(tmp_path):
+    # the second command deleted the first one's results ("replacing results of another
+    # configuration"); they are kept in <folder>/earlier/ and taken back when asked again
+    folder = tmp_path / "r"
+    common = ("network.n=400", "days=10", "run.replicates=2", f"hydra.run.dir={folder}")
+    first = cli("referral=none", *common, cwd=tmp_path)
+    customers = pd.read_parquet(folder / "metrics.parquet")["customers"].tolist()
+    other = cli("referral=one_sided", *common, cwd=tmp_path)
+    assert first.returncode == other.returncode == 0, other.stderr
+    assert f"results in {folder} are kept in {folder / 'earlier'}" in other.stdout
+    kept = sim.results.load(folder)
+    assert sorted(kept["referral"].unique()) == ["none", "one_sided"]
+    back = cli("referral=none", *common, cwd=tmp_path)
+    assert back.returncode == 0, back.stderr
+    assert f"moved back from {folder / 'earlier'}" in back.stdout
+    assert "finished already, skipped" in back.stdout  # not run again
+    assert pd.read_parquet(folder / "metrics.parquet")["customers"].tolist() == customers
+
+
 def test_a_single_run_says_what_ran_and_where_its_results_are(tmp_path):
     # the headline names the options and sizes first, then only the other keys the job set
     folder = tmp_path / "r"
