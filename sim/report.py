@@ -535,7 +535,8 @@ def write_report(
     figures = _figures(jobs, wide(comparison, by), keys, out, paired=paired, within=within)
     text = format_table(comparison, by)
     notes = _notes(noted, metrics, same_spend_note(comparison, by))
-    intro = _comparison_intro(metrics, baseline, chosen)
+    compared = metrics.drop_duplicates([*keys, "replicate"])  # as compare() counts each once
+    intro = _comparison_intro(compared, baseline, chosen)
     write_text_atomic(_markdown(folder, intro, text, figures, notes), out / "report.md")
     return text
 

@@ -219,7 +219,11 @@ def test_replicates_held_twice_with_other_outcomes_are_a_note_not_a_raw_warning(
         rf"referral-sim-report: note: referral=two_sided: \d+ replicate\(s\) {note}", err
     )
     assert "DuplicateJobWarning" not in err
-    assert note in (tmp_path / "report.md").read_text()
+    text = (tmp_path / "report.md").read_text()
+    assert note in text
+    compared = sim.results.load(tmp_path).drop_duplicates(["referral", "replicate"])
+    per_setting = compared.groupby("referral").size().max()  # the header counted the repeats
+    assert f"{len(compared)} runs; {per_setting} replicates per setting." in text
 
 
 def test_an_unfinished_single_run_is_told_to_rerun_into_its_folder(tmp_path):
