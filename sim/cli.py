@@ -323,16 +323,17 @@ def _reuse(output: Path, sweep: Path, resolved: str, cfg: DictConfig) -> bool:
 def _skip(output: Path, cfg: DictConfig) -> bool:
     """Skip a finished job, giving its rows this command's parameters; False to recompute it.
 
-    Results that cannot be read back for relabelling (a damaged table) are recomputed; a folder
-    that cannot be written (a read-only archive) is skipped as it is, and said so; a full disk
-    fails the job, its results kept (recomputing would delete them first, perhaps the only
-    copy), and the next attempt relabels them.
+    Results that cannot be read back (a damaged table) are recomputed, their files removed; a
+    folder that cannot be written (a read-only archive) is skipped as it is, and said so; a
+    full disk fails the job, its results kept (recomputing would delete them first, perhaps
+    the only copy), and the next attempt relabels them.
 
     Raises:
         OSError: the disk is full (ENOSPC, EDQUOT).
 
     """
     try:
+        jobs.check_readable(output)
         parameters = job_parameters(cfg)
         relabelled = jobs.relabel(output, parameters, declared_types(cfg, parameters))
     except Exception as error:  # a table that cannot be read back, or a folder not writable
@@ -342,6 +343,7 @@ def _skip(output: Path, cfg: DictConfig) -> bool:
             say(f"{PROGRAM}: finished already, skipped as it is ({error.strerror}): {output}")
             return True
         say(f"{PROGRAM}: recomputing, its results could not be read back ({error}): {output}")
+        jobs.start(output)  # the damaged files go: the run starts afresh, not as a replacement
         return False
     (output / jobs.FAILED).unlink(missing_ok=True)  # an earlier attempt's, on a full disk
     note = " (its rows now carry this command's parameters)" if relabelled else ""

@@ -405,6 +405,24 @@ def relabel(
     return True
 
 
+def check_readable(folder: Path) -> None:
+    """Open each table of a finished job (its Parquet footer, a few kB), so damage shows now.
+
+    A truncated ``metrics.parquet`` still marks its job finished: skipped by a re-run, it
+    failed the later ``sim.results.load`` or report instead.
+
+    Raises:
+        pyarrow.ArrowException: a table that cannot be read (damaged or truncated).
+        OSError: a table that cannot be opened.
+
+    """
+    import pyarrow.parquet as pq
+
+    for name in (*RESULTS, METRICS):
+        if (folder / name).is_file():
+            pq.read_metadata(folder / name)
+
+
 def has_results(folder: Path) -> bool:
     """Whether ``folder`` holds a finished job's results (of whatever configuration or code)."""
     return (folder / METRICS).is_file()

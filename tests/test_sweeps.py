@@ -245,6 +245,19 @@ def test_a_finished_job_whose_table_is_damaged_is_recomputed_not_relabelled(tmp_
     assert len(sim.results.load(folder, "cascades")) > 0
 
 
+def test_a_finished_job_whose_metrics_are_truncated_is_recomputed_by_the_same_command(tmp_path):
+    # the same command (nothing to relabel) skipped it as finished: load and the report then
+    # failed on it
+    folder = tmp_path / "sweep"
+    sweep(folder, "referral=none")
+    table = folder / "0" / jobs.METRICS
+    table.write_bytes(table.read_bytes()[:-20])  # its footer cut off
+    rerun = sweep(folder, "referral=none")
+    assert "recomputing, its results could not be read back" in rerun.stdout
+    assert "replacing results" not in rerun.stdout and "finished already" not in rerun.stdout
+    assert len(sim.results.load(folder)) == 3
+
+
 def test_a_skipped_job_carries_the_parameters_of_the_command_that_skipped_it(tmp_path):
     folder = tmp_path / "sweep"
     sweep(folder, "referral=none,two_sided")
