@@ -279,17 +279,23 @@ def _taken_back(output: Path, resolved: str, cfg: DictConfig) -> bool:
     """Take this configuration's results back from ``<output>/earlier/`` (a single run's).
 
     Returns:
-        Whether the run is done (False: none kept, or kept results that could not be read
-        back, which are removed).
+        Whether the run is done (as :func:`_took`).
 
     """
     if not jobs.take_kept(output, output, resolved):
         return False
-    say(f"{PROGRAM}: results of this configuration moved back from {output / jobs.EARLIER}")
-    if _skip(output, cfg):
-        return True
-    jobs.start(output)
-    return False
+    return _took(output, cfg, f"moved back from {output / jobs.EARLIER}")
+
+
+def _took(output: Path, cfg: DictConfig, found: str) -> bool:
+    """Say where this configuration's results came ``found`` from, and skip the job on them.
+
+    Returns:
+        Whether the job is done (False: results that could not be read back, now removed).
+
+    """
+    say(f"{PROGRAM}: results of this configuration {found}")
+    return _skip(output, cfg)  # which removes results it cannot read back
 
 
 def _reuse(output: Path, sweep: Path, resolved: str, cfg: DictConfig) -> bool:
@@ -313,11 +319,7 @@ def _reuse(output: Path, sweep: Path, resolved: str, cfg: DictConfig) -> bool:
         found = moved_back
     else:
         return False
-    say(f"{PROGRAM}: results of this configuration {found}")
-    if _skip(output, cfg):
-        return True
-    jobs.start(output)  # they could not be read back: recompute
-    return False
+    return _took(output, cfg, found)
 
 
 def _skip(output: Path, cfg: DictConfig) -> bool:
