@@ -39,7 +39,7 @@ from hydra.errors import HydraException
 from hydra.types import RunMode
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
-from sim import failures, jobs
+from sim import failures, jobs, reuse
 from sim.config import Config
 from sim.configure import (
     compose,
@@ -228,7 +228,7 @@ def _run_job(cfg: DictConfig, output: Path, sweep: Path | None = None) -> None:
         if sweep is None:  # a single run asked again: show what it found, as when it ran
             say(format_summary(pd.read_parquet(output / jobs.METRICS)))
         return
-    _clear(output, resolved, sweep)
+    aside = _clear(output, resolved, sweep)
     if sweep is not None and _reuse(output, sweep, resolved, cfg):
         jobs.forget_replicates(output)
         return
@@ -241,6 +241,7 @@ def _run_job(cfg: DictConfig, output: Path, sweep: Path | None = None) -> None:
     jobs.forget_replicates(output, besides=kept)  # another configuration's
     if resumed := jobs.kept_replicates(output):
         say(f"{PROGRAM}: {output}: resuming, {resumed} of {config.run.replicates} replicates kept")
+    _take_replicates(output, kept, resolved, config.run.replicates, aside, sweep or output)
     started = time.perf_counter()
     result = run(config, keep_in=kept)
     parameters = job_parameters(cfg)
@@ -259,13 +260,18 @@ def _run_job(cfg: DictConfig, output: Path, sweep: Path | None = None) -> None:
     say(f"results: {output}")
 
 
-def _clear(output: Path, resolved: str, sweep: Path | None) -> None:
+def _clear(output: Path, resolved: str, sweep: Path | None) -> Path | None:
     """Empty ``output`` for this job, keeping results of another configuration.
 
     A sweep keeps them in ``<sweep>/earlier/``, a single run in ``<output>/earlier/`` (its
     ``hydra.run.dir`` given again with other values: until 3 Dec 2026 they were deleted).
     Results of older code are replaced.
+
+    Returns:
+        The folder that keeps them, None when none were kept.
+
     """
+    kept = None
     if jobs.has_results(output):
         if jobs.is_current(output) and not jobs.same_configuration(output, resolved):
             kept = jobs.keep_aside(output, sweep or output)
@@ -273,6 +279,39 @@ def _clear(output: Path, resolved: str, sweep: Path | None) -> None:
         else:
             say(f"{PROGRAM}: replacing results of another configuration or code version: {output}")
     jobs.start(output)
+    return kept
+
+
+def _take_replicates(
+    output: Path, kept: Path, resolved: str, count: int, aside: Path | None, base: Path
+) -> None:
+    """Keep the replicates that a finished job of this family holds, so that they are not run.
+
+    The family (:func:`sim.jobs.family`) is this configuration with another ``run.replicates``;
+    its results are looked for where :func:`_clear` just put ``output``'s (``aside``), then in
+    ``base``'s ``earlier/`` and job folders (``base``: the sweep's folder, or ``output``). Results
+    that cannot be read leave their replicates to be run (:mod:`sim.reuse`).
+
+    Raises:
+        OSError: the disk is full (ENOSPC, EDQUOT).
+
+    """
+    wanted = jobs.family(resolved)
+    candidates = [*([aside] if aside else []), *jobs.of_family(base, wanted, besides=output)]
+    if (source := reuse.source_of(wanted, candidates)) is None:
+        return
+    try:
+        taken = reuse.take_replicates(source, kept, count)
+    except Exception as error:  # removed or damaged meanwhile: its replicates are run instead
+        if isinstance(error, OSError) and error.errno in failures.FULL_DISK:
+            raise
+        say(f"{PROGRAM}: {output}: the replicates in {source} could not be read ({error})")
+        return
+    if taken:
+        say(
+            f"{PROGRAM}: {output}: {taken} of {count} replicates taken from {source}, "
+            "finished results of this configuration with another run.replicates"
+        )
 
 
 def _taken_back(output: Path, resolved: str, cfg: DictConfig) -> bool:

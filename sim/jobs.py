@@ -11,7 +11,8 @@ that were running. Files:
   network file, when that file's ids are not ``0..n-1``: see :func:`sim.runner.node_ids`);
 - ``config.yaml``: the job's resolved configuration;
 - ``job.json``: its parameters (the keys overridden on the command line or by the sweeper),
-  the digest of its configuration and of the simulator's code (:mod:`sim.provenance`) and its
+  the digest of its configuration and of the simulator's code (:mod:`sim.provenance`), its
+  family (:func:`family`: the jobs whose replicates it can take, :mod:`sim.reuse`) and its
   running time;
 - ``metrics.parquet``: one row per replicate.
 
@@ -37,9 +38,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -79,6 +81,21 @@ FILES = (*RESULTS, CONFIG, JOB, METRICS)
 def digest(config_yaml: str) -> str:
     """A short fingerprint of a resolved configuration and of the code that runs it."""
     return hashlib.sha256(f"{config_yaml}\n{code_fingerprint()}".encode()).hexdigest()[:16]
+
+
+RUN_REPLICATES = re.compile(r"^(run:\n(?:  .*\n)*?  replicates: )\d+$", re.MULTILINE)
+"""``run.replicates`` in a resolved ``config.yaml`` (OmegaConf's YAML: two-space indents)."""
+
+
+def family(config_yaml: str) -> str:
+    """A fingerprint of a resolved configuration but for ``run.replicates``, code and numpy.
+
+    Jobs of one family share their replicates.
+    """
+    blank, found = RUN_REPLICATES.subn(r"\g<1>*", config_yaml, count=1)
+    if not found:  # not a job's configuration: a family of its own
+        return digest(config_yaml)
+    return digest(f"{blank}# numpy {np.__version__}")
 
 
 def input_files_note(paths: Iterable[str | Path]) -> str:
@@ -234,7 +251,7 @@ def _job_holding(sweep: Path, wanted: str, besides: Path) -> Path | None:
     return None
 
 
-_INDEX: dict[tuple[Path, int], dict[str | None, list[Path]]] = {}
+_INDEX: dict[tuple[str, Path, int], dict[str | None, list[Path]]] = {}
 
 
 def _finished_by_digest(sweep: Path) -> dict[str | None, list[Path]]:
@@ -247,20 +264,45 @@ def _finished_by_digest(sweep: Path) -> dict[str | None, list[Path]]:
     finished during the sweep are other settings' (a sweep's settings differ), so only a
     sweep's earlier results are looked for. Without that record, no index is kept.
     """
+    return _index_once_per_sweep(sweep, "digest", _job_folders)
+
+
+def of_family(base: Path, wanted: str, besides: Path) -> list[Path]:
+    """Finished jobs of this family (:func:`family`) in ``base``'s ``earlier/`` and job folders.
+
+    ``base`` is a sweep's folder or a single run's. Indexed once per sweep, as
+    :func:`_finished_by_digest`; a folder taken or cleared since is passed over by the caller.
+    """
+    earlier = _index_once_per_sweep(base, "family", _kept_folders).get(wanted, [])
+    folders = _index_once_per_sweep(base, "family", _job_folders).get(wanted, [])
+    return [f for f in (*earlier, *folders) if f.resolve() != besides.resolve()]
+
+
+def _index_once_per_sweep(
+    sweep: Path, key: str, folders: Callable[[Path], list[Path]]
+) -> dict[str | None, list[Path]]:
+    """``folders(sweep)`` by the ``key`` of their ``job.json``, kept for the sweep that began it."""
     try:
         started = (sweep / "multirun.yaml").stat().st_mtime_ns
     except OSError:
         started = None
-    key = (sweep.resolve(), started)
-    if started is not None and key in _INDEX:
-        return _INDEX[key]
+    cached = (f"{key} {folders.__name__}", sweep.resolve(), started)
+    if started is not None and cached in _INDEX:
+        return _INDEX[cached]
     index: dict[str | None, list[Path]] = {}
-    for folder in _job_folders(sweep):
-        index.setdefault(_digest_of(folder), []).append(folder)
+    for folder in folders(sweep):
+        index.setdefault(read_record(folder / JOB).get(key), []).append(folder)
     if started is not None:
-        _INDEX.clear()  # one sweep at a time in a process
-        _INDEX[key] = index
+        for other in [k for k in _INDEX if k[0] == cached[0]]:  # one sweep at a time
+            del _INDEX[other]
+        _INDEX[cached] = index
     return index
+
+
+def _kept_folders(sweep: Path) -> list[Path]:
+    """The finished jobs kept in ``sweep``'s ``earlier/`` (not those being staged or claimed)."""
+    found = (m.parent for m in (sweep / EARLIER).glob(f"*/{METRICS}"))
+    return sorted(f for f in found if not f.name.startswith("."))
 
 
 def _job_folders(sweep: Path) -> list[Path]:
@@ -491,6 +533,7 @@ def write_job(
     record = {
         "parameters": dict(parameters),
         "digest": digest(config_yaml),
+        "family": family(config_yaml),
         "code": code_version(),
         "seconds": seconds,
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -100,9 +101,41 @@ def _replicate(config: Config, replicate: int, keep_in: Path | None) -> tuple:
         node_ids(model.network) if replicate == 0 else None,
     )
     if kept is not None:
-        kept.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(kept, lambda temporary: pd.to_pickle(outcome, temporary, compression=None))
+        keep(kept, outcome)
     return outcome
+
+
+def keep(kept: Path, outcome: tuple) -> None:
+    """Keep one replicate's outcome in the file ``kept`` (written atomically), to be read back."""
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(kept, lambda temporary: pd.to_pickle(outcome, temporary, compression=None))
+
+
+def outcome_of(replicate: int, tables: Mapping[str, pd.DataFrame | None]) -> tuple:
+    """Replicate ``replicate``'s outcome, as a run returns it, from a finished job's tables.
+
+    Args:
+        replicate: the replicate.
+        tables: its rows of each table a job writes (:data:`sim.jobs.TABLES`), without the
+            job's parameter columns; None for a table the job did not write. ``nodes`` (the
+            file's ids, which have no replicate column) is used for replicate 0 only.
+
+    """
+    frames = [_replicate_last(tables.get(name)) for name in ("timeseries", "referrals", "cascades")]
+    nodes = tables.get("nodes")
+    return (
+        tables["metrics"].to_dict("records")[0],
+        *frames,
+        nodes.reset_index(drop=True) if nodes is not None and replicate == 0 else None,
+    )
+
+
+def _replicate_last(frame: pd.DataFrame | None) -> pd.DataFrame:
+    """A table's rows for one replicate as a run makes them (``replicate`` last, indexed 0..)."""
+    if frame is None:  # a table the job did not write: never written by this one either
+        return pd.DataFrame({"replicate": pd.Series([], dtype="int64")})
+    order = [*[c for c in frame.columns if c != "replicate"], "replicate"]
+    return frame[order].reset_index(drop=True)
 
 
 def node_ids(graph: SocialGraph) -> pd.DataFrame | None:

@@ -8,6 +8,19 @@ from pathlib import Path
 
 TINY = ["network.n=600", "days=20", "run.replicates=3"]
 
+BUILDS_COUNTED = """
+import atexit, sys
+import sim.model
+built = []
+init = sim.model.ReferralModel.__init__
+def counted(self, config, replicate=0, *args, **kwargs):
+    built.append((config.referral.name, replicate))
+    init(self, config, replicate, *args, **kwargs)
+sim.model.ReferralModel.__init__ = counted
+atexit.register(lambda: print("built", sorted(built), file=sys.stderr))
+"""
+"""Prints, as the process exits, each (referral scheme, replicate) it built a model for."""
+
 
 def cli_process(
     *arguments: str, cwd: Path, prelude: str = "", timeout: float = 300

@@ -29,7 +29,7 @@ from omegaconf import OmegaConf
 
 import sim
 from sim import failures, jobs, storage
-from tests.sweeps import TINY, cli_process, referral_sim
+from tests.sweeps import BUILDS_COUNTED, TINY, cli_process, referral_sim
 
 SCHEMES = "referral=none,one_sided,two_sided"
 REPLICATES = 3  # TINY's run.replicates
@@ -107,18 +107,6 @@ def run_or_die(self, *args, **kwargs):
         os.kill(os.getpid(), signal.SIGKILL)
     return run(self, *args, **kwargs)
 sim.model.ReferralModel.run = run_or_die
-"""
-
-BUILDS_COUNTED = """
-import atexit, os, sys
-import sim.model
-built = []
-init = sim.model.ReferralModel.__init__
-def counted(self, config, replicate=0, *args, **kwargs):
-    built.append((config.referral.name, replicate))
-    init(self, config, replicate, *args, **kwargs)
-sim.model.ReferralModel.__init__ = counted
-atexit.register(lambda: print("built", sorted(built), file=sys.stderr))
 """
 
 
