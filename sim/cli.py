@@ -289,29 +289,29 @@ def _take_replicates(
 
     The family (:func:`sim.jobs.family`) is this configuration with another ``run.replicates``;
     its results are looked for where :func:`_clear` just put ``output``'s (``aside``), then in
-    ``base``'s ``earlier/`` and job folders (``base``: the sweep's folder, or ``output``). Results
-    that cannot be read leave their replicates to be run (:mod:`sim.reuse`).
+    ``base``'s ``earlier/`` and job folders (``base``: the sweep's folder, or ``output``), and
+    taken from those holding the most replicates first. Results that cannot be read whole
+    leave their replicates to the next, or to be run (:mod:`sim.reuse`).
 
     Raises:
-        OSError: the disk is full (ENOSPC, EDQUOT).
+        OSError: ``kept`` could not be written (a full disk fails the job).
 
     """
     wanted = jobs.family(resolved)
     candidates = [*([aside] if aside else []), *jobs.of_family(base, wanted, besides=output)]
-    if (source := reuse.source_of(wanted, candidates)) is None:
-        return
-    try:
-        taken = reuse.take_replicates(source, kept, count)
-    except Exception as error:  # removed or damaged meanwhile: its replicates are run instead
-        if isinstance(error, OSError) and error.errno in failures.FULL_DISK:
-            raise
-        say(f"{PROGRAM}: {output}: the replicates in {source} could not be read ({error})")
-        return
-    if taken:
-        say(
-            f"{PROGRAM}: {output}: {taken} of {count} replicates taken from {source}, "
-            "finished results of this configuration with another run.replicates"
-        )
+    for source in reuse.sources_of(wanted, candidates):
+        try:
+            taken = reuse.take_replicates(source, kept, count)
+        except reuse.SourceUnreadable as error:  # its replicates are looked for elsewhere, or run
+            say(f"{PROGRAM}: {output}: the replicates in {source} could not be read ({error})")
+            continue
+        if taken:
+            say(
+                f"{PROGRAM}: {output}: {taken} of {count} replicates taken from {source}, "
+                "finished results of this configuration with another run.replicates"
+            )
+        if not reuse.missing(kept, count):
+            return
 
 
 def _taken_back(output: Path, resolved: str, cfg: DictConfig) -> bool:

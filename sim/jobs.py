@@ -12,8 +12,8 @@ that were running. Files:
 - ``config.yaml``: the job's resolved configuration;
 - ``job.json``: its parameters (the keys overridden on the command line or by the sweeper),
   the digest of its configuration and of the simulator's code (:mod:`sim.provenance`), its
-  family (:func:`family`: the jobs whose replicates it can take, :mod:`sim.reuse`) and its
-  running time;
+  family (:func:`family`: the jobs whose replicates it can take, :mod:`sim.reuse`), the
+  tables it wrote and its running time;
 - ``metrics.parquet``: one row per replicate.
 
 While a job runs, each replicate it finishes is kept in ``.replicates-<digest>/`` (one file
@@ -524,16 +524,19 @@ def write_job(
         declared: the declared type of each parameter whose value is null (its column's type).
 
     """
+    written = ["metrics"]
     for name in TABLES[1:]:  # metrics last
         table = table_of(result, name, save_referrals=save_referrals)
         if table is not None:
             table = with_parameters(table, parameters, declared)
             write_parquet_atomic(table, folder / f"{name}.parquet")
+            written.append(name)
     write_text_atomic(config_yaml, folder / CONFIG)
     record = {
         "parameters": dict(parameters),
         "digest": digest(config_yaml),
         "family": family(config_yaml),
+        "tables": written,
         "code": code_version(),
         "seconds": seconds,
     }

@@ -16,7 +16,10 @@ job has gone meanwhile. The finished job is read, never changed: it stays where 
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 import pandas as pd
 
@@ -24,13 +27,23 @@ from sim import jobs
 from sim.runner import keep, outcome_of
 
 
-def source_of(family_of_job: str, candidates: list[Path]) -> Path | None:
-    """The first of ``candidates`` holding finished results of this family, None if none does."""
-    for folder in candidates:
-        record = jobs.read_record(folder / jobs.JOB)
-        if record.get("family") == family_of_job and jobs.has_results(folder):
-            return folder
-    return None
+class SourceUnreadable(Exception):
+    """A finished job's tables could not be read whole (moved or cleared meanwhile, damaged)."""
+
+
+def sources_of(family: str, candidates: list[Path]) -> list[Path]:
+    """The ``candidates`` holding finished results of this family, most replicates first."""
+    found = []
+    for folder in dict.fromkeys(candidates):
+        if jobs.read_record(folder / jobs.JOB).get("family") == family:
+            with contextlib.suppress(Exception):  # cleared meanwhile, or damaged: not a source
+                found.append((-_replicates_in(folder), folder))
+    return [folder for _, folder in sorted(found, key=lambda pair: pair[0])]
+
+
+def missing(kept: Path, count: int) -> int:
+    """How many of replicates ``0..count-1`` are not kept in ``kept``."""
+    return sum(not (kept / jobs.KEPT.format(r)).is_file() for r in range(count))
 
 
 def take_replicates(source: Path, kept: Path, count: int) -> int:
@@ -42,11 +55,17 @@ def take_replicates(source: Path, kept: Path, count: int) -> int:
         How many replicates were taken from ``source``.
 
     Raises:
-        OSError, pyarrow.ArrowException: ``source`` could not be read (removed meanwhile, or
-            damaged); replicates taken before the error stay kept.
+        SourceUnreadable: ``source``'s tables could not be read whole (moved or cleared
+            meanwhile by another job, or damaged); nothing was taken from it.
+        OSError: ``kept`` could not be written (a full disk); replicates taken before stay.
 
     """
-    tables = _tables_without_parameters(source)
+    try:
+        tables = _whole_tables(source)
+    except SourceUnreadable:
+        raise
+    except Exception as error:
+        raise SourceUnreadable(f"{type(error).__name__}: {error}") from error
     held = set(tables["metrics"]["replicate"].tolist())
     wanted = [r for r in range(count) if r in held and not (kept / jobs.KEPT.format(r)).is_file()]
     by_replicate = {name: _by_replicate(frame) for name, frame in tables.items()}
@@ -56,18 +75,56 @@ def take_replicates(source: Path, kept: Path, count: int) -> int:
     return len(wanted)
 
 
-def _tables_without_parameters(folder: Path) -> dict[str, pd.DataFrame]:
-    """A finished job's tables, without the columns of the parameters its command named."""
-    parameters = list(jobs.read_record(folder / jobs.JOB).get("parameters", {}))
-    tables = {}
-    for name in jobs.TABLES:
-        if (folder / f"{name}.parquet").is_file():
-            frame = pd.read_parquet(folder / f"{name}.parquet")
-            tables[name] = frame.drop(columns=[c for c in parameters if c in frame.columns])
-    return tables
+def _replicates_in(folder: Path) -> int:
+    """How many replicates a finished job holds (its ``metrics.parquet`` footer's row count)."""
+    import pyarrow.parquet as pq
+
+    return pq.read_metadata(folder / jobs.METRICS).num_rows
 
 
-def _by_replicate(frame: pd.DataFrame):
+def _whole_tables(folder: Path) -> dict[str, pd.DataFrame]:
+    """Every table a finished job wrote, as one job wrote them, without parameter columns.
+
+    The tables its ``job.json`` lists are all opened, then the job is checked to be still
+    there, unchanged: a job cleared or moved by another meanwhile (``metrics.parquet`` goes
+    first) raises rather than give some tables of it. Open files are read whole even if the
+    folder is cleared after that.
+
+    Raises:
+        SourceUnreadable: a table is missing, or the job changed while its tables were opened.
+
+    """
+    record = jobs.read_record(folder / jobs.JOB)
+    names = record.get("tables")
+    if not isinstance(names, list) or "metrics" not in names:
+        raise SourceUnreadable("its job.json lists no tables")
+    with contextlib.ExitStack() as files:
+        try:
+            opened = {name: files.enter_context(_open(folder, name)) for name in names}
+        except FileNotFoundError as error:
+            raise SourceUnreadable(f"missing {error.filename}") from error
+        if not jobs.has_results(folder) or jobs.read_record(folder / jobs.JOB) != record:
+            raise SourceUnreadable("moved, cleared or rewritten meanwhile")
+        return {name: _own_columns(pd.read_parquet(file)) for name, file in opened.items()}
+
+
+def _open(folder: Path, name: str) -> BinaryIO:
+    """A job's table ``name``, opened (it stays readable if the folder is cleared)."""
+    return (folder / f"{name}.parquet").open("rb")
+
+
+def _own_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """A table without the parameter columns that lead it (whichever command wrote them).
+
+    A job's tables start with its parameters, then ``replicate`` (the file's ids: ``consumer``).
+    Relabelling a job (:func:`sim.jobs.relabel`) rewrites its tables one by one, so a table of a
+    job killed midway may lead with parameters its ``job.json`` does not name.
+    """
+    first = "replicate" if "replicate" in frame.columns else "consumer"
+    return frame.loc[:, first:]
+
+
+def _by_replicate(frame: pd.DataFrame) -> Callable[[int], pd.DataFrame]:
     """A function giving a table's rows of one replicate (none: an empty table of its columns).
 
     A table without a ``replicate`` column (the file's ids) is given whole.

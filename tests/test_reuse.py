@@ -101,14 +101,107 @@ def test_replicates_that_cannot_be_read_are_run_and_the_job_finishes(tmp_path):
     assert_same_tables(tmp_path / "A", tmp_path / "fresh")
 
 
+def finished(folder: Path, overrides: list[str], count: int, **parameters) -> sim.RunResult:
+    """Write a finished job of ``overrides`` with ``count`` replicates into ``folder``."""
+    config = sim.compose([*overrides, f"run.replicates={count}"])
+    result = sim.runner.run(config)
+    folder.mkdir(parents=True)
+    yaml = f"run:\n  replicates: {count}\n  save_referrals: {config.run.save_referrals}\n"
+    save = config.run.save_referrals
+    jobs.write_job(folder, result, parameters, yaml, save_referrals=save)
+    return result
+
+
+def rerun_with(source: Path, folder: Path, overrides: list[str], count: int) -> None:
+    """Write the job of ``count`` replicates into ``folder``, taking ``source``'s first."""
+    config = sim.compose([*overrides, f"run.replicates={count}"])
+    kept = folder / "kept"
+    reuse.take_replicates(source, kept, count)
+    yaml = f"run:\n  replicates: {count}\n  save_referrals: {config.run.save_referrals}\n"
+    result = sim.runner.run(config, keep_in=kept)
+    jobs.write_job(folder, result, {}, yaml, save_referrals=config.run.save_referrals)
+
+
+@pytest.mark.parametrize(
+    "market",
+    [
+        ["referral=two_sided", "retention=points", "run.save_referrals=true"],
+        ["referral=tiered", "retention=membership", "seeding=kol"],
+        ["seeding=koc_matrix", "retention=community", "run.save_referrals=true"],
+        ["+scenario=gen_z_2026", "seeding=mixed"],
+        ["network=scale_free", "referral=commission", "run.save_referrals=true"],
+        ["referral=group_buy", "retention=points", "days=40", "run.save_referrals=true"],
+        ["seeding=organic", "seeding.initial_customers=0", "run.save_referrals=true"],
+        ["days=3", "network=lattice", "budget.total=null"],
+    ],
+)
+def test_tables_with_replicates_taken_are_those_of_a_whole_run(tmp_path, market):
+    overrides = [*SMALL, *market]
+    for whole, taken_from in ((4, 2), (2, 4)):  # more replicates, then fewer
+        finished(tmp_path / f"{whole}", overrides, whole)
+        finished(tmp_path / f"{taken_from}-of-{whole}", overrides, taken_from, referral="x")
+        rerun_with(
+            tmp_path / f"{taken_from}-of-{whole}", tmp_path / f"{whole}-again", overrides, whole
+        )
+        assert_same_tables(tmp_path / f"{whole}-again", tmp_path / f"{whole}")
+
+
+def test_a_source_without_a_table_it_wrote_gives_no_replicates(tmp_path):
+    finished(tmp_path / "source", SMALL, 2)
+    (tmp_path / "source" / "timeseries.parquet").unlink()
+    kept = tmp_path / "kept"
+    with pytest.raises(reuse.SourceUnreadable, match=r"missing .*timeseries\.parquet"):
+        reuse.take_replicates(tmp_path / "source", kept, 3)
+    assert not kept.exists()
+
+
+def test_a_source_cleared_while_its_tables_are_opened_gives_no_replicates(tmp_path, monkeypatch):
+    # another job of the sweep clears it (metrics.parquet first) or takes it back meanwhile
+    source = tmp_path / "source"
+    finished(source, SMALL, 2)
+    opened = reuse._open
+
+    def open_then_clear(folder, name):
+        file = opened(folder, name)
+        if name == jobs.read_record(folder / jobs.JOB)["tables"][-1]:  # every table opened
+            jobs.start(folder)
+        return file
+
+    monkeypatch.setattr(reuse, "_open", open_then_clear)
+    kept = tmp_path / "kept"
+    with pytest.raises(reuse.SourceUnreadable, match="meanwhile"):
+        reuse.take_replicates(source, kept, 3)
+    assert not kept.exists()
+
+
+def test_a_half_relabelled_source_gives_its_rows_without_the_new_columns(tmp_path):
+    # a kill while relabelling leaves tables leading with parameters job.json does not name
+    source = tmp_path / "source"
+    result = finished(source, SMALL, 2, referral="none")
+    series = pd.read_parquet(source / "timeseries.parquet")
+    series.insert(0, "seed", 0)
+    series.to_parquet(source / "timeseries.parquet")
+    kept = tmp_path / "kept"
+    assert reuse.take_replicates(source, kept, 2) == 2
+    again = sim.runner.run(sim.compose([*SMALL, "run.replicates=2"]), keep_in=kept)
+    pd.testing.assert_frame_equal(again.timeseries, result.timeseries)
+
+
+def test_the_sources_holding_most_replicates_are_taken_first(tmp_path):
+    market = [*SMALL, "hydra.run.dir=A"]
+    for count in (6, 2):
+        counted_run(*market, f"run.replicates={count}", cwd=tmp_path)
+    more = counted_run(*market, "run.replicates=7", cwd=tmp_path)
+    assert built(more) == "built [('none', 6)]"  # not 2-6, from the latest kept (2 replicates)
+    assert more.stdout.count("taken from") == 1 and "6 of 7 replicates taken" in more.stdout
+
+
 def test_replicates_taken_stay_kept_when_their_source_goes(tmp_path, monkeypatch):
     # a job killed after taking them resumes from them, whatever became of the finished job
-    config = sim.compose([*SMALL, "run.replicates=3", "referral=one_sided"])
+    overrides = [*SMALL, "referral=one_sided"]
     source = tmp_path / "source"
-    source.mkdir()
-    result = sim.runner.run(config)
-    yaml = "run:\n  replicates: 3\n"
-    jobs.write_job(source, result, {"referral": "one_sided"}, yaml)
+    result = finished(source, overrides, 3, referral="one_sided")
+    config = sim.compose([*overrides, "run.replicates=3"])
     kept = tmp_path / "kept"
     assert reuse.take_replicates(source, kept, 2) == 2
     assert reuse.take_replicates(source, kept, 3) == 1  # those kept already are left
