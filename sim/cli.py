@@ -297,11 +297,13 @@ def _take_replicates(
         OSError: ``kept`` could not be written (a full disk fails the job).
 
     """
+    if not reuse.missing(kept, count):  # a job resumed with every replicate kept
+        return
     wanted = jobs.family(resolved)
     candidates = [*([aside] if aside else []), *jobs.of_family(base, wanted, besides=output)]
     for source in reuse.sources_of(wanted, candidates):
         try:
-            taken = reuse.take_replicates(source, kept, count)
+            taken = reuse.take_replicates(source, kept, count, wanted)
         except reuse.SourceUnreadable as error:  # its replicates are looked for elsewhere, or run
             say(f"{PROGRAM}: {output}: the replicates in {source} could not be read ({error})")
             continue

@@ -46,22 +46,23 @@ def missing(kept: Path, count: int) -> int:
     return sum(not (kept / jobs.KEPT.format(r)).is_file() for r in range(count))
 
 
-def take_replicates(source: Path, kept: Path, count: int) -> int:
+def take_replicates(source: Path, kept: Path, count: int, family: str) -> int:
     """Keep in ``kept`` those of replicates ``0..count-1`` that ``source``'s tables hold.
 
-    Replicates kept there already are left as they are.
+    Replicates kept there already are left as they are. ``source`` must hold a job of
+    ``family`` as it is read (its own job may have rewritten it since it was found).
 
     Returns:
         How many replicates were taken from ``source``.
 
     Raises:
-        SourceUnreadable: ``source``'s tables could not be read whole (moved or cleared
-            meanwhile by another job, or damaged); nothing was taken from it.
+        SourceUnreadable: ``source``'s tables could not be read whole (moved, cleared or
+            rewritten meanwhile by another job, or damaged); nothing was taken from it.
         OSError: ``kept`` could not be written (a full disk); replicates taken before stay.
 
     """
     try:
-        tables = _whole_tables(source)
+        tables = _whole_tables(source, family)
     except SourceUnreadable:
         raise
     except Exception as error:
@@ -82,8 +83,8 @@ def _replicates_in(folder: Path) -> int:
     return pq.read_metadata(folder / jobs.METRICS).num_rows
 
 
-def _whole_tables(folder: Path) -> dict[str, pd.DataFrame]:
-    """Every table a finished job wrote, as one job wrote them, without parameter columns.
+def _whole_tables(folder: Path, family: str) -> dict[str, pd.DataFrame]:
+    """Every table a finished job of ``family`` wrote, without parameter columns.
 
     The tables its ``job.json`` lists are all opened, then the job is checked to be still
     there, unchanged: a job cleared or moved by another meanwhile (``metrics.parquet`` goes
@@ -91,10 +92,13 @@ def _whole_tables(folder: Path) -> dict[str, pd.DataFrame]:
     folder is cleared after that.
 
     Raises:
-        SourceUnreadable: a table is missing, or the job changed while its tables were opened.
+        SourceUnreadable: not a job of ``family`` (any longer), a table is missing, or the job
+            changed while its tables were opened.
 
     """
     record = jobs.read_record(folder / jobs.JOB)
+    if record.get("family") != family:
+        raise SourceUnreadable("rewritten meanwhile by a job of another configuration")
     names = record.get("tables")
     if not isinstance(names, list) or "metrics" not in names:
         raise SourceUnreadable("its job.json lists no tables")

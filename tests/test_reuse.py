@@ -106,18 +106,23 @@ def finished(folder: Path, overrides: list[str], count: int, **parameters) -> si
     config = sim.compose([*overrides, f"run.replicates={count}"])
     result = sim.runner.run(config)
     folder.mkdir(parents=True)
-    yaml = f"run:\n  replicates: {count}\n  save_referrals: {config.run.save_referrals}\n"
+    yaml = f"# {' '.join(overrides)}\nrun:\n  replicates: {count}\n"  # of its family alone
     save = config.run.save_referrals
     jobs.write_job(folder, result, parameters, yaml, save_referrals=save)
     return result
+
+
+def family_of(folder: Path) -> str:
+    """The family a finished job's ``job.json`` records."""
+    return jobs.read_record(folder / jobs.JOB)["family"]
 
 
 def rerun_with(source: Path, folder: Path, overrides: list[str], count: int) -> None:
     """Write the job of ``count`` replicates into ``folder``, taking ``source``'s first."""
     config = sim.compose([*overrides, f"run.replicates={count}"])
     kept = folder / "kept"
-    reuse.take_replicates(source, kept, count)
-    yaml = f"run:\n  replicates: {count}\n  save_referrals: {config.run.save_referrals}\n"
+    reuse.take_replicates(source, kept, count, family_of(source))
+    yaml = f"# {' '.join(overrides)}\nrun:\n  replicates: {count}\n"
     result = sim.runner.run(config, keep_in=kept)
     jobs.write_job(folder, result, {}, yaml, save_referrals=config.run.save_referrals)
 
@@ -151,7 +156,7 @@ def test_a_source_without_a_table_it_wrote_gives_no_replicates(tmp_path):
     (tmp_path / "source" / "timeseries.parquet").unlink()
     kept = tmp_path / "kept"
     with pytest.raises(reuse.SourceUnreadable, match=r"missing .*timeseries\.parquet"):
-        reuse.take_replicates(tmp_path / "source", kept, 3)
+        reuse.take_replicates(tmp_path / "source", kept, 3, family_of(tmp_path / "source"))
     assert not kept.exists()
 
 
@@ -170,7 +175,7 @@ def test_a_source_cleared_while_its_tables_are_opened_gives_no_replicates(tmp_pa
     monkeypatch.setattr(reuse, "_open", open_then_clear)
     kept = tmp_path / "kept"
     with pytest.raises(reuse.SourceUnreadable, match="meanwhile"):
-        reuse.take_replicates(source, kept, 3)
+        reuse.take_replicates(source, kept, 3, family_of(source))
     assert not kept.exists()
 
 
@@ -182,9 +187,48 @@ def test_a_half_relabelled_source_gives_its_rows_without_the_new_columns(tmp_pat
     series.insert(0, "seed", 0)
     series.to_parquet(source / "timeseries.parquet")
     kept = tmp_path / "kept"
-    assert reuse.take_replicates(source, kept, 2) == 2
+    assert reuse.take_replicates(source, kept, 2, family_of(source)) == 2
     again = sim.runner.run(sim.compose([*SMALL, "run.replicates=2"]), keep_in=kept)
     pd.testing.assert_frame_equal(again.timeseries, result.timeseries)
+
+
+def test_a_source_rewritten_with_another_configuration_gives_no_replicates(tmp_path):
+    # found, then cleared and rewritten by its own job (another setting) before it is read
+    source = tmp_path / "source"
+    finished(source, [*SMALL, "referral=none"], 2)
+    wanted = family_of(source)
+    assert reuse.sources_of(wanted, [source]) == [source]
+    jobs.start(source)
+    source.rmdir()
+    finished(source, [*SMALL, "referral=two_sided"], 2)
+    kept = tmp_path / "kept"
+    with pytest.raises(reuse.SourceUnreadable, match="another configuration"):
+        reuse.take_replicates(source, kept, 2, wanted)
+    assert not kept.exists()
+
+
+def test_a_job_takes_replicates_that_another_job_of_its_sweep_kept_aside(tmp_path):
+    # the sweep's second job keeps two_sided's results aside, which its third job then takes
+    def arguments(schemes: str, count: int) -> list[str]:
+        return ["-m", f"referral={schemes}", *SMALL, f"run.replicates={count}", "hydra.sweep.dir=S"]
+
+    counted_run(*arguments("none,two_sided", 2), cwd=tmp_path)
+    again = counted_run(*arguments("one_sided,group_buy,two_sided", 3), cwd=tmp_path)
+    assert built(again) == (
+        "built [('group_buy', 0), ('group_buy', 1), ('group_buy', 2), ('one_sided', 0), "
+        "('one_sided', 1), ('one_sided', 2), ('two_sided', 2)]"
+    )
+    assert f"{tmp_path / 'S' / '2'}: 2 of 3 replicates taken from {tmp_path / 'S' / 'earlier'}" in (
+        again.stdout
+    )
+
+
+def test_a_job_takes_replicates_another_job_of_its_sweep_finished(tmp_path):
+    again = counted_run("-m", *SMALL, "run.replicates=2,4", "hydra.sweep.dir=P", cwd=tmp_path)
+    assert built(again) == "built [('none', 0), ('none', 1), ('none', 2), ('none', 3)]"
+    assert f"{tmp_path / 'P' / '1'}: 2 of 4 replicates taken from {tmp_path / 'P' / '0'}" in (
+        again.stdout
+    )
 
 
 def test_the_sources_holding_most_replicates_are_taken_first(tmp_path):
@@ -203,8 +247,10 @@ def test_replicates_taken_stay_kept_when_their_source_goes(tmp_path, monkeypatch
     result = finished(source, overrides, 3, referral="one_sided")
     config = sim.compose([*overrides, "run.replicates=3"])
     kept = tmp_path / "kept"
-    assert reuse.take_replicates(source, kept, 2) == 2
-    assert reuse.take_replicates(source, kept, 3) == 1  # those kept already are left
+    assert reuse.take_replicates(source, kept, 2, family_of(source)) == 2
+    assert (
+        reuse.take_replicates(source, kept, 3, family_of(source)) == 1
+    )  # those kept already are left
     for table in source.iterdir():
         table.unlink()
     monkeypatch.setattr(sim.runner, "ReferralModel", lambda *_: pytest.fail("ran a replicate"))
