@@ -41,9 +41,9 @@ def sources_of(family: str, candidates: list[Path]) -> list[Path]:
     return [folder for _, folder in sorted(found, key=lambda pair: pair[0])]
 
 
-def missing(kept: Path, count: int) -> int:
-    """How many of replicates ``0..count-1`` are not kept in ``kept``."""
-    return sum(not (kept / jobs.KEPT.format(r)).is_file() for r in range(count))
+def missing(kept: Path, count: int) -> list[int]:
+    """Those of replicates ``0..count-1`` that are not kept in ``kept``."""
+    return [r for r in range(count) if not (kept / jobs.KEPT.format(r)).is_file()]
 
 
 def take_replicates(source: Path, kept: Path, count: int, family: str) -> int:
@@ -68,7 +68,7 @@ def take_replicates(source: Path, kept: Path, count: int, family: str) -> int:
     except Exception as error:
         raise SourceUnreadable(f"{type(error).__name__}: {error}") from error
     held = set(tables["metrics"]["replicate"].tolist())
-    wanted = [r for r in range(count) if r in held and not (kept / jobs.KEPT.format(r)).is_file()]
+    wanted = [r for r in missing(kept, count) if r in held]
     by_replicate = {name: _by_replicate(frame) for name, frame in tables.items()}
     for replicate in wanted:
         parts = {name: rows(replicate) for name, rows in by_replicate.items()}
