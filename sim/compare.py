@@ -18,11 +18,16 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from sim.console import listed, plain
 from sim.results import DuplicateJobWarning, swept
-from sim.summary import CONFIDENCE, difference_support, mean_interval, support_of
+from sim.summary import (
+    CONFIDENCE,
+    difference_support,
+    mean_interval,
+    support_of,
+    t_quantile,
+)
 
 METRICS = (
     "customers",
@@ -305,7 +310,7 @@ def fieller_interval(
     """
     count = len(numerator)
     covariance = np.cov(numerator, denominator) / count  # of the two means
-    t = stats.t.ppf(0.5 + confidence / 2, count - 1)
+    t = t_quantile(0.5 + confidence / 2, count - 1)
     top, bottom = numerator.mean(), denominator.mean()
     # (top - r bottom)^2 <= t^2 var(top - r bottom), as a r^2 + b r + c <= 0
     a = bottom**2 - t**2 * covariance[1, 1]

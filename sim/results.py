@@ -20,12 +20,15 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import duckdb
 import pandas as pd
 import yaml
 
 from sim.jobs import CONFIG, JOB, METRICS, TABLES, natural_order, read_record
+
+if TYPE_CHECKING:  # imported where it reads: every job imports this module (through sim) but
+    import duckdb  # reads nothing with it, and importing it took some 0.2 s of each job's start
 
 PathLike = str | Path
 
@@ -176,6 +179,8 @@ def _relation(
     connection: duckdb.DuckDBPyConnection | None = None,
 ) -> duckdb.DuckDBPyRelation:
     """:func:`relation` over these job folders, ``names`` their parameters."""
+    import duckdb
+
     files = [str(f / f"{table}.parquet") for f in folders if (f / f"{table}.parquet").is_file()]
     if not files:
         raise ResultsError(f"the finished jobs have no {table}.parquet ({WRITTEN_WHEN[table]})")
@@ -215,6 +220,8 @@ def load(paths: PathLike | Iterable[PathLike], table: str = "metrics") -> pd.Dat
             :data:`WRITTEN_WHEN`).
 
     """
+    import duckdb
+
     if table not in TABLES:
         raise ValueError(f"unknown results table {table!r}; choose one of {', '.join(TABLES)}")
     folders = job_folders(paths)

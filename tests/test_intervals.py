@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -19,6 +22,7 @@ from sim.summary import (
     grouped_mean_interval,
     summarise,
     support_of,
+    t_quantile,
 )
 
 FEW = [0.0, 0.0, 0.0, 1.0]  # a t-interval of their mean reaches below 0 and above 1
@@ -165,3 +169,23 @@ def test_a_single_replicate_says_why_its_interval_column_is_empty():
         "one replicate: no confidence interval (run.replicates=2 or more gives one)"
     )
     assert "one replicate" not in format_summary(pd.DataFrame({"customers": [1.0, 2.0]}))
+
+
+@pytest.mark.parametrize("count", [2, 3, 5, 30, 1000])
+def test_the_t_interval_is_scipys_to_the_last_bit(count):
+    """The summary computes Student's t through scipy.special (scipy.stats is slow to import)."""
+    values = np.random.default_rng(count).normal(10.0, 3.0, count)
+    _, low, high, _ = mean_interval(pd.Series(values))
+    assert (low, high) == t_interval(list(values))
+    for confidence in (0.5, 0.9, 0.95, 0.99):
+        probability = (1 + confidence) / 2
+        assert t_quantile(probability, count - 1) == stats.t.ppf(probability, count - 1)
+
+
+def test_a_job_imports_neither_scipy_stats_nor_duckdb():
+    """Each took 0.2-1 s of every command's start (and slowed Mesa's import after them)."""
+    code = "import sys, sim.cli; print(sorted({'scipy.stats', 'duckdb'} & set(sys.modules)))"
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert loaded.strip() == "[]"
