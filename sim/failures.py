@@ -26,8 +26,10 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import IO, Any
 
+from hydra.core.utils import JobReturn
 from hydra.errors import HydraException
 from hydra.experimental.callback import Callback
+from hydra.types import RunMode
 from omegaconf import DictConfig, open_dict, read_write
 from omegaconf.errors import OmegaConfBaseException
 
@@ -357,6 +359,19 @@ class SweepReport(Callback):
                 file=sys.stderr,
             )
             sys.exit(EXIT_FAILED)
+
+    def on_job_end(self, config: DictConfig, job_return: JobReturn, **kwargs: Any) -> None:
+        """In a sweep, drop the job's configurations from what Hydra keeps of it.
+
+        Hydra keeps every job's ``JobReturn`` until the sweep ends, with the job's and Hydra's
+        whole configurations: about 0.18 MB a job, 1.8 GB for 10,000 jobs. Nothing reads them
+        after the job (they are in its ``.hydra/`` folder), so they go here, in the job's own
+        process (a worker's too, before its return is sent back). Hydra calls this callback's
+        ``on_job_end`` after those of callbacks listed after it in ``hydra.callbacks``, which
+        still see them; a single run keeps them (``on_run_end`` is given them).
+        """
+        if config.hydra.mode == RunMode.MULTIRUN:
+            job_return.cfg = job_return.hydra_cfg = None
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         """List the jobs that did not finish (exit 1 or 2); remove copies of the finished ones."""
