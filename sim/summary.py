@@ -91,7 +91,11 @@ def t_quantile(probability: float, degrees: float | pd.Series) -> float | np.nda
 
     Through ``scipy.special`` rather than ``scipy.stats``: importing ``scipy.stats`` took
     0.5-1 s of every job's start (it is not otherwise needed to run or summarise one).
+    ``stdtrit`` gives ``+inf`` at probability 0, where ``ppf`` gives ``-inf``: that end is
+    mirrored from probability 1 (a 100% interval is the whole line, as scipy says).
     """
+    if probability == 0:
+        return -stdtrit(degrees, 1.0)
     return stdtrit(degrees, probability)
 
 

@@ -177,9 +177,11 @@ def test_the_t_interval_is_scipys_to_the_last_bit(count):
     values = np.random.default_rng(count).normal(10.0, 3.0, count)
     _, low, high, _ = mean_interval(pd.Series(values))
     assert (low, high) == t_interval(list(values))
-    for confidence in (0.5, 0.9, 0.95, 0.99):
-        probability = (1 + confidence) / 2
+    for probability in (0.0, 0.005, 0.025, 0.5, 0.75, 0.95, 0.975, 0.995, 1.0):
         assert t_quantile(probability, count - 1) == stats.t.ppf(probability, count - 1)
+    degrees = pd.Series([1, count - 1])  # as grouped_mean_interval gives them
+    for probability in (0.0, 0.975, 1.0):
+        assert list(t_quantile(probability, degrees)) == list(stats.t.ppf(probability, degrees))
 
 
 def test_a_job_imports_neither_scipy_stats_nor_duckdb():
