@@ -73,6 +73,10 @@ class Failure:
         return f"{PROGRAM}: {where}{self.kind}: {self.detail}\n{self.advice}"
 
 
+HYDRA_FLAGS = "Only one of --run, --multirun, --cfg"
+"""The start of Hydra's message (a ``ValueError``) for two of its command-line modes at once."""
+
+
 def classify(error: BaseException) -> Failure:
     """Turn an exception into a :class:`Failure`."""
     if isinstance(error, ConfigError):
@@ -83,6 +87,12 @@ def classify(error: BaseException) -> Failure:
         return _bad_input(
             "hydra.launcher.n_jobs=0 is not allowed: expected -1 (every core) or a number "
             "of worker processes >= 1."
+        )
+    if isinstance(error, ValueError) and str(error).startswith(HYDRA_FLAGS):
+        return _bad_input(
+            f"{error} (-m is --multirun). --cfg, --info and --shell-completion print and run "
+            "nothing: give them without -m to see a configuration (--cfg job), or drop them "
+            "to run the sweep."
         )
     for cause in causes(error):  # e.g. logging's ValueError around an unwritable log file
         if isinstance(cause, ConnectionError):  # an OSError, but no folder is at fault
@@ -360,17 +370,23 @@ class SweepReport(Callback):
             )
             sys.exit(EXIT_FAILED)
 
+    def __init__(self, keep_configurations: bool = False) -> None:
+        """``keep_configurations``: see :meth:`on_job_end` (``conf/config.yaml`` sets it)."""
+        self.keep_configurations = keep_configurations
+
     def on_job_end(self, config: DictConfig, job_return: JobReturn, **kwargs: Any) -> None:
         """In a sweep, drop the job's configurations from what Hydra keeps of it.
 
         Hydra keeps every job's ``JobReturn`` until the sweep ends, with the job's and Hydra's
-        whole configurations: about 0.18 MB a job, 1.8 GB for 10,000 jobs. Nothing reads them
-        after the job (they are in its ``.hydra/`` folder), so they go here, in the job's own
-        process (a worker's too, before its return is sent back). Hydra calls this callback's
-        ``on_job_end`` after those of callbacks listed after it in ``hydra.callbacks``, which
-        still see them; a single run keeps them (``on_run_end`` is given them).
+        whole configurations: about 0.18 MB a job, 1.8 GB for 10,000 jobs. Nothing of Hydra's
+        or of its launchers reads them after the job (they are in its ``.hydra/`` folder), so
+        they go here, in the job's own process (a worker's too, before its return is sent
+        back). Callbacks listed after this one in ``hydra.callbacks`` see them in their own
+        ``on_job_end`` (Hydra calls those first); one that keeps the ``JobReturn`` to read its
+        configurations later wants ``hydra.callbacks.sweep_report.keep_configurations=true``.
+        A single run keeps them (``on_run_end`` is given them).
         """
-        if config.hydra.mode == RunMode.MULTIRUN:
+        if config.hydra.mode == RunMode.MULTIRUN and not self.keep_configurations:
             job_return.cfg = job_return.hydra_cfg = None
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:

@@ -86,21 +86,38 @@ def clip_to(low: float, high: float, support: Support) -> tuple[float, float]:
     return (float(np.clip(low, *support)), float(np.clip(high, *support)))
 
 
-def t_quantile(probability: float, degrees: float | pd.Series) -> float | np.ndarray:
+def t_quantile(probability: float, degrees: float | pd.Series) -> float | np.ndarray | pd.Series:
     """Student's t quantile: ``scipy.stats.t.ppf(probability, degrees)``, computed as it does.
 
     Through ``scipy.special`` rather than ``scipy.stats``: importing ``scipy.stats`` took
     0.5-1 s of every job's start (it is not otherwise needed to run or summarise one).
     ``stdtrit`` gives ``+inf`` at probability 0, where ``ppf`` gives ``-inf``: that end is
     mirrored from probability 1 (a 100% interval is the whole line, as scipy says).
+
+    Args:
+        probability: one number from 0 to 1.
+        degrees: degrees of freedom, a number or a Series of them.
+
+    Raises:
+        ValueError: for a probability outside [0, 1] (``ppf`` would give NaN).
+
     """
+    if not 0 <= probability <= 1:
+        raise ValueError(f"a probability is between 0 and 1 inclusive, not {probability}")
     if probability == 0:
         return -stdtrit(degrees, 1.0)
     return stdtrit(degrees, probability)
 
 
 def two_tails(confidence: float) -> tuple[float, float]:
-    """The probabilities below a two-sided interval's ends at ``confidence``."""
+    """The probabilities below a two-sided interval's ends at ``confidence``.
+
+    Raises:
+        ValueError: for a confidence outside [0, 1], as ``scipy.stats.t.interval`` does.
+
+    """
+    if not 0 <= confidence <= 1:
+        raise ValueError(f"confidence must be between 0 and 1 inclusive, not {confidence}")
     return ((1 - confidence) / 2, (1 + confidence) / 2)
 
 
@@ -170,7 +187,7 @@ def grouped_mean_interval(
     mean, spread = values.mean(), values.std(ddof=1)
     constant = values.max() == values.min()
     with np.errstate(invalid="ignore", divide="ignore"):
-        quantile = t_quantile((1 + confidence) / 2, (count - 1).clip(lower=1))
+        quantile = t_quantile(two_tails(confidence)[1], (count - 1).clip(lower=1))
         half = quantile * spread / np.sqrt(count)
     low = (mean - half).clip(*support).where(~constant, mean).where(count > 1)
     high = (mean + half).clip(*support).where(~constant, mean).where(count > 1)

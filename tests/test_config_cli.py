@@ -19,10 +19,12 @@ from omegaconf import OmegaConf
 import sim
 from sim.config import Config
 from sim.configure import conf_dir
+from sim.failures import EXIT_BAD_INPUT
 from sim.network.options import NETWORK_OPTIONS
 from sim.schemes import GROUPS
 from sim.schemes.referral import TwoSidedConfig
 from tests.conftest import EGO_FACEBOOK, REPO
+from tests.sweeps import cli_process
 
 
 def test_compose_returns_typed_defaults_with_overrides():
@@ -577,3 +579,12 @@ def test_the_simulators_warnings_read_as_one_line_each_on_the_command_line(tmp_p
         assert "UserWarning" not in result.stderr and "self." not in result.stderr
         # the sweep said the checks' warning: its worker processes do not say it again
         assert sum(line.startswith(f"referral-sim: warning: {late}") for line in lines) == 1
+
+
+def test_a_sweep_asked_to_print_its_configuration_says_how_not_that_it_is_a_bug(tmp_path):
+    """Hydra refuses -m with --cfg or --info; that was reported as an internal error."""
+    asked = cli_process("-m", "seed=1,2", "--cfg", "job", cwd=tmp_path)
+    assert asked.returncode == EXIT_BAD_INPUT
+    assert "give them without -m to see a configuration (--cfg job)" in asked.stderr
+    assert "bug" not in asked.stderr and "Traceback" not in asked.stderr
+    assert not any(tmp_path.iterdir())  # nothing run, nothing written

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -24,6 +21,7 @@ from sim.summary import (
     support_of,
     t_quantile,
 )
+from tests.sweeps import cli_process
 
 FEW = [0.0, 0.0, 0.0, 1.0]  # a t-interval of their mean reaches below 0 and above 1
 
@@ -184,10 +182,27 @@ def test_the_t_interval_is_scipys_to_the_last_bit(count):
         assert list(t_quantile(probability, degrees)) == list(stats.t.ppf(probability, degrees))
 
 
-def test_a_job_imports_neither_scipy_stats_nor_duckdb():
-    """Each took 0.2-1 s of every command's start (and slowed Mesa's import after them)."""
-    code = "import sys, sim.cli; print(sorted({'scipy.stats', 'duckdb'} & set(sys.modules)))"
-    loaded = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    ).stdout
-    assert loaded.strip() == "[]"
+@pytest.mark.parametrize("confidence", [-0.1, 1.5, float("nan")])
+def test_a_confidence_outside_zero_to_one_is_refused(confidence):
+    values = pd.Series([1.0, 2.0, 4.0])
+    with pytest.raises(ValueError, match="confidence must be between 0 and 1 inclusive"):
+        mean_interval(values, confidence)
+    frame = pd.DataFrame({"scheme": ["a", "a", "a"], "cac": values})
+    with pytest.raises(ValueError, match="confidence must be between 0 and 1 inclusive"):
+        grouped_mean_interval(frame, "scheme", "cac", confidence)
+    with pytest.raises(ValueError, match="a probability is between 0 and 1 inclusive"):
+        t_quantile((1 + confidence) / 2 if confidence > 0 else -0.05, 2)
+
+
+JOB_IMPORTS = """
+import atexit, sys
+atexit.register(lambda: print("loaded", sorted({"scipy.stats", "duckdb"} & set(sys.modules))))
+"""
+
+
+def test_a_job_imports_neither_scipy_stats_nor_duckdb(tmp_path):
+    """Each took 0.1-1 s of every command's start; a job ran without either."""
+    overrides = ["network.n=300", "days=10", "run.replicates=2", f"hydra.run.dir={tmp_path}"]
+    ran = cli_process(*overrides, cwd=tmp_path, prelude=JOB_IMPORTS)
+    assert ran.returncode == 0, ran.stderr[-3000:]
+    assert "customers" in ran.stdout and "loaded []" in ran.stdout

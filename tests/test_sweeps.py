@@ -947,3 +947,9 @@ def test_a_sweep_keeps_no_jobs_configurations_and_a_users_callback_still_sees_th
     )
     assert single.returncode == 0, single.stderr[-3000:]
     assert "kept [True]" in single.stderr and "probe saw True" in single.stderr
+    kept = "hydra.callbacks.sweep_report.keep_configurations=true"  # for a callback that keeps
+    asked = cli_process(  # each JobReturn to read its configurations later
+        "-m", "seed=4,5", *TINY, kept, f"{folder}2", cwd=tmp_path, prelude=RETURNS_KEPT
+    )
+    assert asked.returncode == 0, asked.stderr[-3000:]
+    assert "kept [True, True]" in asked.stderr
