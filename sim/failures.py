@@ -351,6 +351,10 @@ class SweepReport(Callback):
     exception of a callback into a warning: nothing else may escape it).
     """
 
+    def __init__(self, keep_configurations: bool = False) -> None:
+        """``keep_configurations``: see :meth:`on_job_end` (``conf/config.yaml`` sets it)."""
+        self.keep_configurations = keep_configurations
+
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         """Pin the sweep's folder; refuse to sweep into a folder another sweep is using."""
         sweep = pin_sweep_folder(config)
@@ -369,10 +373,6 @@ class SweepReport(Callback):
                 file=sys.stderr,
             )
             sys.exit(EXIT_FAILED)
-
-    def __init__(self, keep_configurations: bool = False) -> None:
-        """``keep_configurations``: see :meth:`on_job_end` (``conf/config.yaml`` sets it)."""
-        self.keep_configurations = keep_configurations
 
     def on_job_end(self, config: DictConfig, job_return: JobReturn, **kwargs: Any) -> None:
         """In a sweep, drop the job's configurations from what Hydra keeps of it.
