@@ -381,6 +381,21 @@ def test_a_budget_spent_to_the_last_yuan_has_nothing_left(budget, component):
     assert ledger.available(component) == 0
 
 
+@pytest.mark.parametrize("budget", [0.0, 0.5e-6, 1000.0])
+def test_payments_smaller_than_the_rounding_margin_never_pass_an_exhausted_budget(budget):
+    # the margin given back to the last payment let a micro-payment through on every call once
+    # nothing was left: commissions of 1.2e-7 yuan spent 1.07e-6 of a budget of 0
+    ledger = Ledger(budget)
+    ledger.spend_up_to("ads", budget)  # whatever is available: nothing is left now
+    micro = np.full(8, 1.2e-7)
+    for _ in range(100):  # a day's funding, day after day
+        funded = ledger.affordable(micro, "referral_reward")
+        ledger.spend("referral_reward", micro[:funded].sum())
+        assert not ledger.can_pay(1.2e-7, "referral_reward")
+    assert ledger.total <= budget
+    assert ledger.affordable(np.zeros(3)) == 3 and ledger.can_pay(0)  # a free reward still fits
+
+
 # ----- offers ------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "scheme",
