@@ -17,6 +17,7 @@ import typing
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+import yaml
 from hydra import compose as hydra_compose
 from hydra import initialize_config_dir
 from hydra._internal.config_loader_impl import ConfigLoaderImpl
@@ -276,6 +277,7 @@ def compose(overrides: Sequence[str] = ()) -> Config:
     try:
         parsed = OverridesParser.create().parse_overrides(list(overrides))
         refuse_merging_overrides(parsed)
+        refuse_overridden_choices(override.input_line for override in parsed)
         changes = [override for override in parsed if _is_value_change(override)]
         groups = tuple(override.input_line for override in parsed if not _is_value_change(override))
         if APPLY_CHANGES is None or _order_matters(parsed, changes):  # Hydra does it all
@@ -400,6 +402,69 @@ def config_groups() -> dict[str, list[str]]:
         names = sorted(path.stem for path in folder.glob("*.yaml"))
         groups[group] = list(classes.get(group, {})) or names
     return groups
+
+
+def refuse_overridden_choices(overrides: Iterable[str]) -> None:
+    """Refuse a group's option chosen over the one that another chosen option picks for it.
+
+    An option of a nested group chooses another group's option in its defaults
+    (``experiment/network=lattice`` holds ``override /network: lattice``), and an option given
+    on the command line wins over it: ``experiment=network_sensitivity network=small_world``
+    ran small world in every job, labelled lattice, random, circles... (until 3 Dec 2026; with
+    ``network=random`` Hydra stopped at the small-world options' ``rewire``). The options of
+    ``experiment`` itself are left out: there the command line's choice is the user's variant of
+    the preset, and recorded as a parameter (``experiment=reward_sweep referral=tiered``).
+
+    Args:
+        overrides: a command's or a job's overrides as written (``+experiment/network=lattice``).
+
+    Raises:
+        ConfigError: naming both choices and what to write instead.
+
+    """
+    choices = {}
+    for line in overrides:
+        key, equals, value = line.partition("=")
+        if equals:
+            choices[key.lstrip("+~")] = value
+    for group, option in choices.items():
+        for other, picked in options_choosing_others().get((group, option), {}).items():
+            given = choices.get(other)
+            if given is not None and given != picked:
+                keys = f"; {other}'s keys can still be set, e.g. {other}.n=2000"
+                raise ConfigError(
+                    f"{other}={given} is not allowed with {group}={option}: that option "
+                    f"chooses {other}={picked}, and the command line's choice would win, so "
+                    f"the job would run {given} under the label {option}. Leave {other}= out "
+                    f"(each option of {group} chooses its own"
+                    f"{keys if other == 'network' else ''})."
+                )
+
+
+@functools.cache
+def options_choosing_others() -> dict[tuple[str, str], dict[str, str]]:
+    """``(group, option)`` -> the other groups' options it chooses, for nested groups' options.
+
+    Read from each option's ``defaults`` list (``- override /network: lattice``); the options
+    of ``experiment`` are left out (see :func:`refuse_overridden_choices`).
+    """
+    chosen = {}
+    for group, options in config_groups().items():
+        if group == "experiment":
+            continue
+        for option in options:
+            text = (conf_dir() / group / f"{option}.yaml").read_text(encoding="utf-8")
+            defaults = (yaml.safe_load(text) or {}).get("defaults") or []
+            picks = {
+                key.removeprefix("override /"): str(value)
+                for entry in defaults
+                if isinstance(entry, dict)
+                for key, value in entry.items()
+                if key.startswith("override /")
+            }
+            if picks:
+                chosen[(group, option)] = picks
+    return chosen
 
 
 def refuse_merging_overrides(overrides: Sequence[Override]) -> None:

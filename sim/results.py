@@ -17,6 +17,7 @@ temporary name and renamed, and only final names are read.
 
 from __future__ import annotations
 
+import json
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
@@ -71,40 +72,50 @@ class MixedCodeWarning(UserWarning):
 
 
 def distinct_jobs(folders: list[Path]) -> list[Path]:
-    """``folders`` less those whose results another already holds (the same digest).
+    """``folders`` less those whose results another already holds under the same labels.
 
     A digest covers the resolved configuration and the simulator's code, and a run is
     reproducible from them, so two job folders with one digest hold the same numbers. Read
-    twice they would count each replicate twice and pair it with itself: a parent of two
-    sweeps that both ran one setting, a sweep that ran a setting twice (``seed=1,1``), or a
-    sweep interrupted before its end removed the copies its jobs made (``-m
-    referral=none,two_sided`` after ``-m referral=none,one_sided,two_sided`` copies job 2's
-    ``two_sided`` into job 1). The first folder (in job order) is kept; the others are named in
-    a :class:`DuplicateJobWarning`.
+    twice under the same parameters they would count each replicate twice and pair it with
+    itself: a parent of two sweeps that both ran one setting, a sweep that ran a setting twice
+    (``seed=1,1``), or a sweep interrupted before its end removed the copies its jobs made
+    (``-m referral=none,two_sided`` after ``-m referral=none,one_sided,two_sided`` copies job
+    2's ``two_sided`` into job 1). The first folder (in job order) is kept; the others are
+    named in a :class:`DuplicateJobWarning`.
+
+    Jobs of one digest whose parameters differ are all kept: they are settings of their own
+    (``reward_sweep``'s 10/10 and ``network_sensitivity``'s two-sided small world ran the same
+    configuration; until 3 Dec 2026 one of them was left out of a parent folder's frame).
     """
-    first: dict[str, Path] = {}
+    first: dict[tuple[str, str], Path] = {}
     kept, repeats = [], []
     versions: dict[str, list[Path]] = {}
     for folder in folders:
         record = read_record(folder / JOB)
         digest = record.get("digest")
         versions.setdefault(record.get("code", "unrecorded"), []).append(folder)
-        if digest in first:
-            repeats.append(f"{folder} (as {first[digest]})")
+        labelled = (digest, json.dumps(record.get("parameters", {}), sort_keys=True))
+        if labelled in first:
+            repeats.append(f"{folder} (as {first[labelled]})")
             continue
         if digest is not None:  # a job that cannot tell is always read
-            first[digest] = folder
+            first[labelled] = folder
         kept.append(folder)
     if repeats:
-        warnings.warn(
-            f"read once: {len(repeats)} job folder(s) hold the same configuration's results as "
-            f"another: {', '.join(repeats[:5])}{' ...' if len(repeats) > 5 else ''}",
-            DuplicateJobWarning,
-            stacklevel=4,  # the caller of load or relation
-        )
+        warn_of_copies(repeats)
     if len(versions) > 1:
         warnings.warn(mixed_code_message(versions), MixedCodeWarning, stacklevel=4)
     return kept
+
+
+def warn_of_copies(repeats: list[str], stacklevel: int = 5) -> None:
+    """Say which job folders were read once, each as ``folder (as the folder kept)``."""
+    warnings.warn(
+        f"read once: {len(repeats)} job folder(s) hold the same configuration's results as "
+        f"another: {', '.join(repeats[:5])}{' ...' if len(repeats) > 5 else ''}",
+        DuplicateJobWarning,
+        stacklevel=stacklevel,  # the caller of load or relation
+    )
 
 
 def mixed_code_message(versions: dict[str, list[Path]]) -> str:
@@ -236,8 +247,43 @@ def load(paths: PathLike | Iterable[PathLike], table: str = "metrics") -> pd.Dat
     frame = frame.sort_values("job", key=lambda jobs: jobs.map(order), kind="stable")
     frame = frame.reset_index(drop=True)
     names = [c for c in names if c in frame.columns]
+    frame = each_run_once(fill_unset(frame, folders, names, records), names, records)
     frame.attrs["parameters"] = names
-    return fill_unset(frame, folders, names, records)
+    return frame
+
+
+def each_run_once(frame: pd.DataFrame, names: list[str], records: dict[Path, dict]) -> pd.DataFrame:
+    """``frame`` with the rows of each run once: those of the first job (in job order) that has it.
+
+    Replicate ``r`` of one configuration is the same run whatever ``run.replicates`` was
+    (:data:`SAMPLE_SIZE`), so jobs of one family (``job.json``: the configuration but for
+    ``run.replicates``) and code with the same settings hold copies of their shared
+    replicates: a sweep run again with fewer or more replicates keeps the first jobs in
+    ``earlier/``. Until 3 Dec 2026 :func:`load` returned both copies, and a plain ``groupby``
+    counted those runs twice (the report and :func:`sim.compare` read them once). A job that
+    records no family is never taken for another's copy. A job of the same digest as the one
+    kept (one configuration, its parameters written otherwise: ``seed=0`` given or left at its
+    default) is named in a :class:`DuplicateJobWarning`, as :func:`distinct_jobs` names copies.
+    """
+    run_of = {
+        str(folder): (record.get("family") or str(folder), record.get("code"))
+        for folder, record in records.items()
+    }
+    jobs = frame["job"].map(run_of)
+    keys = [jobs.str[0].rename("_family"), jobs.str[1].rename("_code")]
+    keys += [frame[name] for name in names if name != SAMPLE_SIZE]
+    keys += [frame["replicate"]] if "replicate" in frame.columns else []
+    first = frame.groupby(keys, dropna=False, sort=False)["job"].transform("first")
+    copies = first != frame["job"]
+    if not copies.any():
+        return frame
+    digests = {str(folder): record.get("digest") for folder, record in records.items()}
+    pairs = pd.DataFrame({"job": frame["job"], "first": first})[copies].drop_duplicates()
+    whole = pairs[pairs["job"].map(digests) == pairs["first"].map(digests)]
+    if len(whole):  # one configuration under other parameters that say the same (seed=0 given)
+        repeats = [f"{job} (as {kept})" for job, kept in whole.itertuples(index=False)]
+        warn_of_copies(repeats, stacklevel=4)
+    return frame[~copies].reset_index(drop=True)
 
 
 GLOBAL_GROUPS = ("scenario", "experiment")

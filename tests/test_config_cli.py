@@ -256,6 +256,26 @@ def test_cli_refuses_an_added_undeclared_key_with_exit_2(tmp_path, arguments):
     assert not list(tmp_path.rglob("*.parquet")) and not list(tmp_path.rglob("config.yaml"))
 
 
+@pytest.mark.parametrize("network", ["small_world", "random"])
+def test_a_network_chosen_over_a_network_sensitivity_option_is_refused(tmp_path, network):
+    # the command line's network won over each option's own: every job ran small_world under
+    # the labels lattice, random, circles...; network=random stopped at small world's rewire
+    folder = tmp_path / "sweep"
+    arguments = ["experiment=network_sensitivity", f"network={network}", "network.n=300"]
+    result = cli(
+        *arguments, "days=5", "run.replicates=1", f"hydra.sweep.dir={folder}", cwd=tmp_path
+    )
+    assert result.returncode == 2
+    said = f"network={network} is not allowed with experiment/network=lattice: that option "
+    assert said + "chooses network=lattice" in " ".join(result.stderr.split())
+    assert "Traceback" not in result.stderr and not folder.exists()
+    with pytest.raises(sim.ConfigError, match="the label random"):
+        sim.compose(["+experiment/network=random", "network=lattice"])
+    for agreeing in (["network=small_world"], []):  # the option's own network, or none given
+        config = sim.compose(["+experiment/network=small_world_r30", *agreeing])
+        assert (config.network.name, config.network.rewire) == ("small_world", 0.3)
+
+
 def test_a_launcher_whose_plugin_is_missing_names_the_extra_to_install(tmp_path):
     if importlib.util.find_spec("hydra_plugins.hydra_submitit_launcher"):
         pytest.skip("the slurm extra is installed here")

@@ -14,7 +14,7 @@ from sim import jobs, provenance, report
 from sim.compare import UnpairedWarning
 from sim.results import ResultsError
 from sim.summary import SUPPORT
-from tests.sweeps import TINY, sweep
+from tests.sweeps import TINY, referral_sim, sweep
 
 
 @pytest.fixture(scope="module")
@@ -383,3 +383,51 @@ def test_the_parameters_lead_then_the_job_then_the_tables_own_columns(two_scheme
     frame = sim.results.load(two_schemes)
     assert list(frame.columns[:5]) == ["referral", "network.n", "days", "run.replicates", "job"]
     assert frame.columns[5] == "replicate"
+
+
+def test_one_configuration_under_two_sweeps_labels_is_kept_under_each(tmp_path):
+    # reward_sweep's 10/10 and network_sensitivity's two-sided small world ran the same
+    # configuration (one digest): one of the two settings was left out of a parent's frame
+    given = ["referral=two_sided", "network.n=300", "days=10", "run.replicates=2"]
+    result = sim.run(sim.compose(given), progress=False)
+    config = "\n".join(given)
+    rewards = {"experiment": "reward_sweep", "referral.referrer_reward": 10.0}
+    jobs.write_job(tmp_path / "reward_sweep" / "7", result, rewards, config)
+    networks = {"experiment": "network_sensitivity", "referral": "two_sided"}
+    jobs.write_job(tmp_path / "network_sensitivity" / "5", result, networks, config)
+    for order in ([tmp_path], [tmp_path / "network_sensitivity", tmp_path / "reward_sweep"]):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # nothing read once: two settings, not a copy
+            frame = sim.results.load(order)
+        assert frame.groupby("experiment")["replicate"].apply(sorted).to_dict() == {
+            "network_sensitivity": [0, 1],
+            "reward_sweep": [0, 1],
+        }
+    jobs.write_job(tmp_path / "reward_sweep" / "8", result, rewards, config)  # a true copy
+    with pytest.warns(sim.results.DuplicateJobWarning, match=r"8 \(as .*7\)"):
+        assert len(sim.results.load(tmp_path)) == 4
+
+
+def test_a_sweep_run_again_with_fewer_replicates_loads_each_run_once(tmp_path):
+    # the first jobs go to earlier/, the new ones take their replicates: load gave both copies,
+    # so a plain groupby counted 0..2 twice (the report and compare read them once)
+    folder = tmp_path / "sweep"
+    market = ["-m", "referral=none,two_sided", "network.n=600", "days=20"]
+    again = [*market, f"hydra.sweep.dir={folder}"]
+    referral_sim(*again, "run.replicates=5", cwd=tmp_path)
+    assert (
+        "3 of 3 replicates taken" in referral_sim(*again, "run.replicates=3", cwd=tmp_path).stdout
+    )
+    frame = sim.results.load(folder)
+    assert len({job for job in frame["job"] if "earlier" in job}) == 2  # both sets of jobs read
+    runs = frame.groupby("referral")["replicate"].apply(list).to_dict()
+    assert {setting: sorted(replicates) for setting, replicates in runs.items()} == {
+        "none": [0, 1, 2, 3, 4],
+        "two_sided": [0, 1, 2, 3, 4],
+    }
+    series = sim.results.load(folder, "timeseries")
+    assert not series.duplicated(["referral", "replicate", "day"]).any()
+    assert len(series) == 2 * 5 * 21
+    means = frame.groupby("referral")["customers"].mean()
+    table = sim.compare(frame).query("metric == 'customers'").set_index("referral")["mean"]
+    pd.testing.assert_series_equal(means, table, check_names=False)

@@ -4,7 +4,8 @@ Before it launches a batch, Hydra composes each job's configuration once to stop
 override early, at about 0.1 s a job: a 400-job sweep spent some 40 s in silence before
 ``Launching``. This sweeper does the same, also checks each job's values against their
 declared ranges (as the job itself would, so a value out of range stops the sweep before any
-job runs, not when its job comes), and says so, for batches of
+job runs, not when its job comes) and its group choices against those its options make
+(:func:`sim.configure.refuse_overridden_choices`), and says so, for batches of
 :data:`SHOWN_FROM` jobs or more: a progress bar when standard error is a terminal (as the
 replicates' bar), else one line; everything else is Hydra's ``BasicSweeper``.
 
@@ -75,11 +76,14 @@ class CheckedSweeper(BasicSweeper):
                 "the sweep's overrides expand to no job (an empty range(), or a glob() that "
                 "matches nothing): nothing would run"
             )
+        from sim.configure import refuse_overridden_choices
+
         loader = self.hydra_context.config_loader
         bar = tqdm(total=len(batch), desc=CHECKING, unit="job", disable=not (shown and terminal))
         try:
             with bar:
                 for index, overrides in enumerate(batch, start=first):
+                    refuse_overridden_choices(overrides)  # before Hydra lets one win
                     job = loader.load_sweep_config(
                         master_config=self.config, sweep_overrides=list(overrides)
                     )
