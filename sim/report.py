@@ -9,17 +9,23 @@ instead, without the paired columns and the reach-versus-CAC figure, which need 
   other scheme beats on both, within each combination of the conditions);
 - ``repurchase.png``: repurchase rate and 30-day repurchase with 95% CIs;
 - ``cascades.png``: the distribution of referral-tree sizes (complementary CDF, log scales).
+
+A setting has one colour (and line style, marker) in all four, and comes in the table's order in
+each (:func:`styles_by_label`).
 """
 
 from __future__ import annotations
 
 import argparse
+import numbers
 import sys
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import matplotlib
+import matplotlib.colors
+import matplotlib.patches
 import matplotlib.pyplot as plt
 import matplotlib.ticker
 import numpy as np
@@ -131,22 +137,35 @@ def _label(values: list[object]) -> str:
 
 
 def plot_adoption(
-    series: pd.DataFrame, keys: Sequence[str], path: Path, baseline: object = None
+    series: pd.DataFrame,
+    keys: Sequence[str],
+    path: Path,
+    baseline: object = None,
+    styles: Mapping[str, dict] | None = None,
 ) -> Path:
     """Cumulative customers by day, mean and 95% band per scheme.
 
     Beside it, given the baseline value of the single swept parameter, the extra customers over
-    the baseline, paired by replicate.
+    the baseline, paired by replicate. ``styles``: see :func:`styles_by_label`.
     """
-    return save_figure(adoption_figure(series, keys, baseline), path)
+    return save_figure(adoption_figure(series, keys, baseline, styles), path)
 
 
-def adoption_figure(series: pd.DataFrame, keys: Sequence[str], baseline: object) -> plt.Figure:
-    """The figure of :func:`plot_adoption`: a setting keeps its colour and style in both panels."""
+def adoption_figure(
+    series: pd.DataFrame,
+    keys: Sequence[str],
+    baseline: object,
+    styles: Mapping[str, dict] | None = None,
+) -> plt.Figure:
+    """The figure of :func:`plot_adoption`: a setting keeps its colour and style in both panels.
+
+    ``styles``: the report's style of each setting (:func:`styles_by_label`); by default, one
+    per setting in the order the settings first appear in ``series``.
+    """
     paired = baseline is not None and len(keys) == 1
     series = series.assign(label=label_of(series, keys))
-    styles = styles_by_label(series["label"])
-    beside = legend_beside(len(styles))
+    styles = _styles_for(series["label"], styles)
+    beside = legend_beside(series["label"].nunique())
     width = (12 if paired else 7) + (2.5 if beside else 0)
     figure, axes = plt.subplots(1, 2 if paired else 1, figsize=(width, 4.5))
     axes = np.atleast_1d(axes)
@@ -175,22 +194,29 @@ def extra_over(series: pd.DataFrame, key: str, baseline: object) -> pd.DataFrame
     return extra.assign(extra=extra["customers_x"] - extra["customers_y"])
 
 
-def _bands(axes: plt.Axes, series: pd.DataFrame, column: str, styles: dict[str, dict]) -> None:
+def _bands(axes: plt.Axes, series: pd.DataFrame, column: str, styles: Mapping[str, dict]) -> None:
     support = support_of(column)  # "extra", a paired difference, is undeclared: unbounded
     summary = grouped_mean_interval(series, ["label", "day"], column, support=support)
-    for label, by_day in summary.groupby(level="label", sort=False):
+    for label, by_day in _in_order(summary.groupby(level="label", sort=False), styles):
         style = styles[label]
         by_day = by_day.sort_index(level="day")
         days = by_day.index.get_level_values("day").to_numpy()
-        axes.plot(days, by_day["mean"], label=label, **style)
+        axes.plot(days, by_day["mean"], label=label, **_line(style))
         axes.fill_between(days, by_day["low"], by_day["high"], alpha=0.25, color=style["color"])
 
 
 def plot_reach_cac(
-    table: pd.DataFrame, keys: Sequence[str], path: Path, within: Sequence[str] = ()
+    table: pd.DataFrame,
+    keys: Sequence[str],
+    path: Path,
+    within: Sequence[str] = (),
+    styles: Mapping[str, dict] | None = None,
 ) -> Path:
-    """Customers against CAC with 95% CIs; the efficient frontier joins undominated schemes."""
-    return save_figure(reach_cac_figure(table, keys, within), path)
+    """Customers against CAC with 95% CIs; the efficient frontier joins undominated schemes.
+
+    ``styles``: see :func:`styles_by_label`.
+    """
+    return save_figure(reach_cac_figure(table, keys, within, styles), path)
 
 
 LEGEND_INSIDE_UP_TO = 6  # settings; more get their legend beside the axes, not over the data
@@ -228,7 +254,10 @@ NOT_SETTINGS = (FRONTIER,)
 
 
 def reach_cac_figure(
-    table: pd.DataFrame, keys: Sequence[str], within: Sequence[str] = ()
+    table: pd.DataFrame,
+    keys: Sequence[str],
+    within: Sequence[str] = (),
+    styles: Mapping[str, dict] | None = None,
 ) -> plt.Figure:
     """The reach-versus-CAC figure: one colour and marker per setting, never repeated.
 
@@ -238,12 +267,16 @@ def reach_cac_figure(
     within each combination of the conditions ``within``, as the table pairs them: a larger
     market or a longer horizon does not dominate a smaller one (until 2 Dec 2026 one frontier
     ran across all, so every setting of the smaller market read as dominated).
+
+    ``styles``: the report's style of each setting (:func:`styles_by_label`); by default, one
+    per setting in the table's order.
     """
     figure, axes = plt.subplots(figsize=(10 if legend_beside(len(table)) else 7, 4.5))
     labels = label_of(table, keys)
-    styles = point_styles(len(table))
+    styles = _styles_for(labels, styles)
     hollow = same_spend_as_baseline(table)
-    for label, style, free, (_, row) in zip(labels, styles, hollow, table.iterrows(), strict=True):
+    for label, free, (_, row) in zip(labels, hollow, table.iterrows(), strict=True):
+        style = styles[label]
         axes.errorbar(
             row["cac"],
             row["customers"],
@@ -252,7 +285,7 @@ def reach_cac_figure(
             capsize=3,
             label=f"{label} (same spend as the baseline)" if free else label,
             mfc="white" if free else style["color"],
-            **style,
+            **_point(style),
         )
     _draw_frontiers(axes, table, within)
     axes.set(
@@ -324,22 +357,41 @@ def efficient(table: pd.DataFrame) -> pd.Index:
     return table.index[~np.array(dominated) & ~np.isnan(cac)]
 
 
-def plot_repurchase(table: pd.DataFrame, keys: Sequence[str], path: Path) -> Path:
-    """Repurchase rate and 30-day repurchase per scheme, with 95% CIs."""
-    return save_figure(repurchase_figure(table, keys), path)
+def plot_repurchase(
+    table: pd.DataFrame,
+    keys: Sequence[str],
+    path: Path,
+    styles: Mapping[str, dict] | None = None,
+) -> Path:
+    """Repurchase rate and 30-day repurchase per scheme, with 95% CIs.
+
+    ``styles``: see :func:`styles_by_label`.
+    """
+    return save_figure(repurchase_figure(table, keys, styles), path)
 
 
-def repurchase_figure(table: pd.DataFrame, keys: Sequence[str]) -> plt.Figure:
-    """The repurchase figure: two bars per setting, each with its 95% CI."""
+def repurchase_figure(
+    table: pd.DataFrame, keys: Sequence[str], styles: Mapping[str, dict] | None = None
+) -> plt.Figure:
+    """The repurchase figure: two bars per setting, each with its 95% CI.
+
+    Both bars of a setting take its colour (``styles``, the report's: :func:`styles_by_label`;
+    by default one per setting in the table's order): repurchase_rate filled, repurchase_30d
+    pale and hatched, as the legend shows in grey.
+    """
     labelled = len(table) <= LABELLED_UP_TO
     width = min(max(7.0, 0.8 * len(table)), 16.0) if labelled else 7.0  # room for each label
     figure, axes = plt.subplots(figsize=(width, 4.5))
     labels = label_of(table, keys)
+    styles = _styles_for(labels, styles)
+    colours = [styles[label]["color"] for label in labels]
     positions = np.arange(len(table))
+    legend = []
     for offset, metric in ((-0.2, "repurchase_rate"), (0.2, "repurchase_30d")):
         if metric not in table:
             continue
         errors = np.array([_errors(row, metric).ravel() for _, row in table.iterrows()]).T
+        look = REPURCHASE_LOOKS[metric]
         axes.bar(
             positions + offset,
             table[metric],
@@ -347,7 +399,9 @@ def repurchase_figure(table: pd.DataFrame, keys: Sequence[str]) -> plt.Figure:
             yerr=errors,
             capsize=3,
             label=REPURCHASE_LABELS[metric],
+            **look(colours),
         )
+        legend.append(matplotlib.patches.Patch(label=REPURCHASE_LABELS[metric], **look("0.35")))
     if labelled:  # the settings by name, and the parameters that name them (as in a legend)
         steep = len(table) > REPURCHASE_LABELS_FLAT_UP_TO
         axes.set_xticks(positions, labels, rotation=45 if steep else 20, ha="right")
@@ -358,7 +412,7 @@ def repurchase_figure(table: pd.DataFrame, keys: Sequence[str]) -> plt.Figure:
         axes.set_xlabel(f"{len(table)} settings: too many to label (see the table)")
     axes.set(ylabel="share of customers", title="Repurchase, mean and 95% CI")
     axes.set_ylim(top=axes.get_ylim()[1] * 1.25)  # room for the legend above the bars
-    axes.legend(loc="upper center", ncol=2, fontsize="small")
+    axes.legend(handles=legend, loc="upper center", ncol=2, fontsize="small")
     return figure
 
 
@@ -370,19 +424,56 @@ REPURCHASE_LABELS = {
 }
 
 
-def plot_cascades(cascades: pd.DataFrame, keys: Sequence[str], path: Path) -> Path:
-    """Complementary CDF of referral-tree sizes (trees of two or more), pooled over replicates."""
+def _pale(colours):
+    """``colours`` (one, or one per bar) at a third of their strength, for a hatched bar."""
+    if isinstance(colours, str):
+        return matplotlib.colors.to_rgba(colours, 0.35)
+    return [matplotlib.colors.to_rgba(colour, 0.35) for colour in colours]
+
+
+REPURCHASE_LOOKS = {  # the bars' look given their colours: the setting's, or grey in the legend
+    "repurchase_rate": lambda colours: {"color": colours},
+    "repurchase_30d": lambda colours: {
+        "facecolor": _pale(colours),
+        "edgecolor": colours,
+        "hatch": "//",
+    },
+}
+
+
+def plot_cascades(
+    cascades: pd.DataFrame,
+    keys: Sequence[str],
+    path: Path,
+    styles: Mapping[str, dict] | None = None,
+) -> Path:
+    """Complementary CDF of referral-tree sizes (trees of two or more), pooled over replicates.
+
+    ``styles``: see :func:`styles_by_label`.
+    """
+    return save_figure(cascades_figure(cascades, keys, styles), path)
+
+
+def cascades_figure(
+    cascades: pd.DataFrame, keys: Sequence[str], styles: Mapping[str, dict] | None = None
+) -> plt.Figure:
+    """The figure of :func:`plot_cascades`.
+
+    ``styles``: the report's style of each setting (:func:`styles_by_label`); by default, one
+    per setting in the order the settings first appear in ``cascades``.
+    """
     cascades = cascades.assign(label=label_of(cascades, keys))
-    styles = styles_by_label(cascades["label"])
-    figure, axes = plt.subplots(figsize=(9.5 if legend_beside(len(styles)) else 7, 4.5))
-    for label, trees in cascades.groupby("label", sort=False):
+    styles = _styles_for(cascades["label"], styles)
+    beside = legend_beside(cascades["label"].nunique())
+    figure, axes = plt.subplots(figsize=(9.5 if beside else 7, 4.5))
+    for label, trees in _in_order(cascades.groupby("label", sort=False), styles):
         style = styles[label]
         counts = trees.groupby("size")["trees"].sum().sort_index()
         tail = (counts[::-1].cumsum()[::-1] / counts.sum()).to_numpy()  # P(size >= each size)
         # drawn "pre": between two observed sizes the share is that of the larger one; from
         # s = 1 (every tree) so that a single observed size still draws a step
         sizes = np.append(1, counts.index.to_numpy())
-        axes.step(sizes, np.append(1.0, tail), where="pre", label=label, **style)
+        axes.step(sizes, np.append(1.0, tail), where="pre", label=label, **_line(style))
     largest = int(cascades["size"].max())
     axes.set(yscale="log", xlabel="referral-tree size s (members: customers, and KOCs at roots)")
     if largest > LINEAR_SIZES_UP_TO:
@@ -393,16 +484,53 @@ def plot_cascades(cascades: pd.DataFrame, keys: Sequence[str], path: Path) -> Pa
         axes.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     axes.set(ylabel="P(size ≥ s)", title="Cascade sizes (trees with at least one referral)")
     settings_legend(axes, keys)
-    return save_figure(figure, path)
+    return figure
 
 
 LINE_STYLES = ["-", "--", ":", "-."]  # settings that coincide stay visible
 
 
-def styles_by_label(labels: pd.Series) -> dict[str, dict[str, str]]:
-    """A :func:`line_styles` entry per label, in the order the labels first appear."""
-    distinct = labels.unique()
-    return dict(zip(distinct, line_styles(len(distinct)), strict=True))
+def styles_by_label(labels: Iterable[str]) -> dict[str, dict[str, object]]:
+    """The style of each setting label, in the order the labels first appear.
+
+    Each: ``color``, the line style ``ls`` of the line figures (:func:`line_styles`) and the
+    ``marker`` of ``reach_cac.png`` (:func:`point_styles`); the repurchase bars take the colour.
+    The report makes it once, from its table's rows, and hands it to every figure, which draw
+    the settings in its order: a setting looks the same in all of them, and comes at the same
+    place in each legend. Until 3 Dec 2026 each figure made its own, ``reach_cac.png`` in the
+    table's order and ``adoption.png`` and ``cascades.png`` in job order: a setting was blue in
+    one and pink in another, where blue was another setting.
+    """
+    distinct = list(dict.fromkeys(labels))
+    lines, points = line_styles(len(distinct)), point_styles(len(distinct))
+    return {
+        label: {"color": line["color"], "ls": line["ls"], "marker": point["fmt"]}
+        for label, line, point in zip(distinct, lines, points, strict=True)
+    }
+
+
+def _styles_for(labels: pd.Series, styles: Mapping[str, dict] | None) -> Mapping[str, dict]:
+    """``styles``, the report's, or by default (a figure drawn on its own) those of ``labels``."""
+    if styles is None:
+        return styles_by_label(labels)
+    unstyled = [label for label in labels.unique() if label not in styles]
+    if unstyled:  # the figure's settings are the table's: a label made otherwise is a bug
+        raise ValueError(f"no style for setting(s) {', '.join(unstyled)}")
+    return styles
+
+
+def _in_order(groups: Iterable[tuple[str, object]], styles: Mapping[str, dict]) -> list:
+    """``(label, part)`` pairs of a group-by on the label, in the order of ``styles``."""
+    order = {label: position for position, label in enumerate(styles)}
+    return sorted(groups, key=lambda group: order[group[0]])
+
+
+def _line(style: Mapping[str, object]) -> dict[str, object]:
+    return {"color": style["color"], "ls": style["ls"]}
+
+
+def _point(style: Mapping[str, object]) -> dict[str, object]:
+    return {"color": style["color"], "fmt": style["marker"]}
 
 
 def line_styles(count: int) -> list[dict[str, str]]:
@@ -532,7 +660,7 @@ def write_report(
     _clear(out)
     paired = baseline if keys == [by] else None
     within = conditions(metrics, baseline, by)
-    figures = _figures(jobs, wide(comparison, by), keys, out, paired=paired, within=within)
+    figures = _figures(jobs, wide(comparison, by), keys, out, paired=paired, within=within, by=by)
     text = format_table(comparison, by)
     notes = _notes(noted, metrics, same_spend_note(comparison, by))
     compared = metrics.drop_duplicates([*keys, "replicate"])  # as compare() counts each once
@@ -767,8 +895,11 @@ def _figures(
     frontier: bool = True,
     label: str | None = None,
     within: Sequence[str] = (),
+    by: str | None = None,
 ) -> list[Path]:
     """Draw the report's figures into ``out``; return their paths.
+
+    Each setting has one style in all of them (:func:`styles_by_label`), in the table's order.
 
     Args:
         jobs: the finished jobs (their time series and cascades are read here).
@@ -779,18 +910,25 @@ def _figures(
         frontier: draw ``reach_cac.png``.
         within: the conditions, within whose combinations the frontier is drawn.
         label: the :data:`CONFIGURATION` of every row (a report of one configuration).
+        by: the parameter compared, whose missing values the table names :data:`UNSET`
+            (named so here too, for the same labels).
 
     """
     named = {CONFIGURATION: label} if label is not None else {}
-    series = distinct_replicates(_quietly(store.load, jobs, "timeseries").assign(**named), keys)
     shown = [k for k in keys if k in table]
-    figures = [plot_adoption(series, keys, out / "adoption.png", paired)]
+    styles = styles_by_label(label_of(table, shown))  # one per setting, in the table's order
+
+    def read(kind: str) -> pd.DataFrame:
+        frame = distinct_replicates(_quietly(store.load, jobs, kind).assign(**named), keys)
+        return name_unset(frame, by) if by is not None else frame
+
+    figures = [plot_adoption(read("timeseries"), keys, out / "adoption.png", paired, styles)]
     if frontier:
-        figures.append(plot_reach_cac(table, shown, out / "reach_cac.png", within))
-    figures.append(plot_repurchase(table, shown, out / "repurchase.png"))
-    cascades = distinct_replicates(_quietly(store.load, jobs, "cascades").assign(**named), keys)
+        figures.append(plot_reach_cac(table, shown, out / "reach_cac.png", within, styles))
+    figures.append(plot_repurchase(table, shown, out / "repurchase.png", styles))
+    cascades = read("cascades")
     if len(cascades):
-        figures.append(plot_cascades(cascades, keys, out / "cascades.png"))
+        figures.append(plot_cascades(cascades, keys, out / "cascades.png", styles))
     return figures
 
 
@@ -881,11 +1019,21 @@ def _default_by(metrics: pd.DataFrame, varying: list[str]) -> str | None:
 def _varying_text(metrics: pd.DataFrame, varying: list[str]) -> str:
     if not varying:
         return f"{_nothing_varies(metrics)}; {LEAVE_OUT}"
+    example = baseline_of(metrics, varying[0], None)
     return (
-        f"the parameters that vary across the jobs are {', '.join(varying)}: pass one with --by "
-        f"and its baseline value with --baseline, e.g. --by {varying[0]} --baseline "
-        f"{plain(baseline_of(metrics, varying[0], None))}"
+        f"the parameters that vary across the jobs are {', '.join(varying)}: name the one to "
+        "compare by and its baseline value, with --by and --baseline on the command line or "
+        "by= and baseline= from Python (sim.compare, sim.report.write_report), e.g. "
+        f"--by {varying[0]} --baseline {plain(example)}, "
+        f"or by={varying[0]!r}, baseline={_python_value(example)}"
     )
+
+
+def _python_value(value: object) -> str:
+    """``value`` as a Python caller would pass it: a number as such, else quoted text."""
+    if isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_):
+        return plain(value)  # numpy's numbers too
+    return repr(plain(value))
 
 
 def _nothing_varies(metrics: pd.DataFrame) -> str:

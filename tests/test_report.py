@@ -9,6 +9,8 @@ import shutil
 import subprocess
 import sys
 
+import matplotlib.colors
+import matplotlib.container
 import matplotlib.image
 import numpy as np
 import pandas as pd
@@ -370,6 +372,9 @@ def test_several_varying_parameters_without_referral_are_listed_for_by(tmp_path,
     error = capsys.readouterr().err
     assert "vary across the jobs are referral.referrer_reward, referral.referee_discount" in error
     assert "--by referral.referrer_reward --baseline 0" in error
+    # from Python (sim.report.compared_by, sim.compare) the same choice is made with arguments
+    assert "with --by and --baseline on the command line or by= and baseline= from Python" in error
+    assert "or by='referral.referrer_reward', baseline=0" in error
     assert report.main([str(tmp_path), "--by", "referral.referee_discount"]) == 0
     assert report.main([str(tmp_path), "--by", "bogus"]) == 2
     assert "results lack column 'bogus'; the parameters that vary" in capsys.readouterr().err
@@ -441,6 +446,88 @@ def test_adoption_keeps_each_settings_colour_in_both_panels_with_one_legend_besi
         colours = [{line.get_label(): line.get_color() for line in a.lines} for a in figure.axes]
         assert colours[0] == colours[1] and len(set(colours[0].values())) == count
         report.plt.close(figure)
+
+
+SWEEPS_OF_TWO_PARAMETERS = {
+    # the table pairs each reward with reward 0 at the same discount: discount 0's rewards
+    # first, where the jobs ran reward 0's discounts first
+    "rewards within discounts": (
+        ("referral.referrer_reward", (0, 5)),
+        ("referral.referee_discount", (0, 10)),
+        ["referral=two_sided"],
+        ["--by", "referral.referrer_reward", "--baseline", "0"],
+    ),
+    # the table names the uncapped setting "default"; the time series and cascades hold null
+    "a setting with no value": (
+        ("budget.total", (None, 500)),
+        ("referral.referrer_reward", (0, 10)),
+        ["referral=one_sided"],
+        ["--by", "budget.total", "--baseline", "null"],
+    ),
+}
+
+
+def drawn_settings(name: str, figure) -> dict[str, tuple]:
+    """``{setting: (colour, line style or marker)}`` as a report's figure drew them, in order."""
+    axes = figure.axes[0]
+    if name == "reach_cac":
+        return {
+            bars.get_label().removesuffix(" (same spend as the baseline)"): (
+                matplotlib.colors.to_hex(bars.lines[0].get_color()),
+                bars.lines[0].get_marker(),
+            )
+            for bars in axes.containers
+        }
+    if name == "repurchase":
+        ticks = [tick.get_text() for tick in axes.get_xticklabels()]
+        bars = [c for c in axes.containers if isinstance(c, matplotlib.container.BarContainer)]
+        rate = bars[0]  # repurchase_rate, a bar per setting
+        colours = [matplotlib.colors.to_hex(bar.get_facecolor()) for bar in rate.patches]
+        return {tick: (colour,) for tick, colour in zip(ticks, colours, strict=True)}
+    return {
+        line.get_label(): (matplotlib.colors.to_hex(line.get_color()), line.get_linestyle())
+        for line in axes.lines
+    }
+
+
+@pytest.mark.parametrize("sweep", list(SWEEPS_OF_TWO_PARAMETERS))
+def test_a_setting_looks_the_same_in_every_figure_and_comes_in_the_tables_order(
+    tmp_path, monkeypatch, sweep
+):
+    # each figure gave the settings styles of its own: reach_cac.png in the table's order,
+    # adoption.png and cascades.png in job order; a review saw `5, 0` light blue in one and
+    # orange dash-dot in another, and `circles, none` dark blue in reach_cac.png but pink in
+    # cascades.png, where dark blue was `lattice, none`; the repurchase bars took the metric's
+    (first, firsts), (second, seconds), market, options = SWEEPS_OF_TWO_PARAMETERS[sweep]
+    job = 0
+    for one in firsts:
+        for other in seconds:
+            overrides = [*market, f"{first}={'null' if one is None else one}", f"{second}={other}"]
+            write_small_job(tmp_path / str(job), {first: one, second: other}, overrides)
+            job += 1
+    drawn = {}
+
+    def kept(figure, path):
+        drawn[path.stem] = figure
+        return path
+
+    monkeypatch.setattr(report, "save_figure", kept)
+    assert report.main([str(tmp_path), *options]) == 0
+    assert set(drawn) >= {"adoption", "reach_cac", "repurchase"}
+    settings = {name: drawn_settings(name, figure) for name, figure in drawn.items()}
+    for figure in drawn.values():
+        report.plt.close(figure)
+    table = {s: style[0] for s, style in settings["reach_cac"].items()}  # rows, in order
+    assert len(table) == 4 and len(set(table.values())) == 4  # a colour each
+    assert "cascades" in settings
+    for name in ("adoption", "cascades", "repurchase"):
+        styles = settings[name]
+        colours = {s: style[0] for s, style in styles.items()}
+        assert colours == {s: table.get(s) for s in styles}, name
+        assert list(styles) == [s for s in table if s in styles], name  # the table's order
+    assert list(settings["adoption"]) == list(table)  # every setting has a time series
+    # the lines share the line style too, not only the colour
+    assert settings["cascades"] == {s: settings["adoption"][s] for s in settings["cascades"]}
 
 
 def test_a_setting_that_won_customers_at_the_baselines_spend_is_drawn_hollow_and_named():
