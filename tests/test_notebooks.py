@@ -15,6 +15,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from tests.sweeps import sweep
+
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
 SMALL = {
@@ -173,3 +175,121 @@ def test_sweep_notebook_on_one_configuration_says_to_use_the_report(tmp_path, th
     with pytest.raises(CellExecutionError, match="no parameter varies across its jobs") as caught:
         client.execute()
     assert "referral-sim-report FOLDER gives one configuration" in str(caught.value)
+
+
+LABELS_SHOWN = '''
+import json as _json
+
+import matplotlib.pyplot as _plt
+
+
+def _show_with_labels(*args, _show=_plt.show, **kwargs):
+    """Print each figure's title, legend entries and x tick labels, then show it."""
+    figure = _plt.gcf()
+    figure.canvas.draw()
+    for axes in figure.axes:
+        legend = axes.get_legend()
+        entries = [text.get_text() for text in legend.get_texts()] if legend else []
+        ticks = [text.get_text() for text in axes.get_xticklabels()]
+        print("FIGURE", _json.dumps({"title": axes.get_title(), "legend": entries, "x": ticks}))
+    _show(*args, **kwargs)
+
+
+_plt.show = _show_with_labels
+'''
+"""Source added to the parameters: each figure the notebook shows prints what it labels."""
+
+
+def figures_shown(book: nbformat.NotebookNode) -> dict[str, dict]:
+    """Per title, the legend entries and x tick labels of the figures printed by LABELS_SHOWN."""
+    lines = printed_text(book).splitlines()
+    shown = [
+        json.loads(line.removeprefix("FIGURE ")) for line in lines if line.startswith("FIGURE")
+    ]
+    return {figure["title"]: figure for figure in shown}
+
+
+def results_shown(book: nbformat.NotebookNode) -> list[str]:
+    """The text of each value an executed notebook's cell ended with (tables), in order."""
+    return [
+        output.get("data", {}).get("text/plain", "")
+        for cell in book.cells
+        if cell.cell_type == "code"
+        for output in cell.outputs
+        if output.output_type == "execute_result"
+    ]
+
+
+def run_sweep_notebook(folder: Path, tmp_path: Path, kernel: str) -> nbformat.NotebookNode:
+    """Notebook 3 executed on the multirun ``folder``, its figures' labels printed."""
+    source = f"{SMALL['3.0-sweep-analysis.ipynb'][0]}\nSWEEP = {str(folder)!r}\n{LABELS_SHOWN}"
+    book = with_small_parameters(
+        nbformat.read(NOTEBOOKS / "3.0-sweep-analysis.ipynb", as_version=4), source
+    )
+    client = NotebookClient(
+        book, timeout=300, kernel_name=kernel, resources={"metadata": {"path": str(tmp_path)}}
+    )
+    client.execute()
+    return book
+
+
+def test_sweep_notebook_keeps_a_setting_left_null(tmp_path, this_python_kernel):
+    # budget.total=null (no cap) is NaN in the results: grouping dropped it from the adoption
+    # curves and the boxplot, while the comparison table listed it as "default"
+    folder = tmp_path / "budgets"
+    sweep(folder, "budget.total=null,30000")
+    figures = figures_shown(run_sweep_notebook(folder, tmp_path, this_python_kernel))
+    assert figures["Adoption curves"]["legend"] == ["30000", "default"]
+    assert figures["Reach against CAC (mean, 95% CI)"]["legend"] == ["30000", "default"]
+    boxes = next(f for title, f in figures.items() if title.startswith("Repurchase rate by"))
+    assert boxes["x"] == ["30000", "default"]
+
+
+def test_sweep_notebook_on_a_folder_of_two_sweeps_shows_every_setting(tmp_path, this_python_kernel):
+    # each sweep's jobs leave the other's parameter unset (NaN): grouping by both parameters
+    # dropped them, and the paired differences came out as "Empty DataFrame"
+    import sim
+
+    both = tmp_path / "both"
+    both.mkdir()
+    sweep(both / "budgets", "budget.total=null,30000")
+    sweep(both / "schemes", "referral=none,one_sided")
+    frame = sim.results.load(both)
+    swept = sim.results.swept(frame)
+    settings = len(frame[swept].drop_duplicates())
+    assert settings == len(frame.groupby(swept, dropna=False)) > len(frame.groupby(swept))
+
+    book = run_sweep_notebook(both, tmp_path, this_python_kernel)
+    figures = figures_shown(book)
+    assert len(set(figures["Adoption curves"]["legend"])) == settings
+    assert len(set(figures["Reach against CAC (mean, 95% CI)"]["legend"])) == settings
+    assert not any("nan" in label for label in figures["Adoption curves"]["legend"])
+    paired = results_shown(book)[-1]  # the paired differences, the last table
+    assert "delta_customers" in paired
+    assert "one_sided" in paired
+
+
+def test_sweep_notebook_varying_several_parameters_says_to_set_by(tmp_path, this_python_kernel):
+    # with BY = None it failed with the command line's advice (--by, --baseline)
+    from nbclient.exceptions import CellExecutionError
+
+    folder = tmp_path / "two_parameters"
+    sweep(folder, "retention=none,points", "budget.total=20000,30000")
+    with pytest.raises(CellExecutionError, match="several parameters vary") as caught:
+        run_sweep_notebook(folder, tmp_path, this_python_kernel)
+    assert re.search(r"set BY .*and BASELINE .*at the top", str(caught.value))
+
+
+def test_compare_notebook_reads_group_buy_as_the_model_runs_it():
+    # since 2 Dec 2026 a member of a team that never fills buys at full price only with chance
+    # p_full / p_group (docs/model.md); the notebook still spoke of full-price orders to refund,
+    # and of a scheme that "pays nothing" where its table reads e.g. 0.0 [-0.0, 0.1]
+    book = nbformat.read(NOTEBOOKS / "2.0-compare-schemes.ipynb", as_version=4)
+    text = " ".join(cell.source for cell in book.cells if cell.cell_type == "markdown")
+    model = (NOTEBOOKS.parent / "docs" / "model.md").read_text()
+    assert "`p_full / p_group`" in model
+    assert "`p_full / p_group`" in text
+    assert "orders still waiting at the end count in no customers" in text
+    assert "refund" not in text
+    assert "pays nothing" not in text
+    assert "incremental CAC of 0" not in text
