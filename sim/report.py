@@ -46,7 +46,6 @@ from sim.compare import (
     wide,
 )
 from sim.console import listed, plain, say
-from sim.failures import EXIT_BAD_INPUT, sweep_exit_code
 from sim.storage import remove_orphaned_temporaries, write_atomic, write_text_atomic
 from sim.summary import (
     UNDEFINED_IN_SOME,
@@ -571,30 +570,6 @@ DEFAULT_BY = "referral"
 DEFAULT_BASELINE = "none"
 
 
-def failed_jobs(folder: Path) -> dict[Path, dict]:
-    """Failure records of the jobs under ``folder`` that have no results, in job order."""
-    records = folder.rglob(jobs_store.FAILED) if folder.is_dir() else []
-    failed = {r.parent for r in records if not jobs_store.has_results(r.parent)}
-    ordered = sorted(failed, key=jobs_store.natural_order)
-    return {job: jobs_store.read_record(job / jobs_store.FAILED) for job in ordered}
-
-
-def failed_jobs_note(folder: Path, failed: dict[Path, dict]) -> str:
-    """The report's note on the jobs that failed: which, and whether running again can help."""
-    names = _job_names(folder, failed)
-    jobs_text = "1 failed job is" if len(failed) == 1 else f"{len(failed)} failed jobs are"
-    if sweep_exit_code(failed) == EXIT_BAD_INPUT:  # every one of them: bad input
-        advice = "fix the values it names, then run the sweep's command again"
-    elif any(record.get("exit_code") == EXIT_BAD_INPUT for record in failed.values()):
-        advice = "fix the values named there; running the sweep's command again retries the rest"
-    else:
-        advice = "running the sweep's command again retries them"
-    return (
-        f"{jobs_text} not in this report: {listed(names)} (each folder's failed.json says why; "
-        f"{advice})."
-    )
-
-
 def unfinished_jobs_note(folder: Path, unfinished: Sequence[Path]) -> str:
     """The report's note on started jobs with neither results nor a failure record."""
     if list(unfinished) == [folder]:  # a single run: its own command completes it
@@ -603,7 +578,7 @@ def unfinished_jobs_note(folder: Path, unfinished: Sequence[Path]) -> str:
             f"by Ctrl-C or a kill): run its command again with hydra.run.dir={folder} to "
             "complete it, from the replicates it kept."
         )
-    names = _job_names(folder, unfinished)
+    names = store.job_names(folder, unfinished)
     jobs_text = (
         "1 started job has" if len(unfinished) == 1 else f"{len(unfinished)} started jobs have"
     )
@@ -613,11 +588,6 @@ def unfinished_jobs_note(folder: Path, unfinished: Sequence[Path]) -> str:
         "sweep's command again completes them, from the replicates they kept). Jobs the sweep "
         "had not started yet have no folder and are not counted here."
     )
-
-
-def _job_names(folder: Path, jobs: Iterable[Path]) -> list[str]:
-    """Each job folder as the notes name it: relative to ``folder`` (``.`` for itself)."""
-    return [str(job.relative_to(folder)) if job != folder else "." for job in jobs]
 
 
 LOAD_NOTES = (store.DuplicateJobWarning, store.MixedCodeWarning)  # said in the report's notes
@@ -664,7 +634,7 @@ def write_report(
     text = format_table(comparison, by)
     notes = _notes(noted, metrics, same_spend_note(comparison, by))
     compared = metrics.drop_duplicates([*keys, "replicate"])  # as compare() counts each once
-    intro = _comparison_intro(compared, baseline, chosen)
+    intro = _comparison_intro(compared, baseline, chosen, by, within)
     write_text_atomic(_markdown(folder, intro, text, figures, notes), out / "report.md")
     return text
 
@@ -805,7 +775,7 @@ def _load(folder: Path) -> tuple[list[Path], pd.DataFrame, list[str]]:
     with warnings.catch_warnings(record=True) as caught:  # said once, below, and in the notes
         warnings.simplefilter("always")
         try:  # first: a missing folder or a file is refused, not made
-            jobs = store.job_folders(folder)
+            jobs = store.job_folders(folder, say_failed=False)  # said in its notes
         except store.ResultsError as error:  # with the jobs that have none, if any: why none
             notes = _missing_jobs_notes(folder)
             raise store.ResultsError(
@@ -839,10 +809,10 @@ def _missing_jobs_notes(folder: Path) -> list[str]:
     """
     if not folder.is_dir():
         return []
-    failed = failed_jobs(folder)
+    failed = store.failed_jobs(folder)
     unfinished = [job for job in unfinished_jobs(folder) if job not in failed]
     return [
-        *([failed_jobs_note(folder, failed)] if failed else []),
+        *([store.failed_jobs_note(folder, failed, "this report")] if failed else []),
         *([unfinished_jobs_note(folder, unfinished)] if unfinished else []),
     ]
 
@@ -1066,13 +1036,21 @@ def _markdown(folder: Path, intro: str, table: str, figures: list[Path], notes: 
     return "\n".join(lines) + "\n"
 
 
-def _comparison_intro(metrics: pd.DataFrame, baseline: object, chosen: bool = False) -> str:
+def _comparison_intro(
+    metrics: pd.DataFrame,
+    baseline: object,
+    chosen: bool = False,
+    by: str = DEFAULT_BY,
+    within: Sequence[str] = (),
+) -> str:
     """The paragraph above a comparison's table: runs, replicates, the market, what cells are.
 
     Args:
         metrics: the jobs' metrics.
         baseline: the baseline setting.
         chosen: the report chose the baseline (no ``--baseline``): say how when not ``none``.
+        by: the parameter compared, named with the baseline unless it is ``referral``.
+        within: the conditions: the baseline is paired within each of their combinations.
 
     """
     replicates = metrics.groupby(store.swept(metrics) or ["job"], dropna=False).size()
@@ -1081,10 +1059,12 @@ def _comparison_intro(metrics: pd.DataFrame, baseline: object, chosen: bool = Fa
     picked = ""
     if chosen and str(baseline) != DEFAULT_BASELINE:
         picked = f" (`{DEFAULT_BASELINE}` is not among the settings: the smallest; see --baseline)"
+    against = plain(baseline) if by == DEFAULT_BY else f"{by}={plain(baseline)}"
+    inside = f" at the same {', '.join(f'`{c}`' for c in within)}" if within else ""
     return (
         f"{len(metrics)} runs; {per_setting} replicates per setting. {held_fixed(metrics)} "
         f"Cells are means with 95% CIs over replicates; Δ and incremental CAC are paired by "
-        f"replicate against `{plain(baseline)}`{picked} (incremental CAC: extra acquisition "
+        f"replicate against `{against}`{picked}{inside} (incremental CAC: extra acquisition "
         "spend per extra customer, Fieller CI; – where the scheme wins no extra customers on "
         "average, Δ customers ≤ 0: read that Δ's CI). CAC and "
         "incremental CAC are in yuan per customer; ROI is revenue per yuan spent. "

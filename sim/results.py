@@ -26,7 +26,9 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import yaml
 
-from sim.jobs import CONFIG, JOB, METRICS, TABLES, natural_order, read_record
+from sim.console import listed
+from sim.failures import EXIT_BAD_INPUT, sweep_exit_code
+from sim.jobs import CONFIG, FAILED, JOB, METRICS, TABLES, has_results, natural_order, read_record
 
 if TYPE_CHECKING:  # imported where it reads: every job imports this module (through sim) but
     import duckdb  # reads nothing with it, and importing it took some 0.2 s of each job's start
@@ -38,24 +40,81 @@ class ResultsError(FileNotFoundError):
     """No results where some were expected."""
 
 
-def job_folders(paths: PathLike | Iterable[PathLike]) -> list[Path]:
+def job_folders(paths: PathLike | Iterable[PathLike], say_failed: bool = True) -> list[Path]:
     """The folders of finished jobs under ``paths`` (each a run, a sweep or a parent folder).
+
+    Jobs that failed (``failed.json``, no results) are not among them; with ``say_failed`` a
+    :class:`FailedJobsWarning` names them (and the error, when no job finished), so a setting
+    is never left out of a frame without a word (until 3 Dec 2026 only the report said so).
 
     Raises:
         ResultsError: a path does not exist or is a file, or there is no finished job under
             any of them.
 
     """
-    roots = [Path(paths)] if isinstance(paths, str | Path) else [Path(p) for p in paths]
+    alone = paths is None or isinstance(paths, str | Path)
+    roots = [_root(path) for path in ([paths] if alone else list(paths))]
+    if not roots:
+        raise ResultsError("no results folder given (an empty list): nothing to load")
     folders = []
     for root in roots:
         check_folder(root)
         found = (m.parent for m in root.rglob(METRICS) if not in_hidden_folder(m.parent, root))
         folders += sorted(found, key=natural_order)
+    failures = [
+        failed_jobs_note(root, failed, "the results read")
+        for root in (roots if say_failed else [])
+        if (failed := failed_jobs(root))
+    ]
     if not folders:
-        listed = ", ".join(str(r) for r in roots)
-        raise ResultsError(f"no finished job ({METRICS}) under {listed}: nothing to load")
+        where = ", ".join(str(r) for r in roots)
+        said = f"no finished job ({METRICS}) under {where}: nothing to load"
+        raise ResultsError(" ".join([f"{said}.", *failures]) if failures else said)
+    for failure in failures:
+        warnings.warn(failure, FailedJobsWarning, stacklevel=3)  # the caller of load
     return distinct_jobs(list(dict.fromkeys(f.resolve() for f in folders)))
+
+
+def _root(path: object) -> Path:
+    """A folder given to read: ``~`` expanded; an empty string or a non-path refused."""
+    if not isinstance(path, str | Path) or path == "":
+        raise ResultsError(
+            f"a results folder is a path (a run, a sweep or a parent of several), not {path!r}"
+        )
+    return Path(path).expanduser()
+
+
+class FailedJobsWarning(UserWarning):
+    """Jobs under the folders read failed: their settings are not in what was read."""
+
+
+def failed_jobs(folder: Path) -> dict[Path, dict]:
+    """Failure records of the jobs under ``folder`` that have no results, in job order."""
+    records = folder.rglob(FAILED) if folder.is_dir() and not has_results(folder) else []
+    failed = {r.parent for r in records if not has_results(r.parent)}
+    ordered = sorted(failed, key=natural_order)
+    return {job: read_record(job / FAILED) for job in ordered}
+
+
+def failed_jobs_note(folder: Path, failed: dict[Path, dict], where: str) -> str:
+    """A note on the jobs that failed: which, not in ``where``, and whether running again helps."""
+    names = job_names(folder, failed)
+    jobs_text = "1 failed job is" if len(failed) == 1 else f"{len(failed)} failed jobs are"
+    if sweep_exit_code(failed) == EXIT_BAD_INPUT:  # every one of them: bad input
+        advice = "fix the values it names, then run the sweep's command again"
+    elif any(record.get("exit_code") == EXIT_BAD_INPUT for record in failed.values()):
+        advice = "fix the values named there; running the sweep's command again retries the rest"
+    else:
+        advice = "running the sweep's command again retries them"
+    return (
+        f"{jobs_text} not in {where}: {listed(names)} (each folder's failed.json says why; "
+        f"{advice})."
+    )
+
+
+def job_names(folder: Path, jobs: Iterable[Path]) -> list[str]:
+    """Each job folder as the notes name it: relative to ``folder`` (``.`` for itself)."""
+    return [str(job.relative_to(folder)) if job != folder else "." for job in jobs]
 
 
 def in_hidden_folder(folder: Path, root: Path) -> bool:

@@ -352,7 +352,23 @@ def test_the_one_parameter_that_varies_is_compared_against_its_smallest_value(tm
     # jobs 10, 0, 40: numeric settings are tabled in ascending order (job order before 1 Dec)
     assert [row.split(" | ")[0] for row in rows[1:]] == ["| 0", "| 10", "| 40"]
     assert rows[1].split(" | ")[2] == "+0"  # the baseline against itself
-    assert "against `0`" in (tmp_path / "report.md").read_text()
+    text = (tmp_path / "report.md").read_text()
+    assert "against `referral.referrer_reward=0` (`none` is not among the settings" in text
+
+
+def test_the_intro_names_the_parameter_compared_and_the_conditions():
+    # "paired by replicate against `0`" named neither the parameter nor the pairing within
+    # each value of the other one (a review of the reward_sweep preset)
+    metrics = pd.DataFrame({"referral.referrer_reward": [0.0, 5.0], "job": list("ab")})
+    metrics["referral.referee_discount"] = 10.0
+    metrics.attrs["parameters"] = ["referral.referrer_reward", "referral.referee_discount"]
+    intro = report._comparison_intro(
+        metrics, 0.0, by="referral.referrer_reward", within=["referral.referee_discount"]
+    )
+    assert (
+        "against `referral.referrer_reward=0` at the same `referral.referee_discount` "
+        "(incremental CAC"
+    ) in intro
 
 
 def test_the_intro_names_a_whole_baseline_as_the_table_does():
@@ -1034,10 +1050,10 @@ def test_failed_jobs_are_the_ones_without_results_in_job_order(tmp_path):
             f'{{"kind": "disk full {job}", "exit_code": 1}}'
         )
     (tmp_path / "3" / "metrics.parquet").write_bytes(b"")  # its results are in the table
-    failed = report.failed_jobs(tmp_path)
+    failed = sim.results.failed_jobs(tmp_path)
     assert list(failed) == [tmp_path / "2", tmp_path / "10"]  # 2 before 10, as the sweep ran them
     assert failed[tmp_path / "10"]["kind"] == "disk full 10"
-    note = report.failed_jobs_note(tmp_path, failed)
+    note = sim.results.failed_jobs_note(tmp_path, failed, "this report")
     assert note.startswith("2 failed jobs are not in this report: 2, 10 (each folder's")
 
 
@@ -1092,7 +1108,7 @@ def test_failed_jobs_of_bad_input_and_of_other_causes_get_advice_for_both(tmp_pa
         tmp_path / "0": {"kind": "invalid configuration", "exit_code": 2},
         tmp_path / "1": {"kind": "out of memory", "exit_code": 1},
     }
-    note = report.failed_jobs_note(tmp_path, failed)
+    note = sim.results.failed_jobs_note(tmp_path, failed, "this report")
     assert note == (
         "2 failed jobs are not in this report: 0, 1 (each folder's failed.json says why; fix the "
         "values named there; running the sweep's command again retries the rest)."

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import warnings
 
@@ -431,3 +432,48 @@ def test_a_sweep_run_again_with_fewer_replicates_loads_each_run_once(tmp_path):
     means = frame.groupby("referral")["customers"].mean()
     table = sim.compare(frame).query("metric == 'customers'").set_index("referral")["mean"]
     pd.testing.assert_series_equal(means, table, check_names=False)
+
+
+def test_failed_jobs_are_named_when_loading_not_dropped_silently(two_schemes, tmp_path, capsys):
+    # the report named them, sim.results.load did not: a notebook lost a setting without a word
+    copy = tmp_path / "copy"
+    shutil.copytree(two_schemes, copy)
+    (copy / "1" / jobs.METRICS).unlink()  # job 1 failed: a record, no results
+    (copy / "1" / jobs.FAILED).write_text('{"kind": "out of memory", "exit_code": 1}')
+    note = (
+        "1 failed job is not in the results read: 1 (each folder's failed.json says why; "
+        "running the sweep's command again retries them)."
+    )
+    with pytest.warns(sim.results.FailedJobsWarning, match=re.escape(note)):
+        frame = sim.results.load(copy)
+    assert frame["referral"].unique().tolist() == ["none"]
+    with pytest.warns(sim.results.FailedJobsWarning, match="1 failed job"):
+        sim.results.relation(copy)
+    (copy / "0" / jobs.METRICS).unlink()
+    (copy / "0" / jobs.FAILED).write_text('{"kind": "invalid configuration", "exit_code": 2}')
+    with pytest.raises(ResultsError, match=r"nothing to load\. 2 failed jobs are not in the res"):
+        sim.results.load(copy)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a finished job's folder holds no failure to name
+        assert len(sim.results.load(two_schemes / "0")) == 3
+    assert report.main([str(copy)]) == 2  # the report says it once, in its own words
+    err = capsys.readouterr().err
+    assert err.count("failed job") == 1 and "not in this report" in err
+
+
+@pytest.mark.parametrize(
+    ("paths", "said"),
+    [
+        ("", "a results folder is a path .*not ''"),  # read the current folder, whatever it held
+        (None, "a results folder is a path .*not None"),  # TypeError: not iterable
+        ([], r"no results folder given \(an empty list\)"),  # "under : nothing to load"
+    ],
+)
+def test_what_is_not_a_results_folder_is_refused_saying_so(paths, said):
+    with pytest.raises(ResultsError, match=said):
+        sim.results.load(paths)
+
+
+def test_a_folder_under_home_is_read_with_its_tilde(two_schemes, monkeypatch):
+    monkeypatch.setenv("HOME", str(two_schemes.parent))
+    assert len(sim.results.load(f"~/{two_schemes.name}")) == 6  # looked for ./~/...
