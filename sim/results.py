@@ -306,7 +306,8 @@ def load(paths: PathLike | Iterable[PathLike], table: str = "metrics") -> pd.Dat
     frame = frame.sort_values("job", key=lambda jobs: jobs.map(order), kind="stable")
     frame = frame.reset_index(drop=True)
     names = [c for c in names if c in frame.columns]
-    frame = each_run_once(fill_unset(frame, folders, names, records), names, records)
+    frame = lists_as_text(fill_unset(frame, folders, names, records), names)
+    frame = each_run_once(frame, names, records)
     frame.attrs["parameters"] = names
     return frame
 
@@ -343,6 +344,20 @@ def each_run_once(frame: pd.DataFrame, names: list[str], records: dict[Path, dic
         repeats = [f"{job} (as {kept})" for job, kept in whole.itertuples(index=False)]
         warn_of_copies(repeats, stacklevel=4)
     return frame[~copies].reset_index(drop=True)
+
+
+def lists_as_text(frame: pd.DataFrame, names: list[str]) -> pd.DataFrame:
+    """Parameter values that are lists (``seeding.post_days``) as the command line has them: text.
+
+    The command line records ``"[1, 5]"``; a job written from Python keeps the list, which
+    Parquet returns as a numpy array, and grouping or comparing by it failed (unhashable).
+    """
+    for name in names:
+        if frame[name].dtype == object:
+            frame[name] = frame[name].map(
+                lambda value: str(value.tolist()) if hasattr(value, "tolist") else value
+            )
+    return frame
 
 
 GLOBAL_GROUPS = ("scenario", "experiment")

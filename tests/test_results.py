@@ -477,3 +477,22 @@ def test_what_is_not_a_results_folder_is_refused_saying_so(paths, said):
 def test_a_folder_under_home_is_read_with_its_tilde(two_schemes, monkeypatch):
     monkeypatch.setenv("HOME", str(two_schemes.parent))
     assert len(sim.results.load(f"~/{two_schemes.name}")) == 6  # looked for ./~/...
+
+
+def test_a_list_parameter_loads_and_its_runs_are_read_once(tmp_path):
+    # a job written from Python keeps its list parameter: grouping by it failed (unhashable)
+    from omegaconf import OmegaConf
+
+    from sim.configure import compose_with_hydra
+
+    for job, (days, replicates) in enumerate((([1, 5], 2), ([2], 2), ([1, 5], 3))):
+        given = ["seeding=kol", f"seeding.post_days=[{','.join(map(str, days))}]"]
+        given += ["network.n=300", "days=10", f"run.replicates={replicates}"]
+        text = OmegaConf.to_yaml(compose_with_hydra(given))  # a job's config.yaml: its family
+        result = sim.run(sim.compose(given), progress=False)
+        parameters = {"seeding.post_days": days, "run.replicates": replicates}
+        jobs.write_job(tmp_path / str(job), result, parameters, text)
+    frame = sim.results.load(tmp_path)  # the lists as text, as the command line records them
+    runs = frame.groupby("seeding.post_days")["replicate"].apply(sorted)
+    assert runs.to_dict() == {"[1, 5]": [0, 1, 2], "[2]": [0, 1]}
+    assert report.main([str(tmp_path)]) == 0  # compared by the list: it failed too
