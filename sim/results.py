@@ -325,12 +325,11 @@ def each_run_once(frame: pd.DataFrame, names: list[str], records: dict[Path, dic
     kept (one configuration, its parameters written otherwise: ``seed=0`` given or left at its
     default) is named in a :class:`DuplicateJobWarning`, as :func:`distinct_jobs` names copies.
     """
-    run_of = {
-        str(folder): (record.get("family") or str(folder), record.get("code"))
+    runs_of = {  # the family and code: what, with the settings, fixes replicate r's run
+        str(folder): f"{record.get('family') or folder} {record.get('code')}"
         for folder, record in records.items()
     }
-    jobs = frame["job"].map(run_of)
-    keys = [jobs.str[0].rename("_family"), jobs.str[1].rename("_code")]
+    keys = [frame["job"].map(runs_of).rename("_runs")]
     keys += [frame[name] for name in names if name != SAMPLE_SIZE]
     keys += [frame["replicate"]] if "replicate" in frame.columns else []
     first = frame.groupby(keys, dropna=False, sort=False)["job"].transform("first")
