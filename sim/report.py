@@ -231,16 +231,17 @@ def settings_legend(axes: plt.Axes, keys: Sequence[str], **options) -> None:
     """The legend of the settings drawn, or, past :data:`LABELLED_UP_TO`, a note saying why not.
 
     A legend of hundreds of entries would not fit the figure; the report's table names every
-    setting. Entries that are not settings (the efficient frontier) are always shown.
+    setting. Entries that are not settings (the efficient frontier) are always shown, after
+    the settings (until 3 Dec 2026 the frontier came first).
     """
-    handles, labels = axes.get_legend_handles_labels()
-    settings = [label for label in labels if not label.startswith(NOT_SETTINGS)]
+    entries = list(zip(*axes.get_legend_handles_labels(), strict=True))
+    settings = [(h, t) for h, t in entries if not t.startswith(NOT_SETTINGS)]
+    kept = [(h, t) for h, t in entries if t.startswith(NOT_SETTINGS)]  # after the settings
     if len(settings) <= LABELLED_UP_TO:
         if legend_beside(len(settings)):
             options = {"loc": "upper left", "bbox_to_anchor": (1.02, 1.0), "fontsize": "small"}
-        axes.legend(title=", ".join(keys), **options)
+        axes.legend(*zip(*settings, *kept, strict=True), title=", ".join(keys), **options)
         return
-    kept = [(h, t) for h, t in zip(handles, labels, strict=True) if t.startswith(NOT_SETTINGS)]
     if kept:
         axes.legend(*zip(*kept, strict=True), fontsize="small")
     note = f"{len(settings)} settings: too many to label (see the table)"
@@ -584,8 +585,8 @@ def unfinished_jobs_note(folder: Path, unfinished: Sequence[Path]) -> str:
     )
     return (
         f"{jobs_text} no results yet and {'is' if len(unfinished) == 1 else 'are'} not in this "
-        f"report: {listed(names)} (still running, or stopped by Ctrl-C or a kill: running the "
-        "sweep's command again completes them, from the replicates they kept). Jobs the sweep "
+        f"report: {listed(names)}. Still running, or stopped by Ctrl-C or a kill: running the "
+        "sweep's command again completes them, from the replicates they kept. Jobs the sweep "
         "had not started yet have no folder and are not counted here."
     )
 
@@ -885,7 +886,8 @@ def _figures(
 
     """
     named = {CONFIGURATION: label} if label is not None else {}
-    shown = [k for k in keys if k in table]
+    shown = [c for c in table.columns if c in keys]  # labels read as the table's columns
+    keys = [*shown, *(k for k in keys if k not in shown)]
     styles = styles_by_label(label_of(table, shown))  # one per setting, in the table's order
 
     def read(kind: str) -> pd.DataFrame:
@@ -960,7 +962,7 @@ def compared_by(metrics: pd.DataFrame, by: str | None) -> str | None:
         )
     if by in metrics.columns and parameters is not None and by not in parameters:
         raise ComparisonError(
-            f"{by!r} is measured, not set: --by takes a parameter of the jobs; "
+            f"{by!r} is measured, not set: --by (by= from Python) takes a parameter of the jobs; "
             + _varying_text(metrics, varying)
         )
     if by in metrics.columns and varying and by not in varying:

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import yaml
 
-from sim.console import listed
+from sim.console import LISTED, listed
 from sim.failures import EXIT_BAD_INPUT, sweep_exit_code
 from sim.jobs import CONFIG, FAILED, JOB, METRICS, TABLES, has_results, natural_order, read_record
 
@@ -107,14 +107,53 @@ def failed_jobs_note(folder: Path, failed: dict[Path, dict], where: str) -> str:
     else:
         advice = "running the sweep's command again retries them"
     return (
-        f"{jobs_text} not in {where}: {listed(names)} (each folder's failed.json says why; "
-        f"{advice})."
+        f"{jobs_text} not in {where}: {listed(names)}. Each folder's failed.json says why; "
+        f"{advice}."
     )
 
 
 def job_names(folder: Path, jobs: Iterable[Path]) -> list[str]:
-    """Each job folder as the notes name it: relative to ``folder`` (``.`` for itself)."""
-    return [str(job.relative_to(folder)) if job != folder else "." for job in jobs]
+    """Each job as the notes name it: its folder relative to ``folder`` (``.`` for itself).
+
+    The jobs a note shows (:data:`sim.console.LISTED`) also say their setting, the overrides
+    that set them apart from the other jobs of their sweep: ``2 (referral=tiered)``. Until 3
+    Dec 2026 a note said only ``2``, and which setting was missing took opening the folder.
+    """
+    jobs = list(jobs)
+    shown = [_setting_named(folder, job) for job in jobs[:LISTED]]
+    return shown + [str(job.relative_to(folder)) for job in jobs[LISTED:]]
+
+
+def _setting_named(folder: Path, job: Path) -> str:
+    if job == folder:  # a single run: the folder asked about
+        return "."
+    own = setting_of(job)
+    name = str(job.relative_to(folder))
+    return f"{name} ({' '.join(own)})" if own else name
+
+
+OVERRIDES = Path(".hydra") / "overrides.yaml"
+"""Where Hydra records a job's overrides of the configuration (its command line's, as given)."""
+
+
+def setting_of(job: Path) -> list[str]:
+    """The overrides of ``job`` that not every other job of its sweep folder shares.
+
+    All of them when the job has no other; none when it records none, or its record cannot be
+    read.
+    """
+    own = _overrides(job / OVERRIDES)
+    others = [_overrides(o) for o in job.parent.glob(f"*/{OVERRIDES}") if o.parent.parent != job]
+    shared = set.intersection(*(set(o) for o in others)) if others else set()
+    return [override for override in own if override not in shared]
+
+
+def _overrides(record: Path) -> list[str]:
+    try:
+        overrides = yaml.safe_load(record.read_text(encoding="utf-8"))
+    except (OSError, ValueError, yaml.YAMLError):
+        return []
+    return [str(o) for o in overrides] if isinstance(overrides, list) else []
 
 
 def in_hidden_folder(folder: Path, root: Path) -> bool:

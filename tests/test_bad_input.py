@@ -340,8 +340,9 @@ def test_an_out_of_range_value_in_a_sweep_stops_it_before_any_job_with_exit_2(tm
 def test_a_sweep_in_process_leaves_the_warnings_said_variable_as_it_found_it(
     tmp_path, monkeypatch, capsys
 ):
-    # the sweeper sets it for its workers once a batch passes its check (job 0 here), and puts
-    # it back when the sweep ends, even refused (job 1): a caller's later runs warn as before
+    # the sweeper sets it for its workers once every job passes its check, and puts it back
+    # when the sweep ends, even refused (job 1, in the second batch): a caller's later runs
+    # warn as before
     monkeypatch.setenv(SAID_BY_SWEEP, '["said before this sweep"]')
     # cli.main() runs Hydra with HYDRA_FULL_ERROR=1 and puts the caller's setting back (until
     # 2 Dec 2026 it stayed 1, and a later command line in the process printed tracebacks)

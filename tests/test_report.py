@@ -531,8 +531,18 @@ def test_a_setting_looks_the_same_in_every_figure_and_comes_in_the_tables_order(
     assert report.main([str(tmp_path), *options]) == 0
     assert set(drawn) >= {"adoption", "reach_cac", "repurchase"}
     settings = {name: drawn_settings(name, figure) for name, figure in drawn.items()}
+    legend = drawn["reach_cac"].axes[0].get_legend()
+    title, entries = legend.get_title().get_text(), [t.get_text() for t in legend.get_texts()]
     for figure in drawn.values():
         report.plt.close(figure)
+    # a label reads as its table row: the columns in the table's order (the conditions, then
+    # the parameter compared), where the legends had the sweep's order; the frontier last
+    header, *rows = table_cells((tmp_path / "report.md").read_text())
+    named = header[: header.index("customers")]
+    assert title == ", ".join(named)
+    assert entries[-1].startswith(report.FRONTIER)
+    shown = [entry.removesuffix(" (same spend as the baseline)") for entry in entries[:-1]]
+    assert shown == [", ".join(row[: len(named)]) for row in rows]
     table = {s: style[0] for s, style in settings["reach_cac"].items()}  # rows, in order
     assert len(table) == 4 and len(set(table.values())) == 4  # a colour each
     assert "cascades" in settings
@@ -606,7 +616,8 @@ def test_an_out_folder_that_cannot_be_made_exits_2(sweep_folder, tmp_path, capsy
 def test_by_a_measured_column_is_refused_naming_the_parameters(sweep_folder, tmp_path, capsys):
     assert report.main([str(sweep_folder), "--by", "cac", "--out", str(tmp_path)]) == 2
     error = capsys.readouterr().err
-    assert "'cac' is measured, not set: --by takes a parameter" in error and "referral" in error
+    assert "'cac' is measured, not set: --by (by= from Python) takes a parameter" in error
+    assert "referral" in error
 
 
 def test_by_a_parameter_that_never_varies_is_refused_naming_those_that_do(tmp_path, capsys):
@@ -682,8 +693,8 @@ def test_a_sweeps_failed_jobs_are_named_in_the_report_not_left_out_silently(tmp_
     (tmp_path / "1" / "failed.json").write_text('{"kind": "out of memory", "exit_code": 1}')
     assert report.main([str(tmp_path)]) == 0
     note = (
-        "1 failed job is not in this report: 1 (each folder's failed.json says why; running "
-        "the sweep's command again retries them)."
+        "1 failed job is not in this report: 1. Each folder's failed.json says why; running "
+        "the sweep's command again retries them."
     )
     assert note in capsys.readouterr().err and note in (tmp_path / "report.md").read_text()
     (tmp_path / "1" / "failed.json").write_text('{"kind": "invalid configuration", "exit_code": 2}')
@@ -789,7 +800,7 @@ def test_a_sweep_with_one_setting_finished_says_the_others_have_no_results_yet(t
         "and 1 other started job does not have results yet (see below)" in capsys.readouterr().out
     )
     assert (
-        "1 started job has no results yet and is not in this report: 1 (still"
+        "1 started job has no results yet and is not in this report: 1. Still"
         in (tmp_path / "report.md").read_text()
     )
 
@@ -804,9 +815,9 @@ def test_a_killed_or_running_job_is_named_not_dropped_from_the_table_silently(tm
         (tmp_path / job / ".hydra").mkdir(exist_ok=True)
     assert report.main([str(tmp_path)]) == 0
     note = (
-        "2 started jobs have no results yet and are not in this report: 1, 3 (still running, "
+        "2 started jobs have no results yet and are not in this report: 1, 3. Still running, "
         "or stopped by Ctrl-C or a kill: running the sweep's command again completes them, "
-        "from the replicates they kept). Jobs the sweep had not started yet have no folder and "
+        "from the replicates they kept. Jobs the sweep had not started yet have no folder and "
         "are not counted here."
     )
     assert note in capsys.readouterr().err and note in (tmp_path / "report.md").read_text()
@@ -824,7 +835,7 @@ def test_a_sweep_whose_every_job_failed_says_so_not_only_that_nothing_finished(t
         f"no finished job (metrics.parquet) under {tmp_path}: nothing to load. 2 failed jobs"
         in (error)
     )
-    assert "are not in this report: 0, 1 (each folder's failed.json says why" in error
+    assert "are not in this report: 0, 1. Each folder's failed.json says why" in error
     assert ".." not in error
 
 
@@ -1054,7 +1065,7 @@ def test_failed_jobs_are_the_ones_without_results_in_job_order(tmp_path):
     assert list(failed) == [tmp_path / "2", tmp_path / "10"]  # 2 before 10, as the sweep ran them
     assert failed[tmp_path / "10"]["kind"] == "disk full 10"
     note = sim.results.failed_jobs_note(tmp_path, failed, "this report")
-    assert note.startswith("2 failed jobs are not in this report: 2, 10 (each folder's")
+    assert note.startswith("2 failed jobs are not in this report: 2, 10. Each folder's")
 
 
 def test_a_failed_job_is_named_once_as_failed_not_also_as_unfinished(tmp_path):
@@ -1064,8 +1075,8 @@ def test_a_failed_job_is_named_once_as_failed_not_also_as_unfinished(tmp_path):
     (tmp_path / "1" / "failed.json").write_text('{"kind": "out of memory", "exit_code": 1}')
     notes = report._missing_jobs_notes(tmp_path)
     assert len(notes) == 2
-    assert notes[0].startswith("1 failed job is not in this report: 1 (")
-    assert notes[1].startswith("1 started job has no results yet and is not in this report: 2 (")
+    assert notes[0].startswith("1 failed job is not in this report: 1. ")
+    assert notes[1].startswith("1 started job has no results yet and is not in this report: 2. ")
 
 
 def test_jobs_in_hidden_folders_are_not_named_as_unfinished(tmp_path):
@@ -1110,8 +1121,8 @@ def test_failed_jobs_of_bad_input_and_of_other_causes_get_advice_for_both(tmp_pa
     }
     note = sim.results.failed_jobs_note(tmp_path, failed, "this report")
     assert note == (
-        "2 failed jobs are not in this report: 0, 1 (each folder's failed.json says why; fix the "
-        "values named there; running the sweep's command again retries the rest)."
+        "2 failed jobs are not in this report: 0, 1. Each folder's failed.json says why; fix the "
+        "values named there; running the sweep's command again retries the rest."
     )
 
 

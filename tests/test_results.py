@@ -441,8 +441,8 @@ def test_failed_jobs_are_named_when_loading_not_dropped_silently(two_schemes, tm
     (copy / "1" / jobs.METRICS).unlink()  # job 1 failed: a record, no results
     (copy / "1" / jobs.FAILED).write_text('{"kind": "out of memory", "exit_code": 1}')
     note = (
-        "1 failed job is not in the results read: 1 (each folder's failed.json says why; "
-        "running the sweep's command again retries them)."
+        "1 failed job is not in the results read: 1 (referral=two_sided). Each folder's "
+        "failed.json says why; running the sweep's command again retries them."
     )
     with pytest.warns(sim.results.FailedJobsWarning, match=re.escape(note)):
         frame = sim.results.load(copy)
@@ -496,3 +496,32 @@ def test_a_list_parameter_loads_and_its_runs_are_read_once(tmp_path):
     runs = frame.groupby("seeding.post_days")["replicate"].apply(sorted)
     assert runs.to_dict() == {"[1, 5]": [0, 1, 2], "[2]": [0, 1]}
     assert report.main([str(tmp_path)]) == 0  # compared by the list: it failed too
+
+
+def test_a_note_names_each_missing_job_with_what_sets_it_apart_in_its_sweep(tmp_path):
+    # a note said "2" and which setting was missing took opening the folder
+    grid = [(reward, discount) for reward in (0, 10) for discount in (0, 5, 9)]
+    for job, (reward, discount) in enumerate(grid):
+        record = tmp_path / str(job) / ".hydra" / "overrides.yaml"
+        record.parent.mkdir(parents=True)
+        record.write_text(
+            f"- referral=two_sided\n- referral.referrer_reward={reward}\n"
+            f"- referral.referee_discount={discount}\n- network.n=300\n"
+        )
+    (tmp_path / "6" / ".hydra").mkdir(parents=True)  # started, its overrides not yet written
+    jobs_named = sim.results.job_names(tmp_path, [tmp_path / str(j) for j in (1, 6, 2, 3, 4, 5)])
+    assert jobs_named == [
+        "1 (referral.referrer_reward=0 referral.referee_discount=5)",
+        "6",
+        "2 (referral.referrer_reward=0 referral.referee_discount=9)",
+        "3 (referral.referrer_reward=10 referral.referee_discount=0)",
+        "4 (referral.referrer_reward=10 referral.referee_discount=5)",
+        "5",  # past the LISTED a note shows: named only, its overrides not read
+    ]
+    alone = tmp_path / "alone" / "0"
+    shutil.copytree(tmp_path / "0", alone)  # a sweep of one job: all its overrides
+    assert sim.results.job_names(alone.parent, [alone]) == [
+        "0 (referral=two_sided referral.referrer_reward=0 referral.referee_discount=0 "
+        "network.n=300)"
+    ]
+    assert sim.results.job_names(alone, [alone]) == ["."]  # the folder asked about itself

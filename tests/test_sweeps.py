@@ -750,11 +750,10 @@ def test_a_sweep_whose_values_read_the_job_number_passes_the_check_before_launch
     assert seeds == {"none": [0], "one_sided": [1]}
 
 
-def test_a_later_batch_is_checked_with_its_own_job_numbers_and_refused_before_it_launches(
-    tmp_path,
-):
+def test_a_later_batch_is_checked_with_its_own_job_numbers_before_any_job_runs(tmp_path):
     # share.daily=${hydra:job.num} is 0 and 1 in the first batch, 2 (above 1) in the second:
-    # checked as job 2 it stops the sweep there; numbered from 0 again it would pass and fail
+    # checked as job 2 it stops the sweep; numbered from 0 again it would pass and fail. Until
+    # 3 Dec 2026 each batch was checked as it came: the first batch ran, then the sweep stopped
     folder = tmp_path / "sweep"
     result = cli_process(
         "-m", "seed=0,1,2", "share.daily=${hydra:job.num}", "hydra.sweeper.max_batch_size=2",
@@ -762,8 +761,7 @@ def test_a_later_batch_is_checked_with_its_own_job_numbers_and_refused_before_it
     )  # fmt: skip
     assert result.returncode == 2, result.stderr[-3000:]
     assert "share.daily=2.0 is not allowed" in result.stderr
-    assert sorted(p.parent.name for p in folder.glob(f"*/{jobs.METRICS}")) == ["0", "1"]
-    assert not (folder / "2").exists() and not list(folder.rglob(jobs.FAILED))
+    assert not folder.exists()  # no job ran: the folder the sweep made is removed
 
 
 def refused_sweep(monkeypatch, capsys, *overrides: str) -> str:
@@ -799,27 +797,40 @@ def test_a_sweep_type_hydra_refuses_leaves_no_folder_either(tmp_path, monkeypatc
     assert not (tmp_path / "new").exists()
 
 
-@pytest.mark.parametrize("empty", ["seed=range(10,0)", "referral.referrer_reward=glob(*)"])
+@pytest.mark.parametrize(
+    "empty",
+    [
+        ["seed=range(10,0)"],
+        ["referral.referrer_reward=glob(*)"],
+        ["seed=range(10,0)", "hydra.sweeper.max_batch_size=2"],  # no batch: exit 0 until 3 Dec
+    ],
+)
 def test_a_sweep_of_no_job_is_refused_and_leaves_no_folder(empty, tmp_path, monkeypatch, capsys):
     # it printed "Launching 0 jobs locally" and exited 0, leaving multirun.yaml and a lock
     monkeypatch.chdir(tmp_path)
     folder = tmp_path / "new" / "sweep"
-    refused = refused_sweep(monkeypatch, capsys, empty, f"hydra.sweep.dir={folder}")
+    refused = refused_sweep(monkeypatch, capsys, *empty, f"hydra.sweep.dir={folder}")
     assert "the sweep's overrides expand to no job" in refused
     assert not (tmp_path / "new").exists()
 
 
-def test_a_sweep_refused_after_a_batch_ran_keeps_the_record_of_the_jobs_that_ran(tmp_path):
-    # only a sweep refused before any job launched puts multirun.yaml back as it found it
+def test_a_bad_value_in_a_later_batch_leaves_an_earlier_sweeps_record_as_it_was(tmp_path):
+    # the sweep is refused before its first batch, so the record of the earlier sweep into the
+    # folder, whose jobs are there, is put back (until 3 Dec 2026 job 0 ran and its record
+    # replaced the earlier one)
     folder = tmp_path / "sweep"
+    earlier = cli_process("-m", "seed=5", *TINY, f"hydra.sweep.dir={folder}", cwd=tmp_path)
+    assert earlier.returncode == 0, earlier.stderr[-3000:]
+    record = (folder / "multirun.yaml").read_bytes()
     result = cli_process(
         "-m", "seed=0,-1", "hydra.sweeper.max_batch_size=1", *TINY, f"hydra.sweep.dir={folder}",
         cwd=tmp_path,
     )  # fmt: skip
     assert result.returncode == 2, result.stderr[-3000:]
     assert "seed=-1 is not allowed" in result.stderr
-    assert jobs.has_results(folder / "0") and not (folder / "1").exists()
-    assert (folder / "multirun.yaml").is_file()  # the record of the sweep job 0 belongs to
+    assert (folder / "multirun.yaml").read_bytes() == record
+    assert [p.parent.name for p in folder.glob(f"*/{jobs.METRICS}")] == ["0"]  # seed 5's
+    assert metrics(folder)["seed"].unique().tolist() == [5]
 
 
 @pytest.mark.parametrize(

@@ -2,12 +2,13 @@
 
 Before it launches a batch, Hydra composes each job's configuration once to stop a bad
 override early, at about 0.1 s a job: a 400-job sweep spent some 40 s in silence before
-``Launching``. This sweeper does the same, also checks each job's values against their
-declared ranges (as the job itself would, so a value out of range stops the sweep before any
-job runs, not when its job comes) and its group choices against those its options make
-(:func:`sim.configure.refuse_overridden_choices`), and says so, for batches of
-:data:`SHOWN_FROM` jobs or more: a progress bar when standard error is a terminal (as the
-replicates' bar), else one line; everything else is Hydra's ``BasicSweeper``.
+``Launching``. This sweeper does the same for every batch before the first launches (with
+``hydra.sweeper.max_batch_size``, Hydra checks each batch only when it comes). It also checks
+each job's values against their declared ranges (as the job itself would, so a value out of
+range stops the sweep before any job runs, not when its job comes) and its group choices
+against those its options make (:func:`sim.configure.refuse_overridden_choices`), and says so,
+for sweeps of :data:`SHOWN_FROM` jobs or more: a progress bar when standard error is a terminal
+(as the replicates' bar), else one line; everything else is Hydra's ``BasicSweeper``.
 
 The configuration warnings the check says are passed to the jobs' worker processes (in the
 environment, for the sweep's duration), so that each worker does not say them again. A sweep
@@ -31,7 +32,7 @@ from omegaconf import DictConfig, open_dict
 from tqdm import tqdm
 
 SHOWN_FROM = 20
-"""The smallest batch whose check is shown (a few jobs take under two seconds)."""
+"""The smallest sweep whose check is shown (a few jobs take under two seconds)."""
 CHECKING = "checking job configurations"
 SWEEP_RECORD = "multirun.yaml"
 """Hydra's record of the sweep's configuration, written in the sweep's folder as it starts."""
@@ -55,45 +56,53 @@ class CheckedSweeper(BasicSweeper):
         self._record = (record, record.read_bytes() if record.is_file() else None)
         with environment_restored(SAID_BY_SWEEP):
             try:
-                return super().sweep(arguments)
+                returns = super().sweep(arguments)
+                if not getattr(self, "_checked", 0):  # max_batch_size makes no batch of none
+                    raise no_job_to_run()
+                return returns
             except BaseException:
                 if not getattr(self, "_checked", 0):  # refused before any batch was checked
                     self._put_back_the_sweep_record()  # (days=interval(1,30), say)
                 raise
 
     def validate_batch_is_legal(self, batch: Sequence[Sequence[str]]) -> None:
-        """Compose every job's configuration of ``batch`` (Hydra's check), counting them."""
-        shown = len(batch) >= SHOWN_FROM
+        """Before the first batch, compose every job's configuration of the sweep, counting them.
+
+        Hydra checks each batch (``hydra.sweeper.max_batch_size``) as it comes: a bad value in
+        a later batch stopped the sweep after the earlier ones had run (until 3 Dec 2026).
+        Every batch is checked before the first launches instead; the later ones are not
+        checked again.
+        """
+        if getattr(self, "_checked", 0):  # a later batch: checked with the first
+            return
+        self._check([job for jobs in self.overrides for job in jobs])
+
+    def _check(self, jobs: Sequence[Sequence[str]]) -> None:
+        """Compose the configuration of every job of ``jobs`` (Hydra's check), counting them."""
+        shown = len(jobs) >= SHOWN_FROM
         terminal = sys.stderr.isatty()
         if shown and not terminal:
-            line = f"referral-sim: {CHECKING} ({len(batch)} jobs) before launching them"
+            line = f"referral-sim: {CHECKING} ({len(jobs)} jobs) before launching them"
             print(line, file=sys.stderr, flush=True)
-        first = getattr(self, "_checked", 0)  # batches come in job order, as they launch
-        if not batch and first == 0:  # sweep() puts the record back, as for any refusal
-            from sim.params import ConfigError
-
-            raise ConfigError(
-                "the sweep's overrides expand to no job (an empty range(), or a glob() that "
-                "matches nothing): nothing would run"
-            )
+        if not jobs:  # sweep() puts the record back, as for any refusal
+            raise no_job_to_run()
         from sim.configure import refuse_overridden_choices
 
         loader = self.hydra_context.config_loader
-        bar = tqdm(total=len(batch), desc=CHECKING, unit="job", disable=not (shown and terminal))
+        bar = tqdm(total=len(jobs), desc=CHECKING, unit="job", disable=not (shown and terminal))
         try:
             with bar:
-                for index, overrides in enumerate(batch, start=first):
+                for index, overrides in enumerate(jobs):  # the job numbers they will run as
                     refuse_overridden_choices(overrides)  # before Hydra lets one win
                     job = loader.load_sweep_config(
                         master_config=self.config, sweep_overrides=list(overrides)
                     )
                     check_job(job, index)
                     bar.update()
-        except BaseException:
-            if first == 0:  # refused (or interrupted) before any job launched
-                self._put_back_the_sweep_record()
+        except BaseException:  # refused (or interrupted) before any job launched
+            self._put_back_the_sweep_record()
             raise
-        self._checked = first + len(batch)
+        self._checked = len(jobs)
         pass_warnings_on()
 
     def _put_back_the_sweep_record(self) -> None:
@@ -106,6 +115,19 @@ class CheckedSweeper(BasicSweeper):
         else:
             write_atomic(record, lambda path: path.write_bytes(before))
         withdraw_sweep(record.parent)  # and the folder, if the sweep made it
+
+
+def no_job_to_run() -> Exception:
+    """The refusal of a sweep whose overrides expand to no job.
+
+    Until 3 Dec 2026, with ``max_batch_size``, such a sweep exited 0 having run nothing.
+    """
+    from sim.params import ConfigError
+
+    return ConfigError(
+        "the sweep's overrides expand to no job (an empty range(), or a glob() that matches "
+        "nothing): nothing would run"
+    )
 
 
 def pass_warnings_on() -> None:
