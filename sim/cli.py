@@ -44,6 +44,7 @@ from sim.config import Config
 from sim.configure import (
     compose,
     conf_dir,
+    refuse_keys_swept_options_lack,
     refuse_merging_overrides,
     register_configs,
     sort_mapping_entries,
@@ -106,6 +107,7 @@ def main() -> None:
                 compose(overrides)
             else:  # a sweep (-m): Hydra composes its base with these before any job
                 refuse_merging_overrides(_merging_candidates(sys.argv[1:]))
+                refuse_keys_swept_options_lack(_parsed(sys.argv[1:]))
         except ConfigError as error:
             failures.exit_with(failures.classify(error))
         _run_hydra()
@@ -177,6 +179,15 @@ def _plain_overrides(arguments: list[str]) -> list[str] | None:
     if any(argument.startswith("-") for argument in arguments):
         return None
     return [a for a in arguments if not a.lstrip("+~").startswith(("hydra.", "hydra/"))]
+
+
+def _parsed(arguments: list[str]) -> list[Override]:
+    """The overrides of the model among ``arguments`` (none if Hydra cannot parse one)."""
+    model = [a for a in arguments if not a.startswith("-") and not a.startswith("hydra")]
+    try:
+        return OverridesParser.create().parse_overrides(model)
+    except HydraException:  # Hydra says what is wrong with it, with the rest of the command
+        return []
 
 
 def _merging_candidates(arguments: list[str]) -> list[Override]:

@@ -153,8 +153,7 @@ def _refuse_undeclared(
     while isinstance(value, dict) and len(value) == 1:  # +a.b.c=1 arrives as a={'b': {'c': 1}}
         inner, value = next(iter(value.items()))
         key = f"{key}.{inner}"
-    place, chosen = _place(prefix, owner), getattr(owner, "name", None)
-    raise ConfigError(_undeclared(key, value, place, prefix, name, declared, chosen))
+    raise ConfigError(_undeclared(key, value, _place(prefix, owner), prefix, name, declared))
 
 
 def _undeclared(
@@ -164,44 +163,32 @@ def _undeclared(
     prefix: str,
     name: str,
     declared: list[str],
-    chosen: str | None = None,
 ) -> str:
-    """The message for an undeclared key: the keys declared at ``place`` and the nearest one.
-
-    ``chosen`` is the option of the group that lacks the key (``none``), when it has one.
-    """
+    """The message for an undeclared key: the keys declared at ``place`` and the nearest one."""
     nearest = nearest_key(str(name), declared)
     guess = f" (did you mean {prefix}{nearest}?)" if nearest else ""
-    hint = _other_options_hint(key, value, prefix, name, chosen)
+    hint = _other_options_hint(prefix, name)
     return (
         f"{key}={value!r} is not allowed: {place} declares no key {name!r}{guess}. "
         f"Keys of {place}: {', '.join(declared)}.{hint}"
     )
 
 
-def _other_options_hint(
-    key: str, value: object, prefix: str, name: str, chosen: str | None = None
-) -> str:
-    """Which options of the group declare ``name``, and how a sweep over the group takes it.
+def _other_options_hint(prefix: str, name: str) -> str:
+    """Which options of the group declare ``name``: the key is theirs, not a misspelling.
 
-    Hydra composes a sweep's base configuration with the group's default option, so
-    ``-m referral=one_sided,two_sided referral.referrer_reward=5`` meets ``referral=none``;
-    ``choice(5)`` gets past it, but a job of a sweep that also runs an option without the key
-    (``-m referral=none,two_sided``) is refused all the same: that option needs its own command.
-    ``chosen`` (the option that lacks the key) may be the default the sweep does not run: the
-    advice is said as a condition.
+    A sweep over the group's options is checked before Hydra composes its base
+    (:func:`refuse_keys_swept_options_lack`), with advice for the sweep itself; until 3 Dec
+    2026 this hint gave that advice to every command, a single run's too.
     """
     group = prefix.rstrip(".")
     options = option_classes().get(group, {})
     having = [o for o, cls in options.items() if name in {f.name for f in dataclasses.fields(cls)}]
     if not having:
         return ""
-    lacking = f"{group}={chosen}" if chosen in options else "an option without it"
     return (
         f" Options of {group} that declare it: {', '.join(having)} (choose one first, e.g. "
-        f"{group}={having[0]}; in a sweep over {group}, Hydra composes its default option "
-        f"first: write {key}=choice({value}) or ++{key}={value}; a sweep that also runs "
-        f"{lacking} must run it in a command of its own, as none of its jobs can take the key)."
+        f"{group}={having[0]}; a sweep over {group} takes it with those options only)."
     )
 
 
@@ -473,6 +460,78 @@ def refuse_merging_overrides(overrides: Sequence[Override]) -> None:
     refuse_option_lists(overrides)
 
 
+def refuse_keys_swept_options_lack(overrides: Sequence[Override]) -> None:
+    """Refuse a key set for every job of a sweep over its group's options that not all take.
+
+    ``-m referral=one_sided,commission referral.rate=0.1``: Hydra composes the sweep's base
+    with the group's default option (``none``) first, and the message named that option, which
+    the command never chose, with advice that led to a second refusal, for ``one_sided``
+    (until 3 Dec 2026). This names the swept options that lack the key, or, when all of them
+    have it, the default that Hydra composes first and how to get past it.
+
+    Raises:
+        ConfigError: naming the key, the options lacking it and the command(s) to run instead.
+
+    """
+    classes = option_classes()
+    swept = {
+        o.key_or_group: [str(v) for v in o.sweep_string_iterator()]
+        for o in overrides
+        if o.is_sweep_override() and o.is_discrete_sweep() and o.key_or_group in classes
+    }
+    for override in overrides:
+        group, _, rest = override.key_or_group.partition(".")
+        if override.type is not OverrideType.CHANGE or group not in swept or not rest:
+            continue
+        name = rest.split(".")[0]
+        having = [o for o, cls in classes[group].items() if name in _field_names(cls)]
+        options = [o for o in swept[group] if o in classes[group]]  # Hydra names unknown ones
+        if having and set(options) <= set(having):
+            if not override.is_sweep_override():  # choice(5) gets past the base
+                _refuse_before_the_base(override, group, name)
+        elif having and options:
+            _refuse_for_the_options_lacking(override, group, name, options, having)
+
+
+def _field_names(cls: type) -> set[str]:
+    return {field.name for field in dataclasses.fields(cls)}
+
+
+def _refuse_before_the_base(override: Override, group: str, name: str) -> None:
+    """Refuse a key every swept option takes where the default Hydra composes first lacks it.
+
+    The message says the way past the default: ``choice(value)`` or ``++``.
+    """
+    default = getattr(compose_with_hydra(())[group], "name", None)
+    if default is None or name in _field_names(option_classes()[group].get(default, object)):
+        return
+    key, value = override.key_or_group, override.get_value_element_as_str()
+    raise ConfigError(
+        f"{key}={value} is not allowed as written in this sweep: Hydra composes a sweep's base "
+        f"with {group}'s default option, {group}={default}, before the sweep's options, and "
+        f"{default} declares no key {name!r}. Write {key}=choice({value}) (one value, for "
+        f"every job) or ++{key}={value}."
+    )
+
+
+def _refuse_for_the_options_lacking(
+    override: Override, group: str, name: str, options: list[str], having: list[str]
+) -> None:
+    lacking = [o for o in options if o not in having]
+    key, written = override.key_or_group, override.input_line.partition("=")[2]
+    swept = written if override.is_sweep_override() else f"choice({written})"
+    with_key = [o for o in options if o in having] or having[:1]
+    which = "which declares" if len(lacking) == 1 else "which declare"
+    jobs = "that option's jobs" if len(lacking) == 1 else "those options' jobs"
+    raise ConfigError(
+        f"{key}={written} is not allowed in this sweep: it runs "
+        f"{', '.join(f'{group}={o}' for o in lacking)}, {which} no key {name!r}, so {jobs} "
+        f"cannot take it (options of {group} that declare it: {', '.join(having)}). Sweep those "
+        f"with the key in one command (-m {group}={','.join(with_key)} {key}={swept}) and the "
+        f"others in another (-m {group}={','.join(lacking)}), without it."
+    )
+
+
 def _schema_field(key: str) -> dataclasses.Field | None:
     """The schema's field that ``key`` names (``population.threshold``), if it is a fixed one."""
     owner: object = Config
@@ -557,7 +616,7 @@ def _conf_state() -> tuple:
 
 def describe_error(error: BaseException) -> str:
     """A short message for a Hydra or OmegaConf error, with its cause, without internals."""
-    explained = _unknown_key(error) or _not_a_list(error)
+    explained = _unknown_key(error) or _not_a_list(error) or _not_a_value(error)
     if explained:
         return explained
     parts = []
@@ -627,8 +686,7 @@ def _unknown_key(error: BaseException) -> str | None:
     path = re.sub(r"\[(\d+)\]", r".\1", cause.full_key or "")  # referral.tiers[0].at
     if path == key or key.startswith(path + "."):  # on the override's path
         prefix = path[: -len(name)]
-        chosen = getattr(schema, "name", None)  # the option's default name
-        return _undeclared(key, value, _place(prefix, schema), prefix, name, declared, chosen)
+        return _undeclared(key, value, _place(prefix, schema), prefix, name, declared)
     inside = _holder(value, name)  # inside the value: name the item, e.g. referral.tiers[0]
     if inside is None:
         place = f"each {schema.__name__} in {key}"
@@ -695,6 +753,34 @@ def _not_a_list(error: BaseException) -> str | None:
     line = found.group(1)
     key, value = line.partition("=")[0], _override_value(line)
     return f"{key}={value!r} is not allowed: expected a list of {kind}{example}."
+
+
+def _not_a_value(error: BaseException) -> str | None:
+    """OmegaConf's ``int is not a subclass of BudgetConfig`` for a value given to a set of keys.
+
+    ``budget=60000`` is refused with the keys of ``budget`` and ``budget.total=60000`` as the
+    example (until 3 Dec 2026 the message named only the class, ``BudgetConfig``).
+    """
+    found = re.fullmatch(r"Error merging override (.+)", str(error))
+    cause = error.__cause__
+    if not found or not isinstance(cause, ValidationError):
+        return None
+    if not re.match(r"Invalid type assigned: \w+ is not a subclass of", str(cause)):
+        return None
+    schema = cause.object_type
+    try:
+        keys = typing.get_type_hints(schema)[cause.key]
+    except (NameError, TypeError, KeyError):
+        return None
+    if not dataclasses.is_dataclass(keys):
+        return None
+    names = [field.name for field in dataclasses.fields(keys)]
+    line = found.group(1)
+    key, value = line.partition("=")[0], _override_value(line)
+    return (
+        f"{key}={value!r} is not allowed: {key} is a set of keys ({', '.join(names)}), not a "
+        f"value; set one of them, e.g. {key}.{names[0]}={_yaml(value)}."
+    )
 
 
 def _yaml(value: object) -> str:

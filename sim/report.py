@@ -17,7 +17,9 @@ each (:func:`styles_by_label`).
 from __future__ import annotations
 
 import argparse
+import math
 import numbers
+import re
 import sys
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
@@ -35,6 +37,7 @@ from sim import jobs as jobs_store
 from sim import results as store
 from sim.compare import (
     COLUMNS,
+    METRICS,
     UNSET,
     ComparisonError,
     UnpairedWarning,
@@ -48,6 +51,7 @@ from sim.compare import (
 from sim.console import listed, plain, say
 from sim.storage import remove_orphaned_temporaries, write_atomic, write_text_atomic
 from sim.summary import (
+    OWED,
     UNDEFINED_IN_SOME,
     grouped_mean_interval,
     support_of,
@@ -59,6 +63,7 @@ from sim.summary import (
 TABLE = (
     ("customers", "customers", "{:z,.0f}"),
     ("delta_customers", "Δ customers", "{:+z,.0f}"),
+    ("spend_total", "spend", "{:z,.0f}"),
     ("cac", "CAC", "{:z,.1f}"),
     ("incremental_cac", "incremental CAC", "{:z,.1f}"),
     ("repurchase_rate", "repurchase_rate", "{:z.3f}"),
@@ -79,6 +84,7 @@ def format_table(comparison: pd.DataFrame, by: str, columns: Sequence[tuple] = T
     """
     table = wide(comparison, by)
     keys = [c for c in table.columns if c in comparison.columns and c != "metric"]
+    columns = [column for column in columns if column[0] in table.columns]  # older results
     alone = comparison.loc[unpaired(comparison), keys].assign(_alone=True)
     table = table.merge(alone, on=keys, how="left")  # NaN keys match NaN, as in wide
     table["_alone"] = table["_alone"].astype("boolean").fillna(False)
@@ -106,11 +112,32 @@ def _cell(row: pd.Series, metric: str, fmt: str) -> str:
     mean, low, high = row[metric], row[f"{metric}_low"], row[f"{metric}_high"]
     if pd.isna(mean):
         return "–"
+    fmt = enough_decimals(fmt, [mean, low, high])
     text = fmt.format(mean)
     if pd.isna(low):
         return text
     bound = fmt.replace("+", "")
     return f"{text} [{bound.format(low)}, {bound.format(high)}]"
+
+
+def enough_decimals(fmt: str, values: Sequence[float]) -> str:
+    """``fmt`` with the decimals to show a cell whose every value is below its last decimal.
+
+    The cell's largest value then gets two significant figures. ``{:z,.1f}`` showed an
+    incremental CAC of 0.006 [-0.006, 0.019] as ``0.0 [0.0, 0.0]`` (until 3 Dec 2026); now it
+    reads ``0.006 [-0.006, 0.019]``. Whole-number formats (counts) and cells of exact zeros are
+    left as they are.
+    """
+    found = re.search(r"\.(\d+)f\}$", fmt)
+    finite = [abs(v) for v in values if not pd.isna(v) and math.isfinite(v)]
+    largest = max(finite, default=0.0)
+    if not found or int(found.group(1)) == 0 or largest == 0:
+        return fmt
+    decimals = int(found.group(1))
+    if largest >= 10.0**-decimals:
+        return fmt
+    needed = min(1 - math.floor(math.log10(largest)), 9)
+    return f"{fmt[: found.start()]}.{needed}f}}"
 
 
 DEFAULT_LABEL = UNSET  # a setting with no value reads as compare names it
@@ -832,12 +859,21 @@ baseline to pair with, and replicates held twice with other outcomes (jobs whose
 not tell them apart, such as results kept in ``earlier/`` from an edited network file)."""
 
 
+def shown_metrics(metrics: pd.DataFrame) -> tuple[str, ...]:
+    """What the report compares: :data:`sim.compare.METRICS`, and the whole spend of a run.
+
+    The spend column (since 3 Dec 2026) shows the scale of each setting, and what a retention
+    scheme costs, which no CAC counts; results of an engine without it leave it out.
+    """
+    return (*METRICS, *(["spend_total"] if "spend_total" in metrics.columns else []))
+
+
 def _compared(metrics: pd.DataFrame, baseline: object, by: str, noted: list[str]) -> pd.DataFrame:
     """:func:`sim.compare.compare`, its :data:`COMPARE_NOTES` said and added to ``noted``."""
     with warnings.catch_warnings(record=True) as caught:  # said in the notes
         for category in COMPARE_NOTES:
             warnings.simplefilter("always", category)
-        comparison = compare(metrics, baseline=baseline, by=by)
+        comparison = compare(metrics, baseline=baseline, by=by, metrics=shown_metrics(metrics))
     for warning in caught:
         if warning.category not in COMPARE_NOTES:
             warnings.showwarning(
@@ -1068,8 +1104,8 @@ def _comparison_intro(
         f"Cells are means with 95% CIs over replicates; Δ and incremental CAC are paired by "
         f"replicate against `{against}`{picked}{inside} (incremental CAC: extra acquisition "
         "spend per extra customer, Fieller CI; – where the scheme wins no extra customers on "
-        "average, Δ customers ≤ 0: read that Δ's CI). CAC and "
-        "incremental CAC are in yuan per customer; ROI is revenue per yuan spent. "
+        f"average, Δ customers ≤ 0: read that Δ's CI). {SPEND_READS} CAC and incremental CAC "
+        "are in yuan per customer; ROI is revenue per yuan of spend. "
         "repurchase_rate counts re-buys by the run's end, so customers won early have had "
         "longer; repurchase_30d (of customers won 30+ days before the end, the share who "
         "re-bought within 30 days) compares settings that won them at different times."
@@ -1097,17 +1133,25 @@ def _configuration_intro(replicates: int) -> str:
     """The paragraph above the table of one configuration."""
     return (
         f"One configuration, {replicates} replicates. Cells are means with 95% CIs over "
-        "replicates. CAC is in yuan per customer; ROI is revenue per yuan spent."
+        f"replicates. {SPEND_READS} CAC is in yuan per customer; ROI is revenue per yuan of "
+        "spend."
     )
+
+
+SPEND_READS = (
+    "Spend is all that a run spends, in yuan: on acquisition (ads, KOLs, KOCs, referral "
+    "rewards and discounts), which CAC divides by the customers, and on retention."
+)
 
 
 def same_spend_note(comparison: pd.DataFrame, by: str, tolerance: float = 0.01) -> list[str]:
     """A paragraph naming the settings whose incremental CAC is 0 or – by construction, if any.
 
-    They spend exactly what the baseline spends in every replicate (a budget both use up, or a
-    scheme that paid nothing, like a group buy whose teams never fill) yet win a different
-    number of customers: their incremental CAC says nothing; their customers
-    and CAC at the same spend do.
+    They spend on acquisition exactly what the baseline spends in every replicate (a budget
+    both use up, or a scheme that pays nothing to win customers, like a retention scheme or a
+    group buy whose teams never fill) yet win a different number of customers: their
+    incremental CAC says nothing; their customers and CAC at the same spend do. Until 3 Dec
+    2026 the note said "a scheme that paid nothing" of retention schemes that pay.
     """
     keys = [c for c in comparison.columns if c not in ("metric", *COLUMNS)]
     table = wide(comparison, by)
@@ -1116,9 +1160,11 @@ def same_spend_note(comparison: pd.DataFrame, by: str, tolerance: float = 0.01) 
         return []
     settings = "; ".join(label_of(named, keys))
     return [
-        "Incremental CAC is 0 or – by construction where a setting spends exactly what the "
-        "baseline spends in every replicate (a budget both use up, or a scheme that paid "
-        f"nothing): {settings}. Compare their customers and CAC at the same spend instead.",
+        "Incremental CAC is 0 or – by construction where a setting spends on acquisition "
+        "exactly what the baseline spends in every replicate (a budget both use up, or a "
+        "scheme that pays nothing to win customers: a retention scheme, a group buy whose "
+        f"teams never fill): {settings}. Compare their customers and CAC at the same "
+        "acquisition spend instead (the spend column adds what they spend on retention).",
         "",
     ]
 
@@ -1157,44 +1203,27 @@ def pending_rewards_note(metrics: pd.DataFrame) -> list[str]:
     Rewards awaiting verification at the end (``rewards_pending``) are in no spend, so a
     verification rule's CAC leaves out what it only deferred past the run.
     """
-    return _owed_note(
-        metrics,
-        "rewards_pending",
-        "Referral rewards still awaiting verification when the runs end, per run (in no "
-        "spend, so in no CAC above: part of what a verification rule saves is only deferred "
-        "past the run)",
-    )
+    return _owed_note(metrics, "rewards_pending")
 
 
 def unbooked_commissions_note(metrics: pd.DataFrame) -> list[str]:
     """A paragraph naming the settings whose commissions outran the budget, if any."""
-    return _owed_note(
-        metrics,
-        "commissions_unbooked",
-        "KOL, KOC and repeat-order referral commissions earned after the budget ran out, per "
-        "run (unpaid, so in no spend and no CAC above: those CACs read low by this much over "
-        "their customers)",
-    )
+    return _owed_note(metrics, "commissions_unbooked")
 
 
 def held_orders_note(metrics: pd.DataFrame) -> list[str]:
     """A paragraph naming the settings that end with group-buy orders still held, if any."""
-    return _owed_note(
-        metrics,
-        "orders_held",
-        "Group-buy first orders still waiting for their teams when the runs end, per run (in "
-        "no customers above: placed after the run if the team fills, or at full price by most "
-        "of them if it does not)",
-        "{:z,.1f} orders",
-    )
+    return _owed_note(metrics, "orders_held")
 
 
-def _owed_note(
-    metrics: pd.DataFrame, column: str, text: str, unit: str = "{:z,.0f} yuan"
-) -> list[str]:
-    """``text``, then each setting whose mean ``column`` per run is above 0 and that amount."""
+def _owed_note(metrics: pd.DataFrame, column: str) -> list[str]:
+    """What ``column`` is (:data:`sim.summary.OWED`), then each setting owing it, and how much.
+
+    A setting is named where its mean of ``column`` per run is above 0.
+    """
     if column not in metrics.columns:  # results of an older engine
         return []
+    text, unit = OWED[column]
     keys = store.swept(metrics)
     if not keys:  # one configuration: its amount, no setting to name
         owed = metrics[column].mean()

@@ -194,6 +194,44 @@ def grouped_mean_interval(
     return pd.DataFrame({"mean": mean, "low": low, "high": high, "count": count})
 
 
+OWED = {
+    "rewards_pending": (
+        "Referral rewards still awaiting verification when the runs end, per run (in no "
+        "spend, so in no CAC above: part of what a verification rule saves is only deferred "
+        "past the run)",
+        "{:z,.0f} yuan",
+    ),
+    "commissions_unbooked": (
+        "KOL, KOC and repeat-order referral commissions earned after the budget ran out, per "
+        "run (unpaid, so in no spend and no CAC above: those CACs read low by this much over "
+        "their customers)",
+        "{:z,.0f} yuan",
+    ),
+    "orders_held": (
+        "Group-buy first orders still waiting for their teams when the runs end, per run (in "
+        "no customers above: placed after the run if the team fills, or at full price by most "
+        "of them if it does not)",
+        "{:z,.1f} orders",
+    ),
+}
+"""What a run's spend and customers leave out, by metric: what it is, and its unit. The
+summary of a run and the report say each one that is above 0."""
+
+
+def owed_notes(metrics: pd.DataFrame) -> list[str]:
+    """A line for each of :data:`OWED` whose mean over ``metrics``' rows is above 0.
+
+    Until 3 Dec 2026 only the report said them: a run's own summary printed a CAC without the
+    commissions its budget left unpaid, or the rewards still awaiting verification.
+    """
+    means = {name: metrics[name].mean() for name in OWED if name in metrics.columns}
+    return [
+        f"{OWED[name][0]}: {OWED[name][1].format(mean)}."
+        for name, mean in means.items()
+        if mean > 0
+    ]
+
+
 def format_summary(metrics: pd.DataFrame, names: tuple[str, ...] = HEADLINE) -> str:
     """A fixed-width table of the headline metrics, with 95% CIs when there are replicates."""
     table = summarise(metrics[[n for n in names if n in metrics.columns]])  # not parameters
@@ -208,6 +246,7 @@ def format_summary(metrics: pd.DataFrame, names: tuple[str, ...] = HEADLINE) -> 
     everywhere = undefined_in_all(metrics, names)
     if everywhere:
         lines.append(f"– undefined in every replicate: {everywhere}")
+    lines += owed_notes(metrics)
     if len(metrics) == 1:
         lines.append(ONE_REPLICATE)
     return "\n".join(lines)

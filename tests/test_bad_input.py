@@ -810,6 +810,35 @@ def test_a_list_key_of_the_wrong_shape_is_refused_with_what_its_items_look_like(
     assert str(alone.value) == message
 
 
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        (
+            "budget=60000",
+            "budget=60000 is not allowed: budget is a set of keys (total), not a value; set one "
+            "of them, e.g. budget.total=60000.",
+        ),
+        (
+            "product=5.5",
+            "product=5.5 is not allowed: product is a set of keys (price, margin, cycle_days), "
+            "not a value; set one of them, e.g. product.price=5.5.",
+        ),
+    ],
+)
+def test_a_value_given_to_a_set_of_keys_is_refused_with_its_keys_and_an_example(
+    override, message, tmp_path
+):
+    # a strategist's budget=60000 read "int is not a subclass of BudgetConfig" (a review)
+    with pytest.raises(sim.ConfigError) as refused:
+        sim.compose([override])
+    assert str(refused.value) == message
+    with pytest.raises(sim.ConfigError) as alone:
+        compose_by_hydra_alone([override])
+    assert str(alone.value) == message
+    result = cli_process("-m", override, "network.n=60", cwd=tmp_path)  # a sweep: Hydra's base
+    assert result.returncode == 2 and message in result.stderr
+
+
 def test_a_bad_threshold_entry_is_named_as_it_was_written():
     # it was "population.threshold={'1': 1.4} is not allowed" (sim.params.check_shares)
     with pytest.raises(sim.ConfigError) as refused:

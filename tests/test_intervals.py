@@ -161,6 +161,30 @@ def test_the_summary_says_which_metrics_left_out_undefined_replicates():
     assert "undefined" not in format_summary(frame.dropna(subset=["cac"]), ("customers", "cac"))
 
 
+def test_a_runs_summary_says_what_its_spend_and_customers_leave_out():
+    # a review: the printed CAC hid 13,502 yuan of commissions the budget left unpaid, and the
+    # rewards still awaiting verification; only the report said them
+    config = sim.compose(
+        [
+            "seeding=koc_matrix", "seeding.recruits=30", "budget.total=2000",
+            "referral=one_sided", "referral.verify=second_order", "network.n=3000", "days=40",
+            "run.replicates=3",
+        ]
+    )  # fmt: skip
+    metrics = sim.run(config, progress=False).metrics
+    owed = metrics[["commissions_unbooked", "rewards_pending"]].mean()
+    assert (owed > 0).all(), owed  # the case is one that owes both
+    lines = format_summary(metrics).splitlines()
+    unpaid = next(line for line in lines if line.startswith("KOL, KOC and repeat-order"))
+    assert unpaid.endswith(f"ran out, per run (unpaid, so in no spend and no CAC above: those "
+                           f"CACs read low by this much over their customers): "
+                           f"{owed['commissions_unbooked']:,.0f} yuan.")  # fmt: skip
+    pending = next(line for line in lines if line.startswith("Referral rewards still awaiting"))
+    assert pending.endswith(f": {owed['rewards_pending']:,.0f} yuan.")
+    paid = metrics.assign(commissions_unbooked=0.0, rewards_pending=0.0, orders_held=0.0)
+    assert not [line for line in format_summary(paid).splitlines() if "per run" in line]
+
+
 def test_a_single_replicate_says_why_its_interval_column_is_empty():
     one = format_summary(pd.DataFrame({"customers": [881.0]}), ("customers",))
     assert one.splitlines()[-1] == (

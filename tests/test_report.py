@@ -149,7 +149,30 @@ def test_the_report_flags_incremental_cac_that_a_shared_budget_makes_zero(sweep_
     assert (spend["two_sided"] - spend["none"]).abs().max() <= 0.01  # both spend it all
     report.write_report(folder)
     text = (folder / "report.md").read_text()
-    assert "a scheme that paid nothing): two_sided. Compare their customers" in text
+    assert "a group buy whose teams never fill): two_sided. Compare their customers" in text
+
+
+def test_a_retention_sweeps_report_shows_what_each_scheme_spends_and_says_it_is_not_acquisition(
+    tmp_path,
+):
+    # a review: the note called points, membership and community "a scheme that paid
+    # nothing" (they pay 3,202, 658 and 203 yuan a run), and no column showed any spend
+    folder = tmp_path / "retention"
+    write_sweep(
+        folder, "retention", ("none", "points"), ["network.n=1500", "days=40", "run.replicates=3"]
+    )
+    report.write_report(folder, by="retention")
+    text = (folder / "report.md").read_text()
+    header, *rows = table_cells(text)
+    spend = {row[0]: row[header.index("spend")] for row in rows}
+    frame = sim.results.load(folder)
+    means = frame.groupby("retention")["spend_total"].mean()
+    assert means["points"] > means["none"]  # points cost something
+    for scheme, mean in means.items():
+        assert spend[scheme].startswith(f"{mean:,.0f} [")
+    assert "spends on acquisition exactly what the baseline spends" in text  # the same ads
+    assert "paid nothing" not in text
+    assert "Spend is all that a run spends, in yuan" in text
 
 
 def write_small_job(folder, parameters, overrides):
@@ -736,6 +759,7 @@ def test_a_single_run_gets_a_report_of_its_own_metrics(tmp_path, capsys, paramet
     assert header == [
         "configuration",
         "customers",
+        "spend",
         "CAC",
         "repurchase_rate",
         "repurchase_30d",
@@ -863,10 +887,12 @@ def test_a_mean_that_rounds_to_zero_reads_0_not_minus_0():
         rows, columns=["referral", "metric", "mean", "ci_low", "ci_high", "replicates"]
     )
     table = report.format_table(comparison, "referral")  # the report's Markdown and printout
-    assert "-0" not in table
+    assert not re.search(r"-0(?![.\d])", table)  # no negative zero
     header, _, two_sided = table_cells(table)
     assert two_sided[header.index("Δ customers")] == "+0 [0, 36]"  # as the baseline's +0
-    assert two_sided[header.index("CAC")] == "0.0 [0.0, 0.0]"
+    # a cell whose every value is below its last decimal gets the decimals to show them (it
+    # read "0.0 [0.0, 0.0]" until 3 Dec 2026: see enough_decimals)
+    assert two_sided[header.index("CAC")] == "-0.010 [-0.040, 0.020]"
 
 
 def test_notes_name_the_settings_whose_replicates_left_out_an_undefined_cac():
@@ -1142,3 +1168,22 @@ def test_a_report_md_cut_short_while_written_is_not_left_half_written(
     with pytest.raises(KeyboardInterrupt):
         report.write_report(sweep_folder, out=out)
     assert not [path.name for path in out.iterdir() if "report.md" in path.name]
+
+
+@pytest.mark.parametrize(
+    ("fmt", "values", "shown"),
+    [
+        # group_buy's incremental CAC in the main job read 0.0 [0.0, 0.0]
+        ("{:z,.1f}", [0.006, -0.006, 0.019], ["0.006", "-0.006", "0.019"]),
+        ("{:z,.1f}", [0.04, -np.inf, np.inf], ["0.040", "-inf", "inf"]),
+        ("{:z.3f}", [0.0004, 0.0, 0.0009], ["0.00040", "0.00000", "0.00090"]),
+        # enough digits already, exact zeros and counts are left as they were
+        ("{:z,.1f}", [72.4, 59.2, np.inf], ["72.4", "59.2", "inf"]),
+        ("{:z,.1f}", [0.2, 0.01, 0.3], ["0.2", "0.0", "0.3"]),  # the largest shows
+        ("{:z,.1f}", [0.0, 0.0, np.nan], ["0.0", "0.0", "nan"]),
+        ("{:+z,.0f}", [-0.3, -2.0, 1.0], ["+0", "-2", "+1"]),
+    ],
+)
+def test_a_cell_whose_values_would_all_read_zero_gets_the_decimals_to_show_them(fmt, values, shown):
+    widened = report.enough_decimals(fmt, values)
+    assert [widened.format(value) for value in values] == shown

@@ -192,10 +192,16 @@ def test_koc_matrix_by_community_on_an_edge_list_without_communities_is_refused(
 
 
 def test_more_recruits_than_the_koc_pool_says_how_many_are_recruited():
+    warn_once.cache_clear()  # said once per process: maybe said already
     config = small("seeding=koc_matrix", "seeding.recruits=20", n=1000)  # a pool of 10
     with pytest.warns(UserWarning, match="^seeding.recruits=20 is more than the KOC pool of 10"):
         model = sim.ReferralModel(config)
     assert len(model.seeding.chosen) == 10
+    # once per process, not once per replicate (a review saw ten lines for ten replicates)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        sim.run(small("seeding=koc_matrix", "seeding.recruits=20", "run.replicates=3", n=1000))
+    assert not [w for w in caught if "KOC pool" in str(w.message)]  # said above already
     mixed = small("seeding=mixed", "seeding.koc.recruits=20", n=1000)  # it said "recruits=20"
     with pytest.warns(UserWarning, match="^seeding.koc.recruits=20 is more than the KOC pool"):
         sim.ReferralModel(mixed)

@@ -915,14 +915,57 @@ def test_a_list_of_options_is_refused_with_the_sweep_that_runs_each(
 def test_a_sweep_with_an_option_lacking_a_key_is_told_to_run_that_option_alone(
     tmp_path, monkeypatch, capsys
 ):
-    # the advice was choice(5) alone, which the job under referral=none refused again
+    # the advice was choice(5) alone, which the job under referral=none refused again; then
+    # a message about referral=none for a sweep of one_sided and commission, which never ran
+    # none, whose advice (choice) led to a second refusal, for one_sided (a review)
     monkeypatch.chdir(tmp_path)
     folder = f"hydra.sweep.dir={tmp_path / 'sweep'}"
     for reward in ("referral.referrer_reward=5", "referral.referrer_reward=choice(5)"):
-        refused = refused_sweep(monkeypatch, capsys, "referral=none,two_sided", reward, folder)
-        assert "referral.referrer_reward=5 is not allowed: referral (referral=none)" in refused
-        assert "a sweep that also runs referral=none must run it in a command of its own" in refused
+        refused = " ".join(
+            refused_sweep(monkeypatch, capsys, "referral=none,two_sided", reward, folder).split()
+        )
+        written = reward.partition("=")[2]
+        assert (
+            f"referral.referrer_reward={written} is not allowed in this sweep: it runs "
+            "referral=none, which declares no key 'referrer_reward', so that option's jobs "
+            "cannot take it (options of referral that declare it: one_sided, two_sided). Sweep "
+            "those with the key in one command (-m referral=two_sided "
+            "referral.referrer_reward=choice(5)) and the others in another (-m referral=none), "
+            "without it."
+        ) in refused
+    refused = " ".join(
+        refused_sweep(
+            monkeypatch, capsys, "referral=one_sided,tiered,commission", "referral.rate=0.1", folder
+        ).split()
+    )
+    assert "it runs referral=one_sided, referral=tiered, which declare no key 'rate'" in refused
+    assert "(-m referral=commission referral.rate=choice(0.1))" in refused
+    assert "(-m referral=one_sided,tiered), without it" in refused
+    assert "referral=none" not in refused  # the default, which this sweep never runs
     assert not (tmp_path / "sweep").exists()
+
+
+def test_a_key_every_swept_option_takes_is_refused_with_the_way_past_the_default(
+    tmp_path, monkeypatch, capsys
+):
+    # Hydra composes the base with referral=none, which lacks the key; choice(5) passes
+    monkeypatch.chdir(tmp_path)
+    folder = tmp_path / "sweep"
+    options = ("referral=one_sided,two_sided", f"hydra.sweep.dir={folder}")
+    refused = " ".join(
+        refused_sweep(monkeypatch, capsys, *options, "referral.referrer_reward=5").split()
+    )
+    assert (
+        "referral.referrer_reward=5 is not allowed as written in this sweep: Hydra composes a "
+        "sweep's base with referral's default option, referral=none, before the sweep's "
+        "options, and none declares no key 'referrer_reward'. Write "
+        "referral.referrer_reward=choice(5) (one value, for every job) or "
+        "++referral.referrer_reward=5."
+    ) in refused
+    passed = cli_process("-m", *options, "referral.referrer_reward=choice(5)", *TINY, cwd=tmp_path)
+    assert passed.returncode == 0, passed.stderr[-3000:]
+    rewards = metrics(folder).groupby("referral")["referral.referrer_reward"].unique()
+    assert rewards.map(list).to_dict() == {"one_sided": [5.0], "two_sided": [5.0]}
 
 
 RETURNS_KEPT = """

@@ -17,7 +17,6 @@
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Optional
 
@@ -298,10 +297,9 @@ class KocMatrix(SeedingScheme):
         pool = len(follow.koc_ids)
         if self.config.recruits > pool:
             recruited = "all of them are recruited" if pool else "nobody is recruited"
-            warnings.warn(
+            warn_once(  # the same for every replicate: said once, not once each
                 f"{self.key}recruits={self.config.recruits} is more than the KOC pool of {pool} "
-                f"(influencers.koc_share x network.n): {recruited}",
-                stacklevel=2,
+                f"(influencers.koc_share x network.n): {recruited}"
             )
         count = min(self.config.recruits, pool)
         if self.config.chosen_by == "random":
