@@ -486,7 +486,9 @@ def refuse_keys_swept_options_lack(overrides: Sequence[Override]) -> None:
         name = rest.split(".")[0]
         having = [o for o, cls in classes[group].items() if name in _field_names(cls)]
         options = [o for o in swept[group] if o in classes[group]]  # Hydra names unknown ones
-        if having and set(options) <= set(having):
+        if not having and options:
+            _refuse_a_key_no_option_declares(override, group, name, options)
+        elif having and set(options) <= set(having):
             if not override.is_sweep_override():  # choice(5) gets past the base
                 _refuse_before_the_base(override, group, name)
         elif having and options:
@@ -495,6 +497,25 @@ def refuse_keys_swept_options_lack(overrides: Sequence[Override]) -> None:
 
 def _field_names(cls: type) -> set[str]:
     return {field.name for field in dataclasses.fields(cls)}
+
+
+def _refuse_a_key_no_option_declares(
+    override: Override, group: str, name: str, options: list[str]
+) -> None:
+    """A misspelt key in a sweep over its group: the keys of the swept options, the nearest.
+
+    Hydra's base (the group's default, ``referral=none``) declares only ``name``, so the
+    message of a misspelt ``referral.refrer_reward`` named no key near it (until 3 Dec 2026).
+    """
+    classes = option_classes()[group]
+    declared = list(dict.fromkeys(f for o in options for f in _field_names(classes[o])))
+    nearest = nearest_key(name, declared)
+    guess = f" (did you mean {group}.{nearest}?)" if nearest else ""
+    swept = ", ".join(f"{group}={o}" for o in options)
+    raise ConfigError(
+        f"{override.input_line} is not allowed: no option of {group} declares {name!r}{guess}. "
+        f"Keys of the options this sweep runs ({swept}): {', '.join(sorted(declared))}."
+    )
 
 
 def _refuse_before_the_base(override: Override, group: str, name: str) -> None:

@@ -942,6 +942,14 @@ def test_a_sweep_with_an_option_lacking_a_key_is_told_to_run_that_option_alone(
     assert "(-m referral=commission referral.rate=choice(0.1))" in refused
     assert "(-m referral=one_sided,tiered), without it" in refused
     assert "referral=none" not in refused  # the default, which this sweep never runs
+    # misspelt: the base's referral=none declares only `name`, so nothing near it was named
+    misspelt = ("referral=one_sided,two_sided", "referral.refrer_reward=5", folder)
+    assert (
+        "referral.refrer_reward=5 is not allowed: no option of referral declares "
+        "'refrer_reward' (did you mean referral.referrer_reward?). Keys of the options this "
+        "sweep runs (referral=one_sided, referral=two_sided): holdback_days, name, "
+        "referee_discount, referrer_reward, reward_kind, verify."
+    ) in " ".join(refused_sweep(monkeypatch, capsys, *misspelt).split())
     assert not (tmp_path / "sweep").exists()
 
 
