@@ -275,10 +275,32 @@ def relation(
         ResultsError: when there is nothing to read.
 
     """
+    import duckdb
+
     if table not in TABLES:
         raise ValueError(f"unknown results table {table!r}; choose one of {', '.join(TABLES)}")
     folders = job_folders(paths)
-    return _relation(folders, table, parameters(folders), connection)
+    connection = connection or duckdb.connect()
+    whole = _relation(folders, table, parameters(folders), connection)
+    return _each_run_once_in(whole, folders, connection)
+
+
+def _each_run_once_in(
+    whole: duckdb.DuckDBPyRelation, folders: list[Path], connection: duckdb.DuckDBPyConnection
+) -> duckdb.DuckDBPyRelation:
+    """``whole`` with the rows of each run once: those :func:`load` keeps (:func:`each_run_once`).
+
+    Until 3 Dec 2026 only :func:`load` did so: SQL over a relation of a sweep run again with
+    fewer replicates counted the shared runs twice. The runs kept are found in the jobs'
+    metrics (a row per replicate); where no job holds another's runs, ``whole`` is returned.
+    """
+    if "replicate" not in whole.columns:
+        return whole
+    runs, copies = _load_folders(folders, "metrics", stacklevel=6)  # warns relation's caller
+    if not copies:
+        return whole
+    kept = connection.from_df(runs[["job", "replicate"]])
+    return whole.join(kept, "job, replicate", how="semi")
 
 
 def _relation(
@@ -329,11 +351,19 @@ def load(paths: PathLike | Iterable[PathLike], table: str = "metrics") -> pd.Dat
             :data:`WRITTEN_WHEN`).
 
     """
-    import duckdb
-
     if table not in TABLES:
         raise ValueError(f"unknown results table {table!r}; choose one of {', '.join(TABLES)}")
-    folders = job_folders(paths)
+    return _load_folders(job_folders(paths), table)[0]
+
+
+def _load_folders(folders: list[Path], table: str, stacklevel: int = 5) -> tuple[pd.DataFrame, int]:
+    """:func:`load` of these finished job folders, and how many rows it left out as copies.
+
+    ``stacklevel``: of the copies' warning (:func:`each_run_once`), from ``warnings.warn``'s
+    caller: 5 is :func:`load`'s caller.
+    """
+    import duckdb
+
     records = {folder: read_record(folder / JOB) for folder in folders}  # each read once here
     recorded = [record.get("parameters", {}) for record in records.values()]
     names = list({name: None for parameters_ in recorded for name in parameters_})
@@ -346,12 +376,15 @@ def load(paths: PathLike | Iterable[PathLike], table: str = "metrics") -> pd.Dat
     frame = frame.reset_index(drop=True)
     names = [c for c in names if c in frame.columns]
     frame = lists_as_text(fill_unset(frame, folders, names, records), names)
-    frame = each_run_once(frame, names, records)
+    rows = len(frame)
+    frame = each_run_once(frame, names, records, stacklevel)
     frame.attrs["parameters"] = names
-    return frame
+    return frame, rows - len(frame)
 
 
-def each_run_once(frame: pd.DataFrame, names: list[str], records: dict[Path, dict]) -> pd.DataFrame:
+def each_run_once(
+    frame: pd.DataFrame, names: list[str], records: dict[Path, dict], stacklevel: int = 4
+) -> pd.DataFrame:
     """``frame`` with the rows of each run once: those of the first job (in job order) that has it.
 
     Replicate ``r`` of one configuration is the same run whatever ``run.replicates`` was
@@ -380,7 +413,7 @@ def each_run_once(frame: pd.DataFrame, names: list[str], records: dict[Path, dic
     whole = pairs[pairs["job"].map(digests) == pairs["first"].map(digests)]
     if len(whole):  # one configuration under other parameters that say the same (seed=0 given)
         repeats = [f"{job} (as {kept})" for job, kept in whole.itertuples(index=False)]
-        warn_of_copies(repeats, stacklevel=4)
+        warn_of_copies(repeats, stacklevel)
     return frame[~copies].reset_index(drop=True)
 
 

@@ -567,6 +567,12 @@ def test_a_bad_threshold_level_is_named(level):
         sim.compose([f"+population.threshold.{level}=0.5"])
 
 
+def test_a_preset_takes_another_option_of_a_group_it_chooses():
+    # a recorded variant, not a nested option overridden (a mutation review: refusing it
+    # passed every test)
+    assert sim.compose(["experiment=reward_sweep", "referral=tiered"]).referral.name == "tiered"
+
+
 def test_a_key_of_another_option_names_the_options_that_declare_it():
     # a single run is told which options take the key; the advice for a sweep over referral is
     # the sweep's own (test_sweeps.py), no longer given to every command (a review)

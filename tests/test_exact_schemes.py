@@ -447,3 +447,11 @@ def test_ads_run_on_their_end_day_and_not_after():
         spent.append(model.ledger.spent["ads"] - before)
     daily = model.config.seeding.daily_budget
     assert spent == [0, 0, daily, daily, daily, 0, 0, 0]  # days 1..8: days 3, 4 and 5 only
+
+
+def test_affordable_gives_the_rounding_margin_back_to_the_last_exact_payment():
+    # a mutation review: a ledger that kept the margin refused a payment of exactly what is left
+    ledger = Ledger(1000)
+    ledger.spend("ads", 400)
+    assert ledger.affordable(np.array([100.0, 500.0]), "ads") == 2  # 600 left: both fit
+    assert ledger.affordable(np.array([100.0, 500.001]), "ads") == 1  # a thousandth too much

@@ -1187,3 +1187,18 @@ def test_a_report_md_cut_short_while_written_is_not_left_half_written(
 def test_a_cell_whose_values_would_all_read_zero_gets_the_decimals_to_show_them(fmt, values, shown):
     widened = report.enough_decimals(fmt, values)
     assert [widened.format(value) for value in values] == shown
+
+
+def test_each_setting_takes_the_line_style_and_marker_of_its_place():
+    # a mutation review: a fixed line style or marker passed every figure test
+    styles = report.styles_by_label([f"setting {i}" for i in range(25)])
+    assert [s["ls"] for s in styles.values()] == [s["ls"] for s in report.line_styles(25)]
+    assert [s["marker"] for s in styles.values()] == [s["fmt"] for s in report.point_styles(25)]
+    assert len({(s["color"], s["marker"]) for s in styles.values()}) == 25
+
+
+def test_the_intro_names_every_condition():
+    metrics = pd.DataFrame({"r": [0.0, 5.0], "job": ["a", "b"], "d": 1.0, "n": 2})
+    metrics.attrs["parameters"] = ["r", "d", "n"]
+    intro = report._comparison_intro(metrics, 0.0, by="r", within=["d", "n"])
+    assert "against `r=0` at the same `d`, `n` (incremental" in intro

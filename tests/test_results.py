@@ -432,6 +432,13 @@ def test_a_sweep_run_again_with_fewer_replicates_loads_each_run_once(tmp_path):
     means = frame.groupby("referral")["customers"].mean()
     table = sim.compare(frame).query("metric == 'customers'").set_index("referral")["mean"]
     pd.testing.assert_series_equal(means, table, check_names=False)
+    # SQL over relation() counted the shared runs twice until 3 Dec 2026 (a mutation review)
+    counted = sim.results.relation(folder).aggregate("referral, count(*) AS runs, avg(customers)")
+    by_sql = counted.df().set_index("referral").sort_index()
+    assert by_sql["runs"].to_dict() == {"none": 5, "two_sided": 5}
+    assert by_sql["avg(customers)"].to_dict() == pytest.approx(means.to_dict())
+    days = sim.results.relation(folder, "timeseries").aggregate("count(*)").fetchall()[0][0]
+    assert days == 2 * 5 * 21
 
 
 def test_failed_jobs_are_named_when_loading_not_dropped_silently(two_schemes, tmp_path, capsys):
@@ -525,3 +532,84 @@ def test_a_note_names_each_missing_job_with_what_sets_it_apart_in_its_sweep(tmp_
         "network.n=300)"
     ]
     assert sim.results.job_names(alone, [alone]) == ["."]  # the folder asked about itself
+
+
+def rewrite_record(job, **changes):
+    """Set (or, for None, remove) keys of a job's ``job.json``."""
+    record = json.loads((job / jobs.JOB).read_text())
+    for key, value in changes.items():
+        if value is None:
+            record.pop(key, None)
+        else:
+            record[key] = value
+    (job / jobs.JOB).write_text(json.dumps(record))
+
+
+def two_copies_of_job_0(two_schemes, folder):
+    """Jobs 0 and 1 under ``folder``, both holding job 0 of ``two_schemes`` (3 replicates)."""
+    for job in ("0", "1"):
+        shutil.copytree(two_schemes / "0", folder / job)
+    return folder
+
+
+def test_jobs_of_one_family_and_two_code_versions_are_both_read(two_schemes, tmp_path):
+    # a mutation review: the runs of another code version are other runs, never copies
+    copy = two_copies_of_job_0(two_schemes, tmp_path / "copy")
+    rewrite_record(copy / "1", code="another version", digest="another digest")
+    with pytest.warns(sim.results.MixedCodeWarning):
+        assert len(sim.results.load(copy)) == 6
+
+
+def test_jobs_that_record_no_family_are_never_copies_of_each_other(two_schemes, tmp_path):
+    for market in ("a", "b"):  # results of an older version: nothing says they are one family
+        shutil.copytree(two_schemes / "0", tmp_path / market / "0")
+        rewrite_record(tmp_path / market / "0", family=None, digest=f"digest {market}")
+    assert len(sim.results.load(tmp_path)) == 6
+
+
+def test_each_run_is_kept_from_the_first_job_in_job_order(two_schemes, tmp_path):
+    copy = two_copies_of_job_0(two_schemes, tmp_path / "copy")
+    rewrite_record(copy / "1", digest="another replicate count")  # one family, the same runs
+    frame = sim.results.load(copy)
+    assert frame["job"].unique().tolist() == [str((copy / "0").resolve())]
+
+
+def test_a_copy_whose_parameters_were_written_in_another_order_is_read_once(two_schemes, tmp_path):
+    copy = two_copies_of_job_0(two_schemes, tmp_path / "copy")
+    record = json.loads((copy / "1" / jobs.JOB).read_text())
+    rewrite_record(copy / "1", parameters=dict(reversed(list(record["parameters"].items()))))
+    with pytest.warns(sim.results.DuplicateJobWarning, match=r"1 \(as .*0\)"):
+        assert len(sim.results.relation(copy).df()) == 3
+
+
+def test_jobs_without_a_digest_are_each_read_even_when_alike(two_schemes, tmp_path):
+    copy = two_copies_of_job_0(two_schemes, tmp_path / "copy")
+    for job in ("0", "1"):
+        rewrite_record(copy / job, digest=None, family=None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", sim.results.DuplicateJobWarning)
+        assert len(sim.results.relation(copy).df()) == 6
+
+
+def test_a_folder_given_twice_is_read_once_without_a_warning(two_schemes):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", sim.results.DuplicateJobWarning)
+        assert len(sim.results.load([two_schemes, str(two_schemes)])) == 6
+
+
+def test_copy_and_failure_warnings_point_at_the_caller_of_load(two_schemes, tmp_path):
+    copy = two_copies_of_job_0(two_schemes, tmp_path / "copy")
+    seeded = two_copies_of_job_0(two_schemes, copy / "seeded")  # read as other jobs, then as
+    record = json.loads((seeded / "1" / jobs.JOB).read_text())  # one run (seed=0 given)
+    rewrite_record(seeded / "1", parameters={**record["parameters"], "seed": 0})
+    (copy / "2").mkdir()
+    (copy / "2" / jobs.FAILED).write_text('{"kind": "disk full", "exit_code": 1}')
+    for read in (sim.results.load, sim.results.relation):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            read(copy)
+        kinds = {sim.results.DuplicateJobWarning, sim.results.FailedJobsWarning}
+        said = [w for w in caught if w.category in kinds]
+        assert {w.category for w in said} == kinds, read
+        assert any("seeded" in str(w.message) for w in said), read  # each_run_once's warning
+        assert {w.filename for w in said} == {__file__}, read  # not a line inside sim.results
