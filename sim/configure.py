@@ -24,7 +24,7 @@ from hydra._internal.config_loader_impl import ConfigLoaderImpl
 from hydra.core.config_store import ConfigStore
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.override_parser.overrides_parser import OverridesParser
-from hydra.core.override_parser.types import Override, OverrideType
+from hydra.core.override_parser.types import Glob, Override, OverrideType
 from hydra.errors import HydraException
 from hydra.initialize import get_gh_backup, restore_gh_from_backup
 from omegaconf import DictConfig, ListConfig, OmegaConf
@@ -475,7 +475,7 @@ def refuse_keys_swept_options_lack(overrides: Sequence[Override]) -> None:
     """
     classes = option_classes()
     swept = {
-        o.key_or_group: [str(v) for v in o.sweep_string_iterator()]
+        o.key_or_group: _options_swept(o, list(classes[o.key_or_group]))
         for o in overrides
         if o.is_sweep_override() and o.is_discrete_sweep() and o.key_or_group in classes
     }
@@ -483,16 +483,26 @@ def refuse_keys_swept_options_lack(overrides: Sequence[Override]) -> None:
         group, _, rest = override.key_or_group.partition(".")
         if override.type is not OverrideType.CHANGE or group not in swept or not rest:
             continue
+        options = swept[group]
+        if not options or not set(options) <= set(classes[group]):
+            continue  # an option misspelt (or none): Hydra names it, with the others
         name = rest.split(".")[0]
         having = [o for o, cls in classes[group].items() if name in _field_names(cls)]
-        options = [o for o in swept[group] if o in classes[group]]  # Hydra names unknown ones
-        if not having and options:
+        if not having:
             _refuse_a_key_no_option_declares(override, group, name, options)
-        elif having and set(options) <= set(having):
+        elif set(options) <= set(having):
             if not override.is_sweep_override():  # choice(5) gets past the base
                 _refuse_before_the_base(override, group, name)
-        elif having and options:
+        else:
             _refuse_for_the_options_lacking(override, group, name, options, having)
+
+
+def _options_swept(override: Override, options: list[str]) -> list[str]:
+    """The options a sweep over a group runs: its values, or those a ``glob()`` matches."""
+    value = override.value()
+    if isinstance(value, Glob):  # Hydra matches it against the config loader's listing
+        return value.filter(sorted(options))
+    return [str(v) for v in override.sweep_string_iterator()]
 
 
 def _field_names(cls: type) -> set[str]:

@@ -942,6 +942,11 @@ def test_a_sweep_with_an_option_lacking_a_key_is_told_to_run_that_option_alone(
     assert "(-m referral=commission referral.rate=choice(0.1))" in refused
     assert "(-m referral=one_sided,tiered), without it" in refused
     assert "referral=none" not in refused  # the default, which this sweep never runs
+    # a glob() of options is matched against the group's options (a first version of this
+    # check stopped with a traceback: Hydra's glob needs its config loader)
+    globbed = ("referral=glob(*one*)", "referral.rate=0.1", folder)
+    refused = " ".join(refused_sweep(monkeypatch, capsys, *globbed).split())
+    assert "it runs referral=none, referral=one_sided, which declare no key 'rate'" in refused
     # misspelt: the base's referral=none declares only `name`, so nothing near it was named
     misspelt = ("referral=one_sided,two_sided", "referral.refrer_reward=5", folder)
     assert (
