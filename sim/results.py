@@ -263,7 +263,8 @@ def relation(
     """A DuckDB relation over one table of every finished job under ``paths``.
 
     Columns: the job's parameters, ``job`` (its folder), then the table's own columns. Jobs
-    with different parameters are unioned by column name (missing values are NULL).
+    with different parameters are unioned by column name (missing values are NULL). Each run
+    is read once, from the rows :func:`load` keeps (:func:`each_run_once`).
 
     Args:
         paths: run, sweep or parent folders.
@@ -294,7 +295,7 @@ def _each_run_once_in(
     fewer replicates counted the shared runs twice. The runs kept are found in the jobs'
     metrics (a row per replicate); where no job holds another's runs, ``whole`` is returned.
     """
-    if "replicate" not in whole.columns:
+    if "replicate" not in whole.columns or not _may_share_runs(folders):
         return whole
     runs, copies = _load_folders(folders, "metrics", stacklevel=6)  # warns relation's caller
     if not copies:
@@ -354,6 +355,13 @@ def load(paths: PathLike | Iterable[PathLike], table: str = "metrics") -> pd.Dat
     if table not in TABLES:
         raise ValueError(f"unknown results table {table!r}; choose one of {', '.join(TABLES)}")
     return _load_folders(job_folders(paths), table)[0]
+
+
+def _may_share_runs(folders: list[Path]) -> bool:
+    """Whether two of the jobs are of one family and code: only such jobs hold the same runs."""
+    records = [read_record(folder / JOB) for folder in folders]
+    runs = [(r.get("family"), r.get("code")) for r in records if r.get("family")]
+    return len(set(runs)) < len(runs)
 
 
 def _load_folders(folders: list[Path], table: str, stacklevel: int = 5) -> tuple[pd.DataFrame, int]:
