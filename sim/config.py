@@ -316,6 +316,7 @@ class Config:
         _check_discounts(self, prefix)
         _check_daily_probabilities(self, prefix)
         _warn_of_campaign_days_after_the_run(self, prefix)
+        _warn_of_a_retention_lift_below_one(self, prefix)
         if getattr(self.referral, "verify", None) == "second_order" and not self.repurchase.enabled:
             warn_once(
                 f"{prefix}referral.verify=second_order pays a reward at the referee's second "
@@ -422,6 +423,24 @@ def _warn_of_campaign_days_after_the_run(config: Config, prefix: str) -> None:
                 f"{prefix}{key}.post_days={list(posts)} has no day within days={days}: these "
                 "posts never happen"
             )
+
+
+def _warn_of_a_retention_lift_below_one(config: Config, prefix: str) -> None:
+    """Warn when a retention scheme's re-buy multiplier lowers the hazard it should lift.
+
+    The sources give lifts as percentages (P7: points lifted repurchase 19%): a multiplier of
+    0.19 read from them cuts re-buying to a fifth, where 1.19 was meant (a review ran both,
+    silently: repurchase 0.04 and 0.85). A warning, not a refusal: a scheme that hurts
+    repurchase may be the point of a run.
+    """
+    lift = getattr(config.retention, "hazard_multiplier", None)
+    if lift is not None and lift < 1:
+        meant = f"; a lift of {lift:.0%} is {1 + lift:g}" if lift > 0 else ""
+        meant = meant or ": those it covers never re-buy"
+        warn_once(
+            f"{prefix}retention.hazard_multiplier={lift:g} is below 1: retention="
+            f"{config.retention.name} lowers the re-buy hazard (x{lift:g}){meant}"
+        )
 
 
 def _seeding_channels(seeding: Any) -> list[tuple[str, Any]]:

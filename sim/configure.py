@@ -412,8 +412,8 @@ def refuse_overridden_choices(overrides: Iterable[str]) -> None:
     choices = {}
     for line in overrides:
         key, equals, value = line.partition("=")
-        if equals:
-            choices[key.lstrip("+~")] = value
+        if equals and not key.startswith("~"):  # ~network=lattice deletes, it does not choose
+            choices[key.lstrip("+")] = value
     for group, option in choices.items():
         for other, picked in options_choosing_others().get((group, option), {}).items():
             given = choices.get(other)

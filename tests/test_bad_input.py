@@ -1153,6 +1153,7 @@ AT_THE_BOUNDARY = [
     ["seeding=kol", "days=30"],  # the fortnightly posts, some after a short run: no warning
     ["seeding=kol", "seeding.hired=10"],  # every one of influencers.kols=10 hired
     ["seeding.initial_customers=200"],  # every consumer of network.n=200 a customer on day 0
+    ["retention=points", "retention.hazard_multiplier=1"],  # no lift, no warning
 ]
 
 
@@ -1161,6 +1162,7 @@ def test_values_at_the_boundary_run_without_a_warning(overrides):
     warn_once.cache_clear()  # said once per process: maybe said already
     with warnings.catch_warnings():  # composed inside: a warning said (and cached) outside
         warnings.filterwarnings("error", message=NEVER)  # would pass unseen
+        warnings.filterwarnings("error", message=".* is below 1")
         config = sim.compose([*overrides, "network.n=200"])
         sim.ReferralModel(config).run()
 
@@ -1182,6 +1184,11 @@ WARNED = [
      "referral.verify=second_order pays a reward at the referee's second order, and "
      "repurchase.enabled=false means there is none: no reward is ever paid, and each holds "
      "budget until the end (rewards_pending counts none)"),
+    # P7's "+19%" typed as a multiplier (a review: repurchase fell to 0.04, without a word)
+    (["retention=points", "retention.hazard_multiplier=0.19"], "retention.hazard_multiplier=0.19 "
+     "is below 1: retention=points lowers the re-buy hazard (x0.19); a lift of 19% is 1.19"),
+    (["retention=community", "retention.hazard_multiplier=0"], "retention.hazard_multiplier=0 is "
+     "below 1: retention=community lowers the re-buy hazard (x0): those it covers never re-buy"),
 ]  # fmt: skip
 
 

@@ -567,6 +567,15 @@ def test_a_bad_threshold_level_is_named(level):
         sim.compose([f"+population.threshold.{level}=0.5"])
 
 
+def test_a_deletion_of_a_groups_option_is_not_taken_for_a_choice():
+    # a mutation review: ~network=lattice was read as choosing lattice, and refused as such
+    from sim.configure import refuse_overridden_choices
+
+    refuse_overridden_choices(["+experiment/network=random", "~network=lattice"])
+    with pytest.raises(sim.ConfigError, match="network=lattice is not allowed with"):
+        refuse_overridden_choices(["+experiment/network=random", "network=lattice"])
+
+
 def test_a_preset_takes_another_option_of_a_group_it_chooses():
     # a recorded variant, not a nested option overridden (a mutation review: refusing it
     # passed every test)

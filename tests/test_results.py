@@ -613,3 +613,14 @@ def test_copy_and_failure_warnings_point_at_the_caller_of_load(two_schemes, tmp_
         assert {w.category for w in said} == kinds, read
         assert any("seeded" in str(w.message) for w in said), read  # each_run_once's warning
         assert {w.filename for w in said} == {__file__}, read  # not a line inside sim.results
+
+
+def test_many_copies_are_counted_and_the_first_five_named(two_schemes, tmp_path):
+    copy = tmp_path / "copy"
+    for job in range(7):  # one job and six copies of it
+        shutil.copytree(two_schemes / "0", copy / str(job))
+    with pytest.warns(sim.results.DuplicateJobWarning) as said:
+        assert len(sim.results.load(copy)) == 3
+    message = str(said[0].message)
+    assert message.startswith("read once: 6 job folder(s) hold the same configuration's results")
+    assert message.count(" (as ") == 5 and message.endswith(" ...")
