@@ -435,8 +435,8 @@ def _warn_of_a_retention_lift_below_one(config: Config, prefix: str) -> None:
     """
     lift = getattr(config.retention, "hazard_multiplier", None)
     if lift is not None and lift < 1:
-        meant = f"; a lift of {lift:.0%} is {1 + lift:g}" if lift > 0 else ""
-        meant = meant or ": those it covers never re-buy"
+        meant = f"; a lift of {lift:.0%} is {1 + lift:g}" if lift >= 0.01 else ""
+        meant = ": those it covers never re-buy" if lift == 0 else meant
         warn_once(
             f"{prefix}retention.hazard_multiplier={lift:g} is below 1: retention="
             f"{config.retention.name} lowers the re-buy hazard (x{lift:g}){meant}"
