@@ -182,19 +182,19 @@ def _plain_overrides(arguments: list[str]) -> list[str] | None:
 
 
 def _parsed(arguments: list[str]) -> list[Override]:
-    """The overrides of the model among ``arguments`` (none if Hydra cannot parse one)."""
-    model = [a for a in arguments if not a.startswith("-") and not a.startswith("hydra")]
-    try:
-        return OverridesParser.create().parse_overrides(model)
-    except HydraException:  # Hydra says what is wrong with it, with the rest of the command
-        return []
+    """The overrides of the model among ``arguments``."""
+    return _parse([a for a in arguments if not a.startswith("-") and not a.startswith("hydra")])
 
 
 def _merging_candidates(arguments: list[str]) -> list[Override]:
-    """The overrides whose value is a list or a mapping (none if Hydra cannot parse one)."""
-    candidates = [a for a in arguments if not a.startswith("-") and re.search(r"=.*[\[{]", a)]
+    """The overrides whose value is a list or a mapping."""
+    return _parse([a for a in arguments if not a.startswith("-") and re.search(r"=.*[\[{]", a)])
+
+
+def _parse(lines: list[str]) -> list[Override]:
+    """Hydra's parse of ``lines``: none if it cannot parse one (Hydra says what is wrong)."""
     try:
-        return OverridesParser.create().parse_overrides(candidates)
+        return OverridesParser.create().parse_overrides(lines)
     except HydraException:  # Hydra says what is wrong with it, with the rest of the command
         return []
 

@@ -120,14 +120,17 @@ def job_names(folder: Path, jobs: Iterable[Path]) -> list[str]:
     Dec 2026 a note said only ``2``, and which setting was missing took opening the folder.
     """
     jobs = list(jobs)
-    shown = [_setting_named(folder, job) for job in jobs[:LISTED]]
+    shared: dict[Path, set[str] | None] = {}  # per sweep folder, read once for all its jobs
+    shown = [_setting_named(folder, job, shared) for job in jobs[:LISTED]]
     return shown + [str(job.relative_to(folder)) for job in jobs[LISTED:]]
 
 
-def _setting_named(folder: Path, job: Path) -> str:
+def _setting_named(folder: Path, job: Path, shared: dict[Path, set[str] | None]) -> str:
     if job == folder:  # a single run: the folder asked about
         return "."
-    own = setting_of(job)
+    if job.parent not in shared:
+        shared[job.parent] = shared_overrides(job.parent)
+    own = [o for o in _overrides(job / OVERRIDES) if o not in (shared[job.parent] or set())]
     name = str(job.relative_to(folder))
     return f"{name} ({' '.join(own)})" if own else name
 
@@ -136,16 +139,13 @@ OVERRIDES = Path(".hydra") / "overrides.yaml"
 """Where Hydra records a job's overrides of the configuration (its command line's, as given)."""
 
 
-def setting_of(job: Path) -> list[str]:
-    """The overrides of ``job`` that not every other job of its sweep folder shares.
+def shared_overrides(sweep: Path) -> set[str] | None:
+    """The overrides every job of ``sweep`` holds: what sets none of them apart.
 
-    All of them when the job has no other; none when it records none, or its record cannot be
-    read.
+    None when fewer than two jobs record theirs (a job alone is named with all of its own).
     """
-    own = _overrides(job / OVERRIDES)
-    others = [_overrides(o) for o in job.parent.glob(f"*/{OVERRIDES}") if o.parent.parent != job]
-    shared = set.intersection(*(set(o) for o in others)) if others else set()
-    return [override for override in own if override not in shared]
+    records = [set(_overrides(record)) for record in sweep.glob(f"*/{OVERRIDES}")]
+    return set.intersection(*records) if len(records) > 1 else None
 
 
 def _overrides(record: Path) -> list[str]:
