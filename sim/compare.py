@@ -4,6 +4,10 @@ Replicate ``r`` of every job sees the same network and population (common random
 each scheme is compared with the baseline replicate by replicate: the interval of a difference
 is a paired t-interval, much narrower than the difference of two independent intervals.
 
+CAC and ROI over replicates are pooled (:data:`sim.summary.POOLED`): a scheme's CAC is all its
+replicates' acquisition spend over all their customers, with Fieller's interval, and its
+``delta_cac`` the difference of two pooled CACs, with a paired delta-method interval.
+
 Incremental CAC is the extra acquisition spend per extra customer against the baseline,
 ``mean(spend_s - spend_b) / mean(customers_s - customers_b)`` over replicates, with a paired
 Fieller interval: its upper bound is infinite exactly when the extra customers' t-interval
@@ -22,12 +26,26 @@ import pandas as pd
 from sim.console import listed, plain
 from sim.results import DuplicateJobWarning, swept
 from sim.summary import (
-    CONFIDENCE,
+    POOLED,
     difference_support,
+    fieller_interval,
+    level_interval,
     mean_interval,
-    support_of,
-    t_quantile,
+    pooled_difference_interval,
+    ratio_interval,
 )
+
+__all__ = [  # the interval functions are sim.summary's, named here as before 3 Dec 2026
+    "ComparisonError",
+    "UnpairedWarning",
+    "compare",
+    "conditions",
+    "fieller_interval",
+    "mean_interval",
+    "ratio_interval",
+    "unpaired",
+    "wide",
+]
 
 METRICS = (
     "customers",
@@ -196,7 +214,8 @@ def name_unset(results: pd.DataFrame, by: str) -> pd.DataFrame:
 
 def _check(results: pd.DataFrame, baseline: object, by: str, metrics: Sequence[str]) -> object:
     """Check the columns; return the baseline as a value of ``by`` ("0" matches 0.0)."""
-    needed = (by, "replicate", *PAIRED, *metrics)  # PAIRED: the deltas and incremental CAC
+    needed = [by, "replicate", *PAIRED, *metrics]  # PAIRED: the deltas and incremental CAC
+    needed += [part for metric in needed for part in POOLED.get(metric, ())]
     missing = [c for c in dict.fromkeys(needed) if c not in results.columns]
     if missing:
         raise ComparisonError(f"results lack column(s) {', '.join(missing)}")
@@ -263,67 +282,31 @@ def _compare_group(
     for values, runs in group.groupby(setting, sort=False, dropna=False):
         runs = runs.set_index("replicate")
         for metric in metrics:
-            summary = mean_interval(runs[metric], support=support_of(metric))
-            rows.append((*values, metric, *summary))
+            rows.append((*values, metric, *level_interval(runs, metric)))
         paired = runs.merge(
             base, left_index=True, right_index=True, how="inner", suffixes=("", "_base")
         )
         for metric in PAIRED:
-            difference = paired[metric] - paired[f"{metric}_base"]
-            support = difference_support(metric)
-            rows.append((*values, f"delta_{metric}", *mean_interval(difference, support=support)))
+            rows.append((*values, f"delta_{metric}", *_paired_difference(paired, metric)))
         extra_spend = paired["spend_acquisition"] - paired["spend_acquisition_base"]
         extra_customers = paired["customers"] - paired["customers_base"]
         rows.append((*values, "incremental_cac", *ratio_interval(extra_spend, extra_customers)))
     return pd.DataFrame(rows, columns=[*setting, "metric", *COLUMNS])
 
 
-def ratio_interval(
-    numerator: pd.Series, denominator: pd.Series, confidence: float = CONFIDENCE
-) -> tuple:
-    """``mean(numerator) / mean(denominator)`` with a paired Fieller interval.
+def _paired_difference(paired: pd.DataFrame, metric: str) -> tuple:
+    """``metric``'s difference from the baseline over the paired replicates, with its CI.
 
-    NaN when the denominator's mean is not positive (no extra customers to pay for); no
-    interval from one pair. See :func:`fieller_interval`.
+    ``paired`` has each column twice, the baseline's with the suffix ``_base``. A ratio of
+    :data:`sim.summary.POOLED` is the difference of the pooled ratios; any other metric the
+    mean of the replicates' differences, with a paired t-interval.
     """
-    pairs = pd.concat([numerator, denominator], axis=1).dropna().to_numpy(dtype=float)
-    count = len(pairs)
-    if count == 0 or pairs[:, 1].mean() <= 0:
-        return (np.nan, np.nan, np.nan, count)
-    ratio = float(pairs[:, 0].mean() / pairs[:, 1].mean())
-    if count < 2:
-        return (ratio, np.nan, np.nan, count)
-    low, high = fieller_interval(pairs[:, 0], pairs[:, 1], confidence)
-    return (ratio, low, high, count)
-
-
-def fieller_interval(
-    numerator: np.ndarray, denominator: np.ndarray, confidence: float
-) -> tuple[float, float]:
-    """Fieller's interval for ``mean(numerator) / mean(denominator)`` of paired values.
-
-    The ratios ``r`` whose paired differences ``numerator - r * denominator`` have a mean
-    within the t-test's reach of 0 (``n - 1`` degrees of freedom): exact for normal pairs, and
-    unbounded exactly when the denominator's own t-interval reaches 0. Then the upper bound is
-    ``inf`` (the scheme may win nobody extra: every yuan for no customer), and the lower bound
-    is the finite end on the ratio's side, or ``-inf`` when there is none.
-    """
-    count = len(numerator)
-    covariance = np.cov(numerator, denominator) / count  # of the two means
-    t = t_quantile(0.5 + confidence / 2, count - 1)
-    top, bottom = numerator.mean(), denominator.mean()
-    # (top - r bottom)^2 <= t^2 var(top - r bottom), as a r^2 + b r + c <= 0
-    a = bottom**2 - t**2 * covariance[1, 1]
-    b = -2 * (top * bottom - t**2 * covariance[0, 1])
-    c = top**2 - t**2 * covariance[0, 0]
-    discriminant = b**2 - 4 * a * c
-    if a > 0:  # the ratio is inside, so the roots are real (up to rounding)
-        root = np.sqrt(max(discriminant, 0.0))
-        return float((-b - root) / (2 * a)), float((-b + root) / (2 * a))
-    if a < 0 and discriminant > 0:  # two rays: below the lower root and above the upper one
-        upper_root = (-b - np.sqrt(discriminant)) / (2 * a)
-        return (float(upper_root) if top / bottom >= upper_root else -np.inf), np.inf
-    return -np.inf, np.inf
+    parts = POOLED.get(metric)
+    if parts:
+        baseline = paired[[f"{part}_base" for part in parts]]
+        return pooled_difference_interval(paired[list(parts)], baseline)
+    difference = paired[metric] - paired[f"{metric}_base"]
+    return mean_interval(difference, support=difference_support(metric))
 
 
 def wide(comparison: pd.DataFrame, by: str = "referral") -> pd.DataFrame:

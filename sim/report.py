@@ -302,7 +302,8 @@ def reach_cac_figure(
     labels = label_of(table, keys)
     styles = _styles_for(labels, styles)
     hollow = same_spend_as_baseline(table)
-    for label, free, (_, row) in zip(labels, hollow, table.iterrows(), strict=True):
+    drawn, edge = _unbounded_to_the_edge(table, "cac")
+    for label, free, (_, row) in zip(labels, hollow, drawn.iterrows(), strict=True):
         style = styles[label]
         axes.errorbar(
             row["cac"],
@@ -314,14 +315,32 @@ def reach_cac_figure(
             mfc="white" if free else style["color"],
             **_point(style),
         )
+        if row["cac_high"] == edge:  # no upper end: an arrowhead at the edge says so
+            axes.plot(edge, row["customers"], ">", color=style["color"], label="_unbounded")
     _draw_frontiers(axes, table, within)
     axes.set(
         xlabel="CAC (yuan per customer)",
         ylabel="customers",
-        title="Reach versus CAC (mean and 95% CI over replicates)",
+        title="Reach versus CAC (95% CIs over replicates; CAC pooled)",
     )
     settings_legend(axes, keys, fontsize="small")
     return figure
+
+
+def _unbounded_to_the_edge(table: pd.DataFrame, metric: str) -> tuple[pd.DataFrame, float]:
+    """``table`` with ``metric``'s infinite upper bounds moved to a right edge, and that edge.
+
+    A pooled CAC has no upper end where its customers' interval reaches 0 (the setting may
+    win nobody); matplotlib drew no bar at all to ``inf``, only the lower cap. The edge is a
+    quarter of the finite values' span past the largest of them (NaN when none is infinite).
+    """
+    high = table[f"{metric}_high"]
+    if not np.isinf(high).any():
+        return table, np.nan
+    finite = pd.concat([table[metric], table[f"{metric}_low"], high]).replace(np.inf, np.nan)
+    top, bottom = finite.max(), finite.min()
+    edge = float(top + max(top - bottom, abs(top), 1.0) * 0.25)
+    return table.assign(**{f"{metric}_high": high.replace(np.inf, edge)}), edge
 
 
 def _draw_frontiers(axes: plt.Axes, table: pd.DataFrame, within: Sequence[str]) -> None:
@@ -1101,7 +1120,8 @@ def _comparison_intro(
     inside = f" at the same {', '.join(f'`{c}`' for c in within)}" if within else ""
     return (
         f"{len(metrics)} runs; {per_setting} replicates per setting. {held_fixed(metrics)} "
-        f"Cells are means with 95% CIs over replicates; Δ and incremental CAC are paired by "
+        f"Cells are means with 95% CIs over replicates ({POOLED_READS}); Δ and incremental "
+        "CAC are paired by "
         f"replicate against `{against}`{picked}{inside} (incremental CAC: extra acquisition "
         "spend per extra customer, Fieller CI; – where the scheme wins no extra customers on "
         f"average, Δ customers ≤ 0: read that Δ's CI). {SPEND_READS} CAC and incremental CAC "
@@ -1133,10 +1153,16 @@ def _configuration_intro(replicates: int) -> str:
     """The paragraph above the table of one configuration."""
     return (
         f"One configuration, {replicates} replicates. Cells are means with 95% CIs over "
-        f"replicates. {SPEND_READS} CAC is in yuan per customer; ROI is revenue per yuan of "
-        "spend."
+        f"replicates ({POOLED_READS}). {SPEND_READS} CAC is in yuan per customer; ROI is "
+        "revenue per yuan of spend."
     )
 
+
+POOLED_READS = (
+    "CAC and ROI are pooled: all the replicates' acquisition spend over all their customers, "
+    "and their revenue over their spend, with Fieller CIs"
+)
+"""How the table's CAC and ROI are taken over replicates (:data:`sim.summary.POOLED`)."""
 
 SPEND_READS = (
     "Spend is all that a run spends, in yuan: on acquisition (ads, KOLs, KOCs, referral "
@@ -1172,8 +1198,9 @@ def same_spend_note(comparison: pd.DataFrame, by: str, tolerance: float = 0.01) 
 def undefined_note(metrics: pd.DataFrame) -> list[str]:
     """Paragraphs naming the table's metrics undefined in every replicate, or in some, if any.
 
-    A replicate that spent and won no customer has no CAC, and the mean of the others reads
-    low: the report says where (:func:`sim.summary.undefined_in_some`).
+    A replicate with no customer acquired 30+ days before the end has no 30-day repurchase,
+    and the mean of the others stands for it: the report says where
+    (:func:`sim.summary.undefined_in_some`; never of the pooled CAC and ROI).
     """
     names = [metric for metric, _, _ in TABLE if metric in metrics.columns]
     keys = store.swept(metrics)

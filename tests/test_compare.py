@@ -19,7 +19,7 @@ from sim.compare import (
     unpaired,
     wide,
 )
-from sim.summary import figure
+from sim.summary import figure, pooled_difference_interval
 
 
 def replicates(scheme: str, customers, spend, **extra) -> pd.DataFrame:
@@ -30,7 +30,9 @@ def replicates(scheme: str, customers, spend, **extra) -> pd.DataFrame:
             "replicate": np.arange(len(customers)),
             "customers": customers,
             "spend_acquisition": spend,
-            "cac": spend / customers,
+            "cac": spend / np.where(customers > 0, customers, np.nan),  # NaN as sim.metrics
+            "spend_total": spend,
+            "revenue": 2 * spend,
             "repurchase_rate": 0.2,
             "repurchase_30d": 0.1,
             "roi": 2.0,
@@ -347,6 +349,78 @@ def test_settings_paired_on_every_replicate_raise_no_warning(results):
 def test_a_column_incremental_cac_needs_is_named_when_missing(results, column):
     with pytest.raises(ComparisonError, match=f"results lack column\\(s\\) {column}"):
         sim.compare(results.drop(columns=column), metrics=["roi"])
+
+
+def test_a_pooled_ratios_parts_are_named_when_missing(results):
+    with pytest.raises(ComparisonError, match=r"results lack column\(s\) revenue, spend_total$"):
+        sim.compare(results.drop(columns=["revenue", "spend_total"]), metrics=["roi"])
+    table = sim.compare(results.drop(columns=["revenue", "spend_total"]), metrics=["cac"])
+    assert set(table["metric"]) >= {"cac", "delta_cac"}  # ROI's parts: needed only for ROI
+
+
+def test_cac_is_all_the_spend_over_all_the_customers_with_fiellers_interval():
+    # a replicate that spent 900 and won nobody has no CAC of its own; a mean of the others'
+    # CACs (the tables until 3 Dec 2026) read 78.3 and forgot its 900 yuan
+    spend, customers = [1800, 900, 2100, 1900, 1850, 2000], [20, 0, 30, 25, 22, 28]
+    base = replicates("none", customers, spend)
+    table = wide(sim.compare(base)).set_index("referral")
+    assert np.nanmean(base["cac"]) == pytest.approx(78.30, abs=0.01)
+    assert table.loc["none", "cac"] == pytest.approx(10550 / 125)  # 84.4
+    low, high = table.loc["none", ["cac_low", "cac_high"]]
+    assert low < 10550 / 125 < high < np.inf
+    for bound in (low, high):
+        assert t_statistic_at(bound, spend, customers) == pytest.approx(stats.t.ppf(0.975, 5))
+    assert table.loc["none", "roi"] == pytest.approx(2.0)  # revenue 2 x spend in every replicate
+
+
+def test_a_pooled_cac_covers_the_true_cac_where_a_mean_of_replicates_cacs_does_not():
+    # a small campaign: 400 yuan of ads a run and 5 a customer, Poisson(8) customers a run, so
+    # its CAC is (400 + 5 x 8) / 8 = 55 yuan a customer. A replicate's own CAC, 400 / C + 5,
+    # averages about 63 (few customers make a high CAC): the t-interval of that mean misses 55
+    # almost always at 200 replicates, while Fieller's interval of the pooled CAC covers it
+    rng = np.random.default_rng(11)
+    pooled = mean_of_ratios = 0
+    for _ in range(1000):
+        customers = rng.poisson(8, 200).astype(float)
+        spend = 400 + 5 * customers
+        _, low, high, _ = ratio_interval(pd.Series(spend), pd.Series(customers))
+        pooled += low <= 55 <= high
+        ratios = pd.Series(spend / np.where(customers > 0, customers, np.nan))
+        _, low, high, _ = mean_interval(ratios)
+        mean_of_ratios += low <= 55 <= high
+    assert 0.935 <= pooled / 1000 <= 0.965
+    assert mean_of_ratios / 1000 < 0.2
+
+
+def test_delta_cac_is_the_difference_of_the_pooled_cacs_with_a_paired_interval(results):
+    table = wide(sim.compare(results)).set_index("referral")
+    difference = 26000 / 790 - 24000 / 750
+    assert table.loc["two_sided", "delta_cac"] == pytest.approx(difference)
+    assert table.loc["two_sided", "delta_cac"] == pytest.approx(
+        table.loc["two_sided", "cac"] - table.loc["none", "cac"]
+    )
+    low, high = table.loc["two_sided", ["delta_cac_low", "delta_cac_high"]]
+    assert low < difference < high
+    assert tuple(table.loc["none", ["delta_cac", "delta_cac_low", "delta_cac_high"]]) == (0, 0, 0)
+
+
+def test_the_delta_cac_interval_covers_the_true_difference_at_its_confidence():
+    # shared luck (each replicate's market size) moves both schemes' customers; the scheme
+    # adds Poisson(3) customers at 20 yuan each on top of the baseline's 600 yuan of ads. True
+    # CACs: 600 / 12 = 50 and 660 / 15 = 44, a difference of -6. 2,000 seeded trials at 30
+    # replicates: the delta method's coverage is 95% up to its first-order error and binomial
+    # noise (sd 0.5%)
+    rng = np.random.default_rng(5)
+    covered = 0
+    for _ in range(2000):
+        market = rng.gamma(4, 3, 30)  # mean 12
+        base_customers = rng.poisson(market).astype(float)
+        extra = rng.poisson(3, 30).astype(float)
+        scheme = pd.DataFrame({"spend": 600 + 20 * extra, "customers": base_customers + extra})
+        baseline = pd.DataFrame({"spend": 600.0, "customers": base_customers})
+        _, low, high, _ = pooled_difference_interval(scheme, baseline)
+        covered += low <= -6 <= high
+    assert 0.93 <= covered / 2000 <= 0.965
 
 
 @pytest.mark.parametrize(

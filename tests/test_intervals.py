@@ -15,6 +15,7 @@ from sim.summary import (
     SHARE,
     SUPPORT,
     difference_support,
+    figure,
     format_summary,
     grouped_mean_interval,
     summarise,
@@ -140,23 +141,26 @@ def test_grouped_intervals_are_mean_interval_of_each_group():
 
 
 def test_the_summary_says_which_metrics_left_out_undefined_replicates():
-    # a replicate that spent and won nobody has no CAC (NaN): the mean is the others' (150),
-    # and the table says so; a metric undefined everywhere shows a dash and why
+    # a replicate that acquired nobody 30+ days before the end has no repurchase_30d (NaN): the
+    # mean is the others' (0.35), and the table says so; a metric undefined everywhere shows a
+    # dash and why. CAC is pooled: the replicate that spent 100 and won nobody counts in it
     frame = pd.DataFrame(
         {
             "customers": [2.0, 0.0, 4.0],
+            "spend_acquisition": [200.0, 100.0, 800.0],
             "cac": [100.0, np.nan, 200.0],
+            "repurchase_30d": [0.5, np.nan, 0.2],
             "fraud_share": [np.nan] * 3,
         }
     )
-    text = format_summary(frame, ("customers", "cac", "fraud_share"))
-    cac_row = next(line for line in text.splitlines() if line.startswith("cac"))
-    assert cac_row.split()[1] == "150"
-    assert text.splitlines()[-2].endswith(": cac in 1 of 3 replicates")
-    assert "fraud_share in" not in text
+    text = format_summary(frame, ("customers", "cac", "repurchase_30d", "fraud_share"))
+    row = {line.split()[0]: line.split() for line in text.splitlines()}
+    assert row["cac"][1] == figure(1100 / 6)  # 183.3: all the spend over all the customers
+    assert row["repurchase_30d"][1] == "0.35"
+    assert text.splitlines()[-2].endswith(": repurchase_30d in 1 of 3 replicates")
+    assert "cac in" not in text and "fraud_share in" not in text
     # undefined everywhere: a dash, and a line saying why (it read "nan", with nothing said)
-    fraud_row = next(line for line in text.splitlines() if line.startswith("fraud_share"))
-    assert fraud_row.split() == ["fraud_share", "–"]
+    assert row["fraud_share"] == ["fraud_share", "–"]
     assert text.splitlines()[-1] == "– undefined in every replicate: fraud_share (no referral)"
     assert "undefined" not in format_summary(frame.dropna(subset=["cac"]), ("customers", "cac"))
 

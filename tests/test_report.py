@@ -15,6 +15,7 @@ import matplotlib.image
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.optimize
 import scipy.stats
 
 import sim
@@ -392,6 +393,9 @@ def test_the_intro_names_the_parameter_compared_and_the_conditions():
         "against `referral.referrer_reward=0` at the same `referral.referee_discount` "
         "(incremental CAC"
     ) in intro
+    # the cells' CAC and ROI are not means of the replicates' own (since 3 Dec 2026)
+    assert "CAC and ROI are pooled: all the replicates' acquisition spend over all" in intro
+    assert "CAC and ROI are pooled" in report._configuration_intro(4)
 
 
 def test_the_intro_names_a_whole_baseline_as_the_table_does():
@@ -740,6 +744,25 @@ OWN_METRICS = {
     "repurchase_rate": ("repurchase_rate", "{:.3f}", (0, 1)),
     "roi": ("roi", "{:.2f}", (0, np.inf)),
 }
+POOLED_FROM = {"cac": ("spend_acquisition", "customers"), "roi": ("revenue", "spend_total")}
+
+
+def t_interval_of_mean(values: pd.Series) -> tuple[float, float, float]:
+    half = scipy.stats.t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values))
+    return values.mean(), values.mean() - half, values.mean() + half
+
+
+def fieller_by_root_finding(top: pd.Series, bottom: pd.Series) -> tuple[float, float, float]:
+    """mean(top) / mean(bottom) and the ratios where the t-test of top - r bottom is at its edge."""
+    ratio, quantile = top.mean() / bottom.mean(), scipy.stats.t.ppf(0.975, len(top) - 1)
+
+    def edge(r: float) -> float:
+        differences = top - r * bottom
+        return abs(differences.mean()) / scipy.stats.sem(differences) - quantile
+
+    width = 10 * abs(ratio)  # both ends lie within it when the denominator is far from 0
+    low = scipy.optimize.brentq(edge, ratio - width, ratio)
+    return ratio, low, scipy.optimize.brentq(edge, ratio, ratio + width)
 
 
 @pytest.mark.parametrize(
@@ -770,10 +793,12 @@ def test_a_single_run_gets_a_report_of_its_own_metrics(tmp_path, capsys, paramet
     own = pd.read_parquet(folder / "metrics.parquet")
     assert len(own) == 4
     for metric, (column, fmt, (lowest, highest)) in OWN_METRICS.items():
-        values = own[metric]
-        half = scipy.stats.t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values))
-        low, high = max(values.mean() - half, lowest), min(values.mean() + half, highest)
-        expected = f"{fmt.format(values.mean())} [{fmt.format(low)}, {fmt.format(high)}]"
+        if metric in POOLED_FROM:  # all the replicates' spend over all their customers, say
+            mean, low, high = fieller_by_root_finding(*(own[part] for part in POOLED_FROM[metric]))
+        else:
+            mean, low, high = t_interval_of_mean(own[metric])
+        low, high = max(low, lowest), min(high, highest)
+        expected = f"{fmt.format(mean)} [{fmt.format(low)}, {fmt.format(high)}]"
         assert rows[0][header.index(column)] == expected, metric
     assert "Nothing to compare against: no parameter varies across the jobs" in printed
     assert "referral-sim -m referral=none,two_sided" in printed
@@ -907,7 +932,8 @@ def test_notes_name_the_settings_whose_replicates_left_out_an_undefined_cac():
     metrics.attrs["parameters"] = ["seeding"]
     (note, _) = report.undefined_note(metrics)
     assert note.startswith("Undefined (a ratio with nothing to divide by")
-    assert note.endswith(": kol: cac in 2 of 3 replicates, repurchase_rate in 2 of 3 replicates.")
+    # CAC is pooled over every replicate (spend and customers), so it left none out
+    assert note.endswith(": kol: repurchase_rate in 2 of 3 replicates.")
     assert "ads" not in note
     assert report.undefined_note(metrics[metrics.seeding == "ads"]) == []
 
@@ -1202,3 +1228,33 @@ def test_the_intro_names_every_condition():
     metrics.attrs["parameters"] = ["r", "d", "n"]
     intro = report._comparison_intro(metrics, 0.0, by="r", within=["d", "n"])
     assert "against `r=0` at the same `d`, `n` (incremental" in intro
+
+
+def test_a_cac_with_no_upper_end_is_drawn_to_the_right_edge_with_an_arrowhead():
+    # a pooled CAC is unbounded above where the customers' interval reaches 0; matplotlib drew
+    # no bar to inf, only the lower cap, so the interval looked like a stray tick
+    table = pd.DataFrame(
+        {
+            "referral": ["none", "kol"],
+            "customers": [800.0, 3.0],
+            "customers_low": [790.0, 0.0],
+            "customers_high": [810.0, 7.0],
+            "cac": [61.0, 40.0],
+            "cac_low": [60.0, 20.0],
+            "cac_high": [62.0, np.inf],
+        }
+    )
+    figure = report.reach_cac_figure(table, ["referral"])
+    axes = figure.axes[0]
+    heads = [line for line in axes.lines if line.get_marker() == ">"]
+    assert len(heads) == 1 and tuple(heads[0].get_ydata()) == (3.0,)
+    edge = heads[0].get_xdata()[0]
+    assert 62 < edge < axes.get_xlim()[1]
+    bars = [c for c in axes.containers if isinstance(c, matplotlib.container.ErrorbarContainer)]
+    horizontal = bars[1].lines[2][0].get_segments()[0]  # kol's CAC bar: (low, y) to (high, y)
+    assert tuple(horizontal[:, 0]) == (20.0, edge)
+    assert [line.get_label() for line in heads] == ["_unbounded"]  # not in the legend
+    report.plt.close(figure)
+    finite = report.reach_cac_figure(table.assign(cac_high=[62.0, 70.0]), ["referral"])
+    assert not [line for line in finite.axes[0].lines if line.get_marker() == ">"]
+    report.plt.close(finite)
