@@ -8,7 +8,7 @@ all read the same way::
     series = sim.results.load("multirun/compare_schemes", "timeseries")
     frame.attrs["parameters"]                                      # e.g. ['referral']
     rel = sim.results.relation("multirun/compare_schemes")         # a DuckDB relation, for SQL
-    rel.aggregate("referral, avg(cac)").df()
+    rel.aggregate("referral, sum(spend_acquisition) / sum(customers) AS cac").df()  # pooled
 
 Only finished jobs are read (a job is finished once its ``metrics.parquet`` exists; see
 :mod:`sim.jobs`), so loading while a sweep still runs is safe: files are written under a
