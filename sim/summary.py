@@ -287,20 +287,54 @@ def pooled_difference_interval(
         the luck the two share cancels). NaN where a denominator's mean is not positive.
 
     """
+    count, ours, theirs, our_influence, their_influence = _paired_ratios(scheme, baseline)
+    return _delta_interval(ours - theirs, our_influence - their_influence, count, confidence)
+
+
+def pooled_ratio_interval(
+    scheme: pd.DataFrame, baseline: pd.DataFrame, confidence: float = CONFIDENCE
+) -> tuple:
+    """The ratio of two pooled ratios over paired replicates (a CAC over another), likewise.
+
+    Returns:
+        ``(ratio, low, high, count)``: ``(mean(a) / mean(b)) / (mean(c) / mean(d))`` with the
+        paired delta-method t-interval of :func:`pooled_difference_interval`; NaN where a
+        denominator's mean, or the baseline's ratio, is not positive.
+
+    """
+    count, ours, theirs, our_influence, their_influence = _paired_ratios(scheme, baseline)
+    if not theirs > 0:
+        return (np.nan, np.nan, np.nan, count)
+    ratio = ours / theirs
+    return _delta_interval(
+        ratio, (our_influence - ratio * their_influence) / theirs, count, confidence
+    )
+
+
+def _paired_ratios(scheme: pd.DataFrame, baseline: pd.DataFrame) -> tuple:
+    """``(count, ours, theirs, our_influence, their_influence)`` of two paired pooled ratios.
+
+    Replicates with a NaN in any part are left out; the ratios are NaN where a denominator's
+    mean is not positive. Each influence is a replicate's first-order effect on its ratio
+    times the count: ``(numerator - ratio x denominator) / mean(denominator)``.
+    """
     values = pd.concat([scheme, baseline], axis=1).dropna().to_numpy(dtype=float)
     count = len(values)
     means = values.mean(axis=0) if count else np.full(4, np.nan)
     if count == 0 or not (means[1] > 0 and means[3] > 0):
-        return (np.nan, np.nan, np.nan, count)
+        return (count, np.nan, np.nan, np.full(count, np.nan), np.full(count, np.nan))
     ours, theirs = means[0] / means[1], means[2] / means[3]
-    difference = float(ours - theirs)
-    if count < 2:
-        return (difference, np.nan, np.nan, count)
-    influence = (values[:, 0] - ours * values[:, 1]) / means[1] - (
-        values[:, 2] - theirs * values[:, 3]
-    ) / means[3]
+    our_influence = (values[:, 0] - ours * values[:, 1]) / means[1]
+    their_influence = (values[:, 2] - theirs * values[:, 3]) / means[3]
+    return (count, float(ours), float(theirs), our_influence, their_influence)
+
+
+def _delta_interval(estimate: float, influence: np.ndarray, count: int, confidence: float) -> tuple:
+    """``(estimate, low, high, count)``: a t-interval of the mean influence around the estimate."""
+    if np.isnan(estimate) or count < 2:
+        return (estimate, np.nan, np.nan, count)
     half = t_quantile(two_tails(confidence)[1], count - 1) * influence.std(ddof=1) / count**0.5
-    return (difference, float(difference - half), float(difference + half), count)
+    return (float(estimate), float(estimate - half), float(estimate + half), count)
 
 
 def grouped_mean_interval(

@@ -47,7 +47,9 @@ from experiments.verdicts import (
 
 SCENARIO = "+scenario=gen_z_2026"
 REQUIRED = {"C1", "C2", "C3", "F2", "F6", "F10", "R1", "R3", "P3", "P4", "P5"}
-INTERVAL = re.compile(r"-?[\d.,]+ \[-?[\d.,]+, -?[\d.,]+\]")  # "175.4 [168.2, 182.6]"
+# "175.4 [168.2, 182.6]"; a pooled CAC's upper end is inf where its customers may be 0 (as at
+# 2 replicates of a small campaign: Fieller's interval then has no finite upper end)
+INTERVAL = re.compile(r"-?[\d.,]+ \[-?[\d.,]+, (-?[\d.,]+|inf)\]")
 VERDICT = re.compile(r"\*\*Verdict: (holds|holds only when .+|does not hold|undecided)\.\*\*")
 
 
@@ -545,15 +547,20 @@ def c1(gb_spend: float, fill: float) -> dict[str, float]:
 
 
 def c3(spread_cac: float) -> dict[str, float]:
-    """KOCs across circles at ``spread_cac`` yuan a customer, in one circle at 100."""
-    return {f"c3-spread-c{c}:cac": spread_cac for c in (10, 50)} | {"cac": 100.0}
+    """KOCs across circles at ``spread_cac`` yuan a customer, in one circle at 100.
+
+    CAC is pooled (spend over customers, 1 customer a run here), so the spend sets it.
+    """
+    spend = {f"c3-spread-c{c}:spend_acquisition": spread_cac for c in (10, 50)}
+    return spend | {"spend_acquisition": 100.0}
 
 
 # (claim, the measures that make it clearly hold, clearly fail, sit on its threshold)
 KNOWN = {
     "C1": (c1(1500.0, 0.5), c1(2980.0, 0.01), c1(1500.0, 0.05)),  # 18 yuan (+10%); 5% fill
     "C3": (c3(20.0), c3(100.0), c3(100 * (1 - 0.53 * 0.9))),  # CAC cut >= 53% less 10%
-    "C2": ({"roi": 20.0}, {"roi": 2.0}, {"roi": 8.2 * 0.9}),  # ROI >= 8.2 less 10%
+    # ROI >= 8.2 less 10%; ROI is pooled, revenue over spend (1 yuan a run here)
+    "C2": ({"revenue": 20.0}, {"revenue": 2.0}, {"revenue": 8.2 * 0.9}),
     "R1": ({"fraud_share": 0.001}, {"fraud_share": 0.2}, {"fraud_share": 0.02}),  # < 2%
     "P3": ({"repurchase_rate": 0.9}, {"repurchase_rate": 0.1}, {"repurchase_rate": 0.67 * 0.9}),
     "P5": (  # members / others in 1.28 +- 10%
@@ -690,13 +697,13 @@ JUDGED_ON = {
     "C1 at 20.8 yuan, teams filling": ("C1", c1(3080.0, 0.5), FAILS, ""),
     "C2 on the KOCs' ROI, not the KOLs'": (
         "C2",
-        {"roi": 2.0, "c2-koc-10:roi": 20.0, "c2-koc-160:roi": 20.0},
+        {"revenue": 2.0, "c2-koc-10:revenue": 20.0, "c2-koc-160:revenue": 20.0},
         HOLDS,
         "",
     ),
     "C2 fails with KOCs below KOLs": (
         "C2",
-        {"roi": 20.0, "c2-koc-10:roi": 2.0, "c2-koc-160:roi": 2.0},
+        {"revenue": 20.0, "c2-koc-10:revenue": 2.0, "c2-koc-160:revenue": 2.0},
         FAILS,
         "",
     ),
@@ -755,10 +762,10 @@ def mean_of(cell: str) -> float:
 def test_c1s_table_and_sentence_show_group_buying_against_ads_alone(tmp_path, measures):
     """Each column reads its own scheme and measure; the sentence reads the scenario's 10."""
     values = c1(2000.0, 0.5) | {
-        "cac": 60.0,  # ads alone (c1-none-k*)
+        "spend_acquisition": 6000.0,  # ads alone (c1-none-k*): 60 yuan for each of 100
         "spend_referral_discount": 0.0,
         "spend_referral_reward": 7.0,
-        "c1-gb-k10:cac": 45.0,
+        "c1-gb-k10:spend_acquisition": 9000.0,  # 45 yuan for each of 200
         "c1-gb-k10:spend_referral_discount": 300.0,
         "c1-gb-k10:spend_referral_reward": 200.0,
         "c1-gb-k80:customers": 400.0,
@@ -771,14 +778,16 @@ def test_c1s_table_and_sentence_show_group_buying_against_ads_alone(tmp_path, me
     assert mean_of(k10["group-buy spend (yuan)"]) == pytest.approx(500.0, abs=0.5)
     assert mean_of(k10["extra customers"]) == pytest.approx(100.0, abs=0.05)
     assert mean_of(k80["extra customers"]) == pytest.approx(300.0, abs=0.05)
-    assert mean_of(k10["cost per extra customer (yuan)"]) == pytest.approx(10.0, abs=0.05)
+    assert mean_of(k10["cost per extra customer (yuan)"]) == pytest.approx(30.0, abs=0.05)
     assert f"still adds {k10['extra customers']} customers" in finding.value
 
 
 def test_c3s_cuts_are_against_kocs_in_one_circle_and_against_the_kol_alone(tmp_path, measures):
     """Across circles at 50 yuan: half of one circle's 100, a quarter of the KOL's 200."""
-    values = {"cac": 100.0} | {
-        f"c3-{arm}-c{c}:cac": cac for c in (10, 50) for arm, cac in (("spread", 50), ("kol", 200))
+    values = {"spend_acquisition": 100.0} | {  # for 1 customer a run: the CAC
+        f"c3-{arm}-c{c}:spend_acquisition": cac
+        for c in (10, 50)
+        for arm, cac in (("spread", 50), ("kol", 200))
     }
     finding = judged("C3", tmp_path, measures, values)
     for row in finding.table.to_dict("records"):
@@ -936,7 +945,7 @@ def bar_lengths(tmp_path, monkeypatch, measures, claim_id, values, name) -> dict
 
 def test_each_bar_shows_the_measure_and_run_its_label_names(tmp_path, monkeypatch, measures):
     """C2's bars are ROI by campaign; F6's heads are KOCs' and trees', reference and viral."""
-    roi = {"roi": 2.0, "cac": 50.0, "c2-koc-10:roi": 20.0, "c2-koc-160:roi": 10.0}
+    roi = {"revenue": 2.0, "c2-koc-10:revenue": 20.0, "c2-koc-160:revenue": 10.0}  # 1 yuan spent
     assert bar_lengths(tmp_path, monkeypatch, measures, "C2", roi, "c2_roi.png") == pytest.approx(
         {
             "KOC matrix, 10 KOCs": 20.0,

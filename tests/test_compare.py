@@ -19,7 +19,7 @@ from sim.compare import (
     unpaired,
     wide,
 )
-from sim.summary import figure, pooled_difference_interval
+from sim.summary import figure, pooled_difference_interval, pooled_ratio_interval
 
 
 def replicates(scheme: str, customers, spend, **extra) -> pd.DataFrame:
@@ -499,3 +499,25 @@ def test_a_setting_with_no_baseline_is_warned_of_once_with_whole_numbers_plain()
     messages = [str(warning.message) for warning in caught]
     assert len(messages) == 1, messages  # not also "paired on only some (0 of 3)"
     assert "for 1 setting(s): budget.total=2000, referral=two_sided; their" in messages[0]
+
+
+def test_a_ratio_of_pooled_cacs_is_theirs_and_covers_the_true_ratio():
+    # the claims' cuts (C3: one arm's CAC over another's, paired by replicate); the same
+    # market as above, true CACs 44 and 50, so a ratio of 0.88
+    scheme = pd.DataFrame({"spend": [700.0, 640, 660], "customers": [16.0, 14, 15]})
+    baseline = pd.DataFrame({"spend": [600.0, 600, 600], "customers": [13.0, 11, 12]})
+    ratio, low, high, count = pooled_ratio_interval(scheme, baseline)
+    assert ratio == pytest.approx((2000 / 45) / (1800 / 36)) and count == 3
+    assert low < ratio < high
+    rng = np.random.default_rng(8)
+    covered = 0
+    for _ in range(2000):
+        base_customers = rng.poisson(rng.gamma(4, 3, 30)).astype(float)
+        extra = rng.poisson(3, 30).astype(float)
+        scheme = pd.DataFrame({"spend": 600 + 20 * extra, "customers": base_customers + extra})
+        baseline = pd.DataFrame({"spend": 600.0, "customers": base_customers})
+        _, low, high, _ = pooled_ratio_interval(scheme, baseline)
+        covered += low <= 0.88 <= high
+    assert 0.93 <= covered / 2000 <= 0.965
+    nobody = pd.DataFrame({"spend": [600.0, 600], "customers": [0.0, 0]})
+    assert np.isnan(pooled_ratio_interval(scheme.head(2), nobody)[0])  # no baseline CAC

@@ -16,7 +16,8 @@ from experiments.claims.base import (
     finite,
     incremental_cac,
     pct,
-    ratio_of_means,
+    pooled,
+    pooled_ratio,
     three,
 )
 from experiments.replicates import Results, interval
@@ -54,7 +55,7 @@ def c1_row(results: Results, k: int) -> dict:
     """Group buying against ads alone with ``k`` friends per consumer."""
     gb, none = f"c1-gb-k{k}", f"c1-none-k{k}"
     extra = incremental_cac(results, gb, none)
-    ads_cac = interval(column(results, none, "cac"))
+    ads_cac = pooled(results, none, "cac")
     fill = column(results, gb, "team_fill")
     works = check(fill, C1_FILL)  # teams must actually fill for the advertised mechanism to run
     cheap = judge(extra[1], finite(extra[2]), C1_CAC * (1 + TOLERANCE), "lower")
@@ -72,7 +73,7 @@ def c1_row(results: Results, k: int) -> dict:
         ),
         "cost per extra customer (yuan)": three(extra),
         "ads-only CAC (yuan)": three(ads_cac),
-        "campaign CAC (yuan)": ci(column(results, gb, "cac")),
+        "campaign CAC (yuan)": three(pooled(results, gb, "cac")),
         "outcome": all_of([works, cheap]).outcome,
         "_extra": extra,
         "_fill": interval(fill, SHARE),
@@ -177,8 +178,8 @@ def _campaign_row(results: Results, name: str, campaign: str) -> dict:
     """ROI, CAC, customers and spend of one seeding campaign."""
     return {
         "campaign": campaign,
-        "ROI": ci(column(results, name, "roi"), ".2f"),
-        "CAC (yuan)": ci(column(results, name, "cac")),
+        "ROI": three(pooled(results, name, "roi"), ".2f"),
+        "CAC (yuan)": three(pooled(results, name, "cac")),
         "customers": ci(column(results, name, "customers"), ",.0f"),
         "spend (yuan)": ci(column(results, name, "spend_total"), ",.0f"),
     }
@@ -190,7 +191,7 @@ def c2_analyse(results: Results, setup: Setup) -> Finding:
     campaigns = kocs | {f"c2-kol-{h}": f"KOLs, {h} hired" for h in setup.sweep(HIRED)}
     names = list(campaigns)
     rows = [_campaign_row(results, name, campaign) for name, campaign in campaigns.items()]
-    outcomes = [check(column(results, name, "roi"), C2_ROI * (1 - TOLERANCE)) for name in kocs]
+    outcomes = [judge(*pooled(results, n, "roi")[1:], C2_ROI * (1 - TOLERANCE)) for n in kocs]
     verdict = over_sweep(
         list(setup.sweep(RECRUITS)), outcomes, "the matrix has", "{:g} KOCs".format
     )
@@ -198,7 +199,7 @@ def c2_analyse(results: Results, setup: Setup) -> Finding:
         setup.out / "c2_roi.png",
         "C2: ROI (revenue per yuan spent) of KOC and KOL seeding",
         [row["campaign"] for row in rows],
-        [interval(column(results, n, "roi"), COUNT) for n in names],
+        [pooled(results, n, "roi") for n in names],
         "ROI",
         reference=C2_ROI,
         reference_label="claimed KOC ROI 8.2",
@@ -261,16 +262,17 @@ def c3_specs(setup: Setup) -> list:
 
 def c3_row(results: Results, circles: int) -> dict:
     """CACs of the three arms and the cuts, with ``circles`` communities."""
-    cac = {arm: column(results, f"c3-{arm}-c{circles}", "cac") for arm in ARMS}
-    cross = ratio_of_means(cac["spread"], cac["clustered"])
-    combo = ratio_of_means(cac["spread"], cac["kol"])
+    name = {arm: f"c3-{arm}-c{circles}" for arm in ARMS}
+    cac = {arm: pooled(results, name[arm], "cac") for arm in ARMS}
+    cross = pooled_ratio(results, name["spread"], name["clustered"], "cac")
+    combo = pooled_ratio(results, name["spread"], name["kol"], "cac")
     cut = (1 - cross[0], 1 - cross[2], 1 - cross[1])
     cut_kol = (1 - combo[0], 1 - combo[2], 1 - combo[1])
     return {
         "circles": circles,
-        "KOL only": ci(cac["kol"]),
-        "KOL + KOCs in one circle": ci(cac["clustered"]),
-        "KOL + KOCs across circles": ci(cac["spread"]),
+        "KOL only": three(cac["kol"]),
+        "KOL + KOCs in one circle": three(cac["clustered"]),
+        "KOL + KOCs across circles": three(cac["spread"]),
         "cut: across vs one circle": three(cut, ".0%"),
         "cut: across vs KOL only": three(cut_kol, ".0%"),
         "outcome": judge(cut[1], cut[2], C3_CUT * (1 - TOLERANCE)),
