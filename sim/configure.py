@@ -647,7 +647,9 @@ def _conf_state() -> tuple:
 
 def describe_error(error: BaseException) -> str:
     """A short message for a Hydra or OmegaConf error, with its cause, without internals."""
-    explained = _unknown_key(error) or _not_a_list(error) or _not_a_value(error)
+    explained = (
+        _unknown_key(error) or _not_a_list(error) or _not_a_value(error) or _wrong_type(error)
+    )
     if explained:
         return explained
     parts = []
@@ -812,6 +814,35 @@ def _not_a_value(error: BaseException) -> str | None:
         f"{key}={value!r} is not allowed: {key} is a set of keys ({', '.join(names)}), not a "
         f"value; set one of them, e.g. {key}.{names[0]}={_yaml(value)}."
     )
+
+
+def _wrong_type(error: BaseException) -> str | None:
+    """OmegaConf's ``Value 'abc' of type 'str' could not be converted to Integer``, with the range.
+
+    ``network.n=abc`` is refused with what the key takes, as a value out of its range is
+    (``expected an integer >= 3 ...``); until 3 Dec 2026 it said only OmegaConf's conversion.
+    """
+    found = re.fullmatch(r"Error merging override (.+)", str(error))
+    cause = error.__cause__
+    if not found or not isinstance(cause, ValidationError):
+        return None
+    converted = re.search(r"could not be converted to (\w+)|is not a valid (bool)", str(cause))
+    schema = cause.object_type
+    if not converted or not (isinstance(schema, type) and dataclasses.is_dataclass(schema)):
+        return None
+    field = {f.name: f for f in dataclasses.fields(schema)}.get(cause.key)
+    if field is None:
+        return None
+    allowed = field.metadata.get("range")
+    kinds = {"Integer": "an integer", "Float": "a number", "Boolean": "true or false"}
+    kinds["bool"] = kinds["Boolean"]
+    kind = kinds.get(converted.group(1) or converted.group(2))
+    expected = allowed.describe() if allowed is not None else kind
+    if expected is None:
+        return None
+    line = found.group(1)
+    key, value = line.partition("=")[0], _override_value(line)
+    return f"{key}={value!r} is not allowed: expected {expected}."
 
 
 def _yaml(value: object) -> str:

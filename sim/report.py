@@ -276,7 +276,8 @@ def settings_legend(axes: plt.Axes, keys: Sequence[str], **options) -> None:
 
 
 FRONTIER = "efficient frontier"
-NOT_SETTINGS = (FRONTIER,)
+NO_UPPER_END = "CAC's CI has no upper end (its customers' CI reaches 0)"
+NOT_SETTINGS = (FRONTIER, NO_UPPER_END)
 """Legend entries that are not settings, by the start of their label."""
 
 
@@ -311,13 +312,15 @@ def reach_cac_figure(
             xerr=_errors(row, "cac"),
             yerr=_errors(row, "customers"),
             capsize=3,
-            label=f"{label} (same spend as the baseline)" if free else label,
+            label=f"{label} (same acquisition spend as the baseline)" if free else label,
             mfc="white" if free else style["color"],
             **_point(style),
         )
         if row["cac_high"] == edge:  # no upper end: an arrowhead at the edge says so
             axes.plot(edge, row["customers"], ">", color=style["color"], label="_unbounded")
     _draw_frontiers(axes, table, within)
+    if not np.isnan(edge):  # the legend says what the arrowheads mean (a bound, they are not)
+        axes.plot([], [], ">", color="0.3", label=NO_UPPER_END)
     axes.set(
         xlabel="CAC (yuan per customer)",
         ylabel="customers",
@@ -730,7 +733,8 @@ def _write_configuration_report(
     table = wide(comparison, CONFIGURATION)
     figures = _figures(jobs, table, [CONFIGURATION], out, frontier=False, label=label)
     text = format_table(comparison, CONFIGURATION, UNPAIRED_TABLE)
-    nothing = nothing_to_compare(metrics, unfinished_jobs(Path(folder)), asked)
+    failed = store.failed_jobs(Path(folder)) if Path(folder).is_dir() else {}
+    nothing = nothing_to_compare(metrics, unfinished_jobs(Path(folder)), asked, list(failed))
     notes = [nothing, "", *_notes(noted, metrics)]
     replicates = int(comparison.query("metric == 'customers'")["replicates"].max())
     intro = _configuration_intro(replicates)
@@ -755,7 +759,10 @@ def configuration_label(metrics: pd.DataFrame) -> str:
 
 
 def nothing_to_compare(
-    metrics: pd.DataFrame, unfinished: Sequence[Path] = (), asked: Sequence[str] = ()
+    metrics: pd.DataFrame,
+    unfinished: Sequence[Path] = (),
+    asked: Sequence[str] = (),
+    failed: Sequence[Path] = (),
 ) -> str:
     """The line of a report of one configuration: why nothing is compared, how to compare.
 
@@ -764,21 +771,44 @@ def nothing_to_compare(
         unfinished: started job folders here without results (failed, running or stopped),
             each named in a note below the line.
         asked: the comparison options given (``--by referral``), which have nothing to compare.
+        failed: those of ``unfinished`` that failed (``failed.json``): waiting will not
+            finish them (until 3 Dec 2026 the line said to report again when they had).
 
     """
     options = f"{' '.join(asked)}: " if asked else ""
-    missing = " does not have results yet" if len(unfinished) == 1 else "s do not have results yet"
     if unfinished:
+        failing = [job for job in unfinished if job in set(failed)]
+        waiting = len(unfinished) - len(failing)
+        parts = (
+            [
+                f"{_jobs(waiting, 'other started')} {'does' if waiting == 1 else 'do'} not have "
+                "results yet"
+            ]
+            if waiting
+            else []
+        )
+        parts += (
+            [f"{_jobs(len(failing), 'other' if not waiting else '')} failed"] if failing else []
+        )
+        when = (
+            "when a second setting has finished"
+            if waiting
+            else "once the sweep's command, run again, has finished a second setting"
+        )
         return (
             f"{options}Nothing to compare yet: only one setting has results here, and "
-            f"{len(unfinished)} other started job{missing} (see below); report again when a "
-            "second setting has finished."
+            f"{' and '.join(parts)} (see below); report again {when}."
         )
     return (
         f"{options}Nothing to compare against: {_nothing_varies(metrics)}, so this report has "
         "no Δ customers, incremental CAC or reach-versus-CAC figure, which need a baseline. "
         f"To compare, {HOW_TO_COMPARE}."
     )
+
+
+def _jobs(count: int, kind: str) -> str:
+    """``1 other started job``, ``2 failed jobs``: a count of jobs of a kind."""
+    return " ".join(w for w in (str(count), kind, "job" if count == 1 else "jobs") if w)
 
 
 def unfinished_jobs(folder: Path) -> list[Path]:

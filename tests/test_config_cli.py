@@ -44,7 +44,11 @@ def test_compose_returns_typed_defaults_with_overrides():
         ("network.k=7", r"network.k=7 .*even"),
         ("days=0", r"days=0 .*an integer in \[1, 36500\]"),
         ("referral=bogus", r"Could not find 'referral/bogus'.*one_sided"),
-        ("network.k=abc", r"network.k=abc.*could not be converted"),
+        # until 3 Dec 2026 OmegaConf's "could not be converted to Integer", with no range
+        ("network.k=abc", r"network.k='abc' is not allowed: expected an integer >= 2"),
+        ("run.replicates=1.5", r"run.replicates=1.5 is not allowed: expected an integer >= 1"),
+        ("budget.total=abc", r"budget.total='abc' is not allowed: expected a number >= 0"),
+        ("fraud.enabled=maybe", r"fraud.enabled='maybe' is not allowed: expected true or false"),
         ("seeding.initial_customers=99999", r"seeding.initial_customers=99999 .*at most"),
         ("population.threshold.1=0.5", r"population.threshold.*sum to 1"),
     ],

@@ -220,9 +220,12 @@ def results_shown(book: nbformat.NotebookNode) -> list[str]:
     ]
 
 
-def run_sweep_notebook(folder: Path, tmp_path: Path, kernel: str) -> nbformat.NotebookNode:
+def run_sweep_notebook(
+    folder: Path, tmp_path: Path, kernel: str, parameters: str = ""
+) -> nbformat.NotebookNode:
     """Notebook 3 executed on the multirun ``folder``, its figures' labels printed."""
-    source = f"{SMALL['3.0-sweep-analysis.ipynb'][0]}\nSWEEP = {str(folder)!r}\n{LABELS_SHOWN}"
+    small = SMALL["3.0-sweep-analysis.ipynb"][0]
+    source = f"{small}\nSWEEP = {str(folder)!r}\n{parameters}\n{LABELS_SHOWN}"
     book = with_small_parameters(
         nbformat.read(NOTEBOOKS / "3.0-sweep-analysis.ipynb", as_version=4), source
     )
@@ -240,7 +243,7 @@ def test_sweep_notebook_keeps_a_setting_left_null(tmp_path, this_python_kernel):
     sweep(folder, "budget.total=null,30000")
     figures = figures_shown(run_sweep_notebook(folder, tmp_path, this_python_kernel))
     assert figures["Adoption curves"]["legend"] == ["30000", "default"]
-    assert figures["Reach against CAC (mean, 95% CI)"]["legend"] == ["30000", "default"]
+    assert figures["Reach against CAC (95% CIs; CAC pooled)"]["legend"] == ["30000", "default"]
     boxes = next(f for title, f in figures.items() if title.startswith("Repurchase rate by"))
     assert boxes["x"] == ["30000", "default"]
 
@@ -262,11 +265,25 @@ def test_sweep_notebook_on_a_folder_of_two_sweeps_shows_every_setting(tmp_path, 
     book = run_sweep_notebook(both, tmp_path, this_python_kernel)
     figures = figures_shown(book)
     assert len(set(figures["Adoption curves"]["legend"])) == settings
-    assert len(set(figures["Reach against CAC (mean, 95% CI)"]["legend"])) == settings
+    assert len(set(figures["Reach against CAC (95% CIs; CAC pooled)"]["legend"])) == settings
     assert not any("nan" in label for label in figures["Adoption curves"]["legend"])
     paired = results_shown(book)[-1]  # the paired differences, the last table
     assert "delta_customers" in paired
     assert "one_sided" in paired
+
+
+def test_sweep_notebook_leaves_a_numeric_baseline_out_of_its_paired_table(
+    tmp_path, this_python_kernel
+):
+    # a review: BASELINE = 0 against rewards recorded as 0.0 ("0.0" != "0" as text) kept the
+    # baseline's own rows, Δ 0 [0, 0], among the paired differences
+    folder = tmp_path / "rewards"
+    sweep(folder, "referral=one_sided", "referral.referrer_reward=0,10")
+    settings = 'BY = "referral.referrer_reward"\nBASELINE = 0'
+    book = run_sweep_notebook(folder, tmp_path, this_python_kernel, settings)
+    paired = results_shown(book)[-1].splitlines()  # the paired differences, the last table
+    rows = {line.split()[0] for line in paired if line[:1].isdigit()}  # a block per few columns
+    assert rows == {"10"}
 
 
 def test_sweep_notebook_varying_several_parameters_says_to_set_by(tmp_path, this_python_kernel):

@@ -515,7 +515,7 @@ def drawn_settings(name: str, figure) -> dict[str, tuple]:
     axes = figure.axes[0]
     if name == "reach_cac":
         return {
-            bars.get_label().removesuffix(" (same spend as the baseline)"): (
+            bars.get_label().removesuffix(" (same acquisition spend as the baseline)"): (
                 matplotlib.colors.to_hex(bars.lines[0].get_color()),
                 bars.lines[0].get_marker(),
             )
@@ -568,7 +568,9 @@ def test_a_setting_looks_the_same_in_every_figure_and_comes_in_the_tables_order(
     named = header[: header.index("customers")]
     assert title == ", ".join(named)
     assert entries[-1].startswith(report.FRONTIER)
-    shown = [entry.removesuffix(" (same spend as the baseline)") for entry in entries[:-1]]
+    shown = [
+        entry.removesuffix(" (same acquisition spend as the baseline)") for entry in entries[:-1]
+    ]
     assert shown == [", ".join(row[: len(named)]) for row in rows]
     table = {s: style[0] for s, style in settings["reach_cac"].items()}  # rows, in order
     assert len(table) == 4 and len(set(table.values())) == 4  # a colour each
@@ -594,7 +596,7 @@ def test_a_setting_that_won_customers_at_the_baselines_spend_is_drawn_hollow_and
     assert report.same_spend_as_baseline(frame).tolist() == [False, False, True]
     figure = report.reach_cac_figure(frame, ["referral"])
     legend = [text.get_text() for text in figure.axes[0].get_legend().get_texts()]
-    assert "group_buy (same spend as the baseline)" in legend and "two_sided" in legend
+    assert "group_buy (same acquisition spend as the baseline)" in legend and "two_sided" in legend
     frontier = [line for line in figure.axes[0].lines if line.get_label() == "efficient frontier"]
     assert frontier[0].get_linestyle() == "None"  # one undominated setting: a ring, no line
     report.plt.close(figure)
@@ -830,6 +832,27 @@ def test_by_or_baseline_on_a_single_run_say_there_is_nothing_to_compare(tmp_path
     error = capsys.readouterr().err
     assert "results lack column 'seed'; no parameter varies" in error
     assert "leave out --by and --baseline for the report of this one configuration" in error
+
+
+def test_a_sweep_whose_other_job_failed_is_not_told_to_wait_for_it(tmp_path, capsys):
+    # a review: "1 other started job does not have results yet; report again when a second
+    # setting has finished" of a job that had failed, which waiting never finishes
+    write_small_job(tmp_path / "0", {"referral": "none"}, ["referral=none"])
+    (tmp_path / "1" / ".hydra").mkdir(parents=True)
+    (tmp_path / "1" / "failed.json").write_text('{"kind": "invalid configuration", "exit_code": 2}')
+    assert report.main([str(tmp_path)]) == 0
+    printed = capsys.readouterr().out
+    assert (
+        "only one setting has results here, and 1 other job failed (see below); report again "
+        "once the sweep's command, run again, has finished a second setting." in printed
+    )
+    assert "does not have results yet" not in printed
+    (tmp_path / "2" / ".hydra").mkdir(parents=True)  # and one still running
+    assert report.main([str(tmp_path)]) == 0
+    assert (
+        "and 1 other started job does not have results yet and 1 job failed (see below); "
+        "report again when a second setting has finished." in capsys.readouterr().out
+    )
 
 
 def test_a_sweep_with_one_setting_finished_says_the_others_have_no_results_yet(tmp_path, capsys):
@@ -1246,15 +1269,21 @@ def test_a_cac_with_no_upper_end_is_drawn_to_the_right_edge_with_an_arrowhead():
     )
     figure = report.reach_cac_figure(table, ["referral"])
     axes = figure.axes[0]
-    heads = [line for line in axes.lines if line.get_marker() == ">"]
+    heads = [line for line in axes.lines if line.get_marker() == ">" and len(line.get_xdata())]
     assert len(heads) == 1 and tuple(heads[0].get_ydata()) == (3.0,)
     edge = heads[0].get_xdata()[0]
     assert 62 < edge < axes.get_xlim()[1]
     bars = [c for c in axes.containers if isinstance(c, matplotlib.container.ErrorbarContainer)]
     horizontal = bars[1].lines[2][0].get_segments()[0]  # kol's CAC bar: (low, y) to (high, y)
     assert tuple(horizontal[:, 0]) == (20.0, edge)
-    assert [line.get_label() for line in heads] == ["_unbounded"]  # not in the legend
+    assert [line.get_label() for line in heads] == ["_unbounded"]
+    # one legend entry, after the settings and the frontier, says the arrowhead is no bound
+    entries = [text.get_text() for text in axes.get_legend().get_texts()]
+    assert entries == ["none", "kol", report.FRONTIER, report.NO_UPPER_END]
     report.plt.close(figure)
     finite = report.reach_cac_figure(table.assign(cac_high=[62.0, 70.0]), ["referral"])
     assert not [line for line in finite.axes[0].lines if line.get_marker() == ">"]
+    assert report.NO_UPPER_END not in [
+        t.get_text() for t in finite.axes[0].get_legend().get_texts()
+    ]
     report.plt.close(finite)

@@ -672,7 +672,7 @@ def test_a_large_sweep_says_it_checks_its_configurations_and_a_bad_value_stops_i
         "-m", "seed=range(12)", "network.n=300,abc", "days=2", f"hydra.sweep.dir={folder}",
         cwd=tmp_path,
     )  # fmt: skip
-    assert bad.returncode == 2 and "'abc' of type 'str' could not be converted" in bad.stderr
+    assert bad.returncode == 2 and "network.n='abc' is not allowed: expected an int" in bad.stderr
     assert f"{CHECKING} (24 jobs)" in bad.stderr  # stopped at the second, before launching
     # refused before any job ran: since 2 Dec 2026 the folder it made is removed (195918f)
     assert "Launching" not in bad.stdout and not folder.exists()
