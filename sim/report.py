@@ -335,7 +335,8 @@ def _unbounded_to_the_edge(table: pd.DataFrame, metric: str) -> tuple[pd.DataFra
 
     A pooled CAC has no upper end where its customers' interval reaches 0 (the setting may
     win nobody); matplotlib drew no bar at all to ``inf``, only the lower cap. The edge is a
-    quarter of the finite values' span past the largest of them (NaN when none is infinite).
+    quarter of the finite values' span, of the largest of them or of 1, whichever is greatest,
+    past the largest of them (NaN when none is infinite).
     """
     high = table[f"{metric}_high"]
     if not np.isinf(high).any():

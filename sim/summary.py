@@ -1,12 +1,15 @@
-"""Summaries of replicate metrics: mean and a 95% confidence interval per metric.
+"""Summaries of replicate metrics: a level and a 95% confidence interval per metric.
 
-The t-interval of a metric's mean is clipped to the metric's support (:data:`SUPPORT`): the
-true mean lies in the support, so clipping never lowers coverage, and a share's interval no
+A metric's level is the mean of its replicates' values with a t-interval, except CAC and ROI
+(:data:`POOLED`): all the replicates' spend over all their customers (revenue over spend), with
+Fieller's interval. Either is clipped to the metric's support (:data:`SUPPORT`): the true
+value lies in the support, so clipping never lowers coverage, and a share's interval no
 longer reaches below 0 or above 1.
 """
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Sequence
 
 import numpy as np
@@ -190,7 +193,9 @@ def ratio_interval(
     if count < 2:
         return (ratio, np.nan, np.nan, count)
     low, high = fieller_interval(pairs[:, 0], pairs[:, 1], confidence)
-    return (ratio, low, high, count)
+    # replicates all alike: the roots are the ratio up to rounding, which may leave it outside
+    # (62.32537355230735 read [62.325373552307354, 62.325373552307354])
+    return (ratio, min(low, ratio), max(high, ratio), count)
 
 
 def fieller_interval(
@@ -202,7 +207,9 @@ def fieller_interval(
     within the t-test's reach of 0 (``n - 1`` degrees of freedom): exact for normal pairs, and
     unbounded exactly when the denominator's own t-interval reaches 0. Then the upper bound is
     ``inf`` (the scheme may win nobody extra: every yuan for no customer), and the lower bound
-    is the finite end on the ratio's side, or ``-inf`` when there is none.
+    is the finite end on the ratio's side, or ``-inf`` when there is none. Where Fieller's set
+    is two rays, only the one on the ratio's side is kept (not the whole set: with 3 normal
+    pairs the kept ray covered 97.0% in a review's simulation, the whole set 95.6%).
     """
     count = len(numerator)
     covariance = np.cov(numerator, denominator) / count  # of the two means
@@ -285,10 +292,16 @@ def pooled_difference_interval(
         ``(difference, low, high, count)``: ``mean(a) / mean(b) - mean(c) / mean(d)``, and a
         t-interval of each pair's first-order influence on it (the delta method, paired, so
         the luck the two share cancels). NaN where a denominator's mean is not positive.
+        Unbounded above where the scheme's denominator's t-interval reaches 0 (its own ratio's
+        Fieller interval is then unbounded above: a CAC of a scheme that may win nobody), and
+        below where the baseline's does; until 3 Dec 2026 the delta method gave a finite
+        interval there (345 [-512, 1,202] beside a CAC of 405 [132, inf]).
 
     """
-    count, ours, theirs, our_influence, their_influence = _paired_ratios(scheme, baseline)
-    return _delta_interval(ours - theirs, our_influence - their_influence, count, confidence)
+    paired = _paired_ratios(scheme, baseline, confidence)
+    difference = paired.ours - paired.theirs
+    influence = paired.our_influence - paired.their_influence
+    return _opened(_delta_interval(difference, influence, paired.count, confidence), paired)
 
 
 def pooled_ratio_interval(
@@ -298,21 +311,34 @@ def pooled_ratio_interval(
 
     Returns:
         ``(ratio, low, high, count)``: ``(mean(a) / mean(b)) / (mean(c) / mean(d))`` with the
-        paired delta-method t-interval of :func:`pooled_difference_interval`; NaN where a
-        denominator's mean, or the baseline's ratio, is not positive.
+        paired delta-method t-interval of :func:`pooled_difference_interval`, unbounded where
+        its is; NaN where a denominator's mean, or the baseline's ratio, is not positive.
 
     """
-    count, ours, theirs, our_influence, their_influence = _paired_ratios(scheme, baseline)
-    if not theirs > 0:
-        return (np.nan, np.nan, np.nan, count)
-    ratio = ours / theirs
-    return _delta_interval(
-        ratio, (our_influence - ratio * their_influence) / theirs, count, confidence
-    )
+    paired = _paired_ratios(scheme, baseline, confidence)
+    if not paired.theirs > 0:
+        return (np.nan, np.nan, np.nan, paired.count)
+    ratio = paired.ours / paired.theirs
+    influence = (paired.our_influence - ratio * paired.their_influence) / paired.theirs
+    return _opened(_delta_interval(ratio, influence, paired.count, confidence), paired)
 
 
-def _paired_ratios(scheme: pd.DataFrame, baseline: pd.DataFrame) -> tuple:
-    """``(count, ours, theirs, our_influence, their_influence)`` of two paired pooled ratios.
+class _Paired(typing.NamedTuple):
+    """Two pooled ratios over paired replicates, as :func:`_paired_ratios` finds them."""
+
+    count: int
+    ours: float
+    theirs: float
+    our_influence: np.ndarray
+    their_influence: np.ndarray
+    open_above: bool  # the scheme's denominator's t-interval reaches 0
+    open_below: bool  # the baseline's does
+
+
+def _paired_ratios(
+    scheme: pd.DataFrame, baseline: pd.DataFrame, confidence: float = CONFIDENCE
+) -> _Paired:
+    """Two paired pooled ratios, each replicate's influence on them, and where they are open.
 
     Replicates with a NaN in any part are left out; the ratios are NaN where a denominator's
     mean is not positive. Each influence is a replicate's first-order effect on its ratio
@@ -322,11 +348,23 @@ def _paired_ratios(scheme: pd.DataFrame, baseline: pd.DataFrame) -> tuple:
     count = len(values)
     means = values.mean(axis=0) if count else np.full(4, np.nan)
     if count == 0 or not (means[1] > 0 and means[3] > 0):
-        return (count, np.nan, np.nan, np.full(count, np.nan), np.full(count, np.nan))
+        nothing = np.full(count, np.nan)
+        return _Paired(count, np.nan, np.nan, nothing, nothing, False, False)
     ours, theirs = means[0] / means[1], means[2] / means[3]
-    our_influence = (values[:, 0] - ours * values[:, 1]) / means[1]
-    their_influence = (values[:, 2] - theirs * values[:, 3]) / means[3]
-    return (count, float(ours), float(theirs), our_influence, their_influence)
+    open_above, open_below = False, False
+    if count > 1:
+        quantile = t_quantile(two_tails(confidence)[1], count - 1)
+        reach = quantile * values[:, [1, 3]].std(axis=0, ddof=1) / count**0.5
+        open_above, open_below = (bool(r) for r in means[[1, 3]] <= reach)
+    return _Paired(
+        count,
+        float(ours),
+        float(theirs),
+        (values[:, 0] - ours * values[:, 1]) / means[1],
+        (values[:, 2] - theirs * values[:, 3]) / means[3],
+        open_above,
+        open_below,
+    )
 
 
 def _delta_interval(estimate: float, influence: np.ndarray, count: int, confidence: float) -> tuple:
@@ -335,6 +373,19 @@ def _delta_interval(estimate: float, influence: np.ndarray, count: int, confiden
         return (estimate, np.nan, np.nan, count)
     half = t_quantile(two_tails(confidence)[1], count - 1) * influence.std(ddof=1) / count**0.5
     return (float(estimate), float(estimate - half), float(estimate + half), count)
+
+
+def _opened(interval: tuple, paired: _Paired) -> tuple:
+    """``interval`` unbounded on each side whose ratio's denominator may be 0."""
+    estimate, low, high, count = interval
+    if np.isnan(low):
+        return interval
+    return (
+        estimate,
+        -np.inf if paired.open_below else low,
+        np.inf if paired.open_above else high,
+        count,
+    )
 
 
 def grouped_mean_interval(

@@ -521,3 +521,112 @@ def test_a_ratio_of_pooled_cacs_is_theirs_and_covers_the_true_ratio():
     assert 0.93 <= covered / 2000 <= 0.965
     nobody = pd.DataFrame({"spend": [600.0, 600], "customers": [0.0, 0]})
     assert np.isnan(pooled_ratio_interval(scheme.head(2), nobody)[0])  # no baseline CAC
+
+
+def delta_method_by_hand(scheme: pd.DataFrame, baseline: pd.DataFrame, confidence: float):
+    """a/b - c/d of the columns' means, and its t-interval from the gradient and the 4x4
+    sample covariance (ddof 1), n - 1 degrees of freedom."""
+    values = np.column_stack([scheme.to_numpy(float), baseline.to_numpy(float)])
+    a, b, c, d = values.mean(axis=0)
+    gradient = np.array([1 / b, -a / b**2, -1 / d, c / d**2])
+    count = len(values)
+    error = np.sqrt(gradient @ np.cov(values, rowvar=False) @ gradient / count)
+    half = stats.t.ppf(0.5 + confidence / 2, count - 1) * error
+    return a / b - c / d, a / b - c / d - half, a / b - c / d + half
+
+
+@pytest.mark.parametrize("confidence", [0.95, 0.9])
+def test_the_delta_cac_interval_is_the_delta_methods_t_interval_by_hand(confidence):
+    # both schemes' spend and customers vary, so every term of the influence counts
+    scheme = pd.DataFrame(
+        {"spend": [6500.0, 6480, 6520, 6550], "customers": [110.0, 212, 308, 160]}
+    )
+    baseline = pd.DataFrame(
+        {"spend": [6000.0, 6100, 5900, 6050], "customers": [100.0, 200, 300, 150]}
+    )
+    difference, low, high, count = pooled_difference_interval(scheme, baseline, confidence)
+    assert count == 4
+    expected = delta_method_by_hand(scheme, baseline, confidence)
+    assert (difference, low, high) == pytest.approx(expected, rel=1e-12)
+
+
+def test_delta_cac_has_no_interval_from_one_replicate_and_no_value_without_baseline_customers():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no variance of one value is taken
+        one = pooled_difference_interval(
+            pd.DataFrame({"s": [500.0], "c": [10.0]}), pd.DataFrame({"s": [400.0], "c": [10.0]})
+        )
+    assert one[0] == pytest.approx(10.0) and np.isnan(one[1]) and np.isnan(one[2])
+    assert one[3] == 1
+    scheme = pd.DataFrame({"s": [500.0, 520, 480], "c": [10.0, 12, 9]})
+    nobody = pd.DataFrame({"s": [400.0, 400, 400], "c": [0.0, 0, 0]})  # the baseline won no one
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no 400 / 0
+        result = pooled_difference_interval(scheme, nobody)
+    assert np.isnan(result[:3]).all() and result[3] == 3
+
+
+def test_a_replicate_with_a_missing_part_is_left_out_of_delta_cac_on_both_sides():
+    scheme = pd.DataFrame({"s": [500.0, np.nan, 480, 530], "c": [10.0, 12, 9, 11]})
+    baseline = pd.DataFrame({"s": [400.0, 410, 390, 420], "c": [9.0, 10, 8, 10]})
+    kept = [0, 2, 3]
+    expected = pooled_difference_interval(scheme.loc[kept], baseline.loc[kept])
+    assert expected[3] == 3
+    assert pooled_difference_interval(scheme, baseline) == pytest.approx(expected)
+
+
+def test_the_pooled_ratio_of_one_replicate_has_no_interval():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no covariance of one pair is taken
+        ratio, low, high, count = ratio_interval(pd.Series([400.0]), pd.Series([8.0]))
+    assert ratio == 50 and np.isnan(low) and np.isnan(high) and count == 1
+
+
+def test_a_replicate_with_a_missing_part_is_left_out_of_the_pooled_ratio():
+    spend = pd.Series([400.0, np.nan, 500, 450, 470])
+    customers = pd.Series([8.0, 9, 10, 9, 8])
+    expected = ratio_interval(spend.drop(1), customers.drop(1))
+    assert expected[3] == 4 and expected[0] == pytest.approx(1820 / 35)
+    assert ratio_interval(spend, customers) == pytest.approx(expected)
+    assert ratio_interval(customers, spend)[3] == 4  # whichever part is missing
+
+
+def test_spend_in_proportion_to_customers_that_may_be_zero_passes_every_ratio():
+    # 20 yuan a customer in each replicate, one of two won nobody: numerator - r x denominator
+    # is (20 - r) x customers, whose t-test passes for every r because the customers' own
+    # t-interval reaches 0 (the quadratic's discriminant is exactly 0: no ray to take a side of)
+    ratio, low, high, count = ratio_interval(pd.Series([0.0, 60.0]), pd.Series([0.0, 3.0]))
+    assert (ratio, low, high, count) == (20.0, -np.inf, np.inf, 2)
+
+
+def test_delta_cac_is_unbounded_above_where_the_schemes_cac_is():
+    # kol wins 1 customer a run on average, 0 in three of five: its CAC is 405 [132, inf]
+    # (the customers' t-interval reaches 0). A finite delta CAC, 345 [-512, 1202], said its
+    # CAC was at most 60 + 1202 yuan, and perhaps below none's 60 by 512 (a negative CAC)
+    frame = pd.concat(
+        [
+            replicates("none", [10, 12, 9, 11, 8], [600] * 5),
+            replicates("kol", [0, 0, 1, 4, 0], [400, 400, 405, 420, 400]),
+        ],
+        ignore_index=True,
+    )
+    frame.attrs["parameters"] = ["referral"]
+    table = wide(sim.compare(frame)).set_index("referral")
+    assert table.loc["kol", "customers_low"] == 0 and table.loc["kol", "cac_high"] == np.inf
+    assert table.loc["kol", "delta_cac_high"] == np.inf
+    assert np.isfinite(table.loc["kol", "delta_cac_low"])
+    # the baseline's side: swapped, the difference is unbounded below
+    parts = ["spend_acquisition", "customers"]
+    none, kol = (
+        frame[frame["referral"] == s][parts].reset_index(drop=True) for s in ("none", "kol")
+    )
+    swapped = pooled_difference_interval(none, kol)
+    assert swapped[1] == -np.inf and np.isfinite(swapped[2])
+
+
+def test_replicates_all_alike_have_the_pooled_ratio_inside_its_interval():
+    # Fieller's roots are the ratio up to rounding: 62.32537355230735 read [62.325373552307354,
+    # 62.325373552307354], its own interval one unit in the last place above it
+    spend, customers = pd.Series([63696.53177045811] * 9), pd.Series([1022.0] * 9)
+    ratio, low, high, _ = ratio_interval(spend, customers)
+    assert low <= ratio <= high

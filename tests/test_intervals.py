@@ -234,3 +234,24 @@ def test_a_job_imports_neither_scipy_stats_nor_duckdb(tmp_path):
     ran = cli_process(*overrides, cwd=tmp_path, prelude=JOB_IMPORTS)
     assert ran.returncode == 0, ran.stderr[-3000:]
     assert "customers" in ran.stdout and "loaded []" in ran.stdout
+
+
+def test_a_pooled_cacs_interval_is_clipped_to_its_support_and_has_the_confidence_asked():
+    # customers steady, spend all in one replicate: Fieller's lower end is below 0 (the
+    # t-interval of the spend's mean, over 10 customers), so the summary clips it to 0
+    frame = pd.DataFrame({"customers": [10.0] * 4, "spend_acquisition": [0.0, 0.0, 0.0, 400.0]})
+    frame["cac"] = frame["spend_acquisition"] / frame["customers"]
+    spend = frame["spend_acquisition"]
+    for confidence in (0.95, 0.9):
+        low, high = stats.t.interval(confidence, 3, loc=spend.mean(), scale=stats.sem(spend))
+        assert low < 0
+        row = summarise(frame, confidence, names=["cac"]).loc["cac"]
+        assert row["mean"] == pytest.approx(10.0) and row["replicates"] == 4
+        assert row["ci_low"] == 0.0
+        assert row["ci_high"] == pytest.approx(high / 10)
+
+
+def test_a_pooled_ratio_without_its_parts_is_refused_naming_them():
+    frame = pd.DataFrame({"customers": [10.0, 12.0], "cac": [60.0, 55.0]})
+    with pytest.raises(ValueError, match="cac over replicates is spend_acquisition over customers"):
+        summarise(frame, names=["cac"])

@@ -1287,3 +1287,36 @@ def test_a_cac_with_no_upper_end_is_drawn_to_the_right_edge_with_an_arrowhead():
         t.get_text() for t in finite.axes[0].get_legend().get_texts()
     ]
     report.plt.close(finite)
+
+
+def test_an_unbounded_cac_reaches_a_quarter_past_the_finite_values_even_where_all_are_unbounded():
+    # every setting unbounded above (few replicates of small campaigns): the edge comes from
+    # their CACs and lower ends, a quarter of the span (or of the largest value, or of 1) past
+    both = pd.DataFrame(
+        {
+            "referral": ["none", "kol"],
+            "customers": [3.0, 2.0],
+            "customers_low": [0.0, 0.0],
+            "customers_high": [7.0, 5.0],
+            "cac": [40.0, 50.0],
+            "cac_low": [20.0, 10.0],
+            "cac_high": [np.inf, np.inf],
+        }
+    )
+    drawn, edge = report._unbounded_to_the_edge(both, "cac")
+    assert edge == 50 + max(50 - 10, 50, 1) * 0.25  # 62.5
+    assert drawn["cac_high"].tolist() == [edge, edge]
+    figure = report.reach_cac_figure(both, ["referral"])
+    heads = [line for line in figure.axes[0].lines if line.get_marker() == ">"]
+    heads = [line for line in heads if len(line.get_xdata())]  # not the legend's handle
+    assert sorted(line.get_xdata()[0] for line in heads) == [edge, edge]
+    report.plt.close(figure)
+    # close CACs: the bar still reaches a quarter of the largest value past it, not a sliver
+    close = both.assign(cac=[61.0, 61.05], cac_low=[60.9, 60.95], cac_high=[61.1, np.inf])
+    assert report._unbounded_to_the_edge(close, "cac")[1] == pytest.approx(61.1 * 1.25)
+    # CACs below 1 yuan: a quarter of a yuan past
+    small = both.assign(cac=[0.2, 0.3], cac_low=[0.1, 0.1], cac_high=[0.4, np.inf])
+    assert report._unbounded_to_the_edge(small, "cac")[1] == pytest.approx(0.65)
+    finite = both.assign(cac_high=[70.0, 80.0])
+    unchanged, no_edge = report._unbounded_to_the_edge(finite, "cac")
+    assert unchanged is finite and np.isnan(no_edge)
