@@ -1253,20 +1253,18 @@ def test_the_intro_names_every_condition():
     assert "against `r=0` at the same `d`, `n` (incremental" in intro
 
 
+def reach_and_cac(customers: list, low: list, high: list) -> pd.DataFrame:
+    """A wide table of none and kol with these customers and their CIs (add the CAC's)."""
+    return pd.DataFrame({"referral": ["none", "kol"], "customers": customers}).assign(
+        customers_low=low, customers_high=high
+    )
+
+
 def test_a_cac_with_no_upper_end_is_drawn_to_the_right_edge_with_an_arrowhead():
     # a pooled CAC is unbounded above where the customers' interval reaches 0; matplotlib drew
     # no bar to inf, only the lower cap, so the interval looked like a stray tick
-    table = pd.DataFrame(
-        {
-            "referral": ["none", "kol"],
-            "customers": [800.0, 3.0],
-            "customers_low": [790.0, 0.0],
-            "customers_high": [810.0, 7.0],
-            "cac": [61.0, 40.0],
-            "cac_low": [60.0, 20.0],
-            "cac_high": [62.0, np.inf],
-        }
-    )
+    table = reach_and_cac(customers=[800.0, 3.0], low=[790.0, 0.0], high=[810.0, 7.0])
+    table = table.assign(cac=[61.0, 40.0], cac_low=[60.0, 20.0], cac_high=[62.0, np.inf])
     figure = report.reach_cac_figure(table, ["referral"])
     axes = figure.axes[0]
     heads = [line for line in axes.lines if line.get_marker() == ">" and len(line.get_xdata())]
@@ -1292,17 +1290,8 @@ def test_a_cac_with_no_upper_end_is_drawn_to_the_right_edge_with_an_arrowhead():
 def test_an_unbounded_cac_reaches_a_quarter_past_the_finite_values_even_where_all_are_unbounded():
     # every setting unbounded above (few replicates of small campaigns): the edge comes from
     # their CACs and lower ends, a quarter of the span (or of the largest value, or of 1) past
-    both = pd.DataFrame(
-        {
-            "referral": ["none", "kol"],
-            "customers": [3.0, 2.0],
-            "customers_low": [0.0, 0.0],
-            "customers_high": [7.0, 5.0],
-            "cac": [40.0, 50.0],
-            "cac_low": [20.0, 10.0],
-            "cac_high": [np.inf, np.inf],
-        }
-    )
+    both = reach_and_cac(customers=[3.0, 2.0], low=[0.0, 0.0], high=[7.0, 5.0])
+    both = both.assign(cac=[40.0, 50.0], cac_low=[20.0, 10.0], cac_high=[np.inf, np.inf])
     drawn, edge = report._unbounded_to_the_edge(both, "cac")
     assert edge == 50 + max(50 - 10, 50, 1) * 0.25  # 62.5
     assert drawn["cac_high"].tolist() == [edge, edge]
