@@ -56,8 +56,10 @@ def _preamble(setup: Setup, configurations: tuple[int, int], seconds: float, qui
         "(`reports/calibration.md`): "
         f"{setup.n:,} consumers with 10 friends each, 90 days unless said otherwise; {market}.\n\n"
         "**How to read it.** Numbers are means over replicates with their 95% confidence "
-        "interval in brackets. Replicate *r* of every configuration has the same network and "
-        "consumers, so differences between schemes are paired and their intervals are tight. "
+        "interval in brackets (CAC and ROI are pooled: all the replicates' acquisition spend "
+        "over all their customers, and their revenue over their spend). Replicate *r* of "
+        "every configuration has the same network and consumers, so differences between "
+        "schemes are paired and their intervals are tight. "
         "A claim *holds* when the whole interval is on the claimed side of its figure, *does "
         "not hold* when the whole interval is on the other side, and is *undecided* when the "
         'interval straddles it; a point figure ("ROI 8.2", "4.3 times") is read as an '
