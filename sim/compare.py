@@ -38,6 +38,7 @@ from sim.summary import (
 __all__ = [  # the interval functions are sim.summary's, named here as before 3 Dec 2026
     "ComparisonError",
     "UnpairedWarning",
+    "baseline_value",
     "compare",
     "conditions",
     "fieller_interval",

@@ -780,17 +780,12 @@ def nothing_to_compare(
     if unfinished:
         failing = [job for job in unfinished if job in set(failed)]
         waiting = len(unfinished) - len(failing)
-        parts = (
-            [
-                f"{_jobs(waiting, 'other started')} {'does' if waiting == 1 else 'do'} not have "
-                "results yet"
-            ]
-            if waiting
-            else []
-        )
-        parts += (
-            [f"{_jobs(len(failing), 'other' if not waiting else '')} failed"] if failing else []
-        )
+        parts = []
+        if waiting:
+            verb = "does" if waiting == 1 else "do"
+            parts.append(f"{_jobs(waiting, 'other started')} {verb} not have results yet")
+        if failing:
+            parts.append(f"{_jobs(len(failing), '' if waiting else 'other')} failed")
         when = (
             "when a second setting has finished"
             if waiting
