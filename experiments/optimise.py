@@ -5,7 +5,8 @@ each trial composes a configuration with :func:`sim.compose` and runs the same r
 (common random numbers, so trials differ only by their parameters). A trial is feasible when
 its mean reach is at least the floor; the budget is the configuration's ``budget.total``.
 Trials are stored in SQLite under a name holding a digest of every setting that defines the
-objective (scheme, search space, market, replicates, budget, reach floor), so an interrupted
+objective (scheme, search space, market, replicates, budget, reach floor; the objective is
+the CAC pooled over the replicates, as the report takes it), so an interrupted
 study resumes where it stopped and a changed setting starts a new study.
 
 The best feasible parameters and the scheme's defaults are then re-run on fresh replicates
@@ -47,7 +48,7 @@ from sim.failures import EXIT_BAD_INPUT
 from sim.params import ConfigError
 from sim.runner import shows_progress
 from sim.schemes import REWARD_KINDS
-from sim.summary import support_of
+from sim.summary import POOLED, level_interval, pooled_difference_interval, support_of
 
 KINDS = list(REWARD_KINDS)  # what the reward is paid in (fact R1)
 SPACES = {
@@ -94,14 +95,18 @@ class Problem:
 
 
 def objective(problem: Problem, trial: optuna.Trial) -> float:
-    """Mean CAC of the trial's parameters; reach shortfall recorded as the constraint."""
+    """The trial's CAC, pooled over its replicates; reach shortfall recorded as the constraint.
+
+    All the replicates' acquisition spend over all their customers, as the report takes it
+    (:data:`sim.summary.POOLED`); until 3 Dec 2026 the mean of the replicates' own CACs.
+    """
     parameters = {key: suggest(trial, key, values) for key, values in problem.space.items()}
     metrics = problem.evaluate(parameters)
     customers = float(metrics["customers"].mean())
     trial.set_user_attr("customers", customers)
     trial.set_user_attr("shortfall", problem.reach_floor - customers)
     trial.set_constraint("reach_shortfall", problem.reach_floor - customers)  # <= 0: feasible
-    return float(metrics["cac"].mean())
+    return float(level_interval(metrics, "cac")[0])
 
 
 def suggest(trial: optuna.Trial, key: str, values: tuple[float, float] | list[str]):
@@ -126,10 +131,10 @@ def best_feasible(study: optuna.Study) -> optuna.trial.FrozenTrial:
 
 
 def summary(name: str, metrics: pd.DataFrame) -> dict:
-    """Mean and 95% CI of CAC and reach."""
+    """CAC (pooled, Fieller's 95% CI), reach and spend (means, 95% t-intervals)."""
     row = {"parameters": name}
     for metric in ("cac", "customers", "spend_total"):
-        mean, low, high, _ = mean_interval(metrics[metric], support=support_of(metric))
+        mean, low, high, _ = level_interval(metrics, metric)
         row[metric] = f"{mean:,.2f} [{low:,.2f}, {high:,.2f}]"
     return row
 
@@ -149,6 +154,7 @@ def settings_of(problem: Problem) -> dict:
         "replicates": problem.replicates,
         "budget": problem.budget,
         "reach_floor": problem.reach_floor,
+        "objective": "pooled CAC",  # since 3 Dec 2026: a study of mean CACs is not resumed
         # the composed market (a refitted +scenario file changes it) and the engine's code:
         # trials of an older engine or scenario are never mixed into a resumed study
         "engine": jobs.digest(json.dumps(dataclasses.asdict(base_config(problem)), default=str)),
@@ -523,9 +529,11 @@ def compare_with_defaults(problem: Problem, defaults: dict, best: dict, replicat
             summary(f"best {_rounded(best)}", at_best),
         ]
     )
-    print(f"\nOn {replicates} fresh replicates (seed={CHECK_SEED}), mean [95% CI]:")
+    print(f"\nOn {replicates} fresh replicates (seed={CHECK_SEED}), mean [95% CI], CAC pooled:")
     print(table.to_string(index=False))
-    mean, low, high, _ = mean_interval(at_best["cac"] - at_default["cac"])
+    parts = list(POOLED["cac"])  # the pooled CACs' difference, paired by replicate
+    best_parts, default_parts = (m.set_index("replicate")[parts] for m in (at_best, at_default))
+    mean, low, high, _ = pooled_difference_interval(best_parts, default_parts)
     print(f"paired CAC difference, best - default: {mean:,.2f} [{low:,.2f}, {high:,.2f}]")
     mean, low, high, _ = mean_interval(at_best["customers"] - at_default["customers"])
     print(f"paired reach difference, best - default: {mean:,.2f} [{low:,.2f}, {high:,.2f}]")

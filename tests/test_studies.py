@@ -183,7 +183,7 @@ def test_a_resumed_study_tries_new_parameters_and_reruns_failed_trials(tmp_path,
         optimise.Problem,
         "evaluate",
         lambda self, p, *_: pd.DataFrame(
-            {"customers": [1.0], "cac": [p["referral.referrer_reward"]]}
+            {"customers": [1.0], "spend_acquisition": [p["referral.referrer_reward"]]}
         ),
     )
     storage = tmp_path / "optuna.db"
@@ -376,3 +376,25 @@ def test_a_discount_of_the_whole_price_is_allowed_but_a_range_from_it_is_not():
         ConfigError, match=re.escape("may not exceed the market's product.price=33.29")
     ):
         optimise.within_price({"referral.referee_discount": (33.29, 40.0)}, 33.29)
+
+
+def test_the_search_minimises_the_cac_pooled_over_its_replicates_as_the_report_takes_it():
+    # a replicate that spent 100 and won nobody: the mean of the others' CACs read 30, the
+    # pooled CAC (all the spend over all the customers) 40; the study minimises the latter
+    metrics = pd.DataFrame(
+        {
+            "replicate": [0, 1, 2],
+            "customers": [5.0, 0.0, 5.0],
+            "spend_acquisition": [150.0, 100.0, 150.0],
+            "cac": [30.0, np.nan, 30.0],
+        }
+    )
+    problem = SimpleNamespace(evaluate=lambda parameters: metrics, space={}, reach_floor=0.0)
+    trial = optuna.create_study().ask()
+    assert optimise.objective(problem, trial) == pytest.approx(400 / 10)
+    row = optimise.summary("best", metrics.assign(spend_total=metrics["spend_acquisition"]))
+    assert row["cac"].startswith("40.00 [")
+    # a study of the old objective (mean CACs) is never resumed with this one
+    space = {"referral.referrer_reward": (0.0, 30.0)}
+    real = optimise.Problem("one_sided", space, ["network.n=400"], 2, 5000.0, 0.0)
+    assert optimise.settings_of(real)["objective"] == "pooled CAC"
