@@ -3,8 +3,9 @@
 Saltelli sampling of the main parameters (word of mouth, conversion, rewards, ad budget, price
 sensitivity) over the ranges below; each sample runs the same replicates (common random
 numbers: the same networks and consumers, though the daily draws part as soon as the
-parameters differ); Sobol first-order (S1) and total-order (ST) indices of mean CAC and mean
-reach with the half-widths of their 95% confidence intervals (``S1_conf``, ``ST_conf``).
+parameters differ); Sobol first-order (S1) and total-order (ST) indices of CAC (pooled over
+a sample's replicates, as the report takes it) and mean reach with the half-widths of their
+95% confidence intervals (``S1_conf``, ``ST_conf``).
 Replicate noise stays in the outputs and adds to every index: about 0.02-0.06 to each ST of
 CAC at the default 2 replicates (``--replicates`` shrinks it), none of it in the intervals::
 
@@ -42,6 +43,7 @@ from experiments.arguments import (
 from experiments.replicates import Spec, run_specs
 from sim.report import save_figure
 from sim.storage import write_text_atomic
+from sim.summary import level_interval
 
 # name: (low, high); the two-sided scheme's defaults sit inside every range.
 PARAMETERS = {
@@ -79,14 +81,19 @@ def sample_specs(samples: np.ndarray, market: list[str], replicates: int) -> lis
 
 
 def evaluate(specs: list[Spec], cache: Path, jobs: int, progress: bool = True) -> np.ndarray:
-    """Mean CAC and mean reach of every sample, one row each, in the order of ``specs``.
+    """CAC and mean reach of every sample, one row each, in the order of ``specs``.
+
+    CAC is pooled over the sample's replicates, all their spend over all their customers
+    (:data:`sim.summary.POOLED`; until 3 Dec 2026 the mean of their own CACs).
 
     Each finished sample is written to ``cache`` as it completes and read back on a re-run, so
     an interrupted study keeps every sample it finished.
     """
     logging.getLogger("MESA").setLevel(logging.WARNING)
     results = run_specs(specs, cache, jobs=jobs, progress=progress)
-    return np.array([[results.rows[s.name][column].mean() for column in OUTPUTS] for s in specs])
+    return np.array(
+        [[level_interval(results.rows[s.name], name)[0] for name in OUTPUTS] for s in specs]
+    )
 
 
 INDEX_COLUMNS = ("S1", "S1_conf", "ST", "ST_conf")
