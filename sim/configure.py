@@ -754,28 +754,53 @@ def _holder(value: object, name: str, where: str = "") -> tuple[str, dict] | Non
     return None
 
 
+@dataclasses.dataclass(frozen=True)
+class _Refused:
+    """An override OmegaConf refused to merge into a declared field, and why."""
+
+    key: str
+    value: object  # as Hydra reads it
+    cause: ValidationError
+    schema: type  # the dataclass declaring the field
+    field: dataclasses.Field
+
+
+def _refused_override(error: BaseException) -> _Refused | None:
+    """The override of an ``Error merging override ...`` into a declared field, else None."""
+    found = re.fullmatch(r"Error merging override (.+)", str(error))
+    cause = error.__cause__
+    if not found or not isinstance(cause, ValidationError):
+        return None
+    schema = cause.object_type
+    if not (isinstance(schema, type) and dataclasses.is_dataclass(schema)):
+        return None
+    field = {f.name: f for f in dataclasses.fields(schema)}.get(cause.key)
+    if field is None:
+        return None
+    line = found.group(1)
+    return _Refused(line.partition("=")[0], _override_value(line), cause, schema, field)
+
+
+def _declared_type(refused: _Refused) -> object:
+    """The type the refused override's field declares (None if it cannot be read)."""
+    try:
+        return typing.get_type_hints(refused.schema)[refused.field.name]
+    except (NameError, TypeError, KeyError):
+        return None
+
+
 def _not_a_list(error: BaseException) -> str | None:
     """OmegaConf's ``int is not a ListConfig, list or tuple`` for a list key, with an example.
 
     ``referral.tiers=5`` is refused with what a list of tiers looks like, from the default.
     """
-    found = re.fullmatch(r"Error merging override (.+)", str(error))
-    cause = error.__cause__
-    if not found or not isinstance(cause, ValidationError):
+    refused = _refused_override(error)
+    if refused is None or "is not a ListConfig, list or tuple" not in str(refused.cause):
         return None
-    if "is not a ListConfig, list or tuple" not in str(cause):
+    items = typing.get_args(_declared_type(refused))
+    if not items:
         return None
-    schema = cause.object_type
-    if not (isinstance(schema, type) and dataclasses.is_dataclass(schema)):
-        return None
-    fields = {field.name: field for field in dataclasses.fields(schema)}
-    if cause.key not in fields:
-        return None
-    try:
-        item = typing.get_args(typing.get_type_hints(schema)[cause.key])[0]
-    except (NameError, TypeError, KeyError, IndexError):
-        return None
-    field = fields[cause.key]
+    item, field = items[0], refused.field
     default = field.default_factory() if callable(field.default_factory) else field.default
     words = {int: "integers", float: "numbers", str: "strings"}
     kind = words.get(item, f"{getattr(item, '__name__', 'item').lower()}s")
@@ -783,9 +808,7 @@ def _not_a_list(error: BaseException) -> str | None:
         default[: 1 if dataclasses.is_dataclass(item) else 2] if isinstance(default, list) else []
     )
     example = f" like [{', '.join(_yaml(value) for value in shown)}, ...]" if shown else ""
-    line = found.group(1)
-    key, value = line.partition("=")[0], _override_value(line)
-    return f"{key}={value!r} is not allowed: expected a list of {kind}{example}."
+    return f"{refused.key}={refused.value!r} is not allowed: expected a list of {kind}{example}."
 
 
 def _not_a_value(error: BaseException) -> str | None:
@@ -794,22 +817,16 @@ def _not_a_value(error: BaseException) -> str | None:
     ``budget=60000`` is refused with the keys of ``budget`` and ``budget.total=60000`` as the
     example (until 3 Dec 2026 the message named only the class, ``BudgetConfig``).
     """
-    found = re.fullmatch(r"Error merging override (.+)", str(error))
-    cause = error.__cause__
-    if not found or not isinstance(cause, ValidationError):
+    refused = _refused_override(error)
+    if refused is None:
         return None
-    if not re.match(r"Invalid type assigned: \w+ is not a subclass of", str(cause)):
+    if not re.match(r"Invalid type assigned: \w+ is not a subclass of", str(refused.cause)):
         return None
-    schema = cause.object_type
-    try:
-        keys = typing.get_type_hints(schema)[cause.key]
-    except (NameError, TypeError, KeyError):
-        return None
+    keys = _declared_type(refused)
     if not dataclasses.is_dataclass(keys):
         return None
     names = [field.name for field in dataclasses.fields(keys)]
-    line = found.group(1)
-    key, value = line.partition("=")[0], _override_value(line)
+    key, value = refused.key, refused.value
     return (
         f"{key}={value!r} is not allowed: {key} is a set of keys ({', '.join(names)}), not a "
         f"value; set one of them, e.g. {key}.{names[0]}={_yaml(value)}."
@@ -822,27 +839,21 @@ def _wrong_type(error: BaseException) -> str | None:
     ``network.n=abc`` is refused with what the key takes, as a value out of its range is
     (``expected an integer >= 3 ...``); until 3 Dec 2026 it said only OmegaConf's conversion.
     """
-    found = re.fullmatch(r"Error merging override (.+)", str(error))
-    cause = error.__cause__
-    if not found or not isinstance(cause, ValidationError):
+    refused = _refused_override(error)
+    if refused is None:
         return None
-    converted = re.search(r"could not be converted to (\w+)|is not a valid (bool)", str(cause))
-    schema = cause.object_type
-    if not converted or not (isinstance(schema, type) and dataclasses.is_dataclass(schema)):
+    pattern = r"could not be converted to (\w+)|is not a valid (bool)"
+    converted = re.search(pattern, str(refused.cause))
+    if not converted:
         return None
-    field = {f.name: f for f in dataclasses.fields(schema)}.get(cause.key)
-    if field is None:
-        return None
-    allowed = field.metadata.get("range")
+    allowed = refused.field.metadata.get("range")
     kinds = {"Integer": "an integer", "Float": "a number", "Boolean": "true or false"}
     kinds["bool"] = kinds["Boolean"]
     kind = kinds.get(converted.group(1) or converted.group(2))
     expected = allowed.describe() if allowed is not None else kind
     if expected is None:
         return None
-    line = found.group(1)
-    key, value = line.partition("=")[0], _override_value(line)
-    return f"{key}={value!r} is not allowed: expected {expected}."
+    return f"{refused.key}={refused.value!r} is not allowed: expected {expected}."
 
 
 def _yaml(value: object) -> str:

@@ -351,11 +351,9 @@ def _paired_ratios(
         nothing = np.full(count, np.nan)
         return _Paired(count, np.nan, np.nan, nothing, nothing, False, False)
     ours, theirs = means[0] / means[1], means[2] / means[3]
-    open_above, open_below = False, False
-    if count > 1:
-        quantile = t_quantile(two_tails(confidence)[1], count - 1)
-        reach = quantile * values[:, [1, 3]].std(axis=0, ddof=1) / count**0.5
-        open_above, open_below = (bool(r) for r in means[[1, 3]] <= reach)
+    open_above, open_below = (  # the denominator's own t-interval reaches 0
+        bool(mean_interval(pd.Series(values[:, column]), confidence)[1] <= 0) for column in (1, 3)
+    )
     return _Paired(
         count,
         float(ours),
@@ -368,11 +366,11 @@ def _paired_ratios(
 
 
 def _delta_interval(estimate: float, influence: np.ndarray, count: int, confidence: float) -> tuple:
-    """``(estimate, low, high, count)``: a t-interval of the mean influence around the estimate."""
+    """``(estimate, low, high, count)``: the mean influence's t-interval, around the estimate."""
     if np.isnan(estimate) or count < 2:
         return (estimate, np.nan, np.nan, count)
-    half = t_quantile(two_tails(confidence)[1], count - 1) * influence.std(ddof=1) / count**0.5
-    return (float(estimate), float(estimate - half), float(estimate + half), count)
+    centre, low, high, _ = mean_interval(pd.Series(influence), confidence)
+    return (float(estimate), float(estimate + low - centre), float(estimate + high - centre), count)
 
 
 def _opened(interval: tuple, paired: _Paired) -> tuple:
