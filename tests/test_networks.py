@@ -621,3 +621,32 @@ def test_a_random_network_has_n_k_over_2_edges_rounded_to_the_nearest(n, k, edge
     graph = gen.erdos_renyi(n, k, rng())
     assert_simple_undirected(graph)
     assert graph.edges == edges
+
+
+@pytest.mark.parametrize(
+    ("content", "counts"),
+    [
+        ("1 2 3 4\n2 3\n3 4\n", "1 of 3 lines have more than two ids (1 with 4 fields"),
+        ("1 2 3\n2 3 4 5\n", "2 of 2 lines have more than two ids (1 with 3, 1 with 4 fields"),
+    ],
+)
+def test_an_adjacency_list_is_not_cut_to_its_first_friends_in_silence(tmp_path, content, counts):
+    # "1 2 3 4" (1 and its friends 2, 3, 4) was read as the one friendship 1-2, the others
+    # lost without a word; lines all of one length (u v weight) are a weighted list, read quietly
+    path = tmp_path / "adjacency.txt"
+    path.write_text(content)
+    with pytest.warns(UserWarning, match=re.escape(counts) + ".*adjacency list") as caught:
+        graph = load_edgelist(path)
+    assert graph.edges == content.count("\n")  # the first two of each line, as the warning says
+    assert len([w for w in caught if "more than two ids" in str(w.message)]) == 1
+    quiet = {
+        "w.txt": "1 2 0.5\n2 3 1.5\n",
+        "h.txt": "u v\n1 2 0.5\n2 3 1.5\n",
+        "c.csv": "1,2,\n2,3\n",
+    }
+    for name, weighted in quiet.items():
+        (tmp_path / name).write_text(weighted)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            warnings.filterwarnings("ignore", ".*read the first line")
+            assert load_edgelist(tmp_path / name).edges == 2

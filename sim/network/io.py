@@ -4,7 +4,9 @@ Node ids may be any integers or strings (``NA`` and ``null`` are ids too; ids ar
 when every one is written as a plain integer, so ``01`` and ``1`` are two people); they are
 relabelled ``0..n-1`` in sorted order (those of a GraphML file or a networkx graph: in the
 graph's node order), and the original ids are kept as the graph's ``labels``. Self-loops,
-duplicate edges and lines with fewer than two ids are dropped with a warning. The first line is
+duplicate edges and lines with fewer than two ids are dropped with a warning; a line's ids after
+its first two (a weight) are ignored, with a warning where lines of other lengths show the file
+may be an adjacency list (a person and all their friends a line). The first line is
 read as a header (with a warning, except in a CSV file) when it is text followed by numbers or a
 known pair of column names (``source target``, ``from to``, ...); ``first_line="header"`` or
 ``"edge"`` settles the cases this cannot tell, such as other column names over text ids.
@@ -12,11 +14,13 @@ known pair of column names (``source target``, ``from to``, ...); ``first_line="
 
 from __future__ import annotations
 
+import collections
 import functools
 import io
 import warnings
 from collections.abc import Hashable
 from pathlib import Path
+from typing import NamedTuple
 
 import networkx as nx
 import numpy as np
@@ -136,15 +140,9 @@ def _read_table(file: Path, key: str, first_line: str) -> pd.DataFrame:
         # an edge list's "#" starts a comment anywhere (networkx's read_edgelist too); a CSV's
         # only at the start of a line, so "#" can be part of an id (a hashtag, "name#1234")
         source = _without_comment_lines(file) if is_csv else file
-        with warnings.catch_warnings():  # lines of other lengths are expected: see below
-            warnings.simplefilter("ignore", pd.errors.ParserWarning)
-            table = pd.read_csv(  # na_filter off: "NA", "null", "nan" are ids like any other
-                source, sep="," if is_csv else r"\s+", comment=None if is_csv else "#",
-                header=None, names=[0, 1], index_col=False, on_bad_lines=_first_two,
-                dtype=str, engine="python", na_filter=False,
-            )  # fmt: skip
+        table, some_longer = _parse(source, is_csv)
     except pd.errors.EmptyDataError:
-        table = pd.DataFrame()
+        table, some_longer = pd.DataFrame(), False
     except (UnicodeDecodeError, pd.errors.ParserError) as error:
         reason = str(error).split(". Error could possibly")[0]  # drop pandas' hint about quotes
         raise ConfigError(f"{key}={str(file)!r} could not be parsed: {reason}") from error
@@ -159,6 +157,7 @@ def _read_table(file: Path, key: str, first_line: str) -> pd.DataFrame:
             f"a line, separated by {separator})"
         )
     table = _complete_lines(table, file)
+    read = len(table)
     if is_csv:
         _warn_of_comments_in_ids(table, file)
     if len(table) == 0:
@@ -183,7 +182,30 @@ def _read_table(file: Path, key: str, first_line: str) -> pd.DataFrame:
         table = table.iloc[1:]
         if len(table) == 0:
             raise ConfigError(f"{key}={str(file)!r} has a header and no edges below it.")
+    if some_longer:
+        _warn_of_lines_of_other_lengths(file, _line_widths(source, is_csv), len(table) < read)
     return table
+
+
+def _parse(source: Path | io.StringIO, is_csv: bool) -> tuple[pd.DataFrame, bool]:
+    """The first two fields of every line, and whether a line had more than two."""
+    longer = []
+
+    def first_two(fields: list[str]) -> list[str]:  # a weight, a trailing comma, ...
+        longer.append(True)
+        return fields[:2]
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", pd.errors.ParserWarning)  # a longer first line
+        table = pd.read_csv(  # na_filter off: "NA", "null", "nan" are ids like any other
+            source, sep="," if is_csv else r"\s+", comment=None if is_csv else "#",
+            header=None, names=[0, 1], index_col=False, on_bad_lines=first_two,
+            dtype=str, engine="python", na_filter=False,
+        )  # fmt: skip
+    parser_said = [w for w in caught if issubclass(w.category, pd.errors.ParserWarning)]
+    for other in (w for w in caught if w not in parser_said):
+        warnings.warn_explicit(other.message, other.category, other.filename, other.lineno)
+    return table, bool(longer or parser_said)
 
 
 def _warn_of_comments_in_ids(table: pd.DataFrame, file: Path) -> None:
@@ -198,9 +220,56 @@ def _warn_of_comments_in_ids(table: pd.DataFrame, file: Path) -> None:
         )
 
 
-def _first_two(fields: list[str]) -> list[str]:
-    """A line with more than two fields (a weight, a trailing comma) gives its first two."""
-    return fields[:2]
+class _Widths(NamedTuple):
+    """How many lines have each number of fields (of two or more), and two of those lines."""
+
+    counts: collections.Counter[int]
+    first: int
+    longer: str
+
+
+def _line_widths(source: Path | io.StringIO, is_csv: bool) -> _Widths:
+    """The lines' numbers of fields that hold anything (``1,2,`` has two), comments left out."""
+    if is_csv:
+        lines = source.getvalue().splitlines()  # comment lines already out
+    else:
+        with source.open(encoding="utf-8-sig", errors="replace") as file:
+            lines = [line.split("#")[0] for line in file]
+    counts, first, longer = collections.Counter(), 0, ""
+    for line in lines:
+        fields = line.split(",") if is_csv else line.split()
+        width = sum(1 for field in fields if field.strip())
+        if width >= 2:
+            counts[width] += 1
+            first = first or width
+            longer = longer or (line.strip() if width > 2 else "")
+    return _Widths(counts, first, longer)
+
+
+def _warn_of_lines_of_other_lengths(file: Path, widths: _Widths, header: bool) -> None:
+    """Warn when lines of more than two ids sit among lines of other lengths.
+
+    A file of lines ``u v w`` is a weighted edge list, read as friendships in silence. One
+    whose lines differ is likely an adjacency list (a person and all their friends a line),
+    of which only each line's first friend is read: until 3 Dec 2026 it lost the others
+    without a word.
+    """
+    counts = collections.Counter(widths.counts)
+    if header:  # column names, not a line of ids
+        counts[widths.first] -= 1
+    longer = {width: count for width, count in sorted(counts.items()) if width > 2 and count}
+    if not longer or len(+counts) == 1:
+        return
+    lines, long = counts.total(), sum(longer.values())
+    kinds = ", ".join(f"{count} with {width}" for width, count in longer.items())
+    warnings.warn(
+        f"{file}: {long} of {lines} lines have more than two ids ({kinds} fields; e.g. "
+        f"{widths.longer!r}): each line's first two ids were read as one friendship and the "
+        "rest ignored. If a line lists a person and several friends (an adjacency list), write "
+        "one friendship a line instead, e.g. with networkx: "
+        "nx.write_edgelist(nx.read_adjlist(path), out, data=False)",
+        stacklevel=4,
+    )
 
 
 def _without_comment_lines(file: Path) -> io.StringIO:
