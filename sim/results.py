@@ -89,9 +89,17 @@ class FailedJobsWarning(UserWarning):
 
 
 def failed_jobs(folder: Path) -> dict[Path, dict]:
-    """Failure records of the jobs under ``folder`` that have no results, in job order."""
+    """Failure records of the jobs under ``folder`` that have no results, in job order.
+
+    Jobs in hidden folders (a study's ``.cache``, a job being kept or taken) are left out, as
+    :func:`load` leaves out their results.
+    """
     records = folder.rglob(FAILED) if folder.is_dir() and not has_results(folder) else []
-    failed = {r.parent for r in records if not has_results(r.parent)}
+    failed = {
+        r.parent
+        for r in records
+        if not has_results(r.parent) and not in_hidden_folder(r.parent, folder)
+    }
     ordered = sorted(failed, key=natural_order)
     return {job: read_record(job / FAILED) for job in ordered}
 

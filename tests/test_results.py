@@ -322,6 +322,21 @@ def test_jobs_nested_in_a_hidden_folder_are_not_read(two_schemes, tmp_path):
         assert len(sim.results.load(copy)) == 6
 
 
+def test_failed_jobs_in_a_hidden_folder_are_not_named(two_schemes, tmp_path):
+    # a study's cache (outputs/sensitivity/.cache/...) held a failed job: loading the study's
+    # folder named it among the results' failed jobs, though its results would not be read
+    copy = tmp_path / "copy"
+    shutil.copytree(two_schemes, copy)
+    cached = copy / ".cache" / "sample-3"
+    cached.mkdir(parents=True)
+    (cached / jobs.FAILED).write_text('{"kind": "out of memory", "exit_code": 1}')
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert len(sim.results.load(copy)) == 6
+    assert sim.results.failed_jobs(copy) == {}
+    assert list(sim.results.failed_jobs(copy / ".cache")) == [cached]  # asked for, it is named
+
+
 def test_jobs_that_recorded_no_digest_are_all_read(two_schemes, tmp_path):
     copy = tmp_path / "copy"
     shutil.copytree(two_schemes, copy)
