@@ -128,6 +128,34 @@ def indices(samples: np.ndarray, outputs: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+TOO_WIDE = 0.5
+"""A 95% CI half-width past which an index (on a 0-1 scale) ranks nothing: half the scale."""
+
+
+def width_note(table: pd.DataFrame, samples: int) -> str:
+    """A line naming the widest 95% CI, with advice when it is too wide to rank anything.
+
+    ``--samples 4`` printed a first-order index of 1.33 (an index is at most 1) with no word
+    beyond its ``S1_conf`` column (until 3 Dec 2026); the widest interval is now named, and
+    one wider than :data:`TOO_WIDE` says to take more samples.
+    """
+    widths = table.melt(["output", "parameter"], ["S1_conf", "ST_conf"]).dropna()
+    if widths.empty:
+        return "no index is defined: see the warnings above"
+    widest = widths.loc[widths["value"].idxmax()]
+    order = widest["variable"].removesuffix("_conf")
+    line = (
+        f"widest 95% CI: ±{widest['value']:.2f} ({order} of {widest['output']} for "
+        f"{widest['parameter']})"
+    )
+    if widest["value"] <= TOO_WIDE:
+        return line
+    return (
+        f"{line}: with intervals this wide the indices do not rank the parameters. Run with more "
+        f"--samples (now {samples}; the widths shrink about as one over its square root)"
+    )
+
+
 def plot(table: pd.DataFrame, path: Path) -> Path:
     """First- and total-order indices per parameter, one panel per output."""
     figure, axes = plt.subplots(1, len(OUTPUTS), figsize=(11, 4.5), sharey=True)
@@ -172,6 +200,7 @@ def main() -> None:
     write_text_atomic(table.to_csv(index=False), arguments.out / "sobol.csv")
     figure = plot(table, arguments.out / "sobol.png")
     print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    print(width_note(table, arguments.samples))
     print(f"figure: {figure}")
 
 

@@ -292,6 +292,24 @@ def test_an_output_that_never_varies_has_undefined_indices_and_a_warning_not_zer
     assert table.loc["cac"].notna().all().all()
 
 
+@pytest.mark.parametrize(("base", "advised"), [(4, True), (256, False)])
+def test_the_widest_interval_is_named_and_too_wide_ones_ask_for_more_samples(base, advised):
+    # --samples 4 printed S1 = 1.33 (an index is at most 1) with no word beyond its S1_conf
+    samples = sensitivity.sobol_sample.sample(
+        sensitivity.problem(), base, calc_second_order=False, seed=0
+    )
+    scaled = (samples - samples.min(axis=0)) / np.ptp(samples, axis=0)
+    outputs = np.column_stack([scaled[:, 0] + 0.3 * scaled[:, 1], scaled[:, 5] ** 2])
+    table = sensitivity.indices(samples, outputs)
+    note = sensitivity.width_note(table, base)
+    widest = table[["S1_conf", "ST_conf"]].to_numpy().max()
+    assert note.startswith(f"widest 95% CI: ±{widest:.2f} (")
+    assert (widest > sensitivity.TOO_WIDE) == advised
+    assert ("Run with more --samples (now 4;" in note) == advised
+    nothing = table.assign(S1_conf=np.nan, ST_conf=np.nan)
+    assert sensitivity.width_note(nothing, base).startswith("no index is defined")
+
+
 def test_a_key_given_twice_in_the_space_is_refused():
     with pytest.raises(ConfigError, match=r"referral\.referrer_reward is given twice"):
         optimise.parse_space(
