@@ -303,7 +303,7 @@ def reach_cac_figure(
     labels = label_of(table, keys)
     styles = _styles_for(labels, styles)
     hollow = same_spend_as_baseline(table)
-    drawn, edge = _unbounded_to_the_edge(table, "cac")
+    drawn, edge = unbounded_to_the_edge(table, "cac")
     for label, free, (_, row) in zip(labels, hollow, drawn.iterrows(), strict=True):
         style = styles[label]
         axes.errorbar(
@@ -316,11 +316,8 @@ def reach_cac_figure(
             mfc="white" if free else style["color"],
             **_point(style),
         )
-        if row["cac_high"] == edge:  # no upper end: an arrowhead at the edge says so
-            axes.plot(edge, row["customers"], ">", color=style["color"], label="_unbounded")
     _draw_frontiers(axes, table, within)
-    if not np.isnan(edge):  # the legend says what the arrowheads mean (a bound, they are not)
-        axes.plot([], [], ">", color="0.3", label=NO_UPPER_END)
+    mark_no_upper_end(axes, drawn, edge, [styles[label]["color"] for label in labels])
     axes.set(
         xlabel="CAC (yuan per customer)",
         ylabel="customers",
@@ -330,13 +327,14 @@ def reach_cac_figure(
     return figure
 
 
-def _unbounded_to_the_edge(table: pd.DataFrame, metric: str) -> tuple[pd.DataFrame, float]:
+def unbounded_to_the_edge(table: pd.DataFrame, metric: str) -> tuple[pd.DataFrame, float]:
     """``table`` with ``metric``'s infinite upper bounds moved to a right edge, and that edge.
 
     A pooled CAC has no upper end where its customers' interval reaches 0 (the setting may
     win nobody); matplotlib drew no bar at all to ``inf``, only the lower cap. The edge is a
     quarter of the finite values' span, of the largest of them or of 1, whichever is greatest,
-    past the largest of them (NaN when none is infinite).
+    past the largest of them (NaN when none is infinite). Draw the bars from the table
+    returned, then mark the cut ones with :func:`mark_no_upper_end` (notebooks 2 and 3 too).
     """
     high = table[f"{metric}_high"]
     if not np.isinf(high).any():
@@ -345,6 +343,30 @@ def _unbounded_to_the_edge(table: pd.DataFrame, metric: str) -> tuple[pd.DataFra
     top, bottom = finite.max(), finite.min()
     edge = float(top + max(top - bottom, abs(top), 1.0) * 0.25)
     return table.assign(**{f"{metric}_high": high.replace(np.inf, edge)}), edge
+
+
+def mark_no_upper_end(
+    axes: plt.Axes, drawn: pd.DataFrame, edge: float, colours: Sequence[object]
+) -> None:
+    """Mark the CAC intervals of ``drawn`` cut at ``edge`` by :func:`unbounded_to_the_edge`.
+
+    Each gets an arrowhead at the edge, at its customers, and the legend one entry
+    (:data:`NO_UPPER_END`) saying what the arrowheads mean: a bound, they are not. Nothing is
+    drawn where ``edge`` is NaN (no CAC unbounded).
+
+    Args:
+        axes: the reach-against-CAC axes, CAC on x and customers on y.
+        drawn: the table returned by :func:`unbounded_to_the_edge`, one row per point drawn.
+        edge: the edge it returned.
+        colours: the colour of each row's point, in ``drawn``'s order.
+
+    """
+    if np.isnan(edge):
+        return
+    for colour, (_, row) in zip(colours, drawn.iterrows(), strict=True):
+        if row["cac_high"] == edge:
+            axes.plot(edge, row["customers"], ">", color=colour, label="_unbounded")
+    axes.plot([], [], ">", color="0.3", label=NO_UPPER_END)
 
 
 def _draw_frontiers(axes: plt.Axes, table: pd.DataFrame, within: Sequence[str]) -> None:

@@ -66,12 +66,17 @@ def images(book: nbformat.NotebookNode) -> int:
 @pytest.fixture
 def this_python_kernel(tmp_path, monkeypatch) -> str:
     """A kernelspec running this interpreter, found before any user-level ``python3`` spec."""
-    spec = tmp_path / "jupyter" / "kernels" / "referral-sim"
+    return python_kernel(tmp_path, monkeypatch)
+
+
+def python_kernel(folder: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The name of a kernelspec written under ``folder`` that runs this interpreter."""
+    spec = folder / "jupyter" / "kernels" / "referral-sim"
     spec.mkdir(parents=True)
     argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
     kernel = {"argv": argv, "display_name": "referral-sim", "language": "python"}
     (spec / "kernel.json").write_text(json.dumps(kernel))
-    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    monkeypatch.setenv("JUPYTER_PATH", str(folder / "jupyter"))
     return "referral-sim"
 
 
@@ -181,17 +186,38 @@ LABELS_SHOWN = '''
 import json as _json
 
 import matplotlib.pyplot as _plt
+from matplotlib.colors import to_hex as _to_hex
+from matplotlib.container import ErrorbarContainer as _Bars
 
 
 def _show_with_labels(*args, _show=_plt.show, **kwargs):
-    """Print each figure's title, legend entries and x tick labels, then show it."""
+    """Print each figure's title, legend entries, x tick labels and what it draws, then show it."""
     figure = _plt.gcf()
     figure.canvas.draw()
     for axes in figure.axes:
         legend = axes.get_legend()
         entries = [text.get_text() for text in legend.get_texts()] if legend else []
         ticks = [text.get_text() for text in axes.get_xticklabels()]
-        print("FIGURE", _json.dumps({"title": axes.get_title(), "legend": entries, "x": ticks}))
+        shown = {"title": axes.get_title(), "legend": entries, "x": ticks}
+        shown["boxes"] = {  # in display coordinates: x0, y0, x1, y1
+            "figure": list(figure.bbox.extents),
+            "axes": list(axes.get_window_extent().extents),
+            "legend": list(legend.get_window_extent().extents) if legend else None,
+        }
+        drawn = [line for line in axes.lines if len(line.get_xdata())]
+        shown["lines"] = [  # the labelled lines' colour and style
+            [_to_hex(line.get_color()), line.get_linestyle()]
+            for line in drawn if not line.get_label().startswith("_")
+        ]
+        shown["heads"] = [[*map(float, line.get_xydata()[0])] for line in drawn
+                          if line.get_marker() == ">"]
+        bars = [c for c in axes.containers if isinstance(c, _Bars) and c.has_xerr]
+        shown["x_bars"] = [  # each horizontal error bar: low, high, y (a bar to inf: 1 point)
+            [float(segment[:, 0].min()), float(segment[:, 0].max()), float(segment[0, 1])]
+            for c in bars for segment in c.lines[2][0].get_segments()
+        ]
+        shown["xlim"] = [*map(float, axes.get_xlim())]
+        print("FIGURE", _json.dumps(shown))
     _show(*args, **kwargs)
 
 
@@ -224,11 +250,17 @@ def run_sweep_notebook(
     folder: Path, tmp_path: Path, kernel: str, parameters: str = ""
 ) -> nbformat.NotebookNode:
     """Notebook 3 executed on the multirun ``folder``, its figures' labels printed."""
-    small = SMALL["3.0-sweep-analysis.ipynb"][0]
-    source = f"{small}\nSWEEP = {str(folder)!r}\n{parameters}\n{LABELS_SHOWN}"
-    book = with_small_parameters(
-        nbformat.read(NOTEBOOKS / "3.0-sweep-analysis.ipynb", as_version=4), source
+    return run_notebook(
+        "3.0-sweep-analysis.ipynb", tmp_path, kernel, f"SWEEP = {str(folder)!r}\n{parameters}"
     )
+
+
+def run_notebook(
+    name: str, tmp_path: Path, kernel: str, parameters: str = ""
+) -> nbformat.NotebookNode:
+    """Notebook ``name`` executed small, with ``parameters``, its figures' labels printed."""
+    source = f"{SMALL[name][0]}\n{parameters}\n{LABELS_SHOWN}"
+    book = with_small_parameters(nbformat.read(NOTEBOOKS / name, as_version=4), source)
     client = NotebookClient(
         book, timeout=300, kernel_name=kernel, resources={"metadata": {"path": str(tmp_path)}}
     )
@@ -284,6 +316,77 @@ def test_sweep_notebook_leaves_a_numeric_baseline_out_of_its_paired_table(
     paired = results_shown(book)[-1].splitlines()  # the paired differences, the last table
     rows = {line.split()[0] for line in paired if line[:1].isdigit()}  # a block per few columns
     assert rows == {"10"}
+
+
+BUDGETS = [300 + 100 * step for step in range(12)]
+"""A sweep's settings of ``budget.total``: too many for a legend over the data; the smallest
+campaigns win so few customers in :data:`tests.sweeps.TINY`'s 3 replicates that their
+customers' interval reaches 0, and their CAC's has no upper end."""
+
+REACH_CAC = "Reach against CAC (95% CIs; CAC pooled)"
+"""The title of notebook 3's reach-against-CAC figure (notebook 2's starts with it)."""
+
+
+@pytest.fixture(scope="module")
+def many_budgets_shown(tmp_path_factory) -> dict[str, dict]:
+    """Per title, the figures notebook 3 shows of a sweep of :data:`BUDGETS`."""
+    folder = tmp_path_factory.mktemp("many_budgets")
+    sweep(folder / "sweep", f"budget.total={','.join(map(str, BUDGETS))}")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        kernel = python_kernel(folder, monkeypatch)
+        return figures_shown(run_sweep_notebook(folder / "sweep", folder, kernel))
+
+
+@pytest.mark.parametrize("title", ["Adoption curves", REACH_CAC])
+def test_sweep_notebook_puts_the_legend_of_many_settings_beside_the_data(many_budgets_shown, title):
+    # the adoption curves' legend of 12 settings lay over the curves (ax.legend inside the axes)
+    figure = many_budgets_shown[title]
+    settings = [entry for entry in figure["legend"] if not entry.startswith("CAC's CI")]
+    assert settings == [str(budget) for budget in BUDGETS]
+    legend, axes, whole = (figure["boxes"][key] for key in ("legend", "axes", "figure"))
+    assert legend[0] >= axes[2]  # right of the axes: over no data
+    assert legend[2] <= whole[2] and legend[1] >= whole[1] and legend[3] <= whole[3]  # not cut
+
+
+def test_sweep_notebook_gives_each_of_many_settings_its_own_line(many_budgets_shown):
+    # matplotlib's 10 colours came round again: the 1st and 11th curves looked the same
+    lines = many_budgets_shown["Adoption curves"]["lines"]
+    assert len(lines) == len(BUDGETS) == len({tuple(line) for line in lines})
+
+
+def assert_unbounded_cac_reaches_the_edge(figure: dict) -> None:
+    """Each CAC bar unbounded above reaches the right edge, an arrowhead there, and is explained.
+
+    The edge lies past every other bar and point, within the axes' right margin; the legend's
+    last entry says what the arrowheads mean.
+    """
+    heads, bars = figure["heads"], figure["x_bars"]
+    assert heads, "no arrowhead: the CAC's bar to inf was not drawn"
+    edge = heads[0][0]
+    assert all(x == edge for x, _ in heads)
+    reaching = [(low, y) for low, high, y in bars if high == edge]
+    assert sorted(y for _, y in reaching) == sorted(y for _, y in heads)  # one bar per head
+    assert all(low < edge for low, _ in reaching)
+    assert max(high for _, high, _ in bars) == edge
+    left, right = figure["xlim"]
+    assert edge < right <= edge + 0.1 * (right - left)  # at the edge, within its margin
+    assert figure["legend"][-1] == "CAC's CI has no upper end (its customers' CI reaches 0)"
+
+
+def test_sweep_notebook_draws_a_cac_with_no_upper_end_to_the_edge(many_budgets_shown):
+    # Fieller's interval of a pooled CAC is [low, inf] where the customers' reaches 0: the
+    # notebook drew no bar to inf, only the lower cap; the report draws it to the edge
+    assert_unbounded_cac_reaches_the_edge(many_budgets_shown[REACH_CAC])
+
+
+def test_compare_notebook_draws_a_cac_with_no_upper_end_to_the_edge(tmp_path, this_python_kernel):
+    # 2 replicates of 3 days: the customers' t-interval of some schemes reaches 0
+    small = "N = 600\nDAYS = 3\nREPLICATES = 2"
+    book = run_notebook("2.0-compare-schemes.ipynb", tmp_path, this_python_kernel, small)
+    figures = figures_shown(book)
+    reach = next(figure for title, figure in figures.items() if title.startswith(REACH_CAC))
+    assert_unbounded_cac_reaches_the_edge(reach)
+    assert reach["legend"][:-1] == ["none", "one_sided", "two_sided"]
 
 
 def test_sweep_notebook_varying_several_parameters_says_to_set_by(tmp_path, this_python_kernel):

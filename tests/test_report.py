@@ -1292,7 +1292,7 @@ def test_an_unbounded_cac_reaches_a_quarter_past_the_finite_values_even_where_al
     # their CACs and lower ends, a quarter of the span (or of the largest value, or of 1) past
     both = reach_and_cac(customers=[3.0, 2.0], low=[0.0, 0.0], high=[7.0, 5.0])
     both = both.assign(cac=[40.0, 50.0], cac_low=[20.0, 10.0], cac_high=[np.inf, np.inf])
-    drawn, edge = report._unbounded_to_the_edge(both, "cac")
+    drawn, edge = report.unbounded_to_the_edge(both, "cac")
     assert edge == 50 + max(50 - 10, 50, 1) * 0.25  # 62.5
     assert drawn["cac_high"].tolist() == [edge, edge]
     figure = report.reach_cac_figure(both, ["referral"])
@@ -1302,10 +1302,10 @@ def test_an_unbounded_cac_reaches_a_quarter_past_the_finite_values_even_where_al
     report.plt.close(figure)
     # close CACs: the bar still reaches a quarter of the largest value past it, not a sliver
     close = both.assign(cac=[61.0, 61.05], cac_low=[60.9, 60.95], cac_high=[61.1, np.inf])
-    assert report._unbounded_to_the_edge(close, "cac")[1] == pytest.approx(61.1 * 1.25)
+    assert report.unbounded_to_the_edge(close, "cac")[1] == pytest.approx(61.1 * 1.25)
     # CACs below 1 yuan: a quarter of a yuan past
     small = both.assign(cac=[0.2, 0.3], cac_low=[0.1, 0.1], cac_high=[0.4, np.inf])
-    assert report._unbounded_to_the_edge(small, "cac")[1] == pytest.approx(0.65)
+    assert report.unbounded_to_the_edge(small, "cac")[1] == pytest.approx(0.65)
     finite = both.assign(cac_high=[70.0, 80.0])
-    unchanged, no_edge = report._unbounded_to_the_edge(finite, "cac")
+    unchanged, no_edge = report.unbounded_to_the_edge(finite, "cac")
     assert unchanged is finite and np.isnan(no_edge)
