@@ -78,6 +78,11 @@ def listed(names: list[str], separator: str = ", ") -> str:
     return f"{shown} and {more} more" if more > 0 else shown
 
 
+def counted(count: int, noun: str) -> str:
+    """``count`` and ``noun``, made plural by an ``s`` unless the count is 1 (``1 line``)."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def plain(value: object) -> str:
     """``value`` as text, a whole float without ``.0`` (``20`` for ``20.0``)."""
     if isinstance(value, float) and value.is_integer():  # numpy floats are floats too

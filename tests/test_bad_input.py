@@ -482,7 +482,7 @@ def test_ids_too_large_for_64_bits_are_never_merged(tmp_path):
 
 def test_duplicates_and_self_loops_are_dropped_with_a_warning(tmp_path):
     path = write(tmp_path, "e.txt", "1 2\n2 1\n1 2\n3 3\n2 3\n")
-    with pytest.warns(UserWarning, match="dropped 1 self-loops and 2 duplicate edges"):
+    with pytest.warns(UserWarning, match="dropped 1 self-loop and 2 duplicate edges"):
         graph = edgelist_model(path).network
     assert (graph.n, graph.edges) == (3, 2)
 
@@ -495,7 +495,7 @@ def test_a_network_file_is_read_once_for_every_replicate_until_it_changes(tmp_pa
     with warnings.catch_warnings(record=True) as said:
         warnings.simplefilter("always")
         sim.run(config)
-    dropped = [w for w in said if "dropped 1 self-loops" in str(w.message)]
+    dropped = [w for w in said if "dropped 1 self-loop" in str(w.message)]
     assert len(dropped) == 1
     first, again = sim.ReferralModel(config).network, sim.ReferralModel(config).network
     assert first is again and not first.indices.flags.writeable  # shared, so read-only
@@ -508,7 +508,7 @@ def test_a_network_file_is_read_once_for_every_replicate_until_it_changes(tmp_pa
 @pytest.mark.parametrize(
     ("content", "warning"),
     [
-        ("1 2\n3\n2 4\n", "dropped 1 lines with fewer than two ids"),
+        ("1 2\n3\n2 4\n", "dropped 1 line with fewer than two ids"),
         ("u v\n1 2\n2 3\n", "read the first line \\('u v'\\) as a header"),
     ],
 )

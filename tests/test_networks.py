@@ -187,8 +187,8 @@ def test_real_network_loads_with_its_published_size():
 @pytest.mark.parametrize(
     ("text", "dropped", "size"),
     [
-        ("# comment\na b\nb a\nb c\nc c\nc d\n", "1 self-loops and 1 duplicate", (4, 3)),
-        ("1 2\n2 2\n2 3\n", "1 self-loops and 0 duplicate edges", (3, 2)),  # a loop alone
+        ("# comment\na b\nb a\nb c\nc c\nc d\n", "1 self-loop and 1 duplicate edge", (4, 3)),
+        ("1 2\n2 2\n2 3\n", "dropped 1 self-loop$", (3, 2)),  # a loop alone
     ],
 )
 def test_edge_list_drops_self_loops_and_duplicates_with_a_warning(tmp_path, text, dropped, size):
@@ -249,8 +249,8 @@ def test_lines_of_any_length_give_their_first_two_ids(tmp_path, name, content, e
         graph = load_edgelist(path)
     assert list(graph.labels) == [1, 2, 4, 5]
     assert graph.indptr[-1] == 2 * edges
-    dropped = [str(w.message) for w in caught if "lines with fewer than two ids" in str(w.message)]
-    assert dropped == ([f"{path}: dropped 1 lines with fewer than two ids"] if short else [])
+    dropped = [str(w.message) for w in caught if "with fewer than two ids" in str(w.message)]
+    assert dropped == ([f"{path}: dropped 1 line with fewer than two ids"] if short else [])
 
 
 def test_a_hash_in_a_csv_id_is_part_of_it_and_an_edge_list_comment_is_not(tmp_path):
@@ -278,7 +278,7 @@ def test_spaces_around_a_csv_id_are_not_part_of_it(tmp_path):
     assert graph.edges == 4
     blank = tmp_path / "blank.csv"
     blank.write_text("1,2\n2,  \n2,3\n")
-    with pytest.warns(UserWarning, match="dropped 1 lines with fewer than two ids"):
+    with pytest.warns(UserWarning, match="dropped 1 line with fewer than two ids"):
         assert list(load_edgelist(blank).labels) == [1, 2, 3]
 
 
@@ -349,15 +349,15 @@ def test_networkx_round_trip_keeps_every_edge():
 def test_a_multigraph_and_its_graphml_file_keep_one_friendship_per_pair(tmp_path):
     multi = nx.MultiGraph(nx.cycle_graph(40))
     multi.add_edge(0, 1)  # a parallel edge: the same friendship twice
-    with pytest.warns(UserWarning, match="dropped 0 self-loops and 1 duplicate edges"):
+    with pytest.warns(UserWarning, match="dropped 1 duplicate edge$"):
         assert from_networkx(multi).edges == 40
     nx.write_graphml(multi, tmp_path / "multi.graphml")
-    with pytest.warns(UserWarning, match="1 duplicate edges"):
+    with pytest.warns(UserWarning, match="dropped 1 duplicate edge$"):
         assert load_edgelist(tmp_path / "multi.graphml").edges == 40
 
 
 def test_a_directed_pair_both_ways_is_one_friendship_without_a_warning():
-    # "dropped 0 self-loops and 1 duplicate edges" for 1->2 and 2->1 of a directed GraphML file
+    # "dropped 1 duplicate edge" for 1->2 and 2->1 of a directed GraphML file
     directed = nx.DiGraph([(1, 2), (2, 1), (2, 3)])
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -596,7 +596,7 @@ def test_network_scale_free_brings_k_over_2_links_per_consumer_for_a_mean_degree
 def test_a_csv_line_with_an_empty_second_id_is_dropped_not_read_as_an_empty_id(tmp_path):
     path = tmp_path / "edges.csv"
     path.write_text("1,2\n3,\n4,5\n")
-    with pytest.warns(UserWarning, match="dropped 1 lines with fewer than two ids"):
+    with pytest.warns(UserWarning, match="dropped 1 line with fewer than two ids"):
         graph = load_edgelist(path)
     assert list(graph.labels) == [1, 2, 4, 5] and graph.edges == 2
 
@@ -626,7 +626,7 @@ def test_a_random_network_has_n_k_over_2_edges_rounded_to_the_nearest(n, k, edge
 @pytest.mark.parametrize(
     ("content", "counts"),
     [
-        ("1 2 3 4\n2 3\n3 4\n", "1 of 3 lines have more than two ids (1 with 4 fields"),
+        ("1 2 3 4\n2 3\n3 4\n", "1 of 3 lines has more than two ids (1 with 4 fields"),
         ("1 2 3\n2 3 4 5\n", "2 of 2 lines have more than two ids (1 with 3, 1 with 4 fields"),
     ],
 )

@@ -15,6 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from sim.arrays import expand_rows, unique_sorted
+from sim.console import counted
 
 
 @dataclass(eq=False)
@@ -152,11 +153,9 @@ def from_edges(
     keys = unique_sorted(low * n + high)
     duplicates = len(low) - len(keys)
     if warn_source and (loops.any() or duplicates):
-        warnings.warn(
-            f"{warn_source}: dropped {int(loops.sum())} self-loops and {duplicates} duplicate "
-            "edges",
-            stacklevel=3,
-        )
+        dropped = [counted(int(loops.sum()), "self-loop"), counted(duplicates, "duplicate edge")]
+        said = " and ".join(part for part in dropped if not part.startswith("0 "))
+        warnings.warn(f"{warn_source}: dropped {said}", stacklevel=3)
     return _csr(n, keys // n, keys % n, community)
 
 

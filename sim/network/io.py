@@ -26,6 +26,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from sim.console import counted
 from sim.network.graph import SocialGraph, from_edges
 from sim.params import ConfigError
 
@@ -263,7 +264,8 @@ def _warn_of_lines_of_other_lengths(file: Path, widths: _Widths, header: bool) -
     lines, long = counts.total(), sum(longer.values())
     kinds = ", ".join(f"{count} with {width}" for width, count in longer.items())
     warnings.warn(
-        f"{file}: {long} of {lines} lines have more than two ids ({kinds} fields; e.g. "
+        f"{file}: {long} of {counted(lines, 'line')} {'has' if long == 1 else 'have'} more "
+        f"than two ids ({kinds} fields; e.g. "
         f"{widths.longer!r}): each line's first two ids were read as one friendship and the "
         "rest ignored. If a line lists a person and several friends (an adjacency list), write "
         "one friendship a line instead, e.g. with networkx: "
@@ -315,7 +317,8 @@ def _complete_lines(table: pd.DataFrame, file: Path) -> pd.DataFrame:
     complete = (pairs.notna() & (pairs != "")).all(axis=1)
     if not complete.all():
         warnings.warn(
-            f"{file}: dropped {int((~complete).sum())} lines with fewer than two ids", stacklevel=4
+            f"{file}: dropped {counted(int((~complete).sum()), 'line')} with fewer than two ids",
+            stacklevel=4,
         )
     return pairs[complete]
 
