@@ -958,6 +958,32 @@ def test_a_sweep_with_an_option_lacking_a_key_is_told_to_run_that_option_alone(
     assert not (tmp_path / "sweep").exists()
 
 
+@pytest.mark.parametrize(
+    ("options", "reward", "said"),
+    [
+        ("none,one_sided", "-1", " Fix it first: -1 is out of range there (expected a number >= 0"),
+        ("none,one_sided", "-1,5,-2", " Fix them first: -1, -2 are out of range there (expected"),
+        ("none,one_sided", "5,6", None),
+        ("one_sided,two_sided", "-1", "or ++referral.referrer_reward=-1. Fix it first: -1 is out"),
+    ],
+)
+def test_the_advice_for_an_option_lacking_a_key_says_when_the_value_is_out_of_range_too(
+    options, reward, said, tmp_path, monkeypatch, capsys
+):
+    # the advice "-m referral=one_sided referral.referrer_reward=choice(-1)" was then refused,
+    # -1 being out of range: two refusals where one message could say both
+    monkeypatch.chdir(tmp_path)
+    folder = f"hydra.sweep.dir={tmp_path / 'sweep'}"
+    override = f"referral.referrer_reward={reward}"
+    refused = " ".join(
+        refused_sweep(monkeypatch, capsys, f"referral={options}", override, folder).split()
+    )
+    assert "no key 'referrer_reward'" in refused
+    assert ("out of range" in refused) == (said is not None)
+    if said:
+        assert said in refused
+
+
 def test_a_key_every_swept_option_takes_is_refused_with_the_way_past_the_default(
     tmp_path, monkeypatch, capsys
 ):
