@@ -492,7 +492,7 @@ def refuse_keys_swept_options_lack(overrides: Sequence[Override]) -> None:
             _refuse_a_key_no_option_declares(override, group, name, options)
         elif set(options) <= set(having):
             if not override.is_sweep_override():  # choice(5) gets past the base
-                _refuse_before_the_base(override, group, name, options[0])
+                _refuse_before_the_base(override, group, name, options)
         else:
             _refuse_for_the_options_lacking(override, group, name, options, having)
 
@@ -528,11 +528,11 @@ def _refuse_a_key_no_option_declares(
     )
 
 
-def _refuse_before_the_base(override: Override, group: str, name: str, swept: str) -> None:
+def _refuse_before_the_base(override: Override, group: str, name: str, swept: list[str]) -> None:
     """Refuse a key every swept option takes where the default Hydra composes first lacks it.
 
-    The message says the way past the default: ``choice(value)`` or ``++``; and, if the swept
-    option ``swept`` would refuse the value too, that it must be fixed first.
+    The message says the way past the default: ``choice(value)`` or ``++``; and, if a swept
+    option (of ``swept``) would refuse the value too, that it must be fixed first.
     """
     default = getattr(compose_with_hydra(())[group], "name", None)
     if default is None or name in _field_names(option_classes()[group].get(default, object)):
@@ -543,7 +543,7 @@ def _refuse_before_the_base(override: Override, group: str, name: str, swept: st
         f"with {group}'s default option, {group}={default}, before the sweep's options, and "
         f"{default} declares no key {name!r}. Write {key}=choice({value}) (one value, for "
         f"every job) or ++{key}={value}."
-        + _out_of_range_there(override, option_classes()[group][swept], name)
+        + _out_of_range_there(override, [option_classes()[group][o] for o in swept], name)
     )
 
 
@@ -562,24 +562,31 @@ def _refuse_for_the_options_lacking(
         f"cannot take it (options of {group} that declare it: {', '.join(having)}). Sweep those "
         f"with the key in one command (-m {group}={','.join(with_key)} {key}={swept}) and the "
         f"others in another (-m {group}={','.join(lacking)}), without it."
-        + _out_of_range_there(override, option_classes()[group][with_key[0]], name)
+        + _out_of_range_there(override, [option_classes()[group][o] for o in with_key], name)
     )
 
 
-def _out_of_range_there(override: Override, option: type, name: str) -> str:
-    """A sentence on the override's values that ``option``'s field ``name`` would refuse too.
+def _out_of_range_there(override: Override, options: list[type], name: str) -> str:
+    """A sentence on the override's values that a field ``name`` of ``options`` would refuse too.
 
     The advice above once led to a second refusal: ``referral.referrer_reward=-1`` in a sweep
     with ``referral=none`` was told to sweep ``one_sided`` with ``choice(-1)``, which is out of
     range (until 3 Dec 2026). Values that are not numbers, and sweeps over an interval, are
-    left to that run to refuse.
+    left to that run to refuse. Where the options' ranges differ (``network.n``), the first
+    range that refuses a value is said.
     """
-    allowed = next(f for f in dataclasses.fields(option) if f.name == name).metadata.get("range")
-    if allowed is None or (override.is_sweep_override() and not override.is_discrete_sweep()):
+    if override.is_sweep_override() and not override.is_discrete_sweep():
         return ""
     values = list(override.sweep_iterator()) if override.is_sweep_override() else [override.value()]
-    refused = [str(v) for v in values if isinstance(v, int | float) and not allowed.allows(v)]
-    if not refused:
+    for option in options:
+        field = next(f for f in dataclasses.fields(option) if f.name == name)
+        allowed = field.metadata.get("range")
+        if allowed is None:
+            continue
+        refused = [str(v) for v in values if isinstance(v, int | float) and not allowed.allows(v)]
+        if refused:
+            break
+    else:
         return ""
     values = ", ".join(refused)
     which = f"it first: {values} is" if len(refused) == 1 else f"them first: {values} are"

@@ -7,9 +7,11 @@ import warnings
 
 import networkx as nx
 import numpy as np
+import pandas as pd
 import pytest
 
 import sim
+from sim.console import counted
 from sim.network import from_networkx, load_edgelist
 from sim.network import generators as gen
 from sim.network.graph import SocialGraph, from_edges
@@ -650,3 +652,85 @@ def test_an_adjacency_list_is_not_cut_to_its_first_friends_in_silence(tmp_path, 
             warnings.simplefilter("error")
             warnings.filterwarnings("ignore", ".*read the first line")
             assert load_edgelist(tmp_path / name).edges == 2
+
+
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        # the example is the first line of more than two ids, not the first line
+        ("2 3\n1 2 3 4\n3 4\n", "1 of 3 lines has more than two ids (1 with 4 fields; e.g. '1 2 3"),
+        # a header is neither counted among the lines nor left as a width of none
+        ("a b c\n1 2\n2 3 4 5\n", "1 of 2 lines has more than two ids (1 with 4 fields;"),
+        ("source target\n1 2 3 4\n2 3\n", "1 of 2 lines has more than two ids (1 with 4 fields;"),
+    ],
+)
+def test_the_warning_of_longer_lines_counts_and_shows_lines_of_ids(tmp_path, content, said):
+    path = tmp_path / "adjacency.txt"
+    path.write_text(content)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        load_edgelist(path)
+    longer = [w for w in caught if "more than two ids" in str(w.message)]
+    assert len(longer) == 1 and said in str(longer[0].message)
+    assert longer[0].filename == __file__  # said where load_edgelist was called
+
+
+def test_lines_of_one_length_stay_quiet_whatever_their_spaces_comments_and_quotes(tmp_path):
+    quiet = {
+        "space.csv": "1,2, \n2,3\n",  # a blank field after a comma is no id
+        "comment.txt": "1 2 0.5 # strong\n2 3 1.5\n",  # nor are a comment's words
+        "quoted.csv": '"a,x",b\nc,d\n',  # a quoted comma is part of an id
+    }
+    for name, content in quiet.items():
+        (tmp_path / name).write_text(content)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            assert load_edgelist(tmp_path / name).edges == 2
+
+
+def test_a_warning_the_reader_gives_besides_the_parsers_is_passed_on(tmp_path, monkeypatch):
+    read_csv = pd.read_csv
+
+    def warning_read_csv(*args, **kwargs):
+        warnings.warn("the reader's own", UserWarning, stacklevel=2)
+        return read_csv(*args, **kwargs)
+
+    monkeypatch.setattr(pd, "read_csv", warning_read_csv)
+    path = tmp_path / "w.txt"
+    path.write_text("1 2 3 4\n2 3\n")
+    with pytest.warns(UserWarning, match="the reader's own"):
+        with pytest.warns(UserWarning, match="more than two ids"):
+            load_edgelist(path)
+
+
+def test_a_count_is_singular_only_for_one():
+    assert [counted(n, "line") for n in (0, 1, 2)] == ["0 lines", "1 line", "2 lines"]
+
+
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        # a quoted comma is part of an id: one line has three ids, and it is the example
+        (
+            '"a,x",b\nc,d,e\nd,e\n',
+            "1 of 3 lines has more than two ids (1 with 3 fields; e.g. 'c,d,e')",
+        ),
+        # the header of three names is no example of a line of ids
+        (
+            "source,target,weight\n1,2,5\n2,3\n",
+            "1 of 2 lines has more than two ids (1 with 3 fields; e.g. '1,2,5')",
+        ),
+    ],
+)
+def test_the_warning_of_longer_lines_reads_quotes_and_skips_the_header(tmp_path, content, said):
+    # a quoted id '"a,x"' was counted as two fields, and the header was given as the example
+    path = tmp_path / "edges.csv"
+    path.write_text(content)
+    with pytest.warns(UserWarning, match="more than two ids") as caught:
+        load_edgelist(path)
+    assert [said in str(w.message) for w in caught] == [True]
+    weighted = tmp_path / "weighted.csv"  # a weighted list with a quoted comma: quiet
+    weighted.write_text('"a,x",b,1\nc,d,1\n')
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert load_edgelist(weighted).edges == 2

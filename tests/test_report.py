@@ -1309,3 +1309,17 @@ def test_an_unbounded_cac_reaches_a_quarter_past_the_finite_values_even_where_al
     finite = both.assign(cac_high=[70.0, 80.0])
     unchanged, no_edge = report.unbounded_to_the_edge(finite, "cac")
     assert unchanged is finite and np.isnan(no_edge)
+
+
+def test_each_arrowhead_takes_the_colour_of_its_point():
+    # an arrowhead at the edge belongs to one setting's bar: it is drawn in that setting's colour
+    table = reach_and_cac(customers=[3.0, 2.0], low=[0.0, 0.0], high=[7.0, 5.0])
+    table = table.assign(cac=[40.0, 50.0], cac_low=[20.0, 10.0], cac_high=[np.inf, np.inf])
+    figure = report.reach_cac_figure(table, ["referral"])
+    axes = figure.axes[0]
+    points = {bars.get_label(): bars.lines[0].get_color() for bars in axes.containers}
+    heads = [line for line in axes.lines if line.get_marker() == ">" and len(line.get_xdata())]
+    colour = {line.get_ydata()[0]: line.get_color() for line in heads}
+    assert colour == {3.0: points["none"], 2.0: points["kol"]}
+    assert colour[3.0] != colour[2.0]
+    report.plt.close(figure)

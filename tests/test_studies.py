@@ -418,3 +418,31 @@ def test_the_search_minimises_the_cac_pooled_over_its_replicates_as_the_report_t
     space = {"referral.referrer_reward": (0.0, 30.0)}
     real = optimise.Problem("one_sided", space, ["network.n=400"], 2, 5000.0, 0.0)
     assert optimise.settings_of(real)["objective"] == "pooled CAC"
+
+
+@pytest.mark.parametrize(
+    ("s1_conf", "st_conf", "named", "advised"),
+    [
+        ([0.1, 0.45, None, None], [0.0, 0.0, 0.2, None], "±0.45 (S1 of cac for b)", False),
+        ([0.1, 0.2, None, None], [0.0, 0.0, 0.5, None], "±0.50 (ST of customers for a)", False),
+        ([None, 0.2, None, 0.1], [0.0, 0.0, 0.1, 0.51], "±0.51 (ST of customers for b)", True),
+    ],
+)
+def test_the_widest_of_both_orders_is_named_and_only_past_half_the_scale_is_too_wide(
+    s1_conf, st_conf, named, advised
+):
+    # half an index's 0-1 scale is not yet too wide; a NaN (None) interval is skipped
+    table = pd.DataFrame(
+        {
+            "output": ["cac", "cac", "customers", "customers"],
+            "parameter": ["a", "b", "a", "b"],
+            "S1": 0.1,
+            "S1_conf": s1_conf,
+            "ST": 0.2,
+            "ST_conf": st_conf,
+        }
+    )
+    note = sensitivity.width_note(table, 64)
+    assert note.startswith(f"widest 95% CI: {named}")
+    assert ("Run with more --samples (now 64;" in note) == advised
+    assert sensitivity.TOO_WIDE == 0.5

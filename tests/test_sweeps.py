@@ -19,10 +19,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hydra.core.override_parser.overrides_parser import OverridesParser
 
 import sim
 from hydra_plugins.referral_sim_sweeper.checked_sweeper import CHECKING, SHOWN_FROM
-from sim import cli, console, failures, jobs
+from sim import cli, configure, console, failures, jobs
 from tests.sweeps import TINY, cli_process, referral_sim, sweep
 
 SCHEMES = "referral=none,one_sided,two_sided"
@@ -1046,3 +1047,35 @@ def test_a_sweep_keeps_no_jobs_configurations_and_a_users_callback_still_sees_th
     )
     assert asked.returncode == 0, asked.stderr[-3000:]
     assert "kept [True, True]" in asked.stderr
+
+
+@pytest.mark.parametrize(
+    ("options", "override", "out_of_range"),
+    [
+        ("referral=none,one_sided", "referral.referrer_reward=abc", None),  # no number: no range
+        ("referral=none,one_sided", "referral.referrer_reward=range(-2,1)", "-2, -1 are"),
+        ("referral=none,group_buy", "referral.team_size=2.5", "2.5 is"),  # an integer's range
+        # the advice sweeps network=random alone with k, which takes a k of 2.5
+        ("network=circles,random,edgelist", "network.k=2.5", None),
+    ],
+)
+def test_only_numbers_out_of_range_for_the_options_advised_are_said_to_be(
+    options, override, out_of_range
+):
+    parsed = OverridesParser.create().parse_overrides([options, override])
+    with pytest.raises(sim.params.ConfigError) as refused:
+        configure.refuse_keys_swept_options_lack(parsed)
+    said = str(refused.value)
+    assert ("out of range" in said) == (out_of_range is not None)
+    if out_of_range:
+        assert f"first: {out_of_range} out of range there" in said
+
+
+@pytest.mark.parametrize(
+    "options", ["network=random,small_world,edgelist", "network=small_world,random,edgelist"]
+)
+def test_a_value_out_of_range_for_any_option_advised_is_said_whatever_their_order(options):
+    # n=2 is out of range for small_world (not for random): said only when it came first
+    parsed = OverridesParser.create().parse_overrides([options, "network.n=2"])
+    with pytest.raises(sim.params.ConfigError, match="Fix it first: 2 is out of range there"):
+        configure.refuse_keys_swept_options_lack(parsed)

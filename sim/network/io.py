@@ -15,6 +15,7 @@ known pair of column names (``source target``, ``from to``, ...); ``first_line="
 from __future__ import annotations
 
 import collections
+import csv
 import functools
 import io
 import warnings
@@ -222,11 +223,11 @@ def _warn_of_comments_in_ids(table: pd.DataFrame, file: Path) -> None:
 
 
 class _Widths(NamedTuple):
-    """How many lines have each number of fields (of two or more), and two of those lines."""
+    """How many lines have each number of fields (two or more), the first's, two longer ones."""
 
     counts: collections.Counter[int]
     first: int
-    longer: str
+    longer: tuple[str, ...]
 
 
 def _line_widths(source: Path | io.StringIO, is_csv: bool) -> _Widths:
@@ -236,14 +237,18 @@ def _line_widths(source: Path | io.StringIO, is_csv: bool) -> _Widths:
     else:
         with source.open(encoding="utf-8-sig", errors="replace") as file:
             lines = [line.split("#")[0] for line in file]
-    counts, first, longer = collections.Counter(), 0, ""
+    counts, first, longer = collections.Counter(), 0, ()
     for line in lines:
-        fields = line.split(",") if is_csv else line.split()
+        if not is_csv:
+            fields = line.split()
+        else:  # a quoted comma is part of an id, as pandas reads it
+            fields = next(csv.reader([line]), []) if '"' in line else line.split(",")
         width = sum(1 for field in fields if field.strip())
         if width >= 2:
             counts[width] += 1
             first = first or width
-            longer = longer or (line.strip() if width > 2 else "")
+            if width > 2 and len(longer) < 2:
+                longer = (*longer, line.strip())
     return _Widths(counts, first, longer)
 
 
@@ -261,12 +266,14 @@ def _warn_of_lines_of_other_lengths(file: Path, widths: _Widths, header: bool) -
     longer = {width: count for width, count in sorted(counts.items()) if width > 2 and count}
     if not longer or len(+counts) == 1:
         return
+    # the first line of more than two ids; a header of more than two names is not one
+    example = widths.longer[-1] if header and widths.first > 2 else widths.longer[0]
     lines, long = counts.total(), sum(longer.values())
     kinds = ", ".join(f"{count} with {width}" for width, count in longer.items())
     warnings.warn(
         f"{file}: {long} of {counted(lines, 'line')} {'has' if long == 1 else 'have'} more "
         f"than two ids ({kinds} fields; e.g. "
-        f"{widths.longer!r}): each line's first two ids were read as one friendship and the "
+        f"{example!r}): each line's first two ids were read as one friendship and the "
         "rest ignored. If a line lists a person and several friends (an adjacency list), write "
         "one friendship a line instead, e.g. with networkx: "
         "nx.write_edgelist(nx.read_adjlist(path), out, data=False)",
