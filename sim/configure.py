@@ -583,7 +583,8 @@ def _out_of_range_there(override: Override, options: list[type], name: str) -> s
         allowed = field.metadata.get("range")
         if allowed is None:
             continue
-        refused = [str(v) for v in values if isinstance(v, int | float) and not allowed.allows(v)]
+        out = [str(v) for v in values if isinstance(v, int | float) and not allowed.allows(v)]
+        refused = list(dict.fromkeys(out))  # -1,-1: said once
         if refused:
             break
     else:
