@@ -626,57 +626,47 @@ def test_a_random_network_has_n_k_over_2_edges_rounded_to_the_nearest(n, k, edge
 
 
 @pytest.mark.parametrize(
-    ("content", "counts"),
+    ("content", "said", "edges"),
     [
-        ("1 2 3 4\n2 3\n3 4\n", "1 of 3 lines has more than two ids (1 with 4 fields"),
-        ("1 2 3\n2 3 4 5\n", "2 of 2 lines have more than two ids (1 with 3, 1 with 4 fields"),
+        ("1 2 3 4\n2 3\n3 4\n", "1 of 3 lines has more than two ids (1 with 4 fields", 3),
+        ("1 2 3\n2 3 4 5\n", "2 of 2 lines have more than two ids (1 with 3, 1 with 4 fields", 2),
+        # the example is the first line of more than two ids, not the first line
+        (
+            "2 3\n1 2 3 4\n3 4\n",
+            "1 of 3 lines has more than two ids (1 with 4 fields; e.g. '1 2 3",
+            3,
+        ),
+        # a header is neither counted among the lines nor left as a width of none
+        ("a b c\n1 2\n2 3 4 5\n", "1 of 2 lines has more than two ids (1 with 4 fields;", 2),
+        (
+            "source target\n1 2 3 4\n2 3\n",
+            "1 of 2 lines has more than two ids (1 with 4 fields;",
+            2,
+        ),
     ],
 )
-def test_an_adjacency_list_is_not_cut_to_its_first_friends_in_silence(tmp_path, content, counts):
+def test_an_adjacency_list_is_not_cut_to_its_first_friends_in_silence(
+    tmp_path, content, said, edges
+):
     # "1 2 3 4" (1 and its friends 2, 3, 4) was read as the one friendship 1-2, the others
     # lost without a word; lines all of one length (u v weight) are a weighted list, read quietly
     path = tmp_path / "adjacency.txt"
     path.write_text(content)
-    with pytest.warns(UserWarning, match=re.escape(counts) + ".*adjacency list") as caught:
-        graph = load_edgelist(path)
-    assert graph.edges == content.count("\n")  # the first two of each line, as the warning says
-    assert len([w for w in caught if "more than two ids" in str(w.message)]) == 1
-    quiet = {
-        "w.txt": "1 2 0.5\n2 3 1.5\n",
-        "h.txt": "u v\n1 2 0.5\n2 3 1.5\n",
-        "c.csv": "1,2,\n2,3\n",
-    }
-    for name, weighted in quiet.items():
-        (tmp_path / name).write_text(weighted)
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")
-            warnings.filterwarnings("ignore", ".*read the first line")
-            assert load_edgelist(tmp_path / name).edges == 2
-
-
-@pytest.mark.parametrize(
-    ("content", "said"),
-    [
-        # the example is the first line of more than two ids, not the first line
-        ("2 3\n1 2 3 4\n3 4\n", "1 of 3 lines has more than two ids (1 with 4 fields; e.g. '1 2 3"),
-        # a header is neither counted among the lines nor left as a width of none
-        ("a b c\n1 2\n2 3 4 5\n", "1 of 2 lines has more than two ids (1 with 4 fields;"),
-        ("source target\n1 2 3 4\n2 3\n", "1 of 2 lines has more than two ids (1 with 4 fields;"),
-    ],
-)
-def test_the_warning_of_longer_lines_counts_and_shows_lines_of_ids(tmp_path, content, said):
-    path = tmp_path / "adjacency.txt"
-    path.write_text(content)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        load_edgelist(path)
+        graph = load_edgelist(path)
+    assert graph.edges == edges  # the first two ids of each line, as the warning says
     longer = [w for w in caught if "more than two ids" in str(w.message)]
     assert len(longer) == 1 and said in str(longer[0].message)
+    assert "adjacency list" in str(longer[0].message)
     assert longer[0].filename == __file__  # said where load_edgelist was called
 
 
 def test_lines_of_one_length_stay_quiet_whatever_their_spaces_comments_and_quotes(tmp_path):
     quiet = {
+        "weights.txt": "1 2 0.5\n2 3 1.5\n",  # a weighted list: every line u v w
+        "header.txt": "u v\n1 2 0.5\n2 3 1.5\n",  # two names over weighted lines
+        "trailing.csv": "1,2,\n2,3\n",  # a trailing comma
         "space.csv": "1,2, \n2,3\n",  # a blank field after a comma is no id
         "comment.txt": "1 2 0.5 # strong\n2 3 1.5\n",  # nor are a comment's words
         "quoted.csv": '"a,x",b\nc,d\n',  # a quoted comma is part of an id
@@ -685,6 +675,7 @@ def test_lines_of_one_length_stay_quiet_whatever_their_spaces_comments_and_quote
         (tmp_path / name).write_text(content)
         with warnings.catch_warnings():
             warnings.simplefilter("error")
+            warnings.filterwarnings("ignore", ".*read the first line")  # header.txt's
             assert load_edgelist(tmp_path / name).edges == 2
 
 
