@@ -571,11 +571,13 @@ def _out_of_range_there(override: Override, options: list[type], name: str) -> s
 
     The advice above once led to a second refusal: ``referral.referrer_reward=-1`` in a sweep
     with ``referral=none`` was told to sweep ``one_sided`` with ``choice(-1)``, which is out of
-    range (until 3 Dec 2026). Values that are not numbers, and sweeps over an interval, are
-    left to that run to refuse. Where the options' ranges differ (``network.n``), the first
-    range that refuses a value is said.
+    range (until 3 Dec 2026). Values that are not numbers, and sweeps over an interval or a
+    ``glob()``, are left to that run to refuse. Where the options' ranges differ
+    (``network.n``), the first range that refuses a value is said.
     """
-    if override.is_sweep_override() and not override.is_discrete_sweep():
+    if override.is_sweep_override() and (
+        not override.is_discrete_sweep() or isinstance(override.value(), Glob)
+    ):  # glob(): Hydra's to match (or refuse) against a group's options
         return ""
     values = list(override.sweep_iterator()) if override.is_sweep_override() else [override.value()]
     for option in options:

@@ -966,6 +966,7 @@ def test_a_sweep_with_an_option_lacking_a_key_is_told_to_run_that_option_alone(
         ("none,one_sided", "-1,5,-2", " Fix them first: -1, -2 are out of range there (expected"),
         ("none,one_sided", "5,6", None),
         ("none,one_sided", "-1,-1,3", " Fix it first: -1 is out of range there (expected"),
+        ("none,one_sided", "glob(*)", None),  # a glob of values: a traceback, for a while
         ("one_sided,two_sided", "-1", "or ++referral.referrer_reward=-1. Fix it first: -1 is out"),
     ],
 )
