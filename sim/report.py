@@ -48,7 +48,7 @@ from sim.compare import (
     unpaired,
     wide,
 )
-from sim.console import listed, plain, say
+from sim.console import counted, listed, plain, say
 from sim.storage import remove_orphaned_temporaries, write_atomic, write_text_atomic
 from sim.summary import (
     OWED,
@@ -805,9 +805,9 @@ def nothing_to_compare(
         parts = []
         if waiting:
             verb = "does" if waiting == 1 else "do"
-            parts.append(f"{_jobs(waiting, 'other started')} {verb} not have results yet")
+            parts.append(f"{counted(waiting, 'other started job')} {verb} not have results yet")
         if failing:
-            parts.append(f"{_jobs(len(failing), '' if waiting else 'other')} failed")
+            parts.append(f"{counted(len(failing), 'job' if waiting else 'other job')} failed")
         when = (
             "when a second setting has finished"
             if waiting
@@ -822,11 +822,6 @@ def nothing_to_compare(
         "no Δ customers, incremental CAC or reach-versus-CAC figure, which need a baseline. "
         f"To compare, {HOW_TO_COMPARE}."
     )
-
-
-def _jobs(count: int, kind: str) -> str:
-    """``1 other started job``, ``2 failed jobs``: a count of jobs of a kind."""
-    return " ".join(w for w in (str(count), kind, "job" if count == 1 else "jobs") if w)
 
 
 def unfinished_jobs(folder: Path) -> list[Path]:
