@@ -9,6 +9,7 @@ longer reaches below 0 or above 1.
 
 from __future__ import annotations
 
+import math
 import typing
 from collections.abc import Sequence
 
@@ -455,8 +456,9 @@ def format_summary(metrics: pd.DataFrame, names: tuple[str, ...] = HEADLINE) -> 
     table = summarise(metrics, names=[n for n in names if n in metrics.columns])
     lines = [f"{'metric':<22}{'mean':>14}{'95% CI':>28}"]
     for name, row in table.iterrows():
-        interval = "" if np.isnan(row.ci_low) else f"[{figure(row.ci_low)}, {figure(row.ci_high)}]"
-        mean = "–" if np.isnan(row["mean"]) else figure(row["mean"])
+        mean, low, high = figures([row["mean"], row.ci_low, row.ci_high])
+        interval = "" if np.isnan(row.ci_low) else f"[{low}, {high}]"
+        mean = "–" if np.isnan(row["mean"]) else mean
         lines.append(f"{name:<22}{mean:>14}{interval:>28}")
     left_out = undefined_in_some(metrics, names)
     if left_out:
@@ -507,6 +509,28 @@ def undefined_in_some(metrics: pd.DataFrame, names: Sequence[str]) -> str:
     return ", ".join(
         f"{name} in {count} of {len(metrics)} replicates" for name, count in partly.items()
     )
+
+
+def figures(values: Sequence[float]) -> list[str]:
+    """``values`` (a mean and its CI bounds) as :func:`figure` shows them, with shared decimals.
+
+    The count is the most any of them shows, up to four significant figures of the largest
+    (none where it is 999.5 or more: ``1,050 [980, 1,120]``). :func:`figure` alone read a mean
+    and CI as ``27.4 [25, 29.8]`` and ``2.8 [2.594, 3.006]`` (until 3 Dec 2026); now ``27.4
+    [25.0, 29.8]`` and ``2.800 [2.594, 3.006]``. NaN reads ``nan``, left to the caller to show.
+    """
+    finite = [abs(value) for value in values if math.isfinite(value)]
+    largest = max(finite, default=0.0)
+    if largest == 0:
+        return [figure(value) for value in values]
+    most = 0 if largest >= 999.5 else _decimals(f"{largest:#.4g}")  # zeros kept: 0.003000
+    decimals = min(max(_decimals(f"{value:.4g}") for value in finite), most)
+    return [f"{value:z,.{decimals}f}" for value in values]
+
+
+def _decimals(text: str) -> int:
+    """The decimals ``text`` shows (``0.0310`` -> 4); none for ``3e-07``, which has an exponent."""
+    return 0 if "e" in text else len(text.partition(".")[2])
 
 
 def figure(value: float) -> str:

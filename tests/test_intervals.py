@@ -16,6 +16,7 @@ from sim.summary import (
     SUPPORT,
     difference_support,
     figure,
+    figures,
     format_summary,
     grouped_mean_interval,
     summarise,
@@ -59,7 +60,7 @@ def test_a_bounded_interval_is_clipped_and_an_unbounded_one_is_not():
     low, high = table.loc["gross_profit", ["ci_low", "ci_high"]]
     assert (low, high) == pytest.approx(t_interval(FEW))
     assert table.loc["fraud_share", "mean"] == 0.25
-    assert "[0, 1]" in format_summary(frame, ("fraud_share",))
+    assert "0.25 [0.00, 1.00]" in " ".join(format_summary(frame, ("fraud_share",)).split())
 
 
 @pytest.mark.parametrize(
@@ -195,6 +196,40 @@ def test_a_single_replicate_says_why_its_interval_column_is_empty():
         "one replicate: no confidence interval (run.replicates=2 or more gives one)"
     )
     assert "one replicate" not in format_summary(pd.DataFrame({"customers": [1.0, 2.0]}))
+
+
+ROWS = {  # a metric's replicates -> how its row reads
+    "cascade_max_size": ([2, 3, 3, 3, 3], "2.800 [2.245, 3.355]"),  # was 2.8 [2.245, 3.355]
+    "referred_customers": ([25, 27, 30, 28, 27], "27.40 [25.14, 29.66]"),  # was 27.4
+    "customers": ([1000, 990, 1010, 985, 1030], "1,003 [981, 1,025]"),  # was [980.6, 1,025]
+    "fraud_share": ([0.0, 0.0, 0.0, 0.0, 0.004], "0.000800 [0.000000, 0.003021]"),  # was [0, ...
+    "spend_total": ([54_000] * 5, "54,000 [54,000, 54,000]"),
+    "adoption_rate": ([0.0] * 5, "0 [0, 0]"),
+}
+
+
+@pytest.mark.parametrize("metric", ROWS)
+def test_a_mean_and_its_interval_show_the_same_decimals(metric):
+    values, expected = ROWS[metric]
+    text = format_summary(pd.DataFrame({metric: np.array(values, float)}), (metric,))
+    name, *figures_shown = text.splitlines()[1].split()
+    assert (name, " ".join(figures_shown)) == (metric, expected)
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        ([27.4, 25.0, 29.8], ["27.4", "25.0", "29.8"]),
+        ([1050, 980.3, 1120], ["1,050", "980", "1,120"]),
+        ([0.0002, -0.05, 0.05], ["0.0002", "-0.0500", "0.0500"]),
+        ([1.234e-7, -0.05, 0.05], ["0.00", "-0.05", "0.05"]),  # no 1.234e-07 beside 0.05
+        ([-1e-5, -0.001, 0.0008], ["0.0000", "-0.0010", "0.0008"]),  # never -0.0000
+        ([60.93, 60.22, np.inf], ["60.93", "60.22", "inf"]),
+        ([5.0, np.nan, np.nan], ["5", "nan", "nan"]),
+    ],
+)
+def test_figures_share_their_decimals_up_to_four_significant_figures(values, expected):
+    assert figures(values) == expected
 
 
 @pytest.mark.parametrize("count", [2, 3, 5, 30, 1000])
