@@ -19,18 +19,22 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from pathlib import PurePath
 
 import numpy as np
 import pandas as pd
 
 from sim.console import listed, plain
+from sim.params import nearest_key
 from sim.results import DuplicateJobWarning, swept
 from sim.summary import (
     POOLED,
+    SUPPORT,
     difference_support,
     fieller_interval,
     level_interval,
     mean_interval,
+    measured_columns,
     pooled_difference_interval,
     ratio_interval,
 )
@@ -89,9 +93,12 @@ def compare(
         failed) has empty paired rows with 0 replicates, and an :class:`UnpairedWarning` says so.
 
     Raises:
-        ComparisonError: ``by`` or a metric is missing, or the baseline is not among the schemes.
+        ComparisonError: ``results`` is not a DataFrame, ``by`` or a metric is missing (the
+            parameters or metrics it has are named), or the baseline is not among the schemes.
 
     """
+    if not isinstance(results, pd.DataFrame):  # a folder failed reading .columns of a str
+        raise ComparisonError(_not_a_frame(results))
     metrics = [metrics] if isinstance(metrics, str) else list(metrics)  # not its letters
     results = name_unset(results, by)
     baseline = _check(results, baseline, by, metrics)
@@ -215,12 +222,58 @@ def name_unset(results: pd.DataFrame, by: str) -> pd.DataFrame:
 
 def _check(results: pd.DataFrame, baseline: object, by: str, metrics: Sequence[str]) -> object:
     """Check the columns; return the baseline as a value of ``by`` ("0" matches 0.0)."""
+    if by not in results.columns:
+        parameters = _parameter_columns(results)
+        held = f"their parameters are {', '.join(parameters)}" if parameters else NO_PARAMETERS
+        raise ComparisonError(
+            f"results lack column {by!r}, the parameter compared (by=){_nearest(by, parameters)}"
+            f"; {held}"
+        )
+    unknown = [metric for metric in metrics if metric not in results.columns]
+    if unknown:
+        parameters = _parameter_columns(results)
+        held = [c for c in measured_columns(results) if c not in parameters]
+        raise ComparisonError(
+            f"results lack column(s) {', '.join(unknown)}, metric(s) to compare"
+            f"{_nearest(unknown[0], held)}; their metrics are {', '.join(held) or 'none'}"
+        )
     needed = [by, "replicate", *PAIRED, *metrics]  # PAIRED: the deltas and incremental CAC
     needed += [part for metric in needed for part in POOLED.get(metric, ())]
     missing = [c for c in dict.fromkeys(needed) if c not in results.columns]
     if missing:
         raise ComparisonError(f"results lack column(s) {', '.join(missing)}")
     return baseline_value(results, baseline, by)
+
+
+NO_PARAMETERS = (
+    "they have no parameter column (sim.results.load gives the jobs' parameters; to compare "
+    "runs of sim.run, give each its setting: result.metrics.assign(referral='two_sided'))"
+)
+
+
+def _not_a_frame(results: object) -> str:
+    """What :func:`compare` takes, said to a caller who gave something else (a folder, say)."""
+    said = f"results: expected a DataFrame of replicate metrics, not {type(results).__name__}"
+    if isinstance(results, str | PurePath):
+        return f"{said} {str(results)!r}: load the folder first, sim.results.load({str(results)!r})"
+    return f"{said}; sim.results.load(folder) gives one"
+
+
+def _parameter_columns(results: pd.DataFrame) -> list[str]:
+    """The parameters of ``results``: its ``attrs``' (:func:`sim.results.load`), else its columns.
+
+    Without ``attrs``, the columns that are neither a metric of :data:`sim.summary.SUPPORT`,
+    ``replicate`` nor ``job``.
+    """
+    if "parameters" in results.attrs:
+        return [c for c in results.attrs["parameters"] if c in results.columns]
+    return [c for c in results.columns if c not in (*SUPPORT, "replicate", "job")]
+
+
+def _nearest(name: str, names: list[str]) -> str:
+    """`` (did you mean x?)`` for the name of ``names`` most like ``name``, if one is."""
+    nearest = nearest_key(name, names)
+    return f" (did you mean {nearest}?)" if nearest else ""
 
 
 def baseline_value(results: pd.DataFrame, baseline: object, by: str) -> object:

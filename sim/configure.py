@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import functools
+import itertools
 import re
 import typing
 from collections.abc import Iterable, Sequence
@@ -24,7 +25,7 @@ from hydra._internal.config_loader_impl import ConfigLoaderImpl
 from hydra.core.config_store import ConfigStore
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.override_parser.overrides_parser import OverridesParser
-from hydra.core.override_parser.types import Glob, Override, OverrideType
+from hydra.core.override_parser.types import Glob, Override, OverrideType, ValueType
 from hydra.errors import HydraException
 from hydra.initialize import get_gh_backup, restore_gh_from_backup
 from omegaconf import DictConfig, ListConfig, OmegaConf
@@ -264,6 +265,7 @@ def compose(overrides: Sequence[str] = ()) -> Config:
     try:
         parsed = OverridesParser.create().parse_overrides(list(overrides))
         refuse_merging_overrides(parsed)
+        refuse_sweeps(parsed)
         refuse_overridden_choices(override.input_line for override in parsed)
         changes = [override for override in parsed if _is_value_change(override)]
         groups = tuple(override.input_line for override in parsed if not _is_value_change(override))
@@ -275,6 +277,48 @@ def compose(overrides: Sequence[str] = ()) -> Config:
     except (HydraException, OmegaConfBaseException, OverflowError) as error:
         raise ConfigError(describe_error(error)) from error  # OverflowError: a number too large
     return to_config(cfg)
+
+
+def refuse_sweeps(overrides: Sequence[Override]) -> None:
+    """Refuse several values for a key (``seed=1,2``, ``range(...)``): a configuration has one.
+
+    Hydra's own message asked to "add --multirun to your command line", which a caller of
+    :func:`compose` in Python cannot do.
+
+    Raises:
+        ConfigError: naming the override, how to compose each value in Python and how to
+            sweep them on the command line (and for ``a.b=x,y`` how to write a list or a text).
+
+    """
+    for override in overrides:
+        if not override.is_sweep_override():
+            continue
+        written, _, values = override.input_line.partition("=")  # with its + or ++, if any
+        raise ConfigError(
+            f"{override.input_line} gives {override.key_or_group} several values (a sweep), and "
+            f"a run has one: to run each, add -m on the command line (referral-sim -m ... "
+            f"{override.input_line}); in Python, compose each, e.g. [sim.compose([f'{written}="
+            f"{{value}}']) for value in {_values_of(override)}]."
+            + _list_or_text(override, written, values)
+        )
+
+
+def _values_of(override: Override) -> str:
+    """The values a sweep override takes, as a Python list (``...`` where Hydra must find them)."""
+    try:
+        values = list(itertools.islice(override.sweep_iterator(), 4))  # range(0, 10**9): 4
+    except HydraException:  # glob() needs Hydra's config loader: its matches are names
+        return "[...]"
+    return repr(values) if len(values) < 4 else f"{repr(values[:3])[:-1]}, ...]"
+
+
+def _list_or_text(override: Override, written: str, values: str) -> str:
+    """For ``a.b=x,y`` (not a group's options), how to write a list or a text with a comma."""
+    if override.value_type is not ValueType.SIMPLE_CHOICE_SWEEP:
+        return ""
+    if override.key_or_group in config_groups():
+        return ""
+    return f" A list is written {written}=[{values}], a text with a comma {written}='{values}'."
 
 
 def refuse_whole_mappings(overrides: Sequence[Override]) -> None:

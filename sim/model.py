@@ -8,6 +8,8 @@ agents (``sim.agents``) are views on the arrays, created on first access.
 
 from __future__ import annotations
 
+import dataclasses
+import reprlib
 from dataclasses import dataclass
 
 import mesa
@@ -102,7 +104,7 @@ class ReferralModel(mesa.Model):
     def __init__(
         self, config: Config, replicate: int = 0, graph: nx.Graph | SocialGraph | None = None
     ) -> None:
-        check(config)
+        check_config(config)
         whole = isinstance(replicate, int | np.integer) and not isinstance(replicate, bool)
         if not (whole and replicate >= 0):
             fail("replicate", replicate, "an integer >= 0")
@@ -372,6 +374,24 @@ class ReferralModel(mesa.Model):
                 Consumer(self, index)
         for index in range(self.follow.kols):
             KOL(self, index)
+
+
+def check_config(config: object) -> None:
+    """Check that ``config`` is a configuration whose every value is allowed (set in code too).
+
+    Raises:
+        ConfigError: ``config`` is not a configuration (overrides not yet composed, say: they
+            failed deep in :mod:`dataclasses`), or naming the first key whose value is not
+            allowed.
+
+    """
+    if not dataclasses.is_dataclass(config) or isinstance(config, type):
+        raise ConfigError(
+            "config: expected a configuration from sim.compose, e.g. "
+            f"sim.compose(['referral=two_sided']), not {type(config).__name__} "
+            f"{reprlib.repr(config)}"
+        )
+    check(config)
 
 
 def is_cascade_link(edges: pd.DataFrame, consumers: ConsumerState, n: int) -> np.ndarray:

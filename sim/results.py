@@ -52,7 +52,7 @@ def job_folders(paths: PathLike | Iterable[PathLike], say_failed: bool = True) -
             any of them.
 
     """
-    alone = paths is None or isinstance(paths, str | Path)
+    alone = isinstance(paths, str | Path) or not isinstance(paths, Iterable)  # None, 3: refused
     roots = [_root(path) for path in ([paths] if alone else list(paths))]
     if not roots:
         raise ResultsError("no results folder given (an empty list): nothing to load")
@@ -358,6 +358,15 @@ def load(paths: PathLike | Iterable[PathLike], table: str = "metrics") -> pd.Dat
         paths: run or sweep folders, or parents of several.
         table: ``metrics``, ``timeseries``, ``cascades``, ``referrals`` or ``nodes`` (see
             :data:`WRITTEN_WHEN`).
+
+    Returns:
+        The parameter columns, ``job`` (its folder), then the table's own columns; each run's
+        rows once (:func:`each_run_once`), in job order, with a fresh index.
+
+    Raises:
+        ValueError: for an unknown table.
+        ResultsError: a path is not a path, does not exist or is a file; there is no finished
+            job under them, or none of them wrote ``table``; or a file is damaged.
 
     """
     if table not in TABLES:

@@ -13,7 +13,7 @@ from tqdm import tqdm
 
 from sim.config import Config
 from sim.jobs import KEPT
-from sim.model import ReferralModel, is_cascade_link
+from sim.model import ReferralModel, check_config, is_cascade_link
 from sim.network import SocialGraph
 from sim.storage import write_atomic
 
@@ -56,7 +56,12 @@ def run(config: Config, *, progress: bool | None = None, keep_in: Path | None = 
     Returns:
         The metrics, time series, referral edges and referral-tree sizes of every replicate.
 
+    Raises:
+        ConfigError: ``config`` is not a configuration, or a value set in code is not
+            allowed (``config.run.replicates = 0`` failed in unpacking no replicates).
+
     """
+    check_config(config)
     replicates = range(config.run.replicates)
     if progress is None:
         progress = len(replicates) > 1 and shows_progress(sys.stderr)

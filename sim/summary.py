@@ -134,7 +134,9 @@ def summarise(
         metrics: one row per replicate; a ratio of :data:`POOLED` needs its parts among the
             columns.
         confidence: interval coverage.
-        names: the metrics to summarise; by default every column but ``replicate``.
+        names: the metrics to summarise; by default every column of numbers but ``replicate``
+            and the parameters (``attrs["parameters"]`` of :func:`sim.results.load`: a frame
+            it loaded failed on its text columns, "could not convert string to float").
 
     Returns:
         One row per metric: ``mean``, ``ci_low``, ``ci_high``, ``replicates`` (the replicates
@@ -142,11 +144,27 @@ def summarise(
 
     """
     if names is None:
-        names = metrics.columns.drop("replicate", errors="ignore")
+        names = measured_columns(metrics)
     rows = {name: level_interval(metrics, name, confidence) for name in names}
     return pd.DataFrame.from_dict(
         rows, orient="index", columns=["mean", "ci_low", "ci_high", "replicates"]
     )
+
+
+def measured_columns(metrics: pd.DataFrame) -> list[str]:
+    """The columns of ``metrics`` that hold numbers measured per replicate.
+
+    Neither ``replicate`` nor a parameter (``attrs["parameters"]``, as :func:`sim.results.load`
+    names them), nor text such as ``job``.
+    """
+    others = {"replicate", *metrics.attrs.get("parameters", ())}
+    return [
+        name
+        for name in metrics.columns
+        if name not in others
+        and pd.api.types.is_numeric_dtype(metrics[name])
+        and not pd.api.types.is_bool_dtype(metrics[name])
+    ]
 
 
 def mean_interval(

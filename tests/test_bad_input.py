@@ -578,11 +578,49 @@ def test_a_lone_string_of_overrides_is_refused_with_the_list_to_write():
         sim.compose("referral=two_sided")
 
 
+@pytest.mark.parametrize(
+    ("override", "composed", "also"),
+    [
+        ("referral=none,two_sided", "for value in ['none', 'two_sided']].", r"-m \.\.\. referral="),
+        ("seed=range(0,1000000000)", "for value in [0, 1, 2, ...]].", r"add -m on the command"),
+        ("network.n=100,200", "for value in [100, 200]]", "network.n='100,200'.$"),
+    ],
+)
+def test_a_sweep_given_to_compose_says_how_to_compose_each_value(override, composed, also):
+    # Hydra's message asked a caller in Python to "add --multirun to your command line"
+    with pytest.raises(sim.ConfigError) as refused:
+        sim.compose(["days=5", override])
+    said = str(refused.value)
+    assert said.startswith(f"{override} gives {override.partition('=')[0]} several values")
+    assert "--multirun" not in said
+    assert composed in said
+    assert re.search(also, said)
+
+
 @pytest.mark.parametrize("replicate", [-1, "1", 1.5, True])
 def test_a_replicate_that_is_not_a_whole_number_from_zero_is_refused(replicate):
     config = sim.compose(["network.n=100"])
     with pytest.raises(sim.ConfigError, match=r"replicate=.* expected an integer >= 0"):
         sim.ReferralModel(config, replicate)
+
+
+@pytest.mark.parametrize("config", [["referral=two_sided"], "referral=two_sided", None])
+@pytest.mark.parametrize("runs", [sim.ReferralModel, sim.run])
+def test_overrides_not_yet_composed_are_refused_with_how_to_compose_them(runs, config):
+    # sim.ReferralModel failed with "must be called with a dataclass type or instance", sim.run
+    # with "'list' object has no attribute 'run'"
+    with pytest.raises(sim.ConfigError, match=r"^config: expected a configuration from sim.comp"):
+        runs(config)
+
+
+@pytest.mark.parametrize(("value", "shown"), [(0, "0"), (2.0, "2.0"), ("3", "'3'")])
+def test_a_replicate_count_set_in_code_is_checked_before_any_replicate_runs(value, shown):
+    # sim.run read it unchecked: 0 failed with "not enough values to unpack (expected 5, got 0)"
+    # and 2.0 with "'float' object cannot be interpreted as an integer"
+    config = sim.compose(["network.n=100", "days=2"])
+    config.run.replicates = value
+    with pytest.raises(sim.ConfigError, match=rf"^run.replicates={shown} is not allowed"):
+        sim.run(config, progress=False)
 
 
 # ----- sim.compose (cached groups, Hydra's merge of key overrides) against Hydra alone --------

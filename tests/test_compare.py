@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -198,6 +199,31 @@ def test_a_missing_baseline_or_column_is_named(results):
         sim.compare(results, baseline="bogus")
     with pytest.raises(ValueError, match=r"lack column.*cac"):
         sim.compare(results.drop(columns="cac"))
+
+
+def test_a_misspelt_by_or_metric_is_named_with_what_the_results_hold(results):
+    # the message named the column and nothing else: not what by= or metrics= could be
+    with pytest.raises(ComparisonError) as refused:
+        sim.compare(results, by="referal")
+    assert str(refused.value) == (
+        "results lack column 'referal', the parameter compared (by=) (did you mean referral?); "
+        "their parameters are referral"
+    )
+    with pytest.raises(ComparisonError, match=r"lack column\(s\) cacc, .*did you mean cac\?\); "):
+        sim.compare(results, metrics=["customers", "cacc"])
+    with pytest.raises(ComparisonError, match=r"their metrics are customers, .*, fraud_share$"):
+        sim.compare(results, metrics=["cacc"])
+    runs = results.drop(columns="referral")  # sim.run's metrics: no parameter column
+    runs.attrs = {}
+    with pytest.raises(ComparisonError, match=r"no parameter column .*\.assign\(referral="):
+        sim.compare(runs)
+
+
+@pytest.mark.parametrize("given", ["multirun/x", Path("multirun/x"), pd.Series([1.0])])
+def test_results_that_are_not_a_frame_are_refused_saying_what_to_give(given):
+    # it failed with "'str' object has no attribute 'columns'"
+    with pytest.raises(ComparisonError, match=r"^results: expected a DataFrame .*sim.results.load"):
+        sim.compare(given)
 
 
 def test_mean_interval_handles_one_and_constant_values():

@@ -63,6 +63,22 @@ def test_a_bounded_interval_is_clipped_and_an_unbounded_one_is_not():
     assert "0.25 [0.00, 1.00]" in " ".join(format_summary(frame, ("fraud_share",)).split())
 
 
+def test_a_loaded_frame_is_summarised_over_its_metrics_not_its_parameters():
+    # every column but replicate was summarised: a frame of sim.results.load failed on its
+    # parameters and job folder with "could not convert string to float: 'none'"
+    frame = pd.DataFrame(
+        {
+            "referral": "none",
+            "network.n": 2000,
+            "job": "multirun/x/0",
+            "replicate": range(4),
+            "customers": FEW,
+        }
+    )
+    frame.attrs["parameters"] = ["referral", "network.n"]
+    assert list(summarise(frame).index) == ["customers"]
+
+
 @pytest.mark.parametrize(
     "share",
     [
