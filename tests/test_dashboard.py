@@ -742,3 +742,60 @@ def test_the_page_holds_the_card_and_a_drawing_per_view():
     assert len(images) == 1 + len(components.CHARTS)
     assert all(bytes(image.value[:4]) == b"\x89PNG" for image in images)
     assert {"table", "pre"} <= {widget.tag for widget in rc.find(solara.widgets.HTML).widgets}
+
+
+# ----- added by the strategist's review of the dashboard (3 Dec 2026) ----------------------------
+def test_mesas_clock_stands_still_after_the_last_day():
+    """The page's *Information* card shows Mesa's ``time``: one click of *Step* with a render
+    interval of 100 in a 10-day run read ``Time: 100.0`` beside the card's day 10 of 10."""
+    model = DashboardModel(n=300, days=10)
+    for _ in range(100):
+        model.step()
+    assert model.day == model.time == model.steps == 10 and not model.running
+
+
+def test_the_customers_chart_counts_whole_customers_from_0_to_at_least_1():
+    """Its y axis read 0.00 to 0.05 customers on day 0 and 2.5, 7.5, 12.5 customers later."""
+    model = DashboardModel(n=2000)
+    for day in range(4):
+        figure = components.chart_figure(model, "customers")
+        figure.canvas.draw()
+        (axes,) = figure.axes
+        ticks = [tick for tick in axes.get_yticks() if 0 <= tick <= axes.get_ylim()[1]]
+        assert axes.get_ylim()[1] >= 1 and len(ticks) >= 2, day
+        assert all(tick == int(tick) for tick in ticks), (day, ticks)
+        model.step()
+
+
+@pytest.mark.parametrize("chart", ["cac", "repurchase"])
+def test_a_chart_with_no_value_yet_says_so_as_the_card_does(chart):
+    """Before the first customer the card says n/a; the chart drew an empty axis from 0 to 0.05
+    yuan per customer (KOL seeding wins nobody for about two weeks)."""
+    model = DashboardModel(n=300, days=5)
+    (axes,) = components.chart_figure(model, chart).axes
+    assert [text.get_text() for text in axes.texts] == [components.NO_VALUE]
+    assert list(axes.get_yticks()) == [0]
+    for _ in range(5):
+        model.step()
+    assert model.metrics()["customers"] > 0
+    (axes,) = components.chart_figure(model, chart).axes
+    assert len(axes.texts) == 0 and len(axes.get_yticks()) > 1
+
+
+def test_the_card_separates_thousands_in_the_cac_and_the_settings_line():
+    """A saturated small market: the card read CAC 1350.5 beside spend 270,100, and its settings
+    line "ad budget/day 3000" beside n = 2,000."""
+    model = DashboardModel(network="lattice", n=200, ad_budget=3000.0, days=90)
+    model.run()
+    cac = model.metrics()["cac"]
+    assert cac >= 1000
+    assert dict(components.summary_rows(model))["CAC (yuan per customer won)"] == f"{cac:,.1f}"
+    assert components.scheme_settings(model).startswith("ad budget/day 3,000,")
+
+
+def test_the_network_legend_says_what_a_pink_consumer_waits_for():
+    """The legend's pink dot read "held", which says nothing to a user who does not know that a
+    group-buy friend's first order waits for the team to fill (docs/dashboard.md)."""
+    (ax,) = components.network_figure(DashboardModel(n=300, referral="group_buy")).axes
+    labels = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert labels[:3] == ["unaware", "aware", "group-buy order held"]

@@ -17,6 +17,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import solara
+from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -30,6 +31,8 @@ SAMPLE_LIMIT = 500
 """Most consumers drawn: customers first (earliest first), then their friends."""
 
 STATE_COLOURS = {State.UNAWARE: "#d0d0d0", State.AWARE: "#f2c744", State.HELD: "#f7b6d2"}
+STATE_LABELS = {State.UNAWARE: "unaware", State.AWARE: "aware", State.HELD: "group-buy order held"}
+"""Legend labels of the states drawn: "held" alone did not say what holds the order (its team)."""
 CHANNEL_COLOURS = {
     Channel.SEED: "black",
     Channel.AD: CHANNEL_SERIES["Ads"],
@@ -218,7 +221,7 @@ def _legend_handles() -> list[Line2D]:
 
     names = {Channel.SEED: "seed", Channel.AD: "ad", Channel.KOL: "KOL", Channel.KOC: "KOC"}
     names[Channel.PEER] = "peer referral"
-    handles = [dot(STATE_COLOURS[s], s.name.lower(), "other") for s in STATE_COLOURS]
+    handles = [dot(STATE_COLOURS[s], STATE_LABELS[s], "other") for s in STATE_COLOURS]
     handles += [
         dot(colour, f"customer: {names[c]}", "customer") for c, colour in CHANNEL_COLOURS.items()
     ]
@@ -247,7 +250,7 @@ def summary_rows(model: ReferralModel) -> list[tuple[str, str]]:
         *seeded,
         ("Referred customers (peer and KOC links)", f"{int(m['referred_customers']):,}"),
         ("Aware", f"{m['aware_rate']:.1%}"),
-        ("CAC (yuan per customer won)", _number(m["cac"], "{:.1f}")),
+        ("CAC (yuan per customer won)", _number(m["cac"], "{:,.1f}")),
         ("Repurchase rate", _number(m["repurchase_rate"], "{:.1%}")),
         ("Acquisition spend (yuan; CAC's numerator)", f"{m['spend_acquisition']:,.0f}"),
         ("Spend, retention included (yuan)", f"{m['spend_total']:,.0f}"),
@@ -264,7 +267,7 @@ def scheme_settings(model: ReferralModel) -> str:
             value = attrgetter(path)(model.config)
         except AttributeError:
             continue
-        parts.append(f"{label} {value:g}")
+        parts.append(f"{label} {value:,g}")
     return ", ".join(parts) or "no scheme parameters"
 
 
@@ -322,6 +325,12 @@ CHARTS = {
 PERCENT_CHARTS = {"repurchase"}
 """Charts of a share, shown in percent as on the summary card."""
 
+COUNT_CHARTS = {"customers"}
+"""Charts of a count of customers: whole numbers on the y axis, from 0 to at least 1."""
+
+NO_VALUE = "n/a: no customer won yet"
+"""Said across a chart whose series has no value yet, as the card says n/a."""
+
 
 def chart_figure(model: ReferralModel, chart: str) -> Figure:
     """One of :data:`CHARTS` by day so far (Mesa's own plot component labels its x axis Step)."""
@@ -339,11 +348,22 @@ def chart_figure(model: ReferralModel, chart: str) -> Figure:
     axes.set(title=title, xlabel="day", ylabel=ylabel)
     last = max(int(frame.index.max()), 1)  # whole days from 0, even on day 0
     axes.set_xlim(-0.03 * last, 1.03 * last)  # room for the first and last dots
-    axes.set_ylim(bottom=0)  # counts, costs and shares: never below 0
     axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+    _y_axis(axes, chart, frame[[columns] if isinstance(columns, str) else list(columns)])
+    return figure
+
+
+def _y_axis(axes: Axes, chart: str, plotted: pd.DataFrame) -> None:
+    """From 0; in percent, or in whole customers (not 0.01 on day 0); n/a with no value yet."""
+    axes.set_ylim(bottom=0)  # counts, costs and shares: never below 0
     if chart in PERCENT_CHARTS:
         axes.yaxis.set_major_formatter(PercentFormatter(xmax=1.0))
-    return figure
+    if chart in COUNT_CHARTS:
+        axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+        axes.set_ylim(top=max(axes.get_ylim()[1], 1))
+    if not np.isfinite(plotted.to_numpy(dtype=float)).any():  # its axis read 0 to 0.05 yuan
+        axes.set_yticks([0])
+        axes.text(0.5, 0.5, NO_VALUE, transform=axes.transAxes, ha="center", color="grey")
 
 
 def collected(model: ReferralModel) -> pd.DataFrame:

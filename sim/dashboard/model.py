@@ -115,6 +115,15 @@ class DashboardModel(ReferralModel):
         self.datacollector = DataCollector(model_reporters=REPORTERS)
         self.datacollector.collect(self)
 
+    def _wrapped_step(self) -> None:
+        """Mesa's step: its clock too stands still after the last day.
+
+        The page's *Information* card shows Mesa's ``time``: one click of *Step* with a render
+        interval of 100 in a 10-day run read ``Time: 100.0`` beside the card's day 10 of 10.
+        """
+        if self.running:
+            super()._wrapped_step()
+
     def step(self) -> None:
         """Simulate one day and record the charted series (nothing after the last day)."""
         if not self.running:  # Mesa's Step button runs "render interval" steps unchecked
