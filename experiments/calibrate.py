@@ -169,12 +169,32 @@ def write_scenario(
 
     An unsettled fit (too few rounds or replicates) would replace a good calibration with a
     poor one that every ``+scenario`` run and the claims report then use: its values go to
-    ``out`` instead, and the path returned shows which happened.
+    ``out`` instead, and the path returned shows which happened. A settled fit keeps the file it
+    replaces in ``out`` (:func:`keep_replaced`).
     """
     text = scenario_yaml(parameters, replicates)
     if has_settled(history):
-        return write_text_atomic(text, conf_dir() / "scenario" / f"{SCENARIO}.yaml")
+        scenario = conf_dir() / "scenario" / f"{SCENARIO}.yaml"
+        keep_replaced(scenario, text, out)
+        return write_text_atomic(text, scenario)
     return write_text_atomic(text, out / f"{SCENARIO}.unsettled.yaml")
+
+
+def keep_replaced(scenario: Path, text: str, out: Path) -> Path | None:
+    """Copy ``scenario`` into ``out`` before ``text`` replaces it, saying where; None if unchanged.
+
+    A quicker fit (``--replicates 20``) replaced the calibrated values with no copy but git's,
+    which an installed package lacks (until 3 Dec 2026). Each copy is named by the time it was
+    replaced (``gen_z_2026.replaced-20261203-221500.yaml``), so a second fit keeps the first's.
+    """
+    if not scenario.is_file() or scenario.read_text(encoding="utf-8") == text:
+        return None
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    kept = write_text_atomic(
+        scenario.read_text(encoding="utf-8"), out / f"{SCENARIO}.replaced-{stamp}.yaml"
+    )
+    print(f"kept the scenario this fit replaces in {kept}")
+    return kept
 
 
 def has_settled(history: list[Round]) -> bool:
@@ -255,11 +275,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n")[0],
         epilog=f"A settled fit rewrites conf/scenario/{SCENARIO}.yaml (the scenario every "
-        "+scenario run reads), whatever --out says; --out takes the report, the fit's history "
-        "and an unsettled fit's values.",
+        "+scenario run reads), whatever --out says, and keeps the file it replaces in --out "
+        f"({SCENARIO}.replaced-<time>.yaml); --out takes the report, the fit's history and an "
+        "unsettled fit's values.",
     )
     parser.add_argument("--replicates", type=at_least(1), default=40, help="per campaign and round")
-    parser.add_argument("--rounds", type=at_least(1), default=15)
+    parser.add_argument(
+        "--rounds",
+        type=at_least(1),
+        default=15,
+        help=f"at most; the fit needs {SETTLED_ROUNDS} settled rounds, so fewer never settle",
+    )
     parser.add_argument("--check-replicates", type=at_least(1), default=200, help="final check")
     parser.add_argument("--out", type=output_folder, help="default: reports")
     arguments = parser.parse_args()

@@ -37,6 +37,7 @@ from pathlib import Path
 
 import optuna
 import pandas as pd
+import sqlalchemy.exc
 from optuna.trial import TrialState
 
 import sim
@@ -449,10 +450,23 @@ def argument_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--replicates", type=at_least(1), default=40, help="per trial")
     parser.add_argument(
-        "--check-replicates", type=at_least(1), default=200, help="final comparison"
+        "--check-replicates",
+        type=at_least(2),
+        default=200,
+        help="final comparison (at least 2: its 95%% CIs need them)",
     )
-    parser.add_argument("--trials", type=at_least(1), default=30)
-    parser.add_argument("--storage", type=Path, default=Path("outputs/optimise/optuna.db"))
+    parser.add_argument(
+        "--trials",
+        type=at_least(1),
+        default=30,
+        help="completed trials in all: a resumed study runs only those it lacks",
+    )
+    parser.add_argument(
+        "--storage",
+        type=Path,
+        default=Path("outputs/optimise/optuna.db"),
+        help="SQLite file of the trials, resumed when run again (default: %(default)s)",
+    )
     return parser
 
 
@@ -466,17 +480,7 @@ def run(argv: list[str] | None = None) -> None:
             f"--reach-floor {arguments.reach_floor:g} is more than the market's {arguments.n:,} "
             "consumers (--n): no trial could meet it"
         )
-    if arguments.storage.is_dir():
-        raise ConfigError(
-            f"--storage {arguments.storage} is a folder: give a file such as "
-            f"{arguments.storage / 'optuna.db'}"
-        )
-    try:  # before the reach floor's runs, not after them
-        arguments.storage.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise ConfigError(
-            f"--storage {arguments.storage}: cannot make its folder ({error.strerror})"
-        ) from None
+    check_storage(arguments.storage)  # before the reach floor's runs, not after them
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     # Ctrl-C is one line (run_script): not Optuna's "Trial 0 failed" with a traceback first
     trials_log = logging.getLogger("optuna.study._optimize")
@@ -502,6 +506,33 @@ def run(argv: list[str] | None = None) -> None:
     print(f"reach floor: {problem.reach_floor:,.1f} customers; budget {arguments.budget:,.0f}")
     print(f"best trial #{best.number}: {_rounded(best.params)} (search CAC {best.value:,.2f})")
     compare_with_defaults(problem, defaults, best.params, arguments.check_replicates)
+
+
+def check_storage(path: Path) -> None:
+    """Refuse a ``--storage`` that cannot hold the study, before any run.
+
+    A folder, a file under a file, a file that is not an SQLite database (``results.csv`` given
+    by mistake) or a place SQLite cannot create a file in stops here; the last two ended in
+    SQLAlchemy's traceback after the reach floor's runs. A new file is made, as the study would.
+
+    Raises:
+        ConfigError: naming ``--storage``, the path and what is wrong with it.
+
+    """
+    if path.is_dir():
+        raise ConfigError(f"--storage {path} is a folder: give a file such as {path / 'optuna.db'}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ConfigError(f"--storage {path}: cannot make its folder ({error.strerror})") from None
+    try:
+        optuna.storages.RDBStorage(f"sqlite:///{path}").remove_session()
+    except sqlalchemy.exc.SQLAlchemyError as error:
+        reason = getattr(error, "orig", None) or error
+        raise ConfigError(
+            f"--storage {path} cannot hold the study ({reason}): give a new file in a folder "
+            "you can write, or the SQLite file of an earlier study to resume it"
+        ) from None
 
 
 class _QuietInterruption(logging.Filter):

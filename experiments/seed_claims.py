@@ -22,7 +22,7 @@ import matplotlib
 
 from experiments.arguments import at_least, output_folder, run_script, worker_count
 from experiments.claims import CLAIMS, Claim, Finding, Setup
-from experiments.claims.base import SCENARIO
+from experiments.claims.base import QUICK_REPLICATES, REPLICATES, SCENARIO
 from experiments.claims_report import markdown
 from experiments.replicates import run_specs
 from sim.storage import write_text_atomic
@@ -33,7 +33,7 @@ QUICK_N = 2000
 def setup_from(arguments: argparse.Namespace) -> Setup:
     """The market and run sizes for this invocation."""
     market = (SCENARIO, f"network.n={QUICK_N}") if arguments.quick else (SCENARIO,)
-    replicates = arguments.replicates or (3 if arguments.quick else 60)
+    replicates = arguments.replicates or (QUICK_REPLICATES if arguments.quick else REPLICATES)
     return Setup(market, replicates, arguments.seed, arguments.out, arguments.quick)
 
 
@@ -51,9 +51,14 @@ def main(argv: list[str] | None = None) -> dict[str, Finding]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="3 replicates, 2,000 consumers")
     parser.add_argument(
-        "--replicates", type=at_least(1), help="per configuration (default 60; 3 quick)"
+        "--replicates",
+        type=at_least(2),
+        help=f"per configuration, at least 2: the verdicts rest on 95%% CIs (default "
+        f"{REPLICATES}; {QUICK_REPLICATES} quick)",
     )
-    parser.add_argument("--seed", type=at_least(0), default=0)
+    parser.add_argument(
+        "--seed", type=at_least(0), default=0, help="master seed, the same in every configuration"
+    )
     parser.add_argument(
         "--jobs", type=worker_count, default=-1, help="worker processes (-1: all cores)"
     )

@@ -87,10 +87,16 @@ def evaluate(specs: list[Spec], cache: Path, jobs: int, progress: bool = True) -
     (:data:`sim.summary.POOLED`; until 3 Dec 2026 the mean of their own CACs).
 
     Each finished sample is written to ``cache`` as it completes and read back on a re-run, so
-    an interrupted study keeps every sample it finished.
+    an interrupted study keeps every sample it finished; a line says how many were (a resumed
+    study said nothing, its bar counting fewer replicates than the samples announced).
     """
     logging.getLogger("MESA").setLevel(logging.WARNING)
     results = run_specs(specs, cache, jobs=jobs, progress=progress)
+    if results.computed < len(specs):
+        print(
+            f"{len(specs) - results.computed} of {len(specs)} samples read from {cache}, "
+            f"finished by an earlier run; {results.computed} run now"
+        )
     return np.array(
         [[level_interval(results.rows[s.name], name)[0] for name in OUTPUTS] for s in specs]
     )

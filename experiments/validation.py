@@ -536,8 +536,20 @@ def cascade_shape(scale: Scale, progress: bool = False) -> CheckResult:
         market,
         pd.DataFrame(rows),
         data={"sample": sample, "sweep": sweep},
-        notes=f"Only the `{LOW_TRANSMISSIBILITY[-1]}` row is checked; the other rows "
-        f"({sweep_runs} replicates each) show how the shape moves with transmissibility.",
+        notes=sweep_note(len(scale.shape_sweep), sweep_runs),
+    )
+
+
+def sweep_note(sweep_rows: int, sweep_runs: int) -> str:
+    """What the rows below the checked one show; nothing when there are none (``--quick``).
+
+    The quick report spoke of "the other rows" under a table of one row.
+    """
+    if not sweep_rows:
+        return ""
+    return (
+        f"Only the `{LOW_TRANSMISSIBILITY[-1]}` row is checked; the other rows ({sweep_runs} "
+        "replicates each) show how the shape moves with transmissibility."
     )
 
 
@@ -609,6 +621,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         help=f"run these checks; their report, figures and tables go to OUT/{PARTIAL}/",
     )
     args = parser.parse_args(argv)
+    args.only = list(dict.fromkeys(args.only))  # a check named twice ran, and was shown, twice
     args.out = args.out or output_folder(QUICK_OUT if args.quick else FULL_OUT)
     logging.getLogger("MESA").setLevel(logging.WARNING)
     scale = QUICK if args.quick else FULL

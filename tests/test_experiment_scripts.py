@@ -41,6 +41,24 @@ def test_an_unsettled_calibration_leaves_the_scenario_file_alone(tmp_path, monke
     monkeypatch.setattr(calibrate, "settled", lambda history: history)
     assert calibrate.write_scenario(history, parameters, 1, tmp_path / "out") == scenario
     assert "Fitted on 1 replicates" in scenario.read_text()
+    (kept,) = (tmp_path / "out").glob(f"{calibrate.SCENARIO}.replaced-*.yaml")
+    assert kept.read_text() == "# the good calibration\n"  # replaced, not lost
+
+
+def test_each_settled_fit_keeps_the_scenario_it_replaces_unless_unchanged(tmp_path, monkeypatch):
+    scenario = tmp_path / "gen_z_2026.yaml"
+    scenario.write_text("first\n")
+    stamps = iter(["20261203-100000", "20261203-110000"])
+    monkeypatch.setattr(calibrate.time, "strftime", lambda _: next(stamps))
+    out = tmp_path / "out"
+    assert calibrate.keep_replaced(scenario, "second\n", out).read_text() == "first\n"
+    scenario.write_text("second\n")
+    assert calibrate.keep_replaced(scenario, "third\n", out).read_text() == "second\n"
+    assert calibrate.keep_replaced(scenario, "second\n", out) is None  # the same values
+    assert sorted(p.name for p in out.iterdir()) == [
+        "gen_z_2026.replaced-20261203-100000.yaml",
+        "gen_z_2026.replaced-20261203-110000.yaml",
+    ]
 
 
 def test_an_output_folder_is_made_up_front_and_a_bad_one_refused(tmp_path):
@@ -112,6 +130,8 @@ def test_an_output_file_that_is_an_existing_folder_is_refused(tmp_path):
         ("benchmark", ["--json", "/dev/null/rows.json"], "cannot write '/dev/null/rows.json'"),
         ("seed_claims", ["--jobs", "0"], "0 workers"),
         ("seed_claims", ["--seed", "99999999999999999999", "--quick"], "below 2**63"),
+        # one replicate gave no interval: every claim "undecided", with nothing to show why
+        ("seed_claims", ["--replicates", "1", "--quick"], "1 is too small: at least 2"),
         ("sensitivity", ["--n", "2", "--samples", "4"], "network.n=2 is not allowed"),
     ],
 )
@@ -591,3 +611,16 @@ def test_a_round_that_measures_no_group_buy_lift_steps_the_sensitivity_up_not_a_
     aimed = calibrate.Round(stepped, AIMED)
     assert calibrate.elasticity([flat, aimed], sensitivity) == sensitivity.elasticity  # no secant
     assert calibrate.fitted_parameters([flat, aimed]) == pytest.approx(stepped)
+
+
+def test_the_calibrations_help_says_fewer_rounds_than_it_needs_never_settle():
+    # --rounds 3 ran three rounds and always ended "did not settle", with no word in --help
+    shown = subprocess.run(
+        [sys.executable, "-m", "experiments.calibrate", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
+    needed = f"the fit needs {calibrate.SETTLED_ROUNDS} settled rounds, so fewer never settle"
+    assert needed in " ".join(shown.split())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import sys
@@ -339,6 +340,33 @@ def test_sensitivity_samples_are_cached_as_they_finish_and_match_a_direct_run(
     np.testing.assert_array_equal(again, outputs)
 
 
+def test_a_resumed_sensitivity_study_says_how_many_samples_it_read_back(
+    tmp_path, monkeypatch, capsys
+):
+    # it said nothing: "144 samples x 2 replicates", then a bar of 176 replicates
+    specs = [replicates.Spec(f"sample{i:05d}", ("network.n=100",), 2) for i in range(3)]
+    ran = []
+
+    def run_specs(specs, cache, jobs, progress):  # the first sample was finished before
+        ran.append(len(specs))
+        frame = pd.DataFrame({"customers": [5.0, 7.0], "spend_acquisition": [50.0, 70.0]})
+        return replicates.Results({s.name: frame for s in specs}, {}, computed=2)
+
+    monkeypatch.setattr(sensitivity, "run_specs", run_specs)
+    outputs = sensitivity.evaluate(specs, tmp_path, jobs=1, progress=False)
+    assert outputs.tolist() == [[10.0, 6.0]] * 3
+    assert capsys.readouterr().out == (
+        f"1 of 3 samples read from {tmp_path}, finished by an earlier run; 2 run now\n"
+    )
+    monkeypatch.setattr(
+        sensitivity,
+        "run_specs",
+        lambda *a, **k: dataclasses.replace(run_specs(*a, **k), computed=3),
+    )
+    sensitivity.evaluate(specs, tmp_path, jobs=1, progress=False)
+    assert capsys.readouterr().out == ""  # a new study: nothing read back, nothing said
+
+
 def test_a_study_of_another_engine_or_scenario_file_gets_another_name(monkeypatch):
     problem = optimise.Problem(
         "one_sided", {"referral.referrer_reward": (0.0, 30.0)}, [], 1, 5000.0, reach_floor=0.0
@@ -360,6 +388,44 @@ def test_a_storage_under_a_file_is_refused_before_any_run(tmp_path, capsys, monk
         optimise.main(["--storage", str(tmp_path / "file" / "optuna.db")])
     assert caught.value.code == 2
     assert "cannot make its folder" in capsys.readouterr().err
+
+
+def test_a_storage_that_is_not_an_sqlite_file_is_refused_before_any_run(
+    tmp_path, capsys, monkeypatch
+):
+    # a CSV given by mistake ended in SQLAlchemy's traceback, after the reach floor's runs
+    monkeypatch.setattr(optimise.Problem, "evaluate", lambda *_: pytest.fail("ran a model"))
+    results = tmp_path / "results.csv"
+    results.write_text("trial,cac\n0,54.3\n")
+    with pytest.raises(SystemExit) as caught:
+        optimise.main(["--storage", str(results)])
+    assert caught.value.code == 2
+    error = capsys.readouterr().err
+    assert error.startswith(f"optimise: --storage {results} cannot hold the study (file is not")
+    assert error.count("\n") == 1
+    assert results.read_text() == "trial,cac\n0,54.3\n"  # left as it was
+
+
+def test_a_new_storage_file_or_an_earlier_studys_is_accepted(tmp_path):
+    storage = tmp_path / "new" / "optuna.db"
+    optimise.check_storage(storage)
+    optuna.create_study(study_name="earlier", storage=f"sqlite:///{storage}")
+    optimise.check_storage(storage)  # the file of an earlier study: resumed, not refused
+    assert optuna.get_all_study_names(f"sqlite:///{storage}") == ["earlier"]
+
+
+def test_the_final_check_takes_two_replicates_or_more_and_trials_count_in_all(capsys):
+    # --check-replicates 1 printed every interval as [nan, nan], and called the reach floor
+    # undecided because its interval "reaches both sides"
+    with pytest.raises(SystemExit) as caught:
+        optimise.argument_parser().parse_args(["--check-replicates", "1"])
+    assert caught.value.code == 2
+    assert "argument --check-replicates: 1 is too small: at least 2" in capsys.readouterr().err
+    shown = " ".join(optimise.argument_parser().format_help().split())
+    assert "--trials TRIALS completed trials in all: a resumed study runs only those it lacks" in (
+        shown
+    )
+    assert "(default: outputs/optimise/optuna.db)" in shown
 
 
 @pytest.mark.parametrize("option", ["--reach-floor", "--budget"])

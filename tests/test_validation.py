@@ -384,3 +384,34 @@ def test_the_suite_exits_with_status_1_when_a_check_fails(monkeypatch, tmp_path,
     assert "FAIL  Check bass" in capsys.readouterr().out
     monkeypatch.setitem(validation.CHECKS, "bass", lambda scale, progress: check("bass", [True]))
     assert validation.main(["--quick", "--only", "bass", "--out", str(tmp_path)]) == 0
+
+
+def test_the_quick_cascade_shape_speaks_of_no_rows_it_does_not_have(results):
+    # "the other rows (2 replicates each) show how the shape moves" stood under a table of one
+    assert len(results["cascade_shape"].table) == 1
+    assert "other rows" not in results["cascade_shape"].notes
+    assert "the other rows (10 replicates each)" in validation.sweep_note(6, 10)
+
+
+def test_a_check_named_twice_runs_once_and_the_partial_report_names_its_checks(
+    monkeypatch, tmp_path
+):
+    # --only bass bass ran the check twice and reported "2 of 2 checks pass"; the partial
+    # report's command read as the whole suite's
+    ran, reported = [], []
+
+    def bass(scale, progress):
+        ran.append(scale.name)
+        return check("bass", [True])
+
+    monkeypatch.setitem(validation.CHECKS, "bass", bass)
+    monkeypatch.setattr(
+        validation_report, "write_report", lambda results, *a: reported.extend(results)
+    )
+    assert validation.main(["--quick", "--only", "bass", "bass", "--out", str(tmp_path)]) == 0
+    assert ran == ["quick"] and [r.key for r in reported] == ["bass"]
+    text = validation_report.render(reported, validation.QUICK, 1.0, [Path("bass.png")])
+    assert "`python -m experiments.validation --quick --only bass` (quick scale)" in text
+    whole = [check(key, [True]) for key in validation.CHECKS]
+    text = validation_report.render(whole, validation.FULL, 1.0, [Path("x.png")] * len(whole))
+    assert "`python -m experiments.validation` (full scale)" in text

@@ -31,6 +31,8 @@ from sim.summary import (
 )
 
 SCENARIO = "+scenario=gen_z_2026"
+REPLICATES = 60  # per configuration, unless --replicates says otherwise
+QUICK_REPLICATES = 3  # per configuration of a --quick run
 T = TypeVar("T")
 TOLERANCE = POINT_TOLERANCE  # a claim "holds" when the CI clears it less this margin (rounded)
 
@@ -65,6 +67,20 @@ class Setup:
     def value(self, key: str) -> float:
         """A market parameter's value (e.g. the scenario's ``population.price_sensitivity``)."""
         return _config_value(self.market, key)
+
+    @property
+    def command(self) -> str:
+        """The command that runs this setup again: ``seed_claims`` with its options off default.
+
+        The report named ``python -m experiments.seed_claims`` alone, so a run of ``--seed 1``
+        or ``--replicates 20`` read as one of the defaults.
+        """
+        options = ["--quick"] if self.quick else []
+        if self.replicates != (QUICK_REPLICATES if self.quick else REPLICATES):
+            options.append(f"--replicates {self.replicates}")
+        if self.seed:
+            options.append(f"--seed {self.seed}")
+        return " ".join(["python -m experiments.seed_claims", *options])
 
     @property
     def n(self) -> int:
