@@ -49,6 +49,7 @@ from sim.failures import EXIT_BAD_INPUT
 from sim.params import ConfigError
 from sim.runner import shows_progress
 from sim.schemes import REWARD_KINDS
+from sim.storage import write_text_atomic
 from sim.summary import POOLED, level_interval, pooled_difference_interval, support_of
 
 KINDS = list(REWARD_KINDS)  # what the reward is paid in (fact R1)
@@ -501,11 +502,17 @@ def run(argv: list[str] | None = None) -> None:
     problem.reach_floor = reach_floor(arguments.reach_floor, problem, defaults)
     study = study_for(problem, arguments.storage, arguments.trials)
     best = best_feasible(study)
-    print(f"study: {study.study_name} in {arguments.storage} ({len(study.trials)} trials)")
-    print(f"market: {' '.join(market)}")
-    print(f"reach floor: {problem.reach_floor:,.1f} customers; budget {arguments.budget:,.0f}")
-    print(f"best trial #{best.number}: {_rounded(best.params)} (search CAC {best.value:,.2f})")
-    compare_with_defaults(problem, defaults, best.params, arguments.check_replicates)
+    found = [
+        f"study: {study.study_name} in {arguments.storage} ({len(study.trials)} trials)",
+        f"market: {' '.join(market)}",
+        f"reach floor: {problem.reach_floor:,.1f} customers; budget {arguments.budget:,.0f}",
+        f"best trial #{best.number}: {_rounded(best.params)} (search CAC {best.value:,.2f})",
+    ]
+    print("\n".join(found))
+    checked = compare_with_defaults(problem, defaults, best.params, arguments.check_replicates)
+    print(checked)
+    text = "\n".join([*found, checked]) + "\n"
+    print(f"wrote {write_text_atomic(text, arguments.storage.parent / f'{study.study_name}.txt')}")
 
 
 def check_storage(path: Path) -> None:
@@ -549,8 +556,12 @@ class _QuietInterruption(logging.Filter):
         return not (self.interrupted and "failed with value" in record.getMessage())
 
 
-def compare_with_defaults(problem: Problem, defaults: dict, best: dict, replicates: int) -> None:
-    """Print the defaults and the best setting on fresh replicates, and their paired CAC gap."""
+def compare_with_defaults(problem: Problem, defaults: dict, best: dict, replicates: int) -> str:
+    """The defaults and the best setting on fresh replicates, and their paired differences.
+
+    The text is returned to be printed and saved beside the study (until 3 Dec 2026 it was only
+    printed: the longest part of a run, lost with the terminal).
+    """
     print(f"checking the defaults and the best on {replicates} fresh replicates each", flush=True)
     at_default = problem.evaluate(defaults, CHECK_SEED, replicates)
     at_best = problem.evaluate(best, CHECK_SEED, replicates)
@@ -560,15 +571,25 @@ def compare_with_defaults(problem: Problem, defaults: dict, best: dict, replicat
             summary(f"best {_rounded(best)}", at_best),
         ]
     )
-    print(f"\nOn {replicates} fresh replicates (seed={CHECK_SEED}), mean [95% CI], CAC pooled:")
-    print(table.to_string(index=False))
     parts = list(POOLED["cac"])  # the pooled CACs' difference, paired by replicate
     best_parts, default_parts = (m.set_index("replicate")[parts] for m in (at_best, at_default))
-    mean, low, high, _ = pooled_difference_interval(best_parts, default_parts)
-    print(f"paired CAC difference, best - default: {mean:,.2f} [{low:,.2f}, {high:,.2f}]")
-    mean, low, high, _ = mean_interval(at_best["customers"] - at_default["customers"])
-    print(f"paired reach difference, best - default: {mean:,.2f} [{low:,.2f}, {high:,.2f}]")
-    print(floor_verdict(at_best["customers"], problem.reach_floor))
+    cac = pooled_difference_interval(best_parts, default_parts)
+    reach = mean_interval(at_best["customers"] - at_default["customers"])
+    return "\n".join(
+        [
+            f"\nOn {replicates} fresh replicates (seed={CHECK_SEED}), mean [95% CI], CAC pooled:",
+            table.to_string(index=False),
+            f"paired CAC difference, best - default: {_interval(cac)}",
+            f"paired reach difference, best - default: {_interval(reach)}",
+            floor_verdict(at_best["customers"], problem.reach_floor),
+        ]
+    )
+
+
+def _interval(estimate: tuple) -> str:
+    """``mean [low, high]`` of an estimate's first three figures, two decimals."""
+    mean, low, high = estimate[:3]
+    return f"{mean:,.2f} [{low:,.2f}, {high:,.2f}]"
 
 
 def floor_verdict(reach: pd.Series, floor: float) -> str:

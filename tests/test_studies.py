@@ -136,6 +136,24 @@ def test_ctrl_c_in_a_trial_is_one_line_without_optunas_traceback(tmp_path, capsy
     ]
 
 
+def test_the_final_comparison_is_saved_beside_the_study_as_printed(tmp_path, capsys):
+    # it was only printed: the longest part of a run, lost with the terminal
+    storage = tmp_path / "optimise" / "optuna.db"
+    arguments = ["--n", "200", "--days", "5", "--replicates", "2", "--trials", "2"]
+    optimise.main([*arguments, "--check-replicates", "2", "--storage", str(storage)])
+    printed = capsys.readouterr().out
+    (saved,) = storage.parent.glob("*.txt")
+    assert printed.rstrip().endswith(f"wrote {saved}")
+    study = printed[printed.index("study: ") :]
+    study = study[: study.index("wrote ")].replace(
+        "checking the defaults and the best on 2 fresh replicates each\n", ""
+    )
+    assert saved.read_text() == study
+    assert saved.stem in saved.read_text().splitlines()[0]  # the study it checked
+    assert "paired CAC difference, best - default: " in study
+    assert study.rstrip().splitlines()[-1].startswith("reach floor ")
+
+
 class Recorded(logging.Handler):
     """A logging handler that keeps what reaches it."""
 
