@@ -25,7 +25,13 @@ from hydra._internal.config_loader_impl import ConfigLoaderImpl
 from hydra.core.config_store import ConfigStore
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.override_parser.overrides_parser import OverridesParser
-from hydra.core.override_parser.types import Glob, Override, OverrideType, ValueType
+from hydra.core.override_parser.types import (
+    Glob,
+    Override,
+    OverrideType,
+    Transformer,
+    ValueType,
+)
 from hydra.errors import HydraException
 from hydra.initialize import get_gh_backup, restore_gh_from_backup
 from omegaconf import DictConfig, ListConfig, OmegaConf
@@ -305,20 +311,25 @@ def refuse_sweeps(overrides: Sequence[Override]) -> None:
 
 def _values_of(override: Override) -> str:
     """The values a sweep override takes, as a Python list (``...`` where Hydra must find them)."""
-    try:
-        values = list(itertools.islice(override.sweep_iterator(), 4))  # range(0, 10**9): 4
+    try:  # 'a b' keeps its quotes: f"x={value}" composes it (its repr was QuotedString(...))
+        values = list(itertools.islice(override.sweep_iterator(Transformer.encode), 4))
     except HydraException:  # glob() needs Hydra's config loader: its matches are names
         return "[...]"
     return repr(values) if len(values) < 4 else f"{repr(values[:3])[:-1]}, ...]"
 
 
 def _list_or_text(override: Override, written: str, values: str) -> str:
-    """For ``a.b=x,y`` (not a group's options), how to write a list or a text with a comma."""
-    if override.value_type is not ValueType.SIMPLE_CHOICE_SWEEP:
+    """For ``a.b=x,y`` (not a group's options), how to write a list or a text with a comma.
+
+    Not for ``sort(x,y)`` or ``shuffle(x,y)``, sweeps written as a call, nor ``~a.b=x,y``.
+    """
+    if override.value_type is not ValueType.SIMPLE_CHOICE_SWEEP or override.is_delete():
         return ""
-    if override.key_or_group in config_groups():
+    if override.key_or_group in config_groups() or re.match(r"\s*(sort|shuffle)\(", values):
         return ""
-    return f" A list is written {written}=[{values}], a text with a comma {written}='{values}'."
+    quote = '"' if "'" in values else "'"  # 'a','b' as a text: "'a','b'"
+    text = f"{quote}{values}{quote}"
+    return f" A list is written {written}=[{values}], a text with a comma {written}={text}."
 
 
 def refuse_whole_mappings(overrides: Sequence[Override]) -> None:

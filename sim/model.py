@@ -8,7 +8,6 @@ agents (``sim.agents``) are views on the arrays, created on first access.
 
 from __future__ import annotations
 
-import dataclasses
 import reprlib
 from dataclasses import dataclass
 
@@ -385,7 +384,7 @@ def check_config(config: object) -> None:
             allowed.
 
     """
-    if not dataclasses.is_dataclass(config) or isinstance(config, type):
+    if not isinstance(config, Config):  # a part (config.network) failed reading its .seed
         raise ConfigError(
             "config: expected a configuration from sim.compose, e.g. "
             f"sim.compose(['referral=two_sided']), not {type(config).__name__} "

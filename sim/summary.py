@@ -536,10 +536,11 @@ def figures(values: Sequence[float]) -> list[str]:
     (none where it is 999.5 or more: ``1,050 [980, 1,120]``). :func:`figure` alone read a mean
     and CI as ``27.4 [25, 29.8]`` and ``2.8 [2.594, 3.006]`` (until 3 Dec 2026); now ``27.4
     [25.0, 29.8]`` and ``2.800 [2.594, 3.006]``. NaN reads ``nan``, left to the caller to show.
+    All below 0.0001 read as :func:`figure` shows them (``5e-05 [1e-05, 9e-05]``, not ``0 [0, 0]``).
     """
     finite = [abs(value) for value in values if math.isfinite(value)]
     largest = max(finite, default=0.0)
-    if largest == 0:
+    if largest == 0 or (largest < 1 and "e" in f"{largest:.4g}"):  # each its own exponent
         return [figure(value) for value in values]
     most = 0 if largest >= 999.5 else _decimals(f"{largest:#.4g}")  # zeros kept: 0.003000
     decimals = min(max(_decimals(f"{value:.4g}") for value in finite), most)

@@ -598,6 +598,53 @@ def test_a_sweep_given_to_compose_says_how_to_compose_each_value(override, compo
     assert re.search(also, said)
 
 
+def test_a_forced_sweep_is_told_with_its_key_and_its_plus_signs_kept():
+    with pytest.raises(sim.ConfigError) as refused:
+        sim.compose(["++seed=1,2"])
+    assert str(refused.value) == (
+        "++seed=1,2 gives seed several values (a sweep), and a run has one: to run each, add -m "
+        "on the command line (referral-sim -m ... ++seed=1,2); in Python, compose each, e.g. "
+        "[sim.compose([f'++seed={value}']) for value in [1, 2]]. A list is written ++seed=[1,2], "
+        "a text with a comma ++seed='1,2'."
+    )
+
+
+@pytest.mark.parametrize(
+    ("override", "ending"),
+    [
+        ("seed=range(1,3)", "for value in [1, 2]]."),  # range(1,3) is no list of two texts
+        ("referral=none,two_sided", "for value in ['none', 'two_sided']]."),  # a group's options
+        ("fraud.max_rate=interval(0,1)", "for value in [...]]."),  # no values to list
+        ("seed=sort(2,1,reverse=true)", "[sim.compose([f'seed={value}']) for value in [2, 1]]."),
+        ("seed=shuffle(1,2)", "]]."),
+        ("~seed=1,2", "for value in [1, 2]]."),
+    ],
+)
+def test_a_sweep_is_offered_a_list_or_a_text_only_for_a_keys_plain_values(override, ending):
+    # sort(2,1) and shuffle(1,2) are sweeps written as a call: "seed=[sort(2,1,reverse=true)]"
+    # was offered as the list to write
+    with pytest.raises(sim.ConfigError) as refused:
+        sim.compose([override])
+    assert str(refused.value).endswith(ending)
+    assert "A list is written" not in str(refused.value)
+
+
+def test_a_sweep_of_quoted_texts_is_told_values_that_compose():
+    # the values read [QuotedString(text='degree', quote=<Quote.single: 0>), ...], and the text
+    # to write was influencers.koc_by=''degree','random''
+    with pytest.raises(sim.ConfigError) as refused:
+        sim.compose(["influencers.koc_by='degree','random'"])
+    said = str(refused.value)
+    values = re.search(r"for value in (\[.*\])\]\.", said).group(1)
+    assert values == """["'degree'", "'random'"]"""
+    for value in ["'degree'", "'random'"]:
+        assert sim.compose([f"influencers.koc_by={value}"]).influencers.koc_by == value.strip("'")
+    assert said.endswith(
+        "A list is written influencers.koc_by=['degree','random'], a text with a comma "
+        """influencers.koc_by="'degree','random'"."""
+    )
+
+
 @pytest.mark.parametrize("replicate", [-1, "1", 1.5, True])
 def test_a_replicate_that_is_not_a_whole_number_from_zero_is_refused(replicate):
     config = sim.compose(["network.n=100"])
@@ -612,6 +659,21 @@ def test_overrides_not_yet_composed_are_refused_with_how_to_compose_them(runs, c
     # with "'list' object has no attribute 'run'"
     with pytest.raises(sim.ConfigError, match=r"^config: expected a configuration from sim.comp"):
         runs(config)
+
+
+@pytest.mark.parametrize("runs", [sim.ReferralModel, sim.run])
+def test_a_part_of_a_configuration_or_its_class_is_refused_as_no_configuration(runs):
+    # config.network failed with "'SmallWorldConfig' object has no attribute 'seed'"
+    with pytest.raises(sim.ConfigError, match=r"^config: expected .*, not SmallWorldConfig "):
+        runs(sim.compose(["network.n=100"]).network)
+    with pytest.raises(sim.ConfigError, match=r"^config: expected .*, not type <class 'sim\."):
+        runs(type(sim.compose(["network.n=100"])))
+
+
+def test_a_long_value_given_for_a_configuration_is_shown_cut_short():
+    with pytest.raises(sim.ConfigError) as refused:
+        sim.run(list(range(1000)))
+    assert str(refused.value).endswith(", not list [0, 1, 2, 3, 4, 5, ...]")
 
 
 @pytest.mark.parametrize(("value", "shown"), [(0, "0"), (2.0, "2.0"), ("3", "'3'")])

@@ -215,15 +215,66 @@ def test_a_misspelt_by_or_metric_is_named_with_what_the_results_hold(results):
         sim.compare(results, metrics=["cacc"])
     runs = results.drop(columns="referral")  # sim.run's metrics: no parameter column
     runs.attrs = {}
-    with pytest.raises(ComparisonError, match=r"no parameter column .*\.assign\(referral="):
+    with pytest.raises(ComparisonError) as refused:
         sim.compare(runs)
+    assert str(refused.value) == (
+        "results lack column 'referral', the parameter compared (by=); they have no parameter "
+        "column (sim.results.load gives the jobs' parameters; to compare runs of sim.run, give "
+        "each its setting: result.metrics.assign(referral='two_sided'))"
+    )
 
 
-@pytest.mark.parametrize("given", ["multirun/x", Path("multirun/x"), pd.Series([1.0])])
-def test_results_that_are_not_a_frame_are_refused_saying_what_to_give(given):
-    # it failed with "'str' object has no attribute 'columns'"
-    with pytest.raises(ComparisonError, match=r"^results: expected a DataFrame .*sim.results.load"):
+def test_the_parameters_named_are_those_the_results_hold(results):
+    # attrs naming a parameter no column holds, and a column that attrs do not name
+    loaded = results.assign(label="a")
+    loaded.attrs["parameters"] = ["referral", "network.n"]
+    with pytest.raises(ComparisonError) as refused:
+        sim.compare(loaded, by="custmers")  # a metric is no parameter to suggest
+    assert str(refused.value) == (
+        "results lack column 'custmers', the parameter compared (by=); "
+        "their parameters are referral"
+    )
+
+
+def test_without_attrs_the_parameters_are_the_columns_neither_measured_nor_job(results):
+    # pandas drops attrs in some operations: the columns say what the parameters are
+    frame = results.assign(**{"network.n": 2000, "job": "multirun/x/0"})
+    frame.attrs = {}
+    with pytest.raises(ComparisonError) as refused:
+        sim.compare(frame, by="zzz")
+    assert str(refused.value) == (
+        "results lack column 'zzz', the parameter compared (by=); "
+        "their parameters are referral, network.n"
+    )
+    with pytest.raises(ComparisonError) as refused:
+        sim.compare(frame, metrics=["cacc", "custmers"])
+    assert str(refused.value) == (
+        "results lack column(s) cacc, custmers, metric(s) to compare (did you mean cac?); their "
+        "metrics are customers, spend_acquisition, cac, spend_total, revenue, repurchase_rate, "
+        "repurchase_30d, roi, fraud_share"
+    )
+    with pytest.raises(ComparisonError) as refused:
+        sim.compare(frame[["referral", "replicate"]], metrics=["cac"])
+    assert str(refused.value).endswith("; their metrics are none")
+
+
+@pytest.mark.parametrize(
+    ("given", "said"),
+    [
+        ("multirun/x", "str 'multirun/x': load the folder first, sim.results.load('multirun/x')"),
+        (
+            Path("multirun/x"),
+            f"{type(Path()).__name__} 'multirun/x': load the folder first, "
+            "sim.results.load('multirun/x')",
+        ),
+        (pd.Series([1.0]), "Series; sim.results.load(folder) gives one"),
+    ],
+)
+def test_results_that_are_not_a_frame_are_refused_saying_what_to_give(given, said):
+    # it failed with "'str' object has no attribute 'columns'"; a folder is told how to load it
+    with pytest.raises(ComparisonError) as refused:
         sim.compare(given)
+    assert str(refused.value) == f"results: expected a DataFrame of replicate metrics, not {said}"
 
 
 def test_mean_interval_handles_one_and_constant_values():

@@ -767,6 +767,12 @@ def test_the_customers_chart_counts_whole_customers_from_0_to_at_least_1():
         model.step()
 
 
+def test_the_customers_chart_of_day_0_reads_from_0_to_1_customer():
+    """No customer yet: one whole customer at the top, not 0.05 (nor an axis to 2)."""
+    (axes,) = components.chart_figure(DashboardModel(n=300), "customers").axes
+    assert axes.get_ylim() == (0.0, 1.0)
+
+
 @pytest.mark.parametrize("chart", ["cac", "repurchase"])
 def test_a_chart_with_no_value_yet_says_so_as_the_card_does(chart):
     """Before the first customer the card says n/a; the chart drew an empty axis from 0 to 0.05

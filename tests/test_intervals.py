@@ -79,6 +79,12 @@ def test_a_loaded_frame_is_summarised_over_its_metrics_not_its_parameters():
     assert list(summarise(frame).index) == ["customers"]
 
 
+def test_a_column_of_true_and_false_is_no_metric_to_summarise():
+    # a setting assigned by hand (no attrs to name it) is not measured per replicate
+    frame = pd.DataFrame({"replicate": range(4), "customers": FEW, "fraud.enabled": True})
+    assert list(summarise(frame).index) == ["customers"]
+
+
 @pytest.mark.parametrize(
     "share",
     [
@@ -208,6 +214,7 @@ def test_a_runs_summary_says_what_its_spend_and_customers_leave_out():
 
 def test_a_single_replicate_says_why_its_interval_column_is_empty():
     one = format_summary(pd.DataFrame({"customers": [881.0]}), ("customers",))
+    assert one.splitlines()[1].split() == ["customers", "881"]  # no "[nan, nan]"
     assert one.splitlines()[-1] == (
         "one replicate: no confidence interval (run.replicates=2 or more gives one)"
     )
@@ -237,15 +244,26 @@ def test_a_mean_and_its_interval_show_the_same_decimals(metric):
     [
         ([27.4, 25.0, 29.8], ["27.4", "25.0", "29.8"]),
         ([1050, 980.3, 1120], ["1,050", "980", "1,120"]),
+        ([12000, 500.3, 20000], ["12,000", "500", "20,000"]),  # 1.2e+04 in .4g: no exponent here
         ([0.0002, -0.05, 0.05], ["0.0002", "-0.0500", "0.0500"]),
         ([1.234e-7, -0.05, 0.05], ["0.00", "-0.05", "0.05"]),  # no 1.234e-07 beside 0.05
         ([-1e-5, -0.001, 0.0008], ["0.0000", "-0.0010", "0.0008"]),  # never -0.0000
         ([60.93, 60.22, np.inf], ["60.93", "60.22", "inf"]),
         ([5.0, np.nan, np.nan], ["5", "nan", "nan"]),
+        ([10.5, 9.876, 11.2], ["10.50", "9.88", "11.20"]),  # four figures of 11.20, not 9.876
+        ([-1050, -980.3, -1120], ["-1,050", "-980", "-1,120"]),  # the largest in size: 1,120
+        ([999.5, 999.0, 999.25], ["1,000", "999", "999"]),  # 999.5 reads 1,000: no decimals
     ],
 )
 def test_figures_share_their_decimals_up_to_four_significant_figures(values, expected):
     assert figures(values) == expected
+
+
+def test_figures_all_below_a_ten_thousandth_are_not_all_rounded_to_0():
+    # a fraud share of 5e-05 [1e-05, 9e-05] read "0 [0, 0]": none showed a decimal
+    assert figures([5e-05, 1e-05, 9e-05]) == ["5e-05", "1e-05", "9e-05"]
+    assert figures([-2e-07, -3e-07, -1e-07]) == ["-2e-07", "-3e-07", "-1e-07"]
+    assert figures([5e-05, 0.0, 1.2e-04]) == ["0.00005", "0.00000", "0.00012"]
 
 
 @pytest.mark.parametrize("count", [2, 3, 5, 30, 1000])
