@@ -859,6 +859,30 @@ LEAVE_OUT = (
 )
 
 
+def _replicates_per_setting(metrics: pd.DataFrame) -> tuple[int, int]:
+    """The fewest and the most replicates a setting (a combination of swept values) has."""
+    replicates = metrics.groupby(store.swept(metrics) or ["job"], dropna=False).size()
+    return int(replicates.min()), int(replicates.max())
+
+
+def _cells_read(low: int, high: int) -> str:
+    """What a cell of the table is, by the replicates per setting (one has no CI)."""
+    if high == 1:
+        return "Cells are single runs, with no CI (one replicate per setting)"
+    if low == 1:
+        return "Cells are means with 95% CIs over replicates (none for a setting of one)"
+    return "Cells are means with 95% CIs over replicates"
+
+
+ONE_REPLICATE_NOTE = (
+    "every setting has one replicate, so the table has no confidence intervals and its "
+    "differences may be noise: run the same command with run.replicates=2 or more (finished "
+    "replicates are kept)"
+)
+"""Said below the table and on standard error: the header said "95% CIs" over one run
+(until 3 Dec 2026, a new user's walkthrough)."""
+
+
 def _load(folder: Path) -> tuple[list[Path], pd.DataFrame, list[str]]:
     """The finished jobs, their metrics and the notes of the load (said on standard error)."""
     folder = Path(folder)
@@ -874,6 +898,7 @@ def _load(folder: Path) -> tuple[list[Path], pd.DataFrame, list[str]]:
         metrics = without_copies(store.load(jobs))  # though a sweep still runs
     noted = list(dict.fromkeys(str(w.message) for w in caught if w.category in LOAD_NOTES))
     noted += _missing_jobs_notes(folder)
+    noted += [ONE_REPLICATE_NOTE] if _replicates_per_setting(metrics)[1] == 1 else []
     for message in noted:
         print(f"referral-sim-report: note: {message}", file=sys.stderr)
     for other in (w for w in caught if w.category not in LOAD_NOTES):
@@ -1153,17 +1178,16 @@ def _comparison_intro(
         within: the conditions: the baseline is paired within each of their combinations.
 
     """
-    replicates = metrics.groupby(store.swept(metrics) or ["job"], dropna=False).size()
-    low, high = replicates.min(), replicates.max()
-    per_setting = f"{low}" if low == high else f"{low}–{high}"
+    low, high = _replicates_per_setting(metrics)
+    per_setting = counted(low, "replicate") if low == high else f"{low}–{high} replicates"
     picked = ""
     if chosen and str(baseline) != DEFAULT_BASELINE:
         picked = f" (`{DEFAULT_BASELINE}` is not among the settings: the smallest; see --baseline)"
     against = plain(baseline) if by == DEFAULT_BY else f"{by}={plain(baseline)}"
     inside = f" at the same {', '.join(f'`{c}`' for c in within)}" if within else ""
     return (
-        f"{len(metrics)} runs; {per_setting} replicates per setting. {held_fixed(metrics)} "
-        f"Cells are means with 95% CIs over replicates ({POOLED_READS}); Δ and incremental "
+        f"{len(metrics)} runs; {per_setting} per setting. {held_fixed(metrics)} "
+        f"{_cells_read(low, high)} ({POOLED_READS}); Δ and incremental "
         "CAC are paired by "
         f"replicate against `{against}`{picked}{inside} (incremental CAC: extra acquisition "
         "spend per extra customer, Fieller CI; – where the scheme wins no extra customers on "
@@ -1195,7 +1219,7 @@ def held_fixed(metrics: pd.DataFrame) -> str:
 def _configuration_intro(replicates: int) -> str:
     """The paragraph above the table of one configuration."""
     return (
-        f"One configuration, {replicates} replicates. Cells are means with 95% CIs over "
+        f"One configuration, {counted(replicates, 'replicate')}. Cells are means with 95% CIs over "
         f"replicates ({POOLED_READS}). {SPEND_READS} CAC is in yuan per customer; ROI is "
         "revenue per yuan of spend."
     )

@@ -20,6 +20,7 @@ import scipy.stats
 
 import sim
 from sim import jobs, report
+from sim.console import counted
 
 SCHEMES = ("none", "one_sided", "two_sided")
 
@@ -96,6 +97,24 @@ def write_sweep(folder, key, values, market):
         overrides = [f"{key}={value}", *market]
         result = sim.run(sim.compose(overrides), progress=False)
         jobs.write_job(folder / str(job), result, {key: value}, "\n".join(overrides))
+
+
+def test_a_sweep_of_one_replicate_per_setting_does_not_claim_confidence_intervals(tmp_path, capsys):
+    # report.md said "1 replicates per setting ... Cells are means with 95% CIs" over one run
+    folder = tmp_path / "sweep"
+    write_sweep(folder, "referral", ("none", "two_sided"), ["network.n=300", "days=10"])
+    assert report.main([str(folder)]) == 0
+    text = " ".join((folder / "report.md").read_text().split())
+    assert "2 runs; 1 replicate per setting." in text
+    assert "Cells are single runs, with no CI (one replicate per setting)" in text
+    assert "Cells are means" not in text
+    assert report.ONE_REPLICATE_NOTE in text
+    assert f"referral-sim-report: note: {report.ONE_REPLICATE_NOTE}" in capsys.readouterr().err
+
+
+def test_settings_of_several_replicates_raise_no_note_of_one():
+    assert report._cells_read(1, 3).endswith("(none for a setting of one)")
+    assert report._cells_read(2, 3) == "Cells are means with 95% CIs over replicates"
 
 
 OWED_NOTES = {
@@ -249,7 +268,7 @@ def test_replicates_held_twice_with_other_outcomes_are_a_note_not_a_raw_warning(
     assert note in text
     compared = sim.results.load(tmp_path).drop_duplicates(["referral", "replicate"])
     per_setting = compared.groupby("referral").size().max()  # the header counted the repeats
-    assert f"{len(compared)} runs; {per_setting} replicates per setting." in text
+    assert f"{len(compared)} runs; {counted(per_setting, 'replicate')} per setting." in text
 
 
 def test_an_unfinished_single_run_is_told_to_rerun_into_its_folder(tmp_path):
