@@ -30,6 +30,10 @@ Definitions (``customers`` always excludes fakes and the day-0 seeds):
   end (decided at the group price within the last ``window_days``): placed after the run if
   the team fills, or at full price by most of them if it does not; in no customers (0 under
   every other scheme).
+- ``teams_filled`` and ``teams_dissolved``: ``referral=group_buy``'s teams that filled and were
+  paid, and those that dissolved (not filled within ``window_days``, or filled when the budget
+  could not pay them), by the end; teams still open at the end are in neither (0 under every
+  other scheme). A group buy whose teams seldom fill pays almost nothing, whatever it wins.
 
 Undefined ratios are NaN: ``cac``, ``repurchase_rate``, ``orders_per_customer`` with no
 customers; the cascade ratios (:data:`SHAPES`) with no buyer at all (seeds included);
@@ -74,6 +78,8 @@ COUNTS = (  # whole numbers, kept as int; every other metric is a float (NaN whe
     "cascade_max_depth",
     "fake_referrals",
     "orders_held",
+    "teams_filled",
+    "teams_dissolved",
 )
 
 
@@ -102,6 +108,7 @@ def run_metrics(model: ReferralModel) -> dict[str, float | int]:
     metrics["fraud_spend"] = model.fraud.spend
     metrics["fraud_share"] = ratio(fakes, fakes + referred)
     metrics["orders_held"] = model.referral.held_orders
+    metrics["teams_filled"], metrics["teams_dissolved"] = model.referral.team_counts
     return {key: int(value) if key in COUNTS else float(value) for key, value in metrics.items()}
 
 

@@ -52,9 +52,11 @@ from sim.console import counted, listed, plain, say
 from sim.storage import remove_orphaned_temporaries, write_atomic, write_text_atomic
 from sim.summary import (
     OWED,
+    SELDOM_FILLED_READS,
     UNDEFINED_IN_SOME,
     grouped_mean_interval,
     support_of,
+    teams_seldom_filled,
     undefined_in_all,
     undefined_in_some,
 )
@@ -705,7 +707,9 @@ def write_report(
     within = conditions(metrics, baseline, by)
     figures = _figures(jobs, wide(comparison, by), keys, out, paired=paired, within=within, by=by)
     text = format_table(comparison, by)
-    notes = _notes(noted, metrics, same_spend_note(comparison, by))
+    in_table_order = [c for c in comparison.columns if c in keys]
+    notes = _notes(noted, metrics, same_spend_note(comparison, by), in_table_order)
+    say_the_rest(notes, noted)
     compared = metrics.drop_duplicates([*keys, "replicate"])  # as compare() counts each once
     intro = _comparison_intro(compared, baseline, chosen, by, within)
     write_text_atomic(_markdown(folder, intro, text, figures, notes), out / "report.md")
@@ -759,6 +763,7 @@ def _write_configuration_report(
     failed = store.failed_jobs(Path(folder)) if Path(folder).is_dir() else {}
     nothing = nothing_to_compare(metrics, unfinished_jobs(Path(folder)), asked, list(failed))
     notes = [nothing, "", *_notes(noted, metrics)]
+    say_the_rest(notes[2:], noted)
     replicates = int(comparison.query("metric == 'customers'")["replicates"].max())
     intro = _configuration_intro(replicates)
     write_text_atomic(_markdown(folder, intro, text, figures, notes), out / "report.md")
@@ -1040,16 +1045,37 @@ def distinct_replicates(table: pd.DataFrame, keys: Sequence[str]) -> pd.DataFram
     return table[table["job"] == first_job]
 
 
-def _notes(noted: list[str], metrics: pd.DataFrame, comparing: Sequence[str] = ()) -> list[str]:
-    """The paragraphs below the table: ``noted``, ``comparing`` and what is still owed."""
+def _notes(
+    noted: list[str],
+    metrics: pd.DataFrame,
+    comparing: Sequence[str] = (),
+    keys: Sequence[str] | None = None,
+) -> list[str]:
+    """The paragraphs below the table: ``noted``, ``comparing`` and what is still owed.
+
+    ``keys`` name the settings in the table's order (default: :func:`sim.results.swept`'s).
+    """
     return [
         *(line for note in noted for line in (note, "")),
         *comparing,
-        *undefined_note(metrics),
-        *pending_rewards_note(metrics),
-        *unbooked_commissions_note(metrics),
-        *held_orders_note(metrics),
+        *undefined_note(metrics, keys),
+        *pending_rewards_note(metrics, keys),
+        *unbooked_commissions_note(metrics, keys),
+        *held_orders_note(metrics, keys),
+        *seldom_filled_note(metrics, keys),
     ]
+
+
+def say_the_rest(notes: Sequence[str], noted: Sequence[str]) -> None:
+    """Say on standard error each paragraph of ``notes`` not said as it was found (``noted``).
+
+    Until 4 Dec 2026 the notes on the table (incremental CACs that are 0 or – by construction,
+    undefined metrics, what runs still owe) were in report.md only, so a terminal's
+    `0.0 [-inf, inf]` of a retention scheme read as free customers.
+    """
+    for paragraph in notes:
+        if paragraph and paragraph not in noted:
+            print(f"referral-sim-report: note: {paragraph}", file=sys.stderr)
 
 
 def _quietly(load, *arguments):
@@ -1262,7 +1288,7 @@ def same_spend_note(comparison: pd.DataFrame, by: str, tolerance: float = 0.01) 
     ]
 
 
-def undefined_note(metrics: pd.DataFrame) -> list[str]:
+def undefined_note(metrics: pd.DataFrame, keys: Sequence[str] | None = None) -> list[str]:
     """Paragraphs naming the table's metrics undefined in every replicate, or in some, if any.
 
     A replicate with no customer acquired 30+ days before the end has no 30-day repurchase,
@@ -1270,7 +1296,7 @@ def undefined_note(metrics: pd.DataFrame) -> list[str]:
     (:func:`sim.summary.undefined_in_some`; never of the pooled CAC and ROI).
     """
     names = [metric for metric, _, _ in TABLE if metric in metrics.columns]
-    keys = store.swept(metrics)
+    keys = store.swept(metrics) if keys is None else keys
     labels = label_of(metrics, keys) if keys else pd.Series("", index=metrics.index)
     everywhere = [name for name in names if metrics[name].isna().all()]  # "–" down a column
     whole = [undefined_in_all(metrics, everywhere)] if everywhere else []
@@ -1291,26 +1317,54 @@ def undefined_note(metrics: pd.DataFrame) -> list[str]:
     return paragraphs
 
 
-def pending_rewards_note(metrics: pd.DataFrame) -> list[str]:
+def pending_rewards_note(metrics: pd.DataFrame, keys: Sequence[str] | None = None) -> list[str]:
     """A paragraph naming the settings that end with referral rewards still owed, if any.
 
     Rewards awaiting verification at the end (``rewards_pending``) are in no spend, so a
     verification rule's CAC leaves out what it only deferred past the run.
     """
-    return _owed_note(metrics, "rewards_pending")
+    return _owed_note(metrics, "rewards_pending", keys)
 
 
-def unbooked_commissions_note(metrics: pd.DataFrame) -> list[str]:
+def unbooked_commissions_note(
+    metrics: pd.DataFrame, keys: Sequence[str] | None = None
+) -> list[str]:
     """A paragraph naming the settings whose commissions outran the budget, if any."""
-    return _owed_note(metrics, "commissions_unbooked")
+    return _owed_note(metrics, "commissions_unbooked", keys)
 
 
-def held_orders_note(metrics: pd.DataFrame) -> list[str]:
+def held_orders_note(metrics: pd.DataFrame, keys: Sequence[str] | None = None) -> list[str]:
     """A paragraph naming the settings that end with group-buy orders still held, if any."""
-    return _owed_note(metrics, "orders_held")
+    return _owed_note(metrics, "orders_held", keys)
 
 
-def _owed_note(metrics: pd.DataFrame, column: str) -> list[str]:
+def seldom_filled_note(metrics: pd.DataFrame, keys: Sequence[str] | None = None) -> list[str]:
+    """A paragraph naming the group buys whose teams seldom filled, if any, and what it means.
+
+    Such a setting pays almost no group price or free order, so its Δ customers at an
+    incremental CAC near 0 is no price of a group buy (:func:`sim.summary.teams_seldom_filled`).
+    Until 4 Dec 2026 only the README said so: the main job's `group_buy` read +79 customers at
+    an incremental CAC of 0.006 and was ringed as the one efficient setting.
+    """
+    keys = store.swept(metrics) if keys is None else keys
+    groups = metrics.groupby(keys, sort=False, dropna=False) if keys else [((), metrics)]
+    found = []
+    for _, runs in groups:
+        seldom = teams_seldom_filled(runs)
+        if seldom and keys:
+            found.append(f"{label_of(runs.iloc[:1], keys).iloc[0]}: {seldom}")
+        elif seldom:
+            found.append(seldom)
+    if not found:
+        return []
+    return [
+        f"Read with care: group-buy teams seldom filled ({'; '.join(found)}), "
+        f"{SELDOM_FILLED_READS}.",
+        "",
+    ]
+
+
+def _owed_note(metrics: pd.DataFrame, column: str, keys: Sequence[str] | None = None) -> list[str]:
     """What ``column`` is (:data:`sim.summary.OWED`), then each setting owing it, and how much.
 
     A setting is named where its mean of ``column`` per run is above 0.
@@ -1318,7 +1372,7 @@ def _owed_note(metrics: pd.DataFrame, column: str) -> list[str]:
     if column not in metrics.columns:  # results of an older engine
         return []
     text, unit = OWED[column]
-    keys = store.swept(metrics)
+    keys = store.swept(metrics) if keys is None else keys
     if not keys:  # one configuration: its amount, no setting to name
         owed = metrics[column].mean()
         return [f"{text}: {unit.format(owed)}.", ""] if owed > 0 else []

@@ -57,6 +57,8 @@ SUPPORT: dict[str, Support] = {
     "fraud_spend": COUNT,
     "fraud_share": SHARE,
     "orders_held": COUNT,
+    "teams_filled": COUNT,
+    "teams_dissolved": COUNT,
 }
 
 HEADLINE = (
@@ -469,6 +471,50 @@ def owed_notes(metrics: pd.DataFrame) -> list[str]:
     ]
 
 
+SELDOM_FILLED = 0.1
+"""The share of a group buy's closed teams (filled or dissolved) under which its teams are said
+to seldom fill: it then pays almost nothing, and its customers are not bought by its offer."""
+
+SELDOM_FILLED_READS = (
+    "so almost no group price or free order was paid, and the extra customers came from "
+    "leaders inviting more of their friends (`referral.leader_fanout`) to an offer that seldom "
+    "paid out: not what a group buy costs where its teams fill (docs/model.md, `group_buy`; "
+    "a smaller `referral.team_size` or a denser network fills them)"
+)
+"""What a group buy whose teams seldom fill means for its customers and CAC."""
+
+
+def teams_seldom_filled(metrics: pd.DataFrame) -> str:
+    """How seldom a group buy's teams filled over ``metrics``' runs, or "" if not seldom.
+
+    ``0.005 of 117.3 teams a run filled (in 1 of 200 replicates)``, where the teams filled are
+    under :data:`SELDOM_FILLED` of those closed; "" for results of an older engine (no
+    ``teams_filled``), and where no team closed (no group buy, or teams still open).
+    Until 4 Dec 2026 neither the report nor a run's summary said it: a group buy whose teams
+    never filled read as +79 customers at an incremental CAC of about 0.
+    """
+    if "teams_filled" not in metrics.columns:
+        return ""
+    filled, dissolved = metrics["teams_filled"].mean(), metrics["teams_dissolved"].mean()
+    closed = filled + dissolved
+    if not closed or filled / closed >= SELDOM_FILLED:
+        return ""
+    runs = len(metrics)
+    if runs == 1:
+        return (
+            f"{filled:.0f} of {closed:.0f} teams filled"
+            if filled
+            else f"none of {closed:.0f} filled"
+        )
+    with_one = int((metrics["teams_filled"] > 0).sum())
+    if not with_one:
+        return f"none of {closed:,.1f} teams a run filled, in {runs} replicates"
+    return (
+        f"{filled:,.3g} of {closed:,.1f} teams a run filled (a team filled in {with_one} of "
+        f"{runs} replicates)"
+    )
+
+
 def format_summary(metrics: pd.DataFrame, names: tuple[str, ...] = HEADLINE) -> str:
     """A fixed-width table of the headline metrics, with 95% CIs when there are replicates."""
     table = summarise(metrics, names=[n for n in names if n in metrics.columns])
@@ -485,6 +531,9 @@ def format_summary(metrics: pd.DataFrame, names: tuple[str, ...] = HEADLINE) -> 
     if everywhere:
         lines.append(f"– undefined in every replicate: {everywhere}")
     lines += owed_notes(metrics)
+    seldom = teams_seldom_filled(metrics)
+    if seldom:
+        lines.append(f"Group-buy teams seldom filled: {seldom}; {SELDOM_FILLED_READS}.")
     if len(metrics) == 1:
         lines.append(ONE_REPLICATE)
     return "\n".join(lines)

@@ -22,6 +22,7 @@ from sim.summary import (
     summarise,
     support_of,
     t_quantile,
+    teams_seldom_filled,
 )
 from tests.sweeps import cli_process
 
@@ -210,6 +211,39 @@ def test_a_runs_summary_says_what_its_spend_and_customers_leave_out():
     assert pending.endswith(f": {owed['rewards_pending']:,.0f} yuan.")
     paid = metrics.assign(commissions_unbooked=0.0, rewards_pending=0.0, orders_held=0.0)
     assert not [line for line in format_summary(paid).splitlines() if "per run" in line]
+
+
+def test_a_group_buy_whose_teams_seldom_fill_is_said_to_pay_almost_nothing():
+    # a walkthrough: the main job's group_buy read +79 customers at an incremental CAC of
+    # 0.006 with no word that its teams almost never filled; only the README said it
+    runs = pd.DataFrame({"customers": [900.0] * 4, "teams_filled": [1, 0, 0, 0],
+                         "teams_dissolved": [110, 120, 130, 115]})  # fmt: skip
+    assert teams_seldom_filled(runs) == (
+        "0.25 of 119.0 teams a run filled (a team filled in 1 of 4 replicates)"
+    )
+    assert teams_seldom_filled(runs.assign(teams_filled=0)) == (
+        "none of 118.8 teams a run filled, in 4 replicates"
+    )
+    assert teams_seldom_filled(runs.iloc[:1]) == "1 of 111 teams filled"
+    line = format_summary(runs, ("customers",)).splitlines()[-1]
+    assert line.startswith("Group-buy teams seldom filled: 0.25 of 119.0 teams a run filled")
+    assert "leaders inviting more of their friends (`referral.leader_fanout`)" in line
+    filling = runs.assign(teams_filled=[13, 13, 14, 13])  # 10% of the closed teams: not seldom
+    assert teams_seldom_filled(filling.assign(teams_dissolved=[117, 117, 126, 117])) == ""
+    assert teams_seldom_filled(filling.assign(teams_dissolved=[118, 118, 127, 118])) != ""
+    assert teams_seldom_filled(runs.assign(teams_filled=0, teams_dissolved=0)) == ""  # no team
+    assert teams_seldom_filled(runs.drop(columns=["teams_filled", "teams_dissolved"])) == ""
+    assert "seldom" not in format_summary(runs.assign(teams_dissolved=0), ("customers",))
+
+
+def test_the_defaults_group_buy_run_says_its_teams_seldom_fill_and_team_size_1_does_not():
+    def summary(*overrides: str) -> str:
+        config = sim.compose([*overrides, "network.n=2000", "days=30", "run.replicates=2"])
+        return format_summary(sim.run(config, progress=False).metrics)
+
+    assert "Group-buy teams seldom filled" in summary("referral=group_buy")
+    assert "seldom" not in summary("referral=group_buy", "referral.team_size=1")
+    assert "seldom" not in summary("referral=two_sided")
 
 
 def test_a_single_replicate_says_why_its_interval_column_is_empty():

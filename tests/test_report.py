@@ -354,6 +354,51 @@ def test_held_orders_note_names_each_setting_that_ends_with_orders_held():
     assert report.held_orders_note(metrics.drop(columns="orders_held")) == []  # older results
 
 
+def test_seldom_filled_note_names_each_group_buy_whose_teams_seldom_fill_in_table_order():
+    metrics = pd.DataFrame(
+        {
+            "referral": ["none", "group_buy", "group_buy", "group_buy", "group_buy"],
+            "referral.team_size": [None, 5, 5, 1, 1],
+            "teams_filled": [0, 1, 0, 90, 80],
+            "teams_dissolved": [0, 100, 120, 0, 0],
+        }
+    )
+    metrics.attrs["parameters"] = ["referral", "referral.team_size"]
+    (note, blank) = report.seldom_filled_note(metrics)
+    assert note.startswith(
+        "Read with care: group-buy teams seldom filled (group_buy, 5: 0.5 of 110.5 teams a run "
+        "filled (a team filled in 1 of 2 replicates)), so almost no group price or free order "
+        "was paid, and the extra customers came from leaders inviting more of their friends"
+    )
+    assert blank == ""
+    in_table_order = report.seldom_filled_note(metrics, ["referral.team_size", "referral"])
+    assert "(5, group_buy: 0.5 of 110.5" in in_table_order[0]
+    one = metrics.iloc[[1, 2]].drop(columns="referral.team_size")
+    one.attrs["parameters"] = ["referral"]
+    assert "seldom filled (0.5 of 110.5 teams a run filled" in report.seldom_filled_note(one)[0]
+    assert report.seldom_filled_note(metrics.iloc[[0, 3, 4]]) == []
+    assert report.seldom_filled_note(metrics.drop(columns="teams_filled")) == []  # older results
+
+
+def test_every_note_below_the_table_is_also_said_on_standard_error(tmp_path, capsys):
+    # a walkthrough: the retention schemes' "0 or – by construction" note was in report.md
+    # only, so the terminal's `points ... 0.0 [-inf, inf]` read like free customers
+    folder = tmp_path / "sweep"
+    market = ["network.n=400", "days=30", "run.replicates=2"]
+    write_sweep(folder, "referral", ("none", "group_buy"), market)
+    assert report.main([str(folder)]) == 0
+    said = [
+        line.removeprefix("referral-sim-report: note: ")
+        for line in capsys.readouterr().err.splitlines()
+    ]
+    text = (folder / "report.md").read_text()
+    notes = text[text.index("\n\n", text.index("| group_buy")) :].split("\n\n")
+    notes = [note.strip() for note in notes if note.strip() and not note.startswith("![")]
+    assert any(note.startswith("Read with care: group-buy teams seldom") for note in notes)
+    assert any(note.startswith("Incremental CAC is 0 or – by construction") for note in notes)
+    assert notes == said
+
+
 def test_labels_leave_out_parameters_a_job_did_not_set():
     frame = pd.DataFrame(
         {"referral": ["none", "one_sided", None], "reward": [float("nan"), 10.0, 2.5]}
@@ -450,7 +495,8 @@ def test_a_report_piped_into_a_reader_that_leaves_still_writes_report_md(sweep_f
         text=True,
     )
     process.stdout.close()
-    assert process.stderr.read() == ""
+    said = process.stderr.read().splitlines()  # the notes, and no BrokenPipeError
+    assert all(line.startswith("referral-sim-report: note: ") for line in said), said
     assert process.wait(timeout=120) == 0
     assert "| none |" in (tmp_path / "report.md").read_text()
 

@@ -55,6 +55,8 @@ def test_count_metrics_are_whole_numbers_in_the_files_and_the_api(two_schemes):
         "cascade_max_depth",
         "fake_referrals",
         "orders_held",
+        "teams_filled",
+        "teams_dissolved",
     }
     frame = sim.results.load(two_schemes)
     metrics = sim.ReferralModel(sim.compose(["network.n=600", "days=20"])).run().metrics()

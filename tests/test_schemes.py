@@ -254,6 +254,8 @@ def test_group_buy_under_a_budget_promises_no_team_it_cannot_pay():
     closed = [teams for is_open, teams in teams_by_day if not is_open]
     assert closed and len(set(closed)) == 1  # no team fills once the offer is closed
     assert team_fill(model) > scheme.filled_teams / (scheme.filled_teams + scheme.expired_teams)
+    dissolved = scheme.expired_teams + scheme.unpaid_teams  # the unpaid full ones dissolve too
+    assert (metrics["teams_filled"], metrics["teams_dissolved"]) == (scheme.filled_teams, dissolved)
 
 
 @pytest.mark.parametrize("teams", [10, 25])
@@ -405,6 +407,7 @@ def test_group_buy_team_that_never_fills_costs_nothing():
     metrics = model.metrics()
     assert metrics["referred_customers"] > 0 and model.referral.filled_teams == 0
     assert metrics["spend_referral_discount"] == metrics["spend_referral_reward"] == 0
+    assert metrics["teams_filled"] == 0 and metrics["teams_dissolved"] > 0
 
 
 def test_commission_inside_window_only_and_never_beyond_level_two(monkeypatch):

@@ -194,6 +194,11 @@ class ReferralScheme(Scheme):
         return 0
 
     @property
+    def team_counts(self) -> tuple[int, int]:
+        """Group-buy teams so far: ``(filled and paid, dissolved)``; none under other schemes."""
+        return 0, 0
+
+    @property
     def verify(self) -> str:
         """When a referrer reward is paid: ``none``, ``second_order`` or ``holdback``."""
         return getattr(self.config, "verify", "none")

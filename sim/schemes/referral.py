@@ -340,6 +340,11 @@ class GroupBuy(ReferralScheme):
         """Orders waiting for their teams now (at the end of a run: never placed)."""
         return int(self.teams.held.sum() + self.dissolved.held.sum())
 
+    @property
+    def team_counts(self) -> tuple[int, int]:
+        """Teams so far: ``(filled and paid, dissolved)``, unfilled in the window or unpaid."""
+        return self.filled_teams, self.expired_teams + self.unpaid_teams
+
     def referee_discount(self) -> float:
         """The group price cut a friend is promised."""
         return self.config.group_discount
