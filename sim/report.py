@@ -683,7 +683,9 @@ def write_report(
         out: where to write (default: ``folder``).
 
     Returns:
-        The table, and for one configuration the line saying there is nothing to compare.
+        The line of runs and replicates per setting, the table, and for one configuration
+        the line saying there is nothing to compare (until 4 Dec 2026 the count of
+        replicates was in report.md only).
 
     Raises:
         ResultsError: ``folder`` holds no finished job, does not exist or is a file.
@@ -713,7 +715,7 @@ def write_report(
     compared = metrics.drop_duplicates([*keys, "replicate"])  # as compare() counts each once
     intro = _comparison_intro(compared, baseline, chosen, by, within)
     write_text_atomic(_markdown(folder, intro, text, figures, notes), out / "report.md")
-    return text
+    return f"{what_cells_are(compared)}\n\n{text}"
 
 
 CONFIGURATION = "configuration"
@@ -767,7 +769,7 @@ def _write_configuration_report(
     replicates = int(comparison.query("metric == 'customers'")["replicates"].max())
     intro = _configuration_intro(replicates)
     write_text_atomic(_markdown(folder, intro, text, figures, notes), out / "report.md")
-    return f"{text}\n\n{nothing}"
+    return f"One configuration, {counted(replicates, 'replicate')}.\n\n{text}\n\n{nothing}"
 
 
 def configuration_label(metrics: pd.DataFrame) -> str:
@@ -868,6 +870,18 @@ def _replicates_per_setting(metrics: pd.DataFrame) -> tuple[int, int]:
     """The fewest and the most replicates a setting (a combination of swept values) has."""
     replicates = metrics.groupby(store.swept(metrics) or ["job"], dropna=False).size()
     return int(replicates.min()), int(replicates.max())
+
+
+def runs_and_replicates(metrics: pd.DataFrame) -> str:
+    """``1200 runs; 200 replicates per setting.``: the report's first words, also printed."""
+    low, high = _replicates_per_setting(metrics)
+    per_setting = counted(low, "replicate") if low == high else f"{low}–{high} replicates"
+    return f"{len(metrics):,} runs; {per_setting} per setting."
+
+
+def what_cells_are(metrics: pd.DataFrame) -> str:
+    """The line printed above a comparison's table: its runs, and what a cell is."""
+    return f"{runs_and_replicates(metrics)} {_cells_read(*_replicates_per_setting(metrics))}."
 
 
 def _cells_read(low: int, high: int) -> str:
@@ -1205,14 +1219,13 @@ def _comparison_intro(
 
     """
     low, high = _replicates_per_setting(metrics)
-    per_setting = counted(low, "replicate") if low == high else f"{low}–{high} replicates"
     picked = ""
     if chosen and str(baseline) != DEFAULT_BASELINE:
         picked = f" (`{DEFAULT_BASELINE}` is not among the settings: the smallest; see --baseline)"
     against = plain(baseline) if by == DEFAULT_BY else f"{by}={plain(baseline)}"
     inside = f" at the same {', '.join(f'`{c}`' for c in within)}" if within else ""
     return (
-        f"{len(metrics)} runs; {per_setting} per setting. {held_fixed(metrics)} "
+        f"{runs_and_replicates(metrics)} {held_fixed(metrics)} "
         f"{_cells_read(low, high)} ({POOLED_READS}); Δ and incremental "
         "CAC are paired by "
         f"replicate against `{against}`{picked}{inside} (incremental CAC: extra acquisition "

@@ -50,6 +50,11 @@ def test_the_report_table_has_every_scheme_and_the_required_columns(sweep_folder
     for row in rows[1:]:
         assert row.split(" | ")[cac_column].count("[") == 1  # a CI in every CAC cell
     assert rows[1] in printed
+    # the runs and replicates, printed too (until 4 Dec 2026 in report.md only)
+    runs = "12 runs; 4 replicates per setting."
+    cells = "Cells are means with 95% CIs over replicates."
+    assert printed.startswith(f"{runs} {cells}\n\n| referral |")
+    assert text.startswith(f"# Report: {sweep_folder}\n\n{runs} Every job ran")
 
 
 def test_the_table_numbers_are_the_paired_comparison(sweep_folder):
@@ -892,7 +897,8 @@ def test_by_or_baseline_on_a_single_run_say_there_is_nothing_to_compare(tmp_path
         assert report.main([str(folder), *options]) == 0
         printed = capsys.readouterr().out
         assert f"{' '.join(options)}: Nothing to compare against: no parameter varies" in printed
-        assert printed.split("\n\n")[0] == alone.split("\n\n")[0]  # the same table
+        assert printed.split("\n\n")[:2] == alone.split("\n\n")[:2]  # the same table
+    assert alone.startswith("One configuration, 2 replicates.\n\n| configuration |")
     assert report.main([str(folder), "--by", "seed"]) == 2  # not a parameter of the run
     error = capsys.readouterr().err
     assert "results lack column 'seed'; no parameter varies" in error
