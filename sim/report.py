@@ -22,7 +22,7 @@ import numbers
 import re
 import sys
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 
 import matplotlib
@@ -239,12 +239,13 @@ def plot_reach_cac(
     path: Path,
     within: Sequence[str] = (),
     styles: Mapping[str, dict] | None = None,
+    seldom: Collection[str] = (),
 ) -> Path:
     """Customers against CAC with 95% CIs; the efficient frontier joins undominated schemes.
 
-    ``styles``: see :func:`styles_by_label`.
+    ``styles`` and ``seldom``: see :func:`reach_cac_figure`.
     """
-    return save_figure(reach_cac_figure(table, keys, within, styles), path)
+    return save_figure(reach_cac_figure(table, keys, within, styles, seldom), path)
 
 
 LEGEND_INSIDE_UP_TO = 6  # settings; more get their legend beside the axes, not over the data
@@ -288,6 +289,7 @@ def reach_cac_figure(
     keys: Sequence[str],
     within: Sequence[str] = (),
     styles: Mapping[str, dict] | None = None,
+    seldom: Collection[str] = (),
 ) -> plt.Figure:
     """The reach-versus-CAC figure: one colour and marker per setting, never repeated.
 
@@ -299,7 +301,10 @@ def reach_cac_figure(
     ran across all, so every setting of the smaller market read as dominated).
 
     ``styles``: the report's style of each setting (:func:`styles_by_label`); by default, one
-    per setting in the table's order.
+    per setting in the table's order. ``seldom``: the labels of the group buys whose teams
+    seldom filled (:func:`seldom_filled_settings`), said so in the legend: such a point can sit
+    on the frontier for an offer that almost never paid (the main job's `group_buy`, until
+    4 Dec 2026 ringed with no word).
     """
     figure, axes = plt.subplots(figsize=(10 if legend_beside(len(table)) else 7, 4.5))
     labels = label_of(table, keys)
@@ -314,7 +319,7 @@ def reach_cac_figure(
             xerr=_errors(row, "cac"),
             yerr=_errors(row, "customers"),
             capsize=3,
-            label=f"{label} (same acquisition spend as the baseline)" if free else label,
+            label=reach_label(label, free, label in seldom),
             mfc="white" if free else style["color"],
             **_point(style),
         )
@@ -327,6 +332,15 @@ def reach_cac_figure(
     )
     settings_legend(axes, keys, fontsize="small")
     return figure
+
+
+def reach_label(label: str, same_spend: bool, seldom: bool) -> str:
+    """A setting's legend entry in the reach figure, with what makes its point read otherwise."""
+    said = [
+        *(["same acquisition spend as the baseline"] if same_spend else []),
+        *(["teams seldom filled: almost nothing paid"] if seldom else []),
+    ]
+    return f"{label} ({'; '.join(said)})" if said else label
 
 
 def unbounded_to_the_edge(table: pd.DataFrame, metric: str) -> tuple[pd.DataFrame, float]:
@@ -707,9 +721,11 @@ def write_report(
     _clear(out)
     paired = baseline if keys == [by] else None
     within = conditions(metrics, baseline, by)
-    figures = _figures(jobs, wide(comparison, by), keys, out, paired=paired, within=within, by=by)
+    table = wide(comparison, by)
+    in_table_order = [c for c in table.columns if c in keys]
+    seldom = seldom_filled_settings(metrics, in_table_order)
+    figures = _figures(jobs, table, keys, out, paired, within=within, by=by, seldom=seldom)
     text = format_table(comparison, by)
-    in_table_order = [c for c in comparison.columns if c in keys]
     notes = _notes(noted, metrics, same_spend_note(comparison, by), in_table_order)
     say_the_rest(notes, noted)
     compared = metrics.drop_duplicates([*keys, "replicate"])  # as compare() counts each once
@@ -1009,6 +1025,7 @@ def _figures(
     label: str | None = None,
     within: Sequence[str] = (),
     by: str | None = None,
+    seldom: Collection[str] = (),
 ) -> list[Path]:
     """Draw the report's figures into ``out``; return their paths.
 
@@ -1025,6 +1042,8 @@ def _figures(
         label: the :data:`CONFIGURATION` of every row (a report of one configuration).
         by: the parameter compared, whose missing values the table names :data:`UNSET`
             (named so here too, for the same labels).
+        seldom: the labels of the group buys whose teams seldom filled (see
+            :func:`reach_cac_figure`).
 
     """
     named = {CONFIGURATION: label} if label is not None else {}
@@ -1038,7 +1057,8 @@ def _figures(
 
     figures = [plot_adoption(read("timeseries"), keys, out / "adoption.png", paired, styles)]
     if frontier:
-        figures.append(plot_reach_cac(table, shown, out / "reach_cac.png", within, styles))
+        reach = out / "reach_cac.png"
+        figures.append(plot_reach_cac(table, shown, reach, within, styles, seldom))
     figures.append(plot_repurchase(table, shown, out / "repurchase.png", styles))
     cascades = read("cascades")
     if len(cascades):
@@ -1359,22 +1379,28 @@ def seldom_filled_note(metrics: pd.DataFrame, keys: Sequence[str] | None = None)
     Until 4 Dec 2026 only the README said so: the main job's `group_buy` read +79 customers at
     an incremental CAC of 0.006 and was ringed as the one efficient setting.
     """
-    keys = store.swept(metrics) if keys is None else keys
-    groups = metrics.groupby(keys, sort=False, dropna=False) if keys else [((), metrics)]
-    found = []
-    for _, runs in groups:
-        seldom = teams_seldom_filled(runs)
-        if seldom and keys:
-            found.append(f"{label_of(runs.iloc[:1], keys).iloc[0]}: {seldom}")
-        elif seldom:
-            found.append(seldom)
+    found = seldom_filled_settings(metrics, keys)
     if not found:
         return []
-    return [
-        f"Read with care: group-buy teams seldom filled ({'; '.join(found)}), "
-        f"{SELDOM_FILLED_READS}.",
-        "",
-    ]
+    named = "; ".join(f"{label}: {seldom}" if label else seldom for label, seldom in found.items())
+    return [f"Read with care: group-buy teams seldom filled ({named}), {SELDOM_FILLED_READS}.", ""]
+
+
+def seldom_filled_settings(
+    metrics: pd.DataFrame, keys: Sequence[str] | None = None
+) -> dict[str, str]:
+    """How seldom each group buy's teams filled, by its label, where they seldom did.
+
+    The label is "" for one configuration (no ``keys``; default: :func:`sim.results.swept`).
+    """
+    keys = store.swept(metrics) if keys is None else keys
+    groups = metrics.groupby(list(keys), sort=False, dropna=False) if keys else [((), metrics)]
+    found = {}
+    for _, runs in groups:
+        seldom = teams_seldom_filled(runs)
+        if seldom:
+            found[label_of(runs.iloc[:1], keys).iloc[0] if keys else ""] = seldom
+    return found
 
 
 def _owed_note(metrics: pd.DataFrame, column: str, keys: Sequence[str] | None = None) -> list[str]:

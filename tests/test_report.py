@@ -385,13 +385,23 @@ def test_seldom_filled_note_names_each_group_buy_whose_teams_seldom_fill_in_tabl
     assert report.seldom_filled_note(metrics.drop(columns="teams_filled")) == []  # older results
 
 
-def test_every_note_below_the_table_is_also_said_on_standard_error(tmp_path, capsys):
+def test_every_note_below_the_table_is_also_said_on_standard_error(tmp_path, capsys, monkeypatch):
     # a walkthrough: the retention schemes' "0 or – by construction" note was in report.md
     # only, so the terminal's `points ... 0.0 [-inf, inf]` read like free customers
     folder = tmp_path / "sweep"
     market = ["network.n=400", "days=30", "run.replicates=2"]
     write_sweep(folder, "referral", ("none", "group_buy"), market)
+    legends, draw = [], report.reach_cac_figure
+
+    def drawn(*arguments, **options):
+        figure = draw(*arguments, **options)
+        legends.append([text.get_text() for text in figure.axes[0].get_legend().get_texts()])
+        return figure
+
+    monkeypatch.setattr(report, "reach_cac_figure", drawn)
     assert report.main([str(folder)]) == 0
+    said = "same acquisition spend as the baseline; teams seldom filled: almost nothing paid"
+    assert f"group_buy ({said})" in legends[0]
     said = [
         line.removeprefix("referral-sim-report: note: ")
         for line in capsys.readouterr().err.splitlines()
@@ -670,6 +680,15 @@ def test_a_setting_that_won_customers_at_the_baselines_spend_is_drawn_hollow_and
     frontier = [line for line in figure.axes[0].lines if line.get_label() == "efficient frontier"]
     assert frontier[0].get_linestyle() == "None"  # one undominated setting: a ring, no line
     report.plt.close(figure)
+    seldom = report.reach_cac_figure(frame, ["referral"], seldom={"group_buy", "two_sided"})
+    legend = [text.get_text() for text in seldom.axes[0].get_legend().get_texts()]
+    assert legend[:3] == [
+        "none",
+        "two_sided (teams seldom filled: almost nothing paid)",
+        "group_buy (same acquisition spend as the baseline; teams seldom filled: almost nothing "
+        "paid)",
+    ]
+    report.plt.close(seldom)
 
 
 @pytest.mark.parametrize(("settings", "labelled"), [(5, True), (30, True), (31, False)])
