@@ -387,6 +387,22 @@ def test_compare_notebook_draws_a_cac_with_no_upper_end_to_the_edge(tmp_path, th
     reach = next(figure for title, figure in figures.items() if title.startswith(REACH_CAC))
     assert_unbounded_cac_reaches_the_edge(reach)
     assert reach["legend"][:-1] == ["none", "one_sided", "two_sided"]
+    teams = results_shown(book)[-1].splitlines()  # group-buy teams per run (since 4 Dec 2026)
+    assert teams[0].split() == ["teams_filled", "teams_dissolved", "share_filled"]
+    assert [row.split()[0] for row in teams[2:]] == ["none", "one_sided", "two_sided"]
+    assert {tuple(row.split()[1:]) for row in teams[2:]} == {("0.0", "0.0", "NaN")}
+
+
+def test_compare_notebook_shows_how_seldom_group_buy_teams_fill(tmp_path, this_python_kernel):
+    # its table read group_buy's +79 customers at an incremental CAC near 0; the teams that
+    # made it so were not shown (since 4 Dec 2026)
+    small = 'N = 800\nDAYS = 30\nREPLICATES = 3\nSCHEMES = ["none", "group_buy"]'
+    book = run_notebook("2.0-compare-schemes.ipynb", tmp_path, this_python_kernel, small)
+    rows = {row.split()[0]: row.split()[1:] for row in results_shown(book)[-1].splitlines()[2:]}
+    assert [float(value) for value in rows["none"][:2]] == [0, 0] and rows["none"][2] == "NaN"
+    filled, dissolved, share = map(float, rows["group_buy"])
+    assert dissolved > 10 and share == pytest.approx(filled / (filled + dissolved), abs=1e-6)
+    assert share < 0.1  # seldom, as docs/model.md says of the default market
 
 
 def test_sweep_notebook_varying_several_parameters_says_to_set_by(tmp_path, this_python_kernel):
