@@ -140,6 +140,20 @@ def test_sample_is_bounded_and_starts_from_the_customers():
     assert (edges[:, 0] < edges[:, 1]).all()
 
 
+def test_a_layer_too_large_for_the_sample_gives_every_customer_a_friend_first():
+    # the layer was cut at the lowest ids: 158 of the 251 customers drawn had no friend drawn
+    model = DashboardModel(n=20000, seed=1)
+    for _ in range(30):
+        model.step()
+    nodes = components.sample_nodes(model)
+    customers = np.flatnonzero(model.consumers.first_order_day >= 0)
+    assert len(customers) > components.SAMPLE_LIMIT // 2  # a half-sample of customers
+    drawn = customers[np.isin(customers, nodes)]
+    edges = components.sample_edges(model, nodes)
+    assert np.isin(drawn, edges).all()  # each customer drawn with a friendship
+    assert len(nodes) == components.SAMPLE_LIMIT == len(np.unique(nodes))
+
+
 def test_small_network_is_drawn_whole():
     model = DashboardModel(n=300)
     assert np.array_equal(components.sample_nodes(model), np.arange(300))

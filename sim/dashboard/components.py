@@ -23,6 +23,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
+from sim.arrays import occurrence_rank
 from sim.dashboard.model import CHANNEL_SERIES, DashboardModel, acquired_by
 from sim.model import ReferralModel
 from sim.state import Channel, State
@@ -74,8 +75,10 @@ def sample_nodes(model: ReferralModel, limit: int = SAMPLE_LIMIT) -> np.ndarray:
     """At most ``limit`` consumer ids around the customers, read from the CSR arrays.
 
     Half the budget goes to customers (seeds included, earliest first); breadth-first layers of
-    friends fill the rest, then the lowest ids. Before the first customer the search starts
-    from consumer 0.
+    friends fill the rest, then the lowest ids. A layer too large for what is left is taken a
+    friend of each node at a time (:func:`_friends`): until 4 Dec 2026 the lowest ids came
+    first, and customers of high ids were drawn without a friend. Before the first customer
+    the search starts from consumer 0.
     """
     if model.n <= limit:
         return np.arange(model.n)
@@ -85,8 +88,7 @@ def sample_nodes(model: ReferralModel, limit: int = SAMPLE_LIMIT) -> np.ndarray:
     chosen = customers if len(customers) else np.zeros(1, dtype=np.int64)
     frontier = chosen
     while len(chosen) < limit and len(frontier):
-        friends = _friends(model, frontier)
-        frontier = friends[~np.isin(friends, chosen)][: limit - len(chosen)]
+        frontier = _friends(model, frontier, chosen)[: limit - len(chosen)]
         chosen = np.concatenate([chosen, frontier])
     if len(chosen) < limit:  # random mixing stores no edges; small components run dry
         others = np.setdiff1d(np.arange(model.n), chosen)[: limit - len(chosen)]
@@ -94,8 +96,18 @@ def sample_nodes(model: ReferralModel, limit: int = SAMPLE_LIMIT) -> np.ndarray:
     return np.sort(chosen)
 
 
-def _friends(model: ReferralModel, nodes: np.ndarray) -> np.ndarray:
-    return np.unique(model.network.friends_of(nodes)[1])
+def _friends(model: ReferralModel, nodes: np.ndarray, chosen: np.ndarray) -> np.ndarray:
+    """The friends of ``nodes`` not in ``chosen``, once each, round by round.
+
+    Each node's first new friend, in the order of ``nodes``, then each one's second, and so
+    on: any first part of the result spreads over the nodes.
+    """
+    owners, friends = model.network.friends_of(nodes)
+    new = ~np.isin(friends, chosen)
+    owners, friends = owners[new], friends[new].astype(np.int64)
+    friends = friends[np.argsort(occurrence_rank(owners), kind="stable")]  # rows: by node
+    _, first = np.unique(friends, return_index=True)
+    return friends[np.sort(first)]
 
 
 def sample_edges(model: ReferralModel, nodes: np.ndarray) -> np.ndarray:
