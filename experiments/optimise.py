@@ -174,10 +174,14 @@ def study_name(problem: Problem) -> str:
     return f"cac-{problem.scheme}-{hashlib.sha256(text.encode()).hexdigest()[:12]}"
 
 
-def study_for(problem: Problem, storage: Path, trials: int) -> optuna.Study:
+def study_for(
+    problem: Problem, storage: Path, trials: int, floor_of_defaults: bool = False
+) -> optuna.Study:
     """Create or resume the problem's SQLite-backed study and run the missing trials.
 
-    Prints which study it is and, when it is resumed, how many trials it already had.
+    Prints which study it is and, when it is resumed, how many trials it already had. With
+    ``floor_of_defaults`` the study keeps its reach floor, the defaults' mean reach, for
+    :func:`defaults_reach_in`.
     """
     storage.parent.mkdir(parents=True, exist_ok=True)
     study = optuna.create_study(
@@ -193,11 +197,14 @@ def study_for(problem: Problem, storage: Path, trials: int) -> optuna.Study:
     done = len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
     if study.trials:
         others = len(study.trials) - done
-        failed = f" ({others} failed or interrupted, run again)" if others else ""
+        again = ", run again" if trials > done else ""  # --trials met: nothing runs
+        failed = f" ({others} failed or interrupted{again})" if others else ""
         print(f"resuming study {study.study_name} in {storage}: {done} trials done{failed}")
     else:
         study.set_user_attr("settings", settings_of(problem))
         print(f"new study {study.study_name} in {storage}")
+    if floor_of_defaults:  # before the trials: an interrupted study keeps it too
+        study.set_user_attr(DEFAULTS_REACH, problem.reach_floor)
     if trials > done:
         study.optimize(
             lambda trial: objective(problem, trial),
@@ -393,12 +400,39 @@ def check_market(market: list[str]) -> None:
             )
 
 
-def reach_floor(given: float | None, problem: Problem, defaults: dict) -> float:
-    """The given reach floor (0 included), or else the defaults' mean reach."""
+def reach_floor(
+    given: float | None, problem: Problem, defaults: dict, storage: Path | None = None
+) -> float:
+    """The given reach floor (0 included), or else the defaults' mean reach.
+
+    The defaults run unless a study of ``problem`` in ``storage`` ran them already
+    (:func:`defaults_reach_in`); until 4 Dec 2026 a resumed study ran them again each time.
+    """
     if given is not None:
         return given
+    if storage is not None and (found := defaults_reach_in(storage, problem)) is not None:
+        print(f"reach floor: the defaults' mean reach, as the study in {storage} ran them")
+        return found
     print(f"reach floor: running the defaults on {problem.replicates} replicates", flush=True)
     return float(problem.evaluate(defaults)["customers"].mean())
+
+
+DEFAULTS_REACH = "defaults_reach"
+"""A study's user attribute: its reach floor, the defaults' mean reach (none when given)."""
+
+
+def defaults_reach_in(storage: Path, problem: Problem) -> float | None:
+    """The defaults' mean reach a study of ``problem`` in ``storage`` took for its floor, if any.
+
+    A study's name covers every setting and the floor, so a study named for ``problem`` with
+    that floor ran the same defaults on the same replicates and engine.
+    """
+    for study in optuna.get_all_study_summaries(f"sqlite:///{storage}", include_best_trial=False):
+        floor = study.user_attrs.get(DEFAULTS_REACH)
+        same = dataclasses.replace(problem, reach_floor=floor)
+        if floor is not None and study.study_name == study_name(same):
+            return floor
+    return None
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -499,8 +533,9 @@ def run(argv: list[str] | None = None) -> None:
     )
     problem.space = within_price(problem.space, base_config(problem).product.price)
     defaults = defaults_of(problem)
-    problem.reach_floor = reach_floor(arguments.reach_floor, problem, defaults)
-    study = study_for(problem, arguments.storage, arguments.trials)
+    problem.reach_floor = reach_floor(arguments.reach_floor, problem, defaults, arguments.storage)
+    of_defaults = arguments.reach_floor is None
+    study = study_for(problem, arguments.storage, arguments.trials, of_defaults)
     best = best_feasible(study)
     found = [
         f"study: {study.study_name} in {arguments.storage} ({len(study.trials)} trials)",

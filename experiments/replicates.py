@@ -30,10 +30,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 from joblib import Parallel, delayed
-from tqdm import tqdm
 
 import sim
 from experiments.measures import measure
+from experiments.progress import progress_bar
 from sim import provenance
 from sim.storage import write_parquet_atomic
 from sim.summary import UNBOUNDED, Support, mean_interval
@@ -120,7 +120,7 @@ def run_specs(specs: Iterable[Spec], cache: Path, jobs: int = -1, progress: bool
         specs: the configurations (a name given twice is run once, as its last spec).
         cache: folder of the Parquet files.
         jobs: worker processes (joblib; -1 = all cores).
-        progress: show a progress bar over replicates.
+        progress: show the progress of the replicates (a bar on a terminal, else lines).
 
     Returns:
         The rows and daily counts of every spec, by name.
@@ -162,9 +162,12 @@ def _cached(job: Job) -> bool:
 
 def _compose_all(specs: list[Spec], progress: bool) -> list[sim.Config]:
     """Each spec's configuration, in order (a few ms each; a bar shows thousands)."""
-    shown = progress and len(specs) > 1
-    bar = tqdm(specs, desc="configurations", unit="config", disable=not shown)
-    return [spec.config() for spec in bar]
+    configs = []
+    with progress_bar(len(specs), "configurations", "config", progress and len(specs) > 1) as bar:
+        for spec in specs:
+            configs.append(spec.config())
+            bar.update()
+    return configs
 
 
 def _run_missing(missing: list[Job], jobs: int, progress: bool) -> None:
@@ -181,7 +184,7 @@ def _run_missing(missing: list[Job], jobs: int, progress: bool) -> None:
     )
     total = sum(job.spec.replicates for job in missing)
     try:
-        with tqdm(total=total, desc="replicates", unit="rep", disable=not progress) as bar:
+        with progress_bar(total, "replicates", "rep", progress) as bar:
             for name, rows, days in outputs:
                 parts[name].append((rows, days))
                 bar.update(len(rows))

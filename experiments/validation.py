@@ -43,6 +43,7 @@ from tqdm import tqdm
 
 import sim
 from experiments.arguments import output_folder, run_script
+from experiments.progress import Lines, progress_bar
 from sim import theory
 from sim.metrics import cascade_forest, sizes_by_root, structural_virality
 
@@ -175,7 +176,7 @@ class CheckResult:
 
 
 def run_models(
-    overrides: Sequence[str], runs: int, bar: tqdm | None = None
+    overrides: Sequence[str], runs: int, bar: tqdm | Lines | None = None
 ) -> Iterator[sim.ReferralModel]:
     """Run replicates ``0..runs-1`` of a configuration, one finished model at a time."""
     config = sim.compose(list(overrides))
@@ -186,8 +187,8 @@ def run_models(
         yield model
 
 
-def _bar(total: int, desc: str, progress: bool) -> tqdm:
-    return tqdm(total=total, desc=desc, unit="run", disable=not progress, leave=False)
+def _bar(total: int, desc: str, progress: bool) -> tqdm | Lines:
+    return progress_bar(total, desc, "run", progress, leave=False)
 
 
 def mean_and_se(values: np.ndarray, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -269,7 +270,7 @@ def percolation_row(p: float, finals: np.ndarray, n: int) -> dict:
 
 
 # ----- Bass ---------------------------------------------------------------------------------------
-def adoption_curves(overrides: Sequence[str], runs: int, bar: tqdm | None) -> np.ndarray:
+def adoption_curves(overrides: Sequence[str], runs: int, bar: tqdm | Lines | None) -> np.ndarray:
     """Adopter share by day (rows: replicates; columns: days 0..days)."""
     models = run_models(overrides, runs, bar)
     return np.array([m.timeseries()["customers"].to_numpy() / m.n for m in models])
@@ -488,7 +489,7 @@ def tree_shapes(model: sim.ReferralModel, smallest: int = LARGER_TREE) -> tuple[
     return sizes[sizes > 0], larger
 
 
-def shape_sample(overrides: Sequence[str], runs: int, bar: tqdm | None) -> dict:
+def shape_sample(overrides: Sequence[str], runs: int, bar: tqdm | Lines | None) -> dict:
     """Per-replicate metrics, all tree sizes and the larger trees' virality."""
     metrics, sizes, larger = [], [], []
     for model in run_models(overrides, runs, bar):

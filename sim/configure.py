@@ -32,7 +32,7 @@ from hydra.core.override_parser.types import (
     Transformer,
     ValueType,
 )
-from hydra.errors import HydraException
+from hydra.errors import HydraException, MissingConfigException
 from hydra.initialize import get_gh_backup, restore_gh_from_backup
 from omegaconf import DictConfig, ListConfig, OmegaConf
 from omegaconf.errors import (
@@ -745,7 +745,7 @@ def describe_error(error: BaseException) -> str:
         if re.search(r"\$[A-Z_]+", str(cause)):  # OmegaConf's template before its values,
             continue  # a cause of the formatted error under a debugger or OC_CAUSE=1
         text, _, details = str(cause).partition("\n    full_key:")
-        text = text.split("\nConfig search path:")[0].strip()
+        text = _with_nearest_option(cause, text.split("\nConfig search path:")[0].strip())
         key = details.split()[0] if details.split() else ""
         if key and key not in text:
             text = f"{key}: {text}"
@@ -753,6 +753,21 @@ def describe_error(error: BaseException) -> str:
         if text and text not in parts:
             parts.append(text)
     return "\n".join(parts)
+
+
+def _with_nearest_option(error: BaseException, text: str) -> str:
+    """Hydra's ``Could not find 'referral/two_side'`` with `` (did you mean referral=two_sided?)``.
+
+    Hydra lists the group's options but names none of them for a misspelt one (until 4 Dec 2026).
+    """
+    if not isinstance(error, MissingConfigException) or not error.options:
+        return text
+    group, _, option = (error.missing_cfg_file or "").rpartition("/")
+    nearest = nearest_key(option, list(error.options))
+    if not group or not nearest:
+        return text
+    missing = f"Could not find '{error.missing_cfg_file}'"
+    return text.replace(missing, f"{missing} (did you mean {group}={nearest}?)", 1)
 
 
 def causes(error: BaseException) -> list[BaseException]:

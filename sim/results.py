@@ -52,7 +52,8 @@ def job_folders(paths: PathLike | Iterable[PathLike], say_failed: bool = True) -
             any of them.
 
     """
-    alone = isinstance(paths, str | Path) or not isinstance(paths, Iterable)  # None, 3: refused
+    # b"x", None, 3: refused by _root (bytes were taken for folders 120, ... until 4 Dec 2026)
+    alone = isinstance(paths, str | bytes | bytearray | Path) or not isinstance(paths, Iterable)
     roots = [_root(path) for path in ([paths] if alone else list(paths))]
     if not roots:
         raise ResultsError("no results folder given (an empty list): nothing to load")

@@ -578,6 +578,10 @@ def undefined_in_some(metrics: pd.DataFrame, names: Sequence[str]) -> str:
     )
 
 
+EXPONENT_FROM = 1e15
+"""The size from which :func:`figures` show an exponent: ``1e+300``, not 301 digits in commas."""
+
+
 def figures(values: Sequence[float]) -> list[str]:
     """``values`` (a mean and its CI bounds) as :func:`figure` shows them, with shared decimals.
 
@@ -586,9 +590,13 @@ def figures(values: Sequence[float]) -> list[str]:
     and CI as ``27.4 [25, 29.8]`` and ``2.8 [2.594, 3.006]`` (until 3 Dec 2026); now ``27.4
     [25.0, 29.8]`` and ``2.800 [2.594, 3.006]``. NaN reads ``nan``, left to the caller to show.
     All below 0.0001 read as :func:`figure` shows them (``5e-05 [1e-05, 9e-05]``, not ``0 [0, 0]``).
+    From :data:`EXPONENT_FROM` up, four significant figures each: ``1e+300 [9e+299, 1.1e+300]``
+    (until 4 Dec 2026 301 digits each).
     """
     finite = [abs(value) for value in values if math.isfinite(value)]
     largest = max(finite, default=0.0)
+    if largest >= EXPONENT_FROM:
+        return [f"{value:z.4g}" for value in values]
     if largest == 0 or (largest < 1 and "e" in f"{largest:.4g}"):  # each its own exponent
         return [figure(value) for value in values]
     most = 0 if largest >= 999.5 else _decimals(f"{largest:#.4g}")  # zeros kept: 0.003000
@@ -604,7 +612,9 @@ def _decimals(text: str) -> int:
 def figure(value: float) -> str:
     """Four significant figures, whole numbers with thousands separators from 1,000 up.
 
-    ``54940.3`` -> ``54,940`` (not ``5.494e+04``); ``0.02434`` -> ``0.02434``; never ``-0``.
+    ``54940.3`` -> ``54,940`` (not ``5.494e+04``); ``0.02434`` -> ``0.02434``; never ``-0``;
+    from :data:`EXPONENT_FROM` an exponent: ``1e+300`` (until 4 Dec 2026 its 301 digits).
     """
-    text = f"{value:,.0f}" if abs(value) >= 999.5 else f"{value:.4g}"  # 999.6 reads 1,000
+    whole = 999.5 <= abs(value) < EXPONENT_FROM  # 999.6 reads 1,000
+    text = f"{value:,.0f}" if whole else f"{value:.4g}"
     return "0" if text == "-0" else text

@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 
 import sim
-from experiments import claims_report, replicates, seed_claims
+from experiments import claims_report, progress, replicates, seed_claims
 from experiments.calibration_targets import FITTED, TARGETS, lift, met, point
 from experiments.claims import CLAIMS, Claim, Finding, Setup, figures
 from experiments.measures import (
@@ -462,10 +462,16 @@ def test_a_changed_engine_is_not_read_from_the_cache(tmp_path, monkeypatch):
     assert len(list(tmp_path.glob("tiny-*-days.parquet"))) == 2
 
 
-def test_configurations_are_composed_in_order_with_a_bar_while_hydra_works(tmp_path, capsys):
+def test_configurations_are_composed_in_order_with_a_bar_while_hydra_works(
+    tmp_path, capsys, monkeypatch
+):
     specs = [Spec(f"days{days}", ("network.n=200", f"days={days}"), 1) for days in (5, 3, 4)]
     results = run_specs(specs, tmp_path, jobs=2, progress=True)
     assert [results.days[spec.name]["day"].max() for spec in specs] == [5, 3, 4]
+    shown = capsys.readouterr().err  # not a terminal: lines, not a bar's redraws
+    assert "configurations: 0 of 3 done\nconfigurations: 3 of 3 done\n" in shown
+    monkeypatch.setattr(progress, "shows_progress", lambda stream: True)  # a terminal
+    run_specs(specs, tmp_path, jobs=2, progress=True)  # composed again, read back
     shown = capsys.readouterr().err
     assert "configurations: 100%" in shown and "3/3" in shown
     run_specs(specs[:1], tmp_path, jobs=1, progress=True)  # one configuration: no bar for it

@@ -216,6 +216,30 @@ def test_a_schema_is_not_an_option(override):
         sim.compose([override])
 
 
+@pytest.mark.parametrize(
+    ("override", "guess"),
+    [
+        ("referral=two_side", " (did you mean referral=two_sided?)"),
+        ("network=smal_world", " (did you mean network=small_world?)"),
+        ("hydra/launcher=local_core", " (did you mean hydra/launcher=local_cores?)"),
+        ("referral=xyzzy", ""),  # like none: Hydra's list of the options only
+    ],
+)
+def test_a_misspelt_option_names_the_nearest(override, guess):
+    # Hydra listed the options but named none of them (until 4 Dec 2026)
+    with pytest.raises(sim.ConfigError) as error:
+        sim.compose([override])
+    group, _, option = override.partition("=")
+    first = str(error.value).splitlines()[0]  # In 'config': Could not find 'referral/two_side'
+    assert first.endswith(f"Could not find '{group}/{option}'{guess}")
+
+
+def test_a_sweep_over_a_misspelt_option_names_the_nearest(tmp_path):
+    result = cli("-m", "referral=none,two_side", "network.n=300", "days=5", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "'referral/two_side' (did you mean referral=two_sided?)" in result.stderr
+
+
 def cli(*arguments: str, cwd) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "sim.cli", *arguments],

@@ -300,6 +300,16 @@ def test_figures_all_below_a_ten_thousandth_are_not_all_rounded_to_0():
     assert figures([5e-05, 0.0, 1.2e-04]) == ["0.00005", "0.00000", "0.00012"]
 
 
+def test_figures_from_1e15_up_show_an_exponent_not_every_digit():
+    # figures([1e300]) read 1,000,000,000,000,000,052,504,... : 301 digits in commas
+    assert figures([1e300, 9e299, 1.1e300]) == ["1e+300", "9e+299", "1.1e+300"]
+    assert figures([1.234567e18, 5.0, -0.0]) == ["1.235e+18", "5", "0"]
+    assert figures([-2e15, np.nan, np.inf]) == ["-2e+15", "nan", "inf"]
+    below = ["999,000,000,000,000", "900,000,000,000,000", "100,000,000,000,000"]
+    assert figures([9.99e14, 9e14, 1e14]) == below
+    assert (figure(1e300), figure(-1e15), figure(9.99e14)) == ("1e+300", "-1e+15", below[0])
+
+
 @pytest.mark.parametrize("count", [2, 3, 5, 30, 1000])
 def test_the_t_interval_is_scipys_to_the_last_bit(count):
     """The summary computes Student's t through scipy.special (scipy.stats is slow to import)."""

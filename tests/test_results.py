@@ -493,6 +493,8 @@ def test_failed_jobs_are_named_when_loading_not_dropped_silently(two_schemes, tm
         ([], r"no results folder given \(an empty list\)"),  # "under : nothing to load"
         (3, "a results folder is a path .*not 3$"),  # TypeError: 'int' object is not iterable
         (2.5, "a results folder is a path .*not 2.5$"),  # (taken for a list of folders)
+        (b"x", "a results folder is a path .*not b'x'$"),  # "not 120": its bytes, as folders
+        (bytearray(b"x"), r"a results folder is a path .*not bytearray\(b'x'\)$"),
     ],
 )
 def test_what_is_not_a_results_folder_is_refused_saying_so(paths, said):

@@ -17,7 +17,7 @@ optuna = pytest.importorskip("optuna")
 pytest.importorskip("SALib")
 
 import sim  # noqa: E402
-from experiments import optimise, replicates, sensitivity  # noqa: E402
+from experiments import optimise, progress, replicates, sensitivity  # noqa: E402
 from experiments.arguments import run_script  # noqa: E402
 from sim.params import ConfigError  # noqa: E402
 
@@ -216,6 +216,52 @@ def test_a_resumed_study_tries_new_parameters_and_reruns_failed_trials(tmp_path,
     assert not set(again) & set(tried)  # with seed 0 again the sampler replayed the first ones
 
 
+def test_a_resumed_study_with_its_trials_done_does_not_say_it_runs_the_failed_again(
+    tmp_path, monkeypatch, capsys
+):
+    # "(1 failed or interrupted, run again)", and --trials 2 ran nothing
+    problem = optimise.Problem(
+        "one_sided", {"referral.referrer_reward": (0.0, 30.0)}, [], 1, 5000.0, reach_floor=0.0
+    )
+    frame = pd.DataFrame({"customers": [1.0], "spend_acquisition": [5.0]})
+    monkeypatch.setattr(optimise.Problem, "evaluate", lambda *_: frame)
+    storage = tmp_path / "optuna.db"
+    first = optimise.study_for(problem, storage, trials=2)
+    first.add_trial(optuna.trial.create_trial(state=optuna.trial.TrialState.FAIL))  # a Ctrl-C
+    capsys.readouterr()
+    optimise.study_for(problem, storage, trials=2)
+    assert capsys.readouterr().out.endswith(": 2 trials done (1 failed or interrupted)\n")
+    optimise.study_for(problem, storage, trials=3)
+    assert "2 trials done (1 failed or interrupted, run again)" in capsys.readouterr().out
+
+
+def test_a_resumed_study_takes_its_reach_floor_from_its_first_run_of_the_defaults(
+    tmp_path, monkeypatch
+):
+    # each run of the study ran the defaults again for the floor: one trial's work
+    ran = []
+
+    def evaluate(problem, parameters, seed=0, replicates=0):
+        ran.append((problem.market, parameters))
+        return pd.DataFrame({"customers": [3.0], "spend_acquisition": [30.0]})
+
+    monkeypatch.setattr(optimise.Problem, "evaluate", evaluate)
+    storage, defaults = tmp_path / "optuna.db", {"referral.referrer_reward": 10.0}
+
+    def resume(market: list[str], given: float | None = None) -> optimise.Problem:
+        space = {"referral.referrer_reward": (0.0, 30.0)}
+        problem = optimise.Problem("one_sided", space, market, 1, 5000.0)
+        problem.reach_floor = optimise.reach_floor(given, problem, defaults, storage)
+        optimise.study_for(problem, storage, trials=1, floor_of_defaults=given is None)
+        return problem
+
+    assert [resume([]).reach_floor for _ in range(3)] == [3.0] * 3
+    assert ran.count(([], defaults)) == 1  # the trial: its own parameters
+    resume(["days=5"], given=3.0)  # the same floor, given: this study does not keep it
+    resume(["days=5"])  # another market: its own defaults
+    assert ran.count((["days=5"], defaults)) == 1
+
+
 @pytest.mark.parametrize(
     ("override", "option"),
     [
@@ -383,6 +429,32 @@ def test_a_resumed_sensitivity_study_says_how_many_samples_it_read_back(
     )
     sensitivity.evaluate(specs, tmp_path, jobs=1, progress=False)
     assert capsys.readouterr().out == ""  # a new study: nothing read back, nothing said
+
+
+def test_a_sensitivity_study_in_a_log_says_its_progress_in_lines_not_a_bar(tmp_path, capsys):
+    # stderr piped into a log (not a terminal) got every redraw of two tqdm bars
+    specs = [replicates.Spec(f"sample{i:05d}", ("network.n=100", "days=5"), 2) for i in range(2)]
+    sensitivity.evaluate(specs, tmp_path, jobs=1, progress=True)
+    assert capsys.readouterr().err.splitlines() == [
+        "configurations: 0 of 2 done",
+        "configurations: 2 of 2 done",
+        "replicates: 0 of 4 done",
+        "replicates: 4 of 4 done",
+    ]
+
+
+def test_progress_in_a_log_is_a_line_a_minute_and_one_at_the_end(monkeypatch, capsys):
+    now = [0.0]
+    monkeypatch.setattr(progress, "time", SimpleNamespace(monotonic=lambda: now[0]))
+    with progress.progress_bar(5, "replicates", "rep") as lines:
+        for seconds in (10.0, 59.0, 60.0, 100.0, 101.0):
+            now[0] = seconds
+            lines.update()
+    assert capsys.readouterr().err.splitlines() == [
+        "replicates: 0 of 5 done",
+        "replicates: 3 of 5 done",  # 60 s after the first line
+        "replicates: 5 of 5 done",
+    ]
 
 
 def test_a_study_of_another_engine_or_scenario_file_gets_another_name(monkeypatch):

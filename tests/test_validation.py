@@ -30,6 +30,17 @@ def results() -> dict[str, validation.CheckResult]:
     return {r.key: r for r in validation.run_checks(validation.QUICK)}
 
 
+def test_a_check_in_a_log_says_its_progress_in_lines_not_a_bar(capsys):
+    # stderr piped into a log (not a terminal) got every redraw of each check's tqdm bar
+    with validation._bar(2, "bass", progress=True) as bar:
+        bar.update(1)
+        bar.update(1)
+    assert capsys.readouterr().err.splitlines() == ["bass: 0 of 2 done", "bass: 2 of 2 done"]
+    with validation._bar(2, "bass", progress=False) as bar:
+        bar.update(2)
+    assert capsys.readouterr().err == ""
+
+
 # ----- theory ---------------------------------------------------------------------------------
 def test_percolation_size_solves_its_equation_and_vanishes_below_threshold():
     for k, p in [(10, 0.15), (6, 0.3), (4, 0.5)]:
