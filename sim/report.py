@@ -1254,7 +1254,9 @@ def _comparison_intro(
         "are in yuan per customer; ROI is revenue per yuan of spend. "
         "repurchase_rate counts re-buys by the run's end, so customers won early have had "
         "longer; repurchase_30d (of customers won 30+ days before the end, the share who "
-        "re-bought within 30 days) compares settings that won them at different times."
+        "re-bought within 30 days) compares settings that won them at different times. ROI "
+        "counts orders by the run's end too, so it favours a setting that won its customers "
+        "early (a small budget spent in the first days) by their repeat orders."
     )
 
 
