@@ -122,13 +122,19 @@ def _cell(row: pd.Series, metric: str, fmt: str) -> str:
     return f"{text} [{bound.format(low)}, {bound.format(high)}]"
 
 
+MORE_DECIMALS = 3
+"""At most this many decimals more than a column's own: a spend difference of float rounding
+(49,999.999999 against 50,000 yuan) read as an incremental CAC of ``0.000000007`` (until
+4 Dec 2026); now ``0.0000``, zero to the decimals a cell can mean."""
+
+
 def enough_decimals(fmt: str, values: Sequence[float]) -> str:
     """``fmt`` with the decimals to show a cell whose every value is below its last decimal.
 
     The cell's largest value then gets two significant figures. ``{:z,.1f}`` showed an
     incremental CAC of 0.006 [-0.006, 0.019] as ``0.0 [0.0, 0.0]`` (until 3 Dec 2026); now it
-    reads ``0.006 [-0.006, 0.019]``. Whole-number formats (counts) and cells of exact zeros are
-    left as they are.
+    reads ``0.006 [-0.006, 0.019]``, with at most :data:`MORE_DECIMALS` more decimals than
+    ``fmt``'s. Whole-number formats (counts) and cells of exact zeros are left as they are.
     """
     found = re.search(r"\.(\d+)f\}$", fmt)
     finite = [abs(v) for v in values if not pd.isna(v) and math.isfinite(v)]
@@ -138,7 +144,7 @@ def enough_decimals(fmt: str, values: Sequence[float]) -> str:
     decimals = int(found.group(1))
     if largest >= 10.0**-decimals:
         return fmt
-    needed = min(1 - math.floor(math.log10(largest)), 9)
+    needed = min(1 - math.floor(math.log10(largest)), decimals + MORE_DECIMALS)
     return f"{fmt[: found.start()]}.{needed}f}}"
 
 

@@ -1319,6 +1319,9 @@ def test_a_report_md_cut_short_while_written_is_not_left_half_written(
         ("{:z,.1f}", [0.006, -0.006, 0.019], ["0.006", "-0.006", "0.019"]),
         ("{:z,.1f}", [0.04, -np.inf, np.inf], ["0.040", "-inf", "inf"]),
         ("{:z.3f}", [0.0004, 0.0, 0.0009], ["0.00040", "0.00000", "0.00090"]),
+        # a review: float rounding of a spend (49,999.999999) read 0.000000007 [-inf, inf]
+        ("{:z,.1f}", [7e-9, -np.inf, np.inf], ["0.0000", "-inf", "inf"]),
+        ("{:z.3f}", [2e-7, 0.0, 4e-7], ["0.000000", "0.000000", "0.000000"]),
         # enough digits already, exact zeros and counts are left as they were
         ("{:z,.1f}", [72.4, 59.2, np.inf], ["72.4", "59.2", "inf"]),
         ("{:z,.1f}", [0.2, 0.01, 0.3], ["0.2", "0.0", "0.3"]),  # the largest shows
