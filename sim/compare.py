@@ -112,7 +112,7 @@ def compare(
             table.insert(position, name, value)
         parts.append(table)
     comparison = pd.concat(parts, ignore_index=True)
-    _warn_of_unpaired(comparison, baseline, by)
+    _warn_of_unpaired(comparison, baseline, by, within)
     _warn_of_partly_paired(comparison, baseline, by)
     return comparison
 
@@ -148,20 +148,42 @@ def _conditions_and_attributes(
     return within, [c for c in others if c not in within]
 
 
-def _warn_of_unpaired(comparison: pd.DataFrame, baseline: object, by: str) -> None:
-    """Warn of the settings with no baseline replicate to pair with (see :func:`unpaired`)."""
+def _warn_of_unpaired(
+    comparison: pd.DataFrame, baseline: object, by: str, within: Sequence[str] = ()
+) -> None:
+    """Warn of the settings with no baseline replicate to pair with (see :func:`unpaired`).
+
+    Those whose values of the conditions ``within`` no baseline job ran with (a folder of two
+    sweeps, one of which never ran the baseline) are said apart: until 4 Dec 2026 they read
+    "a baseline job unfinished or failed", and waiting or re-running would not pair them.
+    """
     missing = comparison[unpaired(comparison)]
     if missing.empty:
         return
     keys = [c for c in comparison.columns if c not in ("metric", *COLUMNS)]
-    labels = [_setting_text(row) for row in missing[keys].to_dict("records")]
-    warnings.warn(
-        f"no {by}={baseline} replicate to pair with (a baseline job unfinished or failed, or "
-        f"other replicate numbers) for {len(labels)} setting(s): {listed(labels, '; ')}; "
-        "their paired differences and incremental CAC are left empty",
-        UnpairedWarning,
-        stacklevel=3,
-    )
+    ran = {_values_of(row, within) for _, row in comparison[comparison[by] == baseline].iterrows()}
+    never = np.array([_values_of(row, within) not in ran for _, row in missing.iterrows()], bool)
+    why = {
+        True: f"no {by}={baseline} job ran with their {', '.join(within)}",
+        False: "a baseline job unfinished or failed, or other replicate numbers",
+    }
+    for never_ran in (True, False):
+        rows = missing[never == never_ran]
+        if rows.empty:
+            continue
+        labels = [_setting_text(row) for row in rows[keys].to_dict("records")]
+        warnings.warn(
+            f"no {by}={baseline} replicate to pair with ({why[never_ran]}) for "
+            f"{len(labels)} setting(s): {listed(labels, '; ')}; their paired differences and "
+            "incremental CAC are left empty",
+            UnpairedWarning,
+            stacklevel=3,
+        )
+
+
+def _values_of(row: pd.Series, columns: Sequence[str]) -> tuple:
+    """``row``'s values of ``columns``, a missing one as None (NaN equals no NaN in a set)."""
+    return tuple(None if pd.isna(row[c]) else row[c] for c in columns)
 
 
 def _warn_of_partly_paired(comparison: pd.DataFrame, baseline: object, by: str) -> None:

@@ -405,6 +405,34 @@ def test_a_setting_with_no_baseline_to_pair_with_is_empty_and_warned_of():
     assert unpaired(table).sum() == 1
 
 
+def test_settings_whose_conditions_the_baseline_never_ran_are_said_apart():
+    # a review: a parent of two sweeps, one without referral=none, read "a baseline job
+    # unfinished or failed", which no waiting or re-run would mend
+    parts = [
+        replicates("none", [100, 120, 140], [5000] * 3, **{"network.n": 1000}),
+        replicates("one_sided", [110, 130, 150], [5500] * 3, **{"network.n": 1000}),
+        replicates("two_sided", [110, 130], [5500] * 2, **{"network.n": 1000}),
+        replicates("two_sided", [110, 130, 150], [5500] * 3, **{"network.n": 5000}),
+        replicates("two_sided", [110, 130, 150], [5500] * 3, **{"network.n": np.nan}),
+    ]
+    parts[2]["replicate"] += 3  # replicates 3 and 4: the baseline's have other numbers
+    frame = pd.concat(parts, ignore_index=True)
+    frame.attrs["parameters"] = ["referral", "network.n"]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UnpairedWarning)
+        table = sim.compare(frame)
+    said = [str(warning.message) for warning in caught]
+    assert said == [
+        "no referral=none replicate to pair with (no referral=none job ran with their "
+        "network.n) for 2 setting(s): network.n=5000, referral=two_sided; referral=two_sided; "
+        "their paired differences and incremental CAC are left empty",  # unset: not named
+        "no referral=none replicate to pair with (a baseline job unfinished or failed, or "
+        "other replicate numbers) for 1 setting(s): network.n=1000, referral=two_sided; their "
+        "paired differences and incremental CAC are left empty",
+    ]
+    assert unpaired(table).sum() == 3
+
+
 def test_a_setting_paired_on_only_some_replicates_is_said_with_its_counts(results):
     extra = replicates("two_sided", [60, 70], [6500, 6500]).assign(replicate=[4, 5])
     frame = pd.concat([results, extra], ignore_index=True)  # replicates 4, 5: no baseline
