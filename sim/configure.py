@@ -495,18 +495,57 @@ def options_choosing_others() -> dict[tuple[str, str], dict[str, str]]:
         if group == "experiment":
             continue
         for option in options:
-            text = (conf_dir() / group / f"{option}.yaml").read_text(encoding="utf-8")
-            defaults = (yaml.safe_load(text) or {}).get("defaults") or []
-            picks = {
-                key.removeprefix("override /"): str(value)
-                for entry in defaults
-                if isinstance(entry, dict)
-                for key, value in entry.items()
-                if key.startswith("override /")
-            }
+            picks = _choices_made_by(_option_yaml(group, option))
             if picks:
                 chosen[(group, option)] = picks
     return chosen
+
+
+def _option_yaml(group: str, option: str) -> dict:
+    """The contents of ``conf/<group>/<option>.yaml`` ({} if there is none)."""
+    path = conf_dir() / group / f"{option}.yaml"
+    if not path.is_file():
+        return {}
+    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+
+
+def _choices_made_by(content: dict) -> dict[str, str]:
+    """The other groups' options an option's ``defaults`` choose (``- override /network: x``)."""
+    return {
+        key.removeprefix("override /"): str(value)
+        for entry in content.get("defaults") or []
+        if isinstance(entry, dict)
+        for key, value in entry.items()
+        if key.startswith("override /")
+    }
+
+
+def preset_settings(group: str, option: str) -> dict[str, object]:
+    """What an option sets other than Hydra's own: ``{"referral": "two_sided", ...}``.
+
+    For ``experiment=reward_sweep``: the groups it chooses (``referral=two_sided``) and the
+    values it sets (``run.replicates=30``), as read from its file in ``conf/`` now; its launcher
+    and sweep (``hydra``) are left out. Empty for an option with no file.
+    """
+    content = _option_yaml(group, option)
+    chosen = {
+        name: value
+        for name, value in _choices_made_by(content).items()
+        if not name.startswith("hydra/")
+    }
+    values = {key: value for key, value in content.items() if key not in ("defaults", "hydra")}
+    return {**chosen, **_flattened(values)}
+
+
+def _flattened(values: dict, prefix: str = "") -> dict[str, object]:
+    """Nested mappings as dotted keys: ``{"run": {"replicates": 30}}`` -> ``run.replicates``."""
+    flat = {}
+    for key, value in values.items():
+        if isinstance(value, dict) and value:
+            flat.update(_flattened(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
 
 
 def refuse_merging_overrides(overrides: Sequence[Override]) -> None:

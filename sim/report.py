@@ -48,6 +48,7 @@ from sim.compare import (
     unpaired,
     wide,
 )
+from sim.configure import preset_settings
 from sim.console import counted, listed, plain, say
 from sim.storage import remove_orphaned_temporaries, write_atomic, write_text_atomic
 from sim.summary import (
@@ -1279,8 +1280,26 @@ def held_fixed(metrics: pd.DataFrame) -> str:
     ]
     if not fixed:
         return "Every job ran `conf/`'s defaults but for the parameters in the table."
-    values = ", ".join(f"{n}={plain(metrics[n].iloc[0])}" for n in fixed)
+    values = ", ".join(f"{n}={plain(metrics[n].iloc[0])}{_preset_text(metrics, n)}" for n in fixed)
     return f"Set alike in every job: {values}; the rest as in `conf/`."
+
+
+def _preset_text(metrics: pd.DataFrame, name: str) -> str:
+    """`` (which sets referral=two_sided, run.replicates=30)`` after ``experiment=...``, or "".
+
+    What the preset sets and the jobs did not set otherwise (:func:`preset_settings`, read
+    from ``conf/`` now): until 4 Dec 2026 the reward sweep's report named no scheme, and the
+    budget frontier's no ad budget.
+    """
+    if name != "experiment":
+        return ""
+    settings = preset_settings("experiment", str(metrics[name].iloc[0]))
+    said = [
+        f"{key}={plain(value)}"
+        for key, value in settings.items()
+        if key not in metrics and key != store.SAMPLE_SIZE  # the intro counts the replicates
+    ]
+    return f" (which sets {', '.join(said)})" if said else ""
 
 
 def _configuration_intro(replicates: int) -> str:

@@ -1222,6 +1222,33 @@ def test_the_market_names_neither_the_replicate_count_nor_a_null_every_job_set()
     )
 
 
+def test_the_market_says_what_an_experiment_preset_sets_that_the_jobs_did_not():
+    # a review: reward_sweep's report never named its scheme, budget_frontier's not its budget
+    metrics = pd.DataFrame(
+        {
+            "referral.referrer_reward": [0.0, 10.0],
+            "experiment": ["reward_sweep"] * 2,
+            "network.n": [2000] * 2,
+            "job": list("ab"),
+        }
+    )
+    metrics.attrs["parameters"] = ["referral.referrer_reward", "experiment", "network.n"]
+    assert report.held_fixed(metrics) == (
+        "Set alike in every job: experiment=reward_sweep (which sets referral=two_sided), "
+        "network.n=2000; the rest as in `conf/`."
+    )  # not run.replicates=30: the intro counts the replicates
+    mine = metrics.assign(referral="one_sided")  # set on the command line: not the preset's
+    mine.attrs["parameters"] = [*metrics.attrs["parameters"], "referral"]
+    assert "experiment=reward_sweep, network.n=2000, referral=one_sided;" in report.held_fixed(mine)
+    frontier = metrics.assign(experiment="budget_frontier")
+    assert "experiment=budget_frontier (which sets seeding.daily_budget=1200)" in (
+        report.held_fixed(frontier)
+    )
+    assert "experiment=network_sensitivity," in report.held_fixed(
+        metrics.assign(experiment="network_sensitivity")
+    )
+
+
 def test_failed_jobs_are_the_ones_without_results_in_job_order(tmp_path):
     for job in ("10", "2", "3"):
         (tmp_path / job).mkdir()
