@@ -28,6 +28,7 @@ from sim.console import listed, plain
 from sim.params import nearest_key
 from sim.results import DuplicateJobWarning, swept
 from sim.summary import (
+    CONFIDENCE,
     POOLED,
     SUPPORT,
     difference_support,
@@ -37,6 +38,7 @@ from sim.summary import (
     measured_columns,
     pooled_difference_interval,
     ratio_interval,
+    t_quantile,
 )
 
 __all__ = [  # the interval functions are sim.summary's, named here as before 3 Dec 2026
@@ -115,6 +117,62 @@ def compare(
     _warn_of_unpaired(comparison, baseline, by, within)
     _warn_of_partly_paired(comparison, baseline, by)
     return comparison
+
+
+def differences_across(
+    comparison: pd.DataFrame, by: str, within: Sequence[str], metric: str = "delta_customers"
+) -> pd.DataFrame:
+    """Whether each setting's paired difference differs across the conditions ``within``.
+
+    For each setting of ``by`` (with its attributes) compared in two or more combinations of
+    ``within`` (the networks of ``network_sensitivity``, say): Cochran's Q of its ``metric``
+    rows, each mean weighted by the inverse square of its standard error (read back from its
+    t-interval), against a chi-squared law of (combinations - 1) degrees of freedom. The
+    combinations are taken as independent: where they share replicates (common random
+    numbers) their differences vary less than that, so the test is conservative. Rows with no
+    spread (the baseline's own, at 0) or fewer than 2 replicates are left out.
+
+    Args:
+        comparison: a :func:`compare` table.
+        by: the parameter naming the settings.
+        within: the conditions (:func:`conditions`).
+        metric: a paired difference of the table (a ``delta_*`` row, t-interval).
+
+    Returns:
+        One row per setting: its key columns, ``values`` (combinations compared), ``lowest``
+        and ``highest`` (the rows of the smallest and largest mean, as records), ``q`` and
+        ``p``. Empty without conditions.
+
+    """
+    from scipy.special import chdtrc  # the chi-squared survival function, without scipy.stats
+
+    keys = [c for c in comparison.columns if c not in ("metric", *COLUMNS)]
+    setting = [key for key in keys if key not in within]
+    rows = comparison[(comparison["metric"] == metric) & (comparison["replicates"] > 1)]
+    tails = t_quantile(0.5 + CONFIDENCE / 2, rows["replicates"] - 1)
+    rows = rows.assign(se=(rows["ci_high"] - rows["ci_low"]) / (2 * tails))
+    rows = rows[(rows["se"] > 0) & np.isfinite(rows["se"])]
+    found = []
+    if not within or rows.empty:
+        return pd.DataFrame(columns=[*setting, "values", "lowest", "highest", "q", "p"])
+    for _, group in rows.groupby(setting, dropna=False, sort=False):
+        if len(group) < 2:
+            continue
+        weight = 1 / group["se"] ** 2
+        centre = (weight * group["mean"]).sum() / weight.sum()
+        q = float((weight * (group["mean"] - centre) ** 2).sum())
+        ordered = group.sort_values("mean")
+        found.append(
+            {
+                **group.iloc[0][setting].to_dict(),
+                "values": len(group),
+                "lowest": ordered.iloc[0].to_dict(),
+                "highest": ordered.iloc[-1].to_dict(),
+                "q": q,
+                "p": float(chdtrc(len(group) - 1, q)),
+            }
+        )
+    return pd.DataFrame(found, columns=[*setting, "values", "lowest", "highest", "q", "p"])
 
 
 class UnpairedWarning(UserWarning):

@@ -15,6 +15,7 @@ from sim.compare import (
     ComparisonError,
     UnpairedWarning,
     conditions,
+    differences_across,
     mean_interval,
     ratio_interval,
     unpaired,
@@ -431,6 +432,55 @@ def test_settings_whose_conditions_the_baseline_never_ran_are_said_apart():
         "paired differences and incremental CAC are left empty",
     ]
     assert unpaired(table).sum() == 3
+
+
+def delta_rows(means, ses, replicates=30, network=None) -> pd.DataFrame:
+    """``delta_customers`` rows of a compare table: two_sided at each network, t-intervals."""
+    half = np.asarray(ses) * stats.t.ppf(0.975, replicates - 1)
+    networks = network or [f"net{i}" for i in range(len(means))]
+    return pd.DataFrame(
+        {
+            "network": networks,
+            "referral": "two_sided",
+            "metric": "delta_customers",
+            "mean": means,
+            "ci_low": np.asarray(means) - half,
+            "ci_high": np.asarray(means) + half,
+            "replicates": replicates,
+        }
+    )
+
+
+def test_differences_across_conditions_is_cochrans_q_against_chi_squared():
+    means, ses = np.array([14.0, 17.0, 22.0, 21.0]), np.array([4.0, 3.5, 4.5, 5.0])
+    baseline = delta_rows([0.0] * 4, [0.0] * 4).assign(referral="none")  # no spread: left out
+    found = differences_across(
+        pd.concat([baseline, delta_rows(means, ses)]), "referral", ["network"]
+    )
+    weight = 1 / ses**2
+    q = (weight * (means - (weight * means).sum() / weight.sum()) ** 2).sum()
+    assert found["referral"].tolist() == ["two_sided"] and found["values"].tolist() == [4]
+    assert found["q"].iloc[0] == pytest.approx(q, rel=1e-9)
+    assert found["p"].iloc[0] == pytest.approx(stats.chi2.sf(q, 3), rel=1e-9)
+    assert found["lowest"].iloc[0]["network"] == "net0"
+    assert found["highest"].iloc[0]["network"] == "net2"
+    assert differences_across(delta_rows(means, ses), "referral", []).empty  # no condition
+    assert differences_across(delta_rows(means[:1], ses[:1]), "referral", ["network"]).empty
+
+
+def test_differences_across_conditions_rejects_at_its_level_and_finds_a_real_difference():
+    # 7 independent networks of 30 paired replicates each, SD 25 (network_sensitivity's)
+    rng = np.random.default_rng(7)
+
+    def p_value(gains) -> float:
+        draws = rng.normal(gains, 25.0, size=(30, len(gains)))
+        means, ses = draws.mean(axis=0), draws.std(axis=0, ddof=1) / np.sqrt(30)
+        return differences_across(delta_rows(means, ses), "referral", ["network"])["p"].iloc[0]
+
+    null = np.array([p_value([18.0] * 7) for _ in range(600)])
+    assert 0.03 <= (null < 0.05).mean() <= 0.08  # its level, within sampling (SE 0.009)
+    assert 0.40 <= np.median(null) <= 0.60
+    assert np.mean([p_value([0, 0, 0, 30, 30, 30, 30]) < 0.05 for _ in range(50)]) > 0.9
 
 
 def test_a_setting_paired_on_only_some_replicates_is_said_with_its_counts(results):
