@@ -865,7 +865,7 @@ def unfinished_jobs(folder: Path) -> list[Path]:
     sweep folder holds (the same ``.hydra/overrides.yaml`` as a finished job): a copy a sweep
     removed keeps its logs, and its setting's results are in the table.
     """
-    started = {h.parent for h in folder.rglob(".hydra") if h.is_dir()}
+    started = {h.parent for h in store.found_under(folder, ".hydra") if h.is_dir()}
     waiting = [f for f in started if not store.in_hidden_folder(f, folder)]
     missing = [f for f in waiting if not jobs_store.has_results(f)]
     held = {_overrides_of(f) for f in waiting if jobs_store.has_results(f)} - {None}

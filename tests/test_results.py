@@ -245,6 +245,20 @@ def test_no_module_that_makes_results_imports_one_the_fingerprint_leaves_out():
     assert not {file for file in files if file.split("/")[0] in left_out}
 
 
+def test_a_parent_of_links_to_sweeps_is_read_like_one_of_copies(two_schemes, tmp_path):
+    # a review: a folder of symbolic links to two sweeps held "no finished job"
+    parent = tmp_path / "pair"
+    parent.mkdir()
+    (parent / "schemes").symlink_to(two_schemes, target_is_directory=True)
+    (parent / "loop").symlink_to(parent, target_is_directory=True)  # read once, no loop
+    frame = sim.results.load(parent)
+    assert len(frame) == len(sim.results.load(two_schemes)) == 6
+    assert sorted(frame["referral"].unique()) == ["none", "two_sided"]
+    assert sorted(sim.results.found_under(parent, "metrics.parquet")) == [
+        parent / "schemes" / job / "metrics.parquet" for job in ("0", "1")
+    ]
+
+
 def test_loading_nothing_says_so(tmp_path):
     with pytest.raises(ResultsError, match=r"no finished job .*nothing to load"):
         sim.results.load(tmp_path)
