@@ -332,7 +332,7 @@ def reach_cac_figure(
             mfc="white" if free else style["color"],
             **_point(style),
         )
-    _draw_frontiers(axes, table, within)
+    _draw_frontiers(axes, table, within, [styles[label]["color"] for label in labels])
     mark_no_upper_end(axes, drawn, edge, [styles[label]["color"] for label in labels])
     axes.set(
         xlabel="CAC (yuan per customer)",
@@ -394,17 +394,29 @@ def mark_no_upper_end(
     axes.plot([], [], ">", color="0.3", label=NO_UPPER_END)
 
 
-def _draw_frontiers(axes: plt.Axes, table: pd.DataFrame, within: Sequence[str]) -> None:
-    """Ring (and join) the efficient settings of each combination of ``within``."""
+def _draw_frontiers(
+    axes: plt.Axes, table: pd.DataFrame, within: Sequence[str], colours: Sequence = ()
+) -> None:
+    """Ring (and join) the efficient settings of each combination of ``within``.
+
+    With several combinations, each frontier takes the colour of its combination's first
+    setting (``colours``: each row's), so the frontiers of seven networks are told apart by
+    the points they join (until 4 Dec 2026 each was one black dashed line).
+    """
     within = [c for c in within if c in table]
-    parts = table.groupby(within, dropna=False, sort=False) if within else [((), table)]
+    parts = list(table.groupby(within, dropna=False, sort=False)) if within else [((), table)]
     label = FRONTIER + (f" (within each {', '.join(within)})" if within else "")
+    coloured = len(parts) > 1 and len(colours) == len(table)
+    if coloured:
+        label += ", coloured as its settings"
+    colour_of = dict(zip(table.index, colours, strict=True)) if coloured else {}
     for number, (_, part) in enumerate(parts):
         frontier = part.loc[efficient(part)].sort_values("cac")
         axes.plot(
             frontier["cac"],
             frontier["customers"],
-            "k--o" if len(frontier) > 1 else "ko",
+            "--o" if len(frontier) > 1 else "o",
+            color=colour_of.get(part.index[0], "k"),
             lw=1,
             ms=14,
             mfc="none",

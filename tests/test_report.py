@@ -1158,7 +1158,13 @@ def test_the_frontier_is_drawn_within_each_condition_not_across_markets():
     ringed = sorted((x, y) for line in rings for x, y in zip(*line.get_data(), strict=True))
     assert ringed == [(58.0, 180.0), (59.0, 186.0), (60.0, 90.0), (62.0, 95.0)]
     legend = [text.get_text() for text in figure.axes[0].get_legend().get_texts()]
-    assert legend.count("efficient frontier (within each network.n)") == 1
+    frontier = "efficient frontier (within each network.n), coloured as its settings"
+    assert legend.count(frontier) == 1
+    # each market's frontier in its settings' colour (until 4 Dec 2026 all black, alike)
+    points = {line.get_color() for line in figure.axes[0].lines if line.get_markersize() != 14}
+    ring_colours = [matplotlib.colors.to_hex(line.get_color()) for line in rings]
+    assert len(set(ring_colours)) == 2
+    assert set(ring_colours) <= {matplotlib.colors.to_hex(colour) for colour in points}
     report.plt.close(figure)
     across = report.reach_cac_figure(frame, ["network.n", "referral"])  # no condition given
     rings = [line for line in across.axes[0].lines if line.get_markersize() == 14]
