@@ -20,6 +20,7 @@ NOT_ENGINE = (
     "compare.py",
     "failures.py",
     "paramdoc.py",
+    "planned.py",
     "report.py",
     "results.py",
     "summary.py",

@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from sim import jobs as jobs_store
+from sim import planned
 from sim import results as store
 from sim.compare import (
     COLUMNS,
@@ -680,8 +681,12 @@ DEFAULT_BY = "referral"
 DEFAULT_BASELINE = "none"
 
 
-def unfinished_jobs_note(folder: Path, unfinished: Sequence[Path]) -> str:
-    """The report's note on started jobs with neither results nor a failure record."""
+def unfinished_jobs_note(folder: Path, unfinished: Sequence[Path], recorded: bool = False) -> str:
+    """The report's note on started jobs with neither results nor a failure record.
+
+    ``recorded``: the sweep recorded its jobs (:mod:`sim.planned`), whose note names those it has
+    not started; without a record (until 4 Dec 2026) the note says they are not counted.
+    """
     if list(unfinished) == [folder]:  # a single run: its own command completes it
         return (
             f"This run has no results yet and is not in this report (still running, or stopped "
@@ -692,12 +697,18 @@ def unfinished_jobs_note(folder: Path, unfinished: Sequence[Path]) -> str:
     jobs_text = (
         "1 started job has" if len(unfinished) == 1 else f"{len(unfinished)} started jobs have"
     )
+    not_counted = "" if recorded else NOT_STARTED_NOT_COUNTED
     return (
         f"{jobs_text} no results yet and {'is' if len(unfinished) == 1 else 'are'} not in this "
         f"report: {listed(names)}. Still running, or stopped by Ctrl-C or a kill: running the "
-        "sweep's command again completes them, from the replicates they kept. Jobs the sweep "
-        "had not started yet have no folder and are not counted here."
+        f"sweep's command again completes them, from the replicates they kept.{not_counted}"
     )
+
+
+NOT_STARTED_NOT_COUNTED = (
+    " Jobs the sweep had not started yet have no folder and are not counted here."
+)
+"""Said of a sweep with no record of its jobs (:mod:`sim.planned`), which cannot name them."""
 
 
 LOAD_NOTES = (store.DuplicateJobWarning, store.MixedCodeWarning)  # said in the report's notes
@@ -801,7 +812,11 @@ def _write_configuration_report(
     figures = _figures(jobs, table, [CONFIGURATION], out, frontier=False, label=label)
     text = format_table(comparison, CONFIGURATION, UNPAIRED_TABLE)
     failed = store.failed_jobs(Path(folder)) if Path(folder).is_dir() else {}
-    nothing = nothing_to_compare(metrics, unfinished_jobs(Path(folder)), asked, list(failed))
+    plan = planned.plan_of(Path(folder))
+    not_started = len(plan.never_started()) if plan is not None else 0
+    nothing = nothing_to_compare(
+        metrics, unfinished_jobs(Path(folder)), asked, list(failed), not_started
+    )
     notes = [nothing, "", *_notes(noted, metrics)]
     say_the_rest(notes[2:], noted)
     replicates = int(comparison.query("metric == 'customers'")["replicates"].max())
@@ -831,6 +846,7 @@ def nothing_to_compare(
     unfinished: Sequence[Path] = (),
     asked: Sequence[str] = (),
     failed: Sequence[Path] = (),
+    not_started: int = 0,
 ) -> str:
     """The line of a report of one configuration: why nothing is compared, how to compare.
 
@@ -841,10 +857,12 @@ def nothing_to_compare(
         asked: the comparison options given (``--by referral``), which have nothing to compare.
         failed: those of ``unfinished`` that failed (``failed.json``): waiting will not
             finish them (until 3 Dec 2026 the line said to report again when they had).
+        not_started: how many of the sweep's planned jobs have not started (:mod:`sim.planned`),
+            named in a note below (until 4 Dec 2026 the line said to sweep a parameter).
 
     """
     options = f"{' '.join(asked)}: " if asked else ""
-    if unfinished:
+    if unfinished or not_started:
         failing = [job for job in unfinished if job in set(failed)]
         waiting = len(unfinished) - len(failing)
         parts = []
@@ -853,9 +871,12 @@ def nothing_to_compare(
             parts.append(f"{counted(waiting, 'other started job')} {verb} not have results yet")
         if failing:
             parts.append(f"{counted(len(failing), 'job' if waiting else 'other job')} failed")
+        if not_started:
+            verb = "has" if not_started == 1 else "have"
+            parts.append(f"{counted(not_started, 'job')} of the sweep {verb} not started")
         when = (
             "when a second setting has finished"
-            if waiting
+            if waiting or not_started
             else "once the sweep's command, run again, has finished a second setting"
         )
         return (
@@ -943,18 +964,20 @@ ONE_REPLICATE_NOTE = (
 def _load(folder: Path) -> tuple[list[Path], pd.DataFrame, list[str]]:
     """The finished jobs, their metrics and the notes of the load (said on standard error)."""
     folder = Path(folder)
+    plan = planned.plan_of(folder)  # None without a record (or a folder)
     with warnings.catch_warnings(record=True) as caught:  # said once, below, and in the notes
         warnings.simplefilter("always")
         try:  # first: a missing folder or a file is refused, not made
             jobs = store.job_folders(folder, say_failed=False)  # said in its notes
         except store.ResultsError as error:  # with the jobs that have none, if any: why none
-            notes = _missing_jobs_notes(folder)
+            notes = _missing_jobs_notes(folder, plan)
             raise store.ResultsError(
                 " ".join([f"{error}.", *notes]) if notes else str(error)
             ) from None
         metrics = without_copies(store.load(jobs))  # though a sweep still runs
     noted = list(dict.fromkeys(str(w.message) for w in caught if w.category in LOAD_NOTES))
-    noted += _missing_jobs_notes(folder)
+    noted += _missing_jobs_notes(folder, plan)
+    noted += planned.one_value_notes(plan, metrics)
     noted += [ONE_REPLICATE_NOTE] if _replicates_per_setting(metrics)[1] == 1 else []
     for message in noted:
         print(f"referral-sim-report: note: {message}", file=sys.stderr)
@@ -973,11 +996,12 @@ def without_copies(metrics: pd.DataFrame) -> pd.DataFrame:
     return metrics[~metrics.duplicated(same)]
 
 
-def _missing_jobs_notes(folder: Path) -> list[str]:
-    """Notes on the started jobs under ``folder`` without results: failed, then unfinished.
+def _missing_jobs_notes(folder: Path, plan: planned.SweepPlan | None = None) -> list[str]:
+    """Notes on the jobs of ``folder`` without results: failed, unfinished, then not started.
 
     Until 2 Dec 2026 only failed jobs were named: a setting whose job was killed, or still
-    running, was left out of the table without a word.
+    running, was left out of the table without a word; until 4 Dec 2026 jobs the sweep had not
+    started were not named (``plan``: the sweep's record of its jobs, :mod:`sim.planned`).
     """
     if not folder.is_dir():
         return []
@@ -985,7 +1009,8 @@ def _missing_jobs_notes(folder: Path) -> list[str]:
     unfinished = [job for job in unfinished_jobs(folder) if job not in failed]
     return [
         *([store.failed_jobs_note(folder, failed, "this report")] if failed else []),
-        *([unfinished_jobs_note(folder, unfinished)] if unfinished else []),
+        *([unfinished_jobs_note(folder, unfinished, plan is not None)] if unfinished else []),
+        *planned.never_started_notes(plan),
     ]
 
 

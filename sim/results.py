@@ -142,7 +142,7 @@ def _setting_named(folder: Path, job: Path, shared: dict[Path, set[str] | None])
         return "."
     if job.parent not in shared:
         shared[job.parent] = shared_overrides(job.parent)
-    own = [o for o in _overrides(job / OVERRIDES) if o not in (shared[job.parent] or set())]
+    own = [o for o in read_overrides(job / OVERRIDES) if o not in (shared[job.parent] or set())]
     name = str(job.relative_to(folder))
     return f"{name} ({' '.join(own)})" if own else name
 
@@ -156,11 +156,12 @@ def shared_overrides(sweep: Path) -> set[str] | None:
 
     None when fewer than two jobs record theirs (a job alone is named with all of its own).
     """
-    records = [set(_overrides(record)) for record in sweep.glob(f"*/{OVERRIDES}")]
+    records = [set(read_overrides(record)) for record in sweep.glob(f"*/{OVERRIDES}")]
     return set.intersection(*records) if len(records) > 1 else None
 
 
-def _overrides(record: Path) -> list[str]:
+def read_overrides(record: Path) -> list[str]:
+    """The overrides a job's ``.hydra/overrides.yaml`` lists (a YAML list); [] if unreadable."""
     try:
         overrides = yaml.safe_load(record.read_text(encoding="utf-8"))
     except (OSError, ValueError, yaml.YAMLError):

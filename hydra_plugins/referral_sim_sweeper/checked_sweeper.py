@@ -11,9 +11,11 @@ for sweeps of :data:`SHOWN_FROM` jobs or more: a progress bar when standard erro
 (as the replicates' bar), else one line; everything else is Hydra's ``BasicSweeper``.
 
 The configuration warnings the check says are passed to the jobs' worker processes (in the
-environment, for the sweep's duration), so that each worker does not say them again. A sweep
-refused before any job launched leaves its folder's ``multirun.yaml`` as it found it, and
-removes the folder if the sweep made it.
+environment, for the sweep's duration), so that each worker does not say them again. Once
+every job passed, it writes the sweep's plan, each job's number and overrides, in the sweep's
+folder (:data:`sim.planned.PLAN`): a report of a sweep stopped part way names the jobs that never
+started. A sweep refused before any job launched leaves its folder's ``multirun.yaml`` and plan
+as it found them, and removes the folder if the sweep made it.
 """
 
 from __future__ import annotations
@@ -44,16 +46,21 @@ class CheckedSweeper(BasicSweeper):
     def sweep(self, arguments: list[str]) -> Any:
         """Hydra's sweep; the environment is left as it was (see :func:`pass_warnings_on`).
 
-        Hydra writes the sweep's ``multirun.yaml`` before it checks the first batch; a sweep
-        refused by that check launches nothing, so the file is put back as it was (removed if
-        there was none), and a folder the sweep made is removed: a refused command leaves the
-        disk as it found it.
+        Hydra writes the sweep's ``multirun.yaml`` before it checks the first batch, and the
+        check writes the sweep's plan (:data:`sim.planned.PLAN`); a sweep refused by that check
+        launches nothing, so both files are put back as they were (removed if there was none),
+        and a folder the sweep made is removed: a refused command leaves the disk as it found
+        it.
         """
         from sim.console import environment_restored
         from sim.params import SAID_BY_SWEEP
+        from sim.planned import PLAN
 
-        record = Path(self.config.hydra.sweep.dir) / SWEEP_RECORD
-        self._record = (record, record.read_bytes() if record.is_file() else None)
+        self._folder = folder = Path(self.config.hydra.sweep.dir)
+        self._records = {
+            record: record.read_bytes() if record.is_file() else None
+            for record in (folder / SWEEP_RECORD, folder / PLAN)
+        }
         with environment_restored(SAID_BY_SWEEP):
             try:
                 returns = super().sweep(arguments)
@@ -62,7 +69,7 @@ class CheckedSweeper(BasicSweeper):
                 return returns
             except BaseException:
                 if not getattr(self, "_checked", 0):  # refused before any batch was checked
-                    self._put_back_the_sweep_record()  # (days=interval(1,30), say)
+                    self._put_back_the_sweep_records()  # (days=interval(1,30), say)
                 raise
 
     def validate_batch_is_legal(self, batch: Sequence[Sequence[str]]) -> None:
@@ -78,7 +85,11 @@ class CheckedSweeper(BasicSweeper):
         self._check([job for jobs in self.overrides for job in jobs])
 
     def _check(self, jobs: Sequence[Sequence[str]]) -> None:
-        """Compose the configuration of every job of ``jobs`` (Hydra's check), counting them."""
+        """Compose the configuration of every job of ``jobs`` (Hydra's check), counting them.
+
+        Once every job passed, record the sweep's plan: each job's overrides as Hydra will
+        write them in its ``.hydra/overrides.yaml`` (:func:`sim.planned.record_plan`).
+        """
         shown = len(jobs) >= SHOWN_FROM
         terminal = sys.stderr.isatty()
         if shown and not terminal:
@@ -87,9 +98,11 @@ class CheckedSweeper(BasicSweeper):
         if not jobs:  # sweep() puts the record back, as for any refusal
             raise no_job_to_run()
         from sim.configure import refuse_overridden_choices
+        from sim.planned import record_plan
 
         loader = self.hydra_context.config_loader
         bar = tqdm(total=len(jobs), desc=CHECKING, unit="job", disable=not (shown and terminal))
+        planned = []
         try:
             with bar:
                 for index, overrides in enumerate(jobs):  # the job numbers they will run as
@@ -97,24 +110,27 @@ class CheckedSweeper(BasicSweeper):
                     job = loader.load_sweep_config(
                         master_config=self.config, sweep_overrides=list(overrides)
                     )
+                    planned.append(list(job.hydra.overrides.task))  # its overrides.yaml
                     check_job(job, index)
                     bar.update()
+            record_plan(self._folder, planned)
         except BaseException:  # refused (or interrupted) before any job launched
-            self._put_back_the_sweep_record()
+            self._put_back_the_sweep_records()
             raise
         self._checked = len(jobs)
         pass_warnings_on()
 
-    def _put_back_the_sweep_record(self) -> None:
+    def _put_back_the_sweep_records(self) -> None:
+        """Put ``multirun.yaml`` and the plan back as :meth:`sweep` found them; withdraw."""
         from sim.failures import withdraw_sweep
         from sim.storage import write_atomic
 
-        record, before = self._record  # as sweep() found it
-        if before is None:
-            record.unlink(missing_ok=True)
-        else:
-            write_atomic(record, lambda path: path.write_bytes(before))
-        withdraw_sweep(record.parent)  # and the folder, if the sweep made it
+        for record, before in self._records.items():
+            if before is None:
+                record.unlink(missing_ok=True)
+            else:
+                write_atomic(record, lambda path, before=before: path.write_bytes(before))
+        withdraw_sweep(self._folder)  # and the folder, if the sweep made it
 
 
 def no_job_to_run() -> Exception:
