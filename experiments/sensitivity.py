@@ -162,9 +162,26 @@ def width_note(table: pd.DataFrame, samples: int) -> str:
     )
 
 
+def too_wide(table: pd.DataFrame) -> float | None:
+    """The widest 95% CI half-width of ``table`` if wider than :data:`TOO_WIDE`, else None."""
+    widest = table[["S1_conf", "ST_conf"]].max().max()
+    return float(widest) if widest > TOO_WIDE else None
+
+
 def plot(table: pd.DataFrame, path: Path) -> Path:
-    """First- and total-order indices per parameter, one panel per output."""
+    """First- and total-order indices per parameter, one panel per output.
+
+    Intervals too wide to rank anything (:func:`too_wide`) are said above the panels, as the
+    printed table's last line says them (until 4 Dec 2026 only that line did).
+    """
     figure, axes = plt.subplots(1, len(OUTPUTS), figsize=(11, 4.5), sharey=True)
+    widest = too_wide(table)
+    if widest is not None:
+        figure.suptitle(
+            f"95% CIs up to ±{widest:.2f} on a 0-1 scale: these indices do not rank the "
+            "parameters (run with more --samples)",
+            color="#b00020",
+        )
     for axis, (name, rows) in zip(axes, table.groupby("output", sort=False), strict=True):
         positions = np.arange(len(rows))
         for offset, order in ((-0.2, "S1"), (0.2, "ST")):

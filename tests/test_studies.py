@@ -358,7 +358,9 @@ def test_an_output_that_never_varies_has_undefined_indices_and_a_warning_not_zer
 
 
 @pytest.mark.parametrize(("base", "advised"), [(4, True), (256, False)])
-def test_the_widest_interval_is_named_and_too_wide_ones_ask_for_more_samples(base, advised):
+def test_the_widest_interval_is_named_and_too_wide_ones_ask_for_more_samples(
+    base, advised, monkeypatch, tmp_path
+):
     # --samples 4 printed S1 = 1.33 (an index is at most 1) with no word beyond its S1_conf
     samples = sensitivity.sobol_sample.sample(
         sensitivity.problem(), base, calc_second_order=False, seed=0
@@ -373,6 +375,13 @@ def test_the_widest_interval_is_named_and_too_wide_ones_ask_for_more_samples(bas
     assert ("Run with more --samples (now 4;" in note) == advised
     nothing = table.assign(S1_conf=np.nan, ST_conf=np.nan)
     assert sensitivity.width_note(nothing, base).startswith("no index is defined")
+    titles = []  # the figure says it too (until 4 Dec 2026 only the printed line did)
+    monkeypatch.setattr(
+        sensitivity, "save_figure", lambda figure, path: titles.append(figure.get_suptitle())
+    )
+    sensitivity.plot(table, tmp_path / "sobol.png")
+    assert titles[0].startswith(f"95% CIs up to ±{widest:.2f}") == advised
+    assert (titles[0] == "") == (not advised)
 
 
 def test_a_key_given_twice_in_the_space_is_refused():
