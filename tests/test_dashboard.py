@@ -237,6 +237,20 @@ def test_summary_rows_read_the_metrics():
     assert rows["Spend, retention included (yuan)"] == f"{metrics['spend_total']:,.0f}"
 
 
+def test_a_group_buys_card_shows_its_teams_and_held_orders():
+    # the card of a group buy whose teams never fill read a low CAC with no word of why
+    model = DashboardModel(n=2000, referral="group_buy", days=30)
+    for _ in range(30):
+        model.step()
+    rows, metrics = dict(components.summary_rows(model)), model.metrics()
+    filled, dissolved = metrics["teams_filled"], metrics["teams_dissolved"]
+    assert dissolved > 0
+    assert rows["Group-buy teams filled (paid) / dissolved"] == f"{filled:,} / {dissolved:,}"
+    assert rows["Group-buy orders held (in no customers)"] == f"{metrics['orders_held']:,}"
+    plain = dict(components.summary_rows(DashboardModel(n=500, referral="two_sided")))
+    assert not [label for label in plain if label.startswith("Group-buy")]
+
+
 def test_the_charts_draw_while_a_step_is_collecting():
     # with Mesa's "Use Threads" a step collected while the page drew: the first series had a
     # day more than the others and the page became "All arrays must be of the same length"

@@ -256,6 +256,28 @@ def summary_rows(model: ReferralModel) -> list[tuple[str, str]]:
     m = model.metrics()
     seeds = acquired_by(model, Channel.SEED)
     seeded = [("Seed customers (not counted as won)", f"{seeds:,}")] if seeds else []
+    return [*_headline_rows(model, m, seeded), *_group_buy_rows(model, m)]
+
+
+def _group_buy_rows(model: ReferralModel, m: dict) -> list[tuple[str, str]]:
+    """Under ``referral=group_buy``: its teams filled and dissolved, and its orders held.
+
+    A group buy whose teams seldom fill pays almost nothing, and its CAC reads low for it
+    (:func:`sim.summary.teams_seldom_filled`); until 4 Dec 2026 the card did not show it.
+    """
+    if model.referral.name != "group_buy":
+        return []
+    return [
+        (
+            "Group-buy teams filled (paid) / dissolved",
+            f"{m['teams_filled']:,} / {m['teams_dissolved']:,}",
+        ),
+        ("Group-buy orders held (in no customers)", f"{m['orders_held']:,}"),
+    ]
+
+
+def _headline_rows(model: ReferralModel, m: dict, seeded: list) -> list[tuple[str, str]]:
+    """The card's rows every run has, the seed customers' after the customers won."""
     return [
         ("Day", f"{model.day} of {model.config.days}"),
         ("Customers won", f"{int(m['customers']):,}"),
