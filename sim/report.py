@@ -584,6 +584,9 @@ def cascades_figure(
         # s = 1 (every tree) so that a single observed size still draws a step
         sizes = np.append(1, counts.index.to_numpy())
         axes.step(sizes, np.append(1.0, tail), where="pre", label=label, **_line(style))
+        # a dot at each observed size: the step into it read as its share (a review read
+        # P(size >= 2) = 0.05 off the step from 2 to 3, until 4 Dec 2026)
+        axes.plot(counts.index, tail, "o", ms=3, color=style["color"], label="_sizes")
     largest = int(cascades["size"].max())
     axes.set(yscale="log", xlabel="referral-tree size s (members: customers, and KOCs at roots)")
     if largest > LINEAR_SIZES_UP_TO:

@@ -303,8 +303,12 @@ def test_the_cascade_figure_draws_the_share_of_trees_at_least_each_size(monkeypa
     monkeypatch.setattr(report, "save_figure", lambda figure, path: drawn.append(figure) or path)
     trees = pd.DataFrame({"referral": "none", "size": [2, 3, 10], "trees": [1, 1, 1]})
     report.plot_cascades(trees, ["referral"], tmp_path / "cascades.png")
-    (line,) = drawn[0].axes[0].get_lines()
+    (line, dots) = drawn[0].axes[0].get_lines()
     assert line.get_drawstyle() == "steps-pre"
+    # a dot at each observed size, at its share: the step into 3 read as P(size >= 2)
+    assert dots.get_xdata().tolist() == [2, 3, 10]
+    assert dots.get_ydata() == pytest.approx([1, 2 / 3, 1 / 3])
+    assert dots.get_color() == line.get_color() and dots.get_linestyle() == "None"
     x, y = line.get_xdata(), line.get_ydata()
 
     def curve(s):  # a "steps-pre" line holds each point's value back to the point before
