@@ -64,6 +64,9 @@ METRICS = (
     "fraud_share",
 )
 PAIRED = ("customers", "cac", "spend_acquisition")
+PAIRED_IF_THERE = ("gross_profit",)
+"""Paired too where the results hold them (since 4 Dec 2026: what a scheme adds to profit,
+which ROI, revenue over spend, does not say)."""
 COLUMNS = ["mean", "ci_low", "ci_high", "replicates"]
 
 
@@ -420,7 +423,7 @@ def _compare_group(
         paired = runs.merge(
             base, left_index=True, right_index=True, how="inner", suffixes=("", "_base")
         )
-        for metric in PAIRED:
+        for metric in (*PAIRED, *(m for m in PAIRED_IF_THERE if m in paired.columns)):
             rows.append((*values, f"delta_{metric}", *_paired_difference(paired, metric)))
         extra_spend = paired["spend_acquisition"] - paired["spend_acquisition_base"]
         extra_customers = paired["customers"] - paired["customers_base"]

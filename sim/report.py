@@ -75,6 +75,8 @@ TABLE = (
     ("repurchase_rate", "repurchase_rate", "{:z.3f}"),
     ("repurchase_30d", "repurchase_30d", "{:z.3f}"),
     ("roi", "roi", "{:z.2f}"),
+    ("gross_profit", "profit", "{:z,.0f}"),
+    ("delta_gross_profit", "Δ profit", "{:+z,.0f}"),
     ("fraud_share", "fraud_share", "{:z.3f}"),
 )
 
@@ -107,7 +109,7 @@ def format_table(comparison: pd.DataFrame, by: str, columns: Sequence[tuple] = T
     return "\n".join(lines)
 
 
-PAIRED_CELLS = ("delta_customers", "incremental_cac")
+PAIRED_CELLS = ("delta_customers", "incremental_cac", "delta_gross_profit")
 NO_BASELINE = "no baseline"
 """A paired cell of a setting with no baseline replicate to pair with (not "–": no gain)."""
 UNPAIRED_TABLE = tuple(column for column in TABLE if column[0] not in PAIRED_CELLS)
@@ -1032,12 +1034,15 @@ not tell them apart, such as results kept in ``earlier/`` from an edited network
 
 
 def shown_metrics(metrics: pd.DataFrame) -> tuple[str, ...]:
-    """What the report compares: :data:`sim.compare.METRICS`, and the whole spend of a run.
+    """What the report compares: :data:`sim.compare.METRICS`, the whole spend and the profit.
 
     The spend column (since 3 Dec 2026) shows the scale of each setting, and what a retention
-    scheme costs, which no CAC counts; results of an engine without it leave it out.
+    scheme costs, which no CAC counts; the profit columns (since 4 Dec 2026) what a setting
+    earns, which ROI (revenue over spend, 2.00 where break-even is 2.5) did not say. Results
+    without them leave them out.
     """
-    return (*METRICS, *(["spend_total"] if "spend_total" in metrics.columns else []))
+    extra = [name for name in ("spend_total", "gross_profit") if name in metrics.columns]
+    return (*METRICS, *extra)
 
 
 def _compared(metrics: pd.DataFrame, baseline: object, by: str, noted: list[str]) -> pd.DataFrame:
@@ -1299,14 +1304,17 @@ def _comparison_intro(
         f"{_cells_read(low, high)} ({POOLED_READS}); Δ and incremental "
         "CAC are paired by "
         f"replicate against `{against}`{picked}{inside} (incremental CAC: extra acquisition "
-        "spend per extra customer, Fieller CI; – where the scheme wins no extra customers on "
-        f"average, Δ customers ≤ 0: read that Δ's CI). {SPEND_READS} CAC and incremental CAC "
-        "are in yuan per customer; ROI is revenue per yuan of spend. "
+        "spend per extra customer, Fieller CI, with no upper end, or a very large one, where "
+        "Δ customers' CI reaches 0; – where the scheme wins no extra customers on "
+        f"average, Δ customers ≤ 0: read that Δ's CI; a setting pays for its extra spend "
+        "where its incremental CAC is below what the baseline pays a customer, its CAC). "
+        f"{SPEND_READS} CAC and incremental CAC are in yuan per customer; {MONEY_READS} "
         "repurchase_rate counts re-buys by the run's end, so customers won early have had "
         "longer; repurchase_30d (of customers won 30+ days before the end, the share who "
         "re-bought within 30 days) compares settings that won them at different times. ROI "
         "counts orders by the run's end too, so it favours a setting that won its customers "
-        "early (a small budget spent in the first days) by their repeat orders."
+        "early (a small budget spent in the first days) by their repeat orders. "
+        f"{FRAUD_READS} {CI_READS}"
     )
 
 
@@ -1349,8 +1357,8 @@ def _configuration_intro(replicates: int) -> str:
     """The paragraph above the table of one configuration."""
     return (
         f"One configuration, {counted(replicates, 'replicate')}. Cells are means with 95% CIs over "
-        f"replicates ({POOLED_READS}). {SPEND_READS} CAC is in yuan per customer; ROI is "
-        "revenue per yuan of spend."
+        f"replicates ({POOLED_READS}). {SPEND_READS} CAC is in yuan per customer; "
+        f"{MONEY_READS} {FRAUD_READS} {CI_READS}"
     )
 
 
@@ -1359,6 +1367,25 @@ POOLED_READS = (
     "and their revenue over their spend, with Fieller CIs"
 )
 """How the table's CAC and ROI are taken over replicates (:data:`sim.summary.POOLED`)."""
+
+MONEY_READS = (
+    "ROI is revenue per yuan of spend (the source documents' convention, not profit: at a "
+    "margin m a run breaks even at ROI 1/m, 2.5 at the default 40%); profit is revenue times "
+    "the margin less all spend, in yuan per run, and Δ profit its paired difference."
+)
+"""How the table's money columns read (a review took ROI 2.00 for a profit; it is a loss)."""
+
+FRAUD_READS = (
+    "fraud_share is the share of referrals made by fake accounts, which are in no customers "
+    "(what they were paid is in spend)."
+)
+
+CI_READS = (
+    "The CIs are over replicates of this model with these parameters: they leave out how "
+    "uncertain the parameters themselves are (word of mouth, `share.daily`, is fitted to no "
+    "source figure: reports/calibration.md)."
+)
+"""What the CIs cover (a review read CAC 61.3 [61.0, 61.6] as that sure of a market)."""
 
 SPEND_READS = (
     "Spend is all that a run spends, in yuan: on acquisition (ads, KOLs, KOCs, referral "

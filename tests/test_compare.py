@@ -406,6 +406,29 @@ def test_a_setting_with_no_baseline_to_pair_with_is_empty_and_warned_of():
     assert unpaired(table).sum() == 1
 
 
+def test_the_profit_a_scheme_adds_is_the_paired_t_interval_of_the_replicates_differences():
+    # ROI (revenue over spend) read 2.00 where a run loses money (break-even 2.5): the report
+    # shows profit and what a scheme adds to it, paired by replicate
+    frame = pd.concat(
+        [
+            replicates("none", [100, 120, 140, 130], [5000] * 4),
+            replicates("two_sided", [110, 130, 150, 140], [5500] * 4),
+        ],
+        ignore_index=True,
+    )
+    frame["gross_profit"] = [-900, -700, -800, -650, -950, -790, -840, -720]
+    frame.attrs["parameters"] = ["referral"]
+    table = sim.compare(frame, metrics=["customers"])
+    row = table.query("referral == 'two_sided' and metric == 'delta_gross_profit'").iloc[0]
+    differences = np.array([-50.0, -90.0, -40.0, -70.0])
+    half = stats.t.ppf(0.975, 3) * differences.std(ddof=1) / 2
+    assert row["mean"] == pytest.approx(-62.5)
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((-62.5 - half, -62.5 + half))
+    older = frame.drop(columns="gross_profit")  # results of an older engine: no such row
+    older.attrs["parameters"] = ["referral"]
+    assert "delta_gross_profit" not in set(sim.compare(older, metrics=["customers"])["metric"])
+
+
 def test_settings_whose_conditions_the_baseline_never_ran_are_said_apart():
     # a review: a parent of two sweeps, one without referral=none, read "a baseline job
     # unfinished or failed", which no waiting or re-run would mend

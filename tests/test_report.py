@@ -658,6 +658,7 @@ def drawn_settings(name: str, figure) -> dict[str, tuple]:
     return {
         line.get_label(): (matplotlib.colors.to_hex(line.get_color()), line.get_linestyle())
         for line in axes.lines
+        if not line.get_label().startswith("_")  # not a setting (the sizes' dots)
     }
 
 
@@ -882,6 +883,7 @@ OWN_METRICS = {
     "cac": ("CAC", "{:,.1f}", (0, np.inf)),
     "repurchase_rate": ("repurchase_rate", "{:.3f}", (0, 1)),
     "roi": ("roi", "{:.2f}", (0, np.inf)),
+    "gross_profit": ("profit", "{:,.0f}", (-np.inf, np.inf)),
 }
 POOLED_FROM = {"cac": ("spend_acquisition", "customers"), "roi": ("revenue", "spend_total")}
 
@@ -926,6 +928,7 @@ def test_a_single_run_gets_a_report_of_its_own_metrics(tmp_path, capsys, paramet
         "repurchase_rate",
         "repurchase_30d",
         "roi",
+        "profit",
         "fraud_share",
     ]
     assert len(rows) == 1 and rows[0][0] == label
