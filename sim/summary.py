@@ -68,6 +68,7 @@ HEADLINE = (
     "cac",
     "spend_total",
     "roi",
+    "gross_profit",
     "repurchase_rate",
     "repurchase_30d",
     "cascade_max_size",
