@@ -24,7 +24,9 @@ Definitions (``customers`` always excludes fakes and the day-0 seeds):
   commissions on referees' repeat orders, earned on sales made after the budget (or the
   channel's cap) ran out, which could not be paid: in no spend and so in no CAC.
 - ``repurchase_rate``: customers with 2+ orders; ``repurchase_30d``: of customers acquired at
-  least 30 days before the end, the share who re-bought within 30 days.
+  least 30 days before the end, the share who re-bought within 30 days;
+  ``referred_repurchase_30d``: the same of the referred customers only (channels ``peer`` and
+  ``koc``), to set against ``repurchase_30d``: do referred customers come back?
 - ``fraud_share`` = fake_referrals / (fake + real referrals).
 - ``orders_held``: ``referral=group_buy``'s first orders still waiting for their teams at the
   end (decided at the group price within the last ``window_days``): placed after the run if
@@ -37,7 +39,8 @@ Definitions (``customers`` always excludes fakes and the day-0 seeds):
 
 Undefined ratios are NaN: ``cac``, ``repurchase_rate``, ``orders_per_customer`` with no
 customers; the cascade ratios (:data:`SHAPES`) with no buyer at all (seeds included);
-``repurchase_30d`` with no customer acquired 30+ days before the end; ``roi`` with no spend;
+``repurchase_30d`` with no customer acquired 30+ days before the end (and
+``referred_repurchase_30d`` with no referred one); ``roi`` with no spend;
 ``fraud_share`` with no referral at all.
 """
 
@@ -60,6 +63,7 @@ UNDEFINED_WHEN = {
     "repurchase_rate": "no customer won",
     "orders_per_customer": "no customer won",
     "repurchase_30d": "no customer acquired 30+ days before the end",
+    "referred_repurchase_30d": "no referred customer acquired 30+ days before the end",
     "roi": "no spend",
     "fraud_share": "no referral",
     **dict.fromkeys(
@@ -134,17 +138,28 @@ def money_metrics(model: ReferralModel, customers: int) -> dict[str, float]:
 
 
 def repurchase_metrics(consumers: ConsumerState, acquired: np.ndarray, day: int) -> dict:
-    """Repeat-purchase rates of the customers acquired during the run."""
+    """Repeat-purchase rates of the customers acquired during the run, and of those referred."""
     orders = consumers.orders[acquired]
-    first = consumers.first_order_day[acquired]
-    second = consumers.second_order_day[acquired]
-    eligible = first <= day - REPURCHASE_WINDOW
-    within = (second >= 0) & (second - first <= REPURCHASE_WINDOW)
+    within, eligible = _rebought_within_window(consumers, acquired, day)
+    referred = is_referral(consumers.channel[acquired])
     return {
         "repurchase_rate": ratio((orders >= 2).sum(), len(orders)),
         "repurchase_30d": ratio((within & eligible).sum(), eligible.sum()),
+        "referred_repurchase_30d": ratio(
+            (within & eligible & referred).sum(), (eligible & referred).sum()
+        ),
         "orders_per_customer": ratio(orders.sum(), len(orders)),
     }
+
+
+def _rebought_within_window(
+    consumers: ConsumerState, acquired: np.ndarray, day: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Of the customers ``acquired``: who re-bought within the window, who had the window."""
+    first = consumers.first_order_day[acquired]
+    second = consumers.second_order_day[acquired]
+    eligible = first <= day - REPURCHASE_WINDOW
+    return (second >= 0) & (second - first <= REPURCHASE_WINDOW), eligible
 
 
 def cascade_metrics(consumers: ConsumerState, n: int) -> dict[str, float]:

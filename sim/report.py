@@ -74,6 +74,7 @@ TABLE = (
     ("incremental_cac", "incremental CAC", "{:z,.1f}"),
     ("repurchase_rate", "repurchase_rate", "{:z.3f}"),
     ("repurchase_30d", "repurchase_30d", "{:z.3f}"),
+    ("referred_repurchase_30d", "repurchase_30d, referred", "{:z.3f}"),
     ("roi", "roi", "{:z.2f}"),
     ("gross_profit", "profit", "{:z,.0f}"),
     ("delta_gross_profit", "Δ profit", "{:+z,.0f}"),
@@ -1033,15 +1034,19 @@ baseline to pair with, and replicates held twice with other outcomes (jobs whose
 not tell them apart, such as results kept in ``earlier/`` from an edited network file)."""
 
 
+REFERRED = "referred_repurchase_30d"
+
+
 def shown_metrics(metrics: pd.DataFrame) -> tuple[str, ...]:
     """What the report compares: :data:`sim.compare.METRICS`, the whole spend and the profit.
 
     The spend column (since 3 Dec 2026) shows the scale of each setting, and what a retention
     scheme costs, which no CAC counts; the profit columns (since 4 Dec 2026) what a setting
-    earns, which ROI (revenue over spend, 2.00 where break-even is 2.5) did not say. Results
+    earns, which ROI (revenue over spend, 2.00 where break-even is 2.5) did not say; the
+    referred customers' 30-day repurchase (since 4 Dec 2026) whether they come back. Results
     without them leave them out.
     """
-    extra = [name for name in ("spend_total", "gross_profit") if name in metrics.columns]
+    extra = [n for n in ("spend_total", "gross_profit", REFERRED) if n in metrics.columns]
     return (*METRICS, *extra)
 
 
@@ -1311,7 +1316,8 @@ def _comparison_intro(
         f"{SPEND_READS} CAC and incremental CAC are in yuan per customer; {MONEY_READS} "
         "repurchase_rate counts re-buys by the run's end, so customers won early have had "
         "longer; repurchase_30d (of customers won 30+ days before the end, the share who "
-        "re-bought within 30 days) compares settings that won them at different times. ROI "
+        "re-bought within 30 days) compares settings that won them at different times; its "
+        "referred column is the same of the customers won through a consumer's link. ROI "
         "counts orders by the run's end too, so it favours a setting that won its customers "
         "early (a small budget spent in the first days) by their repeat orders. "
         f"{FRAUD_READS} {CI_READS}"

@@ -52,6 +52,7 @@ SUPPORT: dict[str, Support] = {
     "commissions_unbooked": COUNT,
     "repurchase_rate": SHARE,
     "repurchase_30d": SHARE,
+    "referred_repurchase_30d": SHARE,
     "orders_per_customer": (1.0, np.inf),  # every customer ordered at least once
     "fake_referrals": COUNT,
     "fraud_spend": COUNT,
@@ -71,6 +72,7 @@ HEADLINE = (
     "gross_profit",
     "repurchase_rate",
     "repurchase_30d",
+    "referred_repurchase_30d",
     "cascade_max_size",
     "reproduction_number",
     "fraud_share",

@@ -13,6 +13,7 @@ from sim import follow as follow_layer
 from sim.metrics import (
     cascade_metrics,
     cascade_parents,
+    repurchase_metrics,
     roots_and_depths,
     structural_virality,
     tree_size_counts,
@@ -160,6 +161,40 @@ def test_virality_of_several_trees_of_one_size_is_the_mean_of_each():
     each = [structural_virality(np.flatnonzero(root == r), parent, depth) for r in range(0, 35, 7)]
     assert len(set(each)) > 1  # trees of different shapes
     assert structural_virality(np.arange(35), parent, depth) == pytest.approx(np.mean(each))
+
+
+def test_referred_repurchase_30d_counts_the_referred_customers_who_had_the_window():
+    # "do referred customers come back?" had no metric: repurchase_30d mixed every channel
+    consumers = ConsumerState(8)
+    consumers.first_order_day[:] = [10, 10, 20, 50, 5, 15, 25, 70]
+    consumers.second_order_day[:] = [30, -1, 60, 55, 20, -1, 70, 75]
+    consumers.channel[:] = [Channel.PEER, Channel.PEER, Channel.KOC, Channel.PEER,
+                            Channel.AD, Channel.AD, Channel.AD, Channel.KOC]  # fmt: skip
+    consumers.orders[:] = [2, 1, 2, 2, 2, 1, 2, 2]
+    metrics = repurchase_metrics(consumers, np.ones(8, dtype=bool), day=90)
+    # had the 30 days (first order by day 60): all but the last; re-bought within 30 days:
+    # referred 0 (after 20 days) and 3 (5), not 1 (never) or 2 (40); ads 4 (15), not 5 or 6 (45)
+    assert metrics["referred_repurchase_30d"] == pytest.approx(2 / 4)
+    assert metrics["repurchase_30d"] == pytest.approx(3 / 7)
+    ads_only = consumers.channel == Channel.AD
+    alone = repurchase_metrics(consumers, ads_only, day=90)
+    assert np.isnan(alone["referred_repurchase_30d"])  # no referred customer: undefined
+    assert alone["repurchase_30d"] == pytest.approx(1 / 3)
+
+
+def test_referred_customers_who_never_lapse_come_back_more_than_the_others():
+    # the metric follows the model's own assumption (referred churn x multiplier)
+    def pooled(multiplier: float) -> tuple[float, float]:
+        overrides = ["referral=two_sided", "network.n=3000", "days=90", "run.replicates=4",
+                     "repurchase.churn_daily=0.05",
+                     f"repurchase.referred_churn_multiplier={multiplier}"]  # fmt: skip
+        metrics = sim.run(sim.compose(overrides), progress=False).metrics
+        return metrics["referred_repurchase_30d"].mean(), metrics["repurchase_30d"].mean()
+
+    never, overall = pooled(0.0)
+    assert never > overall + 0.05  # referred customers who never lapse re-buy more
+    alike, overall_alike = pooled(1.0)
+    assert abs(alike - overall_alike) < never - overall
 
 
 def test_cascade_ratios_are_undefined_without_customers():

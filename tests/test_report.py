@@ -927,6 +927,7 @@ def test_a_single_run_gets_a_report_of_its_own_metrics(tmp_path, capsys, paramet
         "CAC",
         "repurchase_rate",
         "repurchase_30d",
+        "repurchase_30d, referred",
         "roi",
         "profit",
         "fraud_share",
