@@ -457,6 +457,37 @@ def test_settings_whose_conditions_the_baseline_never_ran_are_said_apart():
     assert unpaired(table).sum() == 3
 
 
+def test_a_baseline_that_ran_with_a_condition_unset_pairs_those_settings_as_having_run():
+    # a mutation review: NaN equals no NaN, so an unset condition the baseline ran with read
+    # as one it never ran with, and its unpaired settings were told re-running would not help
+    parts = [
+        replicates("none", [100, 120, 140], [5000] * 3, **{"network.n": 1000}),
+        replicates("none", [100, 120, 140], [5000] * 3, **{"network.n": np.nan}),
+        replicates("two_sided", [110, 130], [5500] * 2, **{"network.n": np.nan}),
+    ]
+    parts[2]["replicate"] += 3  # replicates 3 and 4: the baseline's have other numbers
+    frame = pd.concat(parts, ignore_index=True)
+    frame.attrs["parameters"] = ["referral", "network.n"]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UnpairedWarning)
+        sim.compare(frame)
+    assert [str(warning.message) for warning in caught] == [
+        "no referral=none replicate to pair with (a baseline job unfinished or failed, or "
+        "other replicate numbers) for 1 setting(s): referral=two_sided; their paired "
+        "differences and incremental CAC are left empty",
+    ]
+
+
+def test_differences_across_conditions_take_settings_of_two_replicates():
+    # a mutation review: t-intervals of 1 degree of freedom are read back as well as any
+    means, ses = np.array([14.0, 17.0, 22.0]), np.array([4.0, 3.5, 4.5])
+    found = differences_across(delta_rows(means, ses, replicates=2), "referral", ["network"])
+    weight = 1 / ses**2
+    q = (weight * (means - (weight * means).sum() / weight.sum()) ** 2).sum()
+    assert found["values"].tolist() == [3]
+    assert found["q"].iloc[0] == pytest.approx(q, rel=1e-9)
+
+
 def delta_rows(means, ses, replicates=30, network=None) -> pd.DataFrame:
     """``delta_customers`` rows of a compare table: two_sided at each network, t-intervals."""
     half = np.asarray(ses) * stats.t.ppf(0.975, replicates - 1)

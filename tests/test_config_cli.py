@@ -234,6 +234,27 @@ def test_a_misspelt_option_names_the_nearest(override, guess):
     assert first.endswith(f"Could not find '{group}/{option}'{guess}")
 
 
+def test_a_preset_sets_its_groups_and_its_values_as_dotted_keys_but_not_hydras(
+    tmp_path, monkeypatch
+):
+    # a mutation review: the real presets nest two levels at most and all have a file
+    (tmp_path / "experiment").mkdir()
+    (tmp_path / "experiment" / "deep.yaml").write_text(
+        "defaults:\n  - override /referral: two_sided\n  - override /hydra/launcher: local_cores\n"
+        "  - _self_\nrun:\n  replicates: 30\nseeding:\n  koc:\n    recruits: 5\n"
+        "  daily_budget: 1200.0\nhydra:\n  mode: MULTIRUN\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(sim.configure, "conf_dir", lambda: tmp_path)
+    assert sim.configure.preset_settings("experiment", "deep") == {
+        "referral": "two_sided",
+        "run.replicates": 30,
+        "seeding.koc.recruits": 5,
+        "seeding.daily_budget": 1200.0,
+    }
+    assert sim.configure.preset_settings("experiment", "missing") == {}  # no file: nothing set
+
+
 def test_a_sweep_over_a_misspelt_option_names_the_nearest(tmp_path):
     result = cli("-m", "referral=none,two_side", "network.n=300", "days=5", cwd=tmp_path)
     assert result.returncode == 2

@@ -236,6 +236,13 @@ def test_a_group_buy_whose_teams_seldom_fill_is_said_to_pay_almost_nothing():
     assert "seldom" not in format_summary(runs.assign(teams_dissolved=0), ("customers",))
 
 
+def test_a_single_run_whose_teams_never_filled_says_none_not_0_of_them():
+    # a mutation review: the one-run "none of" branch was never read (0 of 111 passed too)
+    run = pd.DataFrame({"teams_filled": [0], "teams_dissolved": [111]})
+    assert teams_seldom_filled(run) == "none of 111 filled"
+    assert teams_seldom_filled(run.assign(teams_filled=3)) == "3 of 114 teams filled"  # 2.6%
+
+
 def test_the_defaults_group_buy_run_says_its_teams_seldom_fill_and_team_size_1_does_not():
     def summary(*overrides: str) -> str:
         config = sim.compose([*overrides, "network.n=2000", "days=30", "run.replicates=2"])
@@ -305,6 +312,7 @@ def test_figures_from_1e15_up_show_an_exponent_not_every_digit():
     assert figures([1e300, 9e299, 1.1e300]) == ["1e+300", "9e+299", "1.1e+300"]
     assert figures([1.234567e18, 5.0, -0.0]) == ["1.235e+18", "5", "0"]
     assert figures([-2e15, np.nan, np.inf]) == ["-2e+15", "nan", "inf"]
+    assert figures([1e15, 5.0, -3.0]) == ["1e+15", "5", "-3"]  # from 1e15 itself, not above it
     below = ["999,000,000,000,000", "900,000,000,000,000", "100,000,000,000,000"]
     assert figures([9.99e14, 9e14, 1e14]) == below
     assert (figure(1e300), figure(-1e15), figure(9.99e14)) == ("1e+300", "-1e+15", below[0])

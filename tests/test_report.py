@@ -1501,3 +1501,94 @@ def test_each_arrowhead_takes_the_colour_of_its_point():
     assert colour == {3.0: points["none"], 2.0: points["kol"]}
     assert colour[3.0] != colour[2.0]
     report.plt.close(figure)
+
+
+def test_seldom_filled_group_buys_are_named_in_the_order_the_table_lists_them():
+    # a mutation review: with one seldom-filled setting, a sorted order passed too
+    metrics = pd.DataFrame(
+        {
+            "referral": ["none", "group_buy", "group_buy", "group_buy", "group_buy"],
+            "referral.team_size": [None, 5, 5, 3, 3],
+            "teams_filled": [0, 1, 0, 2, 2],
+            "teams_dissolved": [0, 100, 120, 90, 110],
+        }
+    )
+    metrics.attrs["parameters"] = ["referral", "referral.team_size"]
+    assert report.seldom_filled_settings(metrics) == {
+        "group_buy, 5": "0.5 of 110.5 teams a run filled (a team filled in 1 of 2 replicates)",
+        "group_buy, 3": "2 of 102.0 teams a run filled (a team filled in 2 of 2 replicates)",
+    }
+    assert list(report.seldom_filled_settings(metrics)) == ["group_buy, 5", "group_buy, 3"]
+    (note, _) = report.seldom_filled_note(metrics)
+    assert note.index("group_buy, 5: 0.5 of") < note.index("group_buy, 3: 2 of")
+
+
+def test_the_runs_are_counted_with_thousands_separators_and_the_cells_said():
+    metrics = pd.DataFrame({"referral": ["none", "two_sided"] * 600, "replicate": 0})
+    metrics.attrs["parameters"] = ["referral"]
+    assert report.runs_and_replicates(metrics) == "1,200 runs; 600 replicates per setting."
+    assert report.what_cells_are(metrics.iloc[:1199]) == (
+        "1,199 runs; 599–600 replicates per setting. Cells are means with 95% CIs over replicates."
+    )
+
+
+def test_a_difference_across_two_conditions_names_both_and_no_unset_attribute():
+    # a mutation review: one condition and settings of every attribute passed any label
+    rng = np.random.default_rng(5)
+    rows = []
+    for network, market in itertools.product(("lattice", "random"), (1000, 2000)):
+        base = rng.normal(800, 30, 10)
+        for scheme, reward, gain in (("none", None, 0.0), ("one_sided", None, 20.0),
+                                     ("two_sided", 10.0, 30.0)):  # fmt: skip
+            customers = base + gain + rng.normal(0, 5, 10)
+            rows.append(pd.DataFrame({"network": network, "network.n": market,
+                                      "referral": scheme, "referral.referrer_reward": reward,
+                                      "replicate": range(10), "customers": customers,
+                                      "spend_acquisition": 50_000.0}))  # fmt: skip
+    metrics = pd.concat(rows, ignore_index=True)
+    metrics["cac"] = metrics["spend_acquisition"] / metrics["customers"]
+    metrics.attrs["parameters"] = ["network", "network.n", "referral", "referral.referrer_reward"]
+    comparison = sim.compare(metrics, metrics=["customers", "cac", "spend_acquisition"])
+    (note, _) = report.differences_across_note(comparison, "referral", ["network", "network.n"])
+    assert note.startswith("Does Δ customers differ across `network`, `network.n`? ")
+    said = note.split("? ", 1)[1].split("; ")
+    assert said[0].startswith("referral=one_sided: from +")  # not referral.referrer_reward=nan
+    assert said[1].startswith("referral=two_sided, referral.referrer_reward=10: from +")
+    for setting in said[:2]:  # each Δ at its network and its market
+        places = re.findall(r"\] \(([^)]*)\)", setting)
+        assert len(places) == 2 and all(re.fullmatch(r"(lattice|random), [12]000", p)
+                                         for p in places), setting  # fmt: skip
+        assert "over 4 values, p = " in setting
+
+
+def test_a_one_configuration_report_says_its_notes_on_standard_error_each_once(tmp_path, capsys):
+    # a mutation review: the notes of one configuration were in report.md only unnoticed, and
+    # a note said as it was found could be said again below
+    write_sweep(tmp_path, "referral", ("group_buy",), ["network.n=400", "days=30"])
+    assert report.main([str(tmp_path)]) == 0
+    error = capsys.readouterr().err
+    assert error.count(f"referral-sim-report: note: {report.ONE_REPLICATE_NOTE}") == 1
+    assert error.count("referral-sim-report: note: Read with care: group-buy teams seldom") == 1
+
+
+def test_the_reach_figure_says_which_group_buys_seldom_filled_where_conditions_lead_the_table(
+    tmp_path, monkeypatch
+):
+    # a mutation review: labels made in the swept order ("group_buy, 300") matched none of the
+    # figure's, made in the table's (the condition first: "300, group_buy"), and passed
+    for job, (scheme, n) in enumerate(itertools.product(("none", "group_buy"), (300, 400))):
+        overrides = [f"referral={scheme}", f"network.n={n}", "days=30", "run.replicates=2"]
+        result = sim.run(sim.compose(overrides), progress=False)
+        jobs.write_job(tmp_path / str(job), result, {"referral": scheme, "network.n": n},
+                       "\n".join(overrides))  # fmt: skip
+    legends, draw = [], report.reach_cac_figure
+
+    def drawn(*arguments, **options):
+        figure = draw(*arguments, **options)
+        legends.append([text.get_text() for text in figure.axes[0].get_legend().get_texts()])
+        return figure
+
+    monkeypatch.setattr(report, "reach_cac_figure", drawn)
+    report.write_report(tmp_path)
+    seldom = [entry for entry in legends[0] if "teams seldom filled" in entry]
+    assert [entry.split(" (")[0] for entry in seldom] == ["300, group_buy", "400, group_buy"]

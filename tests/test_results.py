@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import pathlib
 import re
 import shutil
 import warnings
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -206,7 +208,8 @@ def test_the_real_engine_files_include_the_subpackages_and_leave_out_the_readers
     names = {f.relative_to(provenance.PACKAGE).as_posix() for f in provenance._engine_files()}
     assert {"cli.py", "model.py", "schemes/referral.py", "network/io.py", "jobs.py"} <= names
     assert not any(name.startswith("dashboard/") for name in names)
-    assert not names & {"report.py", "compare.py", "results.py", "summary.py"}
+    readers = {"report.py", "compare.py", "results.py", "summary.py", "planned.py", "theory.py"}
+    assert not names & {*readers, "failures.py", "paramdoc.py"}
 
 
 def module_file(module: str) -> pathlib.Path | None:
@@ -257,6 +260,27 @@ def test_a_parent_of_links_to_sweeps_is_read_like_one_of_copies(two_schemes, tmp
     assert sorted(sim.results.found_under(parent, "metrics.parquet")) == [
         parent / "schemes" / job / "metrics.parquet" for job in ("0", "1")
     ]
+
+
+def test_links_back_up_the_tree_are_each_followed_once_not_walked_around(tmp_path, monkeypatch):
+    # a mutation review: with one link to a parent, walking on past a folder already read
+    # ends (at the system's 40 links); with two it doubles at each level
+    job = tmp_path / "sweep" / "0"
+    job.mkdir(parents=True)
+    (job / "metrics.parquet").write_text("")
+    (tmp_path / "up").symlink_to(tmp_path, target_is_directory=True)
+    (job / "top").symlink_to(tmp_path, target_is_directory=True)
+    read = []
+
+    def counted(path):  # found_under's stat of each folder it walks
+        read.append(path)
+        if len(read) > 100:
+            raise RuntimeError(f"walked {len(read)} folders, around a loop")
+        return os.stat(path)
+
+    monkeypatch.setattr(sim.results, "os", SimpleNamespace(walk=os.walk, stat=counted))
+    assert sim.results.found_under(tmp_path, "metrics.parquet") == [job / "metrics.parquet"]
+    assert len(read) == 5  # tmp_path, up, sweep, 0, top: the links each once, then left
 
 
 def test_loading_nothing_says_so(tmp_path):

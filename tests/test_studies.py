@@ -466,6 +466,13 @@ def test_progress_in_a_log_is_a_line_a_minute_and_one_at_the_end(monkeypatch, ca
     ]
 
 
+def test_progress_not_shown_says_nothing_in_a_log_either(capsys):
+    # a mutation review: a log got its lines though progress=False
+    with progress.progress_bar(3, "replicates", "rep", shown=False) as bar:
+        bar.update(3)
+    assert capsys.readouterr().err == ""
+
+
 def test_a_study_of_another_engine_or_scenario_file_gets_another_name(monkeypatch):
     problem = optimise.Problem(
         "one_sided", {"referral.referrer_reward": (0.0, 30.0)}, [], 1, 5000.0, reach_floor=0.0
@@ -610,4 +617,6 @@ def test_the_widest_of_both_orders_is_named_and_only_past_half_the_scale_is_too_
     note = sensitivity.width_note(table, 64)
     assert note.startswith(f"widest 95% CI: {named}")
     assert ("Run with more --samples (now 64;" in note) == advised
+    widest = float(named[1:5])  # the figure's title says it where too wide, as the note does
+    assert sensitivity.too_wide(table) == (pytest.approx(widest) if advised else None)
     assert sensitivity.TOO_WIDE == 0.5

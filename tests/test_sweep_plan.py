@@ -219,3 +219,68 @@ def test_a_parameter_planned_to_vary_is_named_only_where_the_jobs_with_results_d
     earlier = metrics_of(referral=["none", "a"], **{"network.n": [300, 600]})  # older results
     assert planned.one_value_notes(plan, earlier) == []
     assert planned.one_value_notes(None, one_referral) == []
+
+
+def test_a_job_held_only_in_a_hidden_folder_has_not_started(tmp_path):
+    # a mutation review: a job being kept or taken (a hidden folder) is no job folder of the
+    # sweep, as the report's readers leave it out; only visible folders had been tried
+    planned.record_plan(tmp_path, [["referral=none"], ["referral=two_sided"]])
+    for job, scheme in (("0", "none"), (".taken/1", "two_sided")):
+        (tmp_path / job / ".hydra").mkdir(parents=True)
+        (tmp_path / job / ".hydra" / "overrides.yaml").write_text(f"- referral={scheme}\n")
+    plan = planned.plan_of(tmp_path)
+    assert [job.number for job in plan.never_started()] == [1]
+    assert plan.started == frozenset({("referral=none",)})
+    assert plan.with_results() == []  # none has results
+
+
+def test_a_group_added_with_a_plus_is_the_parameter_the_results_name_without_it():
+    # a mutation review: `+experiment/network` is `experiment/network` in the results; the
+    # sweeps tried vary keys without a +, so matching the key as written passed too
+    jobs_ = planned_jobs(
+        *([f"+experiment/network={net}", "referral=none"] for net in ("lattice", "random"))
+    )
+    done = frozenset({jobs_[0].overrides})
+    plan = planned.SweepPlan(jobs_, done, done)
+    earlier = metrics_of(**{"experiment/network": ["lattice", "random"]})  # both have results
+    assert planned.one_value_notes(plan, earlier) == []
+    (note,) = planned.one_value_notes(plan, metrics_of(**{"experiment/network": ["lattice"]}))
+    assert note.startswith(
+        "the sweep varies +experiment/network, but only +experiment/network=lattice has results"
+    )
+
+
+def test_the_one_value_note_says_what_varies_instead_and_deletions_vary_nothing():
+    # a mutation review: only the case of one other parameter varying had been read
+    jobs_ = planned_jobs(
+        *([f"referral={scheme}", f"~run.x={scheme}"] for scheme in ("none", "two_sided"))
+    )
+    done = frozenset({jobs_[0].overrides})
+    plan = planned.SweepPlan(jobs_, done, done)
+    instead = {
+        (): "the jobs with results are of one configuration",
+        ("seed",): "among the jobs with results only seed varies",
+        ("seed", "network.n"): "among the jobs with results seed, network.n vary",
+    }
+    for varying, said in instead.items():
+        metrics = metrics_of(referral=["none"] * 2, **{key: [0, 1] for key in varying})
+        (note,) = planned.one_value_notes(plan, metrics)  # of referral, not of ~run.x
+        assert note.startswith("the sweep varies referral, but only referral=none has results")
+        assert f"compare referral: {said}. The sweep also planned referral=two_sided;" in note
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        {"jobs": [{"job": "first", "overrides": ["seed=0"]}]},  # not a number
+        {"jobs": [{"job": 0}]},  # no overrides
+        {"jobs": 3},
+        {"sweep": []},
+        [1, 2],
+    ],
+)
+def test_a_record_of_another_shape_is_no_plan(tmp_path, record):
+    # a mutation review: only readable records had been read
+    (tmp_path / planned.PLAN).write_text(json.dumps(record), encoding="utf-8")
+    assert planned.read_plan(tmp_path) is None
+    assert planned.plan_of(tmp_path) is None
