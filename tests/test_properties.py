@@ -58,15 +58,21 @@ UNDEFINED = {
     "repurchase_rate": lambda m, model: m["customers"] == 0,
     "orders_per_customer": lambda m, model: m["customers"] == 0,
     "repurchase_30d": lambda m, model: not _acquired_30_days_before_the_end(model),
+    "referred_repurchase_30d": lambda m, model: (
+        not _acquired_30_days_before_the_end(model, channels=(sim.Channel.PEER, sim.Channel.KOC))
+    ),
     "roi": lambda m, model: m["spend_total"] == 0,
     "fraud_share": lambda m, model: m["fake_referrals"] + m["referred_customers"] == 0,
     **dict.fromkeys(SHAPES, lambda m, model: not model.consumers.is_customer().any()),
 }
 
 
-def _acquired_30_days_before_the_end(model: sim.ReferralModel) -> bool:
-    first = model.consumers.first_order_day
-    acquired = (first >= 1) & (model.consumers.channel != sim.Channel.SEED)
+def _acquired_30_days_before_the_end(model: sim.ReferralModel, channels=None) -> bool:
+    """Whether a customer (of ``channels``, default any but a seed) was won 30+ days back."""
+    first, channel = model.consumers.first_order_day, model.consumers.channel
+    acquired = (first >= 1) & (channel != sim.Channel.SEED)
+    if channels is not None:
+        acquired &= np.isin(channel, channels)
     return bool((acquired & (first <= model.day - 30)).any())
 
 
