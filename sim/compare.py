@@ -23,6 +23,7 @@ from pathlib import PurePath
 
 import numpy as np
 import pandas as pd
+from scipy.special import chdtrc  # the chi-squared survival function, without scipy.stats
 
 from sim.console import listed, plain
 from sim.params import nearest_key
@@ -147,8 +148,6 @@ def differences_across(
         ``p``. Empty without conditions.
 
     """
-    from scipy.special import chdtrc  # the chi-squared survival function, without scipy.stats
-
     keys = [c for c in comparison.columns if c not in ("metric", *COLUMNS)]
     setting = [key for key in keys if key not in within]
     rows = comparison[(comparison["metric"] == metric) & (comparison["replicates"] > 1)]
@@ -232,7 +231,7 @@ def _warn_of_unpaired(
         rows = missing[never == never_ran]
         if rows.empty:
             continue
-        labels = [_setting_text(row) for row in rows[keys].to_dict("records")]
+        labels = [setting_text(row) for row in rows[keys].to_dict("records")]
         warnings.warn(
             f"no {by}={baseline} replicate to pair with ({why[never_ran]}) for "
             f"{len(labels)} setting(s): {listed(labels, '; ')}; their paired differences and "
@@ -263,7 +262,7 @@ def _warn_of_partly_paired(comparison: pd.DataFrame, baseline: object, by: str) 
         return
     keys = [c for c in comparison.columns if c not in ("metric", *COLUMNS)]
     labels = [
-        f"{_setting_text(setting)} ({shared} of {every})"
+        f"{setting_text(setting)} ({shared} of {every})"
         for setting, shared, every in zip(
             paired.loc[partly, keys].to_dict("records"),
             paired.loc[partly, "replicates"],
@@ -280,7 +279,7 @@ def _warn_of_partly_paired(comparison: pd.DataFrame, baseline: object, by: str) 
     )
 
 
-def _setting_text(setting: dict) -> str:
+def setting_text(setting: dict) -> str:
     """``name=value`` of each parameter a setting has (whole numbers without ``.0``)."""
     return ", ".join(f"{k}={plain(v)}" for k, v in setting.items() if not pd.isna(v))
 

@@ -102,8 +102,7 @@ def plan_of(sweep: Path) -> SweepPlan | None:
     planned = read_plan(sweep)
     if planned is None:
         return None
-    started = [h.parent for h in store.found_under(sweep, ".hydra") if h.is_dir()]
-    started = [job for job in started if not store.in_hidden_folder(job, sweep)]
+    started = store.started_jobs(sweep)
     overrides = {job: tuple(store.read_overrides(job / store.OVERRIDES)) for job in started}
     finished = (held for job, held in overrides.items() if has_results(job))
     return SweepPlan(planned, frozenset(overrides.values()), frozenset(finished))

@@ -47,6 +47,7 @@ from sim.compare import (
     conditions,
     differences_across,
     name_unset,
+    setting_text,
     unpaired,
     wide,
 )
@@ -336,8 +337,9 @@ def reach_cac_figure(
             mfc="white" if free else style["color"],
             **_point(style),
         )
-    _draw_frontiers(axes, table, within, [styles[label]["color"] for label in labels])
-    mark_no_upper_end(axes, drawn, edge, [styles[label]["color"] for label in labels])
+    colours = [styles[label]["color"] for label in labels]
+    _draw_frontiers(axes, table, within, colours)
+    mark_no_upper_end(axes, drawn, edge, colours)
     axes.set(
         xlabel="CAC (yuan per customer)",
         ylabel="customers",
@@ -803,7 +805,7 @@ def _write_configuration_report(
         out: where to write (default: ``folder``).
 
     Returns:
-        The table and the line saying there is nothing to compare.
+        The line of its replicates, the table and the line saying there is nothing to compare.
 
     Raises:
         ComparisonError: ``out`` is a file.
@@ -904,8 +906,7 @@ def unfinished_jobs(folder: Path) -> list[Path]:
     sweep folder holds (the same ``.hydra/overrides.yaml`` as a finished job): a copy a sweep
     removed keeps its logs, and its setting's results are in the table.
     """
-    started = {h.parent for h in store.found_under(folder, ".hydra") if h.is_dir()}
-    waiting = [f for f in started if not store.in_hidden_folder(f, folder)]
+    waiting = store.started_jobs(folder)
     missing = [f for f in waiting if not jobs_store.has_results(f)]
     held = {_overrides_of(f) for f in waiting if jobs_store.has_results(f)} - {None}
     return sorted(
@@ -1435,10 +1436,7 @@ def differences_across_note(comparison: pd.DataFrame, by: str, within: Sequence[
     if found.empty:
         return []
     keys = [c for c in found.columns if c not in ("values", "lowest", "highest", "q", "p")]
-    labels = [
-        ", ".join(f"{key}={plain(value)}" for key, value in setting.items() if pd.notna(value))
-        for setting in found[keys].to_dict("records")
-    ]
+    labels = [setting_text(setting) for setting in found[keys].to_dict("records")]
     said = [
         f"{label}: from {_difference_at(row['lowest'], within)} to "
         f"{_difference_at(row['highest'], within)} over {row['values']} values, "

@@ -188,6 +188,16 @@ def found_under(root: Path, name: str) -> list[Path]:
     return found
 
 
+def started_jobs(folder: Path) -> list[Path]:
+    """The job folders Hydra started under ``folder`` (their ``.hydra/``), hidden ones left out.
+
+    Results being kept or taken (``earlier/.x.staging``, a study's ``.cache``) are no job of
+    the folder's own.
+    """
+    started = {h.parent for h in found_under(folder, ".hydra") if h.is_dir()}
+    return [job for job in started if not in_hidden_folder(job, folder)]
+
+
 def in_hidden_folder(folder: Path, root: Path) -> bool:
     """Whether ``folder`` lies in a hidden folder under ``root`` (a job being kept or taken)."""
     return any(part.startswith(".") for part in folder.relative_to(root).parts)
