@@ -41,7 +41,7 @@ from experiments.arguments import (
     worker_count,
 )
 from experiments.replicates import Spec, run_specs
-from sim.report import save_figure
+from sim.charts import save_figure
 from sim.storage import write_text_atomic
 from sim.summary import level_interval
 

@@ -35,7 +35,7 @@ from experiments.validation import (
     mean_and_half_width,
 )
 from sim import theory
-from sim.report import save_figure
+from sim.charts import save_figure
 from sim.storage import write_parquet_atomic, write_text_atomic
 
 SETTLED_SHARE = 0.995

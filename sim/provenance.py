@@ -17,13 +17,16 @@ from pathlib import Path
 PACKAGE = Path(__file__).parent
 NOT_ENGINE = (
     "dashboard",
+    "charts.py",
     "compare.py",
     "failures.py",
+    "notes.py",
     "paramdoc.py",
     "planned.py",
     "report.py",
     "results.py",
     "summary.py",
+    "table.py",
     "theory.py",
 )
 """Files and subpackages of ``sim/`` that read, summarise, document or draw results."""

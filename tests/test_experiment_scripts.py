@@ -162,6 +162,7 @@ def test_importing_the_plotting_modules_leaves_a_notebooks_backend_alone():
     """Only the scripts' main() switches to Agg: on import it stopped a notebook's figures."""
     modules = [
         "sim.report",
+        "sim.charts",
         "experiments.validation",
         "experiments.validation_report",
         "experiments.claims",

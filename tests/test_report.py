@@ -20,7 +20,7 @@ import scipy.optimize
 import scipy.stats
 
 import sim
-from sim import jobs, report
+from sim import charts, jobs, notes, report, table
 from sim.console import counted
 
 SCHEMES = ("none", "one_sided", "two_sided")
@@ -63,8 +63,8 @@ def test_the_report_table_has_every_scheme_and_the_required_columns(sweep_folder
 
 def test_the_table_numbers_are_the_paired_comparison(sweep_folder):
     frame = sim.results.load(sweep_folder)
-    table = report.format_table(sim.compare(frame), "referral")
-    two_sided = next(line for line in table.splitlines() if line.startswith("| two_sided"))
+    text = table.format_table(sim.compare(frame), "referral")
+    two_sided = next(line for line in text.splitlines() if line.startswith("| two_sided"))
     cells = two_sided.split(" | ")
     mean = frame.query("referral == 'two_sided'")["customers"].mean()
     assert cells[1].startswith(f"{mean:,.0f} [")
@@ -90,9 +90,9 @@ def test_the_figures_are_images_of_the_expected_size(sweep_folder, tmp_path):
 
 def test_the_efficient_frontier_drops_dominated_schemes():
     table = pd.DataFrame({"customers": [100, 150, 120, 90], "cac": [50, 60, 70, 40]})
-    assert report.efficient(table).tolist() == [0, 1, 3]
+    assert charts.efficient(table).tolist() == [0, 1, 3]
     nobody = pd.concat([table, pd.DataFrame({"customers": [0], "cac": [np.nan]})])
-    assert report.efficient(nobody.reset_index(drop=True)).tolist() == [0, 1, 3]  # no CAC: no point
+    assert charts.efficient(nobody.reset_index(drop=True)).tolist() == [0, 1, 3]  # no CAC: no point
 
 
 def test_an_empty_folder_exits_2_with_a_message(tmp_path, capsys):
@@ -248,8 +248,8 @@ def test_settings_without_a_baseline_to_pair_with_say_so(tmp_path, capsys):
     columns = rows[0]
     by_setting = {(row[0], row[1]): row for row in rows[1:]}
     alone = by_setting[("| 2000", "two_sided")]
-    assert alone[columns.index("Δ customers")] == report.NO_BASELINE
-    assert alone[columns.index("incremental CAC")] == report.NO_BASELINE
+    assert alone[columns.index("Δ customers")] == table.NO_BASELINE
+    assert alone[columns.index("incremental CAC")] == table.NO_BASELINE
     for level in ("customers", "CAC"):  # its own levels need no baseline: still shown
         assert alone[columns.index(level)][0].isdigit(), alone
     assert by_setting[("| 1000", "two_sided")][columns.index("Δ customers")][0] in "+-"
@@ -300,9 +300,9 @@ def test_a_mistyped_baseline_leaves_the_last_report_in_place(sweep_folder, tmp_p
 def test_the_cascade_figure_draws_the_share_of_trees_at_least_each_size(monkeypatch, tmp_path):
     # trees of sizes 2, 3 and 10 (one each): P(size >= s) is 1/3 for every s from 4 to 10
     drawn = []
-    monkeypatch.setattr(report, "save_figure", lambda figure, path: drawn.append(figure) or path)
+    monkeypatch.setattr(charts, "save_figure", lambda figure, path: drawn.append(figure) or path)
     trees = pd.DataFrame({"referral": "none", "size": [2, 3, 10], "trees": [1, 1, 1]})
-    report.plot_cascades(trees, ["referral"], tmp_path / "cascades.png")
+    charts.plot_cascades(trees, ["referral"], tmp_path / "cascades.png")
     (line, dots) = drawn[0].axes[0].get_lines()
     assert line.get_drawstyle() == "steps-pre"
     # a dot at each observed size, at its share: the step into 3 read as P(size >= 2)
@@ -328,7 +328,7 @@ def test_the_paired_adoption_panel_finds_a_numeric_baseline_given_as_text():
             "customers": [5, 9, 6, 12],
         }
     )
-    extra = report.extra_over(days, "referral.referrer_reward", "0")  # as --baseline 0 gives it
+    extra = charts.extra_over(days, "referral.referrer_reward", "0")  # as --baseline 0 gives it
     by_reward = extra.set_index(["referral.referrer_reward", "day"])["extra"]
     assert by_reward.to_dict() == {(0.0, 1): 0, (0.0, 2): 0, (10.0, 1): 1, (10.0, 2): 3}
 
@@ -343,7 +343,7 @@ def test_notes_keep_the_jobs_that_left_a_swept_key_at_its_default():
         }
     )
     metrics.attrs["parameters"] = ["referral", "referral.verify"]
-    (note, _) = report.pending_rewards_note(metrics)
+    (note, _) = notes.pending_rewards_note(metrics)
     assert note.endswith(": one_sided, holdback 5 yuan; two_sided 7 yuan.")
 
 
@@ -357,14 +357,14 @@ def test_held_orders_note_names_each_setting_that_ends_with_orders_held():
         }
     )
     metrics.attrs["parameters"] = ["referral", "referral.team_size"]
-    (note, blank) = report.held_orders_note(metrics)
+    (note, blank) = notes.held_orders_note(metrics)
     assert note.startswith("Group-buy first orders still waiting for their teams")
     assert note.endswith("if it does not): group_buy, 5 12.5 orders.") and blank == ""
     one = metrics.iloc[[1, 2]].drop(columns="referral.team_size")
     one.attrs["parameters"] = ["referral"]
-    assert report.held_orders_note(one)[0].endswith(": 12.5 orders.")
-    assert report.held_orders_note(metrics.iloc[[0, 3, 4]]) == []
-    assert report.held_orders_note(metrics.drop(columns="orders_held")) == []  # older results
+    assert notes.held_orders_note(one)[0].endswith(": 12.5 orders.")
+    assert notes.held_orders_note(metrics.iloc[[0, 3, 4]]) == []
+    assert notes.held_orders_note(metrics.drop(columns="orders_held")) == []  # older results
 
 
 def test_seldom_filled_note_names_each_group_buy_whose_teams_seldom_fill_in_table_order():
@@ -377,20 +377,20 @@ def test_seldom_filled_note_names_each_group_buy_whose_teams_seldom_fill_in_tabl
         }
     )
     metrics.attrs["parameters"] = ["referral", "referral.team_size"]
-    (note, blank) = report.seldom_filled_note(metrics)
+    (note, blank) = notes.seldom_filled_note(metrics)
     assert note.startswith(
         "Read with care: group-buy teams seldom filled (group_buy, 5: 0.5 of 110.5 teams a run "
         "filled (a team filled in 1 of 2 replicates)), so almost no group price or free order "
         "was paid, and the extra customers came from leaders inviting more of their friends"
     )
     assert blank == ""
-    in_table_order = report.seldom_filled_note(metrics, ["referral.team_size", "referral"])
+    in_table_order = notes.seldom_filled_note(metrics, ["referral.team_size", "referral"])
     assert "(5, group_buy: 0.5 of 110.5" in in_table_order[0]
     one = metrics.iloc[[1, 2]].drop(columns="referral.team_size")
     one.attrs["parameters"] = ["referral"]
-    assert "seldom filled (0.5 of 110.5 teams a run filled" in report.seldom_filled_note(one)[0]
-    assert report.seldom_filled_note(metrics.iloc[[0, 3, 4]]) == []
-    assert report.seldom_filled_note(metrics.drop(columns="teams_filled")) == []  # older results
+    assert "seldom filled (0.5 of 110.5 teams a run filled" in notes.seldom_filled_note(one)[0]
+    assert notes.seldom_filled_note(metrics.iloc[[0, 3, 4]]) == []
+    assert notes.seldom_filled_note(metrics.drop(columns="teams_filled")) == []  # older results
 
 
 def test_every_note_below_the_table_is_also_said_on_standard_error(tmp_path, capsys, monkeypatch):
@@ -399,14 +399,14 @@ def test_every_note_below_the_table_is_also_said_on_standard_error(tmp_path, cap
     folder = tmp_path / "sweep"
     market = ["network.n=400", "days=30", "run.replicates=2"]
     write_sweep(folder, "referral", ("none", "group_buy"), market)
-    legends, draw = [], report.reach_cac_figure
+    legends, draw = [], charts.reach_cac_figure
 
     def drawn(*arguments, **options):
         figure = draw(*arguments, **options)
         legends.append([text.get_text() for text in figure.axes[0].get_legend().get_texts()])
         return figure
 
-    monkeypatch.setattr(report, "reach_cac_figure", drawn)
+    monkeypatch.setattr(charts, "reach_cac_figure", drawn)
     assert report.main([str(folder)]) == 0
     said = "same acquisition spend as the baseline; teams seldom filled: almost nothing paid"
     assert f"group_buy ({said})" in legends[0]
@@ -437,7 +437,7 @@ def test_a_gain_compared_within_conditions_is_tested_for_a_difference_across_the
     metrics["cac"] = metrics["spend_acquisition"] / metrics["customers"]
     metrics.attrs["parameters"] = ["network", "referral"]
     comparison = sim.compare(metrics, metrics=["customers", "cac", "spend_acquisition"])
-    (note, blank) = report.differences_across_note(comparison, "referral", ["network"])
+    (note, blank) = notes.differences_across_note(comparison, "referral", ["network"])
     assert blank == ""
     assert note.startswith("Does Δ customers differ across `network`? referral=two_sided: from +")
     assert re.search(r"\((?:lattice|random)\) to \+4\d \[\d+, \d+\] \(circles\) over 3 values, "
@@ -445,9 +445,9 @@ def test_a_gain_compared_within_conditions_is_tested_for_a_difference_across_the
     same = comparison.query("network != 'circles'")
     assert (
         "(no detectable difference)"
-        in report.differences_across_note(same, "referral", ["network"])[0]
+        in notes.differences_across_note(same, "referral", ["network"])[0]
     )
-    assert report.differences_across_note(comparison, "referral", []) == []
+    assert notes.differences_across_note(comparison, "referral", []) == []
 
 
 def test_a_reports_sweep_within_conditions_says_whether_the_gain_differs_across_them(tmp_path):
@@ -466,12 +466,12 @@ def test_labels_leave_out_parameters_a_job_did_not_set():
     frame = pd.DataFrame(
         {"referral": ["none", "one_sided", None], "reward": [float("nan"), 10.0, 2.5]}
     )
-    assert report.label_of(frame, ["referral", "reward"]).tolist() == [
+    assert table.label_of(frame, ["referral", "reward"]).tolist() == [
         "none",
         "one_sided, 10",
         "2.5",
     ]
-    assert report.label_of(frame, ["reward"]).tolist() == ["default", "10", "2.5"]
+    assert table.label_of(frame, ["reward"]).tolist() == ["default", "10", "2.5"]
 
 
 @pytest.mark.parametrize(
@@ -566,13 +566,13 @@ def test_a_report_piped_into_a_reader_that_leaves_still_writes_report_md(sweep_f
 
 @pytest.mark.parametrize("count", [1, 6, 10, 11, 20, 21, 40])
 def test_every_setting_gets_its_own_colour_and_marker(count):
-    styles = report.point_styles(count)
+    styles = charts.point_styles(count)
     assert len({(style["color"], style["fmt"]) for style in styles}) == count
 
 
 @pytest.mark.parametrize("count", [1, 4, 10, 15, 20, 21, 80])
 def test_every_line_gets_its_own_colour_and_style_and_a_colour_of_its_own_up_to_20(count):
-    styles = report.line_styles(count)
+    styles = charts.line_styles(count)
     assert len({(style["color"], style["ls"]) for style in styles}) == count
     assert len({style["color"] for style in styles}) == min(count, 20)
 
@@ -587,12 +587,12 @@ def test_many_settings_put_the_legend_beside_the_data_not_over_it():
         return frame
 
     for count, beside in ((4, False), (15, True)):
-        figure = report.reach_cac_figure(table(count), ["referral.referrer_reward"])
+        figure = charts.reach_cac_figure(table(count), ["referral.referrer_reward"])
         figure.canvas.draw()
         axes = figure.axes[0]
         legend = axes.get_legend().get_window_extent()
         assert (legend.x0 >= axes.get_window_extent().x1) == beside
-        report.plt.close(figure)
+        charts.plt.close(figure)
 
 
 def test_adoption_keeps_each_settings_colour_in_both_panels_with_one_legend_beside_them():
@@ -608,7 +608,7 @@ def test_adoption_keeps_each_settings_colour_in_both_panels_with_one_legend_besi
     series = series[(series["referral.referrer_reward"] != 2.0) | (series["replicate"] < 2)]
     for count, beside in ((4, False), (8, True)):
         kept = series[series["referral.referrer_reward"].isin(rewards[:count])]
-        figure = report.adoption_figure(kept, ["referral.referrer_reward"], baseline=0)
+        figure = charts.adoption_figure(kept, ["referral.referrer_reward"], baseline=0)
         figure.canvas.draw()
         left, right = figure.axes
         assert (left.get_legend() is None) == beside
@@ -616,7 +616,7 @@ def test_adoption_keeps_each_settings_colour_in_both_panels_with_one_legend_besi
         assert (legend.x0 >= right.get_window_extent().x1) == beside
         colours = [{line.get_label(): line.get_color() for line in a.lines} for a in figure.axes]
         assert colours[0] == colours[1] and len(set(colours[0].values())) == count
-        report.plt.close(figure)
+        charts.plt.close(figure)
 
 
 SWEEPS_OF_TWO_PARAMETERS = {
@@ -683,20 +683,20 @@ def test_a_setting_looks_the_same_in_every_figure_and_comes_in_the_tables_order(
         drawn[path.stem] = figure
         return path
 
-    monkeypatch.setattr(report, "save_figure", kept)
+    monkeypatch.setattr(charts, "save_figure", kept)
     assert report.main([str(tmp_path), *options]) == 0
     assert set(drawn) >= {"adoption", "reach_cac", "repurchase"}
     settings = {name: drawn_settings(name, figure) for name, figure in drawn.items()}
     legend = drawn["reach_cac"].axes[0].get_legend()
     title, entries = legend.get_title().get_text(), [t.get_text() for t in legend.get_texts()]
     for figure in drawn.values():
-        report.plt.close(figure)
+        charts.plt.close(figure)
     # a label reads as its table row: the columns in the table's order (the conditions, then
     # the parameter compared), where the legends had the sweep's order; the frontier last
     header, *rows = table_cells((tmp_path / "report.md").read_text())
     named = header[: header.index("customers")]
     assert title == ", ".join(named)
-    assert entries[-1].startswith(report.FRONTIER)
+    assert entries[-1].startswith(charts.FRONTIER)
     shown = [
         entry.removesuffix(" (same acquisition spend as the baseline)") for entry in entries[:-1]
     ]
@@ -722,14 +722,14 @@ def test_a_setting_that_won_customers_at_the_baselines_spend_is_drawn_hollow_and
     frame["delta_spend_acquisition"] = [0.0, 900.0, 0.0]  # group buy never paid a reward
     for metric in ("cac", "customers", "delta_customers", "delta_spend_acquisition"):
         frame[f"{metric}_low"], frame[f"{metric}_high"] = frame[metric] * 0.99, frame[metric] * 1.01
-    assert report.same_spend_as_baseline(frame).tolist() == [False, False, True]
-    figure = report.reach_cac_figure(frame, ["referral"])
+    assert table.same_spend_as_baseline(frame).tolist() == [False, False, True]
+    figure = charts.reach_cac_figure(frame, ["referral"])
     legend = [text.get_text() for text in figure.axes[0].get_legend().get_texts()]
     assert "group_buy (same acquisition spend as the baseline)" in legend and "two_sided" in legend
     frontier = [line for line in figure.axes[0].lines if line.get_label() == "efficient frontier"]
     assert frontier[0].get_linestyle() == "None"  # one undominated setting: a ring, no line
-    report.plt.close(figure)
-    seldom = report.reach_cac_figure(frame, ["referral"], seldom={"group_buy", "two_sided"})
+    charts.plt.close(figure)
+    seldom = charts.reach_cac_figure(frame, ["referral"], seldom={"group_buy", "two_sided"})
     legend = [text.get_text() for text in seldom.axes[0].get_legend().get_texts()]
     assert legend[:3] == [
         "none",
@@ -737,16 +737,16 @@ def test_a_setting_that_won_customers_at_the_baselines_spend_is_drawn_hollow_and
         "group_buy (same acquisition spend as the baseline; teams seldom filled: almost nothing "
         "paid)",
     ]
-    report.plt.close(seldom)
+    charts.plt.close(seldom)
 
 
 @pytest.mark.parametrize(("settings", "labelled"), [(5, True), (30, True), (31, False)])
 def test_a_large_sweeps_figures_name_no_setting_but_say_why(settings, labelled):
-    figure, axes = report.plt.subplots()
+    figure, axes = charts.plt.subplots()
     for value in range(settings):
         axes.plot([0, 1], [value, value], label=f"reward {value}")
     axes.plot([0, 1], [0, 1], label="efficient frontier")
-    report.settings_legend(axes, ["referral.referrer_reward"])
+    charts.settings_legend(axes, ["referral.referrer_reward"])
     shown = [text.get_text() for text in axes.get_legend().get_texts()]
     notes = [text.get_text() for text in axes.texts]
     if labelled:
@@ -754,12 +754,12 @@ def test_a_large_sweeps_figures_name_no_setting_but_say_why(settings, labelled):
     else:
         assert shown == ["efficient frontier"]
         assert notes == [f"{settings} settings: too many to label (see the table)"]
-    report.plt.close(figure)
+    charts.plt.close(figure)
 
 
 def test_labels_do_not_depend_on_the_frames_index():
     frame = pd.DataFrame({"referral": ["a", "b", "a"], "x": [1.0, None, 1.0]}, index=[0, 0, 1])
-    assert report.label_of(frame, ["referral", "x"]).tolist() == ["a, 1", "b", "a, 1"]
+    assert table.label_of(frame, ["referral", "x"]).tolist() == ["a, 1", "b", "a, 1"]
 
 
 def test_a_setting_with_no_value_is_compared_not_dropped(tmp_path, capsys):
@@ -1071,14 +1071,14 @@ def test_a_mean_that_rounds_to_zero_reads_0_not_minus_0():
     rows = [
         (scheme, metric, *cell(scheme, metric))
         for scheme in ("none", "two_sided")
-        for metric, _, _ in report.TABLE
+        for metric, _, _ in table.TABLE
     ]
     comparison = pd.DataFrame(
         rows, columns=["referral", "metric", "mean", "ci_low", "ci_high", "replicates"]
     )
-    table = report.format_table(comparison, "referral")  # the report's Markdown and printout
-    assert not re.search(r"-0(?![.\d])", table)  # no negative zero
-    header, _, two_sided = table_cells(table)
+    text = table.format_table(comparison, "referral")  # the report's Markdown and printout
+    assert not re.search(r"-0(?![.\d])", text)  # no negative zero
+    header, _, two_sided = table_cells(text)
     assert two_sided[header.index("Δ customers")] == "+0 [0, 36]"  # as the baseline's +0
     # a cell whose every value is below its last decimal gets the decimals to show them (it
     # read "0.0 [0.0, 0.0]" until 3 Dec 2026: see enough_decimals)
@@ -1095,12 +1095,12 @@ def test_notes_name_the_settings_whose_replicates_left_out_an_undefined_cac():
         }
     )
     metrics.attrs["parameters"] = ["seeding"]
-    (note, _) = report.undefined_note(metrics)
+    (note, _) = notes.undefined_note(metrics)
     assert note.startswith("Undefined (a ratio with nothing to divide by")
     # CAC is pooled over every replicate (spend and customers), so it left none out
     assert note.endswith(": kol: repurchase_rate in 2 of 3 replicates.")
     assert "ads" not in note
-    assert report.undefined_note(metrics[metrics.seeding == "ads"]) == []
+    assert notes.undefined_note(metrics[metrics.seeding == "ads"]) == []
 
 
 def test_notes_say_why_a_column_or_a_settings_cell_is_undefined_in_every_replicate():
@@ -1113,7 +1113,7 @@ def test_notes_say_why_a_column_or_a_settings_cell_is_undefined_in_every_replica
         }
     )
     metrics.attrs["parameters"] = ["seeding"]
-    (note, _) = report.undefined_note(metrics)
+    (note, _) = notes.undefined_note(metrics)
     assert note == (
         "Undefined in every replicate (`–` in the table): repurchase_30d (no customer acquired "
         "30+ days before the end); kol: cac (no customer won)."
@@ -1161,7 +1161,7 @@ def test_the_frontier_is_drawn_within_each_condition_not_across_markets():
     )
     for metric in ("cac", "customers"):
         frame[f"{metric}_low"], frame[f"{metric}_high"] = frame[metric] - 1, frame[metric] + 1
-    figure = report.reach_cac_figure(frame, ["network.n", "referral"], ["network.n"])
+    figure = charts.reach_cac_figure(frame, ["network.n", "referral"], ["network.n"])
     rings = [line for line in figure.axes[0].lines if line.get_markersize() == 14]
     ringed = sorted((x, y) for line in rings for x, y in zip(*line.get_data(), strict=True))
     assert ringed == [(58.0, 180.0), (59.0, 186.0), (60.0, 90.0), (62.0, 95.0)]
@@ -1173,11 +1173,11 @@ def test_the_frontier_is_drawn_within_each_condition_not_across_markets():
     ring_colours = [matplotlib.colors.to_hex(line.get_color()) for line in rings]
     assert len(set(ring_colours)) == 2
     assert set(ring_colours) <= {matplotlib.colors.to_hex(colour) for colour in points}
-    report.plt.close(figure)
-    across = report.reach_cac_figure(frame, ["network.n", "referral"])  # no condition given
+    charts.plt.close(figure)
+    across = charts.reach_cac_figure(frame, ["network.n", "referral"])  # no condition given
     rings = [line for line in across.axes[0].lines if line.get_markersize() == 14]
     assert sorted(zip(*rings[0].get_data(), strict=True)) == [(58.0, 180.0), (59.0, 186.0)]
-    report.plt.close(across)
+    charts.plt.close(across)
 
 
 def test_the_repurchase_figure_names_the_parameters_and_slants_many_labels():
@@ -1190,12 +1190,12 @@ def test_the_repurchase_figure_names_the_parameters_and_slants_many_labels():
         return frame
 
     for count, slant in ((3, 20), (10, 45)):
-        figure = report.repurchase_figure(table(count), ["referral", "network.n"])
+        figure = charts.repurchase_figure(table(count), ["referral", "network.n"])
         axes = figure.axes[0]
         assert axes.get_xlabel() == "referral, network.n"
         assert {label.get_rotation() for label in axes.get_xticklabels()} == {slant}
         assert figure.get_size_inches()[0] >= 0.8 * count
-        report.plt.close(figure)
+        charts.plt.close(figure)
 
 
 def test_a_copy_a_sweep_removed_is_not_named_as_unfinished(tmp_path, capsys):
@@ -1350,7 +1350,7 @@ def test_a_report_of_one_configuration_removes_the_frontier_of_an_earlier_report
 def test_a_figure_that_fails_while_saved_leaves_the_earlier_file_whole(tmp_path):
     path = tmp_path / "adoption.png"
     path.write_bytes(b"the earlier report's figure")
-    figure, _ = report.plt.subplots()
+    figure, _ = charts.plt.subplots()
 
     def cut_short(target, **options):
         open(target, "wb").write(b"half a PNG")
@@ -1358,8 +1358,8 @@ def test_a_figure_that_fails_while_saved_leaves_the_earlier_file_whole(tmp_path)
 
     figure.savefig = cut_short
     with pytest.raises(KeyboardInterrupt):
-        report.save_figure(figure, path)
-    report.plt.close(figure)
+        charts.save_figure(figure, path)
+    charts.plt.close(figure)
     assert path.read_bytes() == b"the earlier report's figure"
     assert [p.name for p in tmp_path.iterdir()] == ["adoption.png"]  # no temporary left
 
@@ -1412,15 +1412,15 @@ def test_a_report_md_cut_short_while_written_is_not_left_half_written(
     ],
 )
 def test_a_cell_whose_values_would_all_read_zero_gets_the_decimals_to_show_them(fmt, values, shown):
-    widened = report.enough_decimals(fmt, values)
+    widened = table.enough_decimals(fmt, values)
     assert [widened.format(value) for value in values] == shown
 
 
 def test_each_setting_takes_the_line_style_and_marker_of_its_place():
     # a mutation review: a fixed line style or marker passed every figure test
-    styles = report.styles_by_label([f"setting {i}" for i in range(25)])
-    assert [s["ls"] for s in styles.values()] == [s["ls"] for s in report.line_styles(25)]
-    assert [s["marker"] for s in styles.values()] == [s["fmt"] for s in report.point_styles(25)]
+    styles = charts.styles_by_label([f"setting {i}" for i in range(25)])
+    assert [s["ls"] for s in styles.values()] == [s["ls"] for s in charts.line_styles(25)]
+    assert [s["marker"] for s in styles.values()] == [s["fmt"] for s in charts.point_styles(25)]
     assert len({(s["color"], s["marker"]) for s in styles.values()}) == 25
 
 
@@ -1443,7 +1443,7 @@ def test_a_cac_with_no_upper_end_is_drawn_to_the_right_edge_with_an_arrowhead():
     # no bar to inf, only the lower cap, so the interval looked like a stray tick
     table = reach_and_cac(customers=[800.0, 3.0], low=[790.0, 0.0], high=[810.0, 7.0])
     table = table.assign(cac=[61.0, 40.0], cac_low=[60.0, 20.0], cac_high=[62.0, np.inf])
-    figure = report.reach_cac_figure(table, ["referral"])
+    figure = charts.reach_cac_figure(table, ["referral"])
     axes = figure.axes[0]
     heads = [line for line in axes.lines if line.get_marker() == ">" and len(line.get_xdata())]
     assert len(heads) == 1 and tuple(heads[0].get_ydata()) == (3.0,)
@@ -1455,14 +1455,14 @@ def test_a_cac_with_no_upper_end_is_drawn_to_the_right_edge_with_an_arrowhead():
     assert [line.get_label() for line in heads] == ["_unbounded"]
     # one legend entry, after the settings and the frontier, says the arrowhead is no bound
     entries = [text.get_text() for text in axes.get_legend().get_texts()]
-    assert entries == ["none", "kol", report.FRONTIER, report.NO_UPPER_END]
-    report.plt.close(figure)
-    finite = report.reach_cac_figure(table.assign(cac_high=[62.0, 70.0]), ["referral"])
+    assert entries == ["none", "kol", charts.FRONTIER, charts.NO_UPPER_END]
+    charts.plt.close(figure)
+    finite = charts.reach_cac_figure(table.assign(cac_high=[62.0, 70.0]), ["referral"])
     assert not [line for line in finite.axes[0].lines if line.get_marker() == ">"]
-    assert report.NO_UPPER_END not in [
+    assert charts.NO_UPPER_END not in [
         t.get_text() for t in finite.axes[0].get_legend().get_texts()
     ]
-    report.plt.close(finite)
+    charts.plt.close(finite)
 
 
 def test_an_unbounded_cac_reaches_a_quarter_past_the_finite_values_even_where_all_are_unbounded():
@@ -1470,22 +1470,22 @@ def test_an_unbounded_cac_reaches_a_quarter_past_the_finite_values_even_where_al
     # their CACs and lower ends, a quarter of the span (or of the largest value, or of 1) past
     both = reach_and_cac(customers=[3.0, 2.0], low=[0.0, 0.0], high=[7.0, 5.0])
     both = both.assign(cac=[40.0, 50.0], cac_low=[20.0, 10.0], cac_high=[np.inf, np.inf])
-    drawn, edge = report.unbounded_to_the_edge(both, "cac")
+    drawn, edge = charts.unbounded_to_the_edge(both, "cac")
     assert edge == 50 + max(50 - 10, 50, 1) * 0.25  # 62.5
     assert drawn["cac_high"].tolist() == [edge, edge]
-    figure = report.reach_cac_figure(both, ["referral"])
+    figure = charts.reach_cac_figure(both, ["referral"])
     heads = [line for line in figure.axes[0].lines if line.get_marker() == ">"]
     heads = [line for line in heads if len(line.get_xdata())]  # not the legend's handle
     assert sorted(line.get_xdata()[0] for line in heads) == [edge, edge]
-    report.plt.close(figure)
+    charts.plt.close(figure)
     # close CACs: the bar still reaches a quarter of the largest value past it, not a sliver
     close = both.assign(cac=[61.0, 61.05], cac_low=[60.9, 60.95], cac_high=[61.1, np.inf])
-    assert report.unbounded_to_the_edge(close, "cac")[1] == pytest.approx(61.1 * 1.25)
+    assert charts.unbounded_to_the_edge(close, "cac")[1] == pytest.approx(61.1 * 1.25)
     # CACs below 1 yuan: a quarter of a yuan past
     small = both.assign(cac=[0.2, 0.3], cac_low=[0.1, 0.1], cac_high=[0.4, np.inf])
-    assert report.unbounded_to_the_edge(small, "cac")[1] == pytest.approx(0.65)
+    assert charts.unbounded_to_the_edge(small, "cac")[1] == pytest.approx(0.65)
     finite = both.assign(cac_high=[70.0, 80.0])
-    unchanged, no_edge = report.unbounded_to_the_edge(finite, "cac")
+    unchanged, no_edge = charts.unbounded_to_the_edge(finite, "cac")
     assert unchanged is finite and np.isnan(no_edge)
 
 
@@ -1493,14 +1493,14 @@ def test_each_arrowhead_takes_the_colour_of_its_point():
     # an arrowhead at the edge belongs to one setting's bar: it is drawn in that setting's colour
     table = reach_and_cac(customers=[3.0, 2.0], low=[0.0, 0.0], high=[7.0, 5.0])
     table = table.assign(cac=[40.0, 50.0], cac_low=[20.0, 10.0], cac_high=[np.inf, np.inf])
-    figure = report.reach_cac_figure(table, ["referral"])
+    figure = charts.reach_cac_figure(table, ["referral"])
     axes = figure.axes[0]
     points = {bars.get_label(): bars.lines[0].get_color() for bars in axes.containers}
     heads = [line for line in axes.lines if line.get_marker() == ">" and len(line.get_xdata())]
     colour = {line.get_ydata()[0]: line.get_color() for line in heads}
     assert colour == {3.0: points["none"], 2.0: points["kol"]}
     assert colour[3.0] != colour[2.0]
-    report.plt.close(figure)
+    charts.plt.close(figure)
 
 
 def test_seldom_filled_group_buys_are_named_in_the_order_the_table_lists_them():
@@ -1514,12 +1514,12 @@ def test_seldom_filled_group_buys_are_named_in_the_order_the_table_lists_them():
         }
     )
     metrics.attrs["parameters"] = ["referral", "referral.team_size"]
-    assert report.seldom_filled_settings(metrics) == {
+    assert notes.seldom_filled_settings(metrics) == {
         "group_buy, 5": "0.5 of 110.5 teams a run filled (a team filled in 1 of 2 replicates)",
         "group_buy, 3": "2 of 102.0 teams a run filled (a team filled in 2 of 2 replicates)",
     }
-    assert list(report.seldom_filled_settings(metrics)) == ["group_buy, 5", "group_buy, 3"]
-    (note, _) = report.seldom_filled_note(metrics)
+    assert list(notes.seldom_filled_settings(metrics)) == ["group_buy, 5", "group_buy, 3"]
+    (note, _) = notes.seldom_filled_note(metrics)
     assert note.index("group_buy, 5: 0.5 of") < note.index("group_buy, 3: 2 of")
 
 
@@ -1549,7 +1549,7 @@ def test_a_difference_across_two_conditions_names_both_and_no_unset_attribute():
     metrics["cac"] = metrics["spend_acquisition"] / metrics["customers"]
     metrics.attrs["parameters"] = ["network", "network.n", "referral", "referral.referrer_reward"]
     comparison = sim.compare(metrics, metrics=["customers", "cac", "spend_acquisition"])
-    (note, _) = report.differences_across_note(comparison, "referral", ["network", "network.n"])
+    (note, _) = notes.differences_across_note(comparison, "referral", ["network", "network.n"])
     assert note.startswith("Does Δ customers differ across `network`, `network.n`? ")
     said = note.split("? ", 1)[1].split("; ")
     assert said[0].startswith("referral=one_sided: from +")  # not referral.referrer_reward=nan
@@ -1581,14 +1581,14 @@ def test_the_reach_figure_says_which_group_buys_seldom_filled_where_conditions_l
         result = sim.run(sim.compose(overrides), progress=False)
         jobs.write_job(tmp_path / str(job), result, {"referral": scheme, "network.n": n},
                        "\n".join(overrides))  # fmt: skip
-    legends, draw = [], report.reach_cac_figure
+    legends, draw = [], charts.reach_cac_figure
 
     def drawn(*arguments, **options):
         figure = draw(*arguments, **options)
         legends.append([text.get_text() for text in figure.axes[0].get_legend().get_texts()])
         return figure
 
-    monkeypatch.setattr(report, "reach_cac_figure", drawn)
+    monkeypatch.setattr(charts, "reach_cac_figure", drawn)
     report.write_report(tmp_path)
     seldom = [entry for entry in legends[0] if "teams seldom filled" in entry]
     assert [entry.split(" (")[0] for entry in seldom] == ["300, group_buy", "400, group_buy"]

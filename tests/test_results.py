@@ -208,7 +208,8 @@ def test_the_real_engine_files_include_the_subpackages_and_leave_out_the_readers
     names = {f.relative_to(provenance.PACKAGE).as_posix() for f in provenance._engine_files()}
     assert {"cli.py", "model.py", "schemes/referral.py", "network/io.py", "jobs.py"} <= names
     assert not any(name.startswith("dashboard/") for name in names)
-    readers = {"report.py", "compare.py", "results.py", "summary.py", "planned.py", "theory.py"}
+    readers = {"report.py", "charts.py", "notes.py", "table.py", "compare.py", "results.py"}
+    readers |= {"summary.py", "planned.py", "theory.py"}
     assert not names & {*readers, "failures.py", "paramdoc.py"}
 
 

@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from sim.report import save_figure
+from sim.charts import save_figure
 from sim.summary import grouped_mean_interval, support_of
 
 Triple = tuple[float, float, float]

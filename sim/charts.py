@@ -1,0 +1,534 @@
+"""The report's figures: adoption curves, reach against CAC, repurchase and cascade sizes.
+
+- ``adoption.png``: cumulative customers by day, mean and 95% band per scheme;
+- ``reach_cac.png``: customers against CAC with 95% CIs, and the efficient frontier (schemes no
+  other scheme beats on both, within each combination of the conditions);
+- ``repurchase.png``: repurchase rate and 30-day repurchase with 95% CIs;
+- ``cascades.png``: the distribution of referral-tree sizes (complementary CDF, log scales).
+
+A setting has one colour (and line style, marker) in all four, and comes in the table's order in
+each (:func:`styles_by_label`). :mod:`sim.report` reads the results and calls these.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from pathlib import Path
+
+import matplotlib
+import matplotlib.colors
+import matplotlib.patches
+import matplotlib.pyplot as plt
+import matplotlib.ticker
+import numpy as np
+import pandas as pd
+
+from sim.compare import (
+    baseline_value,
+    name_unset,
+)
+from sim.storage import write_atomic
+from sim.summary import (
+    grouped_mean_interval,
+    support_of,
+)
+from sim.table import label_of, same_spend_as_baseline
+
+
+def plot_adoption(
+    series: pd.DataFrame,
+    keys: Sequence[str],
+    path: Path,
+    baseline: object = None,
+    styles: Mapping[str, dict] | None = None,
+) -> Path:
+    """Cumulative customers by day, mean and 95% band per scheme.
+
+    Beside it, given the baseline value of the single swept parameter, the extra customers over
+    the baseline, paired by replicate. ``styles``: see :func:`styles_by_label`.
+    """
+    return save_figure(adoption_figure(series, keys, baseline, styles), path)
+
+
+def adoption_figure(
+    series: pd.DataFrame,
+    keys: Sequence[str],
+    baseline: object,
+    styles: Mapping[str, dict] | None = None,
+) -> plt.Figure:
+    """The figure of :func:`plot_adoption`: a setting keeps its colour and style in both panels.
+
+    ``styles``: the report's style of each setting (:func:`styles_by_label`); by default, one
+    per setting in the order the settings first appear in ``series``.
+    """
+    paired = baseline is not None and len(keys) == 1
+    series = series.assign(label=label_of(series, keys))
+    styles = _styles_for(series["label"], styles)
+    beside = legend_beside(series["label"].nunique())
+    width = (12 if paired else 7) + (2.5 if beside else 0)
+    figure, axes = plt.subplots(1, 2 if paired else 1, figsize=(width, 4.5))
+    axes = np.atleast_1d(axes)
+    _bands(axes[0], series, "customers", styles)
+    axes[0].set(xlabel="day", ylabel="customers (cumulative)", title="Adoption, mean and 95% CI")
+    if paired:
+        _bands(axes[1], extra_over(series, keys[0], baseline), "extra", styles)
+        axes[1].set(xlabel="day", ylabel=f"customers minus {baseline}")
+        axes[1].set(title=f"Extra customers over {baseline}, paired 95% CI")
+    if not (paired and beside):  # beside the axes, one legend serves both panels (same styles)
+        settings_legend(axes[0], keys)
+    if paired:
+        settings_legend(axes[1], keys, fontsize="small")
+    return figure
+
+
+def extra_over(series: pd.DataFrame, key: str, baseline: object) -> pd.DataFrame:
+    """``series`` with column ``extra``: customers minus the baseline's, same replicate and day.
+
+    ``baseline`` matches a value of ``key`` as :func:`sim.compare.compare` matches it ("0"
+    names 0.0).
+    """
+    series = name_unset(series, key)
+    base = series[series[key] == baseline_value(series, baseline, key)]
+    extra = series.merge(base[["replicate", "day", "customers"]], on=["replicate", "day"])
+    return extra.assign(extra=extra["customers_x"] - extra["customers_y"])
+
+
+def _bands(axes: plt.Axes, series: pd.DataFrame, column: str, styles: Mapping[str, dict]) -> None:
+    support = support_of(column)  # "extra", a paired difference, is undeclared: unbounded
+    summary = grouped_mean_interval(series, ["label", "day"], column, support=support)
+    for label, by_day in _in_order(summary.groupby(level="label", sort=False), styles):
+        style = styles[label]
+        by_day = by_day.sort_index(level="day")
+        days = by_day.index.get_level_values("day").to_numpy()
+        axes.plot(days, by_day["mean"], label=label, **_line(style))
+        axes.fill_between(days, by_day["low"], by_day["high"], alpha=0.25, color=style["color"])
+
+
+def plot_reach_cac(
+    table: pd.DataFrame,
+    keys: Sequence[str],
+    path: Path,
+    within: Sequence[str] = (),
+    styles: Mapping[str, dict] | None = None,
+    seldom: Collection[str] = (),
+) -> Path:
+    """Customers against CAC with 95% CIs; the efficient frontier joins undominated schemes.
+
+    ``styles`` and ``seldom``: see :func:`reach_cac_figure`.
+    """
+    return save_figure(reach_cac_figure(table, keys, within, styles, seldom), path)
+
+
+LEGEND_INSIDE_UP_TO = 6  # settings; more get their legend beside the axes, not over the data
+
+
+LABELLED_UP_TO = 30  # settings; a larger sweep's figures name none (the table names them all)
+
+
+def legend_beside(settings: int) -> bool:
+    """Whether a figure of ``settings`` labelled settings has its legend beside the axes."""
+    return LEGEND_INSIDE_UP_TO < settings <= LABELLED_UP_TO
+
+
+def settings_legend(axes: plt.Axes, keys: Sequence[str], **options) -> None:
+    """The legend of the settings drawn, or, past :data:`LABELLED_UP_TO`, a note saying why not.
+
+    A legend of hundreds of entries would not fit the figure; the report's table names every
+    setting. Entries that are not settings (the efficient frontier) are always shown, after
+    the settings (until 3 Dec 2026 the frontier came first).
+    """
+    entries = list(zip(*axes.get_legend_handles_labels(), strict=True))
+    settings = [(h, t) for h, t in entries if not t.startswith(NOT_SETTINGS)]
+    kept = [(h, t) for h, t in entries if t.startswith(NOT_SETTINGS)]  # after the settings
+    if len(settings) <= LABELLED_UP_TO:
+        if legend_beside(len(settings)):
+            options = {"loc": "upper left", "bbox_to_anchor": (1.02, 1.0), "fontsize": "small"}
+        axes.legend(*zip(*settings, *kept, strict=True), title=", ".join(keys), **options)
+        return
+    if kept:
+        axes.legend(*zip(*kept, strict=True), fontsize="small")
+    note = f"{len(settings)} settings: too many to label (see the table)"
+    axes.annotate(note, (0.01, 0.99), xycoords="axes fraction", va="top", fontsize="small")
+
+
+FRONTIER = "efficient frontier"
+
+
+NO_UPPER_END = "CAC's CI has no upper end (its customers' CI reaches 0)"
+
+
+NOT_SETTINGS = (FRONTIER, NO_UPPER_END)
+"""Legend entries that are not settings, by the start of their label."""
+
+
+def reach_cac_figure(
+    table: pd.DataFrame,
+    keys: Sequence[str],
+    within: Sequence[str] = (),
+    styles: Mapping[str, dict] | None = None,
+    seldom: Collection[str] = (),
+) -> plt.Figure:
+    """The reach-versus-CAC figure: one colour and marker per setting, never repeated.
+
+    Settings that won a different number of customers for exactly the baseline's spend (an
+    offer that never paid, a budget both use up) are drawn hollow and named in the legend;
+    the efficient frontier rings the undominated settings (joined when there are several)
+    within each combination of the conditions ``within``, as the table pairs them: a larger
+    market or a longer horizon does not dominate a smaller one (until 2 Dec 2026 one frontier
+    ran across all, so every setting of the smaller market read as dominated).
+
+    ``styles``: the report's style of each setting (:func:`styles_by_label`); by default, one
+    per setting in the table's order. ``seldom``: the labels of the group buys whose teams
+    seldom filled (:func:`sim.notes.seldom_filled_settings`), said so in the legend: such a
+    point can sit on the frontier for an offer that almost never paid (the main job's
+    `group_buy`, until 4 Dec 2026 ringed with no word).
+    """
+    figure, axes = plt.subplots(figsize=(10 if legend_beside(len(table)) else 7, 4.5))
+    labels = label_of(table, keys)
+    styles = _styles_for(labels, styles)
+    hollow = same_spend_as_baseline(table)
+    drawn, edge = unbounded_to_the_edge(table, "cac")
+    for label, free, (_, row) in zip(labels, hollow, drawn.iterrows(), strict=True):
+        style = styles[label]
+        axes.errorbar(
+            row["cac"],
+            row["customers"],
+            xerr=_errors(row, "cac"),
+            yerr=_errors(row, "customers"),
+            capsize=3,
+            label=reach_label(label, free, label in seldom),
+            mfc="white" if free else style["color"],
+            **_point(style),
+        )
+    colours = [styles[label]["color"] for label in labels]
+    _draw_frontiers(axes, table, within, colours)
+    mark_no_upper_end(axes, drawn, edge, colours)
+    axes.set(
+        xlabel="CAC (yuan per customer)",
+        ylabel="customers",
+        title="Reach versus CAC (95% CIs over replicates; CAC pooled)",
+    )
+    settings_legend(axes, keys, fontsize="small")
+    return figure
+
+
+def reach_label(label: str, same_spend: bool, seldom: bool) -> str:
+    """A setting's legend entry in the reach figure, with what makes its point read otherwise."""
+    said = [
+        *(["same acquisition spend as the baseline"] if same_spend else []),
+        *(["teams seldom filled: almost nothing paid"] if seldom else []),
+    ]
+    return f"{label} ({'; '.join(said)})" if said else label
+
+
+def unbounded_to_the_edge(table: pd.DataFrame, metric: str) -> tuple[pd.DataFrame, float]:
+    """``table`` with ``metric``'s infinite upper bounds moved to a right edge, and that edge.
+
+    A pooled CAC has no upper end where its customers' interval reaches 0 (the setting may
+    win nobody); matplotlib drew no bar at all to ``inf``, only the lower cap. The edge is a
+    quarter of the finite values' span, of the largest of them or of 1, whichever is greatest,
+    past the largest of them (NaN when none is infinite). Draw the bars from the table
+    returned, then mark the cut ones with :func:`mark_no_upper_end` (notebooks 2 and 3 too).
+    """
+    high = table[f"{metric}_high"]
+    if not np.isinf(high).any():
+        return table, np.nan
+    finite = pd.concat([table[metric], table[f"{metric}_low"], high]).replace(np.inf, np.nan)
+    top, bottom = finite.max(), finite.min()
+    edge = float(top + max(top - bottom, abs(top), 1.0) * 0.25)
+    return table.assign(**{f"{metric}_high": high.replace(np.inf, edge)}), edge
+
+
+def mark_no_upper_end(
+    axes: plt.Axes, drawn: pd.DataFrame, edge: float, colours: Sequence[object]
+) -> None:
+    """Mark the CAC intervals of ``drawn`` cut at ``edge`` by :func:`unbounded_to_the_edge`.
+
+    Each gets an arrowhead at the edge, at its customers, and the legend one entry
+    (:data:`NO_UPPER_END`) saying what the arrowheads mean: a bound, they are not. Nothing is
+    drawn where ``edge`` is NaN (no CAC unbounded).
+
+    Args:
+        axes: the reach-against-CAC axes, CAC on x and customers on y.
+        drawn: the table returned by :func:`unbounded_to_the_edge`, one row per point drawn.
+        edge: the edge it returned.
+        colours: the colour of each row's point, in ``drawn``'s order.
+
+    """
+    if np.isnan(edge):
+        return
+    for colour, (_, row) in zip(colours, drawn.iterrows(), strict=True):
+        if row["cac_high"] == edge:
+            axes.plot(edge, row["customers"], ">", color=colour, label="_unbounded")
+    axes.plot([], [], ">", color="0.3", label=NO_UPPER_END)
+
+
+def _draw_frontiers(
+    axes: plt.Axes, table: pd.DataFrame, within: Sequence[str], colours: Sequence = ()
+) -> None:
+    """Ring (and join) the efficient settings of each combination of ``within``.
+
+    With several combinations, each frontier takes the colour of its combination's first
+    setting (``colours``: each row's), so the frontiers of seven networks are told apart by
+    the points they join (until 4 Dec 2026 each was one black dashed line).
+    """
+    within = [c for c in within if c in table]
+    parts = list(table.groupby(within, dropna=False, sort=False)) if within else [((), table)]
+    label = FRONTIER + (f" (within each {', '.join(within)})" if within else "")
+    coloured = len(parts) > 1 and len(colours) == len(table)
+    if coloured:
+        label += ", coloured as its settings"
+    colour_of = dict(zip(table.index, colours, strict=True)) if coloured else {}
+    for number, (_, part) in enumerate(parts):
+        frontier = part.loc[efficient(part)].sort_values("cac")
+        axes.plot(
+            frontier["cac"],
+            frontier["customers"],
+            "--o" if len(frontier) > 1 else "o",
+            color=colour_of.get(part.index[0], "k"),
+            lw=1,
+            ms=14,
+            mfc="none",
+            label=label if number == 0 else "_frontier",  # one legend entry for them all
+        )
+
+
+MARKERS = "osD^vP*Xph<>"
+
+
+def palette(count: int) -> tuple:
+    """The colours for ``count`` settings: tab10's, or tab20's past 10 (then they repeat)."""
+    return plt.get_cmap("tab10" if count <= 10 else "tab20").colors
+
+
+def point_styles(count: int) -> list[dict[str, str]]:
+    """``count`` distinct (colour, marker) pairs: tab10 colours, then tab20, then markers."""
+    colours = palette(count)
+    return [
+        {"color": colours[i % len(colours)], "fmt": MARKERS[i // len(colours) % len(MARKERS)]}
+        for i in range(count)
+    ]
+
+
+def efficient(table: pd.DataFrame) -> pd.Index:
+    """Rows no other row beats on both reach (more customers) and cost (lower CAC)."""
+    customers, cac = table["customers"].to_numpy(), table["cac"].to_numpy()
+    dominated = [
+        bool(np.any((customers >= c) & (cac <= k) & ((customers > c) | (cac < k))))
+        for c, k in zip(customers, cac, strict=True)
+    ]
+    return table.index[~np.array(dominated) & ~np.isnan(cac)]
+
+
+def plot_repurchase(
+    table: pd.DataFrame,
+    keys: Sequence[str],
+    path: Path,
+    styles: Mapping[str, dict] | None = None,
+) -> Path:
+    """Repurchase rate and 30-day repurchase per scheme, with 95% CIs.
+
+    ``styles``: see :func:`styles_by_label`.
+    """
+    return save_figure(repurchase_figure(table, keys, styles), path)
+
+
+def repurchase_figure(
+    table: pd.DataFrame, keys: Sequence[str], styles: Mapping[str, dict] | None = None
+) -> plt.Figure:
+    """The repurchase figure: two bars per setting, each with its 95% CI.
+
+    Both bars of a setting take its colour (``styles``, the report's: :func:`styles_by_label`;
+    by default one per setting in the table's order): repurchase_rate filled, repurchase_30d
+    pale and hatched, as the legend shows in grey.
+    """
+    labelled = len(table) <= LABELLED_UP_TO
+    width = min(max(7.0, 0.8 * len(table)), 16.0) if labelled else 7.0  # room for each label
+    figure, axes = plt.subplots(figsize=(width, 4.5))
+    labels = label_of(table, keys)
+    styles = _styles_for(labels, styles)
+    colours = [styles[label]["color"] for label in labels]
+    positions = np.arange(len(table))
+    legend = []
+    for offset, metric in ((-0.2, "repurchase_rate"), (0.2, "repurchase_30d")):
+        if metric not in table:
+            continue
+        errors = np.array([_errors(row, metric).ravel() for _, row in table.iterrows()]).T
+        look = REPURCHASE_LOOKS[metric]
+        axes.bar(
+            positions + offset,
+            table[metric],
+            0.4,
+            yerr=errors,
+            capsize=3,
+            label=REPURCHASE_LABELS[metric],
+            **look(colours),
+        )
+        legend.append(matplotlib.patches.Patch(label=REPURCHASE_LABELS[metric], **look("0.35")))
+    if labelled:  # the settings by name, and the parameters that name them (as in a legend)
+        steep = len(table) > REPURCHASE_LABELS_FLAT_UP_TO
+        axes.set_xticks(positions, labels, rotation=45 if steep else 20, ha="right")
+        axes.tick_params(axis="x", labelsize="small" if steep else "medium")
+        axes.set_xlabel(", ".join(keys))
+    else:  # hundreds of tick labels would print over each other
+        axes.set_xticks([])
+        axes.set_xlabel(f"{len(table)} settings: too many to label (see the table)")
+    axes.set(ylabel="share of customers", title="Repurchase, mean and 95% CI")
+    axes.set_ylim(top=axes.get_ylim()[1] * 1.25)  # room for the legend above the bars
+    axes.legend(handles=legend, loc="upper center", ncol=2, fontsize="small")
+    return figure
+
+
+REPURCHASE_LABELS_FLAT_UP_TO = 6  # settings whose labels fit at a slight slant; beyond, 45°
+
+
+REPURCHASE_LABELS = {
+    "repurchase_rate": "2+ orders by the end (repurchase_rate)",
+    "repurchase_30d": "re-bought within 30 days (repurchase_30d)",
+}
+
+
+def _pale(colours):
+    """``colours`` (one, or one per bar) at a third of their strength, for a hatched bar."""
+    if isinstance(colours, str):
+        return matplotlib.colors.to_rgba(colours, 0.35)
+    return [matplotlib.colors.to_rgba(colour, 0.35) for colour in colours]
+
+
+REPURCHASE_LOOKS = {  # the bars' look given their colours: the setting's, or grey in the legend
+    "repurchase_rate": lambda colours: {"color": colours},
+    "repurchase_30d": lambda colours: {
+        "facecolor": _pale(colours),
+        "edgecolor": colours,
+        "hatch": "//",
+    },
+}
+
+
+def plot_cascades(
+    cascades: pd.DataFrame,
+    keys: Sequence[str],
+    path: Path,
+    styles: Mapping[str, dict] | None = None,
+) -> Path:
+    """Complementary CDF of referral-tree sizes (trees of two or more), pooled over replicates.
+
+    ``styles``: see :func:`styles_by_label`.
+    """
+    return save_figure(cascades_figure(cascades, keys, styles), path)
+
+
+def cascades_figure(
+    cascades: pd.DataFrame, keys: Sequence[str], styles: Mapping[str, dict] | None = None
+) -> plt.Figure:
+    """The figure of :func:`plot_cascades`.
+
+    ``styles``: the report's style of each setting (:func:`styles_by_label`); by default, one
+    per setting in the order the settings first appear in ``cascades``.
+    """
+    cascades = cascades.assign(label=label_of(cascades, keys))
+    styles = _styles_for(cascades["label"], styles)
+    beside = legend_beside(cascades["label"].nunique())
+    figure, axes = plt.subplots(figsize=(9.5 if beside else 7, 4.5))
+    for label, trees in _in_order(cascades.groupby("label", sort=False), styles):
+        style = styles[label]
+        counts = trees.groupby("size")["trees"].sum().sort_index()
+        tail = (counts[::-1].cumsum()[::-1] / counts.sum()).to_numpy()  # P(size >= each size)
+        # drawn "pre": between two observed sizes the share is that of the larger one; from
+        # s = 1 (every tree) so that a single observed size still draws a step
+        sizes = np.append(1, counts.index.to_numpy())
+        axes.step(sizes, np.append(1.0, tail), where="pre", label=label, **_line(style))
+        # a dot at each observed size: the step into it read as its share (a review read
+        # P(size >= 2) = 0.05 off the step from 2 to 3, until 4 Dec 2026)
+        axes.plot(counts.index, tail, "o", ms=3, color=style["color"], label="_sizes")
+    largest = int(cascades["size"].max())
+    axes.set(yscale="log", xlabel="referral-tree size s (members: customers, and KOCs at roots)")
+    if largest > LINEAR_SIZES_UP_TO:
+        axes.set_xscale("log")
+        axes.xaxis.set_major_formatter(matplotlib.ticker.ScalarFormatter())
+        axes.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+    else:
+        axes.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    axes.set(ylabel="P(size ≥ s)", title="Cascade sizes (trees with at least one referral)")
+    settings_legend(axes, keys)
+    return figure
+
+
+LINE_STYLES = ["-", "--", ":", "-."]  # settings that coincide stay visible
+
+
+def styles_by_label(labels: Iterable[str]) -> dict[str, dict[str, object]]:
+    """The style of each setting label, in the order the labels first appear.
+
+    Each: ``color``, the line style ``ls`` of the line figures (:func:`line_styles`) and the
+    ``marker`` of ``reach_cac.png`` (:func:`point_styles`); the repurchase bars take the colour.
+    The report makes it once, from its table's rows, and hands it to every figure, which draw
+    the settings in its order: a setting looks the same in all of them, and comes at the same
+    place in each legend. Until 3 Dec 2026 each figure made its own, ``reach_cac.png`` in the
+    table's order and ``adoption.png`` and ``cascades.png`` in job order: a setting was blue in
+    one and pink in another, where blue was another setting.
+    """
+    distinct = list(dict.fromkeys(labels))
+    lines, points = line_styles(len(distinct)), point_styles(len(distinct))
+    return {
+        label: {"color": line["color"], "ls": line["ls"], "marker": point["fmt"]}
+        for label, line, point in zip(distinct, lines, points, strict=True)
+    }
+
+
+def _styles_for(labels: pd.Series, styles: Mapping[str, dict] | None) -> Mapping[str, dict]:
+    """``styles``, the report's, or by default (a figure drawn on its own) those of ``labels``."""
+    if styles is None:
+        return styles_by_label(labels)
+    unstyled = [label for label in labels.unique() if label not in styles]
+    if unstyled:  # the figure's settings are the table's: a label made otherwise is a bug
+        raise ValueError(f"no style for setting(s) {', '.join(unstyled)}")
+    return styles
+
+
+def _in_order(groups: Iterable[tuple[str, object]], styles: Mapping[str, dict]) -> list:
+    """``(label, part)`` pairs of a group-by on the label, in the order of ``styles``."""
+    order = {label: position for position, label in enumerate(styles)}
+    return sorted(groups, key=lambda group: order[group[0]])
+
+
+def _line(style: Mapping[str, object]) -> dict[str, object]:
+    return {"color": style["color"], "ls": style["ls"]}
+
+
+def _point(style: Mapping[str, object]) -> dict[str, object]:
+    return {"color": style["color"], "fmt": style["marker"]}
+
+
+def line_styles(count: int) -> list[dict[str, str]]:
+    """``count`` (colour, line style) pairs: a colour each up to 20 settings (tab10, then tab20).
+
+    Styles cycle too, so lines that coincide stay visible; past 20 settings colours repeat,
+    each time with another style while fewer than 80.
+    """
+    colours = palette(count)
+    return [
+        {
+            "color": colours[i % len(colours)],
+            "ls": LINE_STYLES[(i + i // len(colours)) % len(LINE_STYLES)],
+        }
+        for i in range(count)
+    ]
+
+
+LINEAR_SIZES_UP_TO = 30  # largest tree size read on a linear axis; beyond, a log axis
+
+
+def _errors(row: pd.Series, metric: str) -> np.ndarray:
+    low, high = row[f"{metric}_low"], row[f"{metric}_high"]
+    if pd.isna(low):
+        return np.zeros((2, 1))
+    return np.array([[row[metric] - low], [high - row[metric]]])
+
+
+def save_figure(figure: plt.Figure, path: Path) -> Path:
+    """Save ``figure`` as a PNG at ``path`` atomically and close it."""
+    figure.tight_layout()
+    write_atomic(path, lambda temporary: figure.savefig(temporary, dpi=110, format="png"))
+    plt.close(figure)
+    return path
