@@ -1,19 +1,13 @@
 """``referral-sim-report DIR``: a comparison table and figures for a finished (or running) sweep.
 
-Writes ``report.md`` and PNG figures into ``DIR`` (or ``--out``) and prints the table. A folder
-where no parameter varies (a single run) gets the one configuration's metrics with their CIs
-instead, without the paired columns and the reach-versus-CAC figure, which need a baseline.
+Writes ``report.md`` and PNG figures (adoption, reach against CAC, repurchase, cascade sizes: see
+:mod:`sim.charts`) into ``DIR`` (or ``--out``) and prints the table. A folder where no parameter
+varies (a single run) gets the one configuration's metrics with their CIs instead, without the
+paired columns and the reach-versus-CAC figure, which need a baseline.
 
-- ``adoption.png``: cumulative customers by day, mean and 95% band per scheme;
-- ``reach_cac.png``: customers against CAC with 95% CIs, and the efficient frontier (schemes no
-  other scheme beats on both, within each combination of the conditions);
-- ``repurchase.png``: repurchase rate and 30-day repurchase with 95% CIs;
-- ``cascades.png``: the distribution of referral-tree sizes (complementary CDF, log scales).
-
-A setting has one colour (and line style, marker) in all four, and comes in the table's order in
-each (:func:`sim.charts.styles_by_label`). This module reads the results, decides what is
-compared and writes the report; :mod:`sim.table` formats the table, :mod:`sim.charts` draws the
-figures and :mod:`sim.notes` words the notes under the table.
+This module reads the results, decides what is compared and writes the report; :mod:`sim.table`
+formats the table, :mod:`sim.charts` draws the figures and :mod:`sim.notes` words the notes
+under the table.
 """
 
 from __future__ import annotations
