@@ -629,7 +629,7 @@ def test_a_random_network_has_n_k_over_2_edges_rounded_to_the_nearest(n, k, edge
     ("content", "said", "edges"),
     [
         ("1 2 3 4\n2 3\n3 4\n", "1 of 3 lines has more than two ids (1 with 4 fields", 3),
-        ("1 2 3\n2 3 4 5\n", "2 of 2 lines have more than two ids (1 with 3, 1 with 4 fields", 2),
+        ("1 2 3\n2 3 4 5\n3 4\n4 5\n", "2 of 4 lines have more than two ids (1 with 3, 1 with", 4),
         # the example is the first line of more than two ids, not the first line
         (
             "2 3\n1 2 3 4\n3 4\n",
@@ -660,6 +660,30 @@ def test_an_adjacency_list_is_not_cut_to_its_first_friends_in_silence(
     assert len(longer) == 1 and said in str(longer[0].message)
     assert "adjacency list" in str(longer[0].message)
     assert longer[0].filename == __file__  # said where load_edgelist was called
+
+
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        ("1 2 3\n2 3 4 5\n", "2 of 2 lines have more than two fields, and not as many on every "
+         "line (1 with 3, 1 with 4 fields; e.g. '1 2 3')"),
+        ("u v\n1 2 3\n2 3 4 5\n3 4\n", "2 of 3 lines have"),  # the header is no line of ids
+        # prose: too many lengths to name each
+        ("\n".join(" ".join(["word"] * (k + 3)) for k in range(6)), "(from 3 to 8 fields; e.g."),
+    ],
+)  # fmt: skip
+def test_a_file_mostly_of_lines_of_varying_lengths_is_refused_as_no_edge_list(
+    tmp_path, content, said
+):
+    # a first-time user's review (4 Dec 2026): a README given as network.path ran as a market
+    # of 201 word-"consumers", each line's first two words a friendship, with a warning only
+    path = tmp_path / "notes.txt"
+    path.write_text(content)
+    with pytest.raises(ConfigError) as refused:
+        load_edgelist(path)
+    message = str(refused.value)
+    assert message.startswith(f"network.path={str(path)!r} is not an edge list: ")
+    assert said in message and "nx.write_edgelist(nx.read_adjlist(path)" in message
 
 
 def test_lines_of_one_length_stay_quiet_whatever_their_spaces_comments_and_quotes(tmp_path):

@@ -185,7 +185,9 @@ def _read_table(file: Path, key: str, first_line: str) -> pd.DataFrame:
         if len(table) == 0:
             raise ConfigError(f"{key}={str(file)!r} has a header and no edges below it.")
     if some_longer:
-        _warn_of_lines_of_other_lengths(file, _line_widths(source, is_csv), len(table) < read)
+        widths = _line_widths(source, is_csv)
+        _refuse_what_is_mostly_not_edges(file, key, widths, len(table) < read)
+        _warn_of_lines_of_other_lengths(file, widths, len(table) < read)
     return table
 
 
@@ -252,31 +254,76 @@ def _line_widths(source: Path | io.StringIO, is_csv: bool) -> _Widths:
     return _Widths(counts, first, longer)
 
 
-def _warn_of_lines_of_other_lengths(file: Path, widths: _Widths, header: bool) -> None:
-    """Warn when lines of more than two ids sit among lines of other lengths.
+class _Longer(NamedTuple):
+    """Lines of more than two ids among lines of other lengths: how many, of how many, which."""
 
-    A file of lines ``u v w`` is a weighted edge list, read as friendships in silence. One
-    whose lines differ is likely an adjacency list (a person and all their friends a line),
-    of which only each line's first friend is read: until 3 Dec 2026 it lost the others
-    without a word.
+    long: int
+    lines: int
+    kinds: str
+    example: str
+
+
+KINDS_NAMED_UP_TO = 4  # line lengths counted one by one; more read "from 3 to 43 fields"
+ADJACENCY_HINT = (
+    "If a line lists a person and several friends (an adjacency list), write one friendship a "
+    "line instead, e.g. with networkx: nx.write_edgelist(nx.read_adjlist(path), out, data=False)"
+)
+
+
+def _lines_of_other_lengths(widths: _Widths, header: bool) -> _Longer | None:
+    """The lines of more than two ids, where lines of other lengths sit among them.
+
+    A file of lines ``u v w`` is a weighted edge list (None: read as friendships in silence).
+    One whose lines differ is likely an adjacency list (a person and all their friends a
+    line), or no network at all, of which only each line's first two ids would be read.
     """
     counts = collections.Counter(widths.counts)
     if header:  # column names, not a line of ids
         counts[widths.first] -= 1
     longer = {width: count for width, count in sorted(counts.items()) if width > 2 and count}
     if not longer or len(+counts) == 1:
-        return
+        return None
     # the first line of more than two ids; a header of more than two names is not one
     example = widths.longer[-1] if header and widths.first > 2 else widths.longer[0]
-    lines, long = counts.total(), sum(longer.values())
     kinds = ", ".join(f"{count} with {width}" for width, count in longer.items())
+    if len(longer) > KINDS_NAMED_UP_TO:
+        kinds = f"from {min(longer)} to {max(longer)}"
+    return _Longer(sum(longer.values()), counts.total(), kinds, example)
+
+
+def _refuse_what_is_mostly_not_edges(file: Path, key: str, widths: _Widths, header: bool) -> None:
+    """Refuse a file most of whose lines have more than two ids, of varying counts.
+
+    Reading each line's first two ids would keep a friendship of each line and lose the rest
+    of most of them: a README given as ``network.path`` ran as 201 word-"consumers" until
+    4 Dec 2026, with only the warning of :func:`_warn_of_lines_of_other_lengths`.
+    """
+    found = _lines_of_other_lengths(widths, header)
+    if found is None or 2 * found.long <= found.lines:
+        return
+    raise ConfigError(
+        f"{key}={str(file)!r} is not an edge list: {found.long} of "
+        f"{counted(found.lines, 'line')} have more than two fields, and not as many on every "
+        f"line ({found.kinds} fields; e.g. {found.example!r}). Expected two node ids a line "
+        f"('u v', or 'u v weight' on every line). {ADJACENCY_HINT}"
+    )
+
+
+def _warn_of_lines_of_other_lengths(file: Path, widths: _Widths, header: bool) -> None:
+    """Warn when some lines of more than two ids sit among lines of other lengths.
+
+    Only each such line's first friend is read: until 3 Dec 2026 the others were lost without
+    a word. Where they are most of the file, :func:`_refuse_what_is_mostly_not_edges` refuses
+    it before this warns.
+    """
+    found = _lines_of_other_lengths(widths, header)
+    if found is None:
+        return
     warnings.warn(
-        f"{file}: {long} of {counted(lines, 'line')} {'has' if long == 1 else 'have'} more "
-        f"than two ids ({kinds} fields; e.g. "
-        f"{example!r}): each line's first two ids were read as one friendship and the "
-        "rest ignored. If a line lists a person and several friends (an adjacency list), write "
-        "one friendship a line instead, e.g. with networkx: "
-        "nx.write_edgelist(nx.read_adjlist(path), out, data=False)",
+        f"{file}: {found.long} of {counted(found.lines, 'line')} "
+        f"{'has' if found.long == 1 else 'have'} more than two ids ({found.kinds} fields; e.g. "
+        f"{found.example!r}): each line's first two ids were read as one friendship and the "
+        f"rest ignored. {ADJACENCY_HINT}",
         stacklevel=4,
     )
 
