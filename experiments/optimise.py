@@ -467,34 +467,51 @@ def finite_number(text: str) -> float:
 def argument_parser() -> argparse.ArgumentParser:
     """The command line of the study (see the module docstring)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--scheme", default="two_sided")
     parser.add_argument(
-        "--space", action="append", default=[], help="key=low:high or key=a|b|c (repeat)"
+        "--scheme", default="two_sided", help="the referral scheme searched (default: %(default)s)"
     )
-    parser.add_argument("--n", type=at_least(2), default=3000, help="consumers")
-    parser.add_argument("--days", type=at_least(1), default=60)
+    parser.add_argument(
+        "--space",
+        action="append",
+        default=[],
+        help="key=low:high or key=a|b|c (repeat; default: the scheme's own space, in SPACES)",
+    )
+    parser.add_argument(
+        "--n", type=at_least(2), default=3000, help="consumers (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--days", type=at_least(1), default=60, help="days a run lasts (default: %(default)s)"
+    )
     parser.add_argument(
         "--market",
         nargs="*",
         help="overrides added to the viral market (one of its keys given here replaces it); "
         "--market alone: none of the viral overrides",
     )
-    parser.add_argument("--budget", type=finite_number, default=20000.0, help="budget.total (yuan)")
+    parser.add_argument(
+        "--budget",
+        type=finite_number,
+        default=20000.0,
+        help="budget.total (yuan; default: %(default)g)",
+    )
     parser.add_argument(
         "--reach-floor", type=finite_number, help="default: the defaults' mean reach"
     )
-    parser.add_argument("--replicates", type=at_least(1), default=40, help="per trial")
+    parser.add_argument(
+        "--replicates", type=at_least(1), default=40, help="per trial (default: %(default)s)"
+    )
     parser.add_argument(
         "--check-replicates",
         type=at_least(2),
         default=200,
-        help="final comparison (at least 2: its 95%% CIs need them)",
+        help="final comparison (at least 2: its 95%% CIs need them; default: %(default)s)",
     )
     parser.add_argument(
         "--trials",
         type=at_least(1),
         default=30,
-        help="completed trials in all: a resumed study runs only those it lacks",
+        help="completed trials in all: a resumed study runs only those it lacks (default: "
+        "%(default)s)",
     )
     parser.add_argument(
         "--storage",

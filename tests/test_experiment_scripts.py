@@ -625,3 +625,19 @@ def test_the_calibrations_help_says_fewer_rounds_than_it_needs_never_settle():
     ).stdout
     needed = f"the fit needs {calibrate.SETTLED_ROUNDS} settled rounds, so fewer never settle"
     assert needed in " ".join(shown.split())
+
+
+def test_the_optimisers_help_gives_every_default():
+    # a researcher's review (4 Dec 2026): --scheme, --n, --days, --budget and --trials showed
+    # no default, so the scale of a study run without options was a guess
+    from experiments import optimise
+
+    parser = optimise.argument_parser()
+    shown = " ".join(parser.format_help().split())
+    for action in parser._actions:
+        if action.default in (None, argparse.SUPPRESS) or action.dest == "help":
+            continue
+        assert action.help and "default" in action.help, action.dest
+        if action.default != []:
+            assert f"{action.option_strings[0]} {action.metavar or action.dest.upper()}" in shown
+            assert str(action.default).split(".0")[0] in shown, action.dest
