@@ -922,6 +922,14 @@ def test_an_interval_with_no_end_on_a_side_has_no_error_bar_on_that_side():
     np.testing.assert_array_equal(errors, [[1.0, 0.0, 0.0], [0.0, 1.5, 0.0]])
 
 
+def test_a_mean_a_rounding_past_its_clipped_interval_gets_no_negative_error_bar(tmp_path):
+    # shares of 1 averaged to 1.0000000000000003, their CI clipped at 1: matplotlib refused
+    # the bar's -3e-16 ("'xerr' must not contain negative values")
+    triples = [(1.0 + 3e-16, 0.99, 1.0), (0.5, 0.4, 0.6)]
+    assert (figures._errors(triples) >= 0).all()
+    assert figures.bars(tmp_path / "shares.png", "shares", ["a", "b"], triples, "share").exists()
+
+
 def test_a_bar_charts_claimed_value_is_a_vertical_line_at_its_value(tmp_path, monkeypatch):
     drawn = {}
     monkeypatch.setattr(
