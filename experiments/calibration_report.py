@@ -53,6 +53,12 @@ REASONS = {
     "0.25/30 a day against churn 0.02) they would place about half. 68% needs heterogeneous "
     "buyers (a few who re-buy often), which the model does not draw.",
     "C4-cart": "The model has no add-to-cart stage.",
+    "C6-owed": "The reference campaign's KOCs and KOLs keep bringing customers after their "
+    "channels' caps run out, and the commissions on those sales cannot be paid: the run's ROI "
+    "(C6, fitted) leaves them out, as its spend never exceeds the budget. Counting them as "
+    "spend, as a brand that owes them would, the ROI falls below C6's band: the price is fitted "
+    "as if they were never owed. Fitting it to this quantity instead would raise the price "
+    "(the fit's elasticity is 1) and move the other targets with it.",
 }
 STRADDLES = "The interval straddles the band's edge: more replicates, or a refit, would settle it."
 

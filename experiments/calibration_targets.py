@@ -327,6 +327,16 @@ TARGETS = [
         "check (share.daily keeps its default)",
     ),
     Target(
+        "C4-cac-owed",
+        "new-user CAC at most 20 yuan",
+        "CAC of the reference campaign counting the commissions owed after its budget ran out",
+        "reference",
+        "cac_counting_unbooked",
+        (0.0, 20.0),
+        "yuan",
+        "check (C4-cac as a brand that pays what it owes would see it)",
+    ),
+    Target(
         "C4-order",
         "order conversion above 5%",
         "first orders per deliberate product view (a KOC note view, as F3)",
@@ -355,5 +365,15 @@ TARGETS = [
         (2.8, 3.2),
         "x",
         "fits product.price",
+    ),
+    Target(
+        "C6-owed",
+        "ROI 3.2 with a 40/35/25 budget split; merchants' ROI fell 3.2 -> 2.8",
+        "revenue / (spend + commissions owed after the budget ran out) of the reference campaign",
+        "reference",
+        "roi_counting_unbooked",
+        (2.8, 3.2),
+        "x",
+        "check (C6 as a brand that pays what it owes would see it)",
     ),
 ]

@@ -11,7 +11,9 @@ model counterparts of figures in ``shared/SEED_FACTS.md``:
 - repurchase of retention-programme members and of everyone else (P3, P4, P5);
 - the channel each customer's referral chain started from, and how concentrated customers are
   in the largest referral trees and the best KOCs (F2, F6);
-- team fill of the group-buy scheme (C1).
+- team fill of the group-buy scheme (C1);
+- CAC and ROI counting the commissions earned after the budget ran out, which the run's own
+  ``cac`` and ``roi`` leave out (``commissions_unbooked``; C4, C6).
 
 Undefined ratios are NaN, as in ``sim.metrics``.
 """
@@ -145,10 +147,26 @@ def team_fill(model: sim.ReferralModel) -> float:
     return ratio(filled, filled + referral.expired_teams)
 
 
+def counting_unbooked(metrics: dict[str, float]) -> dict[str, float]:
+    """CAC and ROI with the commissions the budget could not pay counted as spend.
+
+    The run's ``cac`` and ``roi`` leave them out (spend never exceeds the budget); a brand that
+    owes them pays them. NaN where there is no customer or no spend, as ``cac`` and ``roi``.
+    """
+    unbooked = metrics["commissions_unbooked"]
+    return {
+        "cac_counting_unbooked": ratio(
+            metrics["spend_acquisition"] + unbooked, metrics["customers"]
+        ),
+        "roi_counting_unbooked": ratio(metrics["revenue"], metrics["spend_total"] + unbooked),
+    }
+
+
 def measure(model: sim.ReferralModel) -> dict[str, float]:
     """Every measure of this module for one finished replicate, with the run metrics."""
     sizes = every_tree_size(model)
     row = dict(model.metrics())
+    row.update(counting_unbooked(row))
     row.update(realised_conversion(model))
     row.update(member_repurchase(model))
     row.update(origin_shares(model))

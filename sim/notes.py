@@ -24,6 +24,7 @@ from sim.summary import (
     OWED,
     SELDOM_FILLED_READS,
     UNDEFINED_IN_SOME,
+    counted_in,
     teams_seldom_filled,
     undefined_in_all,
     undefined_in_some,
@@ -189,11 +190,11 @@ def _owed_note(metrics: pd.DataFrame, column: str, keys: Sequence[str] | None = 
     keys = store.swept(metrics) if keys is None else keys
     if not keys:  # one configuration: its amount, no setting to name
         owed = metrics[column].mean()
-        return [f"{text}: {unit.format(owed)}.", ""] if owed > 0 else []
-    owed = metrics.groupby(keys, sort=False, dropna=False)[column].mean().reset_index()
-    owed = owed[owed[column] > 0]
-    if owed.empty:
-        return []
-    amounts = owed[column].map(unit.format)
-    settings = "; ".join(label_of(owed, keys) + " " + amounts)
-    return [f"{text}: {settings}.", ""]
+        counted = counted_in(metrics, column)
+        return [f"{text}: {unit.format(owed)}{counted}.", ""] if owed > 0 else []
+    settings = [
+        f"{label_of(runs.iloc[:1], keys).iloc[0]} {unit.format(owed)}{counted_in(runs, column)}"
+        for _, runs in metrics.groupby(keys, sort=False, dropna=False)
+        if (owed := runs[column].mean()) > 0
+    ]
+    return [f"{text}: {'; '.join(settings)}.", ""] if settings else []

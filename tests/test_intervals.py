@@ -19,6 +19,7 @@ from sim.summary import (
     figures,
     format_summary,
     grouped_mean_interval,
+    level_interval,
     summarise,
     support_of,
     t_quantile,
@@ -204,9 +205,18 @@ def test_a_runs_summary_says_what_its_spend_and_customers_leave_out():
     assert (owed > 0).all(), owed  # the case is one that owes both
     lines = format_summary(metrics).splitlines()
     unpaid = next(line for line in lines if line.startswith("KOL, KOC and repeat-order"))
-    assert unpaid.endswith(f"ran out, per run (unpaid, so in no spend and no CAC above: those "
-                           f"CACs read low by this much over their customers): "
-                           f"{owed['commissions_unbooked']:,.0f} yuan.")  # fmt: skip
+    # with what a brand that pays them would see (until 4 Dec 2026 only "CACs read low"; the
+    # calibrated market's reference campaign met its ROI target only by leaving them out)
+    unbooked = metrics["commissions_unbooked"]
+    cac = (metrics["spend_acquisition"] + unbooked).sum() / metrics["customers"].sum()
+    roi = metrics["revenue"].sum() / (metrics["spend_total"] + unbooked).sum()
+    profit = (metrics["gross_profit"] - unbooked).mean()
+    assert roi < metrics["revenue"].sum() / metrics["spend_total"].sum()
+    assert unpaid.endswith(f"ran out, per run (unpaid, so in no spend: the CAC, ROI and profit "
+                           f"above leave them out and read better than a brand that pays them "
+                           f"would see): {owed['commissions_unbooked']:,.0f} yuan (counting "
+                           f"them: CAC {cac:,.1f}, ROI {roi:.2f} and profit {profit:,.0f} a "
+                           f"run).")  # fmt: skip
     pending = next(line for line in lines if line.startswith("Referral rewards still awaiting"))
     assert pending.endswith(f": {owed['rewards_pending']:,.0f} yuan.")
     paid = metrics.assign(commissions_unbooked=0.0, rewards_pending=0.0, orders_held=0.0)
@@ -376,3 +386,20 @@ def test_a_pooled_ratio_without_its_parts_is_refused_naming_them():
     frame = pd.DataFrame({"customers": [10.0, 12.0], "cac": [60.0, 55.0]})
     with pytest.raises(ValueError, match="cac over replicates is spend_acquisition over customers"):
         summarise(frame, names=["cac"])
+
+
+def test_a_count_of_consumers_has_no_interval_above_the_consumers_of_a_run():
+    # a first-time user's review (4 Dec 2026): network.n=100 read customers 99.3 [97.9, 100.8]
+    customers = pd.Series([99.0, 100.0, 99.0, 97.0])
+    runs = pd.DataFrame(
+        {"customers": customers, "adoption_rate": customers / 100, "referred_customers": customers}
+    )
+    for metric in ("customers", "referred_customers"):
+        mean, low, high, _ = level_interval(runs, metric)
+        unclipped = mean_interval(runs[metric])
+        assert unclipped[2] > 100  # the case is one a t-interval takes past the population
+        assert (mean, low, high) == (unclipped[0], unclipped[1], 100.0)
+    # with no rate to tell the population by, or no customer won, a count is only >= 0
+    assert level_interval(runs.drop(columns="adoption_rate"), "customers")[2] > 100
+    nobody = pd.DataFrame({"customers": [0.0, 0.0], "adoption_rate": [0.0, 0.0]})
+    assert level_interval(nobody, "customers")[1:3] == (0.0, 0.0)

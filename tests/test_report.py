@@ -164,7 +164,11 @@ def test_the_report_names_what_is_still_owed_at_the_end(sweep_folder, tmp_path, 
     assert amount.mean() > 0
     text = (folder / "report.md").read_text()
     assert note in text
-    assert f": {setting} {amount.mean():,.0f} yuan." in text
+    assert f": {setting} {amount.mean():,.0f} yuan" in text
+    if column == "commissions_unbooked":  # and what they make of the setting's CAC, ROI, profit
+        runs = sim.results.load(folder).query(f"`{key}` == '{setting}'")
+        roi = runs["revenue"].sum() / (runs["spend_total"] + amount).sum()
+        assert "yuan (counting them: CAC " in text and f", ROI {roi:.2f} and profit " in text
 
 
 def test_the_report_flags_incremental_cac_that_a_shared_budget_makes_zero(sweep_folder, tmp_path):
