@@ -1,13 +1,17 @@
-"""The report's figures: adoption curves, reach against CAC, repurchase and cascade sizes.
+"""The report's figures: adoption, reach against CAC (and along a parameter), repurchase, cascades.
 
 - ``adoption.png``: cumulative customers by day, mean and 95% band per scheme;
-- ``reach_cac.png``: customers against CAC with 95% CIs, and the efficient frontier (schemes no
-  other scheme beats on both, within each combination of the conditions);
+- ``reach_cac.png``: customers against CAC with 95% CIs; within each combination of the
+  conditions, the settings another beats on both are crossed out, and where 3 or more settings
+  are compared a dashed efficient frontier joins the others;
+- ``reach_cac_curves.png``, where a numeric swept parameter takes 3 or more values (the budget
+  of ``budget_frontier``, a reward): customers and CAC against it, a line with its 95% band
+  per setting of the other parameters;
 - ``repurchase.png``: repurchase rate and 30-day repurchase with 95% CIs;
 - ``cascades.png``: the distribution of referral-tree sizes (complementary CDF, log scales).
 
-A setting has one colour (and line style, marker) in all four, and comes in the table's order in
-each (:func:`styles_by_label`). :mod:`sim.report` reads the results and calls these.
+A setting has one colour (and line style, marker) in all of them, and comes in the table's order
+in each (:func:`styles_by_label`). :mod:`sim.report` reads the results and calls these.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from sim.compare import (
     baseline_value,
     name_unset,
 )
+from sim.console import counted
 from sim.storage import write_atomic
 from sim.summary import (
     grouped_mean_interval,
@@ -112,7 +117,7 @@ def plot_reach_cac(
     styles: Mapping[str, dict] | None = None,
     seldom: Collection[str] = (),
 ) -> Path:
-    """Customers against CAC with 95% CIs; the efficient frontier joins undominated schemes.
+    """Customers against CAC with 95% CIs; dominated settings crossed out, the frontier joined.
 
     ``styles`` and ``seldom``: see :func:`reach_cac_figure`.
     """
@@ -125,23 +130,34 @@ LEGEND_INSIDE_UP_TO = 6  # settings; more get their legend beside the axes, not 
 LABELLED_UP_TO = 30  # settings; a larger sweep's figures name none (the table names them all)
 
 
-def legend_beside(settings: int) -> bool:
-    """Whether a figure of ``settings`` labelled settings has its legend beside the axes."""
-    return LEGEND_INSIDE_UP_TO < settings <= LABELLED_UP_TO
+LONG_ENTRY = 50  # characters a line; a legend with a longer entry goes beside the axes
+
+
+def legend_beside(settings: int, longest: int = 0) -> bool:
+    """Whether a legend of ``settings`` settings (``longest``: its longest entry) goes beside.
+
+    Past :data:`LONG_ENTRY` characters an entry widens a legend inside the axes over the data:
+    the main job's reach figure at n = 3,000 hid `group_buy`'s point under its own long label
+    (a first-time user's review, 4 Dec 2026).
+    """
+    many = settings > LEGEND_INSIDE_UP_TO or longest > LONG_ENTRY
+    return many and settings <= LABELLED_UP_TO
 
 
 def settings_legend(axes: plt.Axes, keys: Sequence[str], **options) -> None:
     """The legend of the settings drawn, or, past :data:`LABELLED_UP_TO`, a note saying why not.
 
     A legend of hundreds of entries would not fit the figure; the report's table names every
-    setting. Entries that are not settings (the efficient frontier) are always shown, after
-    the settings (until 3 Dec 2026 the frontier came first).
+    setting. Entries that are not settings (the efficient frontier, what a cross means)
+    are always shown, after the settings (until 3 Dec 2026 the frontier came first).
     """
     entries = list(zip(*axes.get_legend_handles_labels(), strict=True))
     settings = [(h, t) for h, t in entries if not t.startswith(NOT_SETTINGS)]
     kept = [(h, t) for h, t in entries if t.startswith(NOT_SETTINGS)]  # after the settings
     if len(settings) <= LABELLED_UP_TO:
-        if legend_beside(len(settings)):
+        if legend_beside(
+            len(settings), max(len(line) for _, t in entries for line in t.split("\n"))
+        ):
             options = {"loc": "upper left", "bbox_to_anchor": (1.02, 1.0), "fontsize": "small"}
         axes.legend(*zip(*settings, *kept, strict=True), title=", ".join(keys), **options)
         return
@@ -157,7 +173,17 @@ FRONTIER = "efficient frontier"
 NO_UPPER_END = "CAC's CI has no upper end (its customers' CI reaches 0)"
 
 
-NOT_SETTINGS = (FRONTIER, NO_UPPER_END)
+DOMINATED = "× dominated"
+
+
+STRUCK = {"marker": "x", "color": "0.15", "ms": 9, "mew": 1.5, "ls": "none"}
+"""How a dominated setting's point is struck out in the reach figure (and in its legend)."""
+
+
+FRONTIER_FROM = 3  # settings in a combination of the conditions from which its frontier is joined
+
+
+NOT_SETTINGS = (FRONTIER, NO_UPPER_END, DOMINATED)
 """Legend entries that are not settings, by the start of their label."""
 
 
@@ -171,11 +197,13 @@ def reach_cac_figure(
     """The reach-versus-CAC figure: one colour and marker per setting, never repeated.
 
     Settings that won a different number of customers for exactly the baseline's spend (an
-    offer that never paid, a budget both use up) are drawn hollow and named in the legend;
-    the efficient frontier rings the undominated settings (joined when there are several)
-    within each combination of the conditions ``within``, as the table pairs them: a larger
-    market or a longer horizon does not dominate a smaller one (until 2 Dec 2026 one frontier
-    ran across all, so every setting of the smaller market read as dominated).
+    offer that never paid, a budget both use up) are drawn hollow and named in the legend.
+    Within each combination of the conditions ``within``, as the table pairs them (a larger
+    market or a longer horizon does not dominate a smaller one: until 2 Dec 2026 one frontier
+    ran across all), a setting another beats on both means is struck out with a cross
+    (:func:`dominated`), and where the combination has :data:`FRONTIER_FROM` or more settings
+    a dashed efficient frontier joins its undominated ones. Until 4 Dec 2026 rings marked the
+    undominated settings: of two settings both usually are, so nearly every point was ringed.
 
     ``styles``: the report's style of each setting (:func:`styles_by_label`); by default, one
     per setting in the table's order. ``seldom``: the labels of the group buys whose teams
@@ -183,12 +211,16 @@ def reach_cac_figure(
     point can sit on the frontier for an offer that almost never paid (the main job's
     `group_buy`, until 4 Dec 2026 ringed with no word).
     """
-    figure, axes = plt.subplots(figsize=(10 if legend_beside(len(table)) else 7, 4.5))
     labels = label_of(table, keys)
-    styles = _styles_for(labels, styles)
     hollow = same_spend_as_baseline(table)
+    pairs = zip(labels, hollow, strict=True)
+    entries = [reach_label(label, free, label in seldom) for label, free in pairs]
+    longest = max((len(entry) for entry in entries), default=0)
+    beside = legend_beside(len(table), longest)
+    figure, axes = plt.subplots(figsize=(7 + 0.06 * longest if beside else 7, 4.5))
+    styles = _styles_for(labels, styles)
     drawn, edge = unbounded_to_the_edge(table, "cac")
-    for label, free, (_, row) in zip(labels, hollow, drawn.iterrows(), strict=True):
+    for label, free, entry, (_, row) in zip(labels, hollow, entries, drawn.iterrows(), strict=True):
         style = styles[label]
         axes.errorbar(
             row["cac"],
@@ -196,12 +228,13 @@ def reach_cac_figure(
             xerr=_errors(row, "cac"),
             yerr=_errors(row, "customers"),
             capsize=3,
-            label=reach_label(label, free, label in seldom),
+            label=entry,
             mfc="white" if free else style["color"],
             **_point(style),
         )
     colours = [styles[label]["color"] for label in labels]
     _draw_frontiers(axes, table, within, colours)
+    _strike_dominated(axes, table, within)
     mark_no_upper_end(axes, drawn, edge, colours)
     axes.set(
         xlabel="CAC (yuan per customer)",
@@ -266,31 +299,215 @@ def mark_no_upper_end(
 def _draw_frontiers(
     axes: plt.Axes, table: pd.DataFrame, within: Sequence[str], colours: Sequence = ()
 ) -> None:
-    """Ring (and join) the efficient settings of each combination of ``within``.
+    """Join the efficient settings of each combination of ``within`` of 3 or more settings.
 
-    With several combinations, each frontier takes the colour of its combination's first
-    setting (``colours``: each row's), so the frontiers of seven networks are told apart by
-    the points they join (until 4 Dec 2026 each was one black dashed line).
+    A combination of two settings gets no line: both are efficient unless one is struck out
+    (:func:`dominated`), and a line would only join the pair. With several combinations,
+    each frontier takes the colour of its combination's first setting (``colours``: each
+    row's), so the frontiers of seven networks are told apart by the points they join (until
+    4 Dec 2026 each was one black dashed line).
     """
-    within = [c for c in within if c in table]
-    parts = list(table.groupby(within, dropna=False, sort=False)) if within else [((), table)]
+    parts = _combinations(table, within)
+    within = _conditions_in(table, within)
     label = FRONTIER + (f" (within each {', '.join(within)})" if within else "")
     coloured = len(parts) > 1 and len(colours) == len(table)
     if coloured:
         label += ", coloured as its settings"
     colour_of = dict(zip(table.index, colours, strict=True)) if coloured else {}
-    for number, (_, part) in enumerate(parts):
+    joined = [p for p in parts if len(p) >= FRONTIER_FROM and len(efficient(p)) > 1]
+    for number, part in enumerate(joined):
         frontier = part.loc[efficient(part)].sort_values("cac")
         axes.plot(
             frontier["cac"],
             frontier["customers"],
-            "--o" if len(frontier) > 1 else "o",
+            "--",
             color=colour_of.get(part.index[0], "k"),
             lw=1,
-            ms=14,
-            mfc="none",
             label=label if number == 0 else "_frontier",  # one legend entry for them all
         )
+
+
+def dominated(table: pd.DataFrame, within: Sequence[str] = ()) -> np.ndarray:
+    """Whether another setting of the same combination of ``within`` beats each on both.
+
+    More customers and a lower CAC, on the means (:func:`efficient`); a setting with no CAC
+    (no customers) is not drawn, and not said to be dominated.
+    """
+    beaten = pd.Series(False, index=table.index)
+    for part in _combinations(table, within):
+        beaten[part.index.difference(efficient(part))] = True
+    return (beaten & table["cac"].notna()).to_numpy()
+
+
+def _strike_dominated(axes: plt.Axes, table: pd.DataFrame, within: Sequence[str]) -> None:
+    """Cross out the :func:`dominated` settings' points, with one legend entry saying why."""
+    beaten = table[dominated(table, within)]
+    if beaten.empty:
+        return
+    said = dominated_label(_conditions_in(table, within))
+    axes.plot(beaten["cac"], beaten["customers"], label=said, zorder=3, **STRUCK)
+
+
+def dominated_label(within: Sequence[str]) -> str:
+    """The legend entry saying what a struck-out point of the reach figure means.
+
+    Two lines, so that it alone never widens the legend past :data:`LONG_ENTRY`.
+    """
+    beats = "has more customers at a lower CAC (means)"
+    if not within:
+        return f"{DOMINATED}: another setting\n{beats}"
+    return f"{DOMINATED}: another setting at the same {', '.join(within)}\n{beats}"
+
+
+def _combinations(table: pd.DataFrame, within: Sequence[str]) -> list[pd.DataFrame]:
+    """The rows of each combination of the conditions ``within`` (all rows, without any)."""
+    within = _conditions_in(table, within)
+    if not within:
+        return [table]
+    return [part for _, part in table.groupby(within, dropna=False, sort=False)]
+
+
+def _conditions_in(table: pd.DataFrame, within: Sequence[str]) -> list[str]:
+    return [c for c in within if c in table]
+
+
+CURVE_FROM = 3  # values of a numeric parameter from which reach and CAC are drawn against it
+
+
+def curve_parameter(table: pd.DataFrame, candidates: Sequence[str]) -> str | None:
+    """The numeric parameter of ``candidates`` to draw reach and CAC against, or None.
+
+    One whose values in ``table`` are numbers (not true/false), :data:`CURVE_FROM` or more of
+    them distinct; of several, the one with the most values (the first of equals).
+    """
+    counts = {c: _numbers_taken(table, c) for c in dict.fromkeys(candidates) if c in table}
+    counts = {c: count for c, count in counts.items() if count >= CURVE_FROM}
+    return max(counts, key=counts.__getitem__) if counts else None
+
+
+def _numbers_taken(table: pd.DataFrame, column: str) -> int:
+    """How many distinct numbers ``column`` takes (0 unless a numeric, non-boolean column)."""
+    values = table[column]
+    numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+    return values.dropna().nunique() if numeric else 0
+
+
+def plot_curves(
+    table: pd.DataFrame,
+    keys: Sequence[str],
+    along: str,
+    path: Path,
+    styles: Mapping[str, dict] | None = None,
+) -> Path:
+    """Customers and CAC against the numeric parameter ``along``: see :func:`curves_figure`."""
+    return save_figure(curves_figure(table, keys, along, styles), path)
+
+
+CURVE_METRICS = {"customers": "customers", "cac": "CAC (yuan per customer)"}
+
+
+def curves_figure(
+    table: pd.DataFrame,
+    keys: Sequence[str],
+    along: str,
+    styles: Mapping[str, dict] | None = None,
+) -> plt.Figure:
+    """Customers and CAC against ``along``, a line per setting of the other ``keys``.
+
+    Each point is a row of the :func:`sim.compare.wide` table, its mean and 95% CI (a band);
+    rows with no value of ``along`` are left out, and the x-axis says how many. A line takes
+    the style of its setting at the smallest ``along`` (``styles``, the report's:
+    :func:`styles_by_label`; by default one per row in the table's order), so it looks like
+    that point of ``reach_cac.png``, and the lines come in the order of those settings.
+
+    Args:
+        table: the wide table, one row per setting.
+        keys: the parameters naming the settings, ``along`` among them.
+        along: the numeric parameter of the x-axis (:func:`curve_parameter`).
+        styles: the style of each row's label of ``keys``.
+
+    """
+    others = [k for k in keys if k != along]
+    styles = _styles_for(label_of(table, keys), styles)
+    lines = _curve_lines(table, keys, along, styles)
+    figure, axes = plt.subplots(1, 2, figsize=(14 if others else 12, 4.5))
+    drawn, edge = unbounded_to_the_edge(table, "cac")
+    for name, rows, style in lines:
+        for panel, metric in zip(axes, CURVE_METRICS, strict=True):
+            _curve(panel, drawn.loc[rows.index], along, metric, name, style)
+    if not np.isnan(edge):  # CAC intervals with no upper end: to the edge, an arrowhead there
+        _mark_curves_unbounded(axes[1], drawn, along, edge, lines)
+    _curve_axes(axes, table, along)
+    beside = {"loc": "upper left", "bbox_to_anchor": (1.02, 1.0), "fontsize": "small"}
+    if others:  # beside the panels: the bands fill them, and would hide under a legend
+        settings_legend(axes[1], others, **beside)
+    elif not np.isnan(edge):
+        axes[1].legend(**beside)
+    return figure
+
+
+def _mark_curves_unbounded(
+    axes: plt.Axes, drawn: pd.DataFrame, along: str, edge: float, lines: Sequence[tuple]
+) -> None:
+    """An arrowhead at ``edge`` where a line's CAC interval was cut there, and its legend entry."""
+    for _, rows, style in lines:
+        cut = drawn.loc[rows.index]
+        cut = cut[cut["cac_high"] == edge]
+        axes.plot(cut[along], [edge] * len(cut), "^", color=style["color"], label="_unbounded")
+    axes.plot([], [], "^", color="0.3", label=NO_UPPER_END)
+
+
+def _curve_lines(
+    table: pd.DataFrame, keys: Sequence[str], along: str, styles: Mapping[str, dict]
+) -> list[tuple[str, pd.DataFrame, dict]]:
+    """``(label, rows, style)`` of each line of :func:`curves_figure`, in the styles' order.
+
+    ``rows``: the line's rows of ``table`` with a value of ``along``, in its ascending order.
+    """
+    others = [k for k in keys if k != along]
+    placed = table[table[along].notna()].sort_values(along, kind="stable")
+    full = label_of(placed, keys)
+    names = label_of(placed, others) if others else pd.Series(along, index=placed.index)
+    order = {label: position for position, label in enumerate(styles)}
+    lines = []
+    for name, rows in placed.groupby(names, sort=False):
+        first = full[rows.index[0]]  # the line's setting at the smallest value of along
+        lines.append((order[first], name, rows, styles[first]))
+    return [line[1:] for line in sorted(lines, key=lambda line: line[0])]
+
+
+def _curve(
+    axes: plt.Axes, rows: pd.DataFrame, along: str, metric: str, name: str, style: Mapping
+) -> None:
+    """One line of :func:`curves_figure`: ``metric``'s means joined, its 95% CIs a band."""
+    values = rows[along].to_numpy(dtype=float)
+    axes.plot(values, rows[metric], label=name, marker=style["marker"], ms=4, **_line(style))
+    low, high = rows[f"{metric}_low"].to_numpy(float), rows[f"{metric}_high"].to_numpy(float)
+    axes.fill_between(values, low, high, alpha=0.2, color=style["color"], lw=0)
+
+
+def _curve_axes(axes: Sequence[plt.Axes], table: pd.DataFrame, along: str) -> None:
+    """Name the axes of :func:`curves_figure`; tick the values of ``along`` when they are few."""
+    values = np.sort(table[along].dropna().unique().astype(float))
+    unplaced = int(table[along].isna().sum())
+    left_out = f" ({counted(unplaced, 'setting')} with no value not drawn)" if unplaced else ""
+    for panel, (metric, name) in zip(axes, CURVE_METRICS.items(), strict=True):
+        title = f"{name[:1].upper()}{name[1:].split(' (')[0]} by {along}"
+        panel.set(xlabel=f"{along}{left_out}", ylabel=name, title=title)
+        if len(values) <= TICKED_UP_TO:
+            panel.set_xticks(values)
+        panel.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_tick))
+        if metric == "customers":
+            panel.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_tick))
+    axes[0].figure.suptitle("Mean and 95% CI over replicates (CAC pooled)", fontsize="medium")
+
+
+TICKED_UP_TO = 8  # values of a curve's parameter each given a tick; more get matplotlib's
+
+
+def _tick(value: float, _position: object = None) -> str:
+    """A tick label: thousands separated, whole numbers without decimals (10,000; 2.5)."""
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,g}"
 
 
 MARKERS = "osD^vP*Xph<>"

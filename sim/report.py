@@ -1,9 +1,10 @@
 """``referral-sim-report DIR``: a comparison table and figures for a finished (or running) sweep.
 
-Writes ``report.md`` and PNG figures (adoption, reach against CAC, repurchase, cascade sizes: see
-:mod:`sim.charts`) into ``DIR`` (or ``--out``) and prints the table. A folder where no parameter
-varies (a single run) gets the one configuration's metrics with their CIs instead, without the
-paired columns and the reach-versus-CAC figure, which need a baseline.
+Writes ``report.md`` and PNG figures (adoption, reach against CAC, reach and CAC along a numeric
+swept parameter of 3 or more values, repurchase, cascade sizes: see :mod:`sim.charts`) into
+``DIR`` (or ``--out``) and prints the table. A folder where no parameter varies (a single run)
+gets the one configuration's metrics with their CIs instead, without the paired columns and the
+reach-versus-CAC figure, which need a baseline.
 
 This module reads the results, decides what is compared and writes the report; :mod:`sim.table`
 formats the table, :mod:`sim.charts` draws the figures and :mod:`sim.notes` words the notes
@@ -27,8 +28,10 @@ from sim import jobs as jobs_store
 from sim import planned
 from sim import results as store
 from sim.charts import (
+    curve_parameter,
     plot_adoption,
     plot_cascades,
+    plot_curves,
     plot_reach_cac,
     plot_repurchase,
     styles_by_label,
@@ -463,7 +466,9 @@ def _figures(
     """Draw the report's figures into ``out``; return their paths.
 
     Each setting has one style in all of them (:func:`sim.charts.styles_by_label`), in the
-    table's order.
+    table's order. Where a condition or ``by`` is numeric and takes 3 or more values
+    (:func:`sim.charts.curve_parameter`), :data:`CURVES` draws customers and CAC against it;
+    otherwise an earlier report's is removed, as it would be of other settings.
 
     Args:
         jobs: the finished jobs (their time series and cascades are read here).
@@ -472,7 +477,8 @@ def _figures(
         out: where to write.
         paired: the baseline of the adoption figure's paired panel (None: no such panel).
         frontier: draw ``reach_cac.png``.
-        within: the conditions, within whose combinations the frontier is drawn.
+        within: the conditions, within whose combinations the frontier is drawn; they and
+            ``by`` are the parameters :data:`CURVES` may be drawn against.
         label: the :data:`CONFIGURATION` of every row (a report of one configuration).
         by: the parameter compared, whose missing values the table names :data:`UNSET`
             (named so here too, for the same labels).
@@ -493,11 +499,35 @@ def _figures(
     if frontier:
         reach = out / "reach_cac.png"
         figures.append(plot_reach_cac(table, shown, reach, within, styles, seldom))
+    figures += _curves(table, shown, out, [*within, *([by] if by else [])], styles)
     figures.append(plot_repurchase(table, shown, out / "repurchase.png", styles))
     cascades = read("cascades")
     if len(cascades):
         figures.append(plot_cascades(cascades, keys, out / "cascades.png", styles))
     return figures
+
+
+CURVES = "reach_cac_curves.png"
+"""The figure of customers and CAC against a numeric swept parameter (see :func:`_curves`)."""
+
+
+def _curves(
+    table: pd.DataFrame,
+    keys: Sequence[str],
+    out: Path,
+    candidates: Sequence[str],
+    styles: dict[str, dict],
+) -> list[Path]:
+    """:data:`CURVES` against the numeric parameter of ``candidates`` with the most values.
+
+    ``candidates``: the conditions, then ``by``; none numeric with 3 or more values
+    (:func:`sim.charts.curve_parameter`): no figure, and an earlier report's is removed.
+    """
+    along = curve_parameter(table, [c for c in candidates if c in keys])
+    if along is None:
+        (out / CURVES).unlink(missing_ok=True)
+        return []
+    return [plot_curves(table, keys, along, out / CURVES, styles)]
 
 
 def distinct_replicates(table: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:

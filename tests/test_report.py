@@ -599,6 +599,22 @@ def test_many_settings_put_the_legend_beside_the_data_not_over_it():
         charts.plt.close(figure)
 
 
+def test_a_long_legend_entry_puts_the_legend_beside_the_data_however_few_the_settings():
+    # a first-time user's review (4 Dec 2026): group_buy's long entry ("teams seldom filled:
+    # almost nothing paid") widened the legend inside the axes over group_buy's own point
+    table = pd.DataFrame({"referral": ["none", "group_buy"], "cac": [70.0, 64.0]})
+    table["customers"] = [780.0, 840.0]
+    for metric in ("cac", "customers"):
+        table[f"{metric}_low"], table[f"{metric}_high"] = table[metric] - 1, table[metric] + 1
+    for seldom, beside in (((), False), (("group_buy",), True)):
+        figure = charts.reach_cac_figure(table, ["referral"], seldom=seldom)
+        figure.canvas.draw()
+        axes = figure.axes[0]
+        legend = axes.get_legend().get_window_extent()
+        assert (legend.x0 >= axes.get_window_extent().x1) == beside
+        charts.plt.close(figure)
+
+
 def test_adoption_keeps_each_settings_colour_in_both_panels_with_one_legend_beside_them():
     rewards = [0.0, 2.0, 5.0, 10.0, 15.0, 20.0, 30.0, 40.0]
     series = pd.DataFrame(
@@ -700,9 +716,11 @@ def test_a_setting_looks_the_same_in_every_figure_and_comes_in_the_tables_order(
     header, *rows = table_cells((tmp_path / "report.md").read_text())
     named = header[: header.index("customers")]
     assert title == ", ".join(named)
-    assert entries[-1].startswith(charts.FRONTIER)
+    settings_entries = [entry for entry in entries if not entry.startswith(charts.NOT_SETTINGS)]
+    assert entries[: len(settings_entries)] == settings_entries  # what is not a setting: last
     shown = [
-        entry.removesuffix(" (same acquisition spend as the baseline)") for entry in entries[:-1]
+        entry.removesuffix(" (same acquisition spend as the baseline)")
+        for entry in settings_entries
     ]
     assert shown == [", ".join(row[: len(named)]) for row in rows]
     table = {s: style[0] for s, style in settings["reach_cac"].items()}  # rows, in order
@@ -730,8 +748,9 @@ def test_a_setting_that_won_customers_at_the_baselines_spend_is_drawn_hollow_and
     figure = charts.reach_cac_figure(frame, ["referral"])
     legend = [text.get_text() for text in figure.axes[0].get_legend().get_texts()]
     assert "group_buy (same acquisition spend as the baseline)" in legend and "two_sided" in legend
-    frontier = [line for line in figure.axes[0].lines if line.get_label() == "efficient frontier"]
-    assert frontier[0].get_linestyle() == "None"  # one undominated setting: a ring, no line
+    # group_buy beats both on both: they are crossed out; one undominated setting: no line
+    assert struck_out(figure) == [(60.0, 897.0), (61.0, 880.0)]
+    assert not frontier_lines(figure)
     charts.plt.close(figure)
     seldom = charts.reach_cac_figure(frame, ["referral"], seldom={"group_buy", "two_sided"})
     legend = [text.get_text() for text in seldom.axes[0].get_legend().get_texts()]
@@ -1166,22 +1185,201 @@ def test_the_frontier_is_drawn_within_each_condition_not_across_markets():
     for metric in ("cac", "customers"):
         frame[f"{metric}_low"], frame[f"{metric}_high"] = frame[metric] - 1, frame[metric] + 1
     figure = charts.reach_cac_figure(frame, ["network.n", "referral"], ["network.n"])
-    rings = [line for line in figure.axes[0].lines if line.get_markersize() == 14]
-    ringed = sorted((x, y) for line in rings for x, y in zip(*line.get_data(), strict=True))
-    assert ringed == [(58.0, 180.0), (59.0, 186.0), (60.0, 90.0), (62.0, 95.0)]
+    lines = frontier_lines(figure)
+    joined = sorted(tuple(zip(*line.get_data(), strict=True)) for line in lines)
+    assert joined == [((58.0, 180.0), (59.0, 186.0)), ((60.0, 90.0), (62.0, 95.0))]
+    assert struck_out(figure) == [(61.0, 181.0), (64.0, 92.0)]  # two_sided, in each market
     legend = [text.get_text() for text in figure.axes[0].get_legend().get_texts()]
     frontier = "efficient frontier (within each network.n), coloured as its settings"
     assert legend.count(frontier) == 1
+    assert legend.count(charts.dominated_label(["network.n"])) == 1
     # each market's frontier in its settings' colour (until 4 Dec 2026 all black, alike)
-    points = {line.get_color() for line in figure.axes[0].lines if line.get_markersize() != 14}
-    ring_colours = [matplotlib.colors.to_hex(line.get_color()) for line in rings]
-    assert len(set(ring_colours)) == 2
-    assert set(ring_colours) <= {matplotlib.colors.to_hex(colour) for colour in points}
+    points = {bars.lines[0].get_color() for bars in figure.axes[0].containers}
+    line_colours = [matplotlib.colors.to_hex(line.get_color()) for line in lines]
+    assert len(set(line_colours)) == 2
+    assert set(line_colours) <= {matplotlib.colors.to_hex(colour) for colour in points}
     charts.plt.close(figure)
     across = charts.reach_cac_figure(frame, ["network.n", "referral"])  # no condition given
-    rings = [line for line in across.axes[0].lines if line.get_markersize() == 14]
-    assert sorted(zip(*rings[0].get_data(), strict=True)) == [(58.0, 180.0), (59.0, 186.0)]
+    (line,) = frontier_lines(across)
+    assert list(zip(*line.get_data(), strict=True)) == [(58.0, 180.0), (59.0, 186.0)]
+    assert len(struck_out(across)) == 4
     charts.plt.close(across)
+
+
+def frontier_lines(figure) -> list:
+    """The efficient frontiers a reach figure drew (the first labelled, the others hidden)."""
+    labels = (charts.FRONTIER, "_frontier")
+    return [line for line in figure.axes[0].lines if line.get_label().startswith(labels)]
+
+
+def struck_out(figure) -> list[tuple[float, float]]:
+    """The (CAC, customers) of the points a reach figure crossed out as dominated, sorted."""
+    crosses = [line for line in figure.axes[0].lines if line.get_marker() == "x"]
+    return sorted((x, y) for line in crosses for x, y in zip(*line.get_data(), strict=True))
+
+
+def test_of_two_settings_in_each_condition_only_a_dominated_one_is_marked():
+    # network_sensitivity's reach figure ringed 13 of its 14 points: of two settings, both are
+    # usually efficient, so the rings and the lines joining each pair said nothing
+    settings = {
+        "network": ["lattice", "lattice", "random", "random", "circles", "circles"],
+        "referral": ["none", "two_sided"] * 3,
+        "cac": [69.5, 69.2, 70.0, 68.9, 69.0, 70.1],
+    }
+    frame = a_wide_table({**settings, "customers": [780.0, 795.0, 772.0, 796.0, 790.0, 782.0]})
+    figure = charts.reach_cac_figure(frame, ["network", "referral"], ["network"])
+    axes = figure.axes[0]
+    # lattice's and random's none and circles' two_sided are beaten on both at their network
+    assert struck_out(figure) == [(69.5, 780.0), (70.0, 772.0), (70.1, 782.0)]
+    assert charts.dominated(frame, ["network"]).tolist() == [True, False, True, False, False, True]
+    assert not frontier_lines(figure)  # two settings a network: nothing to join
+    assert not [line for line in axes.lines if line.get_markerfacecolor() == "none"]  # no ring
+    legend = [text.get_text() for text in axes.get_legend().get_texts()]
+    assert legend[-1] == (
+        "× dominated: another setting at the same network\n"
+        "has more customers at a lower CAC (means)"
+    )
+    charts.plt.close(figure)
+    # where neither of two beats the other, nothing is marked, and the legend says nothing of it
+    fair = a_wide_table({**settings, "customers": [780.0, 795.0, 772.0, 796.0, 782.0, 790.0]})
+    figure = charts.reach_cac_figure(fair[fair["network"] == "circles"], ["network", "referral"])
+    legend = [text.get_text() for text in figure.axes[0].get_legend().get_texts()]
+    assert not struck_out(figure) and legend == ["circles, none", "circles, two_sided"]
+    charts.plt.close(figure)
+
+
+def a_wide_table(rows: list[dict] | dict[str, list]) -> pd.DataFrame:
+    """A :func:`sim.compare.wide` table of ``rows``, customers and CAC with CIs of ±2 and ±1."""
+    table = pd.DataFrame(rows)
+    for metric, half in (("customers", 2.0), ("cac", 1.0)):
+        table[f"{metric}_low"], table[f"{metric}_high"] = table[metric] - half, table[metric] + half
+    return table
+
+
+def test_customers_and_cac_are_drawn_against_a_numeric_condition_a_line_per_setting():
+    # budget_frontier's report had its points only: no curve of reach and CAC against budget
+    budgets, keys = (25_000, 10_000, 50_000), ["budget.total", "referral"]  # rows out of order
+    settings = a_wide_table(
+        [
+            {"budget.total": b, "referral": r, "customers": b / 50 + extra, "cac": b / 1000 + extra}
+            for b in budgets
+            for r, extra in (("none", 0.0), ("two_sided", 5.0))
+        ]
+    )
+    styles = charts.styles_by_label(table.label_of(settings, keys))
+    figure = charts.curves_figure(settings, keys, "budget.total", styles)
+    assert [axes.get_ylabel() for axes in figure.axes[:2]] == [
+        "customers",
+        "CAC (yuan per customer)",
+    ]
+    for axes, metric in zip(figure.axes[:2], ("customers", "cac"), strict=True):
+        assert axes.get_xlabel() == "budget.total"
+        lines = [line for line in axes.lines if not line.get_label().startswith("_")]
+        assert [line.get_label() for line in lines] == ["none", "two_sided"]
+        for line, extra in zip(lines, (0.0, 5.0), strict=True):
+            assert line.get_xdata().tolist() == [10_000, 25_000, 50_000]  # ascending
+            expected = [
+                b / (50 if metric == "customers" else 1000) + extra for b in sorted(budgets)
+            ]
+            assert line.get_ydata().tolist() == pytest.approx(expected)
+        # each line in the style of its setting at the smallest budget, as reach_cac.png draws it
+        for line, label in zip(lines, ("10000, none", "10000, two_sided"), strict=True):
+            assert matplotlib.colors.to_hex(line.get_color()) == matplotlib.colors.to_hex(
+                styles[label]["color"]
+            )
+            assert line.get_linestyle() == styles[label]["ls"]
+        bands = [band.get_paths()[0].vertices[:, 1] for band in axes.collections]
+        assert len(bands) == 2
+        half = 2.0 if metric == "customers" else 1.0  # each band from the CIs of its line
+        for band, line in zip(bands, lines, strict=True):
+            assert band.min() == pytest.approx(min(line.get_ydata()) - half)
+            assert band.max() == pytest.approx(max(line.get_ydata()) + half)
+    legend = figure.axes[1].get_legend()
+    assert legend.get_title().get_text() == "referral"
+    assert [text.get_text() for text in legend.get_texts()] == ["none", "two_sided"]
+    charts.plt.close(figure)
+
+
+def test_the_curves_leave_out_settings_with_no_value_and_mark_a_cac_with_no_upper_end():
+    table = a_wide_table(
+        [
+            {"budget.total": b, "referral": "two_sided", "customers": c, "cac": k}
+            for b, c, k in ((10_000, 3.0, 40.0), (20_000, 300.0, 60.0), (40_000, 500.0, 70.0))
+        ]
+        + [{"budget.total": np.nan, "referral": "two_sided", "customers": 900.0, "cac": 80.0}]
+    )
+    table.loc[0, "cac_high"] = np.inf  # its customers' CI reaches 0
+    figure = charts.curves_figure(table, ["budget.total", "referral"], "budget.total")
+    left, right = figure.axes[:2]
+    assert left.get_xlabel() == "budget.total (1 setting with no value not drawn)"
+    (line,) = [line for line in left.lines if line.get_label() == "two_sided"]
+    assert 900.0 not in line.get_ydata()
+    heads = [line for line in right.lines if line.get_marker() == "^" and len(line.get_xdata())]
+    assert [tuple(line.get_xdata()) for line in heads] == [(10_000,)]
+    edge = heads[0].get_ydata()[0]
+    assert edge > 71.0 and np.isfinite(right.collections[0].get_paths()[0].vertices).all()
+    entries = [text.get_text() for text in right.get_legend().get_texts()]
+    assert entries == ["two_sided", charts.NO_UPPER_END]
+    charts.plt.close(figure)
+
+
+def test_the_curve_is_drawn_against_the_numeric_parameter_with_the_most_values():
+    table = pd.DataFrame(
+        {
+            "budget.total": [1_000.0, 2_000.0, 4_000.0, 1_000.0],
+            "referral.referrer_reward": [0, 5, 10, 20],
+            "network.n": [1_000, 1_000, 2_000, 2_000],
+            "referral": ["none", "one_sided", "two_sided", "tiered"],
+            "referral.verify": [True, False, True, False],
+            "days": [10, 20, np.nan, np.nan],
+        }
+    )
+    assert charts.curve_parameter(table, ["budget.total", "referral", "network.n"]) == (
+        "budget.total"
+    )
+    assert charts.curve_parameter(table, ["budget.total", "referral.referrer_reward"]) == (
+        "referral.referrer_reward"
+    )  # 4 values, not 3
+    # two values, words, true/false, or two numbers and no value: no curve
+    assert charts.curve_parameter(table, ["network.n", "referral", "referral.verify"]) is None
+    assert charts.curve_parameter(table, ["days", "not a column"]) is None
+
+
+def test_a_report_draws_reach_and_cac_against_a_numeric_condition_or_by(tmp_path, monkeypatch):
+    for job, (budget, scheme) in enumerate(
+        itertools.product((2000, 4000, 8000), ("none", "two_sided"))
+    ):
+        overrides = [f"budget.total={budget}", f"referral={scheme}", "run.replicates=2"]
+        parameters = {"budget.total": budget, "referral": scheme}
+        write_small_job(tmp_path / "sweep" / str(job), parameters, overrides)
+    drawn = {}
+
+    def kept(figure, path):
+        drawn[path.name] = figure
+        return path
+
+    monkeypatch.setattr(charts, "save_figure", kept)
+    for options in ([], ["--by", "budget.total", "--baseline", "2000"]):  # a condition, or by
+        drawn.clear()
+        assert report.main([str(tmp_path / "sweep"), *options]) == 0
+        text = (tmp_path / "sweep" / "report.md").read_text()
+        assert "![reach_cac_curves](reach_cac_curves.png)" in text
+        axes = drawn[report.CURVES].axes
+        assert axes[0].get_xlabel() == "budget.total"
+        assert axes[1].get_legend().get_title().get_text() == "referral"
+        labels = [line.get_label() for line in axes[0].lines]
+        assert [label for label in labels if not label.startswith("_")] == ["none", "two_sided"]
+        for figure in drawn.values():
+            charts.plt.close(figure)
+
+
+def test_a_report_with_no_numeric_condition_draws_no_curve_and_removes_an_earlier_one(
+    sweep_folder, tmp_path
+):
+    (tmp_path / "reach_cac_curves.png").write_bytes(b"an earlier report's, of other settings")
+    report.write_report(sweep_folder, out=tmp_path)
+    assert not (tmp_path / "reach_cac_curves.png").exists()
+    assert "reach_cac_curves" not in (tmp_path / "report.md").read_text()
 
 
 def test_the_repurchase_figure_names_the_parameters_and_slants_many_labels():
@@ -1457,9 +1655,10 @@ def test_a_cac_with_no_upper_end_is_drawn_to_the_right_edge_with_an_arrowhead():
     horizontal = bars[1].lines[2][0].get_segments()[0]  # kol's CAC bar: (low, y) to (high, y)
     assert tuple(horizontal[:, 0]) == (20.0, edge)
     assert [line.get_label() for line in heads] == ["_unbounded"]
-    # one legend entry, after the settings and the frontier, says the arrowhead is no bound
+    # one legend entry, after the settings, says the arrowhead is no bound (neither setting
+    # beats the other on both, and two get no frontier line)
     entries = [text.get_text() for text in axes.get_legend().get_texts()]
-    assert entries == ["none", "kol", charts.FRONTIER, charts.NO_UPPER_END]
+    assert entries == ["none", "kol", charts.NO_UPPER_END]
     charts.plt.close(figure)
     finite = charts.reach_cac_figure(table.assign(cac_high=[62.0, 70.0]), ["referral"])
     assert not [line for line in finite.axes[0].lines if line.get_marker() == ">"]
