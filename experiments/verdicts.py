@@ -54,13 +54,24 @@ def judge(
 
 @dataclass(frozen=True)
 class Verdict:
-    """A verdict and its condition in words (empty unless ``holds only when``)."""
+    """A verdict, its condition and, where the outcome alone could mislead, its parts in words.
+
+    Attributes:
+        outcome: ``HOLDS``, ``FAILS``, ``UNDECIDED`` or ``HOLDS_ONLY_WHEN``.
+        condition: where it holds, in words (empty unless ``holds only when``).
+        reading: each part of the claim in plain words, after the outcome: C2's outcome is
+            its ROI level alone, so that "does not hold" is read with "KOC beats KOL" beside
+            it, not as "KOCs do no better than KOLs".
+
+    """
 
     outcome: str
     condition: str = ""
+    reading: str = ""
 
     def __str__(self) -> str:
-        return f"{self.outcome} {self.condition}".strip()
+        verdict = f"{self.outcome} {self.condition}".strip()
+        return f"{verdict}: {self.reading}" if self.reading else verdict
 
 
 def over_sweep(

@@ -50,7 +50,10 @@ REQUIRED = {"C1", "C2", "C3", "F2", "F6", "F10", "R1", "R3", "P3", "P4", "P5"}
 # "175.4 [168.2, 182.6]"; a pooled CAC's upper end is inf where its customers may be 0 (as at
 # 2 replicates of a small campaign: Fieller's interval then has no finite upper end)
 INTERVAL = re.compile(r"-?[\d.,]+ \[-?[\d.,]+, (-?[\d.,]+|inf)\]")
-VERDICT = re.compile(r"\*\*Verdict: (holds|holds only when .+|does not hold|undecided)\.\*\*")
+# the outcome, and after a colon its parts in words where it has them (C2)
+VERDICT = re.compile(
+    r"\*\*Verdict: (holds|holds only when .+|does not hold|undecided)(: .+)?\.\*\*"
+)
 
 
 # ----- the scenario ---------------------------------------------------------------------------
@@ -298,6 +301,14 @@ def test_a_claim_of_several_parts_holds_where_all_of_them_hold():
     assert all_of([big, HOLDS]) == big
     both = all_of([big, Verdict(HOLDS_ONLY_WHEN, "all share")])
     assert str(both) == "holds only when the market is big and all share"
+
+
+def test_a_verdict_reads_its_parts_after_its_outcome_and_condition():
+    parts = "ROI 8.2 not reached (KOC 5.3); KOC beats KOL"
+    assert str(Verdict(FAILS, reading=parts)) == f"does not hold: {parts}"
+    condition = Verdict(HOLDS_ONLY_WHEN, "the matrix has 10 KOCs or less", parts)
+    assert str(condition) == f"holds only when the matrix has 10 KOCs or less: {parts}"
+    assert str(Verdict(HOLDS)) == "holds"  # nothing to read: the outcome alone
     with pytest.raises(ValueError):
         all_of([])
 
@@ -760,6 +771,50 @@ def test_each_claim_is_judged_on_its_own_settings_with_its_slack(tmp_path, measu
     assert (verdict.outcome, verdict.condition) == (outcome, condition)
 
 
+def c2_roi(koc: tuple[float, float], kol: tuple[float, float]) -> dict[str, float]:
+    """ROI (revenue a yuan spent) of the quick sweep's KOC matrices (10, 160) and KOLs (1, 5)."""
+    matrices = {f"c2-koc-{r}:revenue": roi for r, roi in zip((10, 160), koc, strict=True)}
+    return matrices | {f"c2-kol-{h}:revenue": roi for h, roi in zip((1, 5), kol, strict=True)}
+
+
+C2_READS = {  # KOC and KOL ROIs: C2's outcome, its 8.2 level's words, KOC against KOL's
+    "8.2 missed, KOCs beat KOLs": (
+        c2_roi((5.0, 5.5), (2.0, 3.0)),
+        FAILS,
+        "ROI 8.2 not reached",
+        "KOC seeding's ROI beats KOL posts' ({kol}) at every matrix size tried",
+    ),
+    "8.2 reached, KOLs beat KOCs": (
+        c2_roi((20.0, 25.0), (30.0, 40.0)),
+        HOLDS,
+        "ROI 8.2 reached",
+        "KOC seeding's ROI does not beat KOL posts' ({kol}) at any matrix size tried",
+    ),
+    "both only with the small matrix": (
+        c2_roi((20.0, 1.0), (2.0, 3.0)),
+        HOLDS_ONLY_WHEN,
+        "ROI 8.2 reached there only",
+        "KOC seeding's ROI beats KOL posts' ({kol}) only when the matrix has 10 KOCs or less",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", C2_READS)
+def test_c2s_verdict_reads_its_8_2_level_and_kocs_against_kols_apart(tmp_path, measures, case):
+    """Its summary row said "does not hold" alone while the advice said KOCs beat KOLs."""
+    values, outcome, level, contrast = C2_READS[case]
+    finding = judged("C2", tmp_path, measures, values)
+    roi = dict(zip(finding.table["campaign"], finding.table["ROI"], strict=True))
+    kocs = sorted((roi["KOC matrix, 10 KOCs"], roi["KOC matrix, 160 KOCs"]), key=mean_of)
+    kol = f"{roi['KOLs, 1 hired']} to {roi['KOLs, 5 hired']}"
+    verdict = finding.verdict
+    assert verdict.outcome == outcome  # the 8.2 level's, as before
+    assert verdict.reading == f"{level} (KOC seeding {kocs[0]} to {kocs[1]}); " + contrast.format(
+        kol=kol
+    )
+    assert str(verdict).endswith(f": {verdict.reading}")
+
+
 def mean_of(cell: str) -> float:
     """The mean of a formatted "mean [low, high]" cell (a share in percent reads as shown)."""
     return float(cell.split(" [")[0].replace(",", "").rstrip("%"))
@@ -1010,6 +1065,15 @@ def test_the_report_gives_each_claims_whole_verdict_caveat_and_runs(tmp_path):
     assert "10,000 consumers with 10 friends each" in text
     plain = report_of(tmp_path, dataclasses.replace(finding, notes=""), (10, 10))
     assert "Caveat" not in plain and "cache" not in plain  # nothing to say: nothing said
+
+
+def test_the_summary_row_and_the_section_give_a_verdicts_parts_in_words(tmp_path):
+    verdict = Verdict(FAILS, reading="ROI 8.2 not reached (KOC 5.3); KOC beats KOL")
+    finding = Finding("1.0 [0.9, 1.1]", verdict, "Act.", pd.DataFrame(), [], "")
+    summary, section = report_of(tmp_path, finding, (1, 1)).split("## X1: ", 1)
+    row = "| X1 | A statement. | does not hold: ROI 8.2 not reached (KOC 5.3); KOC beats KOL |"
+    assert row in summary
+    assert "**Verdict: does not hold: ROI 8.2 not reached (KOC 5.3); KOC beats KOL.**" in section
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pandas as pd
 
 from experiments.claims import figures
@@ -21,7 +23,16 @@ from experiments.claims.base import (
     three,
 )
 from experiments.replicates import Results, interval
-from experiments.verdicts import all_of, judge, over_sweep
+from experiments.verdicts import (
+    FAILS,
+    HOLDS,
+    HOLDS_ONLY_WHEN,
+    UNDECIDED,
+    Verdict,
+    all_of,
+    judge,
+    over_sweep,
+)
 from sim.summary import COUNT, SHARE
 
 # ----- C1: "invite 5, get yours free" ------------------------------------------------------------
@@ -186,14 +197,22 @@ def _campaign_row(results: Results, name: str, campaign: str) -> dict:
 
 
 def c2_analyse(results: Results, setup: Setup) -> Finding:
-    """Verdict on KOC ROI >= 8.2 by matrix size, and KOC against KOL ROI."""
+    """Verdict on KOC ROI >= 8.2 by matrix size, read beside whether KOCs beat KOLs' ROI."""
     kocs = {f"c2-koc-{r}": f"KOC matrix, {r} KOCs" for r in setup.sweep(RECRUITS)}
-    campaigns = kocs | {f"c2-kol-{h}": f"KOLs, {h} hired" for h in setup.sweep(HIRED)}
+    kols = {f"c2-kol-{h}": f"KOLs, {h} hired" for h in setup.sweep(HIRED)}
+    campaigns = kocs | kols
     names = list(campaigns)
     rows = [_campaign_row(results, name, campaign) for name, campaign in campaigns.items()]
-    outcomes = [judge(*pooled(results, n, "roi")[1:], C2_ROI * (1 - TOLERANCE)) for n in kocs]
-    verdict = over_sweep(
-        list(setup.sweep(RECRUITS)), outcomes, "the matrix has", "{:g} KOCs".format
+    level = _by_matrix_size(
+        setup,
+        [judge(*pooled(results, n, "roi")[1:], C2_ROI * (1 - TOLERANCE)) for n in kocs],
+    )
+    contrast = _by_matrix_size(setup, [_beats_every_kol(results, n, list(kols)) for n in kocs])
+    reading = c2_reading(
+        level,
+        contrast,
+        [pooled(results, n, "roi") for n in kocs],
+        [pooled(results, n, "roi") for n in kols],
     )
     figure = figures.bars(
         setup.out / "c2_roi.png",
@@ -212,15 +231,67 @@ def c2_analyse(results: Results, setup: Setup) -> Finding:
     )
     return Finding(
         value,
-        verdict,
+        dataclasses.replace(level, reading=reading),
         "KOC seeding returns several times what KOL posts do; keep the matrix small and "
         "well-connected and expect its return to fall as it grows.",
         pd.DataFrame(rows),
         [figure],
-        "ROI is revenue at list price over spend (the source documents' convention); the KOC's "
-        "cost is its free product at unit cost plus 5 yuan per sale. ROI scales with the "
-        "product price, fitted to C6 in the scenario.",
+        "The verdict's outcome is the 8.2 level's; whether KOC seeding's ROI beats KOL posts' "
+        "is judged beside it, paired replicate by replicate (a matrix beats them when its ROI "
+        "beats every KOL campaign's). ROI is revenue at list price over spend (the source "
+        "documents' convention); the KOC's cost is its free product at unit cost plus 5 yuan "
+        "per sale. ROI scales with the product price, fitted to C6 in the scenario.",
     )
+
+
+def _by_matrix_size(setup: Setup, outcomes: list[str]) -> Verdict:
+    """Per-matrix-size outcomes of C2 summarised over the sweep of KOC recruits."""
+    return over_sweep(list(setup.sweep(RECRUITS)), outcomes, "the matrix has", "{:g} KOCs".format)
+
+
+def _beats_every_kol(results: Results, koc: str, kols: list[str]) -> str:
+    """Whether ``koc``'s pooled ROI is above every KOL campaign's (paired ratio above 1)."""
+    return all_of(
+        [judge(*pooled_ratio(results, koc, kol, "roi")[1:], 1.0, strict=True) for kol in kols]
+    ).outcome
+
+
+C2_LEVEL_READING = {
+    HOLDS: "reached",
+    HOLDS_ONLY_WHEN: "reached there only",
+    FAILS: "not reached",
+    UNDECIDED: "neither clearly reached nor clearly missed",
+}
+
+
+def c2_reading(
+    level: Verdict,
+    contrast: Verdict,
+    koc_rois: list[tuple[float, float, float]],
+    kol_rois: list[tuple[float, float, float]],
+) -> str:
+    """C2's two parts in words: the 8.2 level, then KOC seeding against KOL posts.
+
+    E.g. "ROI 8.2 not reached (KOC seeding 5.33 [5.30, 5.36] to 5.85 [5.75, 5.95]); KOC
+    seeding's ROI beats KOL posts' (1.64 [1.60, 1.69] to 1.67 [1.62, 1.72]) at every matrix
+    size tried".
+    """
+    kol = f"KOL posts' ({_roi_range(kol_rois)})"
+    beats = {
+        HOLDS: f"KOC seeding's ROI beats {kol} at every matrix size tried",
+        HOLDS_ONLY_WHEN: f"KOC seeding's ROI beats {kol} only when {contrast.condition}",
+        FAILS: f"KOC seeding's ROI does not beat {kol} at any matrix size tried",
+        UNDECIDED: f"whether KOC seeding's ROI beats {kol} is undecided",
+    }[contrast.outcome]
+    reached = C2_LEVEL_READING[level.outcome]
+    return f"ROI {C2_ROI:g} {reached} (KOC seeding {_roi_range(koc_rois)}); {beats}"
+
+
+def _roi_range(rois: list[tuple[float, float, float]]) -> str:
+    """The lowest and highest of pooled ROIs, each with its CI ("1.6 [1.5, 1.7] to ...")."""
+    low, high = min(rois), max(rois)
+    shown = [three(low, ".2f")] + ([three(high, ".2f")] if high != low else [])
+    return " to ".join(shown)
 
 
 C2 = Claim(
