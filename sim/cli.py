@@ -39,7 +39,7 @@ from hydra.errors import HydraException
 from hydra.types import RunMode
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
-from sim import failures, jobs, reuse
+from sim import failures, jobs
 from sim.config import Config
 from sim.configure import (
     compose,
@@ -52,7 +52,6 @@ from sim.configure import (
 )
 from sim.console import environment_restored, say, show_own_warnings_plainly, silence_stdout
 from sim.params import ConfigError
-from sim.runner import run
 from sim.summary import format_summary
 
 EXIT_BAD_CONFIG = failures.EXIT_BAD_INPUT
@@ -253,6 +252,8 @@ def _run_job(cfg: DictConfig, output: Path, sweep: Path | None = None) -> None:
     if resumed := jobs.kept_replicates(output):
         say(f"{PROGRAM}: {output}: resuming, {resumed} of {config.run.replicates} replicates kept")
     _take_replicates(output, kept, resolved, config.run.replicates, aside, sweep or output)
+    from sim.runner import run  # the model and Mesa (~0.3 s): not loaded for --help
+
     started = time.perf_counter()
     result = run(config, keep_in=kept)
     parameters = job_parameters(cfg)
@@ -308,6 +309,8 @@ def _take_replicates(
         OSError: ``kept`` could not be written (a full disk fails the job).
 
     """
+    from sim import reuse  # imports the model and Mesa (~0.3 s): not loaded for --help
+
     if not reuse.missing(kept, count):  # a job resumed with every replicate kept
         return
     wanted = jobs.family(resolved)

@@ -412,6 +412,20 @@ def test_help_lists_the_options_of_each_group_and_no_schema(tmp_path):
     assert result.stdout.startswith("referral-sim: agent-based simulation")  # not "cli is ..."
 
 
+HEAVY_FOR_HELP = ("mesa", "networkx", "scipy.special", "scipy.sparse.csgraph")
+HELP_IMPORTS = f"""
+import atexit, sys
+atexit.register(lambda: print("loaded", sorted(set({HEAVY_FOR_HELP!r}) & set(sys.modules))))
+"""
+
+
+def test_help_loads_neither_the_model_nor_networkx_nor_scipy_special(tmp_path):
+    """They took about 0.9 s of `referral-sim --help`'s start, which needs none of them."""
+    result = cli_process("--help", cwd=tmp_path, prelude=HELP_IMPORTS)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "referral: " in result.stdout and "loaded []" in result.stdout
+
+
 def test_help_into_a_closed_pipe_ends_quietly(tmp_path):
     code, stderr = run_with_closed_stdout("sim.cli", "--help", cwd=tmp_path)
     assert code == 1  # as Python exits on EPIPE

@@ -11,7 +11,6 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-from scipy.sparse.csgraph import breadth_first_order
 
 from sim.arrays import first_occurrences
 from sim.network.graph import SocialGraph, from_edges
@@ -291,6 +290,8 @@ def _is_connected(graph: SocialGraph) -> bool:
     The stored adjacency is symmetric, so a directed search is exact and needs no transpose
     (half the time of ``connected_components(directed=False)`` at n = 1M).
     """
+    from scipy.sparse.csgraph import breadth_first_order  # pulls in scipy.linalg: not at --help
+
     if graph.n == 0:
         return True
     reached = breadth_first_order(graph.to_scipy(), 0, directed=True, return_predecessors=False)

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 
 from sim.arrays import expand_rows, unique_sorted
 from sim.console import counted
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 @dataclass(eq=False)
@@ -102,6 +105,8 @@ class SocialGraph:
 
         Under random mixing no edges exist, so the graph has nodes only.
         """
+        import networkx as nx  # ~0.1 s to import: only when asked for (not for --help)
+
         graph = nx.from_scipy_sparse_array(self.to_scipy())
         if self.community is not None:
             nx.set_node_attributes(graph, dict(enumerate(self.community.tolist())), "community")

@@ -21,15 +21,17 @@ import io
 import warnings
 from collections.abc import Hashable
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 
 from sim.console import counted
 from sim.network.graph import SocialGraph, from_edges
 from sim.params import ConfigError
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 GRAPHML_SUFFIXES = (".graphml", ".xml")
 FIRST_LINE = ("auto", "header", "edge")
@@ -67,6 +69,8 @@ def load_edgelist(
         raise ValueError(f"first_line={first_line!r}: expected one of {FIRST_LINE}")
     file = check_network_file(path, key)
     if file.suffix.lower() in GRAPHML_SUFFIXES:
+        import networkx as nx  # ~0.1 s to import: for GraphML only (not for --help)
+
         try:
             graph = from_networkx(nx.read_graphml(file), source=str(path))
         except Exception as error:  # networkx raises several parser errors
@@ -420,6 +424,8 @@ def from_networkx(graph: nx.Graph, source: str = "networkx graph") -> SocialGrap
     ``labels`` (a consumer agent's ``node``). A node attribute ``community`` is kept when every
     node has one; when only some do, a warning says so and none is kept.
     """
+    import networkx as nx  # loaded already by whoever made ``graph``; not at --help
+
     nodes = list(graph.nodes)
     position = {node: i for i, node in enumerate(nodes)}
     # a directed pair both ways is one friendship, not a duplicate to warn of
