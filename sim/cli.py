@@ -61,8 +61,9 @@ READ_ONLY = (errno.EACCES, errno.EPERM, errno.EROFS)  # a finished job that cann
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a command stopped by Ctrl-C
 EXIT_TERMINATED = 143  # 128 + SIGTERM: a kill, or a scheduler's time limit (SLURM sends it first)
 INTERRUPTED = (
-    f"{PROGRAM}: interrupted. Finished jobs are kept; run the same command again to complete "
-    "the others (finished ones are skipped)."
+    f"{PROGRAM}: interrupted. Finished jobs are kept, and the finished replicates of those under "
+    "way; run the same command again to complete the others (finished jobs are skipped, kept "
+    "replicates do not run again)."
 )
 _running: list[tuple[RunMode, Path]] = []  # the running job's mode and folder, for Ctrl-C
 
