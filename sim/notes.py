@@ -1,9 +1,9 @@
 """The notes under a report's table: what a reader must know to read its cells right.
 
 Each function returns a list of sentences (empty when there is nothing to say): settings that
-spent alike, a gain that differs across conditions, metrics undefined in some runs, rewards owed
-or orders held at the end, group buys whose teams seldom filled. :mod:`sim.report` writes them
-under the table and says them on standard error.
+spent alike, settings whose extra spend differs a lot, a gain that differs across conditions,
+metrics undefined in some runs, rewards owed or orders held at the end, group buys whose teams
+seldom filled. :mod:`sim.report` writes them under the table and says them on standard error.
 """
 
 from __future__ import annotations
@@ -29,7 +29,14 @@ from sim.summary import (
     undefined_in_all,
     undefined_in_some,
 )
-from sim.table import TABLE, cell_text, label_from, label_of, same_spend_as_baseline
+from sim.table import (
+    TABLE,
+    baseline_named,
+    cell_text,
+    label_from,
+    label_of,
+    same_spend_as_baseline,
+)
 
 
 def same_spend_note(comparison: pd.DataFrame, by: str, tolerance: float = 0.01) -> list[str]:
@@ -57,6 +64,102 @@ def same_spend_note(comparison: pd.DataFrame, by: str, tolerance: float = 0.01) 
     ]
 
 
+UNEQUAL_SPEND = 1.5
+"""How many times the least extra acquisition spend over the baseline the most must reach for
+the report to say the settings are not cost-matched (:func:`unequal_spend_note`)."""
+
+
+def unequal_spend_note(
+    comparison: pd.DataFrame,
+    by: str,
+    baseline: object,
+    within: Sequence[str] = (),
+    ratio: float = UNEQUAL_SPEND,
+) -> list[str]:
+    """A paragraph saying the settings are not cost-matched, where their extra spend differs a lot.
+
+    Among the settings that spend more on acquisition than the baseline (the paired extra
+    spend's CI above 0: not those of :func:`same_spend_note`, nor a group buy whose team filled
+    in 1 replicate of 200), the most extra spend at least ``ratio`` times the least: Δ customers
+    then ranks them partly by what they spend (the main job's extra spend runs from 378 to
+    1,096 yuan a run; until 4 Dec 2026 nothing said so). Within conditions the settings are
+    compared at each combination of their values, as the table pairs them.
+
+    Args:
+        comparison: a :func:`sim.compare.compare` table.
+        by: the parameter naming the settings.
+        baseline: the setting compared against.
+        within: the conditions (:func:`sim.compare.conditions`).
+        ratio: the most over the least extra spend from which the note is said.
+
+    """
+    named = [c for c in comparison.columns if c not in ("metric", *COLUMNS, *within)]
+    spans = [
+        _spend_span(rows, named, within)
+        for rows in _spending_more_by_condition(comparison, by, within)
+        if rows[EXTRA].max() >= ratio * rows[EXTRA].min()
+    ]
+    if not spans:
+        return []
+    against = baseline_named(baseline, by)
+    at_same = f" at the same {', '.join(f'`{c}`' for c in within)}" if within else ""
+    lowest = wide(comparison, by)["spend_acquisition"].min()
+    return [
+        f"The settings that spend more on acquisition than `{against}`{at_same} spend very "
+        f"different amounts more: {'; '.join(spans)}. So Δ customers ranks them partly by "
+        "what they spend: compare them by incremental CAC (what each extra customer cost) and "
+        "Δ profit, not by Δ customers alone. For a like-for-like comparison give every "
+        f"setting the same budget: cap all spend with `budget.total` below the {_yuan(lowest)} "
+        "yuan a run the least-spending setting spends, so that each uses it up (as "
+        "`experiment=budget_frontier` does), then compare their customers and CAC.",
+        "",
+    ]
+
+
+EXTRA = "delta_spend_acquisition"
+"""The paired extra acquisition spend over the baseline, per run, in a :func:`wide` table."""
+
+
+def _spending_more_by_condition(
+    comparison: pd.DataFrame, by: str, within: Sequence[str]
+) -> list[pd.DataFrame]:
+    """Per combination of the conditions, the settings that spend more than the baseline.
+
+    Those whose extra acquisition spend's CI lies above 0 (its mean where it has no CI: one
+    replicate); only combinations with two or more such settings, whose spend can differ.
+    """
+    table = wide(comparison, by)
+    if EXTRA not in table:  # results of an older engine
+        return []
+    above = table[f"{EXTRA}_low"].fillna(table[EXTRA])
+    spending = table[above > 0]
+    if not within:
+        return [spending] if len(spending) >= 2 else []
+    groups = spending.groupby(list(within), sort=False, dropna=False)
+    return [rows for _, rows in groups if len(rows) >= 2]
+
+
+def _spend_span(rows: pd.DataFrame, named: Sequence[str], within: Sequence[str]) -> str:
+    """``from 381 yuan a run more (commission) to 856 (one_sided), 2.2 times as much``.
+
+    Within conditions, where follows (``, at lattice``). ``named``: the parameters naming a
+    setting; ``within``: the conditions, alike in ``rows``.
+    """
+    labels = label_of(rows, named)
+    least, most = rows[EXTRA].idxmin(), rows[EXTRA].idxmax()
+    times = rows.loc[most, EXTRA] / rows.loc[least, EXTRA]
+    where = f", at {label_from([rows.loc[least, c] for c in within])}" if within else ""
+    return (
+        f"from {_yuan(rows.loc[least, EXTRA])} yuan a run more ({labels[least]}) to "
+        f"{_yuan(rows.loc[most, EXTRA])} ({labels[most]}), {times:.1f} times as much{where}"
+    )
+
+
+def _yuan(amount: float) -> str:
+    """An amount of yuan as the notes say it: whole from 10 up, else two significant figures."""
+    return f"{amount:,.0f}" if abs(amount) >= 10 else f"{amount:.2g}"
+
+
 def differences_across_note(comparison: pd.DataFrame, by: str, within: Sequence[str]) -> list[str]:
     """A paragraph saying, per setting, whether its Δ customers differs across the conditions.
 
@@ -77,9 +180,12 @@ def differences_across_note(comparison: pd.DataFrame, by: str, within: Sequence[
     ]
     return [
         f"Does Δ customers differ across {', '.join(f'`{c}`' for c in within)}? "
-        f"{'; '.join(said)}. Cochran's Q of each setting's paired Δs against a chi-squared law, "
-        "the values taken as independent (where they share replicates the test is "
-        "conservative).",
+        f"{'; '.join(said)}. p is the chance of a spread at least this wide were the setting's "
+        f"gain the same under every value (below {1 - CONFIDENCE:.2g}: they differ), by "
+        "Cochran's Q, a standard test of whether several estimates agree (each setting's paired "
+        "Δs, weighed by their precision, against a chi-squared law; the values taken as "
+        "independent, so where they share replicates it finds a difference less often than it "
+        "should).",
         "",
     ]
 

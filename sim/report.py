@@ -2,9 +2,10 @@
 
 Writes ``report.md`` and PNG figures (adoption, reach against CAC, reach and CAC along a numeric
 swept parameter of 3 or more values, repurchase, cascade sizes: see :mod:`sim.charts`) into
-``DIR`` (or ``--out``) and prints the table. A folder where no parameter varies (a single run)
-gets the one configuration's metrics with their CIs instead, without the paired columns and the
-reach-versus-CAC figure, which need a baseline.
+``DIR`` (``DIR/by_<parameter>`` when ``--by`` names a parameter other than the default one, so
+no report overwrites another's; or ``--out``) and prints the table. A folder where no parameter
+varies (a single run) gets the one configuration's metrics with their CIs instead, without the
+paired columns and the reach-versus-CAC figure, which need a baseline.
 
 This module reads the results, decides what is compared and writes the report; :mod:`sim.table`
 formats the table, :mod:`sim.charts` draws the figures and :mod:`sim.notes` words the notes
@@ -15,10 +16,12 @@ from __future__ import annotations
 
 import argparse
 import numbers
+import re
 import sys
 import warnings
 from collections.abc import Collection, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 import matplotlib
 import numpy as np
@@ -56,9 +59,10 @@ from sim.notes import (
     seldom_filled_settings,
     unbooked_commissions_note,
     undefined_note,
+    unequal_spend_note,
 )
 from sim.storage import remove_orphaned_temporaries, write_text_atomic
-from sim.table import DEFAULT_LABEL, UNPAIRED_TABLE, format_table, label_of
+from sim.table import DEFAULT_LABEL, UNPAIRED_TABLE, baseline_named, format_table, label_of
 
 DEFAULT_BY = "referral"
 DEFAULT_BASELINE = "none"
@@ -102,6 +106,23 @@ def write_report(
 ) -> str:
     """Write ``report.md`` and the figures for the sweep in ``folder``; return what to print.
 
+    See :func:`written_report`, which also says where the report went.
+    """
+    return written_report(folder, baseline, by, out).text
+
+
+class Written(NamedTuple):
+    """A report written: what to print, and where its ``report.md`` is."""
+
+    text: str
+    path: Path
+
+
+def written_report(
+    folder: Path, baseline: object = None, by: str | None = None, out: Path | None = None
+) -> Written:
+    """Write ``report.md`` and the figures for the sweep in ``folder``: what to print, and where.
+
     Where no parameter varies across the jobs (a single run), the report is that one
     configuration's (see :func:`_write_configuration_report`), ``by`` and ``baseline`` or not.
 
@@ -109,12 +130,13 @@ def write_report(
         folder: a run or sweep folder, or a parent of several.
         baseline: the value of ``by`` to compare against (default: see :func:`baseline_of`).
         by: the parameter naming the settings compared (default: see :func:`compared_by`).
-        out: where to write (default: ``folder``).
+        out: where to write (default: ``folder``, or its :func:`own_folder` for a ``by``
+            other than the default).
 
     Returns:
         The line of runs and replicates per setting, the table, and for one configuration
         the line saying there is nothing to compare (until 4 Dec 2026 the count of
-        replicates was in report.md only).
+        replicates was in report.md only); and the path of the report.md written.
 
     Raises:
         ResultsError: ``folder`` holds no finished job, does not exist or is a file.
@@ -125,13 +147,14 @@ def write_report(
     jobs, metrics, noted = _load(folder)
     given = (("by", by), ("baseline", baseline))
     asked = [f"--{name} {plain(value)}" for name, value in given if value is not None]
+    to_own_folder = out is None and by is not None and by != default_by(metrics)
     by = compared_by(metrics, by)
     keys = store.swept(metrics)
     if by is None or not keys:
         return _write_configuration_report(folder, jobs, metrics, noted, asked, out)
     chosen = baseline is None  # the report picks it: say how
     baseline = baseline_of(metrics, by, baseline)
-    out = _checked_out(folder, out)
+    out = _checked_out(folder, own_folder(folder, by) if to_own_folder else out)
     comparison = _compared(metrics, baseline, by, noted)  # before a bad one deletes
     _clear(out)
     paired = baseline if keys == [by] else None
@@ -141,13 +164,45 @@ def write_report(
     seldom = seldom_filled_settings(metrics, in_table_order)
     figures = _figures(jobs, table, keys, out, paired, within=within, by=by, seldom=seldom)
     text = format_table(comparison, by)
-    comparing = [*same_spend_note(comparison, by), *differences_across_note(comparison, by, within)]
+    comparing = [
+        *same_spend_note(comparison, by),
+        *unequal_spend_note(comparison, by, baseline, within),
+        *differences_across_note(comparison, by, within),
+    ]
     notes = _notes(noted, metrics, comparing, in_table_order)
     say_the_rest(notes, noted)
     compared = metrics.drop_duplicates([*keys, "replicate"])  # as compare() counts each once
     intro = _comparison_intro(compared, baseline, chosen, by, within)
-    write_text_atomic(_markdown(folder, intro, text, figures, notes), out / "report.md")
-    return f"{what_cells_are(compared)}\n\n{text}"
+    written = write_text_atomic(_markdown(folder, intro, text, figures, notes), out / "report.md")
+    return Written(
+        f"{what_cells_are(compared)}\n\n{text}\n\n{printed_legend(baseline, by)}", written
+    )
+
+
+OWN_FOLDER = "by_{}"
+"""The folder, in the sweep's, of a report compared by a parameter other than the default one."""
+
+
+def own_folder(folder: Path, by: str) -> Path:
+    """Where a report by ``by``, not the default parameter, goes unless told: ``folder/by_<by>``.
+
+    Until 4 Dec 2026 every report went to ``folder``: ``--by network.k`` wrote over the
+    report by ``referral``, its report.md and figures. Characters a folder name should not
+    hold (``/``, spaces) read ``_``.
+    """
+    return Path(folder) / OWN_FOLDER.format(re.sub(r"[^\w.+=-]", "_", by))
+
+
+def default_by(metrics: pd.DataFrame) -> str | None:
+    """The parameter the report compares by when not told (:func:`compared_by`), or None.
+
+    None where nothing varies, and where several parameters vary and none is ``referral``
+    (every report of such a sweep names its ``--by``, and each gets its own folder).
+    """
+    try:
+        return _default_by(metrics, store.swept(metrics))
+    except ComparisonError:
+        return None
 
 
 CONFIGURATION = "configuration"
@@ -161,7 +216,7 @@ def _write_configuration_report(
     noted: list[str],
     asked: Sequence[str] = (),
     out: Path | None = None,
-) -> str:
+) -> Written:
     """The report of jobs that all ran one configuration: its metrics with their 95% CIs.
 
     One row, the report's columns less the paired ones (Δ customers, incremental CAC), and a
@@ -180,7 +235,8 @@ def _write_configuration_report(
         out: where to write (default: ``folder``).
 
     Returns:
-        The line of its replicates, the table and the line saying there is nothing to compare.
+        The line of its replicates, the table and the line saying there is nothing to compare;
+        and where its report.md is.
 
     Raises:
         ComparisonError: ``out`` is a file.
@@ -204,8 +260,9 @@ def _write_configuration_report(
     say_the_rest(notes[2:], noted)
     replicates = int(comparison.query("metric == 'customers'")["replicates"].max())
     intro = _configuration_intro(replicates)
-    write_text_atomic(_markdown(folder, intro, text, figures, notes), out / "report.md")
-    return f"One configuration, {counted(replicates, 'replicate')}.\n\n{text}\n\n{nothing}"
+    written = write_text_atomic(_markdown(folder, intro, text, figures, notes), out / "report.md")
+    said = f"One configuration, {counted(replicates, 'replicate')}."
+    return Written(f"{said}\n\n{text}\n\n{printed_legend()}\n\n{nothing}", written)
 
 
 def configuration_label(metrics: pd.DataFrame) -> str:
@@ -706,7 +763,7 @@ def _comparison_intro(
     picked = ""
     if chosen and str(baseline) != DEFAULT_BASELINE:
         picked = f" (`{DEFAULT_BASELINE}` is not among the settings: the smallest; see --baseline)"
-    against = plain(baseline) if by == DEFAULT_BY else f"{by}={plain(baseline)}"
+    against = baseline_named(baseline, by)
     inside = f" at the same {', '.join(f'`{c}`' for c in within)}" if within else ""
     return (
         f"{runs_and_replicates(metrics)} {held_fixed(metrics)} "
@@ -714,10 +771,12 @@ def _comparison_intro(
         "CAC are paired by "
         f"replicate against `{against}`{picked}{inside} (incremental CAC: extra acquisition "
         "spend per extra customer, Fieller CI, with no upper end, or a very large one, where "
-        "Δ customers' CI reaches 0; – where the scheme wins no extra customers on "
+        "Δ customers' CI reaches 0; below 0 where it wins more customers for less spend than "
+        "the baseline; – where the scheme wins no extra customers on "
         f"average, Δ customers ≤ 0: read that Δ's CI; a setting pays for its extra spend "
         "where its incremental CAC is below what the baseline pays a customer, its CAC). "
-        f"{SPEND_READS} CAC and incremental CAC are in yuan per customer; {MONEY_READS} "
+        f"{PAIRED_READS} {SPEND_READS} CAC and incremental CAC are in yuan per customer; "
+        f"{MONEY_READS} "
         "repurchase_rate counts re-buys by the run's end, so customers won early have had "
         "longer; repurchase_30d (of customers won 30+ days before the end, the share who "
         "re-bought within 30 days) compares settings that won them at different times; its "
@@ -725,6 +784,26 @@ def _comparison_intro(
         "counts orders by the run's end too, so it favours a setting that won its customers "
         "early (a small budget spent in the first days) by their repeat orders. "
         f"{FRAUD_READS} {CI_READS}"
+    )
+
+
+def printed_legend(baseline: object = None, by: str = DEFAULT_BY) -> str:
+    """The line printed below the table: what its less plain columns mean, in a few words.
+
+    ``baseline`` None: a report of one configuration, with no paired columns. report.md's
+    paragraph above the table says more; until 4 Dec 2026 the terminal's table had no word on
+    its columns (``incremental CAC 100.7 [49.0, inf]``).
+    """
+    against = baseline_named(baseline, by)
+    paired = (
+        f"Δ customers and Δ profit: the change against `{against}`, each run set against "
+        f"`{against}`'s run of the same replicate (same network and consumers); incremental CAC: "
+        "extra acquisition spend per extra customer, in yuan (below 0: more customers for "
+        "less spend; `inf`: no upper end, as Δ customers may be 0; `–`: no extra customers); "
+    )
+    return (
+        f"{paired if baseline is not None else ''}CAC: acquisition spend per customer, in yuan; "
+        "roi: revenue per yuan spent, not profit. report.md explains every column."
     )
 
 
@@ -774,9 +853,17 @@ def _configuration_intro(replicates: int) -> str:
 
 POOLED_READS = (
     "CAC and ROI are pooled: all the replicates' acquisition spend over all their customers, "
-    "and their revenue over their spend, with Fieller CIs"
+    "and their revenue over their spend, with Fieller CIs, the confidence intervals of a ratio "
+    "of two averages"
 )
 """How the table's CAC and ROI are taken over replicates (:data:`sim.summary.POOLED`)."""
+
+PAIRED_READS = (
+    "Paired: each run is set against the baseline's run of the same replicate, which saw the "
+    "same network and consumers, so the luck of a run cancels out of the difference and its CI "
+    "is narrower than the two settings' own CIs suggest."
+)
+"""What "paired by replicate" means, said after the intro first names it (since 4 Dec 2026)."""
 
 MONEY_READS = (
     "ROI is revenue per yuan of spend (the source documents' convention, not profit: at a "
@@ -805,7 +892,9 @@ SPEND_READS = (
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Console entry point ``referral-sim-report``."""
-    parser = argparse.ArgumentParser(prog="referral-sim-report", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="referral-sim-report", description=__doc__.split("\n")[0], epilog=WHERE_IT_GOES
+    )
     parser.add_argument("folder", type=Path, help="a run or sweep folder (or a parent of several)")
     parser.add_argument(
         "--baseline",
@@ -816,11 +905,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="the parameter naming the settings (default: referral, or the one parameter "
         "that varies)",
     )
-    parser.add_argument("--out", type=Path, help="where to write (default: the folder)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        help="where to write (default: the folder, or FOLDER/by_<parameter>/ for another --by: "
+        "see below)",
+    )
     arguments = parser.parse_args(argv)
     matplotlib.use("Agg")  # files only; set here, not on import, which broke notebooks' plots
     try:
-        table = write_report(arguments.folder, arguments.baseline, arguments.by, arguments.out)
+        written = written_report(arguments.folder, arguments.baseline, arguments.by, arguments.out)
     except (store.ResultsError, ComparisonError) as error:  # any other error is a bug: shown
         print(f"referral-sim-report: {error}", file=sys.stderr)
         return 2
@@ -831,9 +925,30 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    say(table)  # a reader that leaves early (| head) cuts the printout, not the report
-    say(f"report: {(arguments.out or arguments.folder) / 'report.md'}")
+    say(written.text)  # a reader that leaves early (| head) cuts the printout, not the report
+    say(f"report: {written.path}{_why_there(written.path, arguments)}")
     return 0
+
+
+WHERE_IT_GOES = (
+    "Where the report goes: report.md and its figures go into FOLDER when compared by the "
+    "default parameter (--by left out), and into FOLDER/by_<parameter>/ when --by names another "
+    "or the sweep has no default (several parameters vary, none of them referral): "
+    "referral-sim-report FOLDER --by network.k writes FOLDER/by_network.k/report.md, so a "
+    "report by one parameter never overwrites a report by another. --out writes it where you "
+    "say."
+)
+"""The end of ``referral-sim-report --help``: where each report goes."""
+
+
+def _why_there(path: Path, arguments: argparse.Namespace) -> str:
+    """`` (compared by network.k, ...)`` after the path of a report that went to its own folder."""
+    if arguments.out is not None or path.parent == Path(arguments.folder):
+        return ""
+    return (
+        f" (compared by {arguments.by}, so in a folder of its own: it overwrites no report "
+        "compared by another parameter; --out writes it elsewhere)"
+    )
 
 
 if __name__ == "__main__":

@@ -154,9 +154,16 @@ OVERRIDES = Path(".hydra") / "overrides.yaml"
 def shared_overrides(sweep: Path) -> set[str] | None:
     """The overrides every job of ``sweep`` holds: what sets none of them apart.
 
-    None when fewer than two jobs record theirs (a job alone is named with all of its own).
+    Its jobs are those with a folder and those of its record of planned jobs
+    (:mod:`sim.planned`), started or not: until 4 Dec 2026 a sweep of ``referral=none,two_sided
+    seed=0,1,2`` stopped after its ``none`` jobs named its unfinished job ``2 (seed=2)``, as
+    only ``none`` jobs had folders. None when fewer than two jobs record theirs (a job alone
+    is named with all of its own).
     """
+    from sim.planned import read_plan  # which reads this module
+
     records = [set(read_overrides(record)) for record in sweep.glob(f"*/{OVERRIDES}")]
+    records += [set(job.overrides) for job in read_plan(sweep) or []]
     return set.intersection(*records) if len(records) > 1 else None
 
 

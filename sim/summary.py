@@ -571,6 +571,9 @@ def format_summary(metrics: pd.DataFrame, names: tuple[str, ...] = HEADLINE) -> 
         interval = "" if np.isnan(row.ci_low) else f"[{low}, {high}]"
         mean = "–" if np.isnan(row["mean"]) else mean
         lines.append(f"{name:<22}{mean:>14}{interval:>28}")
+    legend = metrics_read(list(table.index))
+    if legend:
+        lines.append(legend)
     left_out = undefined_in_some(metrics, names)
     if left_out:
         lines.append(f"{UNDEFINED_IN_SOME}: {left_out}")
@@ -584,6 +587,33 @@ def format_summary(metrics: pd.DataFrame, names: tuple[str, ...] = HEADLINE) -> 
     if len(metrics) == 1:
         lines.append(ONE_REPLICATE)
     return "\n".join(lines)
+
+
+MEANINGS = {
+    "roi": "revenue per yuan spent, not profit",
+    "repurchase_30d": "share re-buying within 30 days (of customers won 30+ days before the end)",
+    "cascade_max_size": "customers in the largest referral tree",
+    "cascade_max_depth": "referral steps down the deepest referral tree",
+    "structural_virality": (
+        "how far the largest referral tree spreads: the mean referral steps between two of its "
+        "members (about 2 where one sharer brought everyone in, more along long chains)"
+    ),
+    "reproduction_number": "customers each customer brought in by referral, on average",
+    "single_adopter_share": "share of referral trees of one customer, who referred nobody",
+    "fraud_share": "share of referrals made by fake accounts",
+}
+"""A few plain words on each metric whose name says little to a reader new to the model
+(:mod:`sim.metrics` defines them); :func:`format_summary` says those it shows."""
+
+
+def metrics_read(names: Sequence[str]) -> str:
+    """``Read: roi = revenue per yuan spent, not profit; ...`` for ``names`` in :data:`MEANINGS`.
+
+    "" when none is. Until 4 Dec 2026 a run's summary printed ``reproduction_number 0.03797``
+    and its like with no word of what they measure (docs/model.md said).
+    """
+    said = [f"{name} = {MEANINGS[name]}" for name in names if name in MEANINGS]
+    return f"Read: {'; '.join(said)}." if said else ""
 
 
 ONE_REPLICATE = "one replicate: no confidence interval (run.replicates=2 or more gives one)"

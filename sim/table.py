@@ -147,3 +147,11 @@ def same_spend_as_baseline(table: pd.DataFrame, tolerance: float = 0.01) -> np.n
     same_spend = (table[spend].abs().fillna(0) <= tolerance).all(axis=1)
     same_customers = (table[customers].fillna(0) == 0).all(axis=1)
     return (same_spend & ~same_customers).to_numpy()
+
+
+def baseline_named(baseline: object, by: str) -> str:
+    """The baseline as the report names it: ``none`` (of ``referral``), else ``by=value``.
+
+    ``referral.referrer_reward=0``: a bare ``0`` said neither what is 0 nor that it is a setting.
+    """
+    return plain(baseline) if by == "referral" else f"{by}={plain(baseline)}"

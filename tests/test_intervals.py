@@ -403,3 +403,15 @@ def test_a_count_of_consumers_has_no_interval_above_the_consumers_of_a_run():
     assert level_interval(runs.drop(columns="adoption_rate"), "customers")[2] > 100
     nobody = pd.DataFrame({"customers": [0.0, 0.0], "adoption_rate": [0.0, 0.0]})
     assert level_interval(nobody, "customers")[1:3] == (0.0, 0.0)
+
+
+def test_a_summary_says_in_a_line_what_its_less_plain_metrics_mean():
+    # a review: a run printed reproduction_number 0.03797 with no word of what it measures
+    runs = pd.DataFrame({"customers": [900.0, 910.0], "fraud_share": [0.1, 0.2],
+                         "reproduction_number": [0.04, 0.05]})  # fmt: skip
+    lines = format_summary(runs, ("customers", "fraud_share", "reproduction_number")).splitlines()
+    assert lines[4] == (
+        "Read: fraud_share = share of referrals made by fake accounts; reproduction_number = "
+        "customers each customer brought in by referral, on average."
+    )
+    assert "Read:" not in format_summary(runs, ("customers",))  # a plain name: no legend

@@ -713,7 +713,8 @@ def test_a_setting_looks_the_same_in_every_figure_and_comes_in_the_tables_order(
         charts.plt.close(figure)
     # a label reads as its table row: the columns in the table's order (the conditions, then
     # the parameter compared), where the legends had the sweep's order; the frontier last
-    header, *rows = table_cells((tmp_path / "report.md").read_text())
+    by = options[options.index("--by") + 1]  # no default --by: the report's own folder
+    header, *rows = table_cells((tmp_path / f"by_{by}" / "report.md").read_text())
     named = header[: header.index("customers")]
     assert title == ", ".join(named)
     settings_entries = [entry for entry in entries if not entry.startswith(charts.NOT_SETTINGS)]
@@ -1795,3 +1796,171 @@ def test_the_reach_figure_says_which_group_buys_seldom_filled_where_conditions_l
     report.write_report(tmp_path)
     seldom = [entry for entry in legends[0] if "teams seldom filled" in entry]
     assert [entry.split(" (")[0] for entry in seldom] == ["300, group_buy", "400, group_buy"]
+
+
+def paired_spend_metrics(extra: dict[str, float], networks=("lattice",)) -> pd.DataFrame:
+    """Metrics of ``none`` and each scheme of ``extra``, spending that much more a run.
+
+    20 replicates per network; the scheme's extra spend varies by a few yuan about its mean
+    (exactly ``extra``), so its CI is narrow and above 0 unless the extra spend is 0.
+    """
+    rng = np.random.default_rng(7)
+    rows = []
+    for network in networks:
+        base = rng.normal(800, 30, 20)
+        for scheme, more in {"none": 0.0, **extra}.items():
+            noise = rng.normal(0, 5, 20) if more else np.zeros(20)
+            spend = 50_000.0 + more + noise - noise.mean()
+            rows.append(pd.DataFrame({"network": network, "referral": scheme,
+                                      "replicate": range(20), "customers": base + more / 50,
+                                      "spend_acquisition": spend}))  # fmt: skip
+    metrics = pd.concat(rows, ignore_index=True)
+    metrics["cac"] = metrics["spend_acquisition"] / metrics["customers"]
+    metrics.attrs["parameters"] = ["network", "referral"] if len(networks) > 1 else ["referral"]
+    return metrics if len(networks) > 1 else metrics.drop(columns="network")
+
+
+def test_settings_whose_extra_spend_differs_a_lot_are_said_not_to_be_cost_matched():
+    # a review: the main job's schemes spend 378 to 1,096 yuan a run more than none, and the
+    # table ranked them by Δ customers without a word of it
+    extra = {"one_sided": 1_000.0, "group_buy": 0.0, "commission": 400.0}
+    spent = ["customers", "cac", "spend_acquisition"]
+    comparison = sim.compare(paired_spend_metrics(extra), metrics=spent)
+    (note, blank) = notes.unequal_spend_note(comparison, "referral", "none")
+    assert blank == ""
+    assert note.startswith(
+        "The settings that spend more on acquisition than `none` spend very different amounts "
+        "more: from 400 yuan a run more (commission) to 1,000 (one_sided), 2.5 times as much. "
+    )
+    assert "group_buy" not in note  # it spends what none spends
+    assert "compare them by incremental CAC (what each extra customer cost) and Δ profit" in note
+    assert "cap all spend with `budget.total` below the 50,000 yuan a run" in note
+    near = paired_spend_metrics({"one_sided": 590.0, "commission": 400.0})  # 1.48 times
+    comparison = sim.compare(near, metrics=spent)
+    assert notes.unequal_spend_note(comparison, "referral", "none") == []
+    alone = paired_spend_metrics({"one_sided": 1_000.0, "group_buy": 0.0})  # one spends more
+    comparison = sim.compare(alone, metrics=spent)
+    assert notes.unequal_spend_note(comparison, "referral", "none") == []
+
+
+def test_extra_spend_is_compared_within_each_condition_not_across_them():
+    metrics = paired_spend_metrics({"one_sided": 1_000.0, "commission": 400.0}, ("a", "b"))
+    metrics.loc[(metrics.network == "b") & (metrics.referral == "commission"),
+                "spend_acquisition"] += 500  # at b: 900 against 1,000, alike  # fmt: skip
+    comparison = sim.compare(metrics, metrics=["customers", "cac", "spend_acquisition"])
+    (note, _) = notes.unequal_spend_note(comparison, "referral", "none", ["network"])
+    assert note.startswith(
+        "The settings that spend more on acquisition than `none` at the same `network` spend "
+        "very different amounts more: from 400 yuan a run more (commission) to 1,000 "
+        "(one_sided), 2.5 times as much, at a. So Δ customers"
+    )
+
+
+def test_a_reports_settings_of_unequal_extra_spend_get_the_note_in_report_md_and_on_stderr(
+    tmp_path, capsys
+):
+    market = ["referral=one_sided", "network.n=2000", "days=30", "run.replicates=4"]
+    write_sweep(tmp_path, "referral.referrer_reward", (0, 10, 40), market)
+    assert report.main([str(tmp_path)]) == 0
+    frame = sim.results.load(tmp_path)
+    spend = frame.pivot(index="replicate", columns="referral.referrer_reward",
+                        values="spend_acquisition")  # fmt: skip
+    least, most = (spend[reward] - spend[0] for reward in (10, 40))
+    assert most.mean() > 1.5 * least.mean() > 0  # the case is one that spends unequally
+    said = (
+        f"more: from {least.mean():,.0f} yuan a run more (10) to {most.mean():,.0f} (40), "
+        f"{most.mean() / least.mean():.1f} times as much."
+    )
+    text = " ".join((tmp_path / "report.md").read_text().split())
+    assert "spend more on acquisition than `referral.referrer_reward=0` spend very" in text
+    assert said in text
+    assert said in capsys.readouterr().err
+
+
+def test_the_terms_the_report_prints_are_glossed_where_they_first_appear(sweep_folder, tmp_path,
+                                                                          capsys):  # fmt: skip
+    # a review: the terminal's table had "incremental CAC ... [49.0, inf]" and no word on it,
+    # and report.md said "Fieller CIs", "paired by replicate" and "Cochran's Q" unexplained
+    assert report.main([str(sweep_folder), "--out", str(tmp_path)]) == 0
+    printed = capsys.readouterr().out
+    below = printed[printed.rindex("| two_sided") :].split("\n\n")[1]
+    assert below == f"{report.printed_legend('none')}\nreport: {tmp_path / 'report.md'}\n"
+    assert below.startswith("Δ customers and Δ profit: the change against `none`, each run set")
+    assert "incremental CAC: extra acquisition spend per extra customer, in yuan" in below
+    # a first-time user's review (4 Dec 2026): a negative one read as a "negative cost"
+    assert "(below 0: more customers for less spend;" in below
+    text = " ".join((tmp_path / "report.md").read_text().split())
+    assert "with Fieller CIs, the confidence intervals of a ratio of two averages" in text
+    assert "below 0 where it wins more customers for less spend than the baseline" in text
+    assert text.index("are paired by replicate against") < text.index(report.PAIRED_READS)
+    assert report.PAIRED_READS.startswith("Paired: each run is set against the baseline's run")
+    one = report.write_report(sweep_folder / "0", out=tmp_path / "one")  # one configuration
+    assert f"\n\n{report.printed_legend()}\n\n" in one
+    assert "Δ customers" not in report.printed_legend()
+
+
+def test_the_test_of_a_gain_across_conditions_says_what_its_p_value_means():
+    rng = np.random.default_rng(3)
+    rows = []
+    for network in ("lattice", "random"):
+        base = rng.normal(800, 30, 10)
+        for scheme, extra in (("none", 0.0), ("two_sided", 10.0)):
+            rows.append(pd.DataFrame({"network": network, "referral": scheme,
+                                      "replicate": range(10),
+                                      "customers": base + extra + rng.normal(0, 5, 10),
+                                      "spend_acquisition": 50_000.0}))  # fmt: skip
+    metrics = pd.concat(rows, ignore_index=True)
+    metrics["cac"] = metrics["spend_acquisition"] / metrics["customers"]
+    metrics.attrs["parameters"] = ["network", "referral"]
+    comparison = sim.compare(metrics, metrics=["customers", "cac", "spend_acquisition"])
+    (note, _) = notes.differences_across_note(comparison, "referral", ["network"])
+    assert (
+        "p is the chance of a spread at least this wide were the setting's gain the same under "
+        "every value (below 0.05: they differ), by Cochran's Q, a standard test of whether "
+        "several estimates agree" in note
+    )
+
+
+def reported_sweep_of_two(folder):
+    """A sweep of ``referral`` x ``network.k`` (two values each), written as a sweep would."""
+    for job, (scheme, k) in enumerate(itertools.product(("none", "two_sided"), (4, 6))):
+        overrides = [f"referral={scheme}", f"network.k={k}", "network.n=300", "days=10",
+                     "run.replicates=2"]  # fmt: skip
+        write_small_job(folder / str(job), {"referral": scheme, "network.k": k}, overrides)
+
+
+def test_a_report_by_another_parameter_goes_to_its_own_folder_not_over_the_default_one(
+    tmp_path, capsys
+):
+    # a review: `referral-sim-report DIR --by network.k` overwrote DIR/report.md and figures,
+    # the report by referral, without a word
+    folder = tmp_path / "sweep"
+    reported_sweep_of_two(folder)
+    assert report.main([str(folder)]) == 0
+    assert capsys.readouterr().out.endswith(f"report: {folder / 'report.md'}\n")
+    first = {path.name: path.read_bytes() for path in folder.iterdir() if path.is_file()}
+    assert report.main([str(folder), "--by", "network.k"]) == 0
+    own = folder / "by_network.k" / "report.md"
+    assert capsys.readouterr().out.endswith(
+        f"report: {own} (compared by network.k, so in a folder of its own: it overwrites no "
+        "report compared by another parameter; --out writes it elsewhere)\n"
+    )
+    assert "| referral | network.k | customers |" in own.read_text()  # compared by network.k
+    assert (own.parent / "adoption.png").is_file()
+    assert {path.name: path.read_bytes() for path in folder.iterdir() if path.is_file()} == first
+    assert report.main([str(folder), "--by", "network.k", "--out", str(tmp_path / "here")]) == 0
+    assert capsys.readouterr().out.endswith(f"report: {tmp_path / 'here' / 'report.md'}\n")
+    assert report.main([str(folder), "--by", "referral"]) == 0  # the default, named
+    assert capsys.readouterr().out.endswith(f"report: {folder / 'report.md'}\n")
+    assert sorted(p.name for p in folder.iterdir() if p.is_dir()) == [
+        "0", "1", "2", "3", "by_network.k"]  # fmt: skip
+    assert report.main([str(folder)]) == 0  # the report's folder is no job of the sweep
+    assert "by_network.k" not in capsys.readouterr().err
+
+
+def test_help_says_where_a_report_by_another_parameter_goes(capsys):
+    with pytest.raises(SystemExit):
+        report.main(["--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "FOLDER/by_<parameter>/ when --by names another" in text
+    assert "referral-sim-report FOLDER --by network.k writes FOLDER/by_network.k/report.md" in text

@@ -284,3 +284,17 @@ def test_a_record_of_another_shape_is_no_plan(tmp_path, record):
     (tmp_path / planned.PLAN).write_text(json.dumps(record), encoding="utf-8")
     assert planned.read_plan(tmp_path) is None
     assert planned.plan_of(tmp_path) is None
+
+
+def test_a_started_job_is_named_with_the_overrides_the_unstarted_jobs_do_not_share(
+    stopped_sweep, capsys
+):
+    # a review: with only referral=none's jobs in folders, the note named the killed job
+    # "1 (seed=1)", as if the sweep varied seed alone
+    (stopped_sweep / "1" / jobs.METRICS).unlink()  # killed while it ran
+    _, _, error, markdown = reported(stopped_sweep, capsys)
+    named = "1 started job has no results yet and is not in this report: 1 (referral=none seed=1)."
+    assert named in error and named in markdown
+    (stopped_sweep / planned.PLAN).unlink()  # no record of the jobs not started: as before
+    _, _, error, _ = reported(stopped_sweep, capsys)
+    assert "not in this report: 1 (seed=1)." in error
