@@ -2,8 +2,9 @@
 
 Writes ``report.md`` and PNG figures (adoption, reach against CAC, reach and CAC along a numeric
 swept parameter of 3 or more values, repurchase, cascade sizes: see :mod:`sim.charts`) into
-``DIR`` (``DIR/by_<parameter>`` when ``--by`` names a parameter other than the default one, so
-no report overwrites another's; or ``--out``) and prints the table. A folder where no parameter
+``DIR`` (``DIR/by_<parameter>`` when ``--by`` names a parameter other than the default one,
+with ``_vs_<baseline>`` for a baseline other than the default, so no report overwrites
+another's; or ``--out``) and prints the table. A folder where no parameter
 varies (a single run) gets the one configuration's metrics with their CIs instead, without the
 paired columns and the reach-versus-CAC figure, which need a baseline.
 
@@ -147,14 +148,17 @@ def written_report(
     jobs, metrics, noted = _load(folder)
     given = (("by", by), ("baseline", baseline))
     asked = [f"--{name} {plain(value)}" for name, value in given if value is not None]
-    to_own_folder = out is None and by is not None and by != default_by(metrics)
+    other_by = by is not None and by != default_by(metrics)
     by = compared_by(metrics, by)
     keys = store.swept(metrics)
     if by is None or not keys:
         return _write_configuration_report(folder, jobs, metrics, noted, asked, out)
     chosen = baseline is None  # the report picks it: say how
     baseline = baseline_of(metrics, by, baseline)
-    out = _checked_out(folder, own_folder(folder, by) if to_own_folder else out)
+    other_baseline = not chosen and baseline != baseline_of(metrics, by, None)
+    if out is None and (other_by or other_baseline):
+        out = own_folder(folder, by, baseline if other_baseline else None)
+    out = _checked_out(folder, out)
     comparison = _compared(metrics, baseline, by, noted)  # before a bad one deletes
     _clear(out)
     paired = baseline if keys == [by] else None
@@ -183,14 +187,16 @@ OWN_FOLDER = "by_{}"
 """The folder, in the sweep's, of a report compared by a parameter other than the default one."""
 
 
-def own_folder(folder: Path, by: str) -> Path:
-    """Where a report by ``by``, not the default parameter, goes unless told: ``folder/by_<by>``.
+def own_folder(folder: Path, by: str, baseline: object = None) -> Path:
+    """Where a report not by the defaults goes unless told: ``folder/by_<by>[_vs_<baseline>]``.
 
-    Until 4 Dec 2026 every report went to ``folder``: ``--by network.k`` wrote over the
-    report by ``referral``, its report.md and figures. Characters a folder name should not
-    hold (``/``, spaces) read ``_``.
+    ``baseline``: given where it is not the default one. Until 4 Dec 2026 every report went to
+    ``folder``: ``--by network.k`` or ``--baseline one_sided`` wrote over the default report,
+    its report.md and figures. Characters a folder name should not hold (``/``, spaces) read
+    ``_``.
     """
-    return Path(folder) / OWN_FOLDER.format(re.sub(r"[^\w.+=-]", "_", by))
+    name = OWN_FOLDER.format(by) + (f"_vs_{plain(baseline)}" if baseline is not None else "")
+    return Path(folder) / re.sub(r"[^\w.+=-]", "_", name)
 
 
 def default_by(metrics: pd.DataFrame) -> str | None:
@@ -935,8 +941,9 @@ WHERE_IT_GOES = (
     "default parameter (--by left out), and into FOLDER/by_<parameter>/ when --by names another "
     "or the sweep has no default (several parameters vary, none of them referral): "
     "referral-sim-report FOLDER --by network.k writes FOLDER/by_network.k/report.md, so a "
-    "report by one parameter never overwrites a report by another. --out writes it where you "
-    "say."
+    "report by one parameter never overwrites a report by another. A --baseline other than "
+    "the default adds _vs_<baseline> (FOLDER/by_referral_vs_one_sided/). --out writes it where "
+    "you say."
 )
 """The end of ``referral-sim-report --help``: where each report goes."""
 
@@ -945,9 +952,11 @@ def _why_there(path: Path, arguments: argparse.Namespace) -> str:
     """`` (compared by network.k, ...)`` after the path of a report that went to its own folder."""
     if arguments.out is not None or path.parent == Path(arguments.folder):
         return ""
+    against = f" against {arguments.baseline}" if arguments.baseline is not None else ""
+    by = f" by {arguments.by}" if arguments.by is not None else ""
     return (
-        f" (compared by {arguments.by}, so in a folder of its own: it overwrites no report "
-        "compared by another parameter; --out writes it elsewhere)"
+        f" (compared{by}{against}, so in a folder of its own: it overwrites no report "
+        "compared otherwise; --out writes it elsewhere)"
     )
 
 

@@ -1943,7 +1943,7 @@ def test_a_report_by_another_parameter_goes_to_its_own_folder_not_over_the_defau
     own = folder / "by_network.k" / "report.md"
     assert capsys.readouterr().out.endswith(
         f"report: {own} (compared by network.k, so in a folder of its own: it overwrites no "
-        "report compared by another parameter; --out writes it elsewhere)\n"
+        "report compared otherwise; --out writes it elsewhere)\n"
     )
     assert "| referral | network.k | customers |" in own.read_text()  # compared by network.k
     assert (own.parent / "adoption.png").is_file()
@@ -1956,6 +1956,17 @@ def test_a_report_by_another_parameter_goes_to_its_own_folder_not_over_the_defau
         "0", "1", "2", "3", "by_network.k"]  # fmt: skip
     assert report.main([str(folder)]) == 0  # the report's folder is no job of the sweep
     assert "by_network.k" not in capsys.readouterr().err
+    # nor does a report against another baseline (a first-time user's review, 4 Dec 2026)
+    assert report.main([str(folder), "--baseline", "two_sided"]) == 0
+    against = folder / "by_referral_vs_two_sided" / "report.md"
+    assert capsys.readouterr().out.endswith(
+        f"report: {against} (compared against two_sided, so in a folder of its own: it "
+        "overwrites no report compared otherwise; --out writes it elsewhere)\n"
+    )
+    assert "against `two_sided`" in " ".join(against.read_text().split())
+    assert {path.name: path.read_bytes() for path in folder.iterdir() if path.is_file()} == first
+    assert report.main([str(folder), "--baseline", "none"]) == 0  # the default, named
+    assert capsys.readouterr().out.endswith(f"report: {folder / 'report.md'}\n")
 
 
 def test_help_says_where_a_report_by_another_parameter_goes(capsys):
