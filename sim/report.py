@@ -155,7 +155,8 @@ def written_report(
         return _write_configuration_report(folder, jobs, metrics, noted, asked, out)
     chosen = baseline is None  # the report picks it: say how
     baseline = baseline_of(metrics, by, baseline)
-    other_baseline = not chosen and baseline != baseline_of(metrics, by, None)
+    # as written: `--baseline 0` names the default 0.0 of a reward
+    other_baseline = not chosen and plain(baseline) != plain(baseline_of(metrics, by, None))
     if out is None and (other_by or other_baseline):
         out = own_folder(folder, by, baseline if other_baseline else None)
     out = _checked_out(folder, out)

@@ -159,10 +159,10 @@ def test_the_report_names_what_is_still_owed_at_the_end(sweep_folder, tmp_path, 
     assert absent not in (tmp_path / "plain" / "report.md").read_text()
     folder = tmp_path / "sweep"
     write_sweep(folder, key, (baseline, setting), market)
-    report.write_report(folder, baseline=baseline, by=key)
+    written = report.written_report(folder, baseline=baseline, by=key).path
     amount = sim.results.load(folder).query(f"`{key}` == '{setting}'")[column]
     assert amount.mean() > 0
-    text = (folder / "report.md").read_text()
+    text = written.read_text()
     assert note in text
     assert f": {setting} {amount.mean():,.0f} yuan" in text
     if column == "commissions_unbooked":  # and what they make of the setting's CAC, ROI, profit
@@ -684,7 +684,7 @@ def drawn_settings(name: str, figure) -> dict[str, tuple]:
 
 @pytest.mark.parametrize("sweep", list(SWEEPS_OF_TWO_PARAMETERS))
 def test_a_setting_looks_the_same_in_every_figure_and_comes_in_the_tables_order(
-    tmp_path, monkeypatch, sweep
+    tmp_path, monkeypatch, capsys, sweep
 ):
     # each figure gave the settings styles of its own: reach_cac.png in the table's order,
     # adoption.png and cascades.png in job order; a review saw `5, 0` light blue in one and
@@ -714,7 +714,10 @@ def test_a_setting_looks_the_same_in_every_figure_and_comes_in_the_tables_order(
     # a label reads as its table row: the columns in the table's order (the conditions, then
     # the parameter compared), where the legends had the sweep's order; the frontier last
     by = options[options.index("--by") + 1]  # no default --by: the report's own folder
-    header, *rows = table_cells((tmp_path / f"by_{by}" / "report.md").read_text())
+    written = pathlib.Path(capsys.readouterr().out.splitlines()[-1].split()[1])  # "report: …"
+    # `--baseline 0` names the smallest reward, the default; null is not budget.total's (500)
+    assert written.parent.name == {"0": f"by_{by}", "null": f"by_{by}_vs_null"}[options[-1]]
+    header, *rows = table_cells(written.read_text())
     named = header[: header.index("customers")]
     assert title == ", ".join(named)
     settings_entries = [entry for entry in entries if not entry.startswith(charts.NOT_SETTINGS)]
