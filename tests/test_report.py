@@ -592,11 +592,16 @@ def test_many_settings_put_the_legend_beside_the_data_not_over_it():
 
     for count, beside in ((4, False), (15, True)):
         figure = charts.reach_cac_figure(table(count), ["referral.referrer_reward"])
-        figure.canvas.draw()
-        axes = figure.axes[0]
-        legend = axes.get_legend().get_window_extent()
-        assert (legend.x0 >= axes.get_window_extent().x1) == beside
-        charts.plt.close(figure)
+        assert legend_is_beside_the_axes(figure) == beside
+
+
+def legend_is_beside_the_axes(figure) -> bool:
+    """Whether the legend of ``figure``'s first axes lies right of them (the figure is closed)."""
+    figure.canvas.draw()
+    axes = figure.axes[0]
+    beside = axes.get_legend().get_window_extent().x0 >= axes.get_window_extent().x1
+    charts.plt.close(figure)
+    return beside
 
 
 def test_a_long_legend_entry_puts_the_legend_beside_the_data_however_few_the_settings():
@@ -608,11 +613,7 @@ def test_a_long_legend_entry_puts_the_legend_beside_the_data_however_few_the_set
         table[f"{metric}_low"], table[f"{metric}_high"] = table[metric] - 1, table[metric] + 1
     for seldom, beside in (((), False), (("group_buy",), True)):
         figure = charts.reach_cac_figure(table, ["referral"], seldom=seldom)
-        figure.canvas.draw()
-        axes = figure.axes[0]
-        legend = axes.get_legend().get_window_extent()
-        assert (legend.x0 >= axes.get_window_extent().x1) == beside
-        charts.plt.close(figure)
+        assert legend_is_beside_the_axes(figure) == beside
 
 
 def test_adoption_keeps_each_settings_colour_in_both_panels_with_one_legend_beside_them():
