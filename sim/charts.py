@@ -130,6 +130,8 @@ LEGEND_INSIDE_UP_TO = 6  # settings; more get their legend beside the axes, not 
 LABELLED_UP_TO = 30  # settings; a larger sweep's figures name none (the table names them all)
 
 
+BESIDE = {"loc": "upper left", "bbox_to_anchor": (1.02, 1.0), "fontsize": "small"}
+"""Where a legend beside the axes goes: right of them, from their top."""
 LONG_ENTRY = 50  # characters a line; a legend with a longer entry goes beside the axes
 
 
@@ -158,7 +160,7 @@ def settings_legend(axes: plt.Axes, keys: Sequence[str], **options) -> None:
         if legend_beside(
             len(settings), max(len(line) for _, t in entries for line in t.split("\n"))
         ):
-            options = {"loc": "upper left", "bbox_to_anchor": (1.02, 1.0), "fontsize": "small"}
+            options = BESIDE
         axes.legend(*zip(*settings, *kept, strict=True), title=", ".join(keys), **options)
         return
     if kept:
@@ -438,11 +440,10 @@ def curves_figure(
     if not np.isnan(edge):  # CAC intervals with no upper end: to the edge, an arrowhead there
         _mark_curves_unbounded(axes[1], drawn, along, edge, lines)
     _curve_axes(axes, table, along)
-    beside = {"loc": "upper left", "bbox_to_anchor": (1.02, 1.0), "fontsize": "small"}
     if others:  # beside the panels: the bands fill them, and would hide under a legend
-        settings_legend(axes[1], others, **beside)
+        settings_legend(axes[1], others, **BESIDE)
     elif not np.isnan(edge):
-        axes[1].legend(**beside)
+        axes[1].legend(**BESIDE)
     return figure
 
 
@@ -530,11 +531,11 @@ def point_styles(count: int) -> list[dict[str, str]]:
 def efficient(table: pd.DataFrame) -> pd.Index:
     """Rows no other row beats on both reach (more customers) and cost (lower CAC)."""
     customers, cac = table["customers"].to_numpy(), table["cac"].to_numpy()
-    dominated = [
+    beaten = [
         bool(np.any((customers >= c) & (cac <= k) & ((customers > c) | (cac < k))))
         for c, k in zip(customers, cac, strict=True)
     ]
-    return table.index[~np.array(dominated) & ~np.isnan(cac)]
+    return table.index[~np.array(beaten) & ~np.isnan(cac)]
 
 
 def plot_repurchase(

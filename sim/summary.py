@@ -504,18 +504,20 @@ def counted_in(metrics: pd.DataFrame, owed: str) -> str:
     the note said only that CACs read low, while the calibrated market's reference campaign met
     its ROI target (C6, 2.8-3.2) at 3.02 with 28% of its cost unbooked: 2.35 counting it.
     """
-    if owed != "commissions_unbooked" or not {*OWED_COUNTED_FROM, owed} <= {*metrics.columns}:
+    if owed != "commissions_unbooked" or not {*OWED_COUNTED_IN, owed} <= {*metrics.columns}:
         return ""
-    unbooked = metrics[owed].sum()
-    customers = metrics["customers"].sum()
-    cac = (metrics["spend_acquisition"].sum() + unbooked) / customers if customers else math.nan
-    roi = metrics["revenue"].sum() / (metrics["spend_total"].sum() + unbooked)
-    profit = (metrics["gross_profit"] - metrics[owed]).mean()
+    counted = metrics.assign(
+        **{spend: metrics[spend] + metrics[owed] for spend in OWED_COUNTED_IN[:2]},
+        gross_profit=metrics["gross_profit"] - metrics[owed],
+    )
+    cac, roi = (level_interval(counted, ratio)[0] for ratio in ("cac", "roi"))
+    profit = counted["gross_profit"].mean()
     return f" (counting them: CAC {cac:,.1f}, ROI {roi:.2f} and profit {profit:z,.0f} a run)"
 
 
-OWED_COUNTED_FROM = ("customers", "spend_acquisition", "spend_total", "revenue", "gross_profit")
-"""The metrics :func:`counted_in` recomputes with the unbooked commissions."""
+OWED_COUNTED_IN = ("spend_acquisition", "spend_total", "gross_profit", "customers", "revenue")
+"""The metrics :func:`counted_in` reads: the two spends and the profit it counts them in, and
+the other parts of the pooled CAC and ROI (:data:`POOLED`)."""
 
 
 SELDOM_FILLED = 0.1
