@@ -41,7 +41,7 @@ from sim.metrics import cascade_parents, run_metrics, tree_size_counts
 from sim.network import SocialGraph, from_networkx
 from sim.params import ConfigError, check, fail
 from sim.population import draw_traits
-from sim.rng import Streams
+from sim.rng import PhaseStreams, Streams
 from sim.schemes import REFERRAL, RETENTION, REWARD_KINDS, SEEDING
 from sim.state import Channel, ConsumerState, State, channel_name
 
@@ -109,6 +109,7 @@ class ReferralModel(mesa.Model):
             fail("replicate", replicate, "an integer >= 0")
         streams = Streams.for_replicate(config.seed, int(replicate))
         super().__init__(rng=streams.dynamics)
+        self.phases = PhaseStreams(streams.dynamics_seed)
         self.config, self.replicate, self.day = config, replicate, 0
         self.network = _network(config, graph, streams.network)
         self.n = self.network.n
@@ -141,6 +142,10 @@ class ReferralModel(mesa.Model):
         self.running = True
 
     # ----- the day -------------------------------------------------------------------------
+    def draws(self, phase: str) -> np.random.Generator:
+        """The generator of ``phase`` (one of :data:`sim.rng.PHASES`) for today's draws."""
+        return self.phases.on(phase, self.day)
+
     def step(self) -> None:
         """Simulate one day; after the last of ``config.days`` there is none left to simulate.
 

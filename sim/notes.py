@@ -35,22 +35,32 @@ from sim.table import (
     cell_text,
     label_from,
     label_of,
+    same_as_baseline,
     same_spend_as_baseline,
 )
 
 
-def same_spend_note(comparison: pd.DataFrame, by: str, tolerance: float = 0.01) -> list[str]:
-    """A paragraph naming the settings whose incremental CAC is 0 or – by construction, if any.
+def same_spend_note(
+    comparison: pd.DataFrame, by: str, baseline: object, tolerance: float = 0.01
+) -> list[str]:
+    """Paragraphs naming the settings whose incremental CAC is 0 or – by construction, if any.
 
     They spend on acquisition exactly what the baseline spends in every replicate (a budget
     both use up, or a scheme that pays nothing to win customers, like a retention scheme or a
     group buy whose teams never fill) yet win a different number of customers: their
     incremental CAC says nothing; their customers and CAC at the same spend do. Until 3 Dec
-    2026 the note said "a scheme that paid nothing" of retention schemes that pay.
+    2026 the note said "a scheme that paid nothing" of retention schemes that pay. A second
+    paragraph names the settings (other than ``baseline``) that won the baseline's very
+    customers at its spend (:func:`_won_alike`).
     """
     keys = [c for c in comparison.columns if c not in ("metric", *COLUMNS)]
     table = wide(comparison, by)
     named = table[same_spend_as_baseline(table, tolerance)]
+    alike = table[same_as_baseline(table, by, baseline, tolerance)]
+    return [*_spent_alike(named, keys), *_won_alike(alike, keys, baseline_named(baseline, by))]
+
+
+def _spent_alike(named: pd.DataFrame, keys: list[str]) -> list[str]:
     if named.empty:
         return []
     settings = "; ".join(label_of(named, keys))
@@ -60,6 +70,26 @@ def same_spend_note(comparison: pd.DataFrame, by: str, tolerance: float = 0.01) 
         "scheme that pays nothing to win customers: a retention scheme, a group buy whose "
         f"teams never fill): {settings}. Compare their customers and CAC at the same "
         "acquisition spend instead (the spend column adds what they spend on retention).",
+        "",
+    ]
+
+
+def _won_alike(alike: pd.DataFrame, keys: list[str], against: str) -> list[str]:
+    """The settings that won `against`'s very customers at its spend (Δ +0 [0, 0], CAC –).
+
+    Since 4 Dec 2026 every exposure two runs share is decided by the same draws, so a retention
+    scheme on a market where repeat buyers seldom share wins exactly the baseline's customers;
+    a reader saw ``+0 [0, 0]`` and ``–`` with no word why.
+    """
+    if alike.empty:
+        return []
+    return [
+        f"{'These settings' if len(alike) > 1 else 'This setting'} won exactly the customers "
+        f"of `{against}` at exactly its acquisition "
+        f"spend in every replicate: {'; '.join(label_of(alike, keys))}. What they change comes "
+        "after the first order (the same random draws decide every exposure the runs share), "
+        "so their Δ customers reads +0 [0, 0] and their incremental CAC –: compare their "
+        "repurchase, spend and Δ profit.",
         "",
     ]
 

@@ -170,7 +170,7 @@ def written_report(
     figures = _figures(jobs, table, keys, out, paired, within=within, by=by, seldom=seldom)
     text = format_table(comparison, by)
     comparing = [
-        *same_spend_note(comparison, by),
+        *same_spend_note(comparison, by, baseline),
         *unequal_spend_note(comparison, by, baseline, within),
         *differences_across_note(comparison, by, within),
     ]

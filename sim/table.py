@@ -142,11 +142,33 @@ def same_spend_as_baseline(table: pd.DataFrame, tolerance: float = 0.01) -> np.n
     """
     if "delta_spend_acquisition" not in table:
         return np.zeros(len(table), dtype=bool)
+    return (_same_spend(table, tolerance) & ~_same_customers(table)).to_numpy()
+
+
+def same_as_baseline(
+    table: pd.DataFrame, by: str, baseline: object, tolerance: float = 0.01
+) -> np.ndarray:
+    """Whether each setting other than the baseline spent and won exactly what it did.
+
+    In every replicate: the same acquisition spend (within ``tolerance``) and the same
+    customers. Every exposure both runs share is decided by the same draws (:mod:`sim.rng`),
+    so a setting that changes only what comes after the first order (a retention scheme, on a
+    market where repeat buyers seldom share) wins the baseline's very customers.
+    """
+    if "delta_spend_acquisition" not in table:
+        return np.zeros(len(table), dtype=bool)
+    other = table[by].map(plain) != plain(baseline)
+    return (other & _same_spend(table, tolerance) & _same_customers(table)).to_numpy()
+
+
+def _same_spend(table: pd.DataFrame, tolerance: float) -> pd.Series:
     spend = [f"delta_spend_acquisition{s}" for s in ("", "_low", "_high")]
+    return (table[spend].abs().fillna(0) <= tolerance).all(axis=1)
+
+
+def _same_customers(table: pd.DataFrame) -> pd.Series:
     customers = [f"delta_customers{s}" for s in ("", "_low", "_high")]
-    same_spend = (table[spend].abs().fillna(0) <= tolerance).all(axis=1)
-    same_customers = (table[customers].fillna(0) == 0).all(axis=1)
-    return (same_spend & ~same_customers).to_numpy()
+    return (table[customers].fillna(0) == 0).all(axis=1)
 
 
 def baseline_named(baseline: object, by: str) -> str:

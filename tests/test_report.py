@@ -61,6 +61,12 @@ def test_the_report_table_has_every_scheme_and_the_required_columns(sweep_folder
     assert "ROI counts orders by the run's end too, so it favours a setting that won" in text
 
 
+def rounded(value: float) -> str:
+    """A whole number as the table writes it: -0.3 reads 0, not -0."""
+    text = f"{value:,.0f}"
+    return "0" if text == "-0" else text
+
+
 def test_the_table_numbers_are_the_paired_comparison(sweep_folder):
     frame = sim.results.load(sweep_folder)
     text = table.format_table(sim.compare(frame), "referral")
@@ -74,7 +80,7 @@ def test_the_table_numbers_are_the_paired_comparison(sweep_folder):
     delta = gained["customers"]
     half = scipy.stats.t.ppf(0.975, len(delta) - 1) * delta.std(ddof=1) / np.sqrt(len(delta))
     low, high = delta.mean() - half, delta.mean() + half
-    assert cells[2] == f"{delta.mean():+,.0f} [{low:,.0f}, {high:,.0f}]"
+    assert cells[2] == f"{delta.mean():+,.0f} [{rounded(low)}, {rounded(high)}]"
     incremental = gained["spend_acquisition"].mean() / delta.mean()
     assert cells[4].startswith(f"{incremental:,.1f} [")
 
@@ -203,7 +209,10 @@ def test_a_retention_sweeps_report_shows_what_each_scheme_spends_and_says_it_is_
     assert means["points"] > means["none"]  # points cost something
     for scheme, mean in means.items():
         assert spend[scheme].startswith(f"{mean:,.0f} [")
-    assert "spends on acquisition exactly what the baseline spends" in text  # the same ads
+    # the same ads and, since each phase of the day has its own draws, the same customers
+    assert "This setting won exactly the customers of `retention=none` at exactly its" in text
+    assert "every replicate: points. What they change comes after the first order" in text
+    assert "spends on acquisition exactly what the baseline spends" not in text
     assert "paid nothing" not in text
     assert "Spend is all that a run spends, in yuan" in text
 
@@ -739,6 +748,21 @@ def test_a_setting_looks_the_same_in_every_figure_and_comes_in_the_tables_order(
     assert list(settings["adoption"]) == list(table)  # every setting has a time series
     # the lines share the line style too, not only the colour
     assert settings["cascades"] == {s: settings["adoption"][s] for s in settings["cascades"]}
+
+
+def test_only_a_setting_other_than_the_baseline_with_its_spend_and_customers_is_won_alike():
+    frame = pd.DataFrame({"retention": ["none", "points", "membership", "community"]})
+    frame["delta_customers"] = [0.0, 0.0, 4.0, 0.0]
+    frame["delta_spend_acquisition"] = [0.0, 0.0, 0.0, 30.0]  # community: other ads spend
+    for metric in ("delta_customers", "delta_spend_acquisition"):
+        frame[f"{metric}_low"], frame[f"{metric}_high"] = frame[metric] - 1, frame[metric] + 1
+    frame.loc[[0, 1], ["delta_customers_low", "delta_customers_high"]] = 0.0
+    frame.loc[[0, 1], ["delta_spend_acquisition_low", "delta_spend_acquisition_high"]] = 0.0
+    assert table.same_as_baseline(frame, "retention", "none").tolist() == [0, 1, 0, 0]
+    assert table.same_as_baseline(frame, "retention", "points").tolist() == [1, 0, 0, 0]
+    assert not table.same_as_baseline(
+        frame.drop(columns="delta_spend_acquisition"), "retention", "none"
+    ).any()
 
 
 def test_a_setting_that_won_customers_at_the_baselines_spend_is_drawn_hollow_and_named():

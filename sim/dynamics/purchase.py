@@ -136,7 +136,7 @@ def decide_purchases(model: ReferralModel, exposures: Exposures) -> Purchases:
     model.exposures_seen += np.bincount(exposures.channel, minlength=len(model.exposures_seen))
     _mark_aware(model, exposures.target)
     probability = conversion_probability(model, exposures)
-    success = model.rng.random(len(exposures)) < probability
+    success = _purchase_draws(model, exposures) < probability
     buyers = exposures.target[success]  # may repeat: marking them is idempotent
     if model.memory is not None and len(buyers):
         buyers = unique_sorted(buyers)  # distinct_sources takes them sorted
@@ -146,7 +146,8 @@ def decide_purchases(model: ReferralModel, exposures: Exposures) -> Purchases:
     theirs = np.flatnonzero(model.scratch.flags(buyers)[exposures.target])
     model.scratch.clear(buyers)
     groups = ByTarget.of(exposures.target[theirs])  # groups.targets: the buyers, sorted, once
-    credited = theirs[groups.order[_credited(model.rng, groups, probability[theirs][groups.order])]]
+    rng = model.draws("credit")
+    credited = theirs[groups.order[_credited(rng, groups, probability[theirs][groups.order])]]
     model.decided += np.bincount(exposures.channel[credited], minlength=len(model.decided))
     return Purchases(
         groups.targets,
@@ -154,6 +155,13 @@ def decide_purchases(model: ReferralModel, exposures: Exposures) -> Purchases:
         exposures.source[credited],
         exposures.discount[credited],
     )
+
+
+def _purchase_draws(model: ReferralModel, exposures: Exposures) -> np.ndarray:
+    """Each exposure's uniform purchase draw: the channel's own, else the purchase phase's."""
+    if exposures.draw is None:  # a batch made without draws (by hand, say)
+        return model.draws("purchase").random(len(exposures))
+    return exposures.draw
 
 
 def _mark_aware(model: ReferralModel, targets: np.ndarray) -> None:

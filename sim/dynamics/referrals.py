@@ -165,9 +165,9 @@ def fake_referrers(model: ReferralModel, sharers: np.ndarray) -> np.ndarray:
     value = model.referral.extractable_value(sharers)
     surplus = np.maximum(value - fraud.fake_cost, 0.0)
     probability = fraud.max_rate * -np.expm1(-surplus / fraud.scale)
-    rng = model.rng
-    cheats = sharers[rng.random(len(sharers)) < probability]
-    return np.repeat(cheats, 1 + rng.poisson(fraud.fakes_per_event - 1, size=len(cheats)))
+    cheats = sharers[model.draws("fraud").random(len(sharers)) < probability]
+    extra = model.draws("fraud_count").poisson(fraud.fakes_per_event - 1, size=len(cheats))
+    return np.repeat(cheats, 1 + extra)
 
 
 _REFERRAL_BY_CODE = np.zeros(max(Channel) + 2, dtype=bool)  # its last entry: Channel.NONE (-1)

@@ -36,10 +36,10 @@ def repurchase_and_churn(model: ReferralModel) -> np.ndarray:
         model.ledger.spend_up_to("retention", retention.daily_cost(active))
     if not config.repurchase.enabled or not len(active):
         return np.zeros(0, dtype=np.int64)
-    consumers, rng = model.consumers, model.rng
+    consumers = model.consumers
     hazard = config.repurchase.propensity / config.product.cycle_days
     hazard = hazard * (retention.hazard_multiplier(active) if running else 1.0)
-    bought = rng.random(len(active)) < hazard
+    bought = model.draws("repurchase").random(len(active)) < hazard
     repeat = active[bought]
     consumers.orders[repeat] += 1
     consumers.last_order_day[repeat] = model.day
@@ -48,7 +48,7 @@ def repurchase_and_churn(model: ReferralModel) -> np.ndarray:
     churn = config.repurchase.churn_daily * (retention.churn_multiplier(active) if running else 1.0)
     referred = is_referral(consumers.channel[active])
     churn = churn * np.where(referred, config.repurchase.referred_churn_multiplier, 1.0)
-    lapsed = (rng.random(len(active)) < churn) & ~bought
+    lapsed = (model.draws("churn").random(len(active)) < churn) & ~bought
     consumers.state[active[lapsed]] = State.LAPSED
     model.active = active[~lapsed]
     return repeat

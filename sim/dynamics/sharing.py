@@ -27,19 +27,34 @@ def incentive_lift(model: ReferralModel, sharers: np.ndarray) -> np.ndarray:
     return 1.0 + share.incentive_lift * -np.expm1(-perceived / share.incentive_scale)
 
 
-def _who_shares(model: ReferralModel, candidates: np.ndarray, base: float) -> np.ndarray:
+def _who_shares(
+    model: ReferralModel, candidates: np.ndarray, base: float, rng: np.random.Generator
+) -> np.ndarray:
     if base == 0 or not len(candidates):
         return candidates[:0]
     if base >= 1:  # everyone shares whatever the offer
         return candidates
     probability = np.minimum(base * incentive_lift(model, candidates), 1.0)
-    return candidates[model.rng.random(len(candidates)) < probability]
+    return candidates[rng.random(len(candidates)) < probability]
 
 
-def _peer_exposures(model: ReferralModel, owner: np.ndarray, friend: np.ndarray) -> Exposures:
-    """Peer exposures, keeping only friends who can still buy (the rest cannot change)."""
+def _peer_exposures(
+    model: ReferralModel, owner: np.ndarray, friend: np.ndarray, rng: np.random.Generator
+) -> Exposures:  # rng: the purchase draws' phase
+    """Peer exposures, keeping only friends who can still buy (the rest cannot change).
+
+    Each exposure's purchase draw is drawn here, before the others are dropped (common random
+    numbers across schemes).
+    """
+    draw = rng.random(len(friend))
     can_buy = model.consumers.can_buy(friend)
-    return Exposures.of(friend[can_buy], owner[can_buy], Channel.PEER, model.offer_share)
+    return Exposures.of(
+        friend[can_buy],
+        owner[can_buy],
+        Channel.PEER,
+        model.offer_share,
+        draw[can_buy],
+    )
 
 
 def group_shares(model: ReferralModel, buyers: np.ndarray) -> tuple[Exposures, np.ndarray]:
@@ -50,8 +65,8 @@ def group_shares(model: ReferralModel, buyers: np.ndarray) -> tuple[Exposures, n
 
     """
     share = model.config.share
-    sharers = _who_shares(model, buyers, share.after_purchase)
-    graph, rng = model.network, model.rng
+    graph, rng = model.network, model.draws("share_fanout")
+    sharers = _who_shares(model, buyers, share.after_purchase, model.draws("share"))
     fanout = model.referral.fanout() if model.offers_open else share.fanout
     if graph.is_mixing:
         reached = rng.binomial(graph.mixing_contacts, fanout, size=len(sharers))
@@ -62,7 +77,7 @@ def group_shares(model: ReferralModel, buyers: np.ndarray) -> tuple[Exposures, n
         if fanout < 1:
             chosen = rng.random(len(friend)) < fanout
             owner, friend = owner[chosen], friend[chosen]
-    return _peer_exposures(model, owner, friend), sharers
+    return _peer_exposures(model, owner, friend, model.draws("share_purchase")), sharers
 
 
 def word_of_mouth(model: ReferralModel) -> tuple[Exposures, np.ndarray]:
@@ -72,9 +87,9 @@ def word_of_mouth(model: ReferralModel) -> tuple[Exposures, np.ndarray]:
         The exposures and the consumers who talked.
 
     """
-    talkers = _who_shares(model, model.active, model.config.share.daily)
+    talkers = _who_shares(model, model.active, model.config.share.daily, model.draws("talk"))
     if not len(talkers):  # share.daily = 0 (the IC limit), or nobody active: no friend to pick
         return Exposures.empty(), talkers
-    friend = model.network.random_friend(talkers, model.rng)
+    friend = model.network.random_friend(talkers, model.draws("talk_friend"))
     has = friend >= 0
-    return _peer_exposures(model, talkers[has], friend[has]), talkers
+    return _peer_exposures(model, talkers[has], friend[has], model.draws("talk_purchase")), talkers

@@ -483,7 +483,7 @@ class GroupBuy(ReferralScheme):
         rows, self.dissolved = self.dissolved, TeamRows()
         if not len(rows):
             return Purchases.none()
-        keep = self.model.rng.random(len(rows)) < rows.chance
+        keep = self.model.draws("group_buy").random(len(rows)) < rows.chance
         self.model.consumers.state[rows.member[~keep]] = State.AWARE
         self.kept_orders += int(keep.sum())
         self.dropped_orders += int((~keep).sum())

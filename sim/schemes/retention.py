@@ -126,7 +126,7 @@ class Membership(RetentionScheme):
 
     def after_orders(self, first: np.ndarray, repeat: np.ndarray) -> float:
         """Enrol a share of new customers; discount members' repeat orders."""
-        joins = self.model.rng.random(len(first)) < self.config.join_share
+        joins = self.model.draws("retention").random(len(first)) < self.config.join_share
         self.member[first[joins]] = True
         discounted = int(self.member[repeat].sum())
         return discounted * self.config.member_discount * self.model.config.product.price
@@ -144,6 +144,6 @@ class Community(Membership):
 
     def after_orders(self, first: np.ndarray, repeat: np.ndarray) -> float:
         """Enrol a share of new customers (no order discount)."""
-        joins = self.model.rng.random(len(first)) < self.config.join_share
+        joins = self.model.draws("retention").random(len(first)) < self.config.join_share
         self.member[first[joins]] = True
         return 0.0

@@ -124,11 +124,14 @@ class Ads(SeedingScheme):
             return Exposures.empty()
         spent = self.model.ledger.spend_up_to("ads", config.daily_budget)
         expected = spent / config.cpm * 1000
-        rng = self.model.rng
+        rng = self.model.draws("ads")
         impressions = int(expected) + int(rng.random() < expected - int(expected))
         targets = rng.integers(0, self.model.n, size=impressions)
+        # each impression's purchase draw, drawn before customers' impressions are dropped:
+        # the same impression gets the same draw whoever bought earlier (common random numbers)
+        draw = rng.random(impressions)
         can_buy = self.model.consumers.can_buy(targets)
-        return Exposures.of(targets[can_buy], self.model.ad_source, Channel.AD)
+        return Exposures.of(targets[can_buy], self.model.ad_source, Channel.AD, draw=draw[can_buy])
 
 
 def _every_fortnight() -> list[int]:
@@ -254,9 +257,13 @@ class Kol(SeedingScheme):
         ledger = self.model.ledger
         posting = self.hired[: ledger.affordable(self.fees, "kol")]
         ledger.spend("kol", self.fees[: len(posting)].sum())
-        kol, follower = self.model.follow.kol.reached(posting, self.config.reach, self.model.rng)
+        rng = self.model.draws("kol")
+        kol, follower = self.model.follow.kol.reached(posting, self.config.reach, rng)
+        draw = rng.random(len(follower))  # before dropping: see Ads.broadcast
         can_buy = self.model.consumers.can_buy(follower)
-        return Exposures.of(follower[can_buy], self.model.n + kol[can_buy], Channel.KOL)
+        return Exposures.of(
+            follower[can_buy], self.model.n + kol[can_buy], Channel.KOL, draw=draw[can_buy]
+        )
 
     def after_orders(self, first: Purchases, repeat: np.ndarray) -> None:
         """Commission on first orders the KOLs brought."""
@@ -341,10 +348,14 @@ class KocMatrix(SeedingScheme):
             bought = self.is_recruit[model.buyers_yesterday]
             buyers = np.searchsorted(follow.koc_ids, model.buyers_yesterday[bought])
             posting = np.union1d(posting, buyers)
-        koc, follower = follow.koc.reached(posting, self.config.reach, model.rng)
+        rng = model.draws("koc")
+        koc, follower = follow.koc.reached(posting, self.config.reach, rng)
+        draw = rng.random(len(follower))  # before dropping: see Ads.broadcast
         can_buy = model.consumers.can_buy(follower)
         koc, follower = koc[can_buy], follower[can_buy]
-        return Exposures.of(follower, follow.koc_ids[koc], Channel.KOC, model.offer_share)
+        return Exposures.of(
+            follower, follow.koc_ids[koc], Channel.KOC, model.offer_share, draw[can_buy]
+        )
 
     def _recruit(self) -> None:
         model = self.model
