@@ -327,7 +327,8 @@ def within_price(space: Space, price: float) -> Space:
     """``space`` with each discount's range cut at the market's price (a larger one is refused).
 
     The default range of ``referee_discount`` (0-40 yuan) passes the price of
-    ``+scenario=gen_z_2026`` (33.93 yuan); the search then stops at the price, and says so.
+    ``+scenario=gen_z_2026`` (34.67 yuan since its refit of 4 Dec 2026); the search then stops at
+    the price, and says so.
 
     Raises:
         ConfigError: a discount's whole range lies above the price.

@@ -43,8 +43,13 @@ A draw whose count depends on an earlier draw of the day (the friends of those w
 has a phase of its own: when two schemes differ in who shares, the purchase draws of the
 shares still start at the same point of the stream."""
 
-DAY_SHIFT = 64
-"""Day ``d`` of a phase draws from position ``d << DAY_SHIFT`` of its stream (2**64 draws a day)."""
+DAY_JUMP = 0x9E3779B97F4A7C15F39CC0605CEDC835
+"""Day ``d`` of a phase draws from position ``d * DAY_JUMP mod 2**128`` of its stream.
+
+The jump of numpy's ``PCG64.jumped`` (the golden ratio times 2**128, odd). Segments 2**64
+apart would share the low 64 bits of PCG64's state, index by index, from one day to the next;
+an odd multiple of the golden ratio keeps the days' starts scattered over the whole period,
+no two of the first million days closer than 2**107 draws."""
 
 
 @dataclass(frozen=True)
@@ -81,7 +86,7 @@ class PhaseStreams:
     """A generator per phase of the day, each day drawing from its own segment of the stream.
 
     ``on(phase, day)`` rewinds the phase's PCG64 to the start of its stream and advances it by
-    ``day << DAY_SHIFT`` the first time the phase draws on ``day`` (about 5 us: no per-day
+    ``day * DAY_JUMP`` the first time the phase draws on ``day`` (about 5 us: no per-day
     O(n) work); later calls the same day continue where the phase stopped.
     """
 
@@ -102,6 +107,6 @@ class PhaseStreams:
         if self._day[phase] != day:
             bits = generator.bit_generator
             bits.state = self._start[phase]
-            bits.advance(day << DAY_SHIFT)
+            bits.advance(day * DAY_JUMP % 2**128)
             self._day[phase] = day
         return generator

@@ -23,6 +23,7 @@ import pytest
 from hydra import compose as hydra_compose
 from hydra import initialize_config_dir
 from hydra.errors import HydraException
+from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 import sim
@@ -1116,6 +1117,8 @@ def test_a_graphml_file_with_community_on_every_node_keeps_them_without_a_warnin
 # ----- values that ran but meant nothing: a discount above the price, a daily probability
 # above 1, a campaign that ends before it starts (refused), or one after the last day (warned) --
 PRICE_100 = "at most product.price=100 (yuan off one order; equal to it: free)."
+SCENARIO_PRICE = OmegaConf.load(conf_dir() / "scenario" / "gen_z_2026.yaml").product.price
+"""The calibrated scenario's price (a refit moves it: 33.93 until 4 Dec 2026)."""
 NONSENSE = [
     (
         ["referral=two_sided", "referral.referee_discount=1000"],
@@ -1136,8 +1139,8 @@ NONSENSE = [
     ),
     (
         ["+scenario=gen_z_2026", "referral=group_buy", "referral.group_discount=40"],
-        "referral.group_discount=40.0 is not allowed: expected at most product.price=33.93 (yuan "
-        "off one order; equal to it: free).",
+        "referral.group_discount=40.0 is not allowed: expected at most "
+        f"product.price={SCENARIO_PRICE:g} (yuan off one order; equal to it: free).",
     ),
     (
         ["repurchase.propensity=1000"],
@@ -1243,7 +1246,7 @@ NEVER = r".*never (run|happen)"
 AT_THE_BOUNDARY = [
     ["referral=two_sided", "referral.referee_discount=100"],  # the price: a free first order
     ["referral=two_sided", "product.price=10"],  # the default 10-yuan discount: free
-    ["+scenario=gen_z_2026", "referral=group_buy", "referral.group_discount=33.93"],
+    ["+scenario=gen_z_2026", "referral=group_buy", f"referral.group_discount={SCENARIO_PRICE}"],
     ["repurchase.propensity=30"],  # 30 / 30: a daily hazard of exactly 1
     ["retention=membership", "repurchase.propensity=15"],  # members: 15 / 30 x 2 = 1
     ["repurchase.churn_daily=0.5", "repurchase.referred_churn_multiplier=2"],  # 0.5 x 2 = 1

@@ -89,8 +89,8 @@ def test_the_ads_show_the_same_impressions_with_the_same_draws_under_every_refer
 @pytest.mark.parametrize("scheme", ["one_sided", "two_sided"])
 def test_a_reward_schemes_customers_follow_the_baselines_replicate_by_replicate(scheme):
     # n = 2,000, 20 replicates: .32 (one_sided) and .48 (two_sided) when the phases of the day
-    # shared one stream; .976 with two_sided over 30 replicates since. At n = 10,000 over 200
-    # replicates: .98, against .60-.65 before (docs/studies/common-random-numbers.md)
+    # shared one stream, .988 and .988 since. The main job (n = 10,000, 200 replicates): .985
+    # and .986, against .60-.65 before (docs/studies/common-random-numbers.md)
     customers = {
         name: [
             sim.ReferralModel(small(f"referral={name}"), replicate).run().metrics()["customers"]

@@ -88,7 +88,13 @@ VARIANTS = [
     ("1.0-quickstart.ipynb", 'SEEDING = "kol"', r"between consumers in \d+ trees \(and [1-9]"),
     # a recruited KOC later brought in by its own referee closed a cycle in the links (the tree
     # cell found no root: StopIteration); the trees drawn are the cascades', with that link cut
-    ("1.0-quickstart.ipynb", 'SEEDING = "koc_matrix"\nN = 10_000\nDAYS = 90', r"; [1-9]\d* cut"),
+    # (a cycle is rare: this run closes one, two_sided's of the same market no longer does
+    # since each phase of the day has its own random stream)
+    (
+        "1.0-quickstart.ipynb",
+        'SEEDING = "koc_matrix"\nREFERRAL = "group_buy"\nN = 10_000\nDAYS = 90',
+        r"; [1-9]\d* cut",
+    ),
     # compared by another parameter than referral, as for a sweep without referral in it
     ("3.0-sweep-analysis.ipynb", 'BY = "retention"\nBASELINE = "none"', r"retention against none"),
 ]

@@ -198,7 +198,16 @@ def test_a_retention_sweeps_report_shows_what_each_scheme_spends_and_says_it_is_
     # nothing" (they pay 3,202, 658 and 203 yuan a run), and no column showed any spend
     folder = tmp_path / "retention"
     write_sweep(
-        folder, "retention", ("none", "points"), ["network.n=1500", "days=40", "run.replicates=3"]
+        folder,
+        "retention",
+        ("none", "points"),
+        [
+            "network.n=1500",
+            "days=40",
+            "run.replicates=3",
+            "share.after_purchase=0",
+            "share.daily=0",
+        ],
     )
     report.write_report(folder, by="retention")
     text = (folder / "report.md").read_text()
@@ -209,7 +218,8 @@ def test_a_retention_sweeps_report_shows_what_each_scheme_spends_and_says_it_is_
     assert means["points"] > means["none"]  # points cost something
     for scheme, mean in means.items():
         assert spend[scheme].startswith(f"{mean:,.0f} [")
-    # the same ads and, since each phase of the day has its own draws, the same customers
+    # the same ads, and no sharing for repeat orders to add: since each phase of the day has
+    # its own draws, points wins exactly none's customers, and the report says why it reads +0
     assert "This setting won exactly the customers of `retention=none` at exactly its" in text
     assert "every replicate: points. What they change comes after the first order" in text
     assert "spends on acquisition exactly what the baseline spends" not in text
@@ -465,7 +475,8 @@ def test_a_gain_compared_within_conditions_is_tested_for_a_difference_across_the
 
 def test_a_reports_sweep_within_conditions_says_whether_the_gain_differs_across_them(tmp_path):
     for job, (n, scheme) in enumerate(itertools.product((300, 400), ("none", "two_sided"))):
-        overrides = [f"referral={scheme}", f"network.n={n}", "days=20", "run.replicates=3"]
+        # 40 days: in 20, two_sided's Δ is 0 in every replicate at n = 400 (no spread to test)
+        overrides = [f"referral={scheme}", f"network.n={n}", "days=40", "run.replicates=3"]
         result = sim.run(sim.compose(overrides), progress=False)
         parameters = {"referral": scheme, "network.n": n}
         jobs.write_job(tmp_path / str(job), result, parameters, "\n".join(overrides))

@@ -114,6 +114,7 @@ def test_a_job_whose_new_value_fails_at_run_time_keeps_no_older_results(tmp_path
     edges = tmp_path / "ring.txt"
     edges.write_text("".join(f"{i} {(i + 1) % 60}\n" for i in range(60)))
     market = ["network=edgelist", f"network.path={edges}", "seeding=organic", "days=5"]
+    market += ["share.after_purchase=1", "share.fanout=1", "conversion.peer=0.3"]  # it spreads
     folder = tmp_path / "sweep"
     first = cli_process(
         "-m", *market, "seeding.initial_customers=5,6", f"hydra.sweep.dir={folder}", cwd=tmp_path
@@ -154,6 +155,7 @@ def test_an_edited_network_file_runs_the_jobs_again_and_keeps_the_older_results(
     edges.write_text("".join(f"{i} {(i + 1) % 60}\n" for i in range(60)))
     folder = tmp_path / "sweep"
     market = ["network=edgelist", f"network.path={edges}", "seeding=organic", "days=5"]
+    market += ["share.after_purchase=1", "share.fanout=1", "conversion.peer=0.3"]  # it spreads
     command = ["-m", *market, "referral=none,two_sided", f"hydra.sweep.dir={folder}"]
     assert referral_sim(*command, cwd=tmp_path).stdout.count("finished already") == 0
     ring = metrics(folder)
