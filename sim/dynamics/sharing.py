@@ -40,21 +40,17 @@ def _who_shares(
 
 def _peer_exposures(
     model: ReferralModel, owner: np.ndarray, friend: np.ndarray, rng: np.random.Generator
-) -> Exposures:  # rng: the purchase draws' phase
+) -> Exposures:
     """Peer exposures, keeping only friends who can still buy (the rest cannot change).
 
-    Each exposure's purchase draw is drawn here, before the others are dropped (common random
-    numbers across schemes).
+    Each exposure's purchase draw comes from ``rng`` (the phase of these shares' purchase
+    draws) before the others are dropped, so an exposure made under two schemes is decided by
+    the same draw whoever else bought (common random numbers).
     """
     draw = rng.random(len(friend))
     can_buy = model.consumers.can_buy(friend)
-    return Exposures.of(
-        friend[can_buy],
-        owner[can_buy],
-        Channel.PEER,
-        model.offer_share,
-        draw[can_buy],
-    )
+    offer = model.offer_share
+    return Exposures.of(friend[can_buy], owner[can_buy], Channel.PEER, offer, draw[can_buy])
 
 
 def group_shares(model: ReferralModel, buyers: np.ndarray) -> tuple[Exposures, np.ndarray]:
