@@ -9,6 +9,7 @@ seldom filled. :mod:`sim.report` writes them under the table and says them on st
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import pandas as pd
 
@@ -19,6 +20,7 @@ from sim.compare import (
     setting_text,
     wide,
 )
+from sim.jobs import EARLIER
 from sim.summary import (
     CONFIDENCE,
     OWED,
@@ -334,3 +336,32 @@ def _owed_note(metrics: pd.DataFrame, column: str, keys: Sequence[str] | None = 
         if (owed := runs[column].mean()) > 0
     ]
     return [f"{text}: {'; '.join(settings)}.", ""] if settings else []
+
+
+def earlier_runs_note(metrics: pd.DataFrame, keys: Sequence[str] | None = None) -> list[str]:
+    """A paragraph naming the settings only an earlier run of the folder holds, if any.
+
+    A rerun into the same folder whose jobs' configurations changed (another market, an edited
+    network file) keeps the results it replaces in ``earlier/`` (nothing is ever deleted), and
+    the report reads them as well: their settings sit in the table beside the latest run's, as
+    conditions of a parameter the user changed (until 4 Dec 2026 with no word of it). Settings
+    the latest jobs hold too (a rerun with more replicates reads its first ones back from
+    ``earlier/``) are not named.
+    """
+    if "job" not in metrics or metrics.empty:
+        return []
+    keys = list(store.swept(metrics) if keys is None else keys)
+    in_earlier = metrics["job"].map(lambda job: Path(str(job)).parent.name == EARLIER)
+    if not in_earlier.any() or not keys:
+        return []
+    labels = label_of(metrics, keys)
+    only_earlier = sorted(set(labels[in_earlier]) - set(labels[~in_earlier]))
+    if not only_earlier:
+        return []
+    return [
+        f"Read from `{EARLIER}/`, the results an earlier run of this folder left when a rerun "
+        f"changed its jobs' configurations (kept, never deleted): {'; '.join(only_earlier)}. "
+        "The table compares them beside the latest run's settings. To report the latest run "
+        f"alone, move `{EARLIER}/` out of the folder (or run the sweep into a new folder).",
+        "",
+    ]

@@ -53,6 +53,7 @@ from sim.configure import preset_settings
 from sim.console import counted, listed, plain, say
 from sim.notes import (
     differences_across_note,
+    earlier_runs_note,
     held_orders_note,
     pending_rewards_note,
     same_spend_note,
@@ -625,6 +626,7 @@ def _notes(
         *unbooked_commissions_note(metrics, keys),
         *held_orders_note(metrics, keys),
         *seldom_filled_note(metrics, keys),
+        *earlier_runs_note(metrics, keys),
     ]
 
 

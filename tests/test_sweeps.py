@@ -1083,3 +1083,24 @@ def test_a_value_out_of_range_for_any_option_advised_is_said_whatever_their_orde
     parsed = OverridesParser.create().parse_overrides([options, "network.n=2"])
     with pytest.raises(sim.params.ConfigError, match="Fix it first: 2 is out of range there"):
         configure.refuse_keys_swept_options_lack(parsed)
+
+
+def test_a_report_names_the_settings_only_an_earlier_run_of_the_folder_holds(tmp_path, capsys):
+    # a review: a rerun into the same folder with another market kept the first market's jobs
+    # in earlier/, and the report compared them as conditions with no word of where they came
+    folder = tmp_path / "sweep"
+    sweep(folder, "referral=none,two_sided", "seeding.daily_budget=300")
+    sweep(folder, "referral=none,two_sided")  # another market: the first run's jobs are kept
+    assert sim.report.main([str(folder)]) == 0
+    said = " ".join(capsys.readouterr().err.split())
+    assert "Read from `earlier/`, the results an earlier run of this folder left" in said
+    assert "(kept, never deleted): 300, none; 300, two_sided. The table compares" in said
+    assert "To report the latest run alone, move `earlier/` out of the folder" in said
+    # more replicates of one market read the first ones back from earlier/: no note
+    again = tmp_path / "again"
+    sweep(again, "referral=none,two_sided")
+    more = ["-m", "referral=none,two_sided", *TINY, "run.replicates=4"]  # after TINY's 3
+    referral_sim(*more, f"hydra.sweep.dir={again}", cwd=tmp_path)
+    assert any((again / jobs.EARLIER).iterdir())
+    assert sim.report.main([str(again)]) == 0
+    assert "Read from `earlier/`" not in capsys.readouterr().err
