@@ -86,16 +86,15 @@ class PhaseStreams:
     """A generator per phase of the day, each day drawing from its own segment of the stream.
 
     ``on(phase, day)`` rewinds the phase's PCG64 to the start of its stream and advances it by
-    ``day * DAY_JUMP`` the first time the phase draws on ``day`` (about 5 us: no per-day
-    O(n) work); later calls the same day continue where the phase stopped.
+    ``day * DAY_JUMP`` the first time the phase draws on ``day`` (6.6 us measured: no
+    per-day O(n) work); later calls the same day continue where the phase stopped.
     """
 
     def __init__(self, seed: np.random.SeedSequence) -> None:
         self._generator: dict[str, np.random.Generator] = {}
         self._start: dict[str, dict] = {}
         self._day: dict[str, int] = {}
-        for index, phase in enumerate(PHASES):
-            child = np.random.SeedSequence(seed.entropy, spawn_key=(*seed.spawn_key, index))
+        for phase, child in zip(PHASES, seed.spawn(len(PHASES)), strict=True):
             bits = np.random.PCG64(child)
             self._generator[phase] = np.random.Generator(bits)
             self._start[phase] = bits.state
