@@ -326,9 +326,9 @@ def _check_value(entry: str, scheme: str, key: str, value: object) -> None:
 def within_price(space: Space, price: float) -> Space:
     """``space`` with each discount's range cut at the market's price (a larger one is refused).
 
-    The default range of ``referee_discount`` (0-40 yuan) passes the price of
-    ``+scenario=gen_z_2026`` (34.67 yuan since its refit of 4 Dec 2026); the search then stops at
-    the price, and says so.
+    The default range of ``referee_discount`` (0-40 yuan) passes the price of a market under 40
+    yuan (``+scenario=gen_z_2026`` was one, at 34.67 yuan, until its second refit of 4 Dec 2026
+    put it at 51.91); the search then stops at the price, and says so.
 
     Raises:
         ConfigError: a discount's whole range lies above the price.

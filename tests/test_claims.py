@@ -120,6 +120,34 @@ def test_targets_are_met_only_when_the_whole_interval_is_in_the_band():
     assert {"F3", "F4", "F5", "F8", "P1", "C4-cac", "C6"} <= {t.id for t in TARGETS}
 
 
+def test_the_price_is_fitted_to_the_roi_a_brand_that_pays_its_owed_commissions_sees():
+    # a KOC budget its free products use up on day 1: every commission after that is owed
+    config = sim.compose(
+        [
+            "network.n=600",
+            "days=30",
+            "seeding=koc_matrix",
+            "seeding.recruits=30",
+            "seeding.commission=5",
+            "budget.total=300",
+            "influencers.koc_share=0.05",
+        ]
+    )
+    row = measure(sim.ReferralModel(config, 0).run())
+    owed = row["commissions_unbooked"]
+    assert owed > 0 and row["spend_total"] <= 300
+    assert row["roi_counting_unbooked"] == pytest.approx(
+        row["revenue"] / (row["spend_total"] + owed)
+    )
+    assert row["roi_counting_unbooked"] < row["roi"]
+    assert row["cac_counting_unbooked"] > row["cac"]
+    by_id = {target.id: target for target in TARGETS}
+    (price,) = [fitted for fitted in FITTED if fitted.key == "product.price"]
+    assert by_id[price.target].column == "roi_counting_unbooked"  # until 4 Dec 2026: "roi"
+    assert by_id["C4-cac"].column == "cac_counting_unbooked"
+    assert {by_id["C6-booked"].column, by_id["C4-cac-booked"].column} == {"roi", "cac"}
+
+
 def test_no_target_is_met_by_a_band_nothing_can_miss():
     # F3-ads read "yes" against ">= 0.00%", which hid the reason it has no counterpart
     for target in TARGETS:

@@ -563,6 +563,9 @@ def test_the_calibration_page_explains_every_target_not_fully_met():
     partly, missed = table["id"].iloc[1], table["id"].iloc[2]
     assert f"**{partly}** (partly)" in reasons and f"**{missed}** (no)" in reasons
     assert f"**{table['id'].iloc[0]}**" not in reasons
+    assert missed not in calibration_report.REASONS  # so neither verdict has a written reason:
+    assert f"**{partly}** (partly): {calibration_report.STRADDLES}" in reasons
+    assert f"**{missed}** (no): {calibration_report.UNEXPLAINED}" in reasons  # not "straddles"
 
 
 def test_a_settled_calibration_is_checked_on_fresh_replicates_and_an_unsettled_one_stops(
