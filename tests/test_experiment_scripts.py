@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import os
@@ -10,6 +11,7 @@ import platform
 import subprocess
 import sys
 import warnings
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -566,6 +568,34 @@ def test_the_calibration_page_explains_every_target_not_fully_met():
     assert missed not in calibration_report.REASONS  # so neither verdict has a written reason:
     assert f"**{partly}** (partly): {calibration_report.STRADDLES}" in reasons
     assert f"**{missed}** (no): {calibration_report.UNEXPLAINED}" in reasons  # not "straddles"
+
+
+def test_the_calibration_page_says_how_much_of_a_resumed_fit_was_read_from_its_cache(
+    monkeypatch, tmp_path
+):
+    def fake(specs, cache):
+        return dataclasses.replace(fake_results(specs), computed=1)  # one of them run now
+
+    monkeypatch.setattr(calibrate, "run_specs", fake)
+    tally = calibrate.Tally()
+    tally.run(calibrate.specs_for([], 3, 0, "fit00"), tmp_path)
+    tally.run(calibrate.specs_for([], 3, 0, "fit01"), tmp_path)
+    assert (tally.used, tally.computed) == (2 * len(CAMPAIGNS), 2)
+    table = pd.DataFrame([target.row(1.0, 0.9, 1.1) for target in calibrate.TARGETS])
+    rounds = [calibrate.Round(START, AIMED)]
+    namespace = argparse.Namespace(replicates=5, check_replicates=9, out=Path("reports"))
+
+    def intro(configurations):
+        text = calibration_report.markdown(
+            table, rounds, START, pd.DataFrame(), namespace, 2.0, configurations
+        )
+        return text.split("\n\n")[1]
+
+    resumed = intro((tally.used, tally.computed))
+    assert "0.0 minutes in all" in resumed  # true, and now it says why
+    assert f"{tally.used - 2} of its {tally.used} configurations read back from" in resumed
+    assert "`reports/.cache/calibration`" in resumed
+    assert "read back" not in intro((tally.used, tally.used))  # all run now: nothing to say
 
 
 def test_a_settled_calibration_is_checked_on_fresh_replicates_and_an_unsettled_one_stops(
