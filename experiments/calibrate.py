@@ -312,6 +312,7 @@ def main() -> None:
     arguments.out = arguments.out or output_folder("reports")
     started = time.perf_counter()
     cache = arguments.out / ".cache" / "calibration"
+    TALLY.used = TALLY.computed = 0  # this calibration's count only
 
     history = fit(arguments.replicates, arguments.rounds, cache)
     parameters = fitted_parameters(history)
@@ -330,17 +331,20 @@ def main() -> None:
     specs = specs_for(market, arguments.check_replicates, CHECK_SEED, "check")
     table = check_table(measure_targets(TALLY.run(specs, cache), "check"))
     f8 = decision_by_size({10_000: 20, 100_000: 10, 1_000_000: 2}, cache)
-    write_outputs(table, history, parameters, f8, arguments, time.perf_counter() - started)
+    seconds = time.perf_counter() - started
+    configurations = (TALLY.used, TALLY.computed)
+    write_outputs(table, history, parameters, f8, arguments, seconds, configurations)
 
 
-def write_outputs(table, history, parameters, f8, arguments, seconds: float) -> None:
+def write_outputs(
+    table, history, parameters, f8, arguments, seconds: float, configurations: tuple[int, int]
+) -> None:
     """The Markdown report, and the table as CSV and Parquet."""
     from experiments.calibration_report import markdown
 
     out = arguments.out
     write_parquet_atomic(table, out / "calibration.parquet")
     write_text_atomic(table.to_csv(index=False), out / "calibration.csv")
-    configurations = (TALLY.used, TALLY.computed)
     text = markdown(table, history, parameters, f8, arguments, seconds, configurations)
     write_text_atomic(text, out / "calibration.md")
     print(table[["id", "target", "simulated", "met"]].to_string(index=False))

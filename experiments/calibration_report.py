@@ -56,7 +56,8 @@ REASONS = {
     "C4-cart": "The model has no add-to-cart stage.",
     "C4-cac": "Counting the KOC commissions owed past the budget (C6's convention since 4 Dec "
     "2026), the reference campaign's CAC is over the bound; as its ledger books it (C4-cac-booked) "
-    "it is under. Fitted to that ROI, the price is higher, so each KOC's free product costs more, "
+    "it is under. With the price fitted to C6's ROI counting them (51.91 yuan, against 34.67), "
+    "each KOC's free product costs more, "
     "the KOC share of the budget recruits fewer KOCs (about 350 of the pool of 500, against 500 "
     "before) and the campaign wins fewer customers. Word of mouth (`share.daily`) would lower "
     "the CAC, but it is not fitted: no source figure pins it.",

@@ -1118,7 +1118,7 @@ def test_a_graphml_file_with_community_on_every_node_keeps_them_without_a_warnin
 # above 1, a campaign that ends before it starts (refused), or one after the last day (warned) --
 PRICE_100 = "at most product.price=100 (yuan off one order; equal to it: free)."
 SCENARIO_PRICE = OmegaConf.load(conf_dir() / "scenario" / "gen_z_2026.yaml").product.price
-"""The calibrated scenario's price (a refit moves it: 33.93, 34.67 and 51.91 on 4 Dec 2026)."""
+"""The calibrated scenario's price (a refit moves it: 33.93, then 34.67, then 51.91, 4 Dec 2026)."""
 OVER_PRICE = int(SCENARIO_PRICE) + 10
 """A discount above the scenario's price, whatever its refit (40 was, until it rose past 40)."""
 NONSENSE = [

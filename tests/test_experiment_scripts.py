@@ -609,7 +609,8 @@ def test_a_settled_calibration_is_checked_on_fresh_replicates_and_an_unsettled_o
         calibrate, "run_specs", lambda specs, cache: asked.append(specs) or fake_results(specs)
     )
     monkeypatch.setattr(calibrate, "decision_by_size", lambda sizes, cache: pd.DataFrame())
-    monkeypatch.setattr(calibrate, "write_outputs", lambda table, *rest: written.append(table))
+    monkeypatch.setattr(calibrate, "write_outputs", lambda *outputs: written.append(outputs))
+    monkeypatch.setattr(calibrate, "TALLY", calibrate.Tally(used=99, computed=99))  # earlier
     options = ["calibrate", "--replicates", "3", "--check-replicates", "9", "--out", str(tmp_path)]
     monkeypatch.setattr(sys, "argv", options)
 
@@ -620,6 +621,9 @@ def test_a_settled_calibration_is_checked_on_fresh_replicates_and_an_unsettled_o
     assert {(s.replicates, s.seed) for s in check} == {(9, calibrate.CHECK_SEED)}
     assert all(s.overrides == ("+scenario=gen_z_2026", *CAMPAIGNS[s.name[6:]]) for s in check)
     assert (conf / "scenario" / "gen_z_2026.yaml").is_file() and len(written) == 1
+    # the page is told this run's count: the check's configurations, none of them cached
+    # (fake_results computed none, as if all were read back), not an earlier run's count
+    assert written[0][-1] == (len(CAMPAIGNS), 0)
 
     off = calibrate.Round(START, {**AIMED, "F3": 0.052 * 1.5})
     monkeypatch.setattr(calibrate, "fit", lambda replicates, rounds, cache: [off])

@@ -248,7 +248,8 @@ F6 = Claim(
     "'pyramid' KOC matrix drives 99% of the long-tail traffic.",
     "(a) The biggest KOL posts once, nothing else runs: re-shares by the buyers it sets off "
     "(on the scenario market and one ten times larger). (b) The reference campaign (C6 budget "
-    "split, 500 KOCs: the whole pool), as calibrated and with every buyer sharing to every "
+    "split, as many of the pool's 500 KOCs as its KOC budget recruits), as calibrated and with "
+    "every buyer sharing to every "
     "friend: share of KOC-started customers from the top 1% of KOCs, and of all customers in "
     "the top 1% of referral trees.",
     f6_specs,
