@@ -205,6 +205,16 @@ def test_more_recruits_than_the_koc_pool_says_how_many_are_recruited():
     mixed = small("seeding=mixed", "seeding.koc.recruits=20", n=1000)  # it said "recruits=20"
     with pytest.warns(UserWarning, match="^seeding.koc.recruits=20 is more than the KOC pool"):
         sim.ReferralModel(mixed)
+    # a budget of 200 yuan pays 3 of the pool's 10 products: "all of them are recruited" (until
+    # 4 Dec 2026) was wrong; the warning says all are chosen, recruited as far as it pays
+    warn_once.cache_clear()
+    poor = small("seeding=koc_matrix", "seeding.recruits=20", "budget.total=200", n=1000)
+    with pytest.warns(UserWarning, match="chosen, and recruited as far as the budget pays"):
+        model = sim.ReferralModel(poor).run()
+    assert len(model.seeding.recruited_kocs()) == 3 < len(model.seeding.chosen) == 10
+    free = small("seeding=koc_matrix", "seeding.recruits=20", "seeding.free_product=false", n=1000)
+    with pytest.warns(UserWarning, match="KOC pool of .*: all of them are recruited$"):
+        sim.ReferralModel(free)
     empty = small("seeding=koc_matrix", "influencers.koc_share=0.0001", n=1000)  # a pool of 0
     with pytest.warns(UserWarning, match="KOC pool of 0 .*: nobody is recruited"):
         model = sim.ReferralModel(empty)  # it said "all of them are recruited"
