@@ -28,6 +28,9 @@ Definitions (``customers`` always excludes fakes and the day-0 seeds):
   ``referred_repurchase_30d``: the same of the referred customers only (channels ``peer`` and
   ``koc``), to set against ``repurchase_30d``: do referred customers come back?
 - ``fraud_share`` = fake_referrals / (fake + real referrals).
+- ``kocs_chosen`` and ``kocs_recruited``: the KOCs a KOC matrix asks (``recruits``, at most the
+  pool) and those whose free product the budget (or the ``koc`` cap under ``mixed``) paid on
+  day 1; only recruits post (0 and 0 under every other seeding).
 - ``orders_held``: ``referral=group_buy``'s first orders still waiting for their teams at the
   end (decided at the group price within the last ``window_days``): placed after the run if
   the team fills, or at full price by most of them if it does not; in no customers (0 under
@@ -81,6 +84,8 @@ COUNTS = (  # whole numbers, kept as int; every other metric is a float (NaN whe
     "cascade_max_size",
     "cascade_max_depth",
     "fake_referrals",
+    "kocs_chosen",
+    "kocs_recruited",
     "orders_held",
     "teams_filled",
     "teams_dissolved",
@@ -111,6 +116,8 @@ def run_metrics(model: ReferralModel) -> dict[str, float | int]:
     metrics["fake_referrals"] = fakes
     metrics["fraud_spend"] = model.fraud.spend
     metrics["fraud_share"] = ratio(fakes, fakes + referred)
+    metrics["kocs_chosen"] = len(model.seeding.chosen_kocs())
+    metrics["kocs_recruited"] = len(model.seeding.recruited_kocs())
     metrics["orders_held"] = model.referral.held_orders
     metrics["teams_filled"], metrics["teams_dissolved"] = model.referral.team_counts
     return {key: int(value) if key in COUNTS else float(value) for key, value in metrics.items()}

@@ -8,7 +8,7 @@ seldom filled. :mod:`sim.report` writes them under the table and says them on st
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -23,10 +23,12 @@ from sim.compare import (
 from sim.jobs import EARLIER
 from sim.summary import (
     CONFIDENCE,
+    KOCS_UNPAID_READS,
     OWED,
     SELDOM_FILLED_READS,
     UNDEFINED_IN_SOME,
     counted_in,
+    kocs_unpaid,
     teams_seldom_filled,
     undefined_in_all,
     undefined_in_some,
@@ -307,13 +309,41 @@ def seldom_filled_settings(
 
     The label is "" for one configuration (no ``keys``; default: :func:`sim.results.swept`).
     """
+    return described_settings(metrics, teams_seldom_filled, keys)
+
+
+def kocs_unpaid_note(metrics: pd.DataFrame, keys: Sequence[str] | None = None) -> list[str]:
+    """A paragraph naming the KOC matrices that recruited fewer KOCs than they asked, if any.
+
+    Only recruits post, so such a setting's KOC channel is smaller than its ``recruits`` says
+    (:func:`sim.summary.kocs_unpaid`).
+    """
+    found = described_settings(metrics, kocs_unpaid, keys)
+    if not found:
+        return []
+    named = "; ".join(f"{label}: {unpaid}" if label else unpaid for label, unpaid in found.items())
+    return [
+        f"KOCs recruited as far as the budget paid their products ({named}): {KOCS_UNPAID_READS}.",
+        "",
+    ]
+
+
+def described_settings(
+    metrics: pd.DataFrame,
+    describe: Callable[[pd.DataFrame], str],
+    keys: Sequence[str] | None = None,
+) -> dict[str, str]:
+    """``describe`` of each setting's runs, by its label, where it says something (not "").
+
+    The label is "" for one configuration (no ``keys``; default: :func:`sim.results.swept`).
+    """
     keys = store.swept(metrics) if keys is None else keys
     groups = metrics.groupby(list(keys), sort=False, dropna=False) if keys else [((), metrics)]
     found = {}
     for _, runs in groups:
-        seldom = teams_seldom_filled(runs)
-        if seldom:
-            found[label_of(runs.iloc[:1], keys).iloc[0] if keys else ""] = seldom
+        said = describe(runs)
+        if said:
+            found[label_of(runs.iloc[:1], keys).iloc[0] if keys else ""] = said
     return found
 
 

@@ -55,6 +55,7 @@ from sim.notes import (
     differences_across_note,
     earlier_runs_note,
     held_orders_note,
+    kocs_unpaid_note,
     pending_rewards_note,
     same_spend_note,
     seldom_filled_note,
@@ -626,6 +627,7 @@ def _notes(
         *unbooked_commissions_note(metrics, keys),
         *held_orders_note(metrics, keys),
         *seldom_filled_note(metrics, keys),
+        *kocs_unpaid_note(metrics, keys),
         *earlier_runs_note(metrics, keys),
     ]
 

@@ -56,6 +56,8 @@ SUPPORT: dict[str, Support] = {
     "fake_referrals": COUNT,
     "fraud_spend": COUNT,
     "fraud_share": SHARE,
+    "kocs_chosen": COUNT,
+    "kocs_recruited": COUNT,
     "orders_held": COUNT,
     "teams_filled": COUNT,
     "teams_dissolved": COUNT,
@@ -564,6 +566,31 @@ def teams_seldom_filled(metrics: pd.DataFrame) -> str:
     )
 
 
+KOCS_UNPAID_READS = (
+    "the budget (under `seeding=mixed`, its `koc` share) paid no more free products, and only "
+    "recruits post: the KOC channel is that many KOCs, not `recruits`"
+)
+"""What a KOC matrix that recruited fewer KOCs than it asked means for its customers."""
+
+
+def kocs_unpaid(metrics: pd.DataFrame) -> str:
+    """How many of the KOCs asked the budget recruited, or "" if it recruited them all.
+
+    ``346 of the 500 KOCs asked`` (a run), ``346.5 of the 500 KOCs asked, per run``
+    (replicates); "" for results of an older engine (no ``kocs_chosen``) and where no KOC was
+    asked. Until 4 Dec 2026 nothing said it: the calibrated reference campaign asks the whole
+    pool of 500 and its KOC budget pays the products of 346, and a warning said "all of them
+    are recruited".
+    """
+    if not {"kocs_chosen", "kocs_recruited"} <= {*metrics.columns}:
+        return ""
+    chosen, recruited = metrics["kocs_chosen"].mean(), metrics["kocs_recruited"].mean()
+    if not chosen or recruited >= chosen:
+        return ""
+    per_run = "" if len(metrics) == 1 else ", per run"
+    return f"{recruited:,.4g} of the {chosen:,.4g} KOCs asked{per_run}"
+
+
 def format_summary(metrics: pd.DataFrame, names: tuple[str, ...] = HEADLINE) -> str:
     """A fixed-width table of the headline metrics, with 95% CIs when there are replicates."""
     table = summarise(metrics, names=[n for n in names if n in metrics.columns])
@@ -586,6 +613,9 @@ def format_summary(metrics: pd.DataFrame, names: tuple[str, ...] = HEADLINE) -> 
     seldom = teams_seldom_filled(metrics)
     if seldom:
         lines.append(f"Group-buy teams seldom filled: {seldom}; {SELDOM_FILLED_READS}.")
+    unpaid = kocs_unpaid(metrics)
+    if unpaid:
+        lines.append(f"KOCs recruited: {unpaid}; {KOCS_UNPAID_READS}.")
     if len(metrics) == 1:
         lines.append(ONE_REPLICATE)
     return "\n".join(lines)

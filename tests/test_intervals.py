@@ -19,6 +19,7 @@ from sim.summary import (
     figures,
     format_summary,
     grouped_mean_interval,
+    kocs_unpaid,
     level_interval,
     summarise,
     support_of,
@@ -244,6 +245,21 @@ def test_a_group_buy_whose_teams_seldom_fill_is_said_to_pay_almost_nothing():
     assert teams_seldom_filled(runs.assign(teams_filled=0, teams_dissolved=0)) == ""  # no team
     assert teams_seldom_filled(runs.drop(columns=["teams_filled", "teams_dissolved"])) == ""
     assert "seldom" not in format_summary(runs.assign(teams_dissolved=0), ("customers",))
+
+
+def test_a_koc_matrix_whose_budget_paid_fewer_products_than_it_asked_says_how_many_posted():
+    # the calibrated reference campaign asks the pool's 500 KOCs and its KOC budget pays 346
+    # products: only recruits post, and nothing said so (a warning said "all are recruited")
+    runs = pd.DataFrame({"customers": [900.0] * 2, "kocs_chosen": [500, 500],
+                         "kocs_recruited": [346, 347]})  # fmt: skip
+    assert kocs_unpaid(runs) == "346.5 of the 500 KOCs asked, per run"
+    assert kocs_unpaid(runs.iloc[:1]) == "346 of the 500 KOCs asked"
+    line = format_summary(runs, ("customers",)).splitlines()[-1]
+    assert line.startswith("KOCs recruited: 346.5 of the 500 KOCs asked, per run; the budget")
+    assert kocs_unpaid(runs.assign(kocs_recruited=500)) == ""  # all of them
+    assert kocs_unpaid(runs.assign(kocs_chosen=0, kocs_recruited=0)) == ""  # no KOC matrix
+    assert kocs_unpaid(runs.drop(columns=["kocs_chosen", "kocs_recruited"])) == ""  # older
+    assert "KOCs recruited" not in format_summary(runs.assign(kocs_recruited=500), ("customers",))
 
 
 def test_a_single_run_whose_teams_never_filled_says_none_not_0_of_them():

@@ -1766,6 +1766,21 @@ def test_seldom_filled_group_buys_are_named_in_the_order_the_table_lists_them():
     assert note.index("group_buy, 5: 0.5 of") < note.index("group_buy, 3: 2 of")
 
 
+def test_the_report_names_each_koc_matrix_that_recruited_fewer_kocs_than_it_asked():
+    metrics = pd.DataFrame(
+        {
+            "budget.total": [None, None, 500.0, 500.0, 20000.0, 20000.0],
+            "kocs_chosen": [0, 0, 100, 100, 100, 100],
+            "kocs_recruited": [0, 0, 8, 8, 100, 100],
+        }
+    )
+    metrics.attrs["parameters"] = ["budget.total"]
+    (note, _) = notes.kocs_unpaid_note(metrics)
+    assert note.startswith("KOCs recruited as far as the budget paid their products (500: 8 of")
+    assert "the 100 KOCs asked, per run): the budget" in note and "20000" not in note
+    assert notes.kocs_unpaid_note(metrics.assign(kocs_recruited=metrics["kocs_chosen"])) == []
+
+
 def test_the_runs_are_counted_with_thousands_separators_and_the_cells_said():
     metrics = pd.DataFrame({"referral": ["none", "two_sided"] * 600, "replicate": 0})
     metrics.attrs["parameters"] = ["referral"]

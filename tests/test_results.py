@@ -58,6 +58,8 @@ def test_count_metrics_are_whole_numbers_in_the_files_and_the_api(two_schemes):
         "cascade_max_size",
         "cascade_max_depth",
         "fake_referrals",
+        "kocs_chosen",
+        "kocs_recruited",
         "orders_held",
         "teams_filled",
         "teams_dissolved",

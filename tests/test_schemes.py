@@ -212,6 +212,9 @@ def test_more_recruits_than_the_koc_pool_says_how_many_are_recruited():
     with pytest.warns(UserWarning, match="chosen, and recruited as far as the budget pays"):
         model = sim.ReferralModel(poor).run()
     assert len(model.seeding.recruited_kocs()) == 3 < len(model.seeding.chosen) == 10
+    assert (model.metrics()["kocs_chosen"], model.metrics()["kocs_recruited"]) == (10, 3)
+    ads = sim.ReferralModel(small("seeding=ads", n=1000)).run().metrics()
+    assert (ads["kocs_chosen"], ads["kocs_recruited"]) == (0, 0)
     free = small("seeding=koc_matrix", "seeding.recruits=20", "seeding.free_product=false", n=1000)
     with pytest.warns(UserWarning, match="KOC pool of .*: all of them are recruited$"):
         sim.ReferralModel(free)

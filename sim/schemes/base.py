@@ -71,6 +71,10 @@ class SeedingScheme(Scheme):
         """Whether the scheme will broadcast nothing after ``day`` (no more exposures)."""
         return True
 
+    def chosen_kocs(self) -> np.ndarray:
+        """Consumer ids of the KOCs the scheme asks to recruit (none unless it recruits)."""
+        return np.zeros(0, dtype=np.int64)
+
     def recruited_kocs(self) -> np.ndarray:
         """Consumer ids of the KOCs recruited so far (none unless the scheme recruits)."""
         return np.zeros(0, dtype=np.int64)

@@ -328,6 +328,10 @@ class KocMatrix(SeedingScheme):
         # round i takes the i-th best KOC of each community, best connected first (not by label)
         return by_degree[np.argsort(occurrence_rank(community), kind="stable")][:count]
 
+    def chosen_kocs(self) -> np.ndarray:
+        """Consumer ids of the KOCs asked, in order of priority (``recruits``, at most the pool)."""
+        return self.model.follow.koc_ids[self.chosen]
+
     def recruited_kocs(self) -> np.ndarray:
         """Consumer ids of the recruits whose free product was paid (on day 1)."""
         return self.model.follow.koc_ids[self.recruited]
@@ -467,6 +471,10 @@ class Mixed(SeedingScheme):
     def is_idle(self, day: int) -> bool:
         """Idle when every channel is."""
         return all(channel.is_idle(day) for channel in self.channels)
+
+    def chosen_kocs(self) -> np.ndarray:
+        """The KOCs the KOC matrix asks."""
+        return np.concatenate([channel.chosen_kocs() for channel in self.channels])
 
     def recruited_kocs(self) -> np.ndarray:
         """The KOC matrix's recruits."""
