@@ -3,7 +3,9 @@
 Each function returns a list of sentences (empty when there is nothing to say): settings that
 spent alike, settings whose extra spend differs a lot, a gain that differs across conditions,
 metrics undefined in some runs, rewards owed or orders held at the end, group buys whose teams
-seldom filled. :mod:`sim.report` writes them under the table and says them on standard error.
+seldom filled, KOC matrices whose budget recruited fewer KOCs than they asked, settings only an
+earlier run of the folder holds. :mod:`sim.report` writes them under the table and says them on
+standard error.
 """
 
 from __future__ import annotations
