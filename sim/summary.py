@@ -588,7 +588,7 @@ def kocs_unpaid(metrics: pd.DataFrame) -> str:
     if not chosen or recruited >= chosen:
         return ""
     per_run = "" if len(metrics) == 1 else ", per run"
-    return f"{recruited:,.4g} of the {chosen:,.4g} KOCs asked{per_run}"
+    return f"{figure(recruited)} of the {figure(chosen)} KOCs asked{per_run}"
 
 
 def format_summary(metrics: pd.DataFrame, names: tuple[str, ...] = HEADLINE) -> str:

@@ -303,14 +303,14 @@ class KocMatrix(SeedingScheme):
             )
         pool = len(follow.koc_ids)
         if self.config.recruits > pool:
-            recruited = (
-                "nobody is recruited"
-                if not pool
-                else "all of them are chosen, and recruited as far as the budget pays for their "
-                "free products"
-                if self.config.free_product
-                else "all of them are recruited"
-            )
+            recruited = "all of them are recruited"
+            if not pool:
+                recruited = "nobody is recruited"
+            elif self.config.free_product:
+                recruited = (
+                    "all of them are chosen, and recruited as far as the budget pays for their "
+                    "free products"
+                )
             warn_once(  # the same for every replicate: said once, not once each
                 f"{self.key}recruits={self.config.recruits} is more than the KOC pool of {pool} "
                 f"(influencers.koc_share x network.n): {recruited}"
