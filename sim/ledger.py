@@ -3,10 +3,11 @@
 Spend is booked by component (``ads``, ``kol``, ``koc``, ``referral_reward``,
 ``referral_discount`` for acquisition; ``retention``). Rewards promised but not yet paid
 (awaiting verification) are *reserved*, so that the budget is never exceeded: when the budget
-runs out the paid channels stop and no new reward is promised. A seeding scheme may also cap
-each channel at a share of the budget (``seeding=mixed``, fact C6); caps apply to channel
-groups: ``ads``, ``kol``, ``koc`` and ``referral`` (rewards and discounts). ``mixed`` caps no
-retention: only ``budget.total`` caps retention spend.
+runs out the paid channels stop and no new reward is promised. A KOC matrix may reserve budget
+for its recruits' commissions too (``commission_reserve``); each channel keeps its own reserve.
+A seeding scheme may also cap each channel at a share of the budget (``seeding=mixed``, fact
+C6); caps apply to channel groups: ``ads``, ``kol``, ``koc`` and ``referral`` (rewards and
+discounts). ``mixed`` caps no retention: only ``budget.total`` caps retention spend.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ class Ledger:
     def __init__(self, budget: float | None) -> None:
         self.budget = math.inf if budget is None else float(budget)
         self.spent = dict.fromkeys(COMPONENTS, 0.0)
-        self.reserved = 0.0
+        self.reserves: dict[str, float] = {}  # held budget by channel (referral, koc)
         self.unbooked = 0.0  # commissions owed on sales after the budget ran out (yuan)
         self.caps: dict[str, float] = {}
 
@@ -48,6 +49,11 @@ class Ledger:
     def total(self) -> float:
         """Everything spent."""
         return sum(self.spent.values())
+
+    @property
+    def reserved(self) -> float:
+        """Everything held for payments promised but not yet made, over every channel."""
+        return sum(self.reserves.values())
 
     def cap_channels(self, caps: dict[str, float]) -> None:
         """Limit the spend of channel groups (``ads``, ``kol``, ``koc``, ``referral``, ...)."""
@@ -66,8 +72,8 @@ class Ledger:
         channel = CHANNEL_OF.get(component or "")
         if channel in self.caps:
             used = sum(v for k, v in self.spent.items() if CHANNEL_OF[k] == channel)
-            reserved = self.reserved if channel == "referral" else 0.0
-            left = min(left, self.caps[channel] - used - reserved - ROUNDING_MARGIN)
+            held = self.reserves.get(channel, 0.0)
+            left = min(left, self.caps[channel] - used - held - ROUNDING_MARGIN)
         return left if left >= ROUNDING_MARGIN else 0.0
 
     def spend_up_to(self, component: str, amount: float) -> float:
@@ -112,15 +118,26 @@ class Ledger:
         """Book spend already checked with :meth:`affordable` or :meth:`reserve`."""
         self.spent[component] += float(amount)
 
-    def reserve(self, amount: float) -> None:
-        """Hold budget for rewards promised but not yet paid."""
-        self.reserved += float(amount)
+    def reserve(self, amount: float, channel: str = "referral") -> None:
+        """Hold budget for payments promised but not yet made (rewards, or KOC commissions)."""
+        self.reserves[channel] = self.reserves.get(channel, 0.0) + float(amount)
 
-    def release(self, amount: float) -> None:
+    def release(self, amount: float, channel: str = "referral") -> None:
         """Return reserved budget (a promised reward that will not be paid)."""
-        self.reserved = max(self.reserved - float(amount), 0.0)
+        self.reserves[channel] = max(self.reserves.get(channel, 0.0) - float(amount), 0.0)
 
     def pay_reserved(self, component: str, amount: float) -> None:
-        """Pay a promised reward out of the reserve."""
-        self.release(amount)
+        """Pay a promised reward out of its channel's reserve."""
+        self.release(amount, CHANNEL_OF[component])
         self.spend(component, amount)
+
+    def pay_owed_from_reserve(self, component: str, amount: float) -> None:
+        """Pay an earned commission out of its channel's reserve first, then as :meth:`pay_owed`.
+
+        What the reserve cannot cover is paid from the budget still available, and what that
+        cannot cover is owed (``unbooked``).
+        """
+        covered = min(float(amount), self.reserves.get(CHANNEL_OF[component], 0.0))
+        if covered > 0:
+            self.pay_reserved(component, covered)
+        self.pay_owed(component, float(amount) - covered)

@@ -23,6 +23,8 @@ Definitions (``customers`` always excludes fakes and the day-0 seeds):
   ``commissions_unbooked``: KOL and KOC commissions, and ``referral=commission``'s
   commissions on referees' repeat orders, earned on sales made after the budget (or the
   channel's cap) ran out, which could not be paid: in no spend and so in no CAC.
+  ``commission_reserve_left``: budget a KOC matrix held for its recruits' commissions
+  (``commission_reserve``) and did not pay out by the end: in no spend (0 without a reserve).
 - ``repurchase_rate``: customers with 2+ orders; ``repurchase_30d``: of customers acquired at
   least 30 days before the end, the share who re-bought within 30 days;
   ``referred_repurchase_30d``: the same of the referred customers only (channels ``peer`` and
@@ -140,6 +142,7 @@ def money_metrics(model: ReferralModel, customers: int) -> dict[str, float]:
         roi=ratio(revenue, total),
         rewards_pending=payable_pending(model),
         commissions_unbooked=model.ledger.unbooked,
+        commission_reserve_left=model.ledger.reserves.get("koc", 0.0),
     )
     return result
 

@@ -1,11 +1,11 @@
 """The notes under a report's table: what a reader must know to read its cells right.
 
-Each function returns a list of sentences (empty when there is nothing to say): settings that
-spent alike, settings whose extra spend differs a lot, a gain that differs across conditions,
-metrics undefined in some runs, rewards owed or orders held at the end, group buys whose teams
-seldom filled, KOC matrices whose budget recruited fewer KOCs than they asked, settings only an
-earlier run of the folder holds. :mod:`sim.report` writes them under the table and says them on
-standard error.
+Each function returns a list of sentences (empty when there is nothing to say): settings that spent
+alike, settings whose extra spend differs a lot, a gain that differs across conditions, metrics
+undefined in some runs, rewards owed, commission reserves unspent or orders held at the end, group
+buys whose teams seldom filled, KOC matrices whose budget recruited fewer KOCs than they asked,
+settings only an earlier run of the folder holds. :mod:`sim.report` writes them under the table and
+says them on standard error.
 """
 
 from __future__ import annotations
@@ -284,6 +284,11 @@ def unbooked_commissions_note(
     return _owed_note(metrics, "commissions_unbooked", keys)
 
 
+def reserve_left_note(metrics: pd.DataFrame, keys: Sequence[str] | None = None) -> list[str]:
+    """A paragraph naming the KOC matrices whose commission reserve was not all paid out, if any."""
+    return _owed_note(metrics, "commission_reserve_left", keys)
+
+
 def held_orders_note(metrics: pd.DataFrame, keys: Sequence[str] | None = None) -> list[str]:
     """A paragraph naming the settings that end with group-buy orders still held, if any."""
     return _owed_note(metrics, "orders_held", keys)
@@ -325,7 +330,7 @@ def kocs_unpaid_note(metrics: pd.DataFrame, keys: Sequence[str] | None = None) -
         return []
     named = "; ".join(f"{label}: {unpaid}" if label else unpaid for label, unpaid in found.items())
     return [
-        f"KOCs recruited as far as the budget paid their products ({named}): {KOCS_UNPAID_READS}.",
+        f"KOCs recruited as far as the budget paid for them ({named}): {KOCS_UNPAID_READS}.",
         "",
     ]
 

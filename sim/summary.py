@@ -49,6 +49,7 @@ SUPPORT: dict[str, Support] = {
     "roi": COUNT,  # revenue / spend_total, both >= 0
     "rewards_pending": COUNT,
     "commissions_unbooked": COUNT,
+    "commission_reserve_left": COUNT,
     "repurchase_rate": SHARE,
     "repurchase_30d": SHARE,
     "referred_repurchase_30d": SHARE,
@@ -473,6 +474,11 @@ OWED = {
         "better than a brand that pays them would see)",
         "{:z,.0f} yuan",
     ),
+    "commission_reserve_left": (
+        "KOC commission reserve held and not paid out when the runs end, per run (held, never "
+        "spent, so in no spend; a smaller `commission_reserve` would have recruited more KOCs)",
+        "{:z,.0f} yuan",
+    ),
     "orders_held": (
         "Group-buy first orders still waiting for their teams when the runs end, per run (in "
         "no customers above: placed after the run if the team fills, or at full price by most "
@@ -567,8 +573,9 @@ def teams_seldom_filled(metrics: pd.DataFrame) -> str:
 
 
 KOCS_UNPAID_READS = (
-    "the budget (under `seeding=mixed`, its `koc` share) paid no more free products, and only "
-    "recruits post: the KOC channel is that many KOCs, not `recruits`"
+    "the budget (under `seeding=mixed`, its `koc` share) paid for no more recruits (a "
+    "recruit's free product, and its `commission_reserve` if set), and only recruits post: the "
+    "KOC channel is that many KOCs, not `recruits`"
 )
 """What a KOC matrix that recruited fewer KOCs than it asked means for its customers."""
 

@@ -142,6 +142,11 @@ EXPLICIT = [
         "seeding.ads_share=0.9",
         "seeding.ads_share+kol_share+koc_share+referral_share",
     ),
+    (
+        ("seeding=koc_matrix",),
+        "seeding.commission=0 seeding.commission_reserve=10",
+        "seeding.commission_reserve",
+    ),
     (("referral=tiered",), "referral.tiers=[{start:2}]", "referral.tiers"),
     (
         ("referral=tiered",),

@@ -7,7 +7,8 @@ checked within a few standard errors (the bound is derived in a comment next to 
 Covered: points cost at the points' cost per yuan; members' churn multiplier; KOL reach and
 commission; KOC posts after a purchase; the commission scheme's expected repeat orders; the
 tiered scheme's dearest tier closing offers; group-buy leader fanout; group shares on the
-random-mixing network; mixed-seeding channel caps; reserved rewards in the ledger.
+random-mixing network; mixed-seeding channel caps; reserved rewards and KOC commission
+reserves in the ledger.
 """
 
 from __future__ import annotations
@@ -365,6 +366,73 @@ def test_available_subtracts_rewards_reserved_for_verification():
     assert ledger.available("ads") == pytest.approx(850 - ROUNDING_MARGIN, abs=1e-9)
     assert not ledger.can_pay(151, "referral_discount")
     assert ledger.can_pay(150, "referral_discount")
+
+
+def test_each_channel_keeps_its_own_reserve_and_the_total_budget_holds_them_all():
+    ledger = Ledger(1000)
+    ledger.cap_channels({"referral": 300, "koc": 400})
+    ledger.reserve(100)  # referral rewards awaiting verification
+    ledger.reserve(250, "koc")  # commissions held with the recruits' products
+    assert ledger.reserved == 350 and ledger.reserves == {"referral": 100, "koc": 250}
+    # each cap holds its own channel's reserve only; the total holds both
+    assert ledger.available("referral_reward") == pytest.approx(200 - ROUNDING_MARGIN, abs=1e-9)
+    assert ledger.available("koc") == pytest.approx(150 - ROUNDING_MARGIN, abs=1e-9)
+    assert ledger.available("ads") == pytest.approx(650 - ROUNDING_MARGIN, abs=1e-9)
+    ledger.pay_reserved("koc", 50)
+    assert ledger.reserves == {"referral": 100, "koc": 200} and ledger.spent["koc"] == 50
+    ledger.release(100)  # a referral reward that will not be paid: the koc reserve stays
+    assert ledger.reserves == {"referral": 0, "koc": 200}
+
+
+def test_commissions_come_out_of_the_reserve_first_then_the_budget_then_are_owed():
+    ledger = Ledger(1000)
+    ledger.cap_channels({"koc": 400})
+    ledger.spend("koc", 100)  # the recruits' products
+    ledger.reserve(150, "koc")  # and their commission reserve
+    ledger.pay_owed_from_reserve("koc", 120)  # all from the reserve
+    assert (ledger.spent["koc"], ledger.reserves["koc"], ledger.unbooked) == (220, 30, 0)
+    ledger.pay_owed_from_reserve("koc", 100)  # 30 from the reserve, 70 of the cap's 150 left
+    assert ledger.reserves["koc"] == 0 and ledger.unbooked == 0
+    assert ledger.spent["koc"] == pytest.approx(320)
+    ledger.pay_owed_from_reserve("koc", 200)  # the cap's last 80: 120 owed
+    assert ledger.spent["koc"] == pytest.approx(400 - ROUNDING_MARGIN, abs=1e-9)
+    assert ledger.unbooked == pytest.approx(120 + ROUNDING_MARGIN, abs=1e-9)
+
+
+@pytest.mark.parametrize("reserve", [0.0, 150.0, 250.0, 1000.0])
+def test_a_koc_reserve_recruits_as_many_as_product_and_reserve_fit_and_pays_from_it(reserve):
+    budget, price, margin, commission = 600.0, 50.0, 0.6, 5.0
+    model = koc_model(
+        "seeding.recruits=40",
+        "influencers.koc_share=0.05",  # a pool of 100
+        f"budget.total={budget}",
+        f"product.price={price}",
+        f"product.margin={margin}",
+        f"seeding.commission={commission}",
+        f"seeding.commission_reserve={reserve}",
+        "seeding.post_days=[1,15,29]",
+        "conversion.koc=0.3",
+    )
+    unit_cost = price * (1 - margin)  # 20 yuan a free product
+    # 30, 3, 2 and 0 recruits: with 150 the reserve runs out and the budget's last 90 yuan
+    # pays on (then commissions are owed); with 250 part of the reserve is never paid out
+    recruits = min(40, math.floor(budget / (unit_cost + reserve)))
+    model.run()
+    metrics = model.metrics()
+    assert metrics["kocs_recruited"] == recruits and metrics["kocs_chosen"] == 40
+    if not recruits:  # one product and its reserve cost more than the budget
+        assert metrics["spend_koc"] == 0 and metrics["commission_reserve_left"] == 0
+        return
+    brought = model.timeseries()["new_customers_koc"].sum()
+    earned = brought * commission
+    held = recruits * reserve
+    assert earned > 0
+    # commissions are paid from the reserve, then from what the budget has left, then owed
+    paid = min(earned, held + (budget - recruits * (unit_cost + reserve)))
+    assert metrics["spend_koc"] == pytest.approx(recruits * unit_cost + paid, abs=1e-5)
+    assert metrics["commissions_unbooked"] == pytest.approx(earned - paid, abs=1e-5)
+    assert metrics["commission_reserve_left"] == pytest.approx(max(held - earned, 0), abs=1e-9)
+    assert metrics["spend_total"] + metrics["commission_reserve_left"] <= budget
 
 
 @pytest.mark.parametrize("budget", [20000, 12345, 7000, 1800])

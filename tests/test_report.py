@@ -155,6 +155,14 @@ OWED_NOTES = {
         "commissions earned after the budget ran out, per run",
         "commissions earned after",
     ),
+    "a KOC commission reserve not paid out": (
+        "seeding.commission_reserve",
+        ("0", "300"),
+        ["seeding=koc_matrix", "budget.total=3000", "network.n=5000", "run.replicates=2"],
+        "commission_reserve_left",
+        "KOC commission reserve held and not paid out when the runs end, per run",
+        "commission reserve held",
+    ),
 }
 
 
@@ -1776,7 +1784,7 @@ def test_the_report_names_each_koc_matrix_that_recruited_fewer_kocs_than_it_aske
     )
     metrics.attrs["parameters"] = ["budget.total"]
     (note, _) = notes.kocs_unpaid_note(metrics)
-    assert note.startswith("KOCs recruited as far as the budget paid their products (500: 8 of")
+    assert note.startswith("KOCs recruited as far as the budget paid for them (500: 8 of")
     assert "the 100 KOCs asked, per run): the budget" in note and "20000" not in note
     assert notes.kocs_unpaid_note(metrics.assign(kocs_recruited=metrics["kocs_chosen"])) == []
 

@@ -189,7 +189,23 @@ class KocMatrixConfig(SeedingConfig):
     commission: float = param(
         5.0, "paid per first order a recruit brings (yuan)", range=NON_NEGATIVE
     )
+    commission_reserve: float = param(
+        0.0,
+        "budget held per recruit, with its product, for the matrix's commissions, which are "
+        "paid from it first (yuan; 0: none held, and commissions past the budget are owed); "
+        "under a binding budget fewer KOCs are recruited",
+        range=NON_NEGATIVE,
+    )
     reach: float = param(0.3, "probability a follower sees a post", range=PROBABILITY)
+
+    def validate(self, prefix: str) -> None:
+        """A commission reserve needs a commission to pay."""
+        if self.commission_reserve > 0 and self.commission == 0:
+            fail(
+                prefix + "commission_reserve",
+                self.commission_reserve,
+                "0 when commission=0 (the reserve would hold budget that nothing pays out)",
+            )
 
 
 @dataclass
@@ -306,10 +322,10 @@ class KocMatrix(SeedingScheme):
             recruited = "all of them are recruited"
             if not pool:
                 recruited = "nobody is recruited"
-            elif self.config.free_product:
+            elif self.config.free_product or self.config.commission_reserve:
                 recruited = (
                     "all of them are chosen, and recruited as far as the budget pays for their "
-                    "free products"
+                    f"{recruit_costs(self.config)}"
                 )
             warn_once(  # the same for every replicate: said once, not once each
                 f"{self.key}recruits={self.config.recruits} is more than the KOC pool of {pool} "
@@ -369,19 +385,33 @@ class KocMatrix(SeedingScheme):
         )
 
     def _recruit(self) -> None:
-        model = self.model
+        """Recruit the chosen KOCs, in order, as far as the budget pays a product and a reserve.
+
+        Each recruit's free product is spent and its ``commission_reserve`` held; the first
+        KOC whose product and reserve do not fit ends the recruiting.
+        """
+        model, reserve = self.model, self.config.commission_reserve
         unit_cost = model.config.product.price * (1 - model.config.product.margin)
-        costs = np.full(len(self.chosen), unit_cost if self.config.free_product else 0.0)
-        funded = model.ledger.affordable(costs, "koc")
-        model.ledger.spend("koc", costs[:funded].sum())
+        products = np.full(len(self.chosen), unit_cost if self.config.free_product else 0.0)
+        funded = model.ledger.affordable(products + reserve, "koc")
+        model.ledger.spend("koc", products[:funded].sum())
+        if reserve:
+            model.ledger.reserve(reserve * funded, "koc")
         self.recruited = np.sort(self.chosen[:funded])
         self.is_recruit[model.follow.koc_ids[self.recruited]] = True
 
     def after_orders(self, first: Purchases, repeat: np.ndarray) -> None:
-        """Commission on first orders the recruits brought."""
+        """Commission on first orders the recruits brought: from the reserve first, if any."""
         from_koc = first.channel == Channel.KOC
         brought = int(self.is_recruit[first.source[from_koc]].sum())
-        self.model.ledger.pay_owed("koc", brought * self.config.commission)
+        self.model.ledger.pay_owed_from_reserve("koc", brought * self.config.commission)
+
+
+def recruit_costs(config: KocMatrixConfig) -> str:
+    """What the budget pays to recruit a KOC: ``free products``, ``commission reserves`` or both."""
+    costs = ["free products"] if config.free_product else []
+    costs += ["commission reserves"] if config.commission_reserve else []
+    return " and ".join(costs) or "nothing"
 
 
 def _first_seen_rank(labels: np.ndarray) -> np.ndarray:
