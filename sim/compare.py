@@ -448,7 +448,7 @@ def _paired_difference(paired: pd.DataFrame, metric: str) -> tuple:
     return mean_interval(difference, support=difference_support(metric))
 
 
-def wide(comparison: pd.DataFrame, by: str = "referral") -> pd.DataFrame:
+def wide(comparison: pd.DataFrame) -> pd.DataFrame:
     """One row per scheme, columns ``<metric>``, ``<metric>_low``, ``<metric>_high``.
 
     Only the settings the comparison holds get a row: jobs of several sweeps, whose parameters

@@ -60,7 +60,7 @@ def same_spend_note(
     customers at its spend (:func:`_won_alike`).
     """
     keys = [c for c in comparison.columns if c not in ("metric", *COLUMNS)]
-    table = wide(comparison, by)
+    table = wide(comparison)
     named = table[same_spend_as_baseline(table, tolerance)]
     alike = table[same_as_baseline(table, by, baseline, tolerance)]
     return [*_spent_alike(named, keys), *_won_alike(alike, keys, baseline_named(baseline, by))]
@@ -132,14 +132,14 @@ def unequal_spend_note(
     named = [c for c in comparison.columns if c not in ("metric", *COLUMNS, *within)]
     spans = [
         _spend_span(rows, named, within)
-        for rows in _spending_more_by_condition(comparison, by, within)
+        for rows in _spending_more_by_condition(comparison, within)
         if rows[EXTRA].max() >= ratio * rows[EXTRA].min()
     ]
     if not spans:
         return []
     against = baseline_named(baseline, by)
     at_same = f" at the same {', '.join(f'`{c}`' for c in within)}" if within else ""
-    lowest = wide(comparison, by)["spend_acquisition"].min()
+    lowest = wide(comparison)["spend_acquisition"].min()
     return [
         f"The settings that spend more on acquisition than `{against}`{at_same} spend very "
         f"different amounts more: {'; '.join(spans)}. So Δ customers ranks them partly by "
@@ -157,14 +157,14 @@ EXTRA = "delta_spend_acquisition"
 
 
 def _spending_more_by_condition(
-    comparison: pd.DataFrame, by: str, within: Sequence[str]
+    comparison: pd.DataFrame, within: Sequence[str]
 ) -> list[pd.DataFrame]:
     """Per combination of the conditions, the settings that spend more than the baseline.
 
     Those whose extra acquisition spend's CI lies above 0 (its mean where it has no CI: one
     replicate); only combinations with two or more such settings, whose spend can differ.
     """
-    table = wide(comparison, by)
+    table = wide(comparison)
     if EXTRA not in table:  # results of an older engine
         return []
     above = table[f"{EXTRA}_low"].fillna(table[EXTRA])

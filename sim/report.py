@@ -167,11 +167,11 @@ def written_report(
     _clear(out)
     paired = baseline if keys == [by] else None
     within = conditions(metrics, baseline, by)
-    table = wide(comparison, by)
+    table = wide(comparison)
     in_table_order = [c for c in table.columns if c in keys]
     seldom = seldom_filled_settings(metrics, in_table_order)
     figures = _figures(jobs, table, keys, out, paired, within=within, by=by, seldom=seldom)
-    text = format_table(comparison, by)
+    text = format_table(comparison)
     comparing = [
         *same_spend_note(comparison, by, baseline),
         *unequal_spend_note(comparison, by, baseline, within),
@@ -257,9 +257,9 @@ def _write_configuration_report(
     comparison = _compared(metrics.assign(**{CONFIGURATION: label}), label, CONFIGURATION, noted)
     _clear(out)
     (out / "reach_cac.png").unlink(missing_ok=True)  # an earlier report's, of other settings
-    table = wide(comparison, CONFIGURATION)
+    table = wide(comparison)
     figures = _figures(jobs, table, [CONFIGURATION], out, frontier=False, label=label)
-    text = format_table(comparison, CONFIGURATION, UNPAIRED_TABLE)
+    text = format_table(comparison, UNPAIRED_TABLE)
     failed = store.failed_jobs(Path(folder)) if Path(folder).is_dir() else {}
     plan = planned.plan_of(Path(folder))
     not_started = len(plan.never_started()) if plan is not None else 0

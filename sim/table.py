@@ -37,16 +37,15 @@ TABLE = (
 )
 
 
-def format_table(comparison: pd.DataFrame, by: str, columns: Sequence[tuple] = TABLE) -> str:
+def format_table(comparison: pd.DataFrame, columns: Sequence[tuple] = TABLE) -> str:
     """A Markdown table: one row per scheme, each cell a mean and its 95% CI.
 
     Args:
         comparison: a :func:`sim.compare.compare` table.
-        by: the parameter naming the settings.
         columns: ``(metric, header, format)`` of each column after the settings' own.
 
     """
-    table = wide(comparison, by)
+    table = wide(comparison)
     keys = [c for c in table.columns if c in comparison.columns and c != "metric"]
     columns = [column for column in columns if column[0] in table.columns]  # older results
     alone = comparison.loc[unpaired(comparison), keys].assign(_alone=True)

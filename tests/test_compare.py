@@ -191,7 +191,7 @@ def test_a_numeric_baseline_given_as_text_matches():
         ignore_index=True,
     )
     frame.attrs["parameters"] = ["reward"]
-    table = wide(sim.compare(frame, baseline="0", by="reward"), by="reward").set_index("reward")
+    table = wide(sim.compare(frame, baseline="0", by="reward")).set_index("reward")
     assert table.loc[10.0, "incremental_cac"] == pytest.approx(1000 / 20)
 
 
@@ -301,7 +301,7 @@ def test_a_switch_baseline_given_as_hydra_writes_it_matches():
     )
     frame.attrs["parameters"] = ["fraud.enabled"]
     for word in ("false", "False"):
-        table = wide(sim.compare(frame, baseline=word, by="fraud.enabled"), by="fraud.enabled")
+        table = wide(sim.compare(frame, baseline=word, by="fraud.enabled"))
         table = table.set_index("fraud.enabled")
         assert table.loc[True, "delta_customers"] == pytest.approx(-20)
 

@@ -69,7 +69,7 @@ def rounded(value: float) -> str:
 
 def test_the_table_numbers_are_the_paired_comparison(sweep_folder):
     frame = sim.results.load(sweep_folder)
-    text = table.format_table(sim.compare(frame), "referral")
+    text = table.format_table(sim.compare(frame))
     two_sided = next(line for line in text.splitlines() if line.startswith("| two_sided"))
     cells = two_sided.split(" | ")
     mean = frame.query("referral == 'two_sided'")["customers"].mean()
@@ -1147,7 +1147,7 @@ def test_a_mean_that_rounds_to_zero_reads_0_not_minus_0():
     comparison = pd.DataFrame(
         rows, columns=["referral", "metric", "mean", "ci_low", "ci_high", "replicates"]
     )
-    text = table.format_table(comparison, "referral")  # the report's Markdown and printout
+    text = table.format_table(comparison)  # the report's Markdown and printout
     assert not re.search(r"-0(?![.\d])", text)  # no negative zero
     header, _, two_sided = table_cells(text)
     assert two_sided[header.index("Δ customers")] == "+0 [0, 36]"  # as the baseline's +0
