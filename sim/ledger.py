@@ -137,7 +137,10 @@ class Ledger:
         What the reserve cannot cover is paid from the budget still available, and what that
         cannot cover is owed (``unbooked``).
         """
-        covered = min(float(amount), self.reserves.get(CHANNEL_OF[component], 0.0))
+        channel = CHANNEL_OF[component]
+        covered = min(float(amount), self.reserves.get(channel, 0.0))
         if covered > 0:
             self.pay_reserved(component, covered)
+            if self.reserves[channel] < ROUNDING_MARGIN:  # a rounding residue (2.8e-17) is none
+                self.reserves[channel] = 0.0
         self.pay_owed(component, float(amount) - covered)

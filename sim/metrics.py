@@ -24,15 +24,16 @@ Definitions (``customers`` always excludes fakes and the day-0 seeds):
   commissions on referees' repeat orders, earned on sales made after the budget (or the
   channel's cap) ran out, which could not be paid: in no spend and so in no CAC.
   ``commission_reserve_left``: budget a KOC matrix held for its recruits' commissions
-  (``commission_reserve``) and did not pay out by the end: in no spend (0 without a reserve).
+  (``commission_reserve``) and did not pay out by the end: in no spend (0 without a reserve,
+  and with no budget and no ``koc`` cap, when nothing is held).
 - ``repurchase_rate``: customers with 2+ orders; ``repurchase_30d``: of customers acquired at
   least 30 days before the end, the share who re-bought within 30 days;
   ``referred_repurchase_30d``: the same of the referred customers only (channels ``peer`` and
   ``koc``), to set against ``repurchase_30d``: do referred customers come back?
 - ``fraud_share`` = fake_referrals / (fake + real referrals).
 - ``kocs_chosen`` and ``kocs_recruited``: the KOCs a KOC matrix asks (``recruits``, at most the
-  pool) and those whose free product the budget (or the ``koc`` cap under ``mixed``) paid on
-  day 1; only recruits post (0 and 0 under every other seeding).
+  pool) and those whose free product (and ``commission_reserve``) the budget (or the ``koc`` cap
+  under ``mixed``) paid on day 1; only recruits post (0 and 0 under every other seeding).
 - ``orders_held``: ``referral=group_buy``'s first orders still waiting for their teams at the
   end (decided at the group price within the last ``window_days``): placed after the run if
   the team fills, or at full price by most of them if it does not; in no customers (0 under

@@ -476,7 +476,8 @@ OWED = {
     ),
     "commission_reserve_left": (
         "KOC commission reserve held and not paid out when the runs end, per run (held, never "
-        "spent, so in no spend; a smaller `commission_reserve` would have recruited more KOCs)",
+        "spent, so in no spend; where the budget recruited fewer KOCs than asked, a smaller "
+        "`commission_reserve` would have recruited more)",
         "{:z,.0f} yuan",
     ),
     "orders_held": (

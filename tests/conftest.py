@@ -11,7 +11,7 @@ import pytest
 
 import sim
 from sim import theory
-from sim.ledger import ACQUISITION, COMPONENTS
+from sim.ledger import ACQUISITION, CHANNEL_OF, COMPONENTS
 from sim.state import State
 
 REPO = Path(__file__).resolve().parents[1]
@@ -49,8 +49,11 @@ def assert_invariants(model: sim.ReferralModel) -> None:
     else:
         assert math.isnan(metrics["cac"])
     budget = model.config.budget.total
-    if budget is not None:
-        assert metrics["spend_total"] <= budget + 1e-6
+    if budget is not None:  # what a KOC matrix still holds for commissions is budget too
+        assert metrics["spend_total"] + metrics["commission_reserve_left"] <= budget + 1e-6
+    for channel, cap in model.ledger.caps.items():  # spent and held within each channel's cap
+        used = sum(v for k, v in model.ledger.spent.items() if CHANNEL_OF[k] == channel)
+        assert used + model.ledger.reserves.get(channel, 0.0) <= cap + 1e-6, channel
     assert 0 <= metrics["customers"] <= model.n
     series = model.timeseries()
     for column in ("customers", "aware", "spend_total", "fake_referrals"):

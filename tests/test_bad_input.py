@@ -147,6 +147,11 @@ EXPLICIT = [
         "seeding.commission=0 seeding.commission_reserve=10",
         "seeding.commission_reserve",
     ),
+    (
+        ("seeding=mixed",),
+        "seeding.koc.commission=0 seeding.koc.commission_reserve=10",
+        "seeding.koc.commission_reserve",
+    ),
     (("referral=tiered",), "referral.tiers=[{start:2}]", "referral.tiers"),
     (
         ("referral=tiered",),

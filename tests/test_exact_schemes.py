@@ -435,6 +435,47 @@ def test_a_koc_reserve_recruits_as_many_as_product_and_reserve_fit_and_pays_from
     assert metrics["spend_total"] + metrics["commission_reserve_left"] <= budget
 
 
+@pytest.mark.filterwarnings("ignore:seeding.ads.daily_budget")  # the ads' share: not tested here
+def test_under_mixed_the_koc_cap_pays_the_products_and_holds_the_reserves():
+    # with no total budget only the koc cap (600 yuan) binds: 6 recruits at 20 + 80 yuan
+    model = build(
+        "seeding=mixed",
+        "seeding.total=3000",
+        "seeding.koc_share=0.2",
+        "seeding.koc.recruits=40",
+        "influencers.koc_share=0.05",
+        "product.price=50",
+        "product.margin=0.6",
+        "seeding.koc.commission_reserve=80",
+    )
+    model.step()
+    ledger = model.ledger
+    assert len(model.seeding.recruited_kocs()) == 6
+    # commissions paid from the reserve move it into spend: the two still add up to 6 x 100
+    assert ledger.spent["koc"] + ledger.reserves["koc"] == pytest.approx(600)
+    assert ledger.reserves["koc"] > 0
+
+
+def test_with_no_budget_and_no_cap_a_reserve_holds_nothing_and_every_commission_is_paid():
+    model = koc_model("seeding.commission_reserve=10000", "conversion.koc=0.3")  # never used up
+    model.run()
+    metrics = model.metrics()
+    assert metrics["kocs_recruited"] == 5 and metrics["commission_reserve_left"] == 0
+    earned = model.timeseries()["new_customers_koc"].sum() * 5.0
+    assert earned > 0 and metrics["commissions_unbooked"] == 0
+    product = model.config.product
+    assert metrics["spend_koc"] == pytest.approx(5 * product.price * (1 - product.margin) + earned)
+
+
+def test_a_reserve_paid_out_to_its_rounding_residue_holds_nothing():
+    ledger = Ledger(1000)
+    for _ in range(3):
+        ledger.reserve(0.1, "koc")
+    for _ in range(3):  # 0.1 + 0.1 + 0.1 - 0.1 - 0.1 - 0.1 = 2.8e-17 in floats
+        ledger.pay_owed_from_reserve("koc", 0.1)
+    assert ledger.reserves["koc"] == 0 and ledger.unbooked == 0
+
+
 @pytest.mark.parametrize("budget", [20000, 12345, 7000, 1800])
 @pytest.mark.parametrize("component", ["retention", "ads"])
 def test_a_budget_spent_to_the_last_yuan_has_nothing_left(budget, component):

@@ -93,9 +93,14 @@ def value_of(key: Key, days: int) -> st.SearchStrategy:
         high = _high(key) or max(low + 4, 2 * _default(key), day)
         base = st.integers(low, int(high))
     else:
-        high = _high(key) or max(1.0, 3 * _default(key))
+        high = _high(key) or OPEN_HIGH.get(key.name.rsplit(".", 1)[-1], max(1.0, 3 * _default(key)))
         base = st.floats(key.range.low, high, exclude_min=key.range.low_open)
     return st.one_of(st.none(), base) if key.optional else base
+
+
+OPEN_HIGH = {"commission_reserve": 100.0}
+"""Highs of open ranges whose default (0) says nothing of their scale: a reserve of up to 1
+yuan a recruit never bound the recruiting that free products of 20-60 yuan bind (a review)."""
 
 
 def _high(key: Key) -> float | None:

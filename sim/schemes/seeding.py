@@ -349,7 +349,7 @@ class KocMatrix(SeedingScheme):
         return self.model.follow.koc_ids[self.chosen]
 
     def recruited_kocs(self) -> np.ndarray:
-        """Consumer ids of the recruits whose free product was paid (on day 1)."""
+        """Consumer ids of the recruits whose free product (and reserve) was paid on day 1."""
         return self.model.follow.koc_ids[self.recruited]
 
     def is_idle(self, day: int) -> bool:
@@ -362,8 +362,9 @@ class KocMatrix(SeedingScheme):
     def broadcast(self, day: int) -> Exposures:
         """Recruit on the first day; recruits post on post days and after buying.
 
-        The free product pays for the posts, so recruits post whether or not the budget can
-        still pay their commissions (those are not booked: ``commissions_unbooked``).
+        The free product pays for the posts, so recruits post whether or not the reserve or
+        the budget can still pay their commissions (those are then owed, not booked:
+        ``commissions_unbooked``).
         """
         if day == 1:
             self._recruit()
@@ -388,9 +389,12 @@ class KocMatrix(SeedingScheme):
         """Recruit the chosen KOCs, in order, as far as the budget pays a product and a reserve.
 
         Each recruit's free product is spent and its ``commission_reserve`` held; the first
-        KOC whose product and reserve do not fit ends the recruiting.
+        KOC whose product and reserve do not fit ends the recruiting. With no budget and no
+        ``koc`` cap nothing is held: every commission is paid, and nothing is owed.
         """
-        model, reserve = self.model, self.config.commission_reserve
+        model = self.model
+        unlimited = math.isinf(model.ledger.available("koc"))
+        reserve = 0.0 if unlimited else self.config.commission_reserve
         unit_cost = model.config.product.price * (1 - model.config.product.margin)
         products = np.full(len(self.chosen), unit_cost if self.config.free_product else 0.0)
         funded = model.ledger.affordable(products + reserve, "koc")
