@@ -523,18 +523,26 @@ def _choices_made_by(content: dict) -> dict[str, str]:
 def preset_settings(group: str, option: str) -> dict[str, object]:
     """What an option sets other than Hydra's own: ``{"referral": "two_sided", ...}``.
 
-    For ``experiment=reward_sweep``: the groups it chooses (``referral=two_sided``) and the
-    values it sets (``run.replicates=30``), as read from its file in ``conf/`` now; its launcher
-    and sweep (``hydra``) are left out. Empty for an option with no file.
+    For ``experiment=reward_sweep``: the groups it adds (``scenario=gen_z_2026``, until 4 Dec
+    2026 left out) and chooses (``referral=two_sided``) and the values it sets
+    (``run.replicates=30``), as read from its file in ``conf/`` now; its launcher and sweep
+    (``hydra``) are left out. Empty for an option with no file.
     """
     content = _option_yaml(group, option)
+    added = {
+        key.removeprefix("/"): str(value)
+        for entry in content.get("defaults") or []
+        if isinstance(entry, dict)
+        for key, value in entry.items()
+        if key.startswith("/")
+    }
     chosen = {
         name: value
         for name, value in _choices_made_by(content).items()
         if not name.startswith("hydra/")
     }
     values = {key: value for key, value in content.items() if key not in ("defaults", "hydra")}
-    return {**chosen, **_flattened(values)}
+    return {**added, **chosen, **_flattened(values)}
 
 
 def _flattened(values: dict, prefix: str = "") -> dict[str, object]:

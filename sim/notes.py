@@ -284,6 +284,14 @@ def unbooked_commissions_note(
     return _owed_note(metrics, "commissions_unbooked", keys)
 
 
+def counted_commissions_note(metrics: pd.DataFrame, keys: Sequence[str] | None = None) -> list[str]:
+    """A paragraph naming the settings whose owed commissions the table counts as spend, if any.
+
+    Only in a report with ``--count-owed`` (:func:`sim.summary.counting_owed`).
+    """
+    return _owed_note(metrics, "commissions_counted", keys)
+
+
 def reserve_left_note(metrics: pd.DataFrame, keys: Sequence[str] | None = None) -> list[str]:
     """A paragraph naming the KOC matrices whose commission reserve was not all paid out, if any."""
     return _owed_note(metrics, "commission_reserve_left", keys)
@@ -368,7 +376,7 @@ def _owed_note(metrics: pd.DataFrame, column: str, keys: Sequence[str] | None = 
         counted = counted_in(metrics, column)
         return [f"{text}: {unit.format(owed)}{counted}.", ""] if owed > 0 else []
     settings = [
-        f"{label_of(runs.iloc[:1], keys).iloc[0]} {unit.format(owed)}{counted_in(runs, column)}"
+        f"{label_of(runs.iloc[:1], keys).iloc[0]}: {unit.format(owed)}{counted_in(runs, column)}"
         for _, runs in metrics.groupby(keys, sort=False, dropna=False)
         if (owed := runs[column].mean()) > 0
     ]

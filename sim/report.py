@@ -52,6 +52,7 @@ from sim.compare import (
 from sim.configure import preset_settings
 from sim.console import counted, listed, plain, say
 from sim.notes import (
+    counted_commissions_note,
     differences_across_note,
     earlier_runs_note,
     held_orders_note,
@@ -66,6 +67,7 @@ from sim.notes import (
     unequal_spend_note,
 )
 from sim.storage import remove_orphaned_temporaries, write_text_atomic
+from sim.summary import counting_owed
 from sim.table import DEFAULT_LABEL, UNPAIRED_TABLE, baseline_named, format_table, label_of
 
 DEFAULT_BY = "referral"
@@ -106,13 +108,17 @@ LOAD_NOTES = (store.DuplicateJobWarning, store.MixedCodeWarning)  # said in the 
 
 
 def write_report(
-    folder: Path, baseline: object = None, by: str | None = None, out: Path | None = None
+    folder: Path,
+    baseline: object = None,
+    by: str | None = None,
+    out: Path | None = None,
+    count_owed: bool = False,
 ) -> str:
     """Write ``report.md`` and the figures for the sweep in ``folder``; return what to print.
 
     See :func:`written_report`, which also says where the report went.
     """
-    return written_report(folder, baseline, by, out).text
+    return written_report(folder, baseline, by, out, count_owed).text
 
 
 class Written(NamedTuple):
@@ -123,7 +129,11 @@ class Written(NamedTuple):
 
 
 def written_report(
-    folder: Path, baseline: object = None, by: str | None = None, out: Path | None = None
+    folder: Path,
+    baseline: object = None,
+    by: str | None = None,
+    out: Path | None = None,
+    count_owed: bool = False,
 ) -> Written:
     """Write ``report.md`` and the figures for the sweep in ``folder``: what to print, and where.
 
@@ -135,7 +145,9 @@ def written_report(
         baseline: the value of ``by`` to compare against (default: see :func:`baseline_of`).
         by: the parameter naming the settings compared (default: see :func:`compared_by`).
         out: where to write (default: ``folder``, or its :func:`own_folder` for a ``by``
-            other than the default).
+            other than the default; with ``count_owed``, their :data:`COUNTING_OWED`).
+        count_owed: count the commissions owed past the budget as acquisition spend
+            (:func:`sim.summary.counting_owed`), in the table, its Δ and the figures.
 
     Returns:
         The line of runs and replicates per setting, the table, and for one configuration
@@ -145,23 +157,30 @@ def written_report(
     Raises:
         ResultsError: ``folder`` holds no finished job, does not exist or is a file.
         ComparisonError: ``by`` or ``baseline`` is not in the results, ``by`` takes one value
-            in every job while other parameters vary, or ``out`` is a file.
+            in every job while other parameters vary, ``out`` is a file, or ``count_owed``
+            where the results do not record what is owed.
 
     """
     jobs, metrics, noted = _load(folder)
+    told = out is not None
+    if count_owed:
+        metrics = _counting_owed(metrics)
     given = (("by", by), ("baseline", baseline))
     asked = [f"--{name} {plain(value)}" for name, value in given if value is not None]
     other_by = by is not None and by != default_by(metrics)
     by = compared_by(metrics, by)
     keys = store.swept(metrics)
     if by is None or not keys:
-        return _write_configuration_report(folder, jobs, metrics, noted, asked, out)
+        out = Path(folder) / COUNTING_OWED if count_owed and not told else out
+        return _write_configuration_report(folder, jobs, metrics, noted, asked, out, count_owed)
     chosen = baseline is None  # the report picks it: say how
     baseline = baseline_of(metrics, by, baseline)
     # as written: `--baseline 0` names the default 0.0 of a reward
     other_baseline = not chosen and plain(baseline) != plain(baseline_of(metrics, by, None))
     if out is None and (other_by or other_baseline):
         out = own_folder(folder, by, baseline if other_baseline else None)
+    if count_owed and not told:
+        out = (Path(folder) if out is None else out) / COUNTING_OWED
     out = _checked_out(folder, out)
     comparison = _compared(metrics, baseline, by, noted)  # before a bad one deletes
     _clear(out)
@@ -181,10 +200,39 @@ def written_report(
     say_the_rest(notes, noted)
     compared = metrics.drop_duplicates([*keys, "replicate"])  # as compare() counts each once
     intro = _comparison_intro(compared, baseline, chosen, by, within)
+    intro += f" {COUNTED_OWED_READS}" if count_owed else ""
     written = write_text_atomic(_markdown(folder, intro, text, figures, notes), out / "report.md")
+    counting = f" {COUNTED_OWED_READS}" if count_owed else ""
     return Written(
-        f"{what_cells_are(compared)}\n\n{text}\n\n{printed_legend(baseline, by)}", written
+        f"{what_cells_are(compared)}{counting}\n\n{text}\n\n{printed_legend(baseline, by)}",
+        written,
     )
+
+
+COUNTING_OWED = "counting_owed"
+"""The folder, in the report's own, of a report with ``--count-owed``: it never overwrites the
+report of the ledger's spend."""
+
+COUNTED_OWED_READS = (
+    "Spend, CAC, incremental CAC, ROI, profit and their Δ count the commissions owed past the "
+    "budget as acquisition spend (--count-owed): what a brand that pays them sees."
+)
+"""Said above the table of a report with ``--count-owed``."""
+
+
+def _counting_owed(metrics: pd.DataFrame) -> pd.DataFrame:
+    """``metrics`` counting what is owed as spend (:func:`sim.summary.counting_owed`).
+
+    Raises:
+        ComparisonError: the results do not record what is owed (an older engine's).
+
+    """
+    if "commissions_unbooked" not in metrics.columns:
+        raise ComparisonError(
+            "--count-owed needs each run's commissions_unbooked, and these results do not "
+            "record it (an older engine's): run the sweep again, or report without --count-owed"
+        )
+    return counting_owed(metrics)
 
 
 OWN_FOLDER = "by_{}"
@@ -226,6 +274,7 @@ def _write_configuration_report(
     noted: list[str],
     asked: Sequence[str] = (),
     out: Path | None = None,
+    count_owed: bool = False,
 ) -> Written:
     """The report of jobs that all ran one configuration: its metrics with their 95% CIs.
 
@@ -243,6 +292,7 @@ def _write_configuration_report(
             nothing to compare yet (a sweep reported while one setting has results is no
             error: scripts that report a running sweep keep working).
         out: where to write (default: ``folder``).
+        count_owed: ``metrics`` count the commissions owed as spend: say so above the table.
 
     Returns:
         The line of its replicates, the table and the line saying there is nothing to compare;
@@ -270,8 +320,10 @@ def _write_configuration_report(
     say_the_rest(notes[2:], noted)
     replicates = int(comparison.query("metric == 'customers'")["replicates"].max())
     intro = _configuration_intro(replicates)
+    intro += f" {COUNTED_OWED_READS}" if count_owed else ""
     written = write_text_atomic(_markdown(folder, intro, text, figures, notes), out / "report.md")
     said = f"One configuration, {counted(replicates, 'replicate')}."
+    said += f" {COUNTED_OWED_READS}" if count_owed else ""
     return Written(f"{said}\n\n{text}\n\n{printed_legend()}\n\n{nothing}", written)
 
 
@@ -626,6 +678,7 @@ def _notes(
         *undefined_note(metrics, keys),
         *pending_rewards_note(metrics, keys),
         *unbooked_commissions_note(metrics, keys),
+        *counted_commissions_note(metrics, keys),
         *reserve_left_note(metrics, keys),
         *held_orders_note(metrics, keys),
         *seldom_filled_note(metrics, keys),
@@ -919,6 +972,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         "that varies)",
     )
     parser.add_argument(
+        "--count-owed",
+        action="store_true",
+        help="count the commissions owed past the budget (commissions_unbooked) as acquisition "
+        "spend: spend, CAC, incremental CAC, ROI, profit and their Δ as a brand that pays them "
+        f"sees (written to <the report's folder>/{COUNTING_OWED}/)",
+    )
+    parser.add_argument(
         "--out",
         type=Path,
         help="where to write (default: the folder, or FOLDER/by_<parameter>/ for another --by: "
@@ -927,7 +987,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = parser.parse_args(argv)
     matplotlib.use("Agg")  # files only; set here, not on import, which broke notebooks' plots
     try:
-        written = written_report(arguments.folder, arguments.baseline, arguments.by, arguments.out)
+        written = written_report(
+            arguments.folder, arguments.baseline, arguments.by, arguments.out, arguments.count_owed
+        )
     except (store.ResultsError, ComparisonError) as error:  # any other error is a bug: shown
         print(f"referral-sim-report: {error}", file=sys.stderr)
         return 2
@@ -961,8 +1023,9 @@ def _why_there(path: Path, arguments: argparse.Namespace) -> str:
         return ""
     against = f" against {arguments.baseline}" if arguments.baseline is not None else ""
     by = f" by {arguments.by}" if arguments.by is not None else ""
+    owed = ", counting what is owed" if arguments.count_owed else ""
     return (
-        f" (compared{by}{against}, so in a folder of its own: it overwrites no report "
+        f" (compared{by}{against}{owed}, so in a folder of its own: it overwrites no report "
         "compared otherwise; --out writes it elsewhere)"
     )
 

@@ -49,6 +49,7 @@ SUPPORT: dict[str, Support] = {
     "roi": COUNT,  # revenue / spend_total, both >= 0
     "rewards_pending": COUNT,
     "commissions_unbooked": COUNT,
+    "commissions_counted": COUNT,  # in results of referral-sim-report --count-owed only
     "commission_reserve_left": COUNT,
     "repurchase_rate": SHARE,
     "repurchase_30d": SHARE,
@@ -474,6 +475,12 @@ OWED = {
         "better than a brand that pays them would see)",
         "{:z,.0f} yuan",
     ),
+    "commissions_counted": (
+        "KOL, KOC and repeat-order referral commissions earned after the budget ran out, per "
+        "run: counted as acquisition spend in the table above (--count-owed), so its spend, "
+        "CAC, ROI, profit and their Δ are what a brand that pays them sees",
+        "{:z,.0f} yuan",
+    ),
     "commission_reserve_left": (
         "KOC commission reserve held and not paid out when the runs end, per run (held, never "
         "spent, so in no spend; where the budget recruited fewer KOCs than asked, a smaller "
@@ -515,10 +522,7 @@ def counted_in(metrics: pd.DataFrame, owed: str) -> str:
     """
     if owed != "commissions_unbooked" or not {*OWED_COUNTED_IN, owed} <= {*metrics.columns}:
         return ""
-    counted = metrics.assign(
-        **{spend: metrics[spend] + metrics[owed] for spend in OWED_COUNTED_IN[:2]},
-        gross_profit=metrics["gross_profit"] - metrics[owed],
-    )
+    counted = counting_owed(metrics)
     cac, roi = (level_interval(counted, ratio)[0] for ratio in ("cac", "roi"))
     profit = counted["gross_profit"].mean()
     return f" (counting them: CAC {cac:,.1f}, ROI {roi:.2f} and profit {profit:z,.0f} a run)"
@@ -527,6 +531,28 @@ def counted_in(metrics: pd.DataFrame, owed: str) -> str:
 OWED_COUNTED_IN = ("spend_acquisition", "spend_total", "gross_profit", "customers", "revenue")
 """The metrics :func:`counted_in` reads: the two spends and the profit it counts them in, and
 the other parts of the pooled CAC and ROI (:data:`POOLED`)."""
+
+
+def counting_owed(metrics: pd.DataFrame) -> pd.DataFrame:
+    """``metrics`` with the commissions owed past the budget counted as acquisition spend.
+
+    ``spend_acquisition`` and ``spend_total`` add ``commissions_unbooked``, ``gross_profit``
+    loses it, and each run's ``cac`` and ``roi`` follow; the amount moves to
+    ``commissions_counted`` (``commissions_unbooked`` reads 0: nothing is left out). What a
+    brand that pays its commissions sees (``referral-sim-report --count-owed``).
+    """
+    owed = metrics["commissions_unbooked"]
+    acquisition = metrics["spend_acquisition"] + owed
+    total = metrics["spend_total"] + owed
+    return metrics.assign(
+        spend_acquisition=acquisition,
+        spend_total=total,
+        gross_profit=metrics["gross_profit"] - owed,
+        cac=(acquisition / metrics["customers"]).where(metrics["customers"] > 0),
+        roi=(metrics["revenue"] / total).where(total > 0),
+        commissions_counted=owed,
+        commissions_unbooked=0.0,
+    )
 
 
 SELDOM_FILLED = 0.1
@@ -574,7 +600,7 @@ def teams_seldom_filled(metrics: pd.DataFrame) -> str:
 
 
 KOCS_UNPAID_READS = (
-    "the budget (under `seeding=mixed`, its `koc` share) paid for no more recruits (a "
+    "the budget (or, under `seeding=mixed`, its `koc` share) paid for no more recruits (a "
     "recruit's free product, and its `commission_reserve` if set), and only recruits post: the "
     "KOC channel is that many KOCs, not `recruits`"
 )

@@ -240,13 +240,15 @@ def test_a_preset_sets_its_groups_and_its_values_as_dotted_keys_but_not_hydras(
     # a mutation review: the real presets nest two levels at most and all have a file
     (tmp_path / "experiment").mkdir()
     (tmp_path / "experiment" / "deep.yaml").write_text(
-        "defaults:\n  - override /referral: two_sided\n  - override /hydra/launcher: local_cores\n"
-        "  - _self_\nrun:\n  replicates: 30\nseeding:\n  koc:\n    recruits: 5\n"
+        "defaults:\n  - /scenario: gen_z_2026\n  - override /referral: two_sided\n"
+        "  - override /hydra/launcher: local_cores\n  - _self_\nrun:\n  replicates: 30\n"
+        "seeding:\n  koc:\n    recruits: 5\n"
         "  daily_budget: 1200.0\nhydra:\n  mode: MULTIRUN\n",
         encoding="utf-8",
     )
     monkeypatch.setattr(sim.configure, "conf_dir", lambda: tmp_path)
     assert sim.configure.preset_settings("experiment", "deep") == {
+        "scenario": "gen_z_2026",  # a group it adds: until 4 Dec 2026 its report left it out
         "referral": "two_sided",
         "run.replicates": 30,
         "seeding.koc.recruits": 5,

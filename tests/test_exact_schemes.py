@@ -457,7 +457,8 @@ def test_under_mixed_the_koc_cap_pays_the_products_and_holds_the_reserves():
 
 
 def test_with_no_budget_and_no_cap_a_reserve_holds_nothing_and_every_commission_is_paid():
-    model = koc_model("seeding.commission_reserve=10000", "conversion.koc=0.3")  # never used up
+    with pytest.warns(UserWarning, match=r"^seeding.commission_reserve=10000 holds nothing: "):
+        model = koc_model("seeding.commission_reserve=10000", "conversion.koc=0.3")
     model.run()
     metrics = model.metrics()
     assert metrics["kocs_recruited"] == 5 and metrics["commission_reserve_left"] == 0

@@ -21,6 +21,7 @@ import scipy.stats
 
 import sim
 from sim import charts, jobs, notes, report, table
+from sim.compare import ComparisonError
 from sim.console import counted
 
 SCHEMES = ("none", "one_sided", "two_sided")
@@ -178,11 +179,53 @@ def test_the_report_names_what_is_still_owed_at_the_end(sweep_folder, tmp_path, 
     assert amount.mean() > 0
     text = written.read_text()
     assert note in text
-    assert f": {setting} {amount.mean():,.0f} yuan" in text
+    assert f": {setting}: {amount.mean():,.0f} yuan" in text
     if column == "commissions_unbooked":  # and what they make of the setting's CAC, ROI, profit
         runs = sim.results.load(folder).query(f"`{key}` == '{setting}'")
         roi = runs["revenue"].sum() / (runs["spend_total"] + amount).sum()
         assert "yuan (counting them: CAC " in text and f", ROI {roi:.2f} and profit " in text
+
+
+def test_a_report_counting_owed_commissions_counts_them_as_spend_in_a_folder_of_its_own(tmp_path):
+    # a strategist's walkthrough (4 Dec 2026): both settings use up the budget, so the report
+    # said they spend alike and their incremental CAC is 0 by construction, while the one
+    # without a commission reserve owed thousands more; nothing gave Δ profit counting it
+    folder = tmp_path / "sweep"
+    market = [
+        "seeding=koc_matrix",
+        "seeding.recruits=50",  # the whole pool of 50
+        "budget.total=3000",
+        "network.n=5000",
+        "run.replicates=3",
+    ]
+    write_sweep(folder, "seeding.commission_reserve", ("0", "10"), market)
+    runs = sim.results.load(folder).sort_values("replicate")
+    runs["reserve"] = runs["seeding.commission_reserve"].astype(float)  # as written: "0", "10"
+    owed = runs.groupby("reserve")["commissions_unbooked"].mean()
+    assert owed[0.0] > owed[10.0] + 500  # the reserve keeps commissions inside the budget
+    booked = report.written_report(folder).path.read_text()
+    assert "by construction" in booked and report.COUNTED_OWED_READS not in booked
+    written = report.written_report(folder, count_owed=True).path
+    assert written == folder / report.COUNTING_OWED / "report.md"
+    assert (folder / "report.md").read_text() == booked  # the ledger's report is kept
+    text = " ".join(written.read_text().split())
+    assert report.COUNTED_OWED_READS in text and "by construction" not in text
+    counted = runs.assign(spend=runs["spend_acquisition"] + runs["commissions_unbooked"])
+    spend = counted.groupby("reserve")["spend"].mean()
+    for reserve, label in ((0.0, "0"), (10.0, "10")):
+        assert f" {spend[reserve]:,.0f} [" in text, label
+    profit = counted.assign(profit=counted["gross_profit"] - counted["commissions_unbooked"])
+    pairs = profit.pivot(index="replicate", columns="reserve", values="profit")
+    assert f"{(pairs[10.0] - pairs[0.0]).mean():+,.0f} [" in text  # Δ profit counting owed
+    assert "counted as acquisition spend in the table above (--count-owed)" in text
+    assert f"0: {owed[0.0]:,.0f} yuan" in text
+    assert "commissions earned after the budget ran out, per run (unpaid" not in text
+
+
+def test_counting_owed_commissions_in_results_that_do_not_record_them_is_refused():
+    frame = pd.DataFrame({"customers": [3], "spend_acquisition": [10.0]})
+    with pytest.raises(ComparisonError, match=r"^--count-owed needs each run's commissions_unbo"):
+        report._counting_owed(frame)
 
 
 def test_the_report_flags_incremental_cac_that_a_shared_budget_makes_zero(sweep_folder, tmp_path):
@@ -375,7 +418,7 @@ def test_notes_keep_the_jobs_that_left_a_swept_key_at_its_default():
     )
     metrics.attrs["parameters"] = ["referral", "referral.verify"]
     (note, _) = notes.pending_rewards_note(metrics)
-    assert note.endswith(": one_sided, holdback 5 yuan; two_sided 7 yuan.")
+    assert note.endswith(": one_sided, holdback: 5 yuan; two_sided: 7 yuan.")
 
 
 def test_held_orders_note_names_each_setting_that_ends_with_orders_held():
@@ -390,7 +433,7 @@ def test_held_orders_note_names_each_setting_that_ends_with_orders_held():
     metrics.attrs["parameters"] = ["referral", "referral.team_size"]
     (note, blank) = notes.held_orders_note(metrics)
     assert note.startswith("Group-buy first orders still waiting for their teams")
-    assert note.endswith("if it does not): group_buy, 5 12.5 orders.") and blank == ""
+    assert note.endswith("if it does not): group_buy, 5: 12.5 orders.") and blank == ""
     one = metrics.iloc[[1, 2]].drop(columns="referral.team_size")
     one.attrs["parameters"] = ["referral"]
     assert notes.held_orders_note(one)[0].endswith(": 12.5 orders.")

@@ -300,6 +300,12 @@ class KocMatrix(SeedingScheme):
         self.recruited = np.zeros(0, dtype=np.int64)  # KOC indices, once their product is paid
         self.is_recruit = np.zeros(model.n, dtype=bool)
         self.post_days = set(config.post_days)
+        if config.commission_reserve and math.isinf(model.ledger.available("koc")):
+            warn_once(  # the same for every replicate: said once, not once each
+                f"{key}commission_reserve={config.commission_reserve:g} holds nothing: there is "
+                "no budget.total to hold it from, so every commission is paid and none is owed "
+                "(set budget.total for the reserve to limit the recruits)"
+            )
 
     def _choose(self) -> np.ndarray:
         """KOC indices to recruit, in order of priority.
