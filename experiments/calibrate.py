@@ -234,8 +234,11 @@ def scenario_yaml(parameters: dict[str, float], replicates: int) -> str:
         "# shared/SEED_FACTS.md by `python -m experiments.calibrate` (do not edit by hand:",
         f"# re-run it). Fitted on {replicates} replicates per campaign and round; checked on",
         "# fresh replicates in reports/calibration.md.",
-        "#   referral-sim +scenario=gen_z_2026 seeding=mixed referral=two_sided",
-        "# Only market keys are set, so every scheme and network option combines with it.",
+        "#   referral-sim +scenario=gen_z_2026 referral=two_sided",
+        "# Only market keys are set, so every scheme and network option combines with it. Fact",
+        "# C6's reference campaign, which the fit targets, also asks for every KOC and KOL:",
+        "#   referral-sim +scenario=gen_z_2026 seeding=mixed referral=two_sided \\",
+        "#       seeding.koc.recruits=1000 seeding.kol.hired=10",
     ]
     for section in ("conversion", "population", "product", "influencers"):
         keys = sorted(k for k in values if k.startswith(section + "."))
