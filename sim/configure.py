@@ -160,7 +160,8 @@ def _refuse_undeclared(
     while isinstance(value, dict) and len(value) == 1:  # +a.b.c=1 arrives as a={'b': {'c': 1}}
         inner, value = next(iter(value.items()))
         key = f"{key}.{inner}"
-    raise ConfigError(_undeclared(key, value, _place(prefix, owner), prefix, name, declared))
+    place = _place(prefix, owner)
+    raise ConfigError(_undeclared(key, value, place, prefix, name, declared, type(owner)))
 
 
 def _undeclared(
@@ -170,15 +171,45 @@ def _undeclared(
     prefix: str,
     name: str,
     declared: list[str],
+    schema: type | None = None,
 ) -> str:
-    """The message for an undeclared key: the keys declared at ``place`` and the nearest one."""
+    """The message for an undeclared key: the keys declared at ``place`` and the nearest one.
+
+    The nearest is first the same key one level up or down where ``schema`` declares it
+    (:func:`_same_key_nested_otherwise`), then the nearest spelling.
+    """
+    nested = _same_key_nested_otherwise(key, prefix, name, declared, schema)
     nearest = nearest_key(str(name), declared)
     guess = f" (did you mean {prefix}{nearest}?)" if nearest else ""
+    guess = f" (did you mean {nested}?)" if nested else guess
     hint = _other_options_hint(prefix, name)
     return (
         f"{key}={value!r} is not allowed: {place} declares no key {name!r}{guess}. "
         f"Keys of {place}: {', '.join(declared)}.{hint}"
     )
+
+
+def _same_key_nested_otherwise(
+    key: str, prefix: str, name: str, declared: list[str], schema: type | None
+) -> str | None:
+    """The key the user meant where options nest the same keys at another depth, or None.
+
+    ``seeding.koc.commission_reserve`` under ``seeding=koc_matrix`` is its
+    ``seeding.commission_reserve``; ``seeding.commission_reserve`` under ``seeding=mixed`` is
+    its ``seeding.koc.commission_reserve`` (a strategist's walkthrough, 4 Dec 2026: the hint
+    named only the option that declares the key as given).
+    """
+    rest = key[len(prefix + name) + 1 :] if key.startswith(prefix + name + ".") else ""
+    if rest and rest.split(".")[0] in declared:
+        return prefix + rest
+    if schema is None or not dataclasses.is_dataclass(schema):
+        return None
+    nested = [
+        f"{prefix}{field}.{key[len(prefix) :]}"
+        for field, kind in typing.get_type_hints(schema).items()
+        if dataclasses.is_dataclass(kind) and name in {f.name for f in dataclasses.fields(kind)}
+    ]
+    return " or ".join(nested) or None  # seeding.kol.post_days or seeding.koc.post_days
 
 
 def _other_options_hint(prefix: str, name: str) -> str:
@@ -869,7 +900,7 @@ def _unknown_key(error: BaseException) -> str | None:
     path = re.sub(r"\[(\d+)\]", r".\1", cause.full_key or "")  # referral.tiers[0].at
     if path == key or key.startswith(path + "."):  # on the override's path
         prefix = path[: -len(name)]
-        return _undeclared(key, value, _place(prefix, schema), prefix, name, declared)
+        return _undeclared(key, value, _place(prefix, schema), prefix, name, declared, schema)
     inside = _holder(value, name)  # inside the value: name the item, e.g. referral.tiers[0]
     if inside is None:
         place = f"each {schema.__name__} in {key}"

@@ -257,6 +257,25 @@ def test_a_preset_sets_its_groups_and_its_values_as_dotted_keys_but_not_hydras(
     assert sim.configure.preset_settings("experiment", "missing") == {}  # no file: nothing set
 
 
+@pytest.mark.parametrize(
+    ("overrides", "meant"),
+    [
+        (["seeding=koc_matrix", "seeding.koc.commission_reserve=20"], "seeding.commission_reserve"),
+        (["seeding=mixed", "seeding.commission_reserve=20"], "seeding.koc.commission_reserve"),
+        (["seeding=mixed", "seeding.recruits=5"], "seeding.koc.recruits"),
+        (
+            ["seeding=mixed", "seeding.post_days=[3]"],
+            "seeding.kol.post_days or seeding.koc.post_days",
+        ),
+    ],
+)
+def test_a_key_of_one_option_given_at_anothers_depth_names_the_key_meant(overrides, meant):
+    # a strategist's walkthrough (4 Dec 2026): the hint said only "choose seeding=mixed first"
+    with pytest.raises(sim.ConfigError) as refused:
+        sim.compose(overrides)
+    assert f"(did you mean {meant}?)" in str(refused.value)
+
+
 def test_a_sweep_over_a_misspelt_option_names_the_nearest(tmp_path):
     result = cli("-m", "referral=none,two_side", "network.n=300", "days=5", cwd=tmp_path)
     assert result.returncode == 2
