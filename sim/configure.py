@@ -304,6 +304,7 @@ def compose(overrides: Sequence[str] = ()) -> Config:
         refuse_merging_overrides(parsed)
         refuse_sweeps(parsed)
         refuse_overridden_choices(override.input_line for override in parsed)
+        refuse_options_a_preset_cannot_set(override.input_line for override in parsed)
         changes = [override for override in parsed if _is_value_change(override)]
         groups = tuple(override.input_line for override in parsed if not _is_value_change(override))
         if APPLY_CHANGES is None or _order_matters(parsed, changes):  # Hydra does it all
@@ -512,6 +513,59 @@ def refuse_overridden_choices(overrides: Iterable[str]) -> None:
                     f"(each option of {group} chooses its own"
                     f"{keys if other == 'network' else ''})."
                 )
+
+
+def refuse_options_a_preset_cannot_set(overrides: Iterable[str]) -> None:
+    """Refuse another option of a group whose keys the chosen preset sets, if it lacks them.
+
+    ``experiment=commission_reserve seeding=koc_matrix``: the preset chooses ``seeding=mixed``
+    and sets ``seeding.koc.recruits``, which ``koc_matrix`` does not declare; Hydra said only
+    "Key 'koc' not in 'KocMatrixConfig'" (a strategist's walkthrough, 4 Dec 2026). Another
+    option that takes the preset's keys stays a variant of it (``experiment=reward_sweep
+    referral=tiered``).
+
+    Raises:
+        ConfigError: naming the option, the preset's choice and the keys the option lacks.
+
+    """
+    choices = dict(
+        (key.lstrip("+"), value)
+        for key, equals, value in (line.partition("=") for line in overrides)
+        if equals and not key.startswith("~")
+    )
+    preset = choices.get("experiment")
+    if preset is None:
+        return
+    settings = preset_settings("experiment", preset)
+    for group, option in choices.items():
+        picked = settings.get(group)
+        cls = option_classes().get(group, {}).get(option)
+        if option == picked or cls is None:
+            continue
+        lacking = [
+            key
+            for key in settings
+            if key.startswith(group + ".") and not _declares(cls, key[len(group) + 1 :])
+        ]
+        if lacking:
+            chooses = f"chooses {group}={picked} and " if picked is not None else ""
+            raise ConfigError(
+                f"{group}={option} is not allowed with experiment={preset}: that preset "
+                f"{chooses}sets {', '.join(lacking)}, which {group}={option} does not declare. "
+                f"Leave {group}= out, or run the sweep without the preset, setting its keys "
+                f"yourself (conf/experiment/{preset}.yaml)."
+            )
+
+
+def _declares(cls: type, dotted: str) -> bool:
+    """Whether the config dataclass ``cls`` declares the key ``dotted`` (``koc.recruits``)."""
+    for part in dotted.split("."):
+        if not (
+            dataclasses.is_dataclass(cls) and part in {f.name for f in dataclasses.fields(cls)}
+        ):
+            return False
+        cls = typing.get_type_hints(cls)[part]
+    return True
 
 
 @functools.cache

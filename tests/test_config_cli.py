@@ -666,6 +666,30 @@ def test_a_preset_takes_another_option_of_a_group_it_chooses():
     assert sim.compose(["experiment=reward_sweep", "referral=tiered"]).referral.name == "tiered"
 
 
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (
+            ["experiment=commission_reserve", "seeding=koc_matrix"],
+            "seeding=koc_matrix is not allowed with experiment=commission_reserve: that preset "
+            "chooses seeding=mixed and sets seeding.koc.recruits, seeding.kol.hired, which "
+            "seeding=koc_matrix does not declare. Leave seeding= out",
+        ),
+        (
+            ["experiment=budget_frontier", "seeding=kol"],
+            "seeding=kol is not allowed with experiment=budget_frontier: that preset sets "
+            "seeding.daily_budget, which seeding=kol does not declare.",
+        ),
+    ],
+)
+def test_an_option_lacking_the_keys_its_preset_sets_is_refused_naming_them(overrides, message):
+    # a strategist's walkthrough (4 Dec 2026): Hydra said "Key 'koc' not in 'KocMatrixConfig'"
+    with pytest.raises(sim.ConfigError) as refused:
+        sim.compose(overrides)
+    assert str(refused.value).startswith(message)
+    assert sim.compose(["experiment=budget_frontier", "seeding=ads"]).seeding.name == "ads"
+
+
 def test_a_key_of_another_option_names_the_options_that_declare_it():
     # a single run is told which options take the key; the advice for a sweep over referral is
     # the sweep's own (test_sweeps.py), no longer given to every command (a review)
