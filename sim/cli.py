@@ -44,6 +44,7 @@ from sim.config import Config
 from sim.configure import (
     compose,
     conf_dir,
+    option_yaml,
     refuse_keys_swept_options_lack,
     refuse_merging_overrides,
     register_configs,
@@ -175,10 +176,27 @@ def _experiment_as_choice(argument: str) -> str:
 
 
 def _plain_overrides(arguments: list[str]) -> list[str] | None:
-    """The model overrides of a plain single run, or None when Hydra flags are involved."""
+    """The model overrides of a plain single run, or None when Hydra flags are involved.
+
+    None too for a sweep of a preset that sweeps itself (``hydra.mode: MULTIRUN``, no ``-m``
+    needed): ``experiment=commission_reserve seeding.koc.commission_reserve=0,5`` was refused
+    as "a run has one [value]: add -m" (a strategist's walkthrough, 4 Dec 2026).
+    """
     if any(argument.startswith("-") for argument in arguments):
         return None
-    return [a for a in arguments if not a.lstrip("+~").startswith(("hydra.", "hydra/"))]
+    plain = [a for a in arguments if not a.lstrip("+~").startswith(("hydra.", "hydra/"))]
+    if _a_preset_sweeps(plain) and any(o.is_sweep_override() for o in _parse(plain)):
+        return None
+    return plain
+
+
+def _a_preset_sweeps(overrides: list[str]) -> bool:
+    """Whether ``overrides`` choose an ``experiment`` preset that runs as a sweep."""
+    presets = [o.partition("=")[2] for o in overrides if o.startswith("experiment=")]
+    return any(
+        (option_yaml("experiment", preset).get("hydra") or {}).get("mode") == "MULTIRUN"
+        for preset in presets
+    )
 
 
 def _parsed(arguments: list[str]) -> list[Override]:

@@ -580,13 +580,13 @@ def options_choosing_others() -> dict[tuple[str, str], dict[str, str]]:
         if group == "experiment":
             continue
         for option in options:
-            picks = _choices_made_by(_option_yaml(group, option))
+            picks = _choices_made_by(option_yaml(group, option))
             if picks:
                 chosen[(group, option)] = picks
     return chosen
 
 
-def _option_yaml(group: str, option: str) -> dict:
+def option_yaml(group: str, option: str) -> dict:
     """The contents of ``conf/<group>/<option>.yaml`` ({} if there is none)."""
     path = conf_dir() / group / f"{option}.yaml"
     if not path.is_file():
@@ -613,7 +613,7 @@ def preset_settings(group: str, option: str) -> dict[str, object]:
     (``run.replicates=30``), as read from its file in ``conf/`` now; its launcher and sweep
     (``hydra``) are left out. Empty for an option with no file.
     """
-    content = _option_yaml(group, option)
+    content = option_yaml(group, option)
     added = {
         key.removeprefix("/"): str(value)
         for entry in content.get("defaults") or []

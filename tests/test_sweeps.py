@@ -554,6 +554,23 @@ def test_every_experiment_preset_composes_and_sweeps(tmp_path, name):
     assert len(sim.results.swept(frame)) >= 1
 
 
+def test_a_preset_takes_a_sweep_of_its_own_key_without_dash_m(tmp_path):
+    # a strategist's walkthrough (4 Dec 2026): a preset runs as a sweep without -m, but a value
+    # list for its swept key was refused as "a run has one [value]: add -m"
+    folder = tmp_path / "reserves"
+    small = ["network.n=300", "days=5", "run.replicates=1", "hydra.launcher.n_jobs=2"]
+    reserve = "seeding.koc.commission_reserve"
+    referral_sim(
+        "experiment=commission_reserve",
+        f"{reserve}=0,7",
+        *small,
+        f"hydra.sweep.dir={folder}",
+        cwd=tmp_path,
+    )
+    frame = sim.results.load(folder)
+    assert sorted(frame[reserve].astype(float).unique()) == [0.0, 7.0]  # not the preset's five
+
+
 def _default_ctrl_c() -> None:
     """Let the child take Ctrl-C: Python ignores it if its parent ignored it (``cmd &``)."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)
