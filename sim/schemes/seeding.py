@@ -204,7 +204,8 @@ class KocMatrixConfig(SeedingConfig):
             fail(
                 prefix + "commission_reserve",
                 self.commission_reserve,
-                "0 when commission=0 (the reserve would hold budget that nothing pays out)",
+                f"0 when {prefix}commission=0 (the reserve would hold budget that nothing pays "
+                f"out), or set {prefix}commission",
             )
 
 
