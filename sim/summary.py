@@ -49,7 +49,6 @@ SUPPORT: dict[str, Support] = {
     "roi": COUNT,  # revenue / spend_total, both >= 0
     "rewards_pending": COUNT,
     "commissions_unbooked": COUNT,
-    "commissions_counted": COUNT,  # in results of referral-sim-report --count-owed only
     "commission_reserve_left": COUNT,
     "repurchase_rate": SHARE,
     "repurchase_30d": SHARE,
