@@ -623,6 +623,64 @@ REPURCHASE_LOOKS = {  # the bars' look given their colours: the setting's, or gr
 }
 
 
+SPEND_PARTS = {  # metric -> its name in the legend, in the order of the bars' segments
+    "spend_ads": "ads",
+    "spend_kol": "KOLs (fees, commissions)",
+    "spend_koc": "KOCs (products, commissions)",
+    "spend_referral_reward": "referral rewards",
+    "spend_referral_discount": "referral discounts",
+    "spend_retention": "retention",
+}
+OWED_PARTS = {  # what is owed or held beyond the spend -> its name in the legend and hatch
+    "commissions_unbooked": ("commissions owed past the budget, unpaid (in no spend)", "//"),
+    "commissions_counted": ("commissions owed past the budget, counted as spend", "//"),
+    "commission_reserve_left": ("KOC commission reserve held, never paid out", ".."),
+}
+
+
+def plot_spend(spend: pd.DataFrame, keys: Sequence[str], path: Path) -> Path:
+    """Each setting's spend per run by component, and what it owes past the budget."""
+    return save_figure(spend_figure(spend, keys), path)
+
+
+def spend_figure(spend: pd.DataFrame, keys: Sequence[str]) -> plt.Figure:
+    """Stacked bars of the mean spend per run by component, one bar per setting, top down.
+
+    ``spend`` has a row per setting (the table's order): ``keys``, the :data:`SPEND_PARTS` and
+    :data:`OWED_PARTS`, each a mean per run. Components no setting spends on are left out;
+    what is owed or held beyond the spend is hatched, after it. Where the money goes is what the
+    table's one spend column does not show (a strategist's walkthrough, 4 Dec 2026).
+    """
+    labelled = len(spend) <= LABELLED_UP_TO
+    figure, axes = plt.subplots(figsize=(8.0, min(max(3.5, 0.45 * len(spend) + 3.0), 13.0)))
+    rows = np.arange(len(spend))
+    left = np.zeros(len(spend))
+    colours = plt.get_cmap("tab10").colors
+    for index, (part, name) in enumerate(SPEND_PARTS.items()):
+        if part in spend and spend[part].fillna(0).gt(0).any():
+            values = spend[part].fillna(0).to_numpy()
+            axes.barh(rows, values, left=left, color=colours[index], label=name)
+            left += values
+    for part, (name, hatch) in OWED_PARTS.items():
+        if part in spend and spend[part].fillna(0).gt(0).any():
+            values = spend[part].fillna(0).to_numpy()
+            look = {"facecolor": "white", "edgecolor": "0.3", "hatch": hatch}
+            axes.barh(rows, values, left=left, label=name, **look)
+            left += values
+    if labelled:
+        axes.set_yticks(rows, label_of(spend, keys))
+        axes.set_ylabel(", ".join(keys))
+    else:
+        axes.set_yticks([])
+        axes.set_ylabel(f"{len(spend)} settings: too many to label (see the table)")
+    axes.invert_yaxis()  # the table's first setting on top
+    axes.xaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}"))
+    axes.set(xlabel="yuan per run (mean over replicates)", title="Where the money goes")
+    if axes.get_legend_handles_labels()[0]:  # below the bars, never over them
+        axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2, fontsize="small")
+    return figure
+
+
 def plot_cascades(
     cascades: pd.DataFrame,
     keys: Sequence[str],

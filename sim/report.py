@@ -32,12 +32,15 @@ from sim import jobs as jobs_store
 from sim import planned
 from sim import results as store
 from sim.charts import (
+    OWED_PARTS,
+    SPEND_PARTS,
     curve_parameter,
     plot_adoption,
     plot_cascades,
     plot_curves,
     plot_reach_cac,
     plot_repurchase,
+    plot_spend,
     styles_by_label,
 )
 from sim.compare import (
@@ -189,7 +192,9 @@ def written_report(
     table = wide(comparison)
     in_table_order = [c for c in table.columns if c in keys]
     seldom = seldom_filled_settings(metrics, in_table_order)
-    figures = _figures(jobs, table, keys, out, paired, within=within, by=by, seldom=seldom)
+    figures = _figures(
+        jobs, table, keys, out, paired, within=within, by=by, seldom=seldom, metrics=metrics
+    )
     text = format_table(comparison)
     comparing = [
         *same_spend_note(comparison, by, baseline),
@@ -308,7 +313,9 @@ def _write_configuration_report(
     _clear(out)
     (out / "reach_cac.png").unlink(missing_ok=True)  # an earlier report's, of other settings
     table = wide(comparison)
-    figures = _figures(jobs, table, [CONFIGURATION], out, frontier=False, label=label)
+    figures = _figures(
+        jobs, table, [CONFIGURATION], out, frontier=False, label=label, metrics=metrics
+    )
     text = format_table(comparison, UNPAIRED_TABLE)
     failed = store.failed_jobs(Path(folder)) if Path(folder).is_dir() else {}
     plan = planned.plan_of(Path(folder))
@@ -581,6 +588,7 @@ def _figures(
     within: Sequence[str] = (),
     by: str | None = None,
     seldom: Collection[str] = (),
+    metrics: pd.DataFrame | None = None,
 ) -> list[Path]:
     """Draw the report's figures into ``out``; return their paths.
 
@@ -603,6 +611,7 @@ def _figures(
             (named so here too, for the same labels).
         seldom: the labels of the group buys whose teams seldom filled (see
             :func:`sim.charts.reach_cac_figure`).
+        metrics: the jobs' metrics, for ``spend.png`` (None: not drawn).
 
     """
     named = {CONFIGURATION: label} if label is not None else {}
@@ -620,10 +629,29 @@ def _figures(
         figures.append(plot_reach_cac(table, shown, reach, within, styles, seldom))
     figures += _curves(table, shown, out, [*within, *([by] if by else [])], styles)
     figures.append(plot_repurchase(table, shown, out / "repurchase.png", styles))
+    if metrics is not None:
+        spend = distinct_replicates(metrics.assign(**named), keys)
+        spend = name_unset(spend, by) if by is not None else spend
+        figures.append(plot_spend(spend_by_setting(spend, table, shown), shown, out / SPEND))
     cascades = read("cascades")
     if len(cascades):
         figures.append(plot_cascades(cascades, keys, out / "cascades.png", styles))
     return figures
+
+
+SPEND = "spend.png"
+"""The figure of each setting's spend by component (:func:`sim.charts.spend_figure`)."""
+
+
+def spend_by_setting(metrics: pd.DataFrame, table: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Each setting's mean spend per run by component and owed, in ``table``'s order.
+
+    Means of ``metrics``' :data:`sim.charts.SPEND_PARTS` and :data:`sim.charts.OWED_PARTS`
+    columns by ``keys`` (the settings' parameters, as the table names them).
+    """
+    parts = [c for c in (*SPEND_PARTS, *OWED_PARTS) if c in metrics.columns]
+    means = metrics.groupby(keys, sort=False, dropna=False)[parts].mean().reset_index()
+    return table[keys].merge(means, on=keys, how="left")  # NaN keys match NaN, as in wide
 
 
 CURVES = "reach_cac_curves.png"

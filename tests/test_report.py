@@ -13,6 +13,7 @@ import sys
 import matplotlib.colors
 import matplotlib.container
 import matplotlib.image
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
@@ -1471,6 +1472,59 @@ def test_a_report_with_no_numeric_condition_draws_no_curve_and_removes_an_earlie
     report.write_report(sweep_folder, out=tmp_path)
     assert not (tmp_path / "reach_cac_curves.png").exists()
     assert "reach_cac_curves" not in (tmp_path / "report.md").read_text()
+
+
+def test_the_spend_figure_stacks_each_settings_mean_spend_then_what_it_owes_or_holds():
+    spend = pd.DataFrame(
+        {
+            "referral": ["none", "two_sided"],
+            "spend_ads": [100.0, 100.0],
+            "spend_kol": [0.0, 0.0],  # spent by no setting: no segment, no legend entry
+            "spend_referral_reward": [0.0, 40.0],
+            "commissions_unbooked": [25.0, 0.0],
+            "commission_reserve_left": [0.0, 7.0],
+        }
+    )
+    figure = charts.spend_figure(spend, ["referral"])
+    axes = figure.axes[0]
+    bars = {
+        label: [(round(b.get_x(), 9), round(b.get_width(), 9), b.get_hatch()) for b in bars]
+        for bars, label in zip(axes.containers, axes.get_legend_handles_labels()[1], strict=True)
+    }
+    assert [label for label in bars] == [
+        "ads",
+        "referral rewards",
+        "commissions owed past the budget, unpaid (in no spend)",
+        "KOC commission reserve held, never paid out",
+    ]
+    assert bars["ads"] == [(0.0, 100.0, None), (0.0, 100.0, None)]
+    assert bars["referral rewards"] == [(100.0, 0.0, None), (100.0, 40.0, None)]
+    owed = bars["commissions owed past the budget, unpaid (in no spend)"]
+    assert owed == [(100.0, 25.0, "//"), (140.0, 0.0, "//")]  # after the spend, hatched
+    assert bars["KOC commission reserve held, never paid out"][1] == (140.0, 7.0, "..")
+    assert [t.get_text() for t in axes.get_yticklabels()] == ["none", "two_sided"]
+    assert axes.yaxis_inverted()  # the table's first setting on top
+    plt.close(figure)
+
+
+def test_spend_by_setting_takes_means_in_the_tables_order_unset_keys_included():
+    metrics = pd.DataFrame(
+        {
+            "referral.verify": ["holdback", "holdback", None, None],
+            "spend_ads": [10.0, 30.0, 5.0, 7.0],
+            "commissions_unbooked": [1.0, 3.0, 0.0, 0.0],
+        }
+    )
+    table = pd.DataFrame({"referral.verify": [None, "holdback"]})
+    spend = report.spend_by_setting(metrics, table, ["referral.verify"])
+    assert spend["spend_ads"].tolist() == [6.0, 20.0]
+    assert spend["commissions_unbooked"].tolist() == [0.0, 2.0]
+
+
+def test_every_report_draws_where_the_money_goes(sweep_folder, tmp_path):
+    report.write_report(sweep_folder, out=tmp_path / "report")
+    assert (tmp_path / "report" / report.SPEND).stat().st_size > 0
+    assert f"![spend]({report.SPEND})" in (tmp_path / "report" / "report.md").read_text()
 
 
 def test_the_repurchase_figure_names_the_parameters_and_slants_many_labels():
