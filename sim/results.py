@@ -17,6 +17,7 @@ temporary name and renamed, and only final names are read.
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import warnings
@@ -29,7 +30,17 @@ import yaml
 
 from sim.console import LISTED, listed
 from sim.failures import EXIT_BAD_INPUT, sweep_exit_code
-from sim.jobs import CONFIG, FAILED, JOB, METRICS, TABLES, has_results, natural_order, read_record
+from sim.jobs import (
+    CONFIG,
+    FAILED,
+    FILES,
+    JOB,
+    METRICS,
+    TABLES,
+    has_results,
+    natural_order,
+    read_record,
+)
 
 if TYPE_CHECKING:  # imported where it reads: every job imports this module (through sim) but
     import duckdb  # reads nothing with it, and importing it took some 0.2 s of each job's start
@@ -73,10 +84,20 @@ def job_folders(paths: PathLike | Iterable[PathLike], say_failed: bool = True) -
     if not folders:
         where = ", ".join(str(r) for r in roots)
         said = f"no finished job ({METRICS}) under {where}: nothing to load"
-        raise ResultsError(" ".join([f"{said}.", *failures]) if failures else said)
+        if failures:
+            raise ResultsError(" ".join([f"{said}.", *failures]))
+        failed = any(failed_jobs(root) for root in roots)  # said by the caller: no hint
+        raise ResultsError(said if failed else said + NO_JOBS)
     for failure in failures:
         warnings.warn(failure, FailedJobsWarning, stacklevel=3)  # the caller of load
     return distinct_jobs(list(dict.fromkeys(f.resolve() for f in folders)))
+
+
+NO_JOBS = (
+    f" (each job writes its {METRICS} when it finishes: give the folder a run or sweep printed "
+    "on its `results:` lines, or wait for a sweep still running)"
+)
+"""Said of a folder with no finished job and no failed one: what would be there, and where."""
 
 
 def _root(path: object) -> Path:
@@ -287,13 +308,30 @@ def check_folder(root: Path) -> None:
 
     """
     if root.is_file():
+        holder = (
+            f"the run or sweep folder that holds it ({root.parent})"
+            if root.name in FILES
+            else "a run or sweep folder (printed on its `results:` lines)"
+        )
         raise ResultsError(
-            f"{root} is a file, not a results folder: give the run or sweep folder that "
-            f"holds it ({root.parent}) or a parent of several"
+            f"{root} is a file, not a results folder: give {holder} or a parent of several"
         )
     if not root.is_dir():
         where = "" if root.is_absolute() else f" (looked for {root.absolute()})"
-        raise ResultsError(f"no such results folder: {root} does not exist{where}")
+        raise ResultsError(f"no such results folder: {root} does not exist{where}{_near(root)}")
+
+
+def _near(root: Path) -> str:
+    """`` (did you mean multirun/compare_schemes?)`` for a misspelt folder beside real ones."""
+    parent = root.parent
+    if not parent.is_dir():
+        return ""
+    try:
+        siblings = [p.name for p in parent.iterdir() if p.is_dir() and not p.name.startswith(".")]
+    except OSError:  # an unreadable parent: nothing to suggest
+        return ""
+    close = difflib.get_close_matches(root.name, siblings, n=1, cutoff=0.75)
+    return f" (did you mean {parent / close[0]}?)" if close else ""
 
 
 def parameters(folders: Iterable[Path]) -> list[str]:

@@ -310,6 +310,23 @@ def test_a_missing_relative_folder_says_where_it_was_looked_for(tmp_path, monkey
     )
 
 
+def test_a_misspelt_folder_an_empty_one_and_a_stray_file_say_what_to_give(tmp_path):
+    # a strategist's walkthrough (4 Dec 2026): no near match, no next step, and README.md's
+    # folder "(.)" offered as the results folder that holds it
+    (tmp_path / "multirun" / "compare_schemes").mkdir(parents=True)
+    with pytest.raises(ResultsError) as caught:
+        sim.results.load(tmp_path / "multirun" / "compare_schems")
+    assert str(caught.value).endswith(f"(did you mean {tmp_path / 'multirun/compare_schemes'}?)")
+    with pytest.raises(ResultsError) as caught:
+        sim.results.load(tmp_path / "multirun" / "compare_schemes")
+    assert str(caught.value).endswith(sim.results.NO_JOBS)
+    (tmp_path / "README.md").write_text("# notes\n")
+    with pytest.raises(ResultsError) as caught:
+        sim.results.load(tmp_path / "README.md")
+    assert str(tmp_path) + ")" not in str(caught.value)  # its folder holds no job
+    assert "give a run or sweep folder (printed on its `results:` lines)" in str(caught.value)
+
+
 def test_referral_edges_are_only_there_when_asked(two_schemes):
     with pytest.raises(ResultsError, match=r"no referrals\.parquet \(written with run\.save_r"):
         sim.results.load(two_schemes, "referrals")
