@@ -478,9 +478,10 @@ def _load(folder: Path) -> tuple[list[Path], pd.DataFrame, list[str]]:
         try:  # first: a missing folder or a file is refused, not made
             jobs = store.job_folders(folder, say_failed=False)  # said in its notes
         except store.ResultsError as error:  # with the jobs that have none, if any: why none
-            notes = _missing_jobs_notes(folder, plan)
+            notes = _missing_jobs_notes(folder, plan)  # which say what to do instead of NO_JOBS
+            said = str(error).removesuffix(store.NO_JOBS)
             raise store.ResultsError(
-                " ".join([f"{error}.", *notes]) if notes else str(error)
+                " ".join([f"{said}.", *notes]) if notes else str(error)
             ) from None
         metrics = without_copies(store.load(jobs))  # though a sweep still runs
     noted = list(dict.fromkeys(str(w.message) for w in caught if w.category in LOAD_NOTES))

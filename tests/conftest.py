@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 from pathlib import Path
 
@@ -13,6 +14,25 @@ import sim
 from sim import theory
 from sim.ledger import ACQUISITION, CHANNEL_OF, COMPONENTS
 from sim.state import State
+
+
+@pytest.fixture(autouse=True)
+def _root_logger_as_found():
+    """Take off the handlers and level a test's in-process Hydra run left on the root logger.
+
+    Hydra configures logging for its job: a handler on the stream pytest captured for that
+    test, and the root at INFO. A later test's Mesa model then logged "Step 1 at time 1.0" each
+    day into the closed stream: thousands of "--- Logging error ---" lines in its standard
+    error (test_sweep_plan then test_report's notes test, in one process; 4 Dec 2026).
+    pytest's own capture handlers come and go with each phase and are left to it.
+    """
+    root = logging.getLogger()
+    before, level = list(root.handlers), root.level
+    yield
+    for handler in list(root.handlers):
+        if handler not in before and not type(handler).__module__.startswith("_pytest"):
+            root.removeHandler(handler)
+    root.setLevel(level)
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
