@@ -207,7 +207,7 @@ def _same_key_nested_otherwise(
     nested = [
         f"{prefix}{field}.{key[len(prefix) :]}"
         for field, kind in typing.get_type_hints(schema).items()
-        if dataclasses.is_dataclass(kind) and name in {f.name for f in dataclasses.fields(kind)}
+        if _declares(kind, name)
     ]
     return " or ".join(nested) or None  # seeding.kol.post_days or seeding.koc.post_days
 
@@ -496,11 +496,7 @@ def refuse_overridden_choices(overrides: Iterable[str]) -> None:
         ConfigError: naming both choices and what to write instead.
 
     """
-    choices = {}
-    for line in overrides:
-        key, equals, value = line.partition("=")
-        if equals and not key.startswith("~"):  # ~network=lattice deletes, it does not choose
-            choices[key.lstrip("+")] = value
+    choices = _choices(overrides)
     for group, option in choices.items():
         for other, picked in options_choosing_others().get((group, option), {}).items():
             given = choices.get(other)
@@ -513,6 +509,19 @@ def refuse_overridden_choices(overrides: Iterable[str]) -> None:
                     f"(each option of {group} chooses its own"
                     f"{keys if other == 'network' else ''})."
                 )
+
+
+def _choices(overrides: Iterable[str]) -> dict[str, str]:
+    """``key: value`` of each override as written (``+experiment/network=lattice``), ``+`` off.
+
+    Deletions are left out: ``~network=lattice`` deletes, it does not choose.
+    """
+    choices = {}
+    for line in overrides:
+        key, equals, value = line.partition("=")
+        if equals and not key.startswith("~"):
+            choices[key.lstrip("+")] = value
+    return choices
 
 
 def refuse_options_a_preset_cannot_set(overrides: Iterable[str]) -> None:
@@ -528,11 +537,7 @@ def refuse_options_a_preset_cannot_set(overrides: Iterable[str]) -> None:
         ConfigError: naming the option, the preset's choice and the keys the option lacks.
 
     """
-    choices = dict(
-        (key.lstrip("+"), value)
-        for key, equals, value in (line.partition("=") for line in overrides)
-        if equals and not key.startswith("~")
-    )
+    choices = _choices(overrides)
     preset = choices.get("experiment")
     if preset is None:
         return
@@ -594,14 +599,17 @@ def option_yaml(group: str, option: str) -> dict:
     return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
 
 
-def _choices_made_by(content: dict) -> dict[str, str]:
-    """The other groups' options an option's ``defaults`` choose (``- override /network: x``)."""
+def _choices_made_by(content: dict, entry_prefix: str = "override /") -> dict[str, str]:
+    """The other groups' options an option's ``defaults`` choose (``- override /network: x``).
+
+    ``entry_prefix="/"``: the groups it adds instead (``- /scenario: gen_z_2026``).
+    """
     return {
-        key.removeprefix("override /"): str(value)
+        key.removeprefix(entry_prefix): str(value)
         for entry in content.get("defaults") or []
         if isinstance(entry, dict)
         for key, value in entry.items()
-        if key.startswith("override /")
+        if key.startswith(entry_prefix)
     }
 
 
@@ -614,13 +622,7 @@ def preset_settings(group: str, option: str) -> dict[str, object]:
     (``hydra``) are left out. Empty for an option with no file.
     """
     content = option_yaml(group, option)
-    added = {
-        key.removeprefix("/"): str(value)
-        for entry in content.get("defaults") or []
-        if isinstance(entry, dict)
-        for key, value in entry.items()
-        if key.startswith("/")
-    }
+    added = _choices_made_by(content, "/")
     chosen = {
         name: value
         for name, value in _choices_made_by(content).items()

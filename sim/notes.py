@@ -336,11 +336,16 @@ def kocs_unpaid_note(metrics: pd.DataFrame, keys: Sequence[str] | None = None) -
     found = described_settings(metrics, kocs_unpaid, keys)
     if not found:
         return []
-    named = "; ".join(f"{label}: {unpaid}" if label else unpaid for label, unpaid in found.items())
+    named = _each_setting(found)
     return [
         f"KOCs recruited as far as the budget paid for them ({named}): {KOCS_UNPAID_READS}.",
         "",
     ]
+
+
+def _each_setting(found: dict[str, str]) -> str:
+    """``label: what; label: what`` (``what`` alone for one configuration's label "")."""
+    return "; ".join(f"{label}: {said}" if label else said for label, said in found.items())
 
 
 def described_settings(
@@ -370,17 +375,13 @@ def _owed_note(metrics: pd.DataFrame, column: str, keys: Sequence[str] | None = 
     if column not in metrics.columns:  # results of an older engine
         return []
     text, unit = OWED[column]
-    keys = store.swept(metrics) if keys is None else keys
-    if not keys:  # one configuration: its amount, no setting to name
-        owed = metrics[column].mean()
-        counted = counted_in(metrics, column)
-        return [f"{text}: {unit.format(owed)}{counted}.", ""] if owed > 0 else []
-    settings = [
-        f"{label_of(runs.iloc[:1], keys).iloc[0]}: {unit.format(owed)}{counted_in(runs, column)}"
-        for _, runs in metrics.groupby(keys, sort=False, dropna=False)
-        if (owed := runs[column].mean()) > 0
-    ]
-    return [f"{text}: {'; '.join(settings)}.", ""] if settings else []
+
+    def owed(runs: pd.DataFrame) -> str:
+        amount = runs[column].mean()
+        return f"{unit.format(amount)}{counted_in(runs, column)}" if amount > 0 else ""
+
+    found = described_settings(metrics, owed, keys)
+    return [f"{text}: {_each_setting(found)}.", ""] if found else []
 
 
 def earlier_runs_note(metrics: pd.DataFrame, keys: Sequence[str] | None = None) -> list[str]:

@@ -301,7 +301,9 @@ class KocMatrix(SeedingScheme):
         self.recruited = np.zeros(0, dtype=np.int64)  # KOC indices, once their product is paid
         self.is_recruit = np.zeros(model.n, dtype=bool)
         self.post_days = set(config.post_days)
-        if config.commission_reserve and math.isinf(model.ledger.available("koc")):
+        unlimited = math.isinf(model.ledger.available("koc"))  # no budget, no koc cap
+        self.reserve = 0.0 if unlimited else config.commission_reserve  # held per recruit
+        if config.commission_reserve and unlimited:
             warn_once(  # the same for every replicate: said once, not once each
                 f"{key}commission_reserve={config.commission_reserve:g} holds nothing: there is "
                 "no budget.total to hold it from, so every commission is paid and none is owed "
@@ -399,9 +401,7 @@ class KocMatrix(SeedingScheme):
         KOC whose product and reserve do not fit ends the recruiting. With no budget and no
         ``koc`` cap nothing is held: every commission is paid, and nothing is owed.
         """
-        model = self.model
-        unlimited = math.isinf(model.ledger.available("koc"))
-        reserve = 0.0 if unlimited else self.config.commission_reserve
+        model, reserve = self.model, self.reserve
         unit_cost = model.config.product.price * (1 - model.config.product.margin)
         products = np.full(len(self.chosen), unit_cost if self.config.free_product else 0.0)
         funded = model.ledger.affordable(products + reserve, "koc")
