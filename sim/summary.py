@@ -627,12 +627,13 @@ def kocs_unpaid(metrics: pd.DataFrame) -> str:
 def format_summary(metrics: pd.DataFrame, names: tuple[str, ...] = HEADLINE) -> str:
     """A fixed-width table of the headline metrics, with 95% CIs when there are replicates."""
     table = summarise(metrics, names=[n for n in names if n in metrics.columns])
-    lines = [f"{'metric':<22}{'mean':>14}{'95% CI':>28}"]
+    width = max([22, *(len(name) + 1 for name in table.index)])  # a space after the longest
+    lines = [f"{'metric':<{width}}{'mean':>14}{'95% CI':>28}"]
     for name, row in table.iterrows():
         mean, low, high = figures([row["mean"], row.ci_low, row.ci_high])
         interval = "" if np.isnan(row.ci_low) else f"[{low}, {high}]"
         mean = "–" if np.isnan(row["mean"]) else mean
-        lines.append(f"{name:<22}{mean:>14}{interval:>28}")
+        lines.append(f"{name:<{width}}{mean:>14}{interval:>28}")
     legend = metrics_read(list(table.index))
     if legend:
         lines.append(legend)

@@ -34,6 +34,7 @@ def _root_logger_as_found():
             root.removeHandler(handler)
     root.setLevel(level)
 
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
 EGO_FACEBOOK = SHARED_DATA / "ego_facebook.txt"

@@ -468,6 +468,46 @@ def test_with_no_budget_and_no_cap_a_reserve_holds_nothing_and_every_commission_
     assert metrics["spend_koc"] == pytest.approx(5 * product.price * (1 - product.margin) + earned)
 
 
+@pytest.mark.parametrize(
+    ("budget", "reserve", "remedy"),
+    [
+        ("budget.total=1000", "seeding.commission_reserve=990", "lower seeding.commission_reserve "
+         "or raise budget.total"),
+        ("budget.total=19.99", "seeding.commission_reserve=0", "raise budget.total"),
+    ],
+)  # fmt: skip
+def test_a_budget_that_cannot_pay_one_recruit_is_said_before_the_run(budget, reserve, remedy):
+    # the product costs 50 x (1 - 0.6) = 20 yuan: 20 + 990 > 1,000, and 20 > 19.99 (until 4 Dec
+    # 2026 only the summary's "0 of the 5 KOCs asked" said it, after the run)
+    with pytest.warns(UserWarning, match=r"^no KOC can be recruited: a recruit costs 20\.00 yuan"):
+        model = koc_model(budget, reserve, "product.price=50", "product.margin=0.6")
+    model.run()
+    assert model.metrics()["kocs_recruited"] == 0
+    said = [m for m in sim.params.warnings_said() if m.startswith("no KOC can be recruited")]
+    assert said[-1].endswith(f"so the KOC channel never posts ({remedy})")
+
+
+def test_a_mixed_budget_names_its_koc_share_when_no_recruit_fits():
+    with pytest.warns(UserWarning, match=r"more than the 600\.00 yuan of seeding.koc_share of "):
+        model = build(
+            "seeding=mixed", "seeding.total=3000", "seeding.koc_share=0.2",
+            "seeding.koc.commission_reserve=600", "product.price=50", "product.margin=0.6",
+        )  # fmt: skip
+    model.step()
+    assert len(model.seeding.recruited_kocs()) == 0
+    said = [m for m in sim.params.warnings_said() if m.startswith("no KOC can be recruited")]
+    assert said[-1].endswith("(lower seeding.koc.commission_reserve or raise seeding.koc_share "
+                            "or seeding.total)")  # fmt: skip
+
+
+def test_a_budget_that_pays_exactly_one_recruit_says_nothing(recwarn):
+    model = koc_model("budget.total=1010", "seeding.commission_reserve=990",
+                      "product.price=50", "product.margin=0.6")  # fmt: skip
+    model.step()
+    assert len(model.seeding.recruited_kocs()) == 1
+    assert not [w for w in recwarn if "no KOC can be recruited" in str(w.message)]
+
+
 def test_a_reserve_paid_out_to_its_rounding_residue_holds_nothing():
     ledger = Ledger(1000)
     for _ in range(3):

@@ -431,3 +431,15 @@ def test_a_summary_says_in_a_line_what_its_less_plain_metrics_mean():
         "customers each customer brought in by referral, on average."
     )
     assert "Read:" not in format_summary(runs, ("customers",))  # a plain name: no legend
+
+
+def test_the_summary_keeps_its_columns_aligned_under_the_longest_metric_name():
+    # a 23-letter name pushed its row one character right of the header (4 Dec 2026)
+    frame = pd.DataFrame({"customers": [5.0, 7.0], "referred_repurchase_30d": [0.1, 0.3]})
+    lines = format_summary(frame, ("customers", "referred_repurchase_30d")).splitlines()[:3]
+    ends = {
+        line.index("mean") + 4 if i == 0 else len(line.split("[")[0].rstrip())
+        for i, line in enumerate(lines)
+    }
+    assert len(ends) == 1, lines
+    assert lines[2].startswith("referred_repurchase_30d ")

@@ -309,6 +309,36 @@ class KocMatrix(SeedingScheme):
                 "no budget.total to hold it from, so every commission is paid and none is owed "
                 "(set budget.total for the reserve to limit the recruits)"
             )
+        self._warn_if_none_affordable()
+
+    def _warn_if_none_affordable(self) -> None:
+        """Warn when the budget cannot pay even one recruit: the KOC channel would stay silent.
+
+        Only recruits post, so a product and ``commission_reserve`` larger than the budget (or,
+        under ``mixed``, its ``koc`` share) leaves the matrix with nothing to do.
+        """
+        ledger = self.model.ledger
+        product = self.unit_cost() * self.config.free_product
+        if not len(self.chosen) or ledger.can_pay(product + self.reserve, "koc"):
+            return
+        costs = [f"{product:,.2f} yuan of free product"] if product else []
+        costs += [f"{self.reserve:,.2f} yuan of commission reserve"] if self.reserve else []
+        capped = "koc" in ledger.caps  # under mixed
+        limit = "seeding.koc_share of seeding.total" if capped else "budget.total"
+        remedy = "raise " + ("seeding.koc_share or seeding.total" if capped else "budget.total")
+        if self.reserve:
+            remedy = f"lower {self.key}commission_reserve or {remedy}"
+        warn_once(  # the same for every replicate: said once, not once each
+            f"no KOC can be recruited: a recruit costs {' and '.join(costs)}, more than the "
+            f"{max(ledger.available('koc'), 0):,.2f} yuan of {limit}, so the KOC channel never "
+            f"posts ({remedy})",
+            stacklevel=4,
+        )
+
+    def unit_cost(self) -> float:
+        """What one recruit's free product costs the brand: the price less the margin (yuan)."""
+        product = self.model.config.product
+        return product.price * (1 - product.margin)
 
     def _choose(self) -> np.ndarray:
         """KOC indices to recruit, in order of priority.
@@ -402,8 +432,7 @@ class KocMatrix(SeedingScheme):
         ``koc`` cap nothing is held: every commission is paid, and nothing is owed.
         """
         model, reserve = self.model, self.reserve
-        unit_cost = model.config.product.price * (1 - model.config.product.margin)
-        products = np.full(len(self.chosen), unit_cost if self.config.free_product else 0.0)
+        products = np.full(len(self.chosen), self.unit_cost() * self.config.free_product)
         funded = model.ledger.affordable(products + reserve, "koc")
         model.ledger.spend("koc", products[:funded].sum())
         if reserve:
