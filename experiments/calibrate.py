@@ -17,8 +17,9 @@ file itself and reported with its 95% CI in ``reports/calibration.md`` (and
 Targets are measured on four campaigns (``CAMPAIGNS``): an ads campaign without referral
 offer, a light KOC-note campaign, the same ads with group buying (the "group fission" of F4),
 and the reference campaign of fact C6 (its 40/35/25 budget split, ``seeding=mixed``, with
-two-sided referral rewards as the incentives, recruiting as many KOCs and KOLs as its content
-budget affords). Interrupted runs resume from ``reports/.cache/calibration``.
+two-sided referral rewards as the incentives, recruiting as many KOCs as its KOC budget affords
+and hiring all 10 KOLs of the market, whose fees leave most of the KOL share unspent).
+Interrupted runs resume from ``reports/.cache/calibration``.
 """
 
 from __future__ import annotations

@@ -22,7 +22,8 @@ CAMPAIGNS: dict[str, tuple[str, ...]] = {
     # the same ads with group buying, the "group fission" of F4: conversion with the offer
     "fission": ("seeding=ads", "referral=group_buy"),
     # fact C6's campaign: content 40 (KOL 20 + KOC 20) / traffic 35 / incentives 25; as many
-    # KOCs and KOLs as the content budget affords; two-sided rewards as the incentive
+    # KOCs as the KOC budget affords and all 10 KOLs of the market (whose fees spend about
+    # 3,800 of the 10,800-yuan KOL share: docs/model.md); two-sided rewards as the incentive
     "reference": (
         "seeding=mixed",
         "referral=two_sided",

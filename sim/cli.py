@@ -53,6 +53,7 @@ from sim.configure import (
 )
 from sim.console import environment_restored, say, show_own_warnings_plainly, silence_stdout
 from sim.params import ConfigError
+from sim.schemes.seeding import MixedConfig
 from sim.summary import format_summary
 
 EXIT_BAD_CONFIG = failures.EXIT_BAD_INPUT
@@ -255,7 +256,7 @@ def _run_job(cfg: DictConfig, output: Path, sweep: Path | None = None) -> None:
     if jobs.is_finished(output, resolved) and _skip(output, cfg):
         jobs.forget_replicates(output)  # left by a kill between writing results and this
         if sweep is None:  # a single run asked again: show what it found, as when it ran
-            say(format_summary(pd.read_parquet(output / jobs.METRICS)))
+            say(_summary(pd.read_parquet(output / jobs.METRICS), to_config(cfg)))
         return
     aside = _clear(output, resolved, sweep)
     if sweep is not None and _reuse(output, sweep, resolved, cfg):
@@ -263,7 +264,7 @@ def _run_job(cfg: DictConfig, output: Path, sweep: Path | None = None) -> None:
         return
     if sweep is None and _taken_back(output, resolved, cfg):  # kept by an earlier run here
         jobs.forget_replicates(output)
-        say(format_summary(pd.read_parquet(output / jobs.METRICS)))
+        say(_summary(pd.read_parquet(output / jobs.METRICS), to_config(cfg)))
         return
     config = to_config(cfg)
     kept = jobs.replicates_folder(output, resolved)
@@ -287,8 +288,19 @@ def _run_job(cfg: DictConfig, output: Path, sweep: Path | None = None) -> None:
     )
     jobs.forget_replicates(output)
     say(_headline(config, parameters))
-    say(format_summary(result.metrics))
+    say(_summary(result.metrics, config))
     say(f"results: {output}")
+
+
+def _summary(metrics: pd.DataFrame, config: Config) -> str:
+    """The run's summary, with the shares a ``seeding=mixed`` campaign left unspent.
+
+    The shares are not weighed when a smaller ``budget.total`` caps them all: what stopped a
+    channel is then not its own keys.
+    """
+    seeding, budget = config.seeding, config.budget.total
+    mixed = isinstance(seeding, MixedConfig) and (budget is None or budget >= seeding.total)
+    return format_summary(metrics, caps=seeding.caps() if mixed else None)
 
 
 def _clear(output: Path, resolved: str, sweep: Path | None) -> Path | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import typing
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -624,8 +624,21 @@ def kocs_unpaid(metrics: pd.DataFrame) -> str:
     return f"{figure(recruited)} of the {figure(chosen)} KOCs asked{per_run}"
 
 
-def format_summary(metrics: pd.DataFrame, names: tuple[str, ...] = HEADLINE) -> str:
-    """A fixed-width table of the headline metrics, with 95% CIs when there are replicates."""
+def format_summary(
+    metrics: pd.DataFrame,
+    names: tuple[str, ...] = HEADLINE,
+    caps: Mapping[str, float] | None = None,
+) -> str:
+    """A fixed-width table of the headline metrics, with 95% CIs when there are replicates.
+
+    Args:
+        metrics: one row per replicate.
+        names: the metrics shown, those present in ``metrics``.
+        caps: a ``seeding=mixed`` campaign's cap of each channel in yuan
+            (:meth:`sim.schemes.seeding.MixedConfig.caps`); the shares it left unspent are
+            said below the table.
+
+    """
     table = summarise(metrics, names=[n for n in names if n in metrics.columns])
     width = max([22, *(len(name) + 1 for name in table.index)])  # a space after the longest
     lines = [f"{'metric':<{width}}{'mean':>14}{'95% CI':>28}"]
@@ -650,9 +663,53 @@ def format_summary(metrics: pd.DataFrame, names: tuple[str, ...] = HEADLINE) -> 
     unpaid = kocs_unpaid(metrics)
     if unpaid:
         lines.append(f"KOCs recruited: {unpaid}; {KOCS_UNPAID_READS}.")
+    unspent = shares_unspent(metrics, caps or {})
+    if unspent:
+        per_run = ", per run" if len(metrics) > 1 else ""
+        lines.append(f"Shares left unspent{per_run}: {unspent}; {SHARES_UNSPENT_READS}.")
     if len(metrics) == 1:
         lines.append(ONE_REPLICATE)
     return "\n".join(lines)
+
+
+SHARE_SPEND = {
+    "ads": (("spend_ads",), "ads", "seeding.ads.daily_budget on the ad days"),
+    "kol": (
+        ("spend_kol",),
+        "KOLs",
+        "seeding.kol.hired, at most influencers.kols, and their fees on the post days",
+    ),
+    "koc": (("spend_koc",), "KOCs", "seeding.koc.recruits, their products and commissions"),
+    "referral": (
+        ("spend_referral_reward", "spend_referral_discount"),
+        "referral rewards and discounts",
+        "the referral scheme's rewards on the referred orders",
+    ),
+}
+"""Each capped channel of ``seeding=mixed``: its spend columns, its name, what sets its spend."""
+UNSPENT = 0.9
+"""A share is said left unspent when its channel spent under this part of it, per run."""
+SHARES_UNSPENT_READS = (
+    "each share caps its channel, and what the channel spends is set by its own keys (in "
+    "brackets), so the rest of a share is spent on nothing else"
+)
+
+
+def shares_unspent(metrics: pd.DataFrame, caps: Mapping[str, float]) -> str:
+    """The capped channels whose mean spend per run left over a tenth of their share, or "".
+
+    ``KOLs 3,841 of 10,800 yuan, per run (seeding.kol.hired, ...)``: until 4 Dec 2026 only the
+    total spend (47,041 of the reference campaign's 54,000 yuan) hinted that a share was idle.
+    """
+    said = []
+    for channel, cap in caps.items():
+        columns, label, set_by = SHARE_SPEND[channel]
+        if cap <= 0 or not {*columns} <= {*metrics.columns}:
+            continue
+        spent = metrics[list(columns)].sum(axis=1).mean()
+        if spent < UNSPENT * cap:
+            said.append(f"{label} {figure(spent)} of {figure(cap)} yuan ({set_by})")
+    return "; ".join(said)
 
 
 MEANINGS = {

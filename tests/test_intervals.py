@@ -443,3 +443,51 @@ def test_the_summary_keeps_its_columns_aligned_under_the_longest_metric_name():
     }
     assert len(ends) == 1, lines
     assert lines[2].startswith("referred_repurchase_30d ")
+
+
+def spend_frame(kol: list[float], reward: list[float]) -> pd.DataFrame:
+    """Two replicates of a mixed campaign: ads and KOCs spend their whole shares."""
+    return pd.DataFrame(
+        {
+            "customers": [100.0, 120.0],
+            "spend_ads": [18900.0] * 2,
+            "spend_kol": kol,
+            "spend_koc": [10800.0] * 2,
+            "spend_referral_reward": reward,
+            "spend_referral_discount": reward,
+        }
+    )
+
+
+def test_a_share_left_mostly_unspent_is_named_with_what_sets_its_channels_spend():
+    caps = sim.compose(["seeding=mixed"]).seeding.caps()
+    assert caps == {"ads": 18900, "kol": 10800, "koc": 10800, "referral": 13500}
+    # KOLs spend 3,600 a run of their 10,800; referrals 2 x 6,075 = 12,150: exactly 90%, kept
+    frame = spend_frame(kol=[3000.0, 4200.0], reward=[6075.0, 6075.0])
+    last = format_summary(frame, ("customers",), caps=caps).splitlines()[-1]
+    assert last.startswith(
+        "Shares left unspent, per run: KOLs 3,600 of 10,800 yuan (seeding.kol.hired, at most "
+        "influencers.kols, and their fees on the post days); each share caps its channel"
+    )
+    assert "KOCs" not in last and "ads " not in last and "referral rewards" not in last
+    # rewards and discounts are one share: 2 x 6,000 = 12,000 of 13,500 is under 90%
+    frame = spend_frame(kol=[10800.0] * 2, reward=[6000.0, 6000.0])
+    line = format_summary(frame, ("customers",), caps=caps).splitlines()[-1]
+    assert line.startswith("Shares left unspent, per run: referral rewards and discounts 12,000 of")
+    assert "Shares left" not in format_summary(frame, ("customers",))  # no caps: not mixed
+
+
+@pytest.mark.parametrize(
+    ("overrides", "said"),
+    [
+        (["seeding=mixed"], True),
+        (["seeding=mixed", "budget.total=60000"], True),
+        (["seeding=mixed", "budget.total=20000"], False),  # the total, not the KOL keys, binds
+        (["seeding=koc_matrix"], False),  # no shares
+    ],
+)
+def test_a_run_weighs_the_shares_only_where_they_are_the_caps_that_bind(overrides, said):
+    from sim.cli import _summary
+
+    text = _summary(spend_frame(kol=[3000.0, 4200.0], reward=[6750.0] * 2), sim.compose(overrides))
+    assert ("Shares left unspent, per run: KOLs 3,600 of 10,800 yuan" in text) is said

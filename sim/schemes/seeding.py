@@ -235,6 +235,15 @@ class MixedConfig(SeedingConfig):
     kol: KolConfig = field(default_factory=KolConfig)
     koc: KocMatrixConfig = field(default_factory=KocMatrixConfig)
 
+    def caps(self) -> dict[str, float]:
+        """Each channel's cap in yuan, ``total`` x its share, keyed as the ledger's channels."""
+        return {
+            "ads": self.total * self.ads_share,
+            "kol": self.total * self.kol_share,
+            "koc": self.total * self.koc_share,
+            "referral": self.total * self.referral_share,
+        }
+
     def validate(self, prefix: str) -> None:
         """Shares cannot add up to more than the whole budget."""
         shares = self.ads_share + self.kol_share + self.koc_share + self.referral_share
@@ -521,14 +530,7 @@ class Mixed(SeedingScheme):
 
     def __init__(self, config: MixedConfig, model) -> None:
         super().__init__(config, model)
-        model.ledger.cap_channels(
-            {
-                "ads": config.total * config.ads_share,
-                "kol": config.total * config.kol_share,
-                "koc": config.total * config.koc_share,
-                "referral": config.total * config.referral_share,
-            }
-        )
+        model.ledger.cap_channels(config.caps())
         self.channels = [
             Ads(config.ads, model, "seeding.ads."),
             Kol(config.kol, model, "seeding.kol."),
