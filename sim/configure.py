@@ -750,7 +750,9 @@ def _refuse_for_the_options_lacking(
         f"{', '.join(f'{group}={o}' for o in lacking)}, {which} no key {name!r}, so {jobs} "
         f"cannot take it (options of {group} that declare it: {', '.join(having)}). Sweep those "
         f"with the key in one command (-m {group}={','.join(with_key)} {key}={swept}) and the "
-        f"others in another (-m {group}={','.join(lacking)}), without it."
+        f"others in another (-m {group}={','.join(lacking)}), without it, each into its own "
+        "hydra.sweep.dir under one parent folder, which referral-sim-report reads whole (a "
+        "second sweep into the same folder sets the first one's jobs aside in earlier/)."
         + _out_of_range_there(override, [option_classes()[group][o] for o in with_key], name)
     )
 

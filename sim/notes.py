@@ -407,7 +407,10 @@ def earlier_runs_note(metrics: pd.DataFrame, keys: Sequence[str] | None = None) 
     return [
         f"Read from `{EARLIER}/`, the results an earlier run of this folder left when a rerun "
         f"changed its jobs' configurations (kept, never deleted): {'; '.join(only_earlier)}. "
-        "The table compares them beside the latest run's settings. To report the latest run "
-        f"alone, move `{EARLIER}/` out of the folder (or run the sweep into a new folder).",
+        "The table compares them beside the latest run's settings, as one study (as it should "
+        "be where a second sweep into this folder ran the other half of the first one's study). "
+        f"To report the latest run alone, move `{EARLIER}/` out of the folder; to keep two "
+        "sweeps apart, run each into its own hydra.sweep.dir under one parent folder and "
+        "report the parent.",
         "",
     ]

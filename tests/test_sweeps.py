@@ -951,7 +951,9 @@ def test_a_sweep_with_an_option_lacking_a_key_is_told_to_run_that_option_alone(
             "cannot take it (options of referral that declare it: one_sided, two_sided). Sweep "
             "those with the key in one command (-m referral=two_sided "
             "referral.referrer_reward=choice(5)) and the others in another (-m referral=none), "
-            "without it."
+            "without it, each into its own hydra.sweep.dir under one parent folder, which "
+            "referral-sim-report reads whole (a second sweep into the same folder sets the "
+            "first one's jobs aside in earlier/)."
         ) in refused
     refused = " ".join(
         refused_sweep(
