@@ -48,7 +48,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from sim.provenance import code_fingerprint
+from sim.provenance import code_fingerprint, software_versions, source_commit
 from sim.storage import remove_orphaned_temporaries, write_parquet_atomic, write_text_atomic
 
 if TYPE_CHECKING:  # the model is imported only by what runs it: reading results needs none
@@ -564,6 +564,8 @@ def write_job(
         "tables": written,
         "code": code_version(),
         "seconds": seconds,
+        "commit": source_commit(),
+        "software": software_versions(),
     }
     write_text_atomic(json.dumps(record, indent=2, default=str), folder / JOB)
     write_parquet_atomic(with_parameters(result.metrics, parameters, declared), folder / METRICS)

@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib.metadata
+import platform
+import subprocess
 from pathlib import Path
 
 PACKAGE = Path(__file__).parent
@@ -48,3 +51,43 @@ def code_fingerprint(*extra: Path) -> str:
         digest.update(f"{file.parent.name}/{file.name}\n".encode())
         digest.update(file.read_bytes())
     return digest.hexdigest()
+
+
+SOFTWARE = ("referral-sim", "numpy", "pandas", "pyarrow", "networkx", "mesa", "hydra-core")
+"""The distributions whose versions a job records (with Python's) for a methods section."""
+
+
+@functools.cache
+def software_versions() -> dict[str, str]:
+    """Python's version and each of :data:`SOFTWARE`'s installed versions ("" if missing)."""
+    versions = {"python": platform.python_version()}
+    for name in SOFTWARE:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = ""
+    return versions
+
+
+@functools.cache
+def source_commit() -> str:
+    """The git commit the simulator's package (``sim/``) is checked out at, "" outside git.
+
+    ``+edits`` follows it when tracked files of ``sim/`` differ from that commit (the results
+    then came from code no commit holds); ``code`` in ``job.json`` fingerprints the engine
+    either way. Recorded since 4 Dec 2026, with :func:`software_versions`: a researcher's
+    walkthrough found only digests in ``job.json``, nothing a methods section could cite.
+    """
+
+    def git(*arguments: str) -> str:
+        return subprocess.run(
+            ["git", "-C", str(PACKAGE), *arguments],
+            capture_output=True, text=True, timeout=10, check=True,
+        ).stdout.strip()  # fmt: skip
+
+    try:
+        commit = git("rev-parse", "HEAD")
+        edited = git("status", "--porcelain", "--untracked-files=no", "--", ".")
+    except (OSError, subprocess.SubprocessError):  # no git, or not a work tree
+        return ""
+    return commit + ("+edits" if edited else "")

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import ast
+import importlib.metadata
 import json
 import os
 import pathlib
+import platform
 import re
 import shutil
+import subprocess
 import warnings
 from types import SimpleNamespace
 
+import mesa
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -170,6 +175,34 @@ def test_the_job_folder_records_the_configuration_and_parameters(two_schemes):
     assert "referrer_reward: 10.0" in config
     assert jobs.is_finished(two_schemes / "1", config)
     assert not jobs.is_finished(two_schemes / "1", config.replace("10.0", "11.0"))
+
+
+def test_the_job_folder_records_the_commit_and_the_software_a_methods_section_cites(two_schemes):
+    record = json.loads((two_schemes / "1" / jobs.JOB).read_text())
+    software = record["software"]
+    assert software["python"] == platform.python_version()
+    assert software["numpy"] == np.__version__ and software["mesa"] == mesa.__version__
+    assert software["referral-sim"] == importlib.metadata.version("referral-sim")
+    assert re.fullmatch(r"([0-9a-f]{40}(\+edits)?)?", record["commit"]), record["commit"]
+
+
+def test_the_commit_says_when_the_package_was_edited_since_and_is_empty_outside_git(
+    tmp_path, monkeypatch
+):
+    package = tmp_path / "repo" / "sim"
+    package.mkdir(parents=True)
+    (package / "model.py").write_text("# one\n")
+    commit = provenance.source_commit.__wrapped__  # not the cached one of sim/
+    monkeypatch.setattr(provenance, "PACKAGE", package)
+    assert commit() == ""  # not in a git work tree (tmp_path is outside /work/main)
+    git = ["git", "-C", str(package.parent), "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-qm", "one"], check=True)
+    head = subprocess.run([*git, "rev-parse", "HEAD"], check=True, capture_output=True, text=True)
+    assert commit() == head.stdout.strip()
+    (package / "model.py").write_text("# two\n")
+    assert commit() == head.stdout.strip() + "+edits"
 
 
 def test_results_of_another_engine_version_are_not_finished(two_schemes, monkeypatch):
