@@ -10,6 +10,7 @@ says them on standard error.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from sim.compare import (
     setting_text,
     wide,
 )
-from sim.jobs import EARLIER
+from sim.jobs import CONFIG, EARLIER, JOB, read_record
 from sim.summary import (
     CONFIDENCE,
     KOCS_UNPAID_READS,
@@ -414,3 +415,63 @@ def earlier_runs_note(metrics: pd.DataFrame, keys: Sequence[str] | None = None) 
         "report the parent.",
         "",
     ]
+
+
+SOFTWARE_NAMES = {"python": "Python", "mesa": "Mesa"}
+"""How the report names a recorded distribution where its package name is not how it is cited."""
+
+
+def made_with(jobs: Sequence[Path]) -> str:
+    """The code, software and seed the jobs were run with: a report's closing paragraph.
+
+    ``Made with referral-sim 0.1.0 at commit a07e537ba8bb, Python 3.12.1, numpy 2.5.5, ...;
+    seed 0.`` Values that differ between jobs are each given with their count of jobs. Until
+    4 Dec 2026 the report said none of them, and ``job.json`` held digests only.
+    """
+    records = [read_record(Path(job) / JOB) for job in jobs]
+    seed = f"seed {_each([_seed_of(Path(job) / CONFIG) for job in jobs])}"
+    recorded = [r for r in records if "software" in r]
+    if not recorded:
+        return (
+            f"Made with code and software no job recorded (jobs written before 4 Dec 2026); {seed}."
+        )
+
+    def version(name: str) -> str:
+        return _each([r["software"].get(name) or "not recorded" for r in recorded])
+
+    names = list(dict.fromkeys(name for r in recorded for name in r["software"]))
+    commits = _each([_commit_text(r.get("commit")) for r in recorded])
+    parts = [f"referral-sim {version('referral-sim')} at commit {commits}"]
+    parts += [f"{SOFTWARE_NAMES.get(n, n)} {version(n)}" for n in names if n != "referral-sim"]
+    older = len(records) - len(recorded)
+    unrecorded = f" ({older} of {len(records)} jobs, written before 4 Dec 2026, record none)"
+    return (
+        f"Made with {', '.join(parts)}{unrecorded if older else ''}; {seed} (each job's "
+        "`job.json` and `config.yaml`)."
+    )
+
+
+def _commit_text(commit: str | None) -> str:
+    if commit is None:
+        return "not recorded"
+    if not commit:
+        return "none (not run from a git work tree)"
+    head, edited = commit.removesuffix("+edits"), commit.endswith("+edits")
+    return head[:12] + (" with sim/ edited since" if edited else "")
+
+
+def _each(values: Sequence[str]) -> str:
+    """``v`` when every job has it, else ``v1 (3 jobs) or v2 (1 job)``."""
+    counts = pd.Series(list(values), dtype=object).value_counts(sort=False)
+    if len(counts) == 1:
+        return str(counts.index[0])
+    return " or ".join(f"{v} ({n} job{'s' * (n != 1)})" for v, n in counts.items())
+
+
+def _seed_of(config: Path) -> str:
+    """The top-level ``seed`` of a job's resolved ``config.yaml``, or "not recorded"."""
+    try:
+        found = re.search(r"^seed: (\S+)$", config.read_text(encoding="utf-8"), re.MULTILINE)
+    except OSError:
+        found = None
+    return found.group(1) if found else "not recorded"

@@ -60,6 +60,7 @@ from sim.notes import (
     earlier_runs_note,
     held_orders_note,
     kocs_unpaid_note,
+    made_with,
     pending_rewards_note,
     reserve_left_note,
     same_spend_note,
@@ -206,7 +207,9 @@ def written_report(
     compared = metrics.drop_duplicates([*keys, "replicate"])  # as compare() counts each once
     intro = _comparison_intro(compared, baseline, chosen, by, within)
     intro += f" {COUNTED_OWED_READS}" if count_owed else ""
-    written = write_text_atomic(_markdown(folder, intro, text, figures, notes), out / "report.md")
+    written = write_text_atomic(
+        _markdown(folder, jobs, intro, text, figures, notes), out / "report.md"
+    )
     counting = f" {COUNTED_OWED_READS}" if count_owed else ""
     return Written(
         f"{what_cells_are(compared)}{counting}\n\n{text}\n\n{printed_legend(baseline, by)}",
@@ -328,7 +331,9 @@ def _write_configuration_report(
     replicates = int(comparison.query("metric == 'customers'")["replicates"].max())
     intro = _configuration_intro(replicates)
     intro += f" {COUNTED_OWED_READS}" if count_owed else ""
-    written = write_text_atomic(_markdown(folder, intro, text, figures, notes), out / "report.md")
+    written = write_text_atomic(
+        _markdown(folder, jobs, intro, text, figures, notes), out / "report.md"
+    )
     said = f"One configuration, {counted(replicates, 'replicate')}."
     said += f" {COUNTED_OWED_READS}" if count_owed else ""
     return Written(f"{said}\n\n{text}\n\n{printed_legend()}\n\n{nothing}", written)
@@ -831,10 +836,12 @@ def _smallest(values: pd.Series) -> object:
     return min(present, key=str) if present else None
 
 
-def _markdown(folder: Path, intro: str, table: str, figures: list[Path], notes: list[str]) -> str:
+def _markdown(
+    folder: Path, jobs: list[Path], intro: str, table: str, figures: list[Path], notes: list[str]
+) -> str:
     lines = [f"# Report: {folder}", "", intro, "", table, "", *notes]
     lines += [f"![{figure.stem}]({figure.name})" for figure in figures]
-    return "\n".join(lines) + "\n"
+    return "\n".join([*lines, "", made_with(jobs)]) + "\n"
 
 
 def _comparison_intro(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import pathlib
+import platform
 import re
 import shutil
 import subprocess
@@ -21,7 +22,7 @@ import scipy.optimize
 import scipy.stats
 
 import sim
-from sim import charts, jobs, notes, report, table
+from sim import charts, jobs, notes, provenance, report, table
 from sim.compare import ComparisonError
 from sim.console import counted
 
@@ -491,6 +492,8 @@ def test_every_note_below_the_table_is_also_said_on_standard_error(tmp_path, cap
     ]
     text = (folder / "report.md").read_text()
     notes = text[text.index("\n\n", text.index("| group_buy")) :].split("\n\n")
+    closing = notes.pop().strip()  # what the jobs were made with, after the figures: no note
+    assert closing.startswith("Made with referral-sim ")
     notes = [note.strip() for note in notes if note.strip() and not note.startswith("![")]
     assert any(note.startswith("Read with care: group-buy teams seldom") for note in notes)
     assert any(note.startswith("Incremental CAC is 0 or – by construction") for note in notes)
@@ -2134,3 +2137,33 @@ def test_help_says_where_a_report_by_another_parameter_goes(capsys):
     text = " ".join(capsys.readouterr().out.split())
     assert "FOLDER/by_<parameter>/ when --by names another" in text
     assert "referral-sim-report FOLDER --by network.k writes FOLDER/by_network.k/report.md" in text
+
+
+def test_the_report_closes_with_the_code_software_and_seed_its_jobs_ran_with(tmp_path):
+    # a researcher's walkthrough (4 Dec 2026): job.json held digests only, and the report named
+    # neither the seed nor any version a methods section could cite
+    for job, (scheme, seed) in enumerate([("none", 3), ("two_sided", 4)]):
+        result = sim.run(
+            sim.compose([f"referral={scheme}", "network.n=300", "days=10"]), progress=False
+        )
+        jobs.write_job(tmp_path / str(job), result, {"referral": scheme}, f"seed: {seed}\n")
+    older = tmp_path / "1" / jobs.JOB  # as a job written before versions were recorded
+    record = json.loads(older.read_text())
+    older.write_text(
+        json.dumps({k: v for k, v in record.items() if k not in ("commit", "software")})
+    )
+    assert report.main([str(tmp_path)]) == 0
+    last = (tmp_path / "report.md").read_text().splitlines()[-1]
+    commit = provenance.source_commit()
+    said = commit.removesuffix("+edits")[:12] + " with sim/ edited since" * commit.endswith(
+        "+edits"
+    )
+    software = provenance.software_versions()
+    assert last == (
+        f"Made with referral-sim {software['referral-sim']} at commit "
+        f"{said or 'none (not run from a git work tree)'}, Python {platform.python_version()}, "
+        f"numpy {np.__version__}, pandas {pd.__version__}, pyarrow {software['pyarrow']}, "
+        f"networkx {software['networkx']}, Mesa {software['mesa']}, hydra-core "
+        f"{software['hydra-core']} (1 of 2 jobs, written before 4 Dec 2026, record none); seed 3 "
+        "(1 job) or 4 (1 job) (each job's `job.json` and `config.yaml`)."
+    )
