@@ -19,6 +19,7 @@ a sweep into the same ``hydra.sweep.dir`` completes only the missing jobs.
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import json
 import logging
@@ -53,8 +54,7 @@ from sim.configure import (
 )
 from sim.console import environment_restored, say, show_own_warnings_plainly, silence_stdout
 from sim.params import ConfigError
-from sim.schemes.seeding import MixedConfig
-from sim.summary import format_summary
+from sim.summary import format_summary, share_caps
 
 EXIT_BAD_CONFIG = failures.EXIT_BAD_INPUT
 PROGRAM = failures.PROGRAM
@@ -298,9 +298,8 @@ def _summary(metrics: pd.DataFrame, config: Config) -> str:
     The shares are not weighed when a smaller ``budget.total`` caps them all: what stopped a
     channel is then not its own keys.
     """
-    seeding, budget = config.seeding, config.budget.total
-    mixed = isinstance(seeding, MixedConfig) and (budget is None or budget >= seeding.total)
-    return format_summary(metrics, caps=seeding.caps() if mixed else None)
+    caps = share_caps(dataclasses.asdict(config.seeding), config.budget.total)
+    return format_summary(metrics, caps=caps)
 
 
 def _clear(output: Path, resolved: str, sweep: Path | None) -> Path | None:

@@ -29,12 +29,16 @@ from sim.summary import (
     KOCS_UNPAID_READS,
     OWED,
     SELDOM_FILLED_READS,
+    SHARE_SPEND,
+    SHARES_UNSPENT_READS,
     UNDEFINED_IN_SOME,
     counted_in,
     kocs_unpaid,
+    share_caps,
     teams_seldom_filled,
     undefined_in_all,
     undefined_in_some,
+    unspent_shares,
 )
 from sim.table import (
     TABLE,
@@ -342,6 +346,41 @@ def kocs_unpaid_note(metrics: pd.DataFrame, keys: Sequence[str] | None = None) -
         f"KOCs recruited as far as the budget paid for them ({named}): {KOCS_UNPAID_READS}.",
         "",
     ]
+
+
+def shares_unspent_note(metrics: pd.DataFrame, keys: Sequence[str] | None = None) -> list[str]:
+    """A paragraph naming the shares each ``seeding=mixed`` setting left more than a tenth unspent.
+
+    The caps come from each job's ``config.yaml`` (:func:`sim.summary.share_caps`); a setting
+    whose jobs ran with different caps is not weighed. Until 4 Dec 2026 only a run's summary
+    said them, and the report's spend column alone hinted that a share was idle.
+    """
+    if "job" not in metrics.columns:
+        return []
+    caps = {job: _share_caps_of(Path(str(job))) for job in metrics["job"].unique()}
+
+    named: dict[str, None] = {}  # the channels named, in order
+
+    def unspent(runs: pd.DataFrame) -> str:
+        each = {tuple(caps[job].items()) for job in runs["job"].unique()}
+        found = unspent_shares(runs, dict(each.pop())) if len(each) == 1 else {}
+        named.update(dict.fromkeys(found))
+        return ", ".join(found.values())
+
+    found = described_settings(metrics, unspent, keys)
+    if not found:
+        return []
+    set_by = "; ".join(f"{SHARE_SPEND[c][1]}: {SHARE_SPEND[c][2]}" for c in named)
+    return [
+        f"Shares left unspent, per run ({_each_setting(found)}): {SHARES_UNSPENT_READS} "
+        f"(what sets each channel's spend: {set_by}).",
+        "",
+    ]
+
+
+def _share_caps_of(job: Path) -> dict[str, float]:
+    config = store.resolved_config(job) or {}
+    return share_caps(config.get("seeding"), (config.get("budget") or {}).get("total"))
 
 
 def _each_setting(found: dict[str, str]) -> str:

@@ -66,6 +66,7 @@ from sim.notes import (
     same_spend_note,
     seldom_filled_note,
     seldom_filled_settings,
+    shares_unspent_note,
     unbooked_commissions_note,
     undefined_note,
     unequal_spend_note,
@@ -717,6 +718,7 @@ def _notes(
         *held_orders_note(metrics, keys),
         *seldom_filled_note(metrics, keys),
         *kocs_unpaid_note(metrics, keys),
+        *shares_unspent_note(metrics, keys),
         *earlier_runs_note(metrics, keys),
     ]
 

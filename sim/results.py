@@ -566,7 +566,7 @@ def fill_unset(
         for name in [name for name in unset if name in GLOBAL_GROUPS]:  # config.yaml or not
             filled.setdefault(name, {})[str(folder)] = "none"
         unset = [name for name in unset if name not in GLOBAL_GROUPS]
-        config = _resolved_config(folder) if unset else None
+        config = resolved_config(folder) if unset else None
         for name in unset if config is not None else []:
             value = _select(config, name)
             if isinstance(value, dict):  # a config group: the option it chose
@@ -592,7 +592,8 @@ def _all_integers(values: list[object]) -> bool:
     return bool(known) and all(type(value) is int for value in known)
 
 
-def _resolved_config(folder: Path) -> dict | None:
+def resolved_config(folder: Path) -> dict | None:
+    """A job folder's resolved ``config.yaml`` as nested dicts, None if missing or unreadable."""
     try:
         text = (folder / CONFIG).read_text(encoding="utf-8")
         config = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))

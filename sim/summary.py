@@ -690,26 +690,53 @@ SHARE_SPEND = {
 UNSPENT = 0.9
 """A share is said left unspent when its channel spent under this part of it, per run."""
 SHARES_UNSPENT_READS = (
-    "each share caps its channel, and what the channel spends is set by its own keys (in "
-    "brackets), so the rest of a share is spent on nothing else"
+    "each share caps its channel, and what the channel spends is set by its own keys, so the "
+    "rest of a share is spent on nothing else"
 )
+
+
+def share_caps(seeding: object, budget: float | None) -> dict[str, float]:
+    """A ``seeding=mixed`` campaign's cap of each channel in yuan: ``total`` x its share.
+
+    Args:
+        seeding: the ``seeding`` configuration as a mapping (a job's resolved ``config.yaml``,
+            or :func:`dataclasses.asdict` of the configuration).
+        budget: ``budget.total`` (None: no cap).
+
+    Returns:
+        {} for another seeding, and where a smaller ``budget.total`` caps every channel (what
+        stopped a channel is then not its own keys).
+
+    """
+    if not isinstance(seeding, Mapping) or seeding.get("name") != "mixed":
+        return {}
+    total = float(seeding["total"])
+    if budget is not None and budget < total:
+        return {}
+    return {channel: total * float(seeding[f"{channel}_share"]) for channel in SHARE_SPEND}
 
 
 def shares_unspent(metrics: pd.DataFrame, caps: Mapping[str, float]) -> str:
     """The capped channels whose mean spend per run left over a tenth of their share, or "".
 
-    ``KOLs 3,841 of 10,800 yuan, per run (seeding.kol.hired, ...)``: until 4 Dec 2026 only the
-    total spend (47,041 of the reference campaign's 54,000 yuan) hinted that a share was idle.
+    ``KOLs 3,841 of 10,800 yuan (seeding.kol.hired, ...)``: until 4 Dec 2026 only the total
+    spend (47,041 of the reference campaign's 54,000 yuan) hinted that a share was idle.
     """
-    said = []
+    unspent = unspent_shares(metrics, caps)
+    return "; ".join(f"{said} ({SHARE_SPEND[channel][2]})" for channel, said in unspent.items())
+
+
+def unspent_shares(metrics: pd.DataFrame, caps: Mapping[str, float]) -> dict[str, str]:
+    """``{"kol": "KOLs 3,841 of 10,800 yuan"}`` for each share less than 90% spent per run."""
+    said = {}
     for channel, cap in caps.items():
-        columns, label, set_by = SHARE_SPEND[channel]
+        columns, label, _ = SHARE_SPEND[channel]
         if cap <= 0 or not {*columns} <= {*metrics.columns}:
             continue
         spent = metrics[list(columns)].sum(axis=1).mean()
         if spent < UNSPENT * cap:
-            said.append(f"{label} {figure(spent)} of {figure(cap)} yuan ({set_by})")
-    return "; ".join(said)
+            said[channel] = f"{label} {figure(spent)} of {figure(cap)} yuan"
+    return said
 
 
 MEANINGS = {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -21,6 +23,7 @@ from sim.summary import (
     grouped_mean_interval,
     kocs_unpaid,
     level_interval,
+    share_caps,
     summarise,
     support_of,
     t_quantile,
@@ -460,8 +463,9 @@ def spend_frame(kol: list[float], reward: list[float]) -> pd.DataFrame:
 
 
 def test_a_share_left_mostly_unspent_is_named_with_what_sets_its_channels_spend():
-    caps = sim.compose(["seeding=mixed"]).seeding.caps()
-    assert caps == {"ads": 18900, "kol": 10800, "koc": 10800, "referral": 13500}
+    seeding = sim.compose(["seeding=mixed"]).seeding
+    caps = share_caps(dataclasses.asdict(seeding), None)  # as the ledger caps the channels
+    assert caps == seeding.caps() == {"ads": 18900, "kol": 10800, "koc": 10800, "referral": 13500}
     # KOLs spend 3,600 a run of their 10,800; referrals 2 x 6,075 = 12,150: exactly 90%, kept
     frame = spend_frame(kol=[3000.0, 4200.0], reward=[6075.0, 6075.0])
     last = format_summary(frame, ("customers",), caps=caps).splitlines()[-1]

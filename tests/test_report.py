@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import pathlib
@@ -20,11 +21,13 @@ import pandas as pd
 import pytest
 import scipy.optimize
 import scipy.stats
+import yaml
 
 import sim
 from sim import charts, jobs, notes, provenance, report, table
 from sim.compare import ComparisonError
 from sim.console import counted
+from sim.summary import figure as yuan_figure
 
 SCHEMES = ("none", "one_sided", "two_sided")
 
@@ -2167,3 +2170,41 @@ def test_the_report_closes_with_the_code_software_and_seed_its_jobs_ran_with(tmp
         f"{software['hydra-core']} (1 of 2 jobs, written before 4 Dec 2026, record none); seed 3 "
         "(1 job) or 4 (1 job) (each job's `job.json` and `config.yaml`)."
     )
+
+
+def write_mixed_job(folder, scheme, budget=None):
+    overrides = ["seeding=mixed", f"referral={scheme}", "network.n=600", "days=20"]
+    overrides += ["seeding.ads.daily_budget=945"]  # 20 days spend the ads' 18,900
+    config = sim.compose([*overrides, f"budget.total={'null' if budget is None else budget}"])
+    result = sim.run(config, progress=False)
+    resolved = {"seeding": dataclasses.asdict(config.seeding), "budget": {"total": budget}}
+    jobs.write_job(folder, result, {"referral": scheme}, yaml.safe_dump(resolved))
+    return result.metrics
+
+
+def test_the_report_names_the_shares_a_mixed_campaign_left_unspent_by_setting(tmp_path, capsys):
+    # the reference campaign's KOLs spent 3,841 of their 10,800 yuan, and only a run's summary
+    # said so (4 Dec 2026); the caps come from each job's config.yaml
+    spent = {s: write_mixed_job(tmp_path / str(j), s) for j, s in enumerate(["none", "two_sided"])}
+    kol = {scheme: yuan_figure(metrics["spend_kol"].mean()) for scheme, metrics in spent.items()}
+    assert report.main([str(tmp_path)]) == 0
+    note = next(n for n in capsys.readouterr().err.splitlines() if "Shares left unspent" in n)
+    assert note.removeprefix("referral-sim-report: note: ").startswith(
+        f"Shares left unspent, per run (none: KOLs {kol['none']} of 10,800 yuan, KOCs "
+    )
+    assert f"two_sided: KOLs {kol['two_sided']} of 10,800 yuan, KOCs" in note
+    assert "referral rewards and discounts 0 of 13,500 yuan; two_sided" in note  # none's only
+    assert note.endswith(
+        "(what sets each channel's spend: KOLs: seeding.kol.hired, at most influencers.kols, and "
+        "their fees on the post days; KOCs: seeding.koc.recruits, their products and "
+        "commissions; referral rewards and discounts: the referral scheme's rewards on the "
+        "referred orders)."
+    )
+    assert note.removeprefix("referral-sim-report: note: ") in (tmp_path / "report.md").read_text()
+
+
+def test_a_budget_total_below_the_mixed_total_leaves_the_shares_unweighed(tmp_path, capsys):
+    for job, scheme in enumerate(["none", "two_sided"]):
+        write_mixed_job(tmp_path / str(job), scheme, budget=20000.0)
+    assert report.main([str(tmp_path)]) == 0
+    assert "Shares left unspent" not in capsys.readouterr().err
