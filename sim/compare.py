@@ -10,8 +10,9 @@ replicates' acquisition spend over all their customers, with Fieller's interval,
 
 Incremental CAC is the extra acquisition spend per extra customer against the baseline,
 ``mean(spend_s - spend_b) / mean(customers_s - customers_b)`` over replicates, with a paired
-Fieller interval: its upper bound is infinite exactly when the extra customers' t-interval
-reaches 0 (the scheme may win nobody extra). It is NaN where the scheme wins no extra customers
+Fieller interval: it is unbounded exactly when the extra customers' t-interval reaches 0 (the
+scheme may win nobody extra, or fewer), and then the whole line where Fieller's set is two rays
+(see :func:`sim.summary.fieller_interval`). It is NaN where the scheme wins no extra customers
 on average.
 """
 
@@ -429,7 +430,8 @@ def _compare_group(
             rows.append((*values, f"delta_{metric}", *_paired_difference(paired, metric)))
         extra_spend = paired["spend_acquisition"] - paired["spend_acquisition_base"]
         extra_customers = paired["customers"] - paired["customers_base"]
-        rows.append((*values, "incremental_cac", *ratio_interval(extra_spend, extra_customers)))
+        incremental = ratio_interval(extra_spend, extra_customers, signed=True)
+        rows.append((*values, "incremental_cac", *incremental))
     return pd.DataFrame(rows, columns=[*setting, "metric", *COLUMNS])
 
 

@@ -142,6 +142,29 @@ def test_the_ratio_interval_is_unbounded_exactly_when_extra_customers_may_be_zer
     assert seen == {True, False}  # both cases were met
 
 
+@pytest.mark.parametrize("seed", range(5))
+def test_a_ratio_of_differences_holds_every_ratio_that_passes_the_t_test(seed):
+    # extra spend over extra customers: where Fieller's set was two rays, only the one on the
+    # estimate's side was kept, and "+1 [-1, 3]" customers read "170.0 [95.7, inf]", leaving out
+    # a scheme that won fewer customers for its spend (a researcher's walkthrough, 4 Dec 2026)
+    rng = np.random.default_rng(seed)
+    quantile, candidates = stats.t.ppf(0.975, 3), np.linspace(-2000, 2000, 801)
+    seen = set()
+    for _ in range(40):
+        customers = rng.normal(rng.uniform(-1, 6), 4, 4)
+        if customers.mean() <= 0:
+            continue
+        spend = rng.normal(300, 150, 4)
+        _, low, high, _ = ratio_interval(pd.Series(spend), pd.Series(customers), signed=True)
+        passing = [r for r in candidates if t_statistic_at(r, spend, customers) < quantile]
+        assert all(low <= r <= high for r in passing)
+        unbounded = mean_interval(pd.Series(customers))[1] <= 0
+        assert (low, high) == (-np.inf, np.inf) if unbounded else np.isfinite([low, high]).all()
+        kept = ratio_interval(pd.Series(spend), pd.Series(customers))[1]  # spend over customers
+        seen.add((unbounded, np.isfinite(kept)))
+    assert (True, True) in seen  # a two-ray case, where positive parts keep one ray, was met
+
+
 def test_no_extra_customers_means_no_incremental_cac():
     ratio, low, _, count = ratio_interval(pd.Series([100.0, 50, 80]), pd.Series([-1.0, 0, -2]))
     assert np.isnan(ratio) and np.isnan(low) and count == 3

@@ -174,9 +174,14 @@ def check(values: pd.Series, threshold: float, better: str = "higher", strict: b
     return judge(low, high, threshold, better, strict)
 
 
-def ratio_of_means(numerator: pd.Series, denominator: pd.Series) -> tuple[float, float, float]:
-    """``mean(numerator) / mean(denominator)`` with a paired Fieller 95% CI."""
-    mean, low, high, _ = ratio_interval(numerator, denominator)
+def ratio_of_means(
+    numerator: pd.Series, denominator: pd.Series, *, signed: bool = False
+) -> tuple[float, float, float]:
+    """``mean(numerator) / mean(denominator)`` with a paired Fieller 95% CI.
+
+    ``signed``: the parts are differences (see :func:`sim.summary.fieller_interval`).
+    """
+    mean, low, high, _ = ratio_interval(numerator, denominator, signed=signed)
     return mean, low, high
 
 
@@ -186,7 +191,7 @@ def incremental_cac(results: Results, scheme: str, baseline: str) -> tuple[float
         results, baseline, "spend_acquisition"
     )
     gained = column(results, scheme, "customers") - column(results, baseline, "customers")
-    return ratio_of_means(spend, gained)
+    return ratio_of_means(spend, gained, signed=True)
 
 
 def day_value(results: Results, name: str, day: int, metric: str = "customers") -> pd.Series:
