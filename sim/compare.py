@@ -18,6 +18,7 @@ on average.
 
 from __future__ import annotations
 
+import numbers
 import warnings
 from collections.abc import Sequence
 from pathlib import PurePath
@@ -91,12 +92,14 @@ def compare(
 
     Returns:
         Long table: the other swept parameters the baseline's jobs set (comparisons are made
-        within each of their combinations), ``by``, the swept parameters they never set (they
-        describe the settings, see :func:`_conditions_and_attributes`), ``metric`` (each of
-        ``metrics``, then ``delta_customers``, ``delta_cac``, ``delta_spend_acquisition`` and
-        ``incremental_cac``), ``mean``, ``ci_low``, ``ci_high``, ``replicates``. A setting with
-        no baseline replicate to pair with (its combination's baseline job unfinished or
-        failed) has empty paired rows with 0 replicates, and an :class:`UnpairedWarning` says so.
+        within each of their combinations, in ascending order), ``by``, the swept parameters
+        they never set (they describe the settings, see :func:`_conditions_and_attributes`),
+        ``metric`` (each of ``metrics``, then ``delta_customers``, ``delta_cac``,
+        ``delta_spend_acquisition`` and ``incremental_cac``), ``mean``, ``ci_low``,
+        ``ci_high``, ``replicates``. Within each combination the settings come in one order
+        (:func:`in_setting_order`). A setting with no baseline replicate to pair with (its
+        combination's baseline job unfinished or failed) has empty paired rows with 0
+        replicates, and an :class:`UnpairedWarning` says so.
 
     Raises:
         ComparisonError: ``results`` is not a DataFrame, ``by`` or a metric is missing (the
@@ -110,9 +113,11 @@ def compare(
     baseline = _check(results, baseline, by, metrics)
     within, described = _conditions_and_attributes(results, baseline, by)
     setting = [by, *described]
+    places = {name: value_places(results[name]) for name in setting}
     parts = []
     for key, group in results.groupby(within, dropna=False) if within else [((), results)]:
         table = _compare_group(_once_each(group, setting, metrics), baseline, setting, metrics)
+        table = in_setting_order(table, baseline, setting, places)
         values = key if isinstance(key, tuple) else (key,)  # keeps each value's own type
         for position, (name, value) in enumerate(zip(within, values, strict=True)):
             table.insert(position, name, value)
@@ -450,13 +455,68 @@ def _paired_difference(paired: pd.DataFrame, metric: str) -> tuple:
     return mean_interval(difference, support=difference_support(metric))
 
 
+def value_places(values: pd.Series) -> dict[object, int]:
+    """Each value of a setting's parameter and its place in the table, missing ones left out.
+
+    Numbers come in ascending order (``referral.referrer_reward=20,0,5`` reads 0, 5, 20), any
+    other values in the order of their first job (a sweep's, as its command listed them). A
+    missing value (NaN, or :data:`UNSET`) has no place: it comes before them all.
+    """
+    present = [value for value in values.unique() if not _is_missing(value)]
+    if all(_is_number(value) for value in present):
+        present = sorted(present)
+    return {value: place for place, value in enumerate(present)}
+
+
+def _is_missing(value: object) -> bool:
+    """Whether a setting's ``value`` is missing: None, NaN or :data:`UNSET` (a null)."""
+    return value is None or (isinstance(value, str) and value == UNSET) or bool(pd.isna(value))
+
+
+def _is_number(value: object) -> bool:
+    """Whether ``value`` is a number (numpy's too), not a truth value."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
+
+
+def in_setting_order(
+    table: pd.DataFrame,
+    baseline: object,
+    setting: Sequence[str],
+    places: dict[str, dict[object, int]],
+) -> pd.DataFrame:
+    """``table``'s settings in one order: the baseline first, then by the places of their values.
+
+    ``setting``: ``by``, then the parameters that describe a setting; ``places``: each one's
+    :func:`value_places`, taken over all the results, so every combination of the conditions
+    lists its settings alike. Until 4 Dec 2026 they came in the order of their jobs within each
+    combination: one_sided before two_sided at one ``network.rewire`` and after it at the
+    other, and a baseline from a second sweep in the folder last. A setting's rows keep their
+    order (its metrics).
+    """
+    settings = table[list(setting)].drop_duplicates().itertuples(index=False, name=None)
+    keys = [_setting_key(values, baseline, setting, places) for values in settings]
+    order = sorted(range(len(keys)), key=keys.__getitem__)
+    rank = np.empty(len(keys), dtype=int)
+    rank[order] = np.arange(len(keys))
+    own = table.groupby(list(setting), sort=False, dropna=False).ngroup().to_numpy()  # as listed
+    return table.iloc[np.argsort(rank[own], kind="stable")].reset_index(drop=True)
+
+
+def _setting_key(
+    values: tuple, baseline: object, setting: Sequence[str], places: dict[str, dict[object, int]]
+) -> tuple:
+    """What a setting is ordered by: not the baseline, then each value's place (missing: -1)."""
+    named = zip(setting, values, strict=True)
+    return (values[0] != baseline, *(-1 if _is_missing(v) else places[n][v] for n, v in named))
+
+
 def wide(comparison: pd.DataFrame) -> pd.DataFrame:
     """One row per scheme, columns ``<metric>``, ``<metric>_low``, ``<metric>_high``.
 
     Only the settings the comparison holds get a row: jobs of several sweeps, whose parameters
-    differ, do not make up the missing combinations. Rows come in the comparison's order (job
-    order), except that settings whose parameters are all numbers come in ascending order
-    (``referral.referrer_reward=20,0,5`` reads 0, 5, 20).
+    differ, do not make up the missing combinations. Rows come in the comparison's order:
+    :func:`compare`'s puts the baseline first in each combination of the conditions, then the
+    other settings in one order (:func:`in_setting_order`).
     """
     index = [c for c in comparison.columns if c not in ("metric", *COLUMNS)]
     # setting by setting, never the product of every parameter's values (pivot_table's
@@ -466,7 +526,4 @@ def wide(comparison: pd.DataFrame) -> pd.DataFrame:
         values = part.drop_duplicates(index)[[*index, "mean", "ci_low", "ci_high"]]
         values.columns = [*index, metric, f"{metric}_low", f"{metric}_high"]
         rows = rows.merge(values, on=index, how="left")  # NaN keys match NaN
-    rows = rows.reset_index(drop=True)
-    if index and all(pd.api.types.is_numeric_dtype(rows[key]) for key in index):
-        rows = rows.sort_values(index, kind="stable", ignore_index=True)
-    return rows
+    return rows.reset_index(drop=True)

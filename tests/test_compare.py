@@ -700,8 +700,8 @@ def test_the_conditions_match_a_baseline_given_as_text_as_compare_does():
 
 
 def test_settings_keep_the_order_of_their_jobs_within_each_condition():
-    # a sweep's settings are tabled as its command listed them, not alphabetically; only
-    # settings named by numbers alone are sorted
+    # a sweep's settings are tabled as its command listed them, not alphabetically, the
+    # baseline first; only settings named by numbers alone are sorted
     parts = []
     for n in (1000, 2000):
         for scheme, lift in (("two_sided", 10), ("none", 0), ("group_buy", 5)):
@@ -711,10 +711,46 @@ def test_settings_keep_the_order_of_their_jobs_within_each_condition():
     frame.attrs["parameters"] = ["referral", "network.n"]
     table = wide(sim.compare(frame))
     assert list(zip(table["network.n"], table["referral"], strict=True)) == [
-        (1000, "two_sided"), (1000, "none"), (1000, "group_buy"),
-        (2000, "two_sided"), (2000, "none"), (2000, "group_buy"),
+        (1000, "none"), (1000, "two_sided"), (1000, "group_buy"),
+        (2000, "none"), (2000, "two_sided"), (2000, "group_buy"),
     ]  # fmt: skip
-    assert table["delta_customers"].tolist() == [10, 0, 5, 10, 0, 5]
+    assert table["delta_customers"].tolist() == [0, 10, 5, 0, 10, 5]
+
+
+def test_every_condition_lists_its_settings_in_one_order_the_baseline_first():
+    # a walkthrough (4 Dec 2026): two sweeps in one folder, the baseline's run second, read
+    # none, two_sided 10, ..., one_sided 30 at one network.rewire, none, one_sided 30, ... at
+    # the other, and with the baseline's jobs last, none last in each; rows came in job order
+    settings = [("one_sided", 10.0), ("one_sided", 30.0), ("two_sided", 10.0), ("two_sided", 30.0)]
+    arrivals = {0.01: [2, 3, 1, 0], 0.1: [1, 3, 0, 2]}  # another order in each block
+    parts = []
+    for rewire, order in arrivals.items():
+        for scheme, reward in (settings[i] for i in order):
+            more = {"network.rewire": rewire, "referral.referrer_reward": reward}
+            parts.append(replicates(scheme, [110, 130, 150], [5500] * 3, **more))
+    for rewire in arrivals:  # the baseline's sweep, read after the schemes'
+        parts.append(replicates("none", [100, 120, 140], [5000] * 3, **{"network.rewire": rewire}))
+    frame = pd.concat(parts, ignore_index=True)
+    frame.attrs["parameters"] = ["referral", "referral.referrer_reward", "network.rewire"]
+    table = wide(sim.compare(frame))
+    for rewire in arrivals:
+        rows = table[table["network.rewire"] == rewire]
+        listed = list(zip(rows["referral"], rows["referral.referrer_reward"], strict=True))
+        # the schemes as their first jobs listed them, the rewards ascending, in every block
+        assert listed[0][0] == "none" and listed[1:] == [settings[i] for i in (2, 3, 0, 1)]
+
+
+def test_a_numeric_baseline_comes_first_and_the_other_settings_ascend():
+    frame = pd.concat(
+        [
+            replicates("two_sided", [100, 110], [1000, 1000]).assign(reward=reward)
+            for reward in (20.0, 0.0, 40.0, 5.0)
+        ],
+        ignore_index=True,
+    )
+    frame.attrs["parameters"] = ["reward"]
+    assert wide(sim.compare(frame, baseline=20, by="reward"))["reward"].tolist() == [20, 0, 5, 40]
+    assert wide(sim.compare(frame, baseline=0, by="reward"))["reward"].tolist() == [0, 5, 20, 40]
 
 
 def test_a_setting_with_no_baseline_is_warned_of_once_with_whole_numbers_plain():
