@@ -206,16 +206,15 @@ def written_report(
     notes = _notes(noted, metrics, comparing, in_table_order)
     say_the_rest(notes, noted)
     compared = metrics.drop_duplicates([*keys, "replicate"])  # as compare() counts each once
-    intro = _comparison_intro(compared, baseline, chosen, by, within)
+    redrawn = redrawn_by(metrics, [by, *(key for key in keys if key not in (by, *within))])
+    intro = _comparison_intro(compared, baseline, chosen, by, within, redrawn)
     intro += f" {COUNTED_OWED_READS}" if count_owed else ""
     written = write_text_atomic(
         _markdown(folder, jobs, intro, text, figures, notes), out / "report.md"
     )
     counting = f" {COUNTED_OWED_READS}" if count_owed else ""
-    return Written(
-        f"{what_cells_are(compared)}{counting}\n\n{text}\n\n{printed_legend(baseline, by)}",
-        written,
-    )
+    legend = printed_legend(baseline, by, redrawn)
+    return Written(f"{what_cells_are(compared)}{counting}\n\n{text}\n\n{legend}", written)
 
 
 COUNTING_OWED = "counting_owed"
@@ -852,6 +851,7 @@ def _comparison_intro(
     chosen: bool = False,
     by: str = DEFAULT_BY,
     within: Sequence[str] = (),
+    redrawn: dict[str, list[str]] | None = None,
 ) -> str:
     """The paragraph above a comparison's table: runs, replicates, the market, what cells are.
 
@@ -861,6 +861,7 @@ def _comparison_intro(
         chosen: the report chose the baseline (no ``--baseline``): say how when not ``none``.
         by: the parameter compared, named with the baseline unless it is ``referral``.
         within: the conditions: the baseline is paired within each of their combinations.
+        redrawn: what the settings draw otherwise than the baseline (:func:`redrawn_by`).
 
     """
     low, high = _replicates_per_setting(metrics)
@@ -881,7 +882,7 @@ def _comparison_intro(
         "the baseline; – where the scheme wins no extra customers on "
         f"average, Δ customers ≤ 0: read that Δ's CI; a setting pays for its extra spend "
         "where its incremental CAC is below what the baseline pays a customer, its CAC). "
-        f"{PAIRED_READS} {SPEND_READS} CAC and incremental CAC are in yuan per customer; "
+        f"{paired_reads(redrawn)} {SPEND_READS} CAC and incremental CAC are in yuan per customer; "
         f"{MONEY_READS} "
         "repurchase_rate counts re-buys by the run's end, so customers won early have had "
         "longer; repurchase_30d (of customers won 30+ days before the end, the share who "
@@ -893,23 +894,101 @@ def _comparison_intro(
     )
 
 
-def printed_legend(baseline: object = None, by: str = DEFAULT_BY) -> str:
+def printed_legend(
+    baseline: object = None, by: str = DEFAULT_BY, redrawn: dict[str, list[str]] | None = None
+) -> str:
     """The line printed below the table: what its less plain columns mean, in a few words.
 
     ``baseline`` None: a report of one configuration, with no paired columns. report.md's
     paragraph above the table says more; until 4 Dec 2026 the terminal's table had no word on
-    its columns (``incremental CAC 100.7 [49.0, inf]``).
+    its columns (``incremental CAC 100.7 [49.0, inf]``). ``redrawn``: what the settings
+    compared draw otherwise than the baseline (:func:`redrawn_by`).
     """
     against = baseline_named(baseline, by)
     paired = (
         f"Δ customers and Δ profit: the change against `{against}`, each run set against "
-        f"`{against}`'s run of the same replicate (same network and consumers); incremental CAC: "
+        f"`{against}`'s run of the same replicate ({shared_draws_text(redrawn)}); incremental CAC: "
         "extra acquisition spend per extra customer, in yuan (below 0: more customers for "
         "less spend; `inf`: no upper end, as Δ customers may be 0; `–`: no extra customers); "
     )
     return (
         f"{paired if baseline is not None else ''}CAC: acquisition spend per customer, in yuan; "
         "roi: revenue per yuan spent, not profit. report.md explains every column."
+    )
+
+
+REDRAWN = {
+    "seed": "the network and consumers differ",
+    "network": "the network differs",
+    "population": "the consumers' traits differ",
+    "influencers": "the KOL and KOC audiences differ",
+}
+"""What a run draws otherwise when a key of each group differs (:mod:`sim.rng`: the network,
+traits and follow streams are drawn from the seed and replicate, by the values of these keys)."""
+
+NOT_DRAWN = ("population.memory_days",)
+"""Keys of :data:`REDRAWN`'s groups that no draw before day 1 reads."""
+
+PRESETS = ("experiment", "scenario")
+"""Groups whose options set other keys (:func:`preset_settings`), which may redraw; so do
+those under ``experiment/`` (``experiment/network=lattice`` chooses ``network=lattice``)."""
+
+
+def redrawn_by(metrics: pd.DataFrame, compared: Sequence[str]) -> dict[str, list[str]]:
+    """What the settings compared draw otherwise than the baseline, and the keys that make it.
+
+    ``compared``: the swept parameters that tell the settings apart (``by`` and those that
+    describe them, not the conditions, which the baseline shares). A preset (``scenario``)
+    counts by the keys its options set. Empty where every replicate ``r`` sees the baseline's
+    network and consumers.
+    """
+    redrawn: dict[str, list[str]] = {}
+    for key in compared:
+        for set_key in [key, *_preset_keys(metrics, key)]:
+            what = what_a_key_redraws(set_key)
+            if what is not None and key not in redrawn.get(what, []):
+                redrawn.setdefault(what, []).append(key)
+    return redrawn
+
+
+def what_a_key_redraws(key: str) -> str | None:
+    """What a run draws otherwise when ``key`` differs (:data:`REDRAWN`), or None."""
+    if key in NOT_DRAWN:
+        return None
+    group = key.split(".", 1)[0]
+    return REDRAWN.get(group)
+
+
+def _preset_keys(metrics: pd.DataFrame, key: str) -> list[str]:
+    """The keys the presets of ``key``'s values set (none for a key other than a preset's)."""
+    if key not in PRESETS and not key.startswith("experiment/"):
+        return []
+    options = metrics[key].dropna().unique()
+    return [name for option in options for name in preset_settings(key, str(option))]
+
+
+def shared_draws_text(redrawn: dict[str, list[str]] | None = None) -> str:
+    """What a run shares with the baseline's of the same replicate, in a few words.
+
+    ``same network and consumers``, unless the settings differ in a key that changes what is
+    drawn before day 1 (``redrawn``, :func:`redrawn_by`): until 4 Dec 2026 a report compared by
+    ``network.rewire`` said so of runs on different networks.
+    """
+    if not redrawn:
+        return "same network and consumers"
+    differs = "; ".join(f"{what} with {', '.join(keys)}" for what, keys in redrawn.items())
+    same = "replicate" if REDRAWN["seed"] in redrawn else "seed and replicate"
+    return f"the same {same}; {differs}"
+
+
+def paired_reads(redrawn: dict[str, list[str]] | None = None) -> str:
+    """:data:`PAIRED_READS`, or where the settings draw otherwise, what the pairing shares."""
+    if not redrawn:
+        return PAIRED_READS
+    return (
+        "Paired: each run is set against the baseline's run of the same replicate "
+        f"({shared_draws_text(redrawn)}), so only the luck of the draws the two runs still "
+        "share cancels out of the difference."
     )
 
 

@@ -2208,3 +2208,72 @@ def test_a_budget_total_below_the_mixed_total_leaves_the_shares_unweighed(tmp_pa
         write_mixed_job(tmp_path / str(job), scheme, budget=20000.0)
     assert report.main([str(tmp_path)]) == 0
     assert "Shares left unspent" not in capsys.readouterr().err
+
+
+def test_the_footer_says_the_network_differs_when_the_settings_compared_differ_in_it(
+    tmp_path, capsys
+):
+    # a walkthrough (4 Dec 2026): --by network.rewire said each run was set against the
+    # baseline's "(same network and consumers)", of runs on networks rewired otherwise
+    for job, rewire in enumerate((0.01, 0.1)):
+        overrides = ["referral=none", f"network.rewire={rewire}"]
+        write_small_job(tmp_path / str(job), {"network.rewire": rewire}, overrides)
+    assert report.main([str(tmp_path), "--by", "network.rewire", "--baseline", "0.1"]) == 0
+    printed = capsys.readouterr().out
+    shared = "(the same seed and replicate; the network differs with network.rewire)"
+    assert f"`network.rewire=0.1`'s run of the same replicate {shared}" in printed
+    assert "same network and consumers" not in printed
+    written = tmp_path / "by_network.rewire_vs_0.1" / "report.md"
+    text = " ".join(written.read_text().split())
+    assert f"Paired: each run is set against the baseline's run of the same replicate {shared}" in (
+        text
+    )
+    assert "same network and consumers" not in text
+
+
+def test_the_footer_says_same_network_and_consumers_when_the_network_is_a_condition(
+    tmp_path, capsys
+):
+    # network.rewire varies, but each scheme is paired with none at its own rewire
+    for job, (scheme, rewire) in enumerate(
+        (s, r) for s in ("none", "two_sided") for r in (0.01, 0.1)
+    ):
+        overrides = [f"referral={scheme}", f"network.rewire={rewire}"]
+        parameters = {"referral": scheme, "network.rewire": rewire}
+        write_small_job(tmp_path / str(job), parameters, overrides)
+    assert report.main([str(tmp_path)]) == 0
+    assert "run of the same replicate (same network and consumers);" in capsys.readouterr().out
+    assert report.PAIRED_READS in " ".join((tmp_path / "report.md").read_text().split())
+
+
+def test_only_keys_read_before_day_one_redraw_the_network_or_the_consumers():
+    metrics = pd.DataFrame(
+        {
+            "scenario": ["gen_z_2026", np.nan],
+            "experiment/network": ["lattice", "random"],  # network_sensitivity's networks
+            "referral": ["none", "none"],
+        }
+    )
+    redrawn = report.redrawn_by(
+        metrics,
+        [
+            "referral.referrer_reward",
+            "network",
+            "network.k",
+            "population.memory_days",  # read by the dynamics, not drawn
+            "population.susceptibility_sd",
+            "influencers.kols",
+            "scenario",  # sets population.price_sensitivity and influencers.koc_share
+        ],
+    )
+    assert redrawn == {
+        "the network differs": ["network", "network.k"],
+        "the consumers' traits differ": ["population.susceptibility_sd", "scenario"],
+        "the KOL and KOC audiences differ": ["influencers.kols", "scenario"],
+    }
+    assert report.redrawn_by(metrics, ["referral", "budget.total"]) == {}
+    redrawn = report.redrawn_by(metrics, ["experiment/network"])
+    assert redrawn == {"the network differs": ["experiment/network"]}
+    said = report.shared_draws_text(report.redrawn_by(metrics, ["seed"]))
+    assert said == "the same replicate; the network and consumers differ with seed"
+    assert report.shared_draws_text({}) == "same network and consumers"
