@@ -71,6 +71,7 @@ from sim.notes import (
     undefined_note,
     unequal_spend_note,
 )
+from sim.params import nearest_key
 from sim.storage import remove_orphaned_temporaries, write_text_atomic
 from sim.summary import counting_owed
 from sim.table import DEFAULT_LABEL, UNPAIRED_TABLE, baseline_named, format_table, label_of
@@ -777,7 +778,21 @@ def compared_by(metrics: pd.DataFrame, by: str | None) -> str | None:
         )
     if by in metrics.columns:
         return by
-    raise ComparisonError(f"results lack column {by!r}; {_varying_text(metrics, varying)}")
+    raise ComparisonError(
+        f"results lack column {by!r}{_nearest_parameter(metrics, by, varying)}; "
+        + _varying_text(metrics, varying)
+    )
+
+
+def _nearest_parameter(metrics: pd.DataFrame, by: str, varying: list[str]) -> str:
+    """`` (did you mean network.rewire?)`` for a misspelt ``--by``, as for a misspelt key.
+
+    The parameters that vary come first: of two as near, the one there is something to
+    compare by. Until 4 Dec 2026 ``--by network.rewyre`` got the list of them only.
+    """
+    parameters = [n for n in metrics.attrs.get("parameters", []) if n != store.SAMPLE_SIZE]
+    nearest = nearest_key(by, list(dict.fromkeys([*varying, *parameters])))
+    return f" (did you mean {nearest}?)" if nearest else ""
 
 
 def _default_by(metrics: pd.DataFrame, varying: list[str]) -> str | None:

@@ -2277,3 +2277,19 @@ def test_only_keys_read_before_day_one_redraw_the_network_or_the_consumers():
     said = report.shared_draws_text(report.redrawn_by(metrics, ["seed"]))
     assert said == "the same replicate; the network and consumers differ with seed"
     assert report.shared_draws_text({}) == "same network and consumers"
+
+
+def test_a_misspelt_by_gets_the_nearest_parameter_as_a_misspelt_key_does():
+    # a walkthrough (4 Dec 2026): --by network.rewyre got the list of parameters only
+    metrics = pd.DataFrame(
+        {"referral": ["none", "two_sided"], "network.rewire": [0.01, 0.1], "network.k": [10, 10]}
+    )
+    metrics.attrs["parameters"] = ["referral", "network.rewire", "network.k"]
+    with pytest.raises(
+        ComparisonError, match=r"'network\.rewyre' \(did you mean network\.rewire\?\);"
+    ):
+        report.compared_by(metrics, "network.rewyre")
+    with pytest.raises(ComparisonError, match=r"'network\.kk' \(did you mean network\.k\?\);"):
+        report.compared_by(metrics, "network.kk")  # a parameter set alike in every job too
+    with pytest.raises(ComparisonError, match=r"results lack column 'zzz'; the parameters"):
+        report.compared_by(metrics, "zzz")  # nothing near: no guess
