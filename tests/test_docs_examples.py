@@ -5,7 +5,9 @@ from __future__ import annotations
 import dataclasses
 import re
 import shlex
+from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -93,3 +95,18 @@ def test_the_experiments_guide_has_the_referral_edges_section_it_points_to():
     for column in ("replicate", *REFERRAL_COLUMNS):
         assert f"`{column}`" in section, column
     assert "run.save_referrals=true" in section
+
+
+def test_the_readme_says_where_the_reward_sweeps_report_goes():
+    # the README said "report.md + figures" and no folder: a walkthrough (4 Dec 2026) looked
+    # for them in multirun/reward_sweep/, where a report by the default parameter goes
+    from sim import report
+
+    line = next(line for line in README.splitlines() if "reward_sweep --by" in line)
+    sweep, by = "multirun/reward_sweep", "referral.referrer_reward"
+    preset = yaml.safe_load((REPO / "conf" / "experiment" / "reward_sweep.yaml").read_text())
+    swept = list(preset["hydra"]["sweeper"]["params"])  # two vary, neither is referral
+    frame = pd.DataFrame({name: [0.0, 5.0] for name in swept})
+    frame.attrs["parameters"] = swept
+    assert report.default_by(frame) is None  # so every --by gets a folder of its own
+    assert f"# report.md + figures in {report.own_folder(Path(sweep), by)}/" in line
