@@ -924,7 +924,7 @@ def printed_legend(
         f"Δ customers and Δ profit: the change against `{against}`, each run set against "
         f"`{against}`'s run of the same replicate ({shared_draws_text(redrawn)}); incremental CAC: "
         "extra acquisition spend per extra customer, in yuan (below 0: more customers for "
-        "less spend; `inf`: no upper end, as Δ customers may be 0; `–`: no extra customers); "
+        "less spend; `[-inf, inf]`: Δ customers may be 0 or below; `–`: no extra customers); "
     )
     return (
         f"{paired if baseline is not None else ''}CAC: acquisition spend per customer, in yuan; "
