@@ -16,6 +16,7 @@ import matplotlib.colors
 import matplotlib.container
 import matplotlib.image
 import matplotlib.pyplot as plt
+import matplotlib.text
 import numpy as np
 import pandas as pd
 import pytest
@@ -2293,3 +2294,34 @@ def test_a_misspelt_by_gets_the_nearest_parameter_as_a_misspelt_key_does():
         report.compared_by(metrics, "network.kk")  # a parameter set alike in every job too
     with pytest.raises(ComparisonError, match=r"results lack column 'zzz'; the parameters"):
         report.compared_by(metrics, "zzz")  # nothing near: no guess
+
+
+def test_no_text_of_the_reach_figure_runs_off_it_beside_a_long_legend(tmp_path, monkeypatch):
+    # a three-parameter sweep's legend title narrowed the axes, and the centred title ran off
+    # the figure's left edge: "ch versus CAC" (a researcher's walkthrough, 4 Dec 2026)
+    keys = ("network.rewire", "referral", "referral.referrer_reward")
+    for job, (rewire, scheme, reward) in enumerate(
+        itertools.product((0.01, 0.5), ("one_sided", "two_sided"), (10, 30))
+    ):
+        overrides = [f"network.rewire={rewire}", f"referral={scheme}"]
+        overrides += [f"referral.referrer_reward={reward}"]
+        write_small_job(tmp_path / str(job), dict(zip(keys, (rewire, scheme, reward))), overrides)
+    drawn = {}
+
+    def kept(figure, path):
+        drawn[path.stem] = figure
+        return path
+
+    monkeypatch.setattr(charts, "save_figure", kept)
+    assert report.main([str(tmp_path), "--by", "referral", "--baseline", "one_sided"]) == 0
+    figure = drawn["reach_cac"]
+    figure.tight_layout()  # as save_figure lays it out
+    renderer = figure.canvas.get_renderer()
+    width = figure.bbox.width
+    texts = [t for t in figure.findobj(matplotlib.text.Text) if t.get_visible() and t.get_text()]
+    assert any(t.get_text().startswith("Reach versus CAC") for t in texts)
+    for text in texts:
+        extent = text.get_window_extent(renderer)
+        assert 0 <= extent.x0 and extent.x1 <= width + 0.5, text.get_text()
+    for figure in drawn.values():
+        charts.plt.close(figure)
