@@ -380,7 +380,9 @@ def baseline_value(results: pd.DataFrame, baseline: object, by: str) -> object:
             return value
     if UNSET in schemes and (baseline is None or str(baseline).lower() == "null"):
         return UNSET
-    raise ComparisonError(f"baseline {by}={baseline!r} is not in the results: {schemes}")
+    texts = [str(value) for value in schemes if not _is_missing(value)]
+    nearest = _nearest(str(baseline), texts) if isinstance(baseline, str) else ""
+    raise ComparisonError(f"baseline {by}={baseline!r} is not in the results{nearest}: {schemes}")
 
 
 def _same_number(value: object, baseline: object) -> bool:

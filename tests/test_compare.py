@@ -219,8 +219,11 @@ def test_a_numeric_baseline_given_as_text_matches():
 
 
 def test_a_missing_baseline_or_column_is_named(results):
-    with pytest.raises(ValueError, match=r"baseline referral='bogus' is not in the results"):
-        sim.compare(results, baseline="bogus")
+    with pytest.raises(ValueError, match=r"baseline referral='bogus' is not in the results: "):
+        sim.compare(results, baseline="bogus")  # nothing like it: no guess
+    # a misspelt baseline gets the nearest setting, as a misspelt key or --by does (4 Dec 2026)
+    with pytest.raises(ValueError, match=r"'two_sidd' is not in the results \(did you mean two"):
+        sim.compare(results, baseline="two_sidd")
     with pytest.raises(ValueError, match=r"lack column.*cac"):
         sim.compare(results.drop(columns="cac"))
 

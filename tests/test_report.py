@@ -2305,7 +2305,9 @@ def test_no_text_of_the_reach_figure_runs_off_it_beside_a_long_legend(tmp_path, 
     ):
         overrides = [f"network.rewire={rewire}", f"referral={scheme}"]
         overrides += [f"referral.referrer_reward={reward}"]
-        write_small_job(tmp_path / str(job), dict(zip(keys, (rewire, scheme, reward))), overrides)
+        write_small_job(
+            tmp_path / str(job), dict(zip(keys, (rewire, scheme, reward), strict=True)), overrides
+        )
     drawn = {}
 
     def kept(figure, path):
