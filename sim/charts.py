@@ -1,6 +1,7 @@
 """The report's figures: adoption, reach against CAC (and along a parameter), repurchase, cascades.
 
-- ``adoption.png``: cumulative customers by day, mean and 95% band per scheme;
+- ``adoption.png``: cumulative customers by day, mean and 95% band per scheme, and beside it
+  the extra customers over the baseline at the same conditions, paired by replicate;
 - ``reach_cac.png``: customers against CAC with 95% CIs; within each combination of the
   conditions, the settings another beats on both are crossed out, and where 3 or more settings
   are compared a dashed efficient frontier joins the others;
@@ -46,13 +47,16 @@ def plot_adoption(
     path: Path,
     baseline: object = None,
     styles: Mapping[str, dict] | None = None,
+    within: Sequence[str] = (),
+    by: str | None = None,
 ) -> Path:
     """Cumulative customers by day, mean and 95% band per scheme.
 
-    Beside it, given the baseline value of the single swept parameter, the extra customers over
-    the baseline, paired by replicate. ``styles``: see :func:`styles_by_label`.
+    Beside it, given the baseline value of the parameter compared ``by`` (by default the one
+    of ``keys``), the extra customers over the baseline at the same conditions ``within``,
+    paired by replicate. ``styles``: see :func:`styles_by_label`.
     """
-    return save_figure(adoption_figure(series, keys, baseline, styles), path)
+    return save_figure(adoption_figure(series, keys, baseline, styles, within, by), path)
 
 
 def adoption_figure(
@@ -60,13 +64,19 @@ def adoption_figure(
     keys: Sequence[str],
     baseline: object,
     styles: Mapping[str, dict] | None = None,
+    within: Sequence[str] = (),
+    by: str | None = None,
 ) -> plt.Figure:
     """The figure of :func:`plot_adoption`: a setting keeps its colour and style in both panels.
 
     ``styles``: the report's style of each setting (:func:`styles_by_label`); by default, one
-    per setting in the order the settings first appear in ``series``.
+    per setting in the order the settings first appear in ``series``. The paired panel sets each
+    setting against the baseline at its conditions ``within``; until 4 Dec 2026 it was drawn
+    only where the parameter compared alone varied, and a sweep over conditions drew its
+    settings' nearly equal curves over one another, with nothing to tell them apart.
     """
-    paired = baseline is not None and len(keys) == 1
+    by = by if by is not None else (keys[0] if len(keys) == 1 else None)
+    paired = baseline is not None and by is not None
     series = series.assign(label=label_of(series, keys))
     styles = _styles_for(series["label"], styles)
     beside = legend_beside(series["label"].nunique())
@@ -76,9 +86,10 @@ def adoption_figure(
     _bands(axes[0], series, "customers", styles)
     axes[0].set(xlabel="day", ylabel="customers (cumulative)", title="Adoption, mean and 95% CI")
     if paired:
-        _bands(axes[1], extra_over(series, keys[0], baseline), "extra", styles)
+        _bands(axes[1], extra_over(series, by, baseline, within), "extra", styles)
         axes[1].set(xlabel="day", ylabel=f"customers minus {baseline}")
-        axes[1].set(title=f"Extra customers over {baseline}, paired 95% CI")
+        at = f" at the same {', '.join(within)}" if within else ""
+        axes[1].set(title=f"Extra customers over {baseline}{at}, paired 95% CI")
     if not (paired and beside):  # beside the axes, one legend serves both panels (same styles)
         settings_legend(axes[0], keys)
     if paired:
@@ -86,15 +97,18 @@ def adoption_figure(
     return figure
 
 
-def extra_over(series: pd.DataFrame, key: str, baseline: object) -> pd.DataFrame:
+def extra_over(
+    series: pd.DataFrame, key: str, baseline: object, within: Sequence[str] = ()
+) -> pd.DataFrame:
     """``series`` with column ``extra``: customers minus the baseline's, same replicate and day.
 
     ``baseline`` matches a value of ``key`` as :func:`sim.compare.compare` matches it ("0"
-    names 0.0).
+    names 0.0); each row is set against the baseline's at the same conditions ``within``.
     """
     series = name_unset(series, key)
     base = series[series[key] == baseline_value(series, baseline, key)]
-    extra = series.merge(base[["replicate", "day", "customers"]], on=["replicate", "day"])
+    on = ["replicate", "day", *within]
+    extra = series.merge(base[[*on, "customers"]], on=on)
     return extra.assign(extra=extra["customers_x"] - extra["customers_y"])
 
 

@@ -190,13 +190,12 @@ def written_report(
     out = _checked_out(folder, out)
     comparison = _compared(metrics, baseline, by, noted)  # before a bad one deletes
     _clear(out)
-    paired = baseline if keys == [by] else None
     within = conditions(metrics, baseline, by)
     table = wide(comparison)
     in_table_order = [c for c in table.columns if c in keys]
     seldom = seldom_filled_settings(metrics, in_table_order)
     figures = _figures(
-        jobs, table, keys, out, paired, within=within, by=by, seldom=seldom, metrics=metrics
+        jobs, table, keys, out, baseline, within=within, by=by, seldom=seldom, metrics=metrics
     )
     text = format_table(comparison)
     comparing = [
@@ -630,7 +629,9 @@ def _figures(
         frame = distinct_replicates(_quietly(store.load, jobs, kind).assign(**named), keys)
         return name_unset(frame, by) if by is not None else frame
 
-    figures = [plot_adoption(read("timeseries"), keys, out / "adoption.png", paired, styles)]
+    adoption = out / "adoption.png"
+    series = read("timeseries")
+    figures = [plot_adoption(series, keys, adoption, paired, styles, within, by)]
     if frontier:
         reach = out / "reach_cac.png"
         figures.append(plot_reach_cac(table, shown, reach, within, styles, seldom))

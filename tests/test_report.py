@@ -2327,3 +2327,28 @@ def test_no_text_of_the_reach_figure_runs_off_it_beside_a_long_legend(tmp_path, 
         assert 0 <= extent.x0 and extent.x1 <= width + 0.5, text.get_text()
     for figure in drawn.values():
         charts.plt.close(figure)
+
+
+def test_the_paired_adoption_panel_sets_each_setting_against_the_baseline_at_its_conditions():
+    # a sweep over conditions drew no paired panel, and its settings' curves lay over one
+    # another (15 of them in a researcher's walkthrough, 4 Dec 2026)
+    rows = []
+    for rewire, lift in ((0.01, 1.0), (0.5, 3.0)):
+        for scheme, gain in (("none", 0.0), ("two_sided", lift)):
+            for replicate in range(3):
+                for day in range(4):
+                    customers = 10 * day + rewire * 100 + gain * day + replicate
+                    rows.append((rewire, scheme, replicate, day, customers))
+    series = pd.DataFrame(
+        rows, columns=["network.rewire", "referral", "replicate", "day", "customers"]
+    )
+    keys = ["network.rewire", "referral"]
+    figure = charts.adoption_figure(series, keys, "none", within=["network.rewire"], by="referral")
+    _, right = figure.axes
+    assert (
+        right.get_title() == "Extra customers over none at the same network.rewire, paired 95% CI"
+    )
+    ends = {line.get_label(): line.get_ydata()[-1] for line in right.lines}
+    # two_sided gains 1 a day at rewire 0.01 and 3 at 0.5: 3 and 9 by day 3, none 0 at both
+    assert ends == {"0.01, none": 0, "0.01, two_sided": 3, "0.5, none": 0, "0.5, two_sided": 9}
+    charts.plt.close(figure)
