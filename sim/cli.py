@@ -295,11 +295,12 @@ def _run_job(cfg: DictConfig, output: Path, sweep: Path | None = None) -> None:
 def _summary(metrics: pd.DataFrame, config: Config) -> str:
     """The run's summary, with the shares a ``seeding=mixed`` campaign left unspent.
 
-    The shares are not weighed when a smaller ``budget.total`` caps them all: what stopped a
-    channel is then not its own keys.
+    The shares are not weighed when ``budget.total`` is smaller than the shares' total, or a
+    run used it up: what stopped a channel may then be the total, not its own keys.
     """
-    caps = share_caps(dataclasses.asdict(config.seeding), config.budget.total)
-    return format_summary(metrics, caps=caps)
+    budget = config.budget.total
+    caps = share_caps(dataclasses.asdict(config.seeding), budget)
+    return format_summary(metrics, caps=caps, budget=budget)
 
 
 def _clear(output: Path, resolved: str, sweep: Path | None) -> Path | None:

@@ -352,18 +352,18 @@ def shares_unspent_note(metrics: pd.DataFrame, keys: Sequence[str] | None = None
     """A paragraph naming the shares each ``seeding=mixed`` setting left more than a tenth unspent.
 
     The caps come from each job's ``config.yaml`` (:func:`sim.summary.share_caps`); a setting
-    whose jobs ran with different caps is not weighed. Until 4 Dec 2026 only a run's summary
+    whose jobs ran with different caps or budgets is not weighed, nor one whose runs used up
+    ``budget.total`` (:func:`sim.summary.unspent_shares`). Until 4 Dec 2026 only a run's summary
     said them, and the report's spend column alone hinted that a share was idle.
     """
     if "job" not in metrics.columns:
         return []
     caps = {job: _share_caps_of(Path(str(job))) for job in metrics["job"].unique()}
-
     named: dict[str, None] = {}  # the channels named, in order
 
     def unspent(runs: pd.DataFrame) -> str:
-        each = {tuple(caps[job].items()) for job in runs["job"].unique()}
-        found = unspent_shares(runs, dict(each.pop())) if len(each) == 1 else {}
+        each = {caps[job] for job in runs["job"].unique()}
+        found = unspent_shares(runs, *_as_caps(each.pop())) if len(each) == 1 else {}
         named.update(dict.fromkeys(found))
         return ", ".join(found.values())
 
@@ -378,9 +378,16 @@ def shares_unspent_note(metrics: pd.DataFrame, keys: Sequence[str] | None = None
     ]
 
 
-def _share_caps_of(job: Path) -> dict[str, float]:
+def _share_caps_of(job: Path) -> tuple:
+    """A job's share caps and ``budget.total``, hashable (jobs of a setting compared alike)."""
     config = store.resolved_config(job) or {}
-    return share_caps(config.get("seeding"), (config.get("budget") or {}).get("total"))
+    budget = (config.get("budget") or {}).get("total")
+    return tuple(share_caps(config.get("seeding"), budget).items()), budget
+
+
+def _as_caps(caps_and_budget: tuple) -> tuple[dict[str, float], float | None]:
+    caps, budget = caps_and_budget
+    return dict(caps), budget
 
 
 def _each_setting(found: dict[str, str]) -> str:

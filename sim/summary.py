@@ -642,6 +642,7 @@ def format_summary(
     metrics: pd.DataFrame,
     names: tuple[str, ...] = HEADLINE,
     caps: Mapping[str, float] | None = None,
+    budget: float | None = None,
 ) -> str:
     """A fixed-width table of the headline metrics, with 95% CIs when there are replicates.
 
@@ -650,7 +651,8 @@ def format_summary(
         names: the metrics shown, those present in ``metrics``.
         caps: a ``seeding=mixed`` campaign's cap of each channel in yuan
             (:meth:`sim.schemes.seeding.MixedConfig.caps`); the shares it left unspent are
-            said below the table.
+            said below the table, unless a run used up ``budget`` (``budget.total``).
+        budget: ``budget.total`` (None: no cap).
 
     """
     table = summarise(metrics, names=[n for n in names if n in metrics.columns])
@@ -677,7 +679,7 @@ def format_summary(
     unpaid = kocs_unpaid(metrics)
     if unpaid:
         lines.append(f"KOCs recruited: {unpaid}; {KOCS_UNPAID_READS}.")
-    unspent = shares_unspent(metrics, caps or {})
+    unspent = shares_unspent(metrics, caps or {}, budget)
     if unspent:
         per_run = ", per run" if len(metrics) > 1 else ""
         lines.append(f"Shares left unspent{per_run}: {unspent}; {SHARES_UNSPENT_READS}.")
@@ -693,14 +695,20 @@ SHARE_SPEND = {
         "KOLs",
         "seeding.kol.hired, at most influencers.kols, and their fees on the post days",
     ),
-    "koc": (("spend_koc",), "KOCs", "seeding.koc.recruits, their products and commissions"),
+    "koc": (
+        ("spend_koc", "commission_reserve_left"),  # a reserve held and never paid: not idle
+        "KOCs",
+        "seeding.koc.recruits, at most the KOC pool (influencers.koc_share x network.n), their "
+        "products, commissions and commission_reserve",
+    ),
     "referral": (
         ("spend_referral_reward", "spend_referral_discount"),
         "referral rewards and discounts",
         "the referral scheme's rewards on the referred orders",
     ),
 }
-"""Each capped channel of ``seeding=mixed``: its spend columns, its name, what sets its spend."""
+"""Each capped channel of ``seeding=mixed``: its spend columns (the first always recorded, the
+others where the results have them), its name, and what sets its spend."""
 UNSPENT = 0.9
 """A share is said left unspent when its channel spent under this part of it, per run."""
 SHARES_UNSPENT_READS = (
@@ -730,27 +738,45 @@ def share_caps(seeding: object, budget: float | None) -> dict[str, float]:
     return {channel: total * float(seeding[f"{channel}_share"]) for channel in SHARE_SPEND}
 
 
-def shares_unspent(metrics: pd.DataFrame, caps: Mapping[str, float]) -> str:
+def shares_unspent(
+    metrics: pd.DataFrame, caps: Mapping[str, float], budget: float | None = None
+) -> str:
     """The capped channels whose mean spend per run left over a tenth of their share, or "".
 
     ``KOLs 3,841 of 10,800 yuan (seeding.kol.hired, ...)``: until 4 Dec 2026 only the total
     spend (47,041 of the reference campaign's 54,000 yuan) hinted that a share was idle.
     """
-    unspent = unspent_shares(metrics, caps)
+    unspent = unspent_shares(metrics, caps, budget)
     return "; ".join(f"{said} ({SHARE_SPEND[channel][2]})" for channel, said in unspent.items())
 
 
-def unspent_shares(metrics: pd.DataFrame, caps: Mapping[str, float]) -> dict[str, str]:
-    """``{"kol": "KOLs 3,841 of 10,800 yuan"}`` for each share less than 90% spent per run."""
+def unspent_shares(
+    metrics: pd.DataFrame, caps: Mapping[str, float], budget: float | None = None
+) -> dict[str, str]:
+    """``{"kol": "KOLs 3,841 of 10,800 yuan"}`` for each share less than 90% spent per run.
+
+    None where a run used up ``budget`` (``budget.total``; spend and reserves held): a channel
+    may then have stopped for the total, which retention (uncapped by ``mixed``) shares.
+    """
+    if budget is not None and _used_up(metrics, budget):
+        return {}
     said = {}
     for channel, cap in caps.items():
         columns, label, _ = SHARE_SPEND[channel]
-        if cap <= 0 or not {*columns} <= {*metrics.columns}:
+        if cap <= 0 or columns[0] not in metrics.columns:
             continue
-        spent = metrics[list(columns)].sum(axis=1).mean()
+        spent = metrics[[c for c in columns if c in metrics.columns]].sum(axis=1).mean()
         if spent < UNSPENT * cap:
             said[channel] = f"{label} {figure(spent)} of {figure(cap)} yuan"
     return said
+
+
+def _used_up(metrics: pd.DataFrame, budget: float) -> bool:
+    """Whether any run spent (or held) all of ``budget`` but a yuan, or cannot tell."""
+    if "spend_total" not in metrics.columns:
+        return True
+    held = metrics.get("commission_reserve_left", 0)
+    return bool(((metrics["spend_total"] + held) >= budget - 1).any())
 
 
 MEANINGS = {

@@ -28,6 +28,7 @@ from sim.summary import (
     support_of,
     t_quantile,
     teams_seldom_filled,
+    unspent_shares,
 )
 from tests.sweeps import cli_process
 
@@ -459,7 +460,7 @@ def spend_frame(kol: list[float], reward: list[float]) -> pd.DataFrame:
             "spend_referral_reward": reward,
             "spend_referral_discount": reward,
         }
-    )
+    ).eval("spend_total = spend_ads + spend_kol + spend_koc + 2 * spend_referral_reward")
 
 
 def test_a_share_left_mostly_unspent_is_named_with_what_sets_its_channels_spend():
@@ -495,3 +496,23 @@ def test_a_run_weighs_the_shares_only_where_they_are_the_caps_that_bind(override
 
     text = _summary(spend_frame(kol=[3000.0, 4200.0], reward=[6750.0] * 2), sim.compose(overrides))
     assert ("Shares left unspent, per run: KOLs 3,600 of 10,800 yuan" in text) is said
+
+
+def test_shares_are_not_weighed_where_a_run_used_up_the_total_budget():
+    # retention, which mixed does not cap, used up budget.total=54,000 and stopped the ads at
+    # 14,204 of their 18,900; the summary blamed the ads' own keys (a review, 4 Dec 2026)
+    caps = {"ads": 18900.0, "kol": 10800.0}
+    frame = pd.DataFrame({"spend_ads": [14204.0] * 2, "spend_kol": [3800.0] * 2})
+    used_up = frame.assign(spend_total=[54000.0, 53999.5])
+    assert unspent_shares(used_up, caps, budget=54000.0) == {}
+    short = frame.assign(spend_total=[40000.0, 41000.0])
+    assert set(unspent_shares(short, caps, budget=54000.0)) == {"ads", "kol"}
+    assert set(unspent_shares(used_up, caps)) == {"ads", "kol"}  # no budget.total: no such cap
+
+
+def test_a_koc_reserve_held_to_the_end_counts_as_the_koc_shares_use():
+    caps = {"koc": 10800.0}
+    frame = pd.DataFrame({"spend_koc": [9000.0, 9200.0], "commission_reserve_left": [1500.0] * 2})
+    assert unspent_shares(frame, caps) == {}  # 10,600 of 10,800 held or spent
+    older = frame.drop(columns="commission_reserve_left")  # results of an older engine
+    assert unspent_shares(older, caps) == {"koc": "KOCs 9,100 of 10,800 yuan"}

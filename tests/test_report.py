@@ -2197,9 +2197,10 @@ def test_the_report_names_the_shares_a_mixed_campaign_left_unspent_by_setting(tm
     assert "referral rewards and discounts 0 of 13,500 yuan; two_sided" in note  # none's only
     assert note.endswith(
         "(what sets each channel's spend: KOLs: seeding.kol.hired, at most influencers.kols, and "
-        "their fees on the post days; KOCs: seeding.koc.recruits, their products and "
-        "commissions; referral rewards and discounts: the referral scheme's rewards on the "
-        "referred orders)."
+        "their fees on the post days; KOCs: seeding.koc.recruits, at most the KOC pool "
+        "(influencers.koc_share x network.n), their products, commissions and "
+        "commission_reserve; referral rewards and discounts: the referral scheme's rewards on "
+        "the referred orders)."
     )
     assert note.removeprefix("referral-sim-report: note: ") in (tmp_path / "report.md").read_text()
 
