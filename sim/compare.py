@@ -380,8 +380,9 @@ def baseline_value(results: pd.DataFrame, baseline: object, by: str) -> object:
             return value
     if UNSET in schemes and (baseline is None or str(baseline).lower() == "null"):
         return UNSET
-    texts = [str(value) for value in schemes if not _is_missing(value)]
-    nearest = _nearest(str(baseline), texts) if isinstance(baseline, str) else ""
+    present = [value for value in schemes if not _is_missing(value)]
+    named = isinstance(baseline, str) and not all(_is_number(value) for value in present)
+    nearest = _nearest(baseline, [str(value) for value in present]) if named else ""  # 0.2: 0.5?
     raise ComparisonError(f"baseline {by}={baseline!r} is not in the results{nearest}: {schemes}")
 
 

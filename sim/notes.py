@@ -483,7 +483,7 @@ def made_with(jobs: Sequence[Path]) -> str:
         )
 
     def version(name: str) -> str:
-        return _each([r["software"].get(name) or "not recorded" for r in recorded])
+        return _each([r["software"].get(name, "not recorded") or "not installed" for r in recorded])
 
     names = list(dict.fromkeys(name for r in recorded for name in r["software"]))
     commits = _each([_commit_text(r.get("commit")) for r in recorded])

@@ -79,13 +79,14 @@ def source_commit() -> str:
     walkthrough found only digests in ``job.json``, nothing a methods section could cite.
     """
 
-    def git(*arguments: str) -> str:
+    def git(*arguments: str) -> str:  # no optional locks: sweep workers run it side by side
         return subprocess.run(
-            ["git", "-C", str(PACKAGE), *arguments],
+            ["git", "--no-optional-locks", "-C", str(PACKAGE), *arguments],
             capture_output=True, text=True, timeout=10, check=True,
         ).stdout.strip()  # fmt: skip
 
-    try:
+    try:  # sim/ itself tracked: not a copy installed in an ignored folder of another work tree
+        git("ls-files", "--error-unmatch", "--", Path(__file__).name)
         commit = git("rev-parse", "HEAD")
         edited = git("status", "--porcelain", "--untracked-files=no", "--", ".")
     except (OSError, subprocess.SubprocessError):  # no git, or not a work tree

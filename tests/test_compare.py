@@ -224,6 +224,11 @@ def test_a_missing_baseline_or_column_is_named(results):
     # a misspelt baseline gets the nearest setting, as a misspelt key or --by does (4 Dec 2026)
     with pytest.raises(ValueError, match=r"'two_sidd' is not in the results \(did you mean two"):
         sim.compare(results, baseline="two_sidd")
+    # a number is no typo of the nearest text: 0.2 is not a misspelt 0.5 (a review)
+    rewired = results.assign(rewire=results["referral"].map({"none": 0.1}).fillna(0.5))
+    rewired.attrs["parameters"] = ["rewire"]
+    with pytest.raises(ValueError, match=r"rewire='0.2' is not in the results: \[0.1, 0.5\]"):
+        sim.compare(rewired, baseline="0.2", by="rewire")
     with pytest.raises(ValueError, match=r"lack column.*cac"):
         sim.compare(results.drop(columns="cac"))
 

@@ -500,6 +500,17 @@ def test_a_mixed_budget_names_its_koc_share_when_no_recruit_fits():
                             "or seeding.total)")  # fmt: skip
 
 
+def test_a_mixed_total_budget_below_one_recruit_is_named_and_a_zero_koc_share_is_not(recwarn):
+    # a review (4 Dec 2026): budget.total=15 was said as "the 15.00 yuan of seeding.koc_share",
+    # and a koc_share of 0, deliberate, was told to rise
+    build("seeding=mixed", "budget.total=15", "product.price=50", "product.margin=0.6")
+    said = [m for m in sim.params.warnings_said() if m.startswith("no KOC can be recruited")]
+    assert said[-1].endswith("more than the 15.00 yuan of budget.total, so the KOC channel never "
+                             "posts (raise budget.total)")  # fmt: skip
+    build("seeding=mixed", "seeding.koc_share=0")
+    assert not [w for w in recwarn if "no KOC can be recruited" in str(w.message)][1:]
+
+
 def test_a_budget_that_pays_exactly_one_recruit_says_nothing(recwarn):
     model = koc_model("budget.total=1010", "seeding.commission_reserve=990",
                       "product.price=50", "product.margin=0.6")  # fmt: skip

@@ -2173,6 +2173,17 @@ def test_the_report_closes_with_the_code_software_and_seed_its_jobs_ran_with(tmp
     )
 
 
+def test_made_with_tells_a_package_not_installed_from_a_job_that_recorded_none(tmp_path):
+    software = {"python": "3.12.1", "referral-sim": "", "numpy": "2.5.5"}  # run from source
+    (tmp_path / "0").mkdir()
+    (tmp_path / "0" / jobs.JOB).write_text(json.dumps({"commit": "", "software": software}))
+    said = notes.made_with([tmp_path / "0"])
+    assert said.startswith(
+        "Made with referral-sim not installed at commit none (not run from a git work tree), "
+        "Python 3.12.1, numpy 2.5.5; seed not recorded"
+    )
+
+
 def write_mixed_job(folder, scheme, budget=None):
     overrides = ["seeding=mixed", f"referral={scheme}", "network.n=600", "days=20"]
     overrides += ["seeding.ads.daily_budget=945"]  # 20 days spend the ads' 18,900

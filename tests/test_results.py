@@ -192,6 +192,7 @@ def test_the_commit_says_when_the_package_was_edited_since_and_is_empty_outside_
     package = tmp_path / "repo" / "sim"
     package.mkdir(parents=True)
     (package / "model.py").write_text("# one\n")
+    (package / "provenance.py").write_text("# the module that asks\n")
     commit = provenance.source_commit.__wrapped__  # not the cached one of sim/
     monkeypatch.setattr(provenance, "PACKAGE", package)
     assert commit() == ""  # not in a git work tree (tmp_path is outside /work/main)
@@ -203,6 +204,12 @@ def test_the_commit_says_when_the_package_was_edited_since_and_is_empty_outside_
     assert commit() == head.stdout.strip()
     (package / "model.py").write_text("# two\n")
     assert commit() == head.stdout.strip() + "+edits"
+    # a copy in a folder the work tree ignores (a non-editable install into .venv): not its code
+    copy = package.parent / ".venv" / "sim"
+    shutil.copytree(package, copy)
+    (package.parent / ".gitignore").write_text(".venv/\n")
+    monkeypatch.setattr(provenance, "PACKAGE", copy)
+    assert commit() == ""
 
 
 def test_results_of_another_engine_version_are_not_finished(two_schemes, monkeypatch):

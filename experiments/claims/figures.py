@@ -114,6 +114,25 @@ def bars(
     return save_figure(figure, path)
 
 
+def _point_to_open_ends(axis: plt.Axes, x: Sequence[float], triples: Sequence[Triple], colour):
+    """A dotted arrow from each mean to the axes' edge on each side its CI has no end.
+
+    An incremental CAC whose Δ customers may be 0 or below is ``[-inf, inf]``: with no bar on
+    an open side (:func:`_errors`) its point alone looked precise (a review, 4 Dec 2026).
+    """
+    for place, (mean, low, high) in zip(x, triples, strict=True):
+        for bound, edge in ((low, 0.0), (high, 1.0)):
+            if np.isfinite(mean) and np.isinf(bound):  # NaN: no CI at all (one replicate)
+                axis.annotate(
+                    "",
+                    xy=(place, edge),
+                    xycoords=("data", "axes fraction"),
+                    xytext=(place, mean),
+                    textcoords="data",
+                    arrowprops={"arrowstyle": "->", "linestyle": ":", "color": colour},
+                )
+
+
 @dataclass(frozen=True)
 class Panel:
     """One panel of :func:`line_panels`: its series, y label and claimed value."""
@@ -131,7 +150,9 @@ def line_panels(path: Path, title: str, x: Sequence[float], panels: Sequence[Pan
     for axis, panel in zip(np.atleast_1d(axes), panels, strict=True):
         for label, triples in panel.series.items():
             means = [t[0] for t in triples]
-            axis.errorbar(x, means, yerr=_errors(triples), marker="o", capsize=3, label=label)
+            drawn = axis.errorbar(x, means, yerr=_errors(triples), marker="o", capsize=3)
+            drawn.set_label(label)
+            _point_to_open_ends(axis, x, triples, drawn.lines[0].get_color())
         axis.set(xlabel=xlabel, ylabel=panel.ylabel, yscale="log" if panel.log else "linear")
         if len(panel.series) > 1:
             axis.legend(loc="best", fontsize=8)

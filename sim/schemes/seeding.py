@@ -324,17 +324,21 @@ class KocMatrix(SeedingScheme):
         """Warn when the budget cannot pay even one recruit: the KOC channel would stay silent.
 
         Only recruits post, so a product and ``commission_reserve`` larger than the budget (or,
-        under ``mixed``, its ``koc`` share) leaves the matrix with nothing to do.
+        under ``mixed``, its ``koc`` share) leaves the matrix with nothing to do. A ``koc``
+        share of 0 is deliberate: no warning. Checked before day 1, so a budget the other
+        channels use up on day 1 (the ads spend first) is said by the summary's "KOCs
+        recruited: 0 of ..." only.
         """
         ledger = self.model.ledger
         product = self.unit_cost() * self.config.free_product
-        if not len(self.chosen) or ledger.can_pay(product + self.reserve, "koc"):
+        share = ledger.caps.get("koc")  # under mixed
+        if not len(self.chosen) or share == 0 or ledger.can_pay(product + self.reserve, "koc"):
             return
         costs = [f"{product:,.2f} yuan of free product"] if product else []
         costs += [f"{self.reserve:,.2f} yuan of commission reserve"] if self.reserve else []
-        capped = "koc" in ledger.caps  # under mixed
-        limit = "seeding.koc_share of seeding.total" if capped else "budget.total"
-        remedy = "raise " + ("seeding.koc_share or seeding.total" if capped else "budget.total")
+        by_share = share is not None and share <= ledger.budget  # no budget.total: inf
+        limit = "seeding.koc_share of seeding.total" if by_share else "budget.total"
+        remedy = "raise " + ("seeding.koc_share or seeding.total" if by_share else "budget.total")
         if self.reserve:
             remedy = f"lower {self.key}commission_reserve or {remedy}"
         warn_once(  # the same for every replicate: said once, not once each
