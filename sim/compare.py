@@ -317,8 +317,8 @@ def _check(results: pd.DataFrame, baseline: object, by: str, metrics: Sequence[s
         parameters = _parameter_columns(results)
         held = f"their parameters are {', '.join(parameters)}" if parameters else NO_PARAMETERS
         raise ComparisonError(
-            f"results lack column {by!r}, the parameter compared (by=){_nearest(by, parameters)}"
-            f"; {held}"
+            f"results lack column {by!r}, the parameter compared (by="
+            f"){did_you_mean(by, parameters)}; {held}"
         )
     unknown = [metric for metric in metrics if metric not in results.columns]
     if unknown:
@@ -326,7 +326,7 @@ def _check(results: pd.DataFrame, baseline: object, by: str, metrics: Sequence[s
         held = [c for c in measured_columns(results) if c not in parameters]
         raise ComparisonError(
             f"results lack column(s) {', '.join(unknown)}, metric(s) to compare"
-            f"{_nearest(unknown[0], held)}; their metrics are {', '.join(held) or 'none'}"
+            f"{did_you_mean(unknown[0], held)}; their metrics are {', '.join(held) or 'none'}"
         )
     needed = [by, "replicate", *PAIRED, *metrics]  # PAIRED: the deltas and incremental CAC
     needed += [part for metric in needed for part in POOLED.get(metric, ())]
@@ -361,7 +361,7 @@ def _parameter_columns(results: pd.DataFrame) -> list[str]:
     return [c for c in results.columns if c not in (*SUPPORT, "replicate", "job")]
 
 
-def _nearest(name: str, names: list[str]) -> str:
+def did_you_mean(name: str, names: list[str]) -> str:
     """`` (did you mean x?)`` for the name of ``names`` most like ``name``, if one is."""
     nearest = nearest_key(name, names)
     return f" (did you mean {nearest}?)" if nearest else ""
@@ -382,7 +382,7 @@ def baseline_value(results: pd.DataFrame, baseline: object, by: str) -> object:
         return UNSET
     present = [value for value in schemes if not _is_missing(value)]
     named = isinstance(baseline, str) and not all(_is_number(value) for value in present)
-    nearest = _nearest(baseline, [str(value) for value in present]) if named else ""  # 0.2: 0.5?
+    nearest = did_you_mean(baseline, [str(v) for v in present]) if named else ""  # 0.2: 0.5?
     raise ComparisonError(f"baseline {by}={baseline!r} is not in the results{nearest}: {schemes}")
 
 

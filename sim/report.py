@@ -49,6 +49,7 @@ from sim.compare import (
     UnpairedWarning,
     compare,
     conditions,
+    did_you_mean,
     name_unset,
     wide,
 )
@@ -71,7 +72,6 @@ from sim.notes import (
     undefined_note,
     unequal_spend_note,
 )
-from sim.params import nearest_key
 from sim.storage import remove_orphaned_temporaries, write_text_atomic
 from sim.summary import counting_owed
 from sim.table import DEFAULT_LABEL, UNPAIRED_TABLE, baseline_named, format_table, label_of
@@ -792,8 +792,7 @@ def _nearest_parameter(metrics: pd.DataFrame, by: str, varying: list[str]) -> st
     compare by. Until 4 Dec 2026 ``--by network.rewyre`` got the list of them only.
     """
     parameters = [n for n in metrics.attrs.get("parameters", []) if n != store.SAMPLE_SIZE]
-    nearest = nearest_key(by, list(dict.fromkeys([*varying, *parameters])))
-    return f" (did you mean {nearest}?)" if nearest else ""
+    return did_you_mean(by, list(dict.fromkeys([*varying, *parameters])))
 
 
 def _default_by(metrics: pd.DataFrame, varying: list[str]) -> str | None:
