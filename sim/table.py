@@ -161,8 +161,14 @@ def same_as_baseline(
 
 
 def _same_spend(table: pd.DataFrame, tolerance: float) -> pd.Series:
+    """Within ``tolerance`` of 0 in every part measured; never a setting with no pair (NaN).
+
+    A setting with no baseline replicate to pair with read as spending and winning exactly
+    what the baseline did (a review, 4 Dec 2026: its empty Δ cells filled with 0).
+    """
     spend = [f"delta_spend_acquisition{s}" for s in ("", "_low", "_high")]
-    return (table[spend].abs().fillna(0) <= tolerance).all(axis=1)
+    paired = table[spend[0]].notna()  # one replicate: no interval, the mean still says
+    return paired & (table[spend].abs().fillna(0) <= tolerance).all(axis=1)
 
 
 def _same_customers(table: pd.DataFrame) -> pd.Series:

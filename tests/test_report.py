@@ -833,6 +833,11 @@ def test_only_a_setting_other_than_the_baseline_with_its_spend_and_customers_is_
     assert not table.same_as_baseline(
         frame.drop(columns="delta_spend_acquisition"), "retention", "none"
     ).any()
+    # a setting with no baseline replicate to pair with has empty Δ cells: it won nothing alike
+    unpaired = frame.copy()
+    unpaired.loc[1, [c for c in frame.columns if c.startswith("delta_")]] = np.nan
+    assert table.same_as_baseline(unpaired, "retention", "none").tolist() == [0, 0, 0, 0]
+    assert not table.same_spend_as_baseline(unpaired)[1]
 
 
 def test_a_setting_that_won_customers_at_the_baselines_spend_is_drawn_hollow_and_named():
