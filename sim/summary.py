@@ -650,8 +650,8 @@ def format_summary(
         metrics: one row per replicate.
         names: the metrics shown, those present in ``metrics``.
         caps: a ``seeding=mixed`` campaign's cap of each channel in yuan
-            (:meth:`sim.schemes.seeding.MixedConfig.caps`); the shares it left unspent are
-            said below the table, unless a run used up ``budget`` (``budget.total``).
+            (:func:`share_caps`); the shares it left unspent are said below the table, unless
+            a run used up ``budget`` (``budget.total``).
         budget: ``budget.total`` (None: no cap).
 
     """
