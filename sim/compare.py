@@ -498,11 +498,9 @@ def in_setting_order(
     """
     settings = table[list(setting)].drop_duplicates().itertuples(index=False, name=None)
     keys = [_setting_key(values, baseline, setting, places) for values in settings]
-    order = sorted(range(len(keys)), key=keys.__getitem__)
-    rank = np.empty(len(keys), dtype=int)
-    rank[order] = np.arange(len(keys))
     own = table.groupby(list(setting), sort=False, dropna=False).ngroup().to_numpy()  # as listed
-    return table.iloc[np.argsort(rank[own], kind="stable")].reset_index(drop=True)
+    rows = sorted(range(len(table)), key=lambda row: (keys[own[row]], own[row]))  # stable
+    return table.iloc[rows].reset_index(drop=True)
 
 
 def _setting_key(

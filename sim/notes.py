@@ -10,7 +10,6 @@ says them on standard error.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -23,7 +22,7 @@ from sim.compare import (
     setting_text,
     wide,
 )
-from sim.jobs import CONFIG, EARLIER, JOB, read_record
+from sim.jobs import EARLIER, JOB, read_record
 from sim.summary import (
     CONFIDENCE,
     KOCS_UNPAID_READS,
@@ -362,8 +361,8 @@ def shares_unspent_note(metrics: pd.DataFrame, keys: Sequence[str] | None = None
     named: dict[str, None] = {}  # the channels named, in order
 
     def unspent(runs: pd.DataFrame) -> str:
-        each = {caps[job] for job in runs["job"].unique()}
-        found = unspent_shares(runs, *_as_caps(each.pop())) if len(each) == 1 else {}
+        first, *others = [caps[job] for job in runs["job"].unique()]
+        found = {} if any(other != first for other in others) else unspent_shares(runs, *first)
         named.update(dict.fromkeys(found))
         return ", ".join(found.values())
 
@@ -378,16 +377,11 @@ def shares_unspent_note(metrics: pd.DataFrame, keys: Sequence[str] | None = None
     ]
 
 
-def _share_caps_of(job: Path) -> tuple:
-    """A job's share caps and ``budget.total``, hashable (jobs of a setting compared alike)."""
+def _share_caps_of(job: Path) -> tuple[dict[str, float], float | None]:
+    """A job's share caps and its ``budget.total``."""
     config = store.resolved_config(job) or {}
     budget = (config.get("budget") or {}).get("total")
-    return tuple(share_caps(config.get("seeding"), budget).items()), budget
-
-
-def _as_caps(caps_and_budget: tuple) -> tuple[dict[str, float], float | None]:
-    caps, budget = caps_and_budget
-    return dict(caps), budget
+    return share_caps(config.get("seeding"), budget), budget
 
 
 def _each_setting(found: dict[str, str]) -> str:
@@ -475,7 +469,7 @@ def made_with(jobs: Sequence[Path]) -> str:
     4 Dec 2026 the report said none of them, and ``job.json`` held digests only.
     """
     records = [read_record(Path(job) / JOB) for job in jobs]
-    seed = f"seed {_each([_seed_of(Path(job) / CONFIG) for job in jobs])}"
+    seed = f"seed {_each([_seed_of(Path(job)) for job in jobs])}"
     recorded = [r for r in records if "software" in r]
     if not recorded:
         return (
@@ -514,10 +508,7 @@ def _each(values: Sequence[str]) -> str:
     return " or ".join(f"{v} ({n} job{'s' * (n != 1)})" for v, n in counts.items())
 
 
-def _seed_of(config: Path) -> str:
+def _seed_of(job: Path) -> str:
     """The top-level ``seed`` of a job's resolved ``config.yaml``, or "not recorded"."""
-    try:
-        found = re.search(r"^seed: (\S+)$", config.read_text(encoding="utf-8"), re.MULTILINE)
-    except OSError:
-        found = None
-    return found.group(1) if found else "not recorded"
+    seed = (store.resolved_config(job) or {}).get("seed")
+    return "not recorded" if seed is None else str(seed)

@@ -209,6 +209,10 @@ class KocMatrixConfig(SeedingConfig):
             )
 
 
+CAPPED = ("ads", "kol", "koc", "referral")
+"""The channels ``mixed`` caps, each at ``total`` x its ``<channel>_share``."""
+
+
 @dataclass
 class MixedConfig(SeedingConfig):
     """Several channels at once, each with its share of one budget (fact C6)."""
@@ -237,12 +241,7 @@ class MixedConfig(SeedingConfig):
 
     def caps(self) -> dict[str, float]:
         """Each channel's cap in yuan, ``total`` x its share, keyed as the ledger's channels."""
-        return {
-            "ads": self.total * self.ads_share,
-            "kol": self.total * self.kol_share,
-            "koc": self.total * self.koc_share,
-            "referral": self.total * self.referral_share,
-        }
+        return {channel: self.total * getattr(self, f"{channel}_share") for channel in CAPPED}
 
     def validate(self, prefix: str) -> None:
         """Shares cannot add up to more than the whole budget."""
