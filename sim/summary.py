@@ -268,8 +268,9 @@ def fieller_interval(
     cannot make. For ``signed`` parts (extra spend over extra customers) the other ray holds a
     scheme that won fewer customers for its extra spend, which may be the truth, so the
     interval is the whole line: keeping one ray covered a negative true ratio in 0.6-64% of
-    the trials shown, against 87-94% for Fieller's set (4,000 trials each of 3-30 normal pairs
-    with extra customers of mean -0.3 to -1 and sd 2; 4 Dec 2026, after a researcher's
+    the trials shown, against 84-94% for Fieller's set (4,000 trials each of 3-30 normal pairs
+    with extra customers of mean -0.3 to -1 and sd 2, where over 500 trials showed an
+    interval; docs/experiments.md has the snippet; 4 Dec 2026, after a researcher's
     walkthrough read ``+1 [-1, 3]`` customers beside an incremental CAC of ``[95.7, inf]``).
     """
     count = len(numerator)
